@@ -1,0 +1,194 @@
+/*
+ * internal.h: interfaces between the files of libpail. Not installed.
+ */
+#ifndef PAIL_CORE_INTERNAL_H
+#define PAIL_CORE_INTERNAL_H
+
+#include <pail/backend.h>
+#include <pail/pail.h>
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+
+#define PAIL_HIDDEN __attribute__((visibility("hidden")))
+
+/* ------------------------------------------------------------ error.c */
+
+PAIL_HIDDEN pail_status error_setv(pail_error **err, pail_status category,
+                                   int http_status, const char *provider_code,
+                                   const char *request_id, const char *format,
+                                   va_list args) PAIL_PRINTF(6, 0);
+/* Prefixes the message of *err with "prefix: " (printf-style). No-op when
+ * err or *err is NULL. */
+PAIL_HIDDEN void error_prefix(pail_error **err, const char *format, ...)
+    PAIL_PRINTF(2, 3);
+PAIL_HIDDEN pail_status error_no_memory(pail_error **err);
+
+/* ------------------------------------------------------------ clock.c */
+
+/* The one clock: $PAIL_TEST_NOW (seconds since epoch, or RFC 3339) fixes it. */
+PAIL_HIDDEN int64_t clock_now(int32_t *nsec);
+/* Parses RFC 3339 ("2026-11-25T10:00:00Z", offsets allowed) or the compact
+ * "20261125T100000Z" form, or plain seconds since the epoch. */
+PAIL_HIDDEN pail_status clock_parse_time(const char *text, int64_t *out,
+                                         pail_error **err);
+
+/* ----------------------------------------------------------- crypto.c */
+
+PAIL_HIDDEN void crypto_sha256(const void *data, size_t length,
+                               unsigned char out[32]);
+PAIL_HIDDEN void crypto_hmac_sha256(const void *key, size_t key_length,
+                                    const void *data, size_t length,
+                                    unsigned char out[32]);
+PAIL_HIDDEN void crypto_hex_encode(const unsigned char *data, size_t length,
+                                   char *out);
+/* Fills buffer with cryptographically secure random bytes. */
+PAIL_HIDDEN pail_status crypto_random(void *buffer, size_t length,
+                                      pail_error **err);
+
+/* ---------------------------------------------------------- pointer.c */
+
+/* Validates a listing prefix: empty is fine, a trailing '/' is fine,
+ * otherwise the key rules apply. */
+PAIL_HIDDEN pail_status pointer_prefix_check(const char *prefix, size_t len,
+                                             pail_error **err);
+
+/* ------------------------------------------------------ permissions.c */
+
+typedef struct access_rule {
+  char *pattern;      /* may contain {username}, *, **, ? */
+  unsigned allow;     /* pail_access bits */
+} access_rule;
+
+typedef struct access_rules {
+  bool present;       /* advanced_permissions given: unmatched keys denied */
+  access_rule *rules;
+  size_t count;
+} access_rules;
+
+/* Parses the advanced_permissions array: [{"pattern": "...", "allow":
+ * "read,write" or ["read", "write"]}]. Unknown fields or access words are
+ * errors naming them. */
+PAIL_HIDDEN pail_status access_rules_parse(const json_t *array,
+                                           access_rules *out,
+                                           pail_error **err);
+PAIL_HIDDEN void access_rules_free(access_rules *rules);
+
+/* Glob match of key against pattern after substituting {username}:
+ * '*' any run of bytes without '/', '**' any run including '/', '?' one
+ * byte other than '/'. A pattern with {username} never matches when
+ * username is NULL or empty. */
+PAIL_HIDDEN bool access_glob_match(const char *pattern, const char *username,
+                                   const char *key);
+
+/* First matching rule decides; with rules present and none matching, the
+ * access is denied. Without rules everything is allowed. */
+PAIL_HIDDEN pail_status access_rules_check(const access_rules *rules,
+                                           const char *username,
+                                           const char *key, unsigned access,
+                                           pail_error **err);
+
+/* ------------------------------------------------------------ grant.c */
+
+/* presigned = "exp=<exp>&sig=<hex>" over
+ * "file_key=<key>&exp=<exp>[&storage=<storage>]" (storage NULL: primary). */
+PAIL_HIDDEN pail_status grant_compute(const unsigned char *secret,
+                                      size_t secret_length, const char *key,
+                                      const char *storage, int64_t expires_at,
+                                      char **presigned, pail_error **err);
+/* Constant-time check of presigned, and expiry against now. */
+PAIL_HIDDEN pail_status grant_check(const unsigned char *secret,
+                                    size_t secret_length, const char *key,
+                                    const char *storage, const char *presigned,
+                                    int64_t now, pail_error **err);
+
+/* --------------------------------------------------------- settings.c */
+
+typedef struct storage_settings {
+  char *name;         /* NULL for the primary */
+  char *type;         /* backend type after alias resolution */
+  json_t *fields;     /* the storage object without "type" (owned ref) */
+} storage_settings;
+
+typedef struct workspace_settings {
+  char *source;              /* path, "<json>" or "<embedded default>" */
+  storage_settings *storages; /* [0] primary, then secondaries */
+  size_t storage_count;
+  access_rules rules;
+  char *workspace_key;       /* settings "workspace_key", or NULL */
+} workspace_settings;
+
+/* Parses a settings document. source names it in messages. */
+PAIL_HIDDEN pail_status settings_parse(const char *json, size_t length,
+                                       const char *source,
+                                       workspace_settings *out,
+                                       pail_error **err);
+PAIL_HIDDEN pail_status settings_load_file(const char *path,
+                                           workspace_settings *out,
+                                           pail_error **err);
+/* The embedded default: one fs storage at $PAIL_HOME or
+ * $XDG_DATA_HOME/pail (~/.local/share/pail). */
+PAIL_HIDDEN pail_status settings_embedded_default(workspace_settings *out,
+                                                  pail_error **err);
+/* The lookup order of DESIGN.md section 2 (after --config). */
+PAIL_HIDDEN pail_status settings_load_default_chain(workspace_settings *out,
+                                                    pail_error **err);
+PAIL_HIDDEN void settings_free(workspace_settings *settings);
+/* Maps Windmill tags (S3Storage, ...) to plugin types; others unchanged. */
+PAIL_HIDDEN const char *settings_type_alias(const char *type);
+
+/* ----------------------------------------------------------- plugin.c */
+
+typedef struct backend {
+  char *type;
+  char *path;                  /* NULL when in-process */
+  void *handle;                /* dlopen handle, NULL when in-process */
+  pail_backend_ops ops;        /* copy, zero-filled past the plugin's size */
+} backend;
+
+/* Finds and loads the backend for type (once per process; thread-safe). */
+PAIL_HIDDEN pail_status backend_get(const char *type, const backend **out,
+                                    pail_error **err);
+/* Loads one plugin file, checking entry symbol and ABI, without caching. */
+PAIL_HIDDEN pail_status backend_load_file(const char *path, const char *type,
+                                          backend **out, pail_error **err);
+PAIL_HIDDEN void backend_free(backend *b);
+/* The plugin directories in search order (NULL-terminated, caller frees with
+ * backend_search_path_free). */
+PAIL_HIDDEN char **backend_search_path(void);
+PAIL_HIDDEN void backend_search_path_free(char **dirs);
+
+/* --------------------------------------------------------- services.c */
+
+struct pail_config {
+  const storage_settings *storage;
+  const pail_backend_field *fields;
+  pail_log_fn log;
+  void *log_user_data;
+  pail_log_level log_level;
+};
+
+PAIL_HIDDEN extern const pail_core_services core_services;
+
+/* Checks a storage's settings against a backend's field table. */
+PAIL_HIDDEN pail_status config_validate(const storage_settings *storage,
+                                        const pail_backend_field *fields,
+                                        pail_error **err);
+
+/* -------------------------------------------------------- workspace.c */
+
+/* The workspace key for grants (see pail_grant_create). */
+PAIL_HIDDEN pail_status workspace_signing_key(pail_workspace *workspace,
+                                              unsigned char **secret,
+                                              size_t *length,
+                                              pail_error **err);
+
+/* ----------------------------------------------------------- strings */
+
+/* printf into a new malloc'ed string; NULL when out of memory. */
+PAIL_HIDDEN char *str_printf(const char *format, ...) PAIL_PRINTF(1, 2);
+PAIL_HIDDEN char *str_dup(const char *s); /* NULL-safe strdup */
+
+#endif /* PAIL_CORE_INTERNAL_H */

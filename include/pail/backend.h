@@ -1,0 +1,244 @@
+/*
+ * backend.h: the contract between libpail and a backend plugin.
+ *
+ * A plugin is a shared object named pail_<type>.so, found on $PAIL_PLUGIN_PATH
+ * then in $(pkglibdir)/backends. It exports one function:
+ *
+ *   PAIL_BACKEND_EXPORT pail_status pail_backend_entry(
+ *       uint32_t core_abi_version, const pail_core_services *core,
+ *       const pail_backend_ops **ops, pail_error **err);
+ *
+ * The core calls it once, when a storage of that type is first opened, with
+ * its ABI version and the table of services it lends (errors, logging, clock,
+ * settings access, crypto helpers). The plugin keeps `core` (it lives as long
+ * as the process) and returns a pointer to its static ops table.
+ *
+ * Versioning (after SQLite's sqlite3_vfs and libgit2's odb backends): both
+ * tables start with abi_version and struct_size and only ever grow at the
+ * end. The core refuses a plugin whose ABI major differs from its own, or
+ * whose struct_size is smaller than the ABI 1.0 table, naming the file and
+ * both versions. A plugin must check core->struct_size before using a service
+ * added after the ABI minor it needs (PAIL_CORE_HAS(core, field)).
+ *
+ * Threading: `open` and `close` are called once per configured storage, never
+ * concurrently for one instance. Every other operation on one instance may be
+ * called from many threads at once, so a backend must be thread-safe per
+ * instance. A stream (read or write) is used by one thread at a time.
+ *
+ * Errors: every operation returns PAIL_OK or a pail_status category, and on
+ * failure sets *err with core->error_set (err may be NULL). Messages must
+ * never contain credentials.
+ *
+ * Memory: strings and arrays a backend hands to the core (object info, list
+ * pages, URLs) are allocated with malloc() and freed by the core with free().
+ * Arguments passed to a backend belong to the core and are valid only during
+ * the call, except the pail_config, which lives until `close` returns.
+ */
+#ifndef PAIL_BACKEND_H
+#define PAIL_BACKEND_H
+
+#include <pail/pail.h>
+#include <stdarg.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PAIL_BACKEND_ABI_MAJOR 1
+#define PAIL_BACKEND_ABI_MINOR 0
+#define PAIL_ABI_VERSION_MAKE(major, minor) \
+  ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
+#define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
+#define PAIL_ABI_MINOR_OF(version) ((uint32_t)(version)&0xffffu)
+#define PAIL_BACKEND_ABI_VERSION \
+  PAIL_ABI_VERSION_MAKE(PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR)
+
+#define PAIL_BACKEND_EXPORT __attribute__((visibility("default")))
+#define PAIL_BACKEND_ENTRY_SYMBOL "pail_backend_entry"
+
+/* Capability bits (pail_backend_ops.capabilities). They describe what the
+ * backend does natively; the core works around what is missing (a NULL copy is
+ * done by streaming, a NULL sign is answered with a workspace grant). */
+#define PAIL_CAP_RANGED_READ (1u << 0)       /* honours read offset/length */
+#define PAIL_CAP_MULTIPART (1u << 1)         /* parallel multipart uploads */
+#define PAIL_CAP_SERVER_COPY (1u << 2)       /* copy without moving bytes */
+#define PAIL_CAP_PRESIGN (1u << 3)           /* sign produces URLs */
+#define PAIL_CAP_CONDITIONAL_WRITE (1u << 4) /* honours if_none_match */
+#define PAIL_CAP_METADATA (1u << 5)          /* stores user metadata */
+#define PAIL_CAP_CREATE_CONTAINER (1u << 6)  /* create_container works */
+#define PAIL_CAP_CONDITIONAL_READ (1u << 7)  /* honours read if_match */
+
+/* The settings object of one storage, read through the core services. */
+typedef struct pail_config pail_config;
+
+/* Field types a backend declares. The core validates a storage's settings
+ * against its backend's field table before calling `open`: an unknown field,
+ * a field of the wrong type or a missing required field is an error naming
+ * the field and the storage. */
+typedef enum pail_field_type {
+  PAIL_FIELD_STRING = 1,
+  PAIL_FIELD_BOOL = 2,
+  PAIL_FIELD_INTEGER = 3,
+  PAIL_FIELD_OBJECT_OR_STRING = 4, /* a JSON object, or a string holding one */
+  PAIL_FIELD_ANY = 5
+} pail_field_type;
+
+typedef struct pail_backend_field {
+  const char *name;        /* NULL ends the table */
+  pail_field_type type;
+  int required;
+  int secret;              /* never logged or printed */
+  const char *description; /* one line, for `pail backends` and docs */
+} pail_backend_field;
+
+/* Where a read or a listing starts and how much it takes. */
+typedef struct pail_backend_list_request {
+  const char *prefix;      /* possibly empty */
+  const char *delimiter;   /* "/" or NULL for a recursive listing */
+  const char *page_token;  /* NULL for the first page */
+  size_t max_keys;         /* >= 1; the core substitutes the default for 0 */
+} pail_backend_list_request;
+
+typedef struct pail_backend_ops {
+  uint32_t abi_version;  /* PAIL_BACKEND_ABI_VERSION the plugin was built for */
+  uint32_t struct_size;  /* sizeof(pail_backend_ops) the plugin was built with */
+  const char *name;      /* the type it implements, "fs" */
+  const char *version;   /* the plugin's own version */
+  uint64_t capabilities; /* PAIL_CAP_* */
+  const pail_backend_field *fields; /* settings it accepts; "type" is implied */
+
+  /* Creates an instance for one storage. Required. cfg stays valid until
+   * close. *instance is opaque to the core. */
+  pail_status (*open)(const pail_config *cfg, void **instance, pail_error **err);
+  /* Frees an instance. Required. */
+  void (*close)(void *instance);
+
+  /* Lists one page in byte order of keys. With a delimiter, keys containing it
+   * after the prefix are folded into one is_folder entry (key ending in the
+   * delimiter). out is zeroed by the core; set next_page_token (malloc'ed)
+   * when more remains. May be NULL (unsupported). */
+  pail_status (*list)(void *instance, const pail_backend_list_request *request,
+                      pail_list_page *out, pail_error **err);
+
+  /* Fills out for key. A missing key is PAIL_ERR_NOT_FOUND. May be NULL. */
+  pail_status (*stat)(void *instance, const char *key, pail_object_info *out,
+                      pail_error **err);
+
+  /* Opens a read of key from options->offset for options->length bytes
+   * (PAIL_READ_TO_END: to the end). The core has already checked the range
+   * against the size when it knows it. info receives the object's info (at
+   * least size); *stream is opaque. Reads then come through read_stream
+   * until it reports 0 bytes, and read_close ends it. May be NULL. */
+  pail_status (*read_open)(void *instance, const char *key,
+                           const pail_read_options *options, void **stream,
+                           pail_object_info *info, pail_error **err);
+  pail_status (*read_stream)(void *stream, void *buffer, size_t capacity,
+                             size_t *got, pail_error **err);
+  void (*read_close)(void *stream);
+
+  /* Opens a write of key. Nothing may be visible under key before
+   * write_commit succeeds. write_commit and write_abort free the stream;
+   * write_commit fills info (may be NULL) and, on failure, must leave no
+   * partial object behind. May be NULL. */
+  pail_status (*write_open)(void *instance, const char *key,
+                            const pail_write_options *options, void **stream,
+                            pail_error **err);
+  pail_status (*write_stream)(void *stream, const void *buffer, size_t length,
+                              pail_error **err);
+  pail_status (*write_commit)(void *stream, pail_object_info *info,
+                              pail_error **err);
+  void (*write_abort)(void *stream);
+
+  /* Deletes key. May be NULL. */
+  pail_status (*delete_object)(void *instance, const char *key,
+                               pail_error **err);
+
+  /* Server-side copy within the instance. May be NULL: the core streams. */
+  pail_status (*copy)(void *instance, const char *src_key, const char *dst_key,
+                      const pail_write_options *options, pail_error **err);
+
+  /* Produces a presigned URL. options is complete (method set, expires > 0,
+   * at set to the signing time). May be NULL: the core answers with a
+   * workspace-signed grant. */
+  pail_status (*sign)(void *instance, const char *key,
+                      const pail_sign_options *options, char **url,
+                      pail_error **err);
+
+  /* Creates the bucket/container/root. Existing and owned is success.
+   * May be NULL. */
+  pail_status (*create_container)(void *instance, pail_error **err);
+
+  /* ABI 1.0 ends here. New members are appended below this line only. */
+} pail_backend_ops;
+
+/* The services the core lends to plugins. Valid for the life of the process. */
+typedef struct pail_core_services {
+  uint32_t abi_version;
+  uint32_t struct_size;
+
+  /* Same as pail_error_set(). */
+  pail_status (*error_set)(pail_error **err, pail_status category,
+                           int http_status, const char *provider_code,
+                           const char *request_id, const char *format, ...)
+      PAIL_PRINTF(6, 7);
+
+  /* Logs through the workspace's log sink, redacting the storage's secret
+   * fields. cfg may be NULL (then the line goes nowhere). */
+  void (*log)(const pail_config *cfg, pail_log_level level, const char *format,
+              ...) PAIL_PRINTF(3, 4);
+
+  /* The current time in seconds since the epoch (and nanoseconds). The one
+   * clock of the library: tests fix it through $PAIL_TEST_NOW. */
+  int64_t (*now)(int32_t *nsec);
+
+  /* Settings access. The storage's name (NULL for the primary) and type. */
+  const char *(*config_storage_name)(const pail_config *cfg);
+  /* A string field, or NULL when absent or null. Valid while cfg lives. */
+  const char *(*config_string)(const pail_config *cfg, const char *field);
+  /* A boolean field (JSON true/false, or "true"/"false"), or dflt. */
+  int (*config_bool)(const pail_config *cfg, const char *field, int dflt);
+  /* An integer field, or dflt. */
+  int64_t (*config_integer)(const pail_config *cfg, const char *field,
+                            int64_t dflt);
+  /* A field serialised as compact JSON (objects kept as objects, strings
+   * returned as their JSON string form). Caller frees. NULL when absent. */
+  char *(*config_json)(const pail_config *cfg, const char *field);
+
+  /* Key rules of DESIGN.md, as pail_key_check. */
+  pail_status (*key_check)(const char *key, size_t length, pail_error **err);
+
+  /* Crypto helpers (OpenSSL underneath). */
+  void (*sha256)(const void *data, size_t length, unsigned char out[32]);
+  void (*hmac_sha256)(const void *key, size_t key_length, const void *data,
+                      size_t length, unsigned char out[32]);
+  /* Lowercase hex of length bytes into out (2*length+1 bytes, NUL-ended). */
+  void (*hex_encode)(const unsigned char *data, size_t length, char *out);
+
+  /* ABI 1.0 ends here. New members are appended below this line only. */
+} pail_core_services;
+
+/* True when the core provides the service `field` (appended in a later minor). */
+#define PAIL_CORE_HAS(core, field)                                   \
+  ((core)->struct_size >= offsetof(pail_core_services, field) +      \
+                              sizeof(((pail_core_services *)0)->field))
+
+typedef pail_status (*pail_backend_entry_fn)(uint32_t core_abi_version,
+                                             const pail_core_services *core,
+                                             const pail_backend_ops **ops,
+                                             pail_error **err);
+
+/* The services table, for backends compiled into the program (in-process). */
+PAIL_EXPORT const pail_core_services *pail_core_services_get(void);
+
+/* Registers a backend in-process under ops->name, for embedding and tests.
+ * ops must stay valid until the process ends. An in-process backend takes
+ * precedence over a plugin of the same type. A name registered twice is
+ * PAIL_ERR_CONFLICT. */
+PAIL_EXPORT pail_status pail_backend_register(const pail_backend_ops *ops,
+                                              pail_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PAIL_BACKEND_H */

@@ -1,0 +1,464 @@
+/*
+ * pail.h: the public API of libpail.
+ *
+ * A workspace is a set of storages (one primary, any number of named
+ * secondaries) read from a settings file. A pointer names one object in one
+ * storage. Every operation takes a workspace and a pointer, checks the
+ * workspace's access rules, and is carried out by the storage's backend plugin.
+ *
+ * Conventions, for every function below:
+ * - Functions that can fail return a pail_status (PAIL_OK is 0) and take a
+ *   last argument `pail_error **err`. On failure, when err is not NULL, *err is
+ *   set to a new error object that the caller frees with pail_error_free().
+ *   *err must be NULL on entry. err may be NULL when the caller only needs the
+ *   status.
+ * - Strings returned through `char **` are allocated with malloc() and freed
+ *   by the caller with free(). Structs returned by value hold owned strings
+ *   released with their *_clear() function.
+ * - Options structs start with `struct_size`; initialise them with the
+ *   matching PAIL_*_OPTIONS_INIT macro so that code compiled against this
+ *   header keeps working when fields are appended. A NULL options pointer
+ *   means all defaults.
+ *
+ * Thread safety: a pail_workspace may be used from many threads at once
+ * (storages are opened lazily under a lock; backends must be thread-safe per
+ * instance). A pail_reader or pail_writer belongs to one thread at a time.
+ */
+#ifndef PAIL_PAIL_H
+#define PAIL_PAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PAIL_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__)
+#define PAIL_EXPORT __attribute__((visibility("default")))
+#define PAIL_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define PAIL_EXPORT
+#define PAIL_PRINTF(fmt, args)
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+/* The category of a failure. Values are stable and never reused. */
+typedef enum pail_status {
+  PAIL_OK = 0,
+  PAIL_ERR_NOT_FOUND = 1,        /* object, storage, bucket or plugin missing */
+  PAIL_ERR_ACCESS_DENIED = 2,    /* credentials refused or access rules deny */
+  PAIL_ERR_INVALID_ARGUMENT = 3, /* bad pointer, key, settings or option */
+  PAIL_ERR_CONFLICT = 4,         /* precondition failed, already exists */
+  PAIL_ERR_THROTTLED = 5,        /* provider asked us to slow down */
+  PAIL_ERR_UNAVAILABLE = 6,      /* provider or network unavailable */
+  PAIL_ERR_IO = 7,               /* local or transfer I/O failure, corrupt data */
+  PAIL_ERR_UNSUPPORTED = 8,      /* the backend does not offer the operation */
+  PAIL_ERR_INTERNAL = 9          /* out of memory, broken invariant */
+} pail_status;
+
+typedef struct pail_error pail_error;
+
+/* A short lowercase name for a category ("not found", "access denied", ...). */
+PAIL_EXPORT const char *pail_status_name(pail_status status);
+
+/* Accessors. Returned strings belong to the error and live until it is freed.
+ * provider_code and request_id are NULL when the provider gave none;
+ * http_status is 0 when no HTTP exchange was involved. Messages never contain
+ * credentials. */
+PAIL_EXPORT pail_status pail_error_category(const pail_error *error);
+PAIL_EXPORT const char *pail_error_message(const pail_error *error);
+PAIL_EXPORT const char *pail_error_provider_code(const pail_error *error);
+PAIL_EXPORT int pail_error_http_status(const pail_error *error);
+PAIL_EXPORT const char *pail_error_request_id(const pail_error *error);
+PAIL_EXPORT void pail_error_free(pail_error *error);
+
+/* Creates an error (for embedders and in-process backends). Sets *err only
+ * when err is not NULL and *err is NULL; returns category so that callers can
+ * write `return pail_error_set(err, ...)`. */
+PAIL_EXPORT pail_status pail_error_set(pail_error **err, pail_status category,
+                                       int http_status,
+                                       const char *provider_code,
+                                       const char *request_id,
+                                       const char *format, ...)
+    PAIL_PRINTF(6, 7);
+
+/* --------------------------------------------------------------- logging */
+
+typedef enum pail_log_level {
+  PAIL_LOG_ERROR = 0,
+  PAIL_LOG_WARNING = 1,
+  PAIL_LOG_INFO = 2,
+  PAIL_LOG_DEBUG = 3
+} pail_log_level;
+
+/* Receives the library's log lines (already redacted). May be called from any
+ * thread that uses the workspace. The library never prints. */
+typedef void (*pail_log_fn)(void *user_data, pail_log_level level,
+                            const char *message);
+
+/* -------------------------------------------------------------- pointers */
+
+/* A parsed pointer. storage is NULL for the primary storage; key is a
+ * validated key (or, from pail_pointer_parse_prefix, a possibly empty
+ * prefix); presigned is the workspace-signed grant or NULL. All owned. */
+typedef struct pail_pointer {
+  char *storage;
+  char *key;
+  char *presigned;
+} pail_pointer;
+
+/* Parses any pointer form: JSON object ({"s3": ..., "storage": ...,
+ * "presigned": ...}), s3:///key, s3://storage/key, or a bare key.
+ * default_storage (may be NULL) applies to bare keys only; "_default_" names
+ * the primary storage. URI forms are not percent-decoded: keys are literal. */
+PAIL_EXPORT pail_status pail_pointer_parse(const char *text,
+                                           const char *default_storage,
+                                           pail_pointer **out,
+                                           pail_error **err);
+
+/* As pail_pointer_parse, for a listing prefix: the key may be empty (the
+ * whole storage) and may end with '/'. "s3://name" alone names a storage. */
+PAIL_EXPORT pail_status pail_pointer_parse_prefix(const char *text,
+                                                  const char *default_storage,
+                                                  pail_pointer **out,
+                                                  pail_error **err);
+
+/* Builds a pointer from parts, validating key and storage name. */
+PAIL_EXPORT pail_status pail_pointer_new(const char *storage, const char *key,
+                                         pail_pointer **out, pail_error **err);
+PAIL_EXPORT pail_pointer *pail_pointer_dup(const pail_pointer *pointer);
+PAIL_EXPORT void pail_pointer_free(pail_pointer *pointer);
+
+/* Prints {"s3": key[, "storage": name][, "presigned": grant]} (storage
+ * omitted for the primary) or s3:///key / s3://storage/key. Caller frees.
+ * Returns NULL only when out of memory. */
+PAIL_EXPORT char *pail_pointer_to_json(const pail_pointer *pointer);
+PAIL_EXPORT char *pail_pointer_to_uri(const pail_pointer *pointer);
+
+/* Validates a key against the rules of DESIGN.md: 1..1024 bytes of valid
+ * UTF-8, no NUL or control characters, no empty, "." or ".." segment, no
+ * leading '/'. len is the byte length (the key need not be NUL-terminated,
+ * so that embedded NULs are caught). */
+PAIL_EXPORT pail_status pail_key_check(const char *key, size_t len,
+                                       pail_error **err);
+
+/* Validates a storage name: 1..63 bytes of [A-Za-z0-9_.-]. */
+PAIL_EXPORT pail_status pail_storage_name_check(const char *name,
+                                                pail_error **err);
+
+/* ------------------------------------------------------------ workspaces */
+
+typedef struct pail_workspace pail_workspace;
+
+typedef struct pail_options {
+  size_t struct_size;
+  /* Fills {username} in access rules; NULL means $PAIL_USER, or none. */
+  const char *username;
+  /* Log sink; NULL discards. Lines above log_level are not produced. */
+  pail_log_fn log;
+  void *log_user_data;
+  pail_log_level log_level;
+} pail_options;
+#define PAIL_OPTIONS_INIT {sizeof(pail_options), NULL, NULL, NULL, PAIL_LOG_WARNING}
+
+/* Opens a workspace. config_path NULL follows the lookup order: $PAIL_CONFIG,
+ * then $XDG_CONFIG_HOME/pail/workspace.json (~/.config/...), then the
+ * embedded default (one fs storage at $PAIL_HOME or $XDG_DATA_HOME/pail).
+ * Plugins are not loaded here: a storage is opened the first time it is used. */
+PAIL_EXPORT pail_status pail_workspace_open(const char *config_path,
+                                            const pail_options *options,
+                                            pail_workspace **out,
+                                            pail_error **err);
+/* Opens a workspace from settings given as a JSON document. */
+PAIL_EXPORT pail_status pail_workspace_open_json(const char *json,
+                                                 const pail_options *options,
+                                                 pail_workspace **out,
+                                                 pail_error **err);
+/* Opens the embedded default workspace, ignoring any settings file. */
+PAIL_EXPORT pail_status pail_workspace_open_default(const pail_options *options,
+                                                    pail_workspace **out,
+                                                    pail_error **err);
+/* Closes every opened storage and frees the workspace. NULL is accepted. */
+PAIL_EXPORT void pail_workspace_close(pail_workspace *workspace);
+
+/* Where the settings came from: a file path, "<json>" or "<embedded default>". */
+PAIL_EXPORT const char *pail_workspace_source(const pail_workspace *workspace);
+
+/* Storages by index: 0 is the primary (name NULL), 1.. the secondaries in
+ * settings order. type is the backend type after alias resolution. */
+PAIL_EXPORT size_t pail_workspace_storage_count(const pail_workspace *workspace);
+PAIL_EXPORT const char *pail_workspace_storage_name(const pail_workspace *workspace,
+                                                    size_t index);
+PAIL_EXPORT const char *pail_workspace_storage_type(const pail_workspace *workspace,
+                                                    size_t index);
+
+/* Opens the named storage now (NULL: primary): loads its plugin, validates
+ * its fields, resolves credentials. Used by `pail config check`. */
+PAIL_EXPORT pail_status pail_workspace_check_storage(pail_workspace *workspace,
+                                                     const char *storage,
+                                                     pail_error **err);
+
+/* ---------------------------------------------------------- access rules */
+
+typedef enum pail_access {
+  PAIL_ACCESS_READ = 1 << 0,
+  PAIL_ACCESS_WRITE = 1 << 1,
+  PAIL_ACCESS_DELETE = 1 << 2,
+  PAIL_ACCESS_LIST = 1 << 3
+} pail_access;
+
+/* Applies the workspace's advanced_permissions to (pointer key, access).
+ * Returns PAIL_OK or PAIL_ERR_ACCESS_DENIED. A pointer carrying a valid grant
+ * is allowed PAIL_ACCESS_READ whatever the rules say. */
+PAIL_EXPORT pail_status pail_access_check(pail_workspace *workspace,
+                                          const pail_pointer *pointer,
+                                          pail_access access,
+                                          pail_error **err);
+
+/* ----------------------------------------------------------- object info */
+
+typedef struct pail_metadata_entry {
+  char *name;
+  char *value;
+} pail_metadata_entry;
+
+/* What a backend knows about an object (or, with is_folder, a common prefix
+ * in a delimited listing). Unknown strings are NULL; unknown last_modified
+ * is INT64_MIN. All strings owned. */
+typedef struct pail_object_info {
+  char *key;
+  uint64_t size;
+  int64_t last_modified;       /* seconds since the epoch, UTC */
+  int32_t last_modified_nsec;  /* 0..999999999 */
+  int is_folder;
+  char *etag;
+  char *content_type;
+  char *content_disposition;
+  pail_metadata_entry *metadata;
+  size_t metadata_count;
+} pail_object_info;
+
+/* Resets info to empty after freeing what it owns. */
+PAIL_EXPORT void pail_object_info_clear(pail_object_info *info);
+/* Deep copy; returns PAIL_ERR_INTERNAL when out of memory. */
+PAIL_EXPORT pail_status pail_object_info_copy(pail_object_info *dst,
+                                              const pail_object_info *src);
+
+/* ------------------------------------------------------------ operations */
+
+/* stat: size, last modified, etag, content type, user metadata. */
+PAIL_EXPORT pail_status pail_stat(pail_workspace *workspace,
+                                  const pail_pointer *pointer,
+                                  pail_object_info *out, pail_error **err);
+
+typedef struct pail_list_options {
+  size_t struct_size;
+  int recursive;          /* 0: one level, folders reported with is_folder */
+  size_t max_keys;        /* per page; 0 means the backend's default (1000) */
+  const char *page_token; /* from a previous page's next_page_token */
+} pail_list_options;
+#define PAIL_LIST_OPTIONS_INIT {sizeof(pail_list_options), 0, 0, NULL}
+
+/* One page of a listing, in byte order of keys. next_page_token is NULL on
+ * the last page. */
+typedef struct pail_list_page {
+  pail_object_info *entries;
+  size_t count;
+  char *next_page_token;
+} pail_list_page;
+
+/* Lists keys that start with pointer->key (a prefix, from
+ * pail_pointer_parse_prefix). The prefix is matched bytewise, as S3 does:
+ * "dir/" lists the folder dir, "di" everything starting with "di". */
+PAIL_EXPORT pail_status pail_list(pail_workspace *workspace,
+                                  const pail_pointer *prefix,
+                                  const pail_list_options *options,
+                                  pail_list_page *out, pail_error **err);
+PAIL_EXPORT void pail_list_page_clear(pail_list_page *page);
+
+typedef struct pail_read_options {
+  size_t struct_size;
+  uint64_t offset;      /* first byte to read */
+  uint64_t length;      /* bytes to read; PAIL_READ_TO_END for all */
+  const char *if_match; /* fail with PAIL_ERR_CONFLICT unless the etag matches */
+} pail_read_options;
+#define PAIL_READ_TO_END UINT64_MAX
+#define PAIL_READ_OPTIONS_INIT {sizeof(pail_read_options), 0, PAIL_READ_TO_END, NULL}
+
+typedef struct pail_reader pail_reader;
+
+/* Opens a streamed read of the whole object or a range. A range that starts
+ * past the end yields PAIL_ERR_INVALID_ARGUMENT; one that runs past the end is
+ * cut at the end. */
+PAIL_EXPORT pail_status pail_reader_open(pail_workspace *workspace,
+                                         const pail_pointer *pointer,
+                                         const pail_read_options *options,
+                                         pail_reader **out, pail_error **err);
+/* Reads up to capacity bytes; *got is 0 only at the end of the data. */
+PAIL_EXPORT pail_status pail_reader_read(pail_reader *reader, void *buffer,
+                                         size_t capacity, size_t *got,
+                                         pail_error **err);
+/* The object's info as known when the read opened (size is the whole
+ * object's size). Valid until pail_reader_close. */
+PAIL_EXPORT const pail_object_info *pail_reader_info(const pail_reader *reader);
+PAIL_EXPORT void pail_reader_close(pail_reader *reader);
+
+/* Reads an object (or range) into a new malloc'ed buffer, for small objects.
+ * *data is NUL-terminated for convenience (not counted in *length). */
+PAIL_EXPORT pail_status pail_read(pail_workspace *workspace,
+                                  const pail_pointer *pointer,
+                                  const pail_read_options *options,
+                                  void **data, size_t *length,
+                                  pail_error **err);
+
+/* Streams an object to a local file. The file appears, complete, only on
+ * success (written to a temporary file beside it, then renamed); on failure
+ * nothing is left behind. */
+PAIL_EXPORT pail_status pail_download(pail_workspace *workspace,
+                                      const pail_pointer *pointer,
+                                      const char *local_path,
+                                      pail_error **err);
+
+typedef struct pail_write_options {
+  size_t struct_size;
+  const char *content_type;        /* NULL: backend default */
+  const char *content_disposition; /* NULL: none */
+  int if_none_match;               /* create only: PAIL_ERR_CONFLICT if it exists */
+  uint64_t size_hint;              /* expected size, 0 unknown; lets backends
+                                      choose single vs multipart upload */
+  const pail_metadata_entry *metadata; /* user metadata, may be NULL */
+  size_t metadata_count;
+} pail_write_options;
+#define PAIL_WRITE_OPTIONS_INIT {sizeof(pail_write_options), NULL, NULL, 0, 0, NULL, 0}
+
+typedef struct pail_writer pail_writer;
+
+/* Opens a streamed write. Nothing is visible under the key until
+ * pail_writer_close() succeeds; an aborted or failed write leaves the
+ * previous object (or no object) in place. */
+PAIL_EXPORT pail_status pail_writer_open(pail_workspace *workspace,
+                                         const pail_pointer *pointer,
+                                         const pail_write_options *options,
+                                         pail_writer **out, pail_error **err);
+/* Writes all of buffer. After a failure, the writer only accepts close or
+ * abort, and close aborts. */
+PAIL_EXPORT pail_status pail_writer_write(pail_writer *writer,
+                                          const void *buffer, size_t length,
+                                          pail_error **err);
+/* Commits and frees the writer. info (may be NULL) receives what the backend
+ * reports of the new object. On failure the write is aborted. */
+PAIL_EXPORT pail_status pail_writer_close(pail_writer *writer,
+                                          pail_object_info *info,
+                                          pail_error **err);
+/* Discards the write and frees the writer. NULL is accepted. */
+PAIL_EXPORT void pail_writer_abort(pail_writer *writer);
+
+/* Writes a whole buffer. */
+PAIL_EXPORT pail_status pail_write(pail_workspace *workspace,
+                                   const pail_pointer *pointer,
+                                   const void *data, size_t length,
+                                   const pail_write_options *options,
+                                   pail_error **err);
+
+/* Streams a local file (or standard input for "-") to an object. A local file
+ * that cannot be read fails before anything is created in the storage. */
+PAIL_EXPORT pail_status pail_upload(pail_workspace *workspace,
+                                    const pail_pointer *pointer,
+                                    const char *local_path,
+                                    const pail_write_options *options,
+                                    pail_error **err);
+
+/* Deletes an object. A missing object is PAIL_ERR_NOT_FOUND where the
+ * provider can tell (S3 cannot: its delete is idempotent). */
+PAIL_EXPORT pail_status pail_delete(pail_workspace *workspace,
+                                    const pail_pointer *pointer,
+                                    pail_error **err);
+
+/* Copies src to dst: server-side when both are in one storage whose backend
+ * copies, streamed through this process otherwise. */
+PAIL_EXPORT pail_status pail_copy(pail_workspace *workspace,
+                                  const pail_pointer *src,
+                                  const pail_pointer *dst,
+                                  const pail_write_options *options,
+                                  pail_error **err);
+
+/* Creates the storage's bucket/container/root (NULL: primary). Existing and
+ * owned is success. */
+PAIL_EXPORT pail_status pail_create_container(pail_workspace *workspace,
+                                              const char *storage,
+                                              pail_error **err);
+
+typedef struct pail_sign_options {
+  size_t struct_size;
+  const char *method;       /* GET (default), PUT, HEAD or DELETE */
+  int64_t expires;          /* seconds; 0 means 3600 */
+  int64_t at;               /* signing time, seconds since epoch; 0: now */
+  const char *const *headers; /* "Name: value" strings to sign */
+  size_t header_count;
+  const char *const *query;   /* "name=value" strings to add and sign */
+  size_t query_count;
+} pail_sign_options;
+#define PAIL_SIGN_OPTIONS_INIT {sizeof(pail_sign_options), NULL, 0, 0, NULL, 0, NULL, 0}
+
+/* The answer of pail_sign: a presigned URL from the backend, or, for backends
+ * that cannot presign, a pointer carrying a workspace-signed grant. Exactly
+ * one of url and grant is set. */
+typedef struct pail_signature {
+  char *url;
+  pail_pointer *grant;
+  int64_t expires_at;       /* seconds since epoch */
+} pail_signature;
+PAIL_EXPORT void pail_signature_clear(pail_signature *signature);
+
+PAIL_EXPORT pail_status pail_sign(pail_workspace *workspace,
+                                  const pail_pointer *pointer,
+                                  const pail_sign_options *options,
+                                  pail_signature *out, pail_error **err);
+
+/* ---------------------------------------------- workspace-signed grants */
+
+/* Computes "exp=<expires_at>&sig=<hex HMAC-SHA256>" over
+ * "file_key=<key>&exp=<expires_at>[&storage=<name>]" with the workspace key
+ * (settings "workspace_key", else $PAIL_WORKSPACE_KEY, else a key file
+ * created once under $XDG_CONFIG_HOME/pail). Caller frees *presigned. */
+PAIL_EXPORT pail_status pail_grant_create(pail_workspace *workspace,
+                                          const pail_pointer *pointer,
+                                          int64_t expires_at, char **presigned,
+                                          pail_error **err);
+/* Checks pointer->presigned in constant time against the key and storage
+ * and that it has not expired at `now` (0: the current time). Returns
+ * PAIL_OK, or PAIL_ERR_ACCESS_DENIED naming why. */
+PAIL_EXPORT pail_status pail_grant_verify(pail_workspace *workspace,
+                                          const pail_pointer *pointer,
+                                          int64_t now, pail_error **err);
+
+/* -------------------------------------------------------------- backends */
+
+typedef struct pail_backend_info {
+  char *type;        /* "fs", "s3", ... */
+  char *path;        /* shared object path, or NULL when registered in-process */
+  char *version;     /* the plugin's own version string */
+  uint32_t abi_version;
+  uint64_t capabilities; /* PAIL_CAP_* bits from pail/backend.h */
+  char *error;       /* why it failed to load, or NULL */
+} pail_backend_info;
+
+/* Finds every plugin on the search path (and every in-process backend) and
+ * loads each to report it; plugins that fail to load are listed with error
+ * set. Free with pail_backend_info_free. */
+PAIL_EXPORT pail_status pail_backend_scan(pail_backend_info **out,
+                                          size_t *count, pail_error **err);
+PAIL_EXPORT void pail_backend_info_free(pail_backend_info *infos, size_t count);
+
+/* Names a PAIL_CAP_* bit ("ranged-read", ...), NULL for unknown bits. */
+PAIL_EXPORT const char *pail_capability_name(uint64_t bit);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PAIL_PAIL_H */
