@@ -1,1 +1,131 @@
-/* placeholder: being written */
+/*
+ * error.c: the error object every failing call returns. Errors are values
+ * (after GError / libgit2): a category for programs, a message for people,
+ * and the provider's own code, HTTP status and request id for support.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct pail_error {
+  pail_status category;
+  int http_status;
+  char *message;
+  char *provider_code;
+  char *request_id;
+};
+
+static const char *const status_names[] = {
+    [PAIL_OK] = "ok",
+    [PAIL_ERR_NOT_FOUND] = "not found",
+    [PAIL_ERR_ACCESS_DENIED] = "access denied",
+    [PAIL_ERR_INVALID_ARGUMENT] = "invalid argument",
+    [PAIL_ERR_CONFLICT] = "conflict",
+    [PAIL_ERR_THROTTLED] = "throttled",
+    [PAIL_ERR_UNAVAILABLE] = "unavailable",
+    [PAIL_ERR_IO] = "i/o error",
+    [PAIL_ERR_UNSUPPORTED] = "unsupported",
+    [PAIL_ERR_INTERNAL] = "internal error",
+};
+
+const char *pail_status_name(pail_status status) {
+  if ((unsigned)status < sizeof status_names / sizeof status_names[0] &&
+      status_names[status] != NULL)
+    return status_names[status];
+  return "unknown error";
+}
+
+/* Returned when allocating the error itself fails: callers still get a
+ * category and a message, and pail_error_free knows not to free it. */
+static pail_error out_of_memory_error = {PAIL_ERR_INTERNAL, 0,
+                                         (char *)"out of memory", NULL, NULL};
+
+pail_status error_setv(pail_error **err, pail_status category, int http_status,
+                       const char *provider_code, const char *request_id,
+                       const char *format, va_list args) {
+  if (err == NULL || *err != NULL)
+    return category;
+  pail_error *e = calloc(1, sizeof *e);
+  if (e == NULL) {
+    *err = &out_of_memory_error;
+    return category;
+  }
+  e->category = category;
+  e->http_status = http_status;
+  if (vasprintf(&e->message, format, args) < 0)
+    e->message = NULL;
+  e->provider_code = str_dup(provider_code);
+  e->request_id = str_dup(request_id);
+  if (e->message == NULL ||
+      (provider_code != NULL && e->provider_code == NULL) ||
+      (request_id != NULL && e->request_id == NULL)) {
+    pail_error_free(e);
+    e = &out_of_memory_error;
+  }
+  *err = e;
+  return category;
+}
+
+pail_status pail_error_set(pail_error **err, pail_status category,
+                           int http_status, const char *provider_code,
+                           const char *request_id, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  error_setv(err, category, http_status, provider_code, request_id, format,
+             args);
+  va_end(args);
+  return category;
+}
+
+pail_status error_no_memory(pail_error **err) {
+  return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL, "out of memory");
+}
+
+void error_prefix(pail_error **err, const char *format, ...) {
+  if (err == NULL || *err == NULL || *err == &out_of_memory_error)
+    return;
+  char *prefix = NULL;
+  va_list args;
+  va_start(args, format);
+  int n = vasprintf(&prefix, format, args);
+  va_end(args);
+  if (n < 0)
+    return;
+  char *joined = str_printf("%s: %s", prefix, (*err)->message);
+  free(prefix);
+  if (joined == NULL)
+    return;
+  free((*err)->message);
+  (*err)->message = joined;
+}
+
+pail_status pail_error_category(const pail_error *error) {
+  return error ? error->category : PAIL_OK;
+}
+
+const char *pail_error_message(const pail_error *error) {
+  return error ? error->message : "no error";
+}
+
+const char *pail_error_provider_code(const pail_error *error) {
+  return error ? error->provider_code : NULL;
+}
+
+int pail_error_http_status(const pail_error *error) {
+  return error ? error->http_status : 0;
+}
+
+const char *pail_error_request_id(const pail_error *error) {
+  return error ? error->request_id : NULL;
+}
+
+void pail_error_free(pail_error *error) {
+  if (error == NULL || error == &out_of_memory_error)
+    return;
+  free(error->message);
+  free(error->provider_code);
+  free(error->request_id);
+  free(error);
+}

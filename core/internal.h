@@ -4,6 +4,9 @@
 #ifndef PAIL_CORE_INTERNAL_H
 #define PAIL_CORE_INTERNAL_H
 
+/* Must precede every system header: it turns on _GNU_SOURCE. */
+#include <config.h>
+
 #include <pail/backend.h>
 #include <pail/pail.h>
 
@@ -179,7 +182,33 @@ PAIL_HIDDEN pail_status config_validate(const storage_settings *storage,
 
 /* -------------------------------------------------------- workspace.c */
 
-/* The workspace key for grants (see pail_grant_create). */
+/* A storage of the workspace, opened on first use. */
+typedef struct storage_handle {
+  const backend *backend;
+  void *instance;
+  const storage_settings *settings;
+} storage_handle;
+
+/* Resolves the pointer's storage, re-validates its key (callers may build a
+ * pail_pointer by hand), applies access rules and grants, then opens the
+ * storage. allow_empty_key is for listing prefixes. */
+PAIL_HIDDEN pail_status workspace_resolve(pail_workspace *workspace,
+                                          const pail_pointer *pointer,
+                                          unsigned access,
+                                          bool allow_empty_key,
+                                          storage_handle *out,
+                                          pail_error **err);
+/* Opens a storage by name (NULL: primary) without any access check. */
+PAIL_HIDDEN pail_status workspace_storage(pail_workspace *workspace,
+                                          const char *name,
+                                          storage_handle *out,
+                                          pail_error **err);
+/* Logs through the workspace's sink. */
+PAIL_HIDDEN void workspace_log(pail_workspace *workspace, pail_log_level level,
+                               const char *format, ...) PAIL_PRINTF(3, 4);
+
+/* The workspace key for grants (see pail_grant_create). *secret belongs to
+ * the workspace and lives as long as it: do not free it. */
 PAIL_HIDDEN pail_status workspace_signing_key(pail_workspace *workspace,
                                               unsigned char **secret,
                                               size_t *length,

@@ -1,1 +1,385 @@
-/* placeholder: being written */
+/*
+ * operations.c: the public operations. Each resolves its pointer (storage,
+ * key rules, access rules) in workspace_resolve before the backend is called,
+ * fills in what the backend may leave out, and checks what it returns.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LIST_DEFAULT_MAX_KEYS 1000
+#define SIGN_MAX_EXPIRES (7 * 24 * 3600) /* S3's and GCS's limit */
+
+static pail_status unsupported(const storage_handle *h, const char *operation,
+                               pail_error **err) {
+  return pail_error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                        "the %s backend does not support %s", h->backend->type,
+                        operation);
+}
+
+/* Copies the option struct the caller gave (of any older size) over the
+ * defaults, so that code below always sees a complete current struct. */
+#define OPTIONS_ADOPT(dst, src)                                              \
+  do {                                                                       \
+    if ((src) != NULL)                                                       \
+      memcpy(&(dst), (src),                                                  \
+             (src)->struct_size < sizeof(dst) ? (src)->struct_size           \
+                                              : sizeof(dst));                \
+    (dst).struct_size = sizeof(dst);                                         \
+  } while (0)
+
+static void info_init(pail_object_info *info) {
+  memset(info, 0, sizeof *info);
+  info->last_modified = INT64_MIN;
+}
+
+pail_status pail_stat(pail_workspace *ws, const pail_pointer *ptr,
+                      pail_object_info *out, pail_error **err) {
+  info_init(out);
+  storage_handle h;
+  pail_status status = workspace_resolve(ws, ptr, PAIL_ACCESS_READ, false, &h,
+                                         err);
+  if (status != PAIL_OK)
+    return status;
+  if (h.backend->ops.stat == NULL)
+    return unsupported(&h, "stat", err);
+  status = h.backend->ops.stat(h.instance, ptr->key, out, err);
+  if (status == PAIL_OK && out->key == NULL &&
+      (out->key = strdup(ptr->key)) == NULL)
+    status = error_no_memory(err);
+  if (status != PAIL_OK)
+    pail_object_info_clear(out);
+  return status;
+}
+
+pail_status pail_list(pail_workspace *ws, const pail_pointer *prefix,
+                      const pail_list_options *options, pail_list_page *out,
+                      pail_error **err) {
+  memset(out, 0, sizeof *out);
+  pail_list_options opts = PAIL_LIST_OPTIONS_INIT;
+  OPTIONS_ADOPT(opts, options);
+  storage_handle h;
+  pail_status status = workspace_resolve(ws, prefix, PAIL_ACCESS_LIST, true,
+                                         &h, err);
+  if (status != PAIL_OK)
+    return status;
+  if (h.backend->ops.list == NULL)
+    return unsupported(&h, "listing", err);
+  pail_backend_list_request request = {
+      .prefix = prefix->key,
+      .delimiter = opts.recursive ? NULL : "/",
+      .page_token = opts.page_token && *opts.page_token ? opts.page_token
+                                                        : NULL,
+      .max_keys = opts.max_keys ? opts.max_keys : LIST_DEFAULT_MAX_KEYS,
+  };
+  status = h.backend->ops.list(h.instance, &request, out, err);
+  if (status != PAIL_OK) {
+    pail_list_page_clear(out);
+    return status;
+  }
+  /* A token that does not move the listing forward would loop a caller
+   * forever; treat it as the end and say so. */
+  if (out->next_page_token != NULL &&
+      (out->count == 0 ||
+       (request.page_token && strcmp(out->next_page_token,
+                                     request.page_token) == 0))) {
+    workspace_log(ws, PAIL_LOG_WARNING,
+                  "the %s backend returned a page token that does not advance "
+                  "the listing; stopping",
+                  h.backend->type);
+    free(out->next_page_token);
+    out->next_page_token = NULL;
+  }
+  return PAIL_OK;
+}
+
+struct pail_reader {
+  const backend *backend;
+  void *stream;
+  pail_object_info info;
+  uint64_t expected; /* bytes this read should yield, UINT64_MAX unknown */
+  uint64_t delivered;
+  bool failed;
+};
+
+pail_status pail_reader_open(pail_workspace *ws, const pail_pointer *ptr,
+                             const pail_read_options *options,
+                             pail_reader **out, pail_error **err) {
+  *out = NULL;
+  pail_read_options opts = PAIL_READ_OPTIONS_INIT;
+  OPTIONS_ADOPT(opts, options);
+  storage_handle h;
+  pail_status status = workspace_resolve(ws, ptr, PAIL_ACCESS_READ, false, &h,
+                                         err);
+  if (status != PAIL_OK)
+    return status;
+  if (h.backend->ops.read_open == NULL || h.backend->ops.read_stream == NULL ||
+      h.backend->ops.read_close == NULL)
+    return unsupported(&h, "reading", err);
+  if ((opts.offset != 0 || opts.length != PAIL_READ_TO_END) &&
+      !(h.backend->ops.capabilities & PAIL_CAP_RANGED_READ))
+    return unsupported(&h, "ranged reads", err);
+  if (opts.if_match != NULL &&
+      !(h.backend->ops.capabilities & PAIL_CAP_CONDITIONAL_READ))
+    return unsupported(&h, "conditional reads (if-match)", err);
+  pail_reader *r = calloc(1, sizeof *r);
+  if (r == NULL)
+    return error_no_memory(err);
+  info_init(&r->info);
+  r->backend = h.backend;
+  status = h.backend->ops.read_open(h.instance, ptr->key, &opts, &r->stream,
+                                    &r->info, err);
+  if (status != PAIL_OK) {
+    pail_object_info_clear(&r->info);
+    free(r);
+    return status;
+  }
+  if (r->info.key == NULL && (r->info.key = strdup(ptr->key)) == NULL) {
+    pail_reader_close(r);
+    return error_no_memory(err);
+  }
+  if (opts.offset > r->info.size) {
+    uint64_t size = r->info.size;
+    pail_reader_close(r);
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 416, NULL, NULL,
+                          "range starts at byte %llu but \"%s\" has %llu "
+                          "bytes",
+                          (unsigned long long)opts.offset, ptr->key,
+                          (unsigned long long)size);
+  }
+  uint64_t available = r->info.size - opts.offset;
+  r->expected = opts.length < available ? opts.length : available;
+  *out = r;
+  return PAIL_OK;
+}
+
+pail_status pail_reader_read(pail_reader *r, void *buffer, size_t capacity,
+                             size_t *got, pail_error **err) {
+  *got = 0;
+  if (r->failed)
+    return pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                          "read of \"%s\" already failed", r->info.key);
+  uint64_t left = r->expected - r->delivered;
+  if (left == 0 || capacity == 0)
+    return PAIL_OK;
+  if (capacity > left)
+    capacity = (size_t)left;
+  pail_status status =
+      r->backend->ops.read_stream(r->stream, buffer, capacity, got, err);
+  if (status == PAIL_OK && *got > capacity) {
+    status = pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                            "the %s backend overfilled a read buffer",
+                            r->backend->type);
+  } else if (status == PAIL_OK && *got == 0) {
+    /* The data ended before the size the backend announced: a truncated
+     * transfer must never pass for a complete one. */
+    status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                            "read of \"%s\" ended after %llu of %llu bytes",
+                            r->info.key, (unsigned long long)r->delivered,
+                            (unsigned long long)r->expected);
+  }
+  if (status != PAIL_OK) {
+    r->failed = true;
+    *got = 0;
+    return status;
+  }
+  r->delivered += *got;
+  return PAIL_OK;
+}
+
+const pail_object_info *pail_reader_info(const pail_reader *r) {
+  return &r->info;
+}
+
+void pail_reader_close(pail_reader *r) {
+  if (r == NULL)
+    return;
+  if (r->stream)
+    r->backend->ops.read_close(r->stream);
+  pail_object_info_clear(&r->info);
+  free(r);
+}
+
+struct pail_writer {
+  const backend *backend;
+  void *stream;
+  char *key;
+  bool failed;
+};
+
+pail_status pail_writer_open(pail_workspace *ws, const pail_pointer *ptr,
+                             const pail_write_options *options,
+                             pail_writer **out, pail_error **err) {
+  *out = NULL;
+  pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+  OPTIONS_ADOPT(opts, options);
+  storage_handle h;
+  pail_status status = workspace_resolve(ws, ptr, PAIL_ACCESS_WRITE, false, &h,
+                                         err);
+  if (status != PAIL_OK)
+    return status;
+  const pail_backend_ops *ops = &h.backend->ops;
+  if (!ops->write_open || !ops->write_stream || !ops->write_commit ||
+      !ops->write_abort)
+    return unsupported(&h, "writing", err);
+  if (opts.if_none_match && !(ops->capabilities & PAIL_CAP_CONDITIONAL_WRITE))
+    return unsupported(&h, "create-only writes (if-none-match)", err);
+  if (opts.metadata_count > 0 && !(ops->capabilities & PAIL_CAP_METADATA))
+    return unsupported(&h, "user metadata", err);
+  pail_writer *w = calloc(1, sizeof *w);
+  if (w == NULL || (w->key = strdup(ptr->key)) == NULL) {
+    free(w);
+    return error_no_memory(err);
+  }
+  w->backend = h.backend;
+  status = ops->write_open(h.instance, ptr->key, &opts, &w->stream, err);
+  if (status != PAIL_OK) {
+    free(w->key);
+    free(w);
+    return status;
+  }
+  *out = w;
+  return PAIL_OK;
+}
+
+pail_status pail_writer_write(pail_writer *w, const void *buffer,
+                              size_t length, pail_error **err) {
+  if (w->failed)
+    return pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                          "write of \"%s\" already failed", w->key);
+  if (length == 0)
+    return PAIL_OK;
+  pail_status status = w->backend->ops.write_stream(w->stream, buffer, length,
+                                                    err);
+  if (status != PAIL_OK)
+    w->failed = true;
+  return status;
+}
+
+pail_status pail_writer_close(pail_writer *w, pail_object_info *info,
+                              pail_error **err) {
+  pail_status status;
+  if (info)
+    info_init(info);
+  if (w->failed) {
+    w->backend->ops.write_abort(w->stream);
+    status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                            "write of \"%s\" failed earlier and was aborted; "
+                            "nothing was stored",
+                            w->key);
+  } else {
+    status = w->backend->ops.write_commit(w->stream, info, err);
+    if (status == PAIL_OK && info && info->key == NULL &&
+        (info->key = strdup(w->key)) == NULL)
+      status = error_no_memory(err); /* the object is stored all the same */
+    if (status != PAIL_OK && info)
+      pail_object_info_clear(info);
+  }
+  free(w->key);
+  free(w);
+  return status;
+}
+
+void pail_writer_abort(pail_writer *w) {
+  if (w == NULL)
+    return;
+  w->backend->ops.write_abort(w->stream);
+  free(w->key);
+  free(w);
+}
+
+pail_status pail_delete(pail_workspace *ws, const pail_pointer *ptr,
+                        pail_error **err) {
+  storage_handle h;
+  pail_status status = workspace_resolve(ws, ptr, PAIL_ACCESS_DELETE, false,
+                                         &h, err);
+  if (status != PAIL_OK)
+    return status;
+  if (h.backend->ops.delete_object == NULL)
+    return unsupported(&h, "deleting", err);
+  return h.backend->ops.delete_object(h.instance, ptr->key, err);
+}
+
+pail_status pail_create_container(pail_workspace *ws, const char *storage,
+                                  pail_error **err) {
+  storage_handle h;
+  pail_status status = workspace_storage(ws, storage, &h, err);
+  if (status != PAIL_OK)
+    return status;
+  if (h.backend->ops.create_container == NULL)
+    return unsupported(&h, "creating its bucket or container", err);
+  return h.backend->ops.create_container(h.instance, err);
+}
+
+static unsigned access_for_method(const char *method) {
+  if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+    return PAIL_ACCESS_READ;
+  if (strcmp(method, "PUT") == 0)
+    return PAIL_ACCESS_WRITE;
+  if (strcmp(method, "DELETE") == 0)
+    return PAIL_ACCESS_DELETE;
+  return 0;
+}
+
+pail_status pail_sign(pail_workspace *ws, const pail_pointer *ptr,
+                      const pail_sign_options *options, pail_signature *out,
+                      pail_error **err) {
+  memset(out, 0, sizeof *out);
+  pail_sign_options opts = PAIL_SIGN_OPTIONS_INIT;
+  OPTIONS_ADOPT(opts, options);
+  if (opts.method == NULL)
+    opts.method = "GET";
+  unsigned access = access_for_method(opts.method);
+  if (access == 0)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "cannot sign method \"%.16s\": use GET, PUT, HEAD "
+                          "or DELETE",
+                          opts.method);
+  if (opts.expires == 0)
+    opts.expires = 3600;
+  if (opts.expires < 1 || opts.expires > SIGN_MAX_EXPIRES)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "expiry of %lld seconds is out of range: 1 to %d "
+                          "(7 days)",
+                          (long long)opts.expires, SIGN_MAX_EXPIRES);
+  if (opts.at == 0)
+    opts.at = clock_now(NULL);
+  /* Signing hands out the access, so the signer must have it; a grant in
+   * the pointer does not let anyone sign further grants. */
+  pail_pointer bare = {ptr->storage, ptr->key, NULL};
+  storage_handle h;
+  pail_status status = workspace_resolve(ws, &bare, access, false, &h, err);
+  if (status != PAIL_OK)
+    return status;
+  out->expires_at = opts.at + opts.expires;
+  if (h.backend->ops.sign != NULL) {
+    status = h.backend->ops.sign(h.instance, ptr->key, &opts, &out->url, err);
+    if (status != PAIL_OK)
+      pail_signature_clear(out);
+    return status;
+  }
+  /* No presigned URLs from this backend: answer with a workspace grant, which
+   * only ever allows reading. */
+  if (access != PAIL_ACCESS_READ)
+    return pail_error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                          "the %s backend cannot presign URLs, and a workspace "
+                          "grant only allows reading (GET or HEAD), not %s",
+                          h.backend->type, opts.method);
+  if (opts.header_count > 0 || opts.query_count > 0)
+    return pail_error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                          "the %s backend cannot presign URLs: signed headers "
+                          "and query parameters need a backend that does",
+                          h.backend->type);
+  char *presigned = NULL;
+  status = pail_grant_create(ws, &bare, out->expires_at, &presigned, err);
+  if (status != PAIL_OK)
+    return status;
+  out->grant = pail_pointer_dup(&bare);
+  if (out->grant == NULL) {
+    free(presigned);
+    return error_no_memory(err);
+  }
+  out->grant->presigned = presigned;
+  return PAIL_OK;
+}

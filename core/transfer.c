@@ -1,1 +1,304 @@
-/* placeholder: being written */
+/*
+ * transfer.c: operations built from readers and writers: whole-buffer read
+ * and write, download to and upload from local files, and copy. All stream
+ * through one bounded buffer; none holds an object in memory (but pail_read,
+ * whose point is to).
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TRANSFER_BUFFER_SIZE (1u << 20)
+
+pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
+                      const pail_read_options *options, void **data,
+                      size_t *length, pail_error **err) {
+  *data = NULL;
+  *length = 0;
+  pail_read_options opts = PAIL_READ_OPTIONS_INIT;
+  if (options != NULL)
+    memcpy(&opts, options,
+           options->struct_size < sizeof opts ? options->struct_size
+                                              : sizeof opts);
+  pail_reader *r = NULL;
+  pail_status status = pail_reader_open(ws, ptr, &opts, &r, err);
+  if (status != PAIL_OK)
+    return status;
+  uint64_t size = pail_reader_info(r)->size - opts.offset;
+  if (opts.length < size)
+    size = opts.length;
+  if (size >= SIZE_MAX) {
+    pail_reader_close(r);
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "\"%s\" is too large to read into memory", ptr->key);
+  }
+  char *buffer = malloc((size_t)size + 1);
+  if (buffer == NULL) {
+    pail_reader_close(r);
+    return error_no_memory(err);
+  }
+  size_t filled = 0, got = 0;
+  do {
+    status = pail_reader_read(r, buffer + filled, (size_t)size - filled, &got,
+                              err);
+    filled += got;
+  } while (status == PAIL_OK && got > 0);
+  pail_reader_close(r);
+  if (status != PAIL_OK) {
+    free(buffer);
+    return status;
+  }
+  buffer[filled] = '\0';
+  *data = buffer;
+  *length = filled;
+  return PAIL_OK;
+}
+
+pail_status pail_write(pail_workspace *ws, const pail_pointer *ptr,
+                       const void *data, size_t length,
+                       const pail_write_options *options, pail_error **err) {
+  pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+  if (options != NULL)
+    memcpy(&opts, options,
+           options->struct_size < sizeof opts ? options->struct_size
+                                              : sizeof opts);
+  opts.struct_size = sizeof opts;
+  if (opts.size_hint == 0)
+    opts.size_hint = length;
+  pail_writer *w = NULL;
+  pail_status status = pail_writer_open(ws, ptr, &opts, &w, err);
+  if (status != PAIL_OK)
+    return status;
+  status = pail_writer_write(w, data, length, err);
+  if (status != PAIL_OK) {
+    pail_writer_abort(w);
+    return status;
+  }
+  return pail_writer_close(w, NULL, err);
+}
+
+/* Streams reader r into writer w; aborts w on failure. */
+static pail_status pump(pail_reader *r, pail_writer *w, pail_error **err) {
+  char *buffer = malloc(TRANSFER_BUFFER_SIZE);
+  if (buffer == NULL) {
+    pail_writer_abort(w);
+    return error_no_memory(err);
+  }
+  pail_status status;
+  size_t got = 0;
+  do {
+    status = pail_reader_read(r, buffer, TRANSFER_BUFFER_SIZE, &got, err);
+    if (status == PAIL_OK && got > 0)
+      status = pail_writer_write(w, buffer, got, err);
+  } while (status == PAIL_OK && got > 0);
+  free(buffer);
+  if (status != PAIL_OK) {
+    pail_writer_abort(w);
+    return status;
+  }
+  return pail_writer_close(w, NULL, err);
+}
+
+static pail_status local_error(pail_error **err, int error_number,
+                               const char *what, const char *path) {
+  pail_status category = error_number == ENOENT  ? PAIL_ERR_NOT_FOUND
+                         : error_number == EACCES ? PAIL_ERR_ACCESS_DENIED
+                         : error_number == EPERM  ? PAIL_ERR_ACCESS_DENIED
+                         : error_number == EISDIR ? PAIL_ERR_INVALID_ARGUMENT
+                                                  : PAIL_ERR_IO;
+  return pail_error_set(err, category, 0, NULL, NULL, "%s %s: %s", what, path,
+                        strerror(error_number));
+}
+
+static pail_status write_all(int fd, const char *data, size_t length,
+                             const char *path, pail_error **err) {
+  while (length > 0) {
+    ssize_t n = write(fd, data, length);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return local_error(err, errno, "cannot write", path);
+    data += n;
+    length -= (size_t)n;
+  }
+  return PAIL_OK;
+}
+
+pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
+                          const char *local_path, pail_error **err) {
+  /* Open the object first: a missing key must not create a local file. */
+  pail_reader *r = NULL;
+  pail_status status = pail_reader_open(ws, ptr, NULL, &r, err);
+  if (status != PAIL_OK)
+    return status;
+  /* The temporary file sits beside the destination so the final rename
+   * stays within one filesystem and is atomic. */
+  const char *slash = strrchr(local_path, '/');
+  char *tmp = slash ? str_printf("%.*s/.%s.pail-XXXXXX",
+                                 (int)(slash - local_path), local_path,
+                                 slash + 1)
+                    : str_printf(".%s.pail-XXXXXX", local_path);
+  if (tmp == NULL) {
+    pail_reader_close(r);
+    return error_no_memory(err);
+  }
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    status = local_error(err, errno, "cannot create a file beside", local_path);
+    free(tmp);
+    pail_reader_close(r);
+    return status;
+  }
+  /* mkstemp makes 0600; give the file the mode a plain create would. */
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
+  char *buffer = malloc(TRANSFER_BUFFER_SIZE);
+  if (buffer == NULL)
+    status = error_no_memory(err);
+  size_t got = 0;
+  while (status == PAIL_OK) {
+    status = pail_reader_read(r, buffer, TRANSFER_BUFFER_SIZE, &got, err);
+    if (status != PAIL_OK || got == 0)
+      break;
+    status = write_all(fd, buffer, got, local_path, err);
+  }
+  free(buffer);
+  pail_reader_close(r);
+  if (status == PAIL_OK && fsync(fd) != 0)
+    status = local_error(err, errno, "cannot flush", local_path);
+  if (close(fd) != 0 && status == PAIL_OK)
+    status = local_error(err, errno, "cannot write", local_path);
+  if (status == PAIL_OK && rename(tmp, local_path) != 0)
+    status = local_error(err, errno, "cannot move the download into place at",
+                         local_path);
+  if (status != PAIL_OK)
+    unlink(tmp);
+  free(tmp);
+  return status;
+}
+
+pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
+                        const char *local_path,
+                        const pail_write_options *options, pail_error **err) {
+  bool from_stdin = strcmp(local_path, "-") == 0;
+  /* Open and check the local side first: an unreadable file must not
+   * create anything in the storage. */
+  int fd = from_stdin ? STDIN_FILENO : open(local_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return local_error(err, errno, "cannot read", local_path);
+  struct stat st;
+  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    if (!from_stdin)
+      close(fd);
+    return local_error(err, e, "cannot read", local_path);
+  }
+  pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+  if (options != NULL)
+    memcpy(&opts, options,
+           options->struct_size < sizeof opts ? options->struct_size
+                                              : sizeof opts);
+  opts.struct_size = sizeof opts;
+  if (opts.size_hint == 0 && S_ISREG(st.st_mode))
+    opts.size_hint = (uint64_t)st.st_size;
+  char *buffer = malloc(TRANSFER_BUFFER_SIZE);
+  pail_writer *w = NULL;
+  pail_status status = buffer ? PAIL_OK : error_no_memory(err);
+  /* Read the first block before opening the writer, so that a file that
+   * opens but cannot be read (a directory on some systems, EIO) fails
+   * before the storage is touched. */
+  ssize_t n = 0;
+  if (status == PAIL_OK) {
+    do
+      n = read(fd, buffer, TRANSFER_BUFFER_SIZE);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+      status = local_error(err, errno, "cannot read", local_path);
+  }
+  if (status == PAIL_OK)
+    status = pail_writer_open(ws, ptr, &opts, &w, err);
+  while (status == PAIL_OK && n > 0) {
+    status = pail_writer_write(w, buffer, (size_t)n, err);
+    if (status != PAIL_OK)
+      break;
+    do
+      n = read(fd, buffer, TRANSFER_BUFFER_SIZE);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+      status = local_error(err, errno, "cannot read", local_path);
+  }
+  free(buffer);
+  if (!from_stdin)
+    close(fd);
+  if (w == NULL)
+    return status;
+  if (status != PAIL_OK) {
+    pail_writer_abort(w);
+    return status;
+  }
+  return pail_writer_close(w, NULL, err);
+}
+
+static bool same_storage(const pail_pointer *a, const pail_pointer *b) {
+  const char *x = a->storage && strcmp(a->storage, "_default_") != 0
+                      ? a->storage
+                      : NULL;
+  const char *y = b->storage && strcmp(b->storage, "_default_") != 0
+                      ? b->storage
+                      : NULL;
+  return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
+                      const pail_pointer *dst,
+                      const pail_write_options *options, pail_error **err) {
+  storage_handle from, to;
+  pail_status status = workspace_resolve(ws, src, PAIL_ACCESS_READ, false,
+                                         &from, err);
+  if (status == PAIL_OK)
+    status = workspace_resolve(ws, dst, PAIL_ACCESS_WRITE, false, &to, err);
+  if (status != PAIL_OK)
+    return status;
+  pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+  if (options != NULL)
+    memcpy(&opts, options,
+           options->struct_size < sizeof opts ? options->struct_size
+                                              : sizeof opts);
+  opts.struct_size = sizeof opts;
+  if (same_storage(src, dst) && from.backend->ops.copy != NULL) {
+    if (strcmp(src->key, dst->key) == 0)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "source and destination are the same object");
+    workspace_log(ws, PAIL_LOG_DEBUG, "server-side copy of \"%s\" to \"%s\"",
+                  src->key, dst->key);
+    return from.backend->ops.copy(from.instance, src->key, dst->key, &opts,
+                                  err);
+  }
+  if (same_storage(src, dst) && strcmp(src->key, dst->key) == 0)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "source and destination are the same object");
+  pail_reader *r = NULL;
+  status = pail_reader_open(ws, src, NULL, &r, err);
+  if (status != PAIL_OK)
+    return status;
+  const pail_object_info *info = pail_reader_info(r);
+  if (opts.size_hint == 0)
+    opts.size_hint = info->size;
+  if (opts.content_type == NULL)
+    opts.content_type = info->content_type;
+  if (opts.content_disposition == NULL)
+    opts.content_disposition = info->content_disposition;
+  pail_writer *w = NULL;
+  status = pail_writer_open(ws, dst, &opts, &w, err);
+  if (status == PAIL_OK)
+    status = pump(r, w, err);
+  pail_reader_close(r);
+  return status;
+}

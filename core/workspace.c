@@ -1,1 +1,410 @@
-/* placeholder: being written */
+/*
+ * workspace.c: a workspace is its settings plus, per storage, a backend
+ * instance opened on first use. Everything a pointer needs before a plugin
+ * is called (storage lookup, key validation, access rules, grants) is here.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct storage_slot {
+  const backend *backend;
+  void *instance;
+  pail_config config;
+  bool opened;
+} storage_slot;
+
+struct pail_workspace {
+  workspace_settings settings;
+  char *username;
+  pail_log_fn log;
+  void *log_user_data;
+  pail_log_level log_level;
+  /* Guards the slots' lazy opening and the signing key cache. */
+  pthread_mutex_t lock;
+  storage_slot *slots;
+  unsigned char *signing_key;
+  size_t signing_key_length;
+};
+
+void workspace_log(pail_workspace *ws, pail_log_level level,
+                   const char *format, ...) {
+  if (ws->log == NULL || level > ws->log_level)
+    return;
+  char *message = NULL;
+  va_list args;
+  va_start(args, format);
+  int n = vasprintf(&message, format, args);
+  va_end(args);
+  if (n >= 0) {
+    ws->log(ws->log_user_data, level, message);
+    free(message);
+  }
+}
+
+/* Takes ownership of settings (freed on failure too). */
+static pail_status workspace_new(workspace_settings *settings,
+                                 const pail_options *options,
+                                 pail_workspace **out, pail_error **err) {
+  *out = NULL;
+  pail_options opts = PAIL_OPTIONS_INIT;
+  if (options != NULL)
+    memcpy(&opts, options,
+           options->struct_size < sizeof opts ? options->struct_size
+                                              : sizeof opts);
+  pail_workspace *ws = calloc(1, sizeof *ws);
+  if (ws == NULL) {
+    settings_free(settings);
+    return error_no_memory(err);
+  }
+  ws->settings = *settings;
+  memset(settings, 0, sizeof *settings);
+  const char *username = opts.username ? opts.username : getenv("PAIL_USER");
+  ws->username = username && *username ? strdup(username) : NULL;
+  ws->log = opts.log;
+  ws->log_user_data = opts.log_user_data;
+  ws->log_level = opts.log_level;
+  ws->slots = calloc(ws->settings.storage_count, sizeof *ws->slots);
+  if (ws->slots == NULL || (username && *username && ws->username == NULL)) {
+    pail_workspace_close(ws);
+    return error_no_memory(err);
+  }
+  for (size_t i = 0; i < ws->settings.storage_count; i++) {
+    storage_slot *slot = &ws->slots[i];
+    slot->config.storage = &ws->settings.storages[i];
+    slot->config.log = ws->log;
+    slot->config.log_user_data = ws->log_user_data;
+    slot->config.log_level = ws->log_level;
+  }
+  pthread_mutex_init(&ws->lock, NULL);
+  workspace_log(ws, PAIL_LOG_DEBUG, "workspace settings from %s, %zu storage(s)",
+                ws->settings.source, ws->settings.storage_count);
+  *out = ws;
+  return PAIL_OK;
+}
+
+pail_status pail_workspace_open(const char *config_path,
+                                const pail_options *options,
+                                pail_workspace **out, pail_error **err) {
+  workspace_settings settings;
+  pail_status status = config_path
+                           ? settings_load_file(config_path, &settings, err)
+                           : settings_load_default_chain(&settings, err);
+  if (status != PAIL_OK) {
+    *out = NULL;
+    return status;
+  }
+  return workspace_new(&settings, options, out, err);
+}
+
+pail_status pail_workspace_open_json(const char *json,
+                                     const pail_options *options,
+                                     pail_workspace **out, pail_error **err) {
+  workspace_settings settings;
+  pail_status status = json == NULL
+                           ? pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0,
+                                            NULL, NULL, "settings JSON is NULL")
+                           : settings_parse(json, strlen(json), "<json>",
+                                            &settings, err);
+  if (status != PAIL_OK) {
+    *out = NULL;
+    return status;
+  }
+  return workspace_new(&settings, options, out, err);
+}
+
+pail_status pail_workspace_open_default(const pail_options *options,
+                                        pail_workspace **out,
+                                        pail_error **err) {
+  workspace_settings settings;
+  pail_status status = settings_embedded_default(&settings, err);
+  if (status != PAIL_OK) {
+    *out = NULL;
+    return status;
+  }
+  return workspace_new(&settings, options, out, err);
+}
+
+void pail_workspace_close(pail_workspace *ws) {
+  if (ws == NULL)
+    return;
+  for (size_t i = 0; ws->slots && i < ws->settings.storage_count; i++)
+    if (ws->slots[i].opened)
+      ws->slots[i].backend->ops.close(ws->slots[i].instance);
+  free(ws->slots);
+  if (ws->signing_key) {
+    memset(ws->signing_key, 0, ws->signing_key_length);
+    free(ws->signing_key);
+  }
+  free(ws->username);
+  settings_free(&ws->settings);
+  pthread_mutex_destroy(&ws->lock);
+  free(ws);
+}
+
+const char *pail_workspace_source(const pail_workspace *ws) {
+  return ws->settings.source;
+}
+
+size_t pail_workspace_storage_count(const pail_workspace *ws) {
+  return ws->settings.storage_count;
+}
+
+const char *pail_workspace_storage_name(const pail_workspace *ws,
+                                        size_t index) {
+  return index < ws->settings.storage_count ? ws->settings.storages[index].name
+                                            : NULL;
+}
+
+const char *pail_workspace_storage_type(const pail_workspace *ws,
+                                        size_t index) {
+  return index < ws->settings.storage_count ? ws->settings.storages[index].type
+                                            : NULL;
+}
+
+static pail_status find_storage(pail_workspace *ws, const char *name,
+                                size_t *index, pail_error **err) {
+  if (name == NULL || strcmp(name, "_default_") == 0) {
+    *index = 0;
+    return PAIL_OK;
+  }
+  for (size_t i = 1; i < ws->settings.storage_count; i++) {
+    if (strcmp(ws->settings.storages[i].name, name) == 0) {
+      *index = i;
+      return PAIL_OK;
+    }
+  }
+  size_t length = 0;
+  for (size_t i = 1; i < ws->settings.storage_count; i++)
+    length += strlen(ws->settings.storages[i].name) + 2;
+  char *known = calloc(1, length + 1);
+  for (size_t i = 1; known && i < ws->settings.storage_count; i++) {
+    if (i > 1)
+      strcat(known, ", ");
+    strcat(known, ws->settings.storages[i].name);
+  }
+  pail_error_set(err, PAIL_ERR_NOT_FOUND, 0, NULL, NULL,
+                 "no storage named \"%.64s\" in the workspace (%s); %s%s", name,
+                 ws->settings.source,
+                 known && *known ? "secondary storages: "
+                                 : "it has no secondary storage",
+                 known && *known ? known : "");
+  free(known);
+  return PAIL_ERR_NOT_FOUND;
+}
+
+static pail_status open_slot(pail_workspace *ws, size_t index,
+                             storage_handle *out, pail_error **err) {
+  storage_slot *slot = &ws->slots[index];
+  const storage_settings *settings = &ws->settings.storages[index];
+  pail_status status = PAIL_OK;
+  pthread_mutex_lock(&ws->lock);
+  if (!slot->opened) {
+    const backend *b = NULL;
+    status = backend_get(settings->type, &b, err);
+    if (status == PAIL_OK) {
+      slot->config.fields = b->ops.fields;
+      status = config_validate(settings, b->ops.fields, err);
+    }
+    if (status == PAIL_OK) {
+      void *instance = NULL;
+      status = b->ops.open(&slot->config, &instance, err);
+      if (status == PAIL_OK) {
+        slot->backend = b;
+        slot->instance = instance;
+        slot->opened = true;
+        workspace_log(ws, PAIL_LOG_DEBUG, "opened %s%s%s (type %s, %s)",
+                      settings->name ? "storage \"" : "primary storage",
+                      settings->name ? settings->name : "",
+                      settings->name ? "\"" : "", settings->type,
+                      b->path ? b->path : "in-process");
+      } else if (settings->name) {
+        error_prefix(err, "storage \"%s\" (type %s)", settings->name,
+                     settings->type);
+      } else {
+        error_prefix(err, "primary storage (type %s)", settings->type);
+      }
+    }
+  }
+  if (status == PAIL_OK) {
+    out->backend = slot->backend;
+    out->instance = slot->instance;
+    out->settings = settings;
+  }
+  pthread_mutex_unlock(&ws->lock);
+  return status;
+}
+
+pail_status workspace_storage(pail_workspace *ws, const char *name,
+                              storage_handle *out, pail_error **err) {
+  size_t index;
+  pail_status status = find_storage(ws, name, &index, err);
+  return status == PAIL_OK ? open_slot(ws, index, out, err) : status;
+}
+
+pail_status pail_workspace_check_storage(pail_workspace *ws,
+                                         const char *storage,
+                                         pail_error **err) {
+  storage_handle handle;
+  return workspace_storage(ws, storage, &handle, err);
+}
+
+static pail_status check_access(pail_workspace *ws, const pail_pointer *ptr,
+                                unsigned access, pail_error **err) {
+  if (ptr->presigned != NULL && access == PAIL_ACCESS_READ) {
+    /* A grant stands in for the rules, for reading that one key only. */
+    return pail_grant_verify(ws, ptr, 0, err);
+  }
+  return access_rules_check(&ws->settings.rules, ws->username, ptr->key,
+                            access, err);
+}
+
+pail_status pail_access_check(pail_workspace *ws, const pail_pointer *ptr,
+                              pail_access access, pail_error **err) {
+  return check_access(ws, ptr, (unsigned)access, err);
+}
+
+pail_status workspace_resolve(pail_workspace *ws, const pail_pointer *ptr,
+                              unsigned access, bool allow_empty_key,
+                              storage_handle *out, pail_error **err) {
+  if (ptr == NULL || ptr->key == NULL)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "no pointer given");
+  size_t index;
+  pail_status status = find_storage(ws, ptr->storage, &index, err);
+  if (status != PAIL_OK)
+    return status;
+  status = allow_empty_key
+               ? pointer_prefix_check(ptr->key, strlen(ptr->key), err)
+               : pail_key_check(ptr->key, strlen(ptr->key), err);
+  if (status == PAIL_OK)
+    status = check_access(ws, ptr, access, err);
+  if (status == PAIL_OK)
+    status = open_slot(ws, index, out, err);
+  return status;
+}
+
+/* The key file lives beside the settings: created once, readable only by
+ * its owner, so that grants survive across processes of one user. */
+static pail_status load_key_file(unsigned char **secret, size_t *length,
+                                 pail_error **err) {
+  const char *xdg = getenv("XDG_CONFIG_HOME");
+  const char *home = getenv("HOME");
+  char *dir = xdg && xdg[0] == '/' ? str_printf("%s/pail", xdg)
+              : home && *home      ? str_printf("%s/.config/pail", home)
+                                   : NULL;
+  if (dir == NULL)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "no workspace key: set \"workspace_key\" in the "
+                          "settings or PAIL_WORKSPACE_KEY (HOME is not set, "
+                          "so no key file can be made)");
+  char *path = str_printf("%s/workspace.key", dir);
+  pail_status status = PAIL_OK;
+  char buffer[129];
+  ssize_t n = -1;
+  for (int attempt = 0; path != NULL && attempt < 2 && n < 0; attempt++) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+      n = read(fd, buffer, sizeof buffer - 1);
+      close(fd);
+      break;
+    }
+    if (errno != ENOENT)
+      break;
+    /* Create it: a fresh random key, written whole before it is visible. */
+    unsigned char raw[32];
+    char hex[65];
+    if (crypto_random(raw, sizeof raw, err) != PAIL_OK) {
+      status = PAIL_ERR_INTERNAL;
+      break;
+    }
+    crypto_hex_encode(raw, sizeof raw, hex);
+    char *parent = str_dup(dir);
+    for (char *p = parent ? parent + 1 : NULL; p && *p; p++) {
+      if (*p == '/') {
+        *p = '\0';
+        mkdir(parent, 0700);
+        *p = '/';
+      }
+    }
+    if (parent)
+      mkdir(parent, 0700);
+    free(parent);
+    char *tmp = str_printf("%s.tmp.%ld", path, (long)getpid());
+    int wfd = tmp ? open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
+                  : -1;
+    if (wfd >= 0) {
+      bool ok = write(wfd, hex, 64) == 64 && fsync(wfd) == 0;
+      close(wfd);
+      /* link() fails if another process made the key first: use theirs. */
+      if (ok)
+        (void)link(tmp, path);
+      unlink(tmp);
+    }
+    free(tmp);
+  }
+  if (status == PAIL_OK && (n < 16)) {
+    status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                            "cannot read or create the workspace key file "
+                            "%s: set \"workspace_key\" in the settings or "
+                            "PAIL_WORKSPACE_KEY",
+                            path ? path : dir);
+  }
+  if (status == PAIL_OK) {
+    while (n > 0 && (buffer[n - 1] == '\n' || buffer[n - 1] == '\r'))
+      n--;
+    *secret = malloc((size_t)n);
+    if (*secret == NULL)
+      status = error_no_memory(err);
+    else {
+      memcpy(*secret, buffer, (size_t)n);
+      *length = (size_t)n;
+    }
+  }
+  memset(buffer, 0, sizeof buffer);
+  free(path);
+  free(dir);
+  return status;
+}
+
+pail_status workspace_signing_key(pail_workspace *ws, unsigned char **secret,
+                                  size_t *length, pail_error **err) {
+  pail_status status = PAIL_OK;
+  pthread_mutex_lock(&ws->lock);
+  if (ws->signing_key == NULL) {
+    const char *text = ws->settings.workspace_key;
+    if (text == NULL) {
+      const char *env = getenv("PAIL_WORKSPACE_KEY");
+      if (env != NULL && *env != '\0') {
+        if (strlen(env) < 16)
+          status = pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
+                                  NULL,
+                                  "PAIL_WORKSPACE_KEY must be at least 16 "
+                                  "characters long");
+        text = env;
+      }
+    }
+    if (status == PAIL_OK && text != NULL) {
+      ws->signing_key_length = strlen(text);
+      ws->signing_key = malloc(ws->signing_key_length);
+      if (ws->signing_key == NULL)
+        status = error_no_memory(err);
+      else
+        memcpy(ws->signing_key, text, ws->signing_key_length);
+    } else if (status == PAIL_OK) {
+      status = load_key_file(&ws->signing_key, &ws->signing_key_length, err);
+    }
+  }
+  if (status == PAIL_OK) {
+    *secret = ws->signing_key;
+    *length = ws->signing_key_length;
+  }
+  pthread_mutex_unlock(&ws->lock);
+  return status;
+}
