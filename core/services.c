@@ -71,6 +71,8 @@ static void redact(const pail_config *cfg, char *message) {
 }
 
 static void core_log(const pail_config *cfg, pail_log_level level,
+                     const char *format, ...) PAIL_PRINTF(3, 4);
+static void core_log(const pail_config *cfg, pail_log_level level,
                      const char *format, ...) {
   if (cfg == NULL || cfg->log == NULL || level > cfg->log_level)
     return;

@@ -1,0 +1,276 @@
+/*
+ * test_plugin.c: the plugin loader (core/plugin.c): search path, ABI and
+ * struct_size checks, missing entry symbol, files that are not shared
+ * objects, lazy loading, and in-process registration.
+ */
+#include "internal.h"
+#include "testutil.h"
+
+#include <sys/stat.h>
+
+static const char *plugin_dir(void) {
+  const char *dir = getenv("TEST_PLUGIN_DIR");
+  ck_assert_msg(dir != NULL, "TEST_PLUGIN_DIR is not set (run via make check)");
+  return dir;
+}
+
+static pail_error *load_error(const char *type) {
+  const backend *b = NULL;
+  pail_error *err = NULL;
+  ck_assert_int_ne(backend_get(type, &b, &err), PAIL_OK);
+  ck_assert_ptr_null(b);
+  ck_assert_ptr_nonnull(err);
+  return err;
+}
+
+START_TEST(wrong_abi_major_is_refused_naming_file_and_both_versions) {
+  setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
+  pail_error *err = load_error("wrongabi");
+  ck_assert_int_eq(pail_error_category(err), PAIL_ERR_INVALID_ARGUMENT);
+  const char *msg = pail_error_message(err);
+  ck_assert_contains(msg, "pail_wrongabi.so");
+  ck_assert_contains(msg, "ABI 2.3");
+  ck_assert_contains(msg, "ABI 1.0");
+  pail_error_free(err);
+}
+END_TEST
+
+START_TEST(missing_entry_symbol_is_refused_naming_file) {
+  setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
+  pail_error *err = load_error("noentry");
+  const char *msg = pail_error_message(err);
+  ck_assert_contains(msg, "pail_noentry.so");
+  ck_assert_contains(msg, "pail_backend_entry");
+  ck_assert_contains(msg, "ABI 1.0");
+  pail_error_free(err);
+}
+END_TEST
+
+START_TEST(ops_table_smaller_than_abi_1_0_is_refused) {
+  setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
+  pail_error *err = load_error("smallops");
+  const char *msg = pail_error_message(err);
+  ck_assert_contains(msg, "pail_smallops.so");
+  ck_assert_contains(msg, "16 bytes");
+  pail_error_free(err);
+}
+END_TEST
+
+START_TEST(file_that_is_not_a_shared_object_is_refused) {
+  char *dir = test_tempdir();
+  char *path = NULL;
+  ck_assert_int_ge(asprintf(&path, "%s/pail_junk.so", dir), 0);
+  test_write_file(path, "this is not an ELF file\n");
+  setenv("PAIL_PLUGIN_PATH", dir, 1);
+  pail_error *err = load_error("junk");
+  ck_assert_int_eq(pail_error_category(err), PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(err), "cannot load plugin");
+  ck_assert_contains(pail_error_message(err), path);
+  pail_error_free(err);
+  free(path);
+  test_tempdir_remove(dir);
+}
+END_TEST
+
+START_TEST(plugin_whose_open_fails_reports_error_with_storage_and_provider) {
+  setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
+  pail_workspace *ws = NULL;
+  ck_assert_int_eq(pail_workspace_open_json(
+                       "{\"storage\": {\"type\": \"openfails\"},"
+                       " \"secondary_storage\": {\"arc\": {\"type\": "
+                       "\"openfails\", \"token\": \"s3cr3t-value\"}}}",
+                       NULL, &ws, NULL),
+                   PAIL_OK);
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_workspace_check_storage(ws, "arc", &err),
+                   PAIL_ERR_ACCESS_DENIED);
+  ck_assert_contains(pail_error_message(err), "storage \"arc\" (type openfails)");
+  ck_assert_contains(pail_error_message(err), "credentials were refused");
+  ck_assert_ptr_null(strstr(pail_error_message(err), "s3cr3t-value"));
+  ck_assert_str_eq(pail_error_provider_code(err), "InvalidToken");
+  ck_assert_str_eq(pail_error_request_id(err), "req-123");
+  ck_assert_int_eq(pail_error_http_status(err), 403);
+  pail_error_free(err);
+  pail_workspace_close(ws);
+}
+END_TEST
+
+START_TEST(unknown_type_is_not_found_listing_searched_dirs) {
+  setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
+  pail_error *err = load_error("nosuchtype");
+  ck_assert_int_eq(pail_error_category(err), PAIL_ERR_NOT_FOUND);
+  ck_assert_contains(pail_error_message(err), "pail_nosuchtype.so");
+  ck_assert_contains(pail_error_message(err), plugin_dir());
+  ck_assert_contains(pail_error_message(err), PAIL_PLUGINDIR);
+  pail_error_free(err);
+}
+END_TEST
+
+START_TEST(relative_plugin_path_entries_are_ignored) {
+  setenv("PAIL_PLUGIN_PATH", "relative/dir:./here::/abs/one", 1);
+  char **dirs = backend_search_path();
+  ck_assert_ptr_nonnull(dirs);
+  ck_assert_str_eq(dirs[0], "/abs/one");
+  for (char **d = dirs; *d; d++)
+    ck_assert_msg((*d)[0] == '/', "relative entry %s kept", *d);
+  backend_search_path_free(dirs);
+}
+END_TEST
+
+START_TEST(build_tree_plugins_are_found_without_configuration) {
+  unsetenv("PAIL_PLUGIN_PATH");
+  const backend *b = NULL;
+  pail_error *err = NULL;
+  ck_assert_msg(backend_get("fs", &b, &err) == PAIL_OK, "%s",
+                pail_error_message(err));
+  ck_assert_str_eq(b->type, "fs");
+  ck_assert_contains(b->path, PAIL_BUILD_DIR);
+  ck_assert_contains(b->path, "pail_fs.so");
+}
+END_TEST
+
+START_TEST(world_writable_plugin_directory_is_refused) {
+  char *dir = test_tempdir();
+  char *dst = NULL, *cmd = NULL;
+  ck_assert_int_ge(asprintf(&dst, "%s/pail_openfails.so", dir), 0);
+  ck_assert_int_ge(asprintf(&cmd, "cp '%s/pail_openfails.so' '%s'",
+                            plugin_dir(), dst),
+                   0);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(chmod(dir, 0777), 0);
+  setenv("PAIL_PLUGIN_PATH", dir, 1);
+  pail_error *err = load_error("openfails");
+  ck_assert_int_eq(pail_error_category(err), PAIL_ERR_ACCESS_DENIED);
+  ck_assert_contains(pail_error_message(err), "world-writable");
+  pail_error_free(err);
+  free(cmd);
+  free(dst);
+  test_tempdir_remove(dir);
+}
+END_TEST
+
+START_TEST(plugins_load_lazily_on_first_use_of_a_storage) {
+  setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
+  pail_workspace *ws = NULL;
+  /* Opening settings that name a broken plugin succeeds: nothing loads. */
+  ck_assert_int_eq(
+      pail_workspace_open_json("{\"storage\": {\"type\": \"wrongabi\"}}", NULL,
+                               &ws, NULL),
+      PAIL_OK);
+  pail_pointer *ptr = NULL;
+  ck_assert_int_eq(pail_pointer_parse("a/b", NULL, &ptr, NULL), PAIL_OK);
+  pail_object_info info;
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_stat(ws, ptr, &info, &err), PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(err), "ABI 2.3");
+  pail_error_free(err);
+  pail_pointer_free(ptr);
+  pail_workspace_close(ws);
+}
+END_TEST
+
+static pail_status inproc_open(const pail_config *cfg, void **instance,
+                               pail_error **err) {
+  (void)cfg;
+  (void)err;
+  *instance = NULL;
+  return PAIL_OK;
+}
+
+static void inproc_close(void *instance) {
+  (void)instance;
+}
+
+static pail_backend_ops inproc_ops = {
+    .abi_version = PAIL_BACKEND_ABI_VERSION,
+    .struct_size = sizeof(pail_backend_ops),
+    .name = "inproc",
+    .version = "1.2.3",
+    .capabilities = PAIL_CAP_PRESIGN,
+    .open = inproc_open,
+    .close = inproc_close,
+};
+
+START_TEST(in_process_backend_registers_once_and_is_scanned) {
+  ck_assert_int_eq(pail_backend_register(&inproc_ops, NULL), PAIL_OK);
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_backend_register(&inproc_ops, &err), PAIL_ERR_CONFLICT);
+  pail_error_free(err);
+  pail_workspace *ws = NULL;
+  ck_assert_int_eq(
+      pail_workspace_open_json("{\"storage\": {\"type\": \"inproc\"}}", NULL,
+                               &ws, NULL),
+      PAIL_OK);
+  ck_assert_int_eq(pail_workspace_check_storage(ws, NULL, NULL), PAIL_OK);
+  pail_workspace_close(ws);
+  pail_backend_info *infos = NULL;
+  size_t count = 0;
+  ck_assert_int_eq(pail_backend_scan(&infos, &count, NULL), PAIL_OK);
+  bool found = false;
+  for (size_t i = 0; i < count; i++) {
+    if (strcmp(infos[i].type, "inproc") == 0) {
+      found = true;
+      ck_assert_ptr_null(infos[i].path);
+      ck_assert_str_eq(infos[i].version, "1.2.3");
+      ck_assert_uint_eq(infos[i].capabilities, PAIL_CAP_PRESIGN);
+    }
+  }
+  ck_assert(found);
+  pail_backend_info_free(infos, count);
+}
+END_TEST
+
+START_TEST(in_process_backend_with_wrong_abi_is_refused) {
+  pail_backend_ops ops = inproc_ops;
+  ops.name = "inproc2";
+  ops.abi_version = PAIL_ABI_VERSION_MAKE(0, 9);
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_backend_register(&ops, &err), PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(err), "ABI 0.9");
+  pail_error_free(err);
+}
+END_TEST
+
+START_TEST(scan_lists_broken_plugins_with_their_error) {
+  setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
+  pail_backend_info *infos = NULL;
+  size_t count = 0;
+  ck_assert_int_eq(pail_backend_scan(&infos, &count, NULL), PAIL_OK);
+  int seen = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (strcmp(infos[i].type, "wrongabi") == 0) {
+      ck_assert_ptr_nonnull(infos[i].error);
+      seen++;
+    }
+    if (strcmp(infos[i].type, "openfails") == 0) {
+      ck_assert_ptr_null(infos[i].error); /* loads fine; only open fails */
+      seen++;
+    }
+    if (strcmp(infos[i].type, "fs") == 0)
+      seen++;
+  }
+  ck_assert_int_eq(seen, 3);
+  pail_backend_info_free(infos, count);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("plugin");
+  TCase *tc = tcase_create("loader");
+  tcase_add_test(tc, wrong_abi_major_is_refused_naming_file_and_both_versions);
+  tcase_add_test(tc, missing_entry_symbol_is_refused_naming_file);
+  tcase_add_test(tc, ops_table_smaller_than_abi_1_0_is_refused);
+  tcase_add_test(tc, file_that_is_not_a_shared_object_is_refused);
+  tcase_add_test(tc,
+                 plugin_whose_open_fails_reports_error_with_storage_and_provider);
+  tcase_add_test(tc, unknown_type_is_not_found_listing_searched_dirs);
+  tcase_add_test(tc, relative_plugin_path_entries_are_ignored);
+  tcase_add_test(tc, build_tree_plugins_are_found_without_configuration);
+  tcase_add_test(tc, world_writable_plugin_directory_is_refused);
+  tcase_add_test(tc, plugins_load_lazily_on_first_use_of_a_storage);
+  tcase_add_test(tc, in_process_backend_registers_once_and_is_scanned);
+  tcase_add_test(tc, in_process_backend_with_wrong_abi_is_refused);
+  tcase_add_test(tc, scan_lists_broken_plugins_with_their_error);
+  suite_add_tcase(s, tc);
+  return test_run_suite(s);
+}
