@@ -134,8 +134,9 @@ PAIL_EXPORT pail_pointer *pail_pointer_dup(const pail_pointer *pointer);
 PAIL_EXPORT void pail_pointer_free(pail_pointer *pointer);
 
 /* Prints {"s3": key[, "storage": name][, "presigned": grant]} (storage
- * omitted for the primary) or s3:///key / s3://storage/key. Caller frees.
- * Returns NULL only when out of memory. */
+ * omitted for the primary) or s3:///key / s3://storage/key; the URI form
+ * cannot carry a grant and drops it. Caller frees. Returns NULL when out of
+ * memory, or for a hand-built pointer whose strings are not valid UTF-8. */
 PAIL_EXPORT char *pail_pointer_to_json(const pail_pointer *pointer);
 PAIL_EXPORT char *pail_pointer_to_uri(const pail_pointer *pointer);
 
