@@ -31,6 +31,9 @@
  *
  * Memory: strings and arrays a backend hands to the core (object info, list
  * pages, URLs) are allocated with malloc() and freed by the core with free().
+ * The core zeroes `out`/`info` structs before a call and frees whatever they
+ * hold after it, on failure as on success: a backend need not clean up a
+ * half-filled struct before returning an error.
  * Arguments passed to a backend belong to the core and are valid only during
  * the call, except the pail_config, which lives until `close` returns.
  */
