@@ -1398,26 +1398,4 @@ static const pail_backend_ops fs_ops = {
     .create_container = fs_create_container,
 };
 
-PAIL_BACKEND_EXPORT pail_status
-pail_backend_entry(uint32_t core_abi_version, const pail_core_services *core,
-                   const pail_backend_ops **ops, pail_error **err);
-
-pail_status pail_backend_entry(uint32_t core_abi_version,
-                               const pail_core_services *core,
-                               const pail_backend_ops **ops, pail_error **err) {
-  *ops = NULL;
-  if (PAIL_ABI_MAJOR_OF(core_abi_version) != PAIL_BACKEND_ABI_MAJOR ||
-      !PAIL_CORE_HAS(core, hex_encode)) {
-    if (core->error_set != NULL)
-      core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                      "the fs backend needs core ABI %u.%u, the core has "
-                      "%u.%u",
-                      PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR,
-                      PAIL_ABI_MAJOR_OF(core_abi_version),
-                      PAIL_ABI_MINOR_OF(core_abi_version));
-    return PAIL_ERR_INVALID_ARGUMENT;
-  }
-  fs_core = core;
-  *ops = &fs_ops;
-  return PAIL_OK;
-}
+PAIL_BACKEND_DEFINE_ENTRY(fs_ops, fs_core)

@@ -230,6 +230,36 @@ typedef pail_status (*pail_backend_entry_fn)(uint32_t core_abi_version,
                                              const pail_backend_ops **ops,
                                              pail_error **err);
 
+/* Defines pail_backend_entry for a plugin whose ops table is `ops_table`,
+ * storing the core's services in `core_variable` (a
+ * `static const pail_core_services *`). It refuses a core of another ABI
+ * major, or one older than the header the plugin was built with (a core
+ * services table smaller than this header's), so a plugin may use every
+ * service it was compiled against. Plugins that can work with older cores
+ * write their own entry and test PAIL_CORE_HAS instead. */
+#define PAIL_BACKEND_DEFINE_ENTRY(ops_table, core_variable)                  \
+  PAIL_BACKEND_EXPORT pail_status pail_backend_entry(                        \
+      uint32_t core_abi_version, const pail_core_services *pail_core_in,    \
+      const pail_backend_ops **pail_ops_out, pail_error **pail_err);        \
+  pail_status pail_backend_entry(uint32_t core_abi_version,                  \
+                                 const pail_core_services *pail_core_in,     \
+                                 const pail_backend_ops **pail_ops_out,      \
+                                 pail_error **pail_err) {                    \
+    *pail_ops_out = NULL;                                                    \
+    if (PAIL_ABI_MAJOR_OF(core_abi_version) != PAIL_BACKEND_ABI_MAJOR)       \
+      return PAIL_ERR_UNSUPPORTED; /* its error_set cannot be trusted */     \
+    if (pail_core_in->struct_size < sizeof(pail_core_services))              \
+      return pail_core_in->error_set(                                        \
+          pail_err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,                     \
+          "backend \"%s\" was built for core ABI %u.%u; this core is %u.%u", \
+          (ops_table).name, PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR,  \
+          PAIL_ABI_MAJOR_OF(core_abi_version),                               \
+          PAIL_ABI_MINOR_OF(core_abi_version));                              \
+    (core_variable) = pail_core_in;                                          \
+    *pail_ops_out = &(ops_table);                                            \
+    return PAIL_OK;                                                          \
+  }
+
 /* The services table, for backends compiled into the program (in-process). */
 PAIL_EXPORT const pail_core_services *pail_core_services_get(void);
 

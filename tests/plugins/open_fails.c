@@ -31,17 +31,4 @@ static const pail_backend_ops ops = {
     .close = never_close,
 };
 
-PAIL_BACKEND_EXPORT pail_status pail_backend_entry(
-    uint32_t core_abi_version, const pail_core_services *services,
-    const pail_backend_ops **out, pail_error **err);
-
-pail_status pail_backend_entry(uint32_t core_abi_version,
-                               const pail_core_services *services,
-                               const pail_backend_ops **out,
-                               pail_error **err) {
-  (void)core_abi_version;
-  (void)err;
-  core = services;
-  *out = &ops;
-  return PAIL_OK;
-}
+PAIL_BACKEND_DEFINE_ENTRY(ops, core)

@@ -22,17 +22,5 @@ static const pail_backend_ops ops = {
     .close = never_close,
 };
 
-PAIL_BACKEND_EXPORT pail_status pail_backend_entry(
-    uint32_t core_abi_version, const pail_core_services *core,
-    const pail_backend_ops **out, pail_error **err);
-
-pail_status pail_backend_entry(uint32_t core_abi_version,
-                               const pail_core_services *core,
-                               const pail_backend_ops **out,
-                               pail_error **err) {
-  (void)core_abi_version;
-  (void)core;
-  (void)err;
-  *out = &ops;
-  return PAIL_OK;
-}
+static const pail_core_services *core;
+PAIL_BACKEND_DEFINE_ENTRY(ops, core)
