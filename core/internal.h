@@ -214,6 +214,20 @@ PAIL_HIDDEN pail_status workspace_signing_key(pail_workspace *workspace,
                                               size_t *length,
                                               pail_error **err);
 
+/* ------------------------------------------------------------ options */
+
+/* Copies the option struct the caller gave (of any older size) over the
+ * defaults already in dst, so that code below always sees a complete current
+ * struct. src may be NULL (defaults). */
+#define OPTIONS_ADOPT(dst, src)                                                \
+  do {                                                                         \
+    if ((src) != NULL)                                                         \
+      memcpy(&(dst), (src),                                                    \
+             (src)->struct_size < sizeof(dst) ? (src)->struct_size             \
+                                              : sizeof(dst));                  \
+    (dst).struct_size = sizeof(dst);                                           \
+  } while (0)
+
 /* ----------------------------------------------------------- strings */
 
 /* printf into a new malloc'ed string; NULL when out of memory. */

@@ -18,17 +18,6 @@ static pail_status unsupported(const storage_handle *h, const char *operation,
                         operation);
 }
 
-/* Copies the option struct the caller gave (of any older size) over the
- * defaults, so that code below always sees a complete current struct. */
-#define OPTIONS_ADOPT(dst, src)                                              \
-  do {                                                                       \
-    if ((src) != NULL)                                                       \
-      memcpy(&(dst), (src),                                                  \
-             (src)->struct_size < sizeof(dst) ? (src)->struct_size           \
-                                              : sizeof(dst));                \
-    (dst).struct_size = sizeof(dst);                                         \
-  } while (0)
-
 static void info_init(pail_object_info *info) {
   memset(info, 0, sizeof *info);
   info->last_modified = INT64_MIN;

@@ -16,23 +16,32 @@
 
 #define TRANSFER_BUFFER_SIZE (1u << 20)
 
+/* Calls the caller's progress callback, when there is one. */
+static void report_progress(pail_progress_fn progress, void *user_data,
+                            uint64_t done, uint64_t total) {
+  if (progress != NULL)
+    progress(user_data, done, total);
+}
+
+/* The bytes a read with opts will yield from an object of object_size. */
+static uint64_t read_extent(const pail_read_options *opts,
+                            uint64_t object_size) {
+  uint64_t rest = object_size > opts->offset ? object_size - opts->offset : 0;
+  return opts->length < rest ? opts->length : rest;
+}
+
 pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
                       const pail_read_options *options, void **data,
                       size_t *length, pail_error **err) {
   *data = NULL;
   *length = 0;
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
-  if (options != NULL)
-    memcpy(&opts, options,
-           options->struct_size < sizeof opts ? options->struct_size
-                                              : sizeof opts);
+  OPTIONS_ADOPT(opts, options);
   pail_reader *r = NULL;
   pail_status status = pail_reader_open(ws, ptr, &opts, &r, err);
   if (status != PAIL_OK)
     return status;
-  uint64_t size = pail_reader_info(r)->size - opts.offset;
-  if (opts.length < size)
-    size = opts.length;
+  uint64_t size = read_extent(&opts, pail_reader_info(r)->size);
   if (size >= SIZE_MAX) {
     pail_reader_close(r);
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
@@ -48,6 +57,7 @@ pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
     status = pail_reader_read(r, buffer + filled, (size_t)size - filled, &got,
                               err);
     filled += got;
+    report_progress(opts.progress, opts.progress_user_data, filled, size);
   } while (status == PAIL_OK && got > 0);
   pail_reader_close(r);
   if (status != PAIL_OK) {
@@ -64,11 +74,7 @@ pail_status pail_write(pail_workspace *ws, const pail_pointer *ptr,
                        const void *data, size_t length,
                        const pail_write_options *options, pail_error **err) {
   pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
-  if (options != NULL)
-    memcpy(&opts, options,
-           options->struct_size < sizeof opts ? options->struct_size
-                                              : sizeof opts);
-  opts.struct_size = sizeof opts;
+  OPTIONS_ADOPT(opts, options);
   if (opts.size_hint == 0)
     opts.size_hint = length;
   pail_writer *w = NULL;
@@ -80,11 +86,17 @@ pail_status pail_write(pail_workspace *ws, const pail_pointer *ptr,
     pail_writer_abort(w);
     return status;
   }
-  return pail_writer_close(w, NULL, err);
+  status = pail_writer_close(w, NULL, err);
+  if (status == PAIL_OK)
+    report_progress(opts.progress, opts.progress_user_data, length, length);
+  return status;
 }
 
-/* Streams reader r into writer w; aborts w on failure. */
-static pail_status pump(pail_reader *r, pail_writer *w, pail_error **err) {
+/* Streams reader r into writer w; aborts w on failure. Reports progress of
+ * total bytes through opts. */
+static pail_status pump(pail_reader *r, pail_writer *w,
+                        const pail_write_options *opts, uint64_t total,
+                        pail_error **err) {
   char *buffer = malloc(TRANSFER_BUFFER_SIZE);
   if (buffer == NULL) {
     pail_writer_abort(w);
@@ -92,10 +104,14 @@ static pail_status pump(pail_reader *r, pail_writer *w, pail_error **err) {
   }
   pail_status status;
   size_t got = 0;
+  uint64_t done = 0;
   do {
     status = pail_reader_read(r, buffer, TRANSFER_BUFFER_SIZE, &got, err);
     if (status == PAIL_OK && got > 0)
       status = pail_writer_write(w, buffer, got, err);
+    done += got;
+    if (status == PAIL_OK && got > 0)
+      report_progress(opts->progress, opts->progress_user_data, done, total);
   } while (status == PAIL_OK && got > 0);
   free(buffer);
   if (status != PAIL_OK) {
@@ -131,12 +147,16 @@ static pail_status write_all(int fd, const char *data, size_t length,
 }
 
 pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
-                          const char *local_path, pail_error **err) {
+                          const char *local_path,
+                          const pail_read_options *options, pail_error **err) {
+  pail_read_options opts = PAIL_READ_OPTIONS_INIT;
+  OPTIONS_ADOPT(opts, options);
   /* Open the object first: a missing key must not create a local file. */
   pail_reader *r = NULL;
-  pail_status status = pail_reader_open(ws, ptr, NULL, &r, err);
+  pail_status status = pail_reader_open(ws, ptr, &opts, &r, err);
   if (status != PAIL_OK)
     return status;
+  uint64_t total = read_extent(&opts, pail_reader_info(r)->size), done = 0;
   /* The temporary file sits beside the destination so the final rename
    * stays within one filesystem and is atomic. */
   const char *slash = strrchr(local_path, '/');
@@ -168,6 +188,8 @@ pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
     if (status != PAIL_OK || got == 0)
       break;
     status = write_all(fd, buffer, got, local_path, err);
+    done += got;
+    report_progress(opts.progress, opts.progress_user_data, done, total);
   }
   free(buffer);
   pail_reader_close(r);
@@ -201,11 +223,7 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
     return local_error(err, e, "cannot read", local_path);
   }
   pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
-  if (options != NULL)
-    memcpy(&opts, options,
-           options->struct_size < sizeof opts ? options->struct_size
-                                              : sizeof opts);
-  opts.struct_size = sizeof opts;
+  OPTIONS_ADOPT(opts, options);
   if (opts.size_hint == 0 && S_ISREG(st.st_mode))
     opts.size_hint = (uint64_t)st.st_size;
   char *buffer = malloc(TRANSFER_BUFFER_SIZE);
@@ -224,10 +242,13 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
   }
   if (status == PAIL_OK)
     status = pail_writer_open(ws, ptr, &opts, &w, err);
+  uint64_t done = 0, total = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
   while (status == PAIL_OK && n > 0) {
     status = pail_writer_write(w, buffer, (size_t)n, err);
     if (status != PAIL_OK)
       break;
+    done += (uint64_t)n;
+    report_progress(opts.progress, opts.progress_user_data, done, total);
     do
       n = read(fd, buffer, TRANSFER_BUFFER_SIZE);
     while (n < 0 && errno == EINTR);
@@ -267,11 +288,7 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
   if (status != PAIL_OK)
     return status;
   pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
-  if (options != NULL)
-    memcpy(&opts, options,
-           options->struct_size < sizeof opts ? options->struct_size
-                                              : sizeof opts);
-  opts.struct_size = sizeof opts;
+  OPTIONS_ADOPT(opts, options);
   if (same_storage(src, dst) && from.backend->ops.copy != NULL) {
     if (strcmp(src->key, dst->key) == 0)
       return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
@@ -298,7 +315,7 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
   pail_writer *w = NULL;
   status = pail_writer_open(ws, dst, &opts, &w, err);
   if (status == PAIL_OK)
-    status = pump(r, w, err);
+    status = pump(r, w, &opts, info->size, err);
   pail_reader_close(r);
   return status;
 }

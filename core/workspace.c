@@ -54,10 +54,7 @@ static pail_status workspace_new(workspace_settings *settings,
                                  pail_workspace **out, pail_error **err) {
   *out = NULL;
   pail_options opts = PAIL_OPTIONS_INIT;
-  if (options != NULL)
-    memcpy(&opts, options,
-           options->struct_size < sizeof opts ? options->struct_size
-                                              : sizeof opts);
+  OPTIONS_ADOPT(opts, options);
   pail_workspace *ws = calloc(1, sizeof *ws);
   if (ws == NULL) {
     settings_free(settings);

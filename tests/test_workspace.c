@@ -335,7 +335,7 @@ START_TEST(truncated_download_leaves_no_local_file) {
   ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
   pail_pointer *p = ptr("s3://short/pub/t");
   pail_error *err = NULL;
-  ck_assert_int_eq(pail_download(ws, p, target, &err), PAIL_ERR_IO);
+  ck_assert_int_eq(pail_download(ws, p, target, NULL, &err), PAIL_ERR_IO);
   pail_error_free(err);
   ck_assert_int_eq(access(target, F_OK), -1);
   /* Nor any temporary file beside it. */
@@ -343,6 +343,57 @@ START_TEST(truncated_download_leaves_no_local_file) {
   ck_assert_int_ge(asprintf(&cmd, "test -z \"$(ls -A '%s')\"", dir), 0);
   ck_assert_int_eq(system(cmd), 0);
   free(cmd);
+  free(target);
+  pail_pointer_free(p);
+  test_tempdir_remove(dir);
+}
+END_TEST
+
+/* Records the last progress report. */
+typedef struct progress_seen {
+  int calls;
+  uint64_t done, total;
+} progress_seen;
+
+static void record_progress(void *user_data, uint64_t done, uint64_t total) {
+  progress_seen *seen = user_data;
+  ck_assert_uint_ge(done, seen->done); /* never goes backwards */
+  seen->calls++;
+  seen->done = done;
+  seen->total = total;
+}
+
+START_TEST(ranged_download_reports_progress_up_to_the_range) {
+  put("pub/data.txt", "0123456789abcdef");
+  char *dir = test_tempdir();
+  char *target = NULL;
+  ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
+  pail_pointer *p = ptr("pub/data.txt");
+  progress_seen seen = {0, 0, 0};
+  pail_read_options opts = PAIL_READ_OPTIONS_INIT;
+  opts.offset = 3;
+  opts.length = 5;
+  opts.progress = record_progress;
+  opts.progress_user_data = &seen;
+  ck_assert_int_eq(pail_download(ws, p, target, &opts, NULL), PAIL_OK);
+  ck_assert_int_ge(seen.calls, 1);
+  ck_assert_uint_eq(seen.done, 5);
+  ck_assert_uint_eq(seen.total, 5);
+  FILE *f = fopen(target, "rb");
+  char got[16] = {0};
+  ck_assert_uint_eq(fread(got, 1, sizeof got, f), 5);
+  fclose(f);
+  ck_assert_str_eq(got, "34567");
+  /* A streamed copy reports through the write options. */
+  progress_seen copied = {0, 0, 0};
+  pail_write_options wopts = PAIL_WRITE_OPTIONS_INIT;
+  wopts.progress = record_progress;
+  wopts.progress_user_data = &copied;
+  pail_pointer *dst = ptr("s3://stuck/pub/copy");
+  ck_assert_int_eq(pail_copy(ws, p, dst, &wopts, NULL), PAIL_OK);
+  ck_assert_uint_eq(copied.done, 16);
+  ck_assert_uint_eq(copied.total, 16);
+  pail_pointer_free(dst);
   free(target);
   pail_pointer_free(p);
   test_tempdir_remove(dir);
@@ -577,6 +628,7 @@ int main(void) {
   tcase_add_test(tc, round_trip_through_writer_and_reader_in_small_chunks);
   tcase_add_test(tc, read_shorter_than_announced_size_is_an_io_error);
   tcase_add_test(tc, truncated_download_leaves_no_local_file);
+  tcase_add_test(tc, ranged_download_reports_progress_up_to_the_range);
   tcase_add_test(tc, page_token_that_does_not_advance_ends_the_listing);
   tcase_add_test(tc, sign_without_presign_answers_with_a_verifiable_grant);
   tcase_add_test(tc, grant_allows_reading_a_key_the_rules_deny);

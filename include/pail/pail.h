@@ -100,6 +100,12 @@ typedef enum pail_log_level {
 typedef void (*pail_log_fn)(void *user_data, pail_log_level level,
                             const char *message);
 
+/* Reports a transfer's progress: done bytes of total (0 when the total is
+ * unknown, as when reading standard input). Called from the thread running
+ * the transfer, after each block; a last call has done == the bytes moved. */
+typedef void (*pail_progress_fn)(void *user_data, uint64_t done,
+                                 uint64_t total);
+
 /* -------------------------------------------------------------- pointers */
 
 /* A parsed pointer. storage is NULL for the primary storage; key is a
@@ -286,9 +292,14 @@ typedef struct pail_read_options {
   uint64_t offset;      /* first byte to read */
   uint64_t length;      /* bytes to read; PAIL_READ_TO_END for all */
   const char *if_match; /* fail with PAIL_ERR_CONFLICT unless the etag matches */
+  /* Progress of pail_download and pail_read (readers report none: their
+   * caller sees every block). NULL: none. */
+  pail_progress_fn progress;
+  void *progress_user_data;
 } pail_read_options;
 #define PAIL_READ_TO_END UINT64_MAX
-#define PAIL_READ_OPTIONS_INIT {sizeof(pail_read_options), 0, PAIL_READ_TO_END, NULL}
+#define PAIL_READ_OPTIONS_INIT                                                 \
+  {sizeof(pail_read_options), 0, PAIL_READ_TO_END, NULL, NULL, NULL}
 
 typedef struct pail_reader pail_reader;
 
@@ -316,12 +327,14 @@ PAIL_EXPORT pail_status pail_read(pail_workspace *workspace,
                                   void **data, size_t *length,
                                   pail_error **err);
 
-/* Streams an object to a local file. The file appears, complete, only on
- * success (written to a temporary file beside it, then renamed); on failure
- * nothing is left behind. */
+/* Streams an object (or the range in options, which may be NULL) to a local
+ * file. The file appears, complete, only on success (written to a temporary
+ * file beside it, then renamed over any existing file); on failure nothing
+ * is left behind and an existing file is untouched. */
 PAIL_EXPORT pail_status pail_download(pail_workspace *workspace,
                                       const pail_pointer *pointer,
                                       const char *local_path,
+                                      const pail_read_options *options,
                                       pail_error **err);
 
 typedef struct pail_write_options {
@@ -333,8 +346,12 @@ typedef struct pail_write_options {
                                       choose single vs multipart upload */
   const pail_metadata_entry *metadata; /* user metadata, may be NULL */
   size_t metadata_count;
+  /* Progress of pail_upload, pail_write and pail_copy. NULL: none. */
+  pail_progress_fn progress;
+  void *progress_user_data;
 } pail_write_options;
-#define PAIL_WRITE_OPTIONS_INIT {sizeof(pail_write_options), NULL, NULL, 0, 0, NULL, 0}
+#define PAIL_WRITE_OPTIONS_INIT                                                \
+  {sizeof(pail_write_options), NULL, NULL, 0, 0, NULL, 0, NULL, NULL}
 
 typedef struct pail_writer pail_writer;
 
