@@ -205,7 +205,12 @@ static pail_workspace *ws;
 
 static void setup(void) {
   core = pail_core_services_get();
-  ck_assert_int_eq(pail_backend_register(&probe_ops, NULL), PAIL_OK);
+  /* Registered once per process: with CK_FORK=no (valgrind) every test
+   * runs in this one process, and a second registration is a conflict. */
+  static bool registered;
+  if (!registered)
+    ck_assert_int_eq(pail_backend_register(&probe_ops, NULL), PAIL_OK);
+  registered = true;
   atomic_store(&open_calls, 0);
   atomic_store(&backend_calls, 0);
   setenv("PAIL_TEST_NOW", "2026-11-25T10:00:00Z", 1);
