@@ -23,6 +23,8 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -1131,6 +1133,165 @@ START_TEST(mem_storages_with_one_name_share_objects) {
 }
 END_TEST
 
+/* --------------------------------------------- one workspace, many threads */
+
+/* pail.h promises that a workspace may be used from many threads at once,
+ * storages opening lazily under its lock. Several threads open both storages
+ * of one fresh workspace at the same moment, then stat, read, write and list
+ * side by side, and race whole writes to one key: every read of that key
+ * must see one complete version. Run under TSan to check the locking. */
+enum { SHARED_THREADS = 6, SHARED_ROUNDS = 25, SHARED_SIZE = 4096 };
+
+typedef struct shared_worker {
+  pail_workspace *ws;
+  int index;
+  char failure[256]; /* empty when all went well */
+} shared_worker;
+
+static atomic_int shared_log_lines;
+
+static void shared_log(void *user_data, pail_log_level level,
+                       const char *message) {
+  (void)user_data;
+  (void)level;
+  (void)message;
+  atomic_fetch_add(&shared_log_lines, 1);
+}
+
+/* A version of the contended object: SHARED_SIZE copies of one letter. */
+static void shared_version(char *buffer, int writer) {
+  memset(buffer, 'a' + writer, SHARED_SIZE);
+}
+
+static bool shared_fail(shared_worker *w, const char *what, pail_error *e) {
+  snprintf(w->failure, sizeof w->failure, "thread %d: %s: %s", w->index, what,
+           e ? pail_error_message(e) : "wrong content");
+  pail_error_free(e);
+  return false;
+}
+
+static bool shared_round(shared_worker *w, int round) {
+  const char *storages[] = {NULL, "m"};
+  char key[64], version[SHARED_SIZE];
+  pail_error *e = NULL;
+  for (size_t s = 0; s < 2; s++) {
+    pail_pointer own = {(char *)storages[s], key, NULL};
+    snprintf(key, sizeof key, "t%d/k%d", w->index, round);
+    if (pail_write(w->ws, &own, key, strlen(key), NULL, &e) != PAIL_OK)
+      return shared_fail(w, "write", e);
+    pail_object_info info;
+    if (pail_stat(w->ws, &own, &info, &e) != PAIL_OK)
+      return shared_fail(w, "stat", e);
+    bool size_ok = info.size == strlen(key);
+    pail_object_info_clear(&info);
+    if (!size_ok)
+      return shared_fail(w, "stat size", NULL);
+    void *data = NULL;
+    size_t length = 0;
+    if (pail_read(w->ws, &own, NULL, &data, &length, &e) != PAIL_OK)
+      return shared_fail(w, "read", e);
+    bool same = length == strlen(key) && memcmp(data, key, length) == 0;
+    free(data);
+    if (!same)
+      return shared_fail(w, "read back", NULL);
+
+    /* Everyone writes the same key; any reader sees one whole version. */
+    pail_pointer contended = {(char *)storages[s], (char *)"contended", NULL};
+    shared_version(version, w->index);
+    if (pail_write(w->ws, &contended, version, SHARED_SIZE, NULL, &e) !=
+        PAIL_OK)
+      return shared_fail(w, "write contended", e);
+    if (pail_read(w->ws, &contended, NULL, &data, &length, &e) != PAIL_OK)
+      return shared_fail(w, "read contended", e);
+    const char *bytes = data;
+    same = length == SHARED_SIZE && bytes[0] >= 'a' &&
+           bytes[0] < 'a' + SHARED_THREADS;
+    for (size_t i = 1; same && i < length; i++)
+      same = bytes[i] == bytes[0];
+    free(data);
+    if (!same)
+      return shared_fail(w, "contended object is not one whole version", NULL);
+
+    /* Paged listing while others write: no error, no temporary file. */
+    pail_pointer prefix = {(char *)storages[s], (char *)"", NULL};
+    pail_list_options options = PAIL_LIST_OPTIONS_INIT;
+    options.recursive = 1;
+    options.max_keys = 7;
+    char *token = NULL;
+    for (int pages = 0; pages < 1000; pages++) {
+      options.page_token = token;
+      pail_list_page page;
+      if (pail_list(w->ws, &prefix, &options, &page, &e) != PAIL_OK) {
+        free(token);
+        return shared_fail(w, "list", e);
+      }
+      bool clean = true;
+      for (size_t i = 0; i < page.count; i++)
+        clean = clean && strstr(page.entries[i].key, ".pail-") == NULL;
+      free(token);
+      token = page.next_page_token ? strdup(page.next_page_token) : NULL;
+      pail_list_page_clear(&page);
+      if (!clean) {
+        free(token);
+        return shared_fail(w, "listing shows a temporary file", NULL);
+      }
+      if (token == NULL)
+        break;
+    }
+    if (token != NULL) {
+      free(token);
+      return shared_fail(w, "listing never ended", NULL);
+    }
+  }
+  return true;
+}
+
+static void *shared_worker_run(void *arg) {
+  shared_worker *w = arg;
+  for (int round = 0; round < SHARED_ROUNDS && shared_round(w, round); round++)
+    ;
+  return NULL;
+}
+
+START_TEST(one_workspace_is_shared_by_many_threads) {
+  char *dir = scratch_dir("shared");
+  json_t *doc = json_pack("{s:{s:s, s:s, s:b}, s:{s:{s:s, s:s}}}", "storage",
+                          "type", "fs", "root_path", dir, "create_root", 1,
+                          "secondary_storage", "m", "type", "mem", "name",
+                          "threads-test");
+  char *settings = json_dumps(doc, JSON_COMPACT);
+  json_decref(doc);
+  pail_options options = PAIL_OPTIONS_INIT;
+  options.log = shared_log;
+  options.log_level = PAIL_LOG_DEBUG;
+  pail_workspace *ws = NULL;
+  t.type = "fs+mem";
+  /* Nothing is opened before the threads start: they race the lazy open. */
+  EXPECT(PAIL_OK, pail_workspace_open_json(settings, &options, &ws, &err));
+  free(settings);
+  pthread_t threads[SHARED_THREADS];
+  shared_worker workers[SHARED_THREADS];
+  for (int i = 0; i < SHARED_THREADS; i++) {
+    workers[i] = (shared_worker){ws, i, ""};
+    ck_assert_int_eq(
+        pthread_create(&threads[i], NULL, shared_worker_run, &workers[i]), 0);
+  }
+  for (int i = 0; i < SHARED_THREADS; i++)
+    pthread_join(threads[i], NULL);
+  for (int i = 0; i < SHARED_THREADS; i++)
+    ck_assert_msg(workers[i].failure[0] == '\0', "%s", workers[i].failure);
+  ck_assert_int_gt(atomic_load(&shared_log_lines), 0);
+  /* Nothing but objects under the root: no temporary file was left. */
+  char *cmd = NULL;
+  ck_assert_int_ge(
+      asprintf(&cmd, "test -z \"$(find '%s' -name '.pail-*')\"", dir), 0);
+  ck_assert_int_eq(system(cmd), 0);
+  free(cmd);
+  pail_workspace_close(ws);
+  free(dir);
+}
+END_TEST
+
 /* ------------------------------------------------------------ suite */
 
 static Suite *backends_suite(void) {
@@ -1186,6 +1347,11 @@ static Suite *backends_suite(void) {
   TCase *mem = tcase_create("mem");
   tcase_add_test(mem, mem_storages_with_one_name_share_objects);
   suite_add_tcase(s, mem);
+
+  TCase *shared = tcase_create("shared");
+  tcase_set_timeout(shared, 120);
+  tcase_add_test(shared, one_workspace_is_shared_by_many_threads);
+  suite_add_tcase(s, shared);
   return s;
 }
 
