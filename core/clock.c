@@ -117,3 +117,10 @@ bad:
                         "since the epoch",
                         text);
 }
+
+pail_status pail_time_parse(const char *text, int64_t *seconds,
+                            pail_error **err) {
+  return clock_parse_time(text, seconds, err);
+}
+
+int64_t pail_time_now(void) { return clock_now(NULL); }

@@ -106,6 +106,17 @@ typedef void (*pail_log_fn)(void *user_data, pail_log_level level,
 typedef void (*pail_progress_fn)(void *user_data, uint64_t done,
                                  uint64_t total);
 
+/* ------------------------------------------------------------------ time */
+
+/* Parses a time as the CLI's --at takes it: RFC 3339
+ * ("2026-11-25T10:00:00Z", offsets and fractions allowed), the compact
+ * "20261125T100000Z", or seconds since the epoch. */
+PAIL_EXPORT pail_status pail_time_parse(const char *text, int64_t *seconds,
+                                        pail_error **err);
+/* The library's clock in seconds since the epoch: $PAIL_TEST_NOW when set
+ * (for reproducible tests), else the system clock. */
+PAIL_EXPORT int64_t pail_time_now(void);
+
 /* -------------------------------------------------------------- pointers */
 
 /* A parsed pointer. storage is NULL for the primary storage; key is a
@@ -374,6 +385,11 @@ PAIL_EXPORT pail_status pail_writer_close(pail_writer *writer,
                                           pail_error **err);
 /* Discards the write and frees the writer. NULL is accepted. */
 PAIL_EXPORT void pail_writer_abort(pail_writer *writer);
+
+/* A content type for a file or key name from its extension (".csv" gives
+ * "text/csv", ".parquet" "application/vnd.apache.parquet", ...), or NULL
+ * when the extension is not one pail knows. The string is static. */
+PAIL_EXPORT const char *pail_content_type_guess(const char *name);
 
 /* Writes a whole buffer. */
 PAIL_EXPORT pail_status pail_write(pail_workspace *workspace,

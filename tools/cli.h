@@ -1,0 +1,139 @@
+/*
+ * cli.h: what the parts of the `pail` command share: the global options,
+ * the command table, option parsing, and output helpers (errors, JSON,
+ * progress). The CLI uses only the public API of libpail.
+ */
+#ifndef PAIL_TOOLS_CLI_H
+#define PAIL_TOOLS_CLI_H
+
+#include <pail/pail.h>
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit statuses, as DESIGN.md section 3 fixes them. */
+enum {
+  EXIT_OK = 0,
+  EXIT_FAILED = 1, /* the operation failed; the message is on stderr */
+  EXIT_USAGE = 2   /* bad command line, including a malformed pointer */
+};
+
+/* The state of one run: global options and the workspace, opened on first
+ * use so that `pail --help` or `pail backends` need no settings. */
+typedef struct cli {
+  const char *config;  /* --config FILE, or NULL for the lookup order */
+  const char *storage; /* --storage NAME: the storage for bare keys */
+  const char *user;    /* --user NAME: fills {username} in access rules */
+  bool json;
+  bool quiet;
+  bool verbose;
+  bool progress;       /* stderr is a terminal and not --quiet */
+  const char *command; /* the command's name, for messages */
+  pail_workspace *workspace;
+} cli;
+
+typedef struct command command;
+
+/* Runs a command on its arguments (argv[0] is the command name); returns an
+ * exit status. */
+typedef int (*command_fn)(cli *c, const command *cmd, int argc, char **argv);
+
+struct command {
+  const char *name;
+  const char *synopsis; /* "put LOCAL|- PTR" */
+  const char *summary;  /* one line for `pail --help` */
+  const char *help;     /* the rest of `pail COMMAND --help` */
+  command_fn run;
+};
+
+/* The command table, ended by a NULL name. */
+extern const command cli_commands[];
+const command *cli_command_find(const char *name);
+
+/* Prints `pail COMMAND --help` (or the global help for NULL) to stdout. */
+void cli_print_help(const command *cmd);
+
+/* -------------------------------------------------------- option parsing */
+
+/* Called for each command-specific option; returns EXIT_OK to go on or an
+ * exit status to stop. */
+typedef int (*option_fn)(cli *c, void *state, int option, const char *arg);
+
+/* Parses argv with the command's options (short and long) plus the global
+ * ones, which may also follow the command. On success *first_operand is the
+ * index of the first operand in the permuted argv and EXIT_OK is returned;
+ * for --help, the help is printed and -1 is returned (exit 0). */
+int cli_parse_options(cli *c, const command *cmd, int argc, char **argv,
+                      const char *short_options,
+                      const struct option *long_options, option_fn on_option,
+                      void *state, int *first_operand);
+
+/* Long option values above any character, for options with no short form. */
+enum {
+  OPT_GLOBAL_BASE = 0x1000, /* reserved for the global options */
+  OPT_COMMAND_BASE = 0x2000
+};
+
+/* ----------------------------------------------------------- the workspace */
+
+/* Opens the workspace once, printing the error on failure (NULL). */
+pail_workspace *cli_workspace(cli *c);
+
+/* Parses a pointer (or, with prefix, a listing prefix) given on the command
+ * line, honouring --storage for bare keys. Prints the error and returns NULL
+ * when the text is not a pointer. */
+pail_pointer *cli_pointer(cli *c, const char *text, bool prefix);
+
+/* A pointer for the destination of put/cp: a text ending in '/' (or naming
+ * just a storage) is a folder, and the source's base name is appended, as
+ * `aws s3 cp` and `cp` do. */
+pail_pointer *cli_destination(cli *c, const char *text, const char *source);
+
+/* -------------------------------------------------------------- output */
+
+/* Prints "pail: COMMAND: what: category: message [HTTP n, code, request id]"
+ * to stderr. what may be NULL. */
+void cli_report_error(cli *c, const char *what, const pail_error *err);
+/* Prints a usage error for the command and returns EXIT_USAGE. */
+int cli_usage_error(cli *c, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The error as a JSON object {category, message, provider_code, http_status,
+ * request_id}. New reference. */
+json_t *cli_error_json(const pail_error *err);
+/* Handles a failed operation: reports it (with --json, as the command's one
+ * document {"error": ...} on stdout too), frees err, returns EXIT_FAILED. */
+int cli_fail(cli *c, const char *what, pail_error *err);
+
+/* Prints doc as the command's one JSON document on stdout and releases it.
+ * Returns EXIT_OK, or EXIT_FAILED when stdout cannot be written. */
+int cli_emit_json(json_t *doc);
+/* Prints a pointer as its JSON form on one line. */
+int cli_print_pointer(const pail_pointer *pointer);
+/* A pointer as a JSON object (new reference), NULL when out of memory. */
+json_t *cli_pointer_json(const pail_pointer *pointer);
+/* An object's info as JSON: key, size, last_modified, etag, ... */
+json_t *cli_info_json(const pail_object_info *info);
+
+/* Formats seconds since the epoch as RFC 3339 UTC into buffer (>= 32). */
+const char *cli_format_time(int64_t seconds, char *buffer, size_t size);
+
+/* ------------------------------------------------------------- progress */
+
+typedef struct cli_progress {
+  cli *c;
+  const char *label;
+  uint64_t done, total;
+  int64_t started_ms, shown_ms;
+  bool shown;
+} cli_progress;
+
+/* Starts tracking a transfer; the callback always counts bytes (for the
+ * --json size) and draws a line on stderr only when c->progress. */
+void cli_progress_start(cli_progress *p, cli *c, const char *label);
+void cli_progress_update(void *user_data, uint64_t done, uint64_t total);
+/* Clears the progress line. */
+void cli_progress_end(cli_progress *p);
+
+#endif /* PAIL_TOOLS_CLI_H */
