@@ -203,6 +203,12 @@ PAIL_HIDDEN pail_status workspace_storage(pail_workspace *workspace,
                                           const char *name,
                                           storage_handle *out,
                                           pail_error **err);
+/* Refuses write options the storage's backend would not honour (a
+ * create-only write, user metadata) rather than let it silently ignore
+ * them. For every write: streamed, or a backend's server-side copy. */
+PAIL_HIDDEN pail_status write_options_check(const storage_handle *handle,
+                                            const pail_write_options *options,
+                                            pail_error **err);
 /* Logs through the workspace's sink. */
 PAIL_HIDDEN void workspace_log(pail_workspace *workspace, pail_log_level level,
                                const char *format, ...) PAIL_PRINTF(3, 4);

@@ -190,6 +190,17 @@ void pail_reader_close(pail_reader *r) {
   free(r);
 }
 
+pail_status write_options_check(const storage_handle *h,
+                                const pail_write_options *opts,
+                                pail_error **err) {
+  uint64_t capabilities = h->backend->ops.capabilities;
+  if (opts->if_none_match && !(capabilities & PAIL_CAP_CONDITIONAL_WRITE))
+    return unsupported(h, "create-only writes (if-none-match)", err);
+  if (opts->metadata_count > 0 && !(capabilities & PAIL_CAP_METADATA))
+    return unsupported(h, "user metadata", err);
+  return PAIL_OK;
+}
+
 struct pail_writer {
   const backend *backend;
   void *stream;
@@ -212,10 +223,9 @@ pail_status pail_writer_open(pail_workspace *ws, const pail_pointer *ptr,
   if (!ops->write_open || !ops->write_stream || !ops->write_commit ||
       !ops->write_abort)
     return unsupported(&h, "writing", err);
-  if (opts.if_none_match && !(ops->capabilities & PAIL_CAP_CONDITIONAL_WRITE))
-    return unsupported(&h, "create-only writes (if-none-match)", err);
-  if (opts.metadata_count > 0 && !(ops->capabilities & PAIL_CAP_METADATA))
-    return unsupported(&h, "user metadata", err);
+  status = write_options_check(&h, &opts, err);
+  if (status != PAIL_OK)
+    return status;
   pail_writer *w = calloc(1, sizeof *w);
   if (w == NULL || (w->key = strdup(ptr->key)) == NULL) {
     free(w);

@@ -293,6 +293,12 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
     if (strcmp(src->key, dst->key) == 0)
       return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                             "source and destination are the same object");
+    /* The streamed path checks these in pail_writer_open; a backend's copy
+     * must not be handed options it would ignore (a create-only copy that
+     * silently overwrites). */
+    status = write_options_check(&to, &opts, err);
+    if (status != PAIL_OK)
+      return status;
     workspace_log(ws, PAIL_LOG_DEBUG, "server-side copy of \"%s\" to \"%s\"",
                   src->key, dst->key);
     return from.backend->ops.copy(from.instance, src->key, dst->key, &opts,

@@ -174,6 +174,25 @@ static pail_status probe_delete(void *instance, const char *key,
   return PAIL_OK;
 }
 
+/* Server-side copy, honouring none of the write options: the probe has
+ * neither PAIL_CAP_CONDITIONAL_WRITE nor PAIL_CAP_METADATA. */
+static pail_status probe_copy(void *instance, const char *src_key,
+                              const char *dst_key,
+                              const pail_write_options *options,
+                              pail_error **err) {
+  (void)options;
+  probe *p = instance;
+  atomic_fetch_add(&backend_calls, 1);
+  pthread_mutex_lock(&p->lock);
+  bool found = strcmp(src_key, p->key) == 0;
+  if (found)
+    snprintf(p->key, sizeof p->key, "%s", dst_key);
+  pthread_mutex_unlock(&p->lock);
+  return found ? PAIL_OK
+               : core->error_set(err, PAIL_ERR_NOT_FOUND, 404, NULL, NULL,
+                                 "no object \"%s\"", src_key);
+}
+
 static const pail_backend_field probe_fields[] = {
     {"short_by", PAIL_FIELD_INTEGER, 0, 0, "announce this many bytes more"},
     {"stuck_token", PAIL_FIELD_BOOL, 0, 0, "repeat the page token forever"},
@@ -199,6 +218,7 @@ static const pail_backend_ops probe_ops = {
     .write_commit = probe_write_commit,
     .write_abort = probe_write_abort,
     .delete_object = probe_delete,
+    .copy = probe_copy,
 };
 
 static pail_workspace *ws;
@@ -539,6 +559,35 @@ START_TEST(copy_across_storages_streams_the_bytes) {
 }
 END_TEST
 
+START_TEST(server_side_copy_refuses_options_the_backend_ignores) {
+  put("pub/src", "source");
+  pail_pointer *src = ptr("pub/src");
+  pail_pointer *dst = ptr("pub/dst");
+  int calls = atomic_load(&backend_calls);
+  pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+  opts.if_none_match = 1;
+  pail_error *err = NULL;
+  /* A create-only copy must not become a silent overwrite. */
+  ck_assert_int_eq(pail_copy(ws, src, dst, &opts, &err), PAIL_ERR_UNSUPPORTED);
+  ck_assert_contains(pail_error_message(err), "if-none-match");
+  pail_error_free(err);
+  opts.if_none_match = 0;
+  pail_metadata_entry meta = {(char *)"owner", (char *)"alice"};
+  opts.metadata = &meta;
+  opts.metadata_count = 1;
+  err = NULL;
+  ck_assert_int_eq(pail_copy(ws, src, dst, &opts, &err), PAIL_ERR_UNSUPPORTED);
+  ck_assert_contains(pail_error_message(err), "metadata");
+  pail_error_free(err);
+  ck_assert_int_eq(atomic_load(&backend_calls), calls);
+  /* Without such options the backend copies. */
+  ck_assert_int_eq(pail_copy(ws, src, dst, NULL, NULL), PAIL_OK);
+  ck_assert_int_eq(atomic_load(&backend_calls), calls + 1);
+  pail_pointer_free(src);
+  pail_pointer_free(dst);
+}
+END_TEST
+
 START_TEST(failed_write_makes_close_abort_and_keeps_the_old_object) {
   put("pub/keep", "old");
   pail_pointer *p = ptr("pub/keep");
@@ -638,6 +687,7 @@ int main(void) {
   tcase_add_test(tc, sign_without_presign_answers_with_a_verifiable_grant);
   tcase_add_test(tc, grant_allows_reading_a_key_the_rules_deny);
   tcase_add_test(tc, copy_across_storages_streams_the_bytes);
+  tcase_add_test(tc, server_side_copy_refuses_options_the_backend_ignores);
   tcase_add_test(tc, failed_write_makes_close_abort_and_keeps_the_old_object);
   tcase_add_test(tc, upload_of_unreadable_file_creates_nothing);
   tcase_add_test(tc, storage_opens_once_when_many_threads_race);
