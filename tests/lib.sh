@@ -42,7 +42,7 @@ check() {
 # run_pail ARGS...: runs pail, leaving stdout in $OUT, stderr in $ERR and the
 # exit status in $STATUS. Never fails the shell.
 run_pail() {
-  OUT=$SCRATCH/out ERR=$SCRATCH/err
+  OUT=$SCRATCH/.stdout ERR=$SCRATCH/.stderr
   STATUS=0
   "$PAIL" "$@" >"$OUT" 2>"$ERR" || STATUS=$?
 }

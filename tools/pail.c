@@ -211,12 +211,14 @@ pail_pointer *cli_pointer(cli *c, const char *text, bool prefix) {
   return p;
 }
 
-/* True when text names a folder: ends with '/', or is s3://name or s3:// */
+/* True when text names a folder: a key prefix ending in '/' ("dir/"), or a
+ * storage's root in URI form (s3:///, s3://name, s3://name/). A bare "/" is
+ * not a folder but an illegal key, refused as such. */
 static bool names_folder(const char *text) {
   size_t n = strlen(text);
-  if (n > 0 && text[n - 1] == '/')
-    return true;
-  return strncmp(text, "s3://", 5) == 0 && strchr(text + 5, '/') == NULL;
+  if (strncmp(text, "s3://", 5) == 0)
+    return text[n - 1] == '/' || strchr(text + 5, '/') == NULL;
+  return n > 1 && text[n - 1] == '/';
 }
 
 pail_pointer *cli_destination(cli *c, const char *text, const char *source) {

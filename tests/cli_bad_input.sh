@@ -1,0 +1,186 @@
+#!/bin/sh
+# cli_bad_input.sh: every kind of bad input issue 2 lists must give a clear
+# message, exit 1 or 2, and change nothing: not the storage, not the local
+# files.
+. "${top_srcdir:?}/tests/lib.sh"
+
+printf 'payload' >"$SCRATCH/file"
+"$PAIL" put "$SCRATCH/file" existing/object >/dev/null ||
+  fail "setting up: cannot put an object"
+BEFORE=$SCRATCH/before
+store_snapshot >"$BEFORE"
+
+# unchanged NAME: the store is as it was before the bad command.
+unchanged() {
+  store_snapshot >"$SCRATCH/after"
+  if cmp -s "$BEFORE" "$SCRATCH/after"; then
+    pass "$1 changes nothing in the storage"
+  else
+    fail "$1 changed the storage: $(diff "$BEFORE" "$SCRATCH/after")"
+  fi
+}
+
+# no_local NAME PATH: no file, temporary or final, was left at PATH.
+no_local() {
+  if [ -e "$2" ] || ls -A "$(dirname "$2")" | grep -q "pail-"; then
+    fail "$1 left a local file"
+  else
+    pass "$1 leaves no local file"
+  fi
+}
+
+# bad_pointer TEXT WHAT PATTERN: TEXT is refused by put, get, stat, rm and cp
+# with exit 2 and a message matching PATTERN.
+bad_pointer() {
+  text=$1 what=$2 pattern=$3
+  run_pail put "$SCRATCH/file" "$text"
+  expect_status 2 "put to $what"
+  expect_stderr "$pattern" "put to $what says why"
+  unchanged "put to $what"
+  run_pail get "$text" "$SCRATCH/out/got"
+  expect_status 2 "get of $what"
+  no_local "get of $what" "$SCRATCH/out/got"
+  for cmd in stat rm cat; do
+    run_pail $cmd "$text"
+    expect_status 2 "$cmd of $what"
+    expect_stderr "$pattern" "$cmd of $what says why"
+  done
+  run_pail cp existing/object "$text"
+  expect_status 2 "cp to $what"
+  unchanged "cp to $what"
+}
+mkdir -p "$SCRATCH/out"
+
+# ------------------------------------------------------------ pointers, keys
+bad_pointer '{"s3": ' "malformed pointer JSON" "malformed pointer JSON"
+bad_pointer '{"s3": 42}' "a pointer whose key is a number" '"s3".*string'
+bad_pointer '{"key": "a"}' "a pointer JSON without s3" '"s3"'
+bad_pointer '../x' "key ../x" '"\.\." path segment'
+bad_pointer 'a/../x' "key a/../x" '"\.\." path segment'
+bad_pointer 'a/./x' "key a/./x" '"\." path segment'
+bad_pointer 'a//b' "key a//b" "empty path segment"
+bad_pointer '/' "key /" "empty"
+bad_pointer '' "the empty key" "empty"
+for cmd in stat cat rm; do
+  run_pail $cmd s3:///
+  expect_status 2 "$cmd of s3:/// (no key)"
+  expect_stderr "no key" "$cmd of s3:/// says there is no key"
+done
+bad_pointer '{"s3": "a\u0000b"}' "a key with NUL" "NUL"
+bad_pointer "$(printf 'a\001b')" "a key with a control character" "control"
+bad_pointer "$(printf 'bad\377utf8')" "a key of invalid UTF-8" "UTF-8"
+long=$(head -c 1025 /dev/zero | tr '\0' k)
+bad_pointer "$long" "a 1025-byte key" "1025 bytes"
+# 1024 bytes in five segments (a file system allows 255 bytes a name).
+segment=$(head -c 204 /dev/zero | tr '\0' k)
+longest="$segment/$segment/$segment/$segment/$segment"
+run_pail put "$SCRATCH/file" "$longest"
+expect_status 0 "a 1024-byte key is legal"
+"$PAIL" rm "$longest"
+
+# A storage that does not exist is an operation failure (exit 1).
+run_pail put "$SCRATCH/file" s3://nowhere/x
+expect_status 1 "put to a storage that does not exist"
+expect_stderr 'no storage named "nowhere"' "the message names the storage"
+unchanged "put to a missing storage"
+run_pail get '{"s3": "existing/object", "storage": "nowhere"}' "$SCRATCH/out/got"
+expect_status 1 "get from a storage that does not exist"
+no_local "get from a missing storage" "$SCRATCH/out/got"
+
+# ------------------------------------------------------------ local files
+run_pail get missing/key "$SCRATCH/out/got"
+expect_status 1 "get of a missing key"
+expect_stderr "not found" "get of a missing key says not found"
+no_local "get of a missing key" "$SCRATCH/out/got"
+printf 'keep me' >"$SCRATCH/out/kept"
+run_pail get missing/key "$SCRATCH/out/kept"
+check "a failed get leaves an existing file untouched" \
+  grep -qx 'keep me' "$SCRATCH/out/kept"
+rm "$SCRATCH/out/kept"
+
+run_pail put "$SCRATCH/no-such-file" new/object
+expect_status 1 "put of a file that does not exist"
+expect_stderr "no-such-file" "the message names the file"
+unchanged "put of a missing file"
+mkdir -p "$SCRATCH/a-directory"
+run_pail put "$SCRATCH/a-directory" new/object
+expect_status 1 "put of a directory"
+unchanged "put of a directory"
+if [ "$(id -u)" != 0 ]; then
+  printf 'secret' >"$SCRATCH/unreadable"
+  chmod 000 "$SCRATCH/unreadable"
+  run_pail put "$SCRATCH/unreadable" new/object
+  expect_status 1 "put of an unreadable file"
+  unchanged "put of an unreadable file"
+fi
+
+# ------------------------------------------------------------ settings
+# bad_settings NAME JSON PATTERN: the settings are refused with exit 1 and a
+# message matching PATTERN, and nothing is created anywhere.
+bad_settings() {
+  printf '%s\n' "$2" >"$SCRATCH/settings.json"
+  run_pail --config "$SCRATCH/settings.json" put "$SCRATCH/file" \
+    "${4:-new/object}"
+  expect_status 1 "settings: $1"
+  expect_stderr "$3" "settings: $1: the message says why"
+  unchanged "settings: $1"
+  check "settings: $1: no storage root created" [ ! -e "$SCRATCH/elsewhere" ]
+}
+bad_settings "not JSON" 'storage = fs' "not valid JSON"
+bad_settings "not an object" '["fs"]' "object"
+bad_settings "unknown top-level field" \
+  '{"storage": {"type": "fs", "root_path": "'"$SCRATCH"'/elsewhere"}, "storrage": {}}' \
+  'unknown field "storrage"'
+bad_settings "unknown storage field" \
+  '{"storage": {"type": "fs", "root_path": "'"$SCRATCH"'/elsewhere", "create_roots": true}}' \
+  'primary storage.*unknown field "create_roots"'
+bad_settings "unknown field in a secondary storage" \
+  '{"storage": {"type": "fs", "root_path": "'"$PAIL_HOME"'"}, "secondary_storage": {"arc": {"type": "fs", "root": "/x"}}}' \
+  '"arc".*unknown field "root"' s3://arc/new/object
+bad_settings "unknown type" \
+  '{"storage": {"type": "frobnicate", "root_path": "'"$SCRATCH"'/elsewhere"}}' \
+  'frobnicate'
+bad_settings "missing type" '{"storage": {"root_path": "/x"}}' 'no "type"'
+bad_settings "missing required field" '{"storage": {"type": "fs"}}' \
+  'missing required field "root_path"'
+bad_settings "field of the wrong type" \
+  '{"storage": {"type": "fs", "root_path": 7}}' 'root_path'
+bad_settings "no storage" '{}' 'storage'
+run_pail --config "$SCRATCH/no-such-settings.json" ls
+expect_status 1 "a settings file that does not exist"
+expect_stderr "no-such-settings.json" "the message names the file"
+
+# The secondary's error is reported by config check even if unused.
+printf '%s\n' '{"storage": {"type": "fs", "root_path": "'"$PAIL_HOME"'"}, "secondary_storage": {"arc": {"type": "fs", "root": "/x"}}}' \
+  >"$SCRATCH/settings.json"
+run_pail --config "$SCRATCH/settings.json" config check
+expect_status 1 "config check fails on a bad secondary"
+expect_stderr 'unknown field "root"' "config check names the field"
+
+# ------------------------------------------------------------ plugins
+mkdir -p "$SCRATCH/plugins"
+printf 'this is not a shared object\n' >"$SCRATCH/plugins/pail_junk.so"
+printf '%s\n' '{"storage": {"type": "junk"}}' >"$SCRATCH/junk.json"
+PAIL_PLUGIN_PATH=$SCRATCH/plugins run_pail --config "$SCRATCH/junk.json" \
+  put "$SCRATCH/file" new/object
+expect_status 1 "a plugin that is not a shared object"
+expect_stderr "pail_junk.so" "the message names the plugin file"
+unchanged "a broken plugin"
+PAIL_PLUGIN_PATH=$SCRATCH/plugins run_pail backends
+expect_status 1 "backends reports a broken plugin"
+expect_stderr "pail_junk.so" "backends names the broken file"
+check "backends still lists the good ones" grep -q "^fs " "$OUT"
+PAIL_PLUGIN_PATH=plugins run_pail --config "$SCRATCH/junk.json" ls
+expect_status 1 "a relative PAIL_PLUGIN_PATH is not searched"
+
+# ------------------------------------------------------------ usage
+for args in "" "frobnicate" "put" "put onlyone" "get a" "stat a b" \
+  "ls --no-such-option" "sign a --method POST" "sign a --expires soon" \
+  "sign a --at yesterday" "rm -r s3:///" "config" "config fix" \
+  "put --metadata novalue $SCRATCH/file x" "get --offset -1 a b"; do
+  run_pail $args
+  expect_status 2 "usage error: pail $args"
+done
+unchanged "usage errors"
+
+finish
