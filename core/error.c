@@ -101,6 +101,14 @@ void error_prefix(pail_error **err, const char *format, ...) {
   (*err)->message = joined;
 }
 
+pail_status error_redact(pail_error **err, const pail_config *cfg,
+                         pail_status status) {
+  if (status != PAIL_OK && err != NULL && *err != NULL &&
+      *err != &out_of_memory_error)
+    config_redact(cfg, (*err)->message);
+  return status;
+}
+
 pail_status pail_error_category(const pail_error *error) {
   return error ? error->category : PAIL_OK;
 }

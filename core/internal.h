@@ -175,6 +175,17 @@ struct pail_config {
 
 PAIL_HIDDEN extern const pail_core_services core_services;
 
+/* Replaces, in place, every credential of the storage found in text by
+ * "***": the values of its backend's secret fields, and for a secret given
+ * as a JSON object (or a string holding one) its credential-like members.
+ * cfg may be NULL. */
+PAIL_HIDDEN void config_redact(const pail_config *cfg, char *text);
+/* Redacts the message of *err with config_redact when status is a failure;
+ * returns status, so that a backend call can be wrapped:
+ * return error_redact(err, cfg, ops->delete_object(...)). */
+PAIL_HIDDEN pail_status error_redact(pail_error **err, const pail_config *cfg,
+                                     pail_status status);
+
 /* Checks a storage's settings against a backend's field table. */
 PAIL_HIDDEN pail_status config_validate(const storage_settings *storage,
                                         const pail_backend_field *fields,
@@ -187,6 +198,7 @@ typedef struct storage_handle {
   const backend *backend;
   void *instance;
   const storage_settings *settings;
+  const pail_config *config; /* the storage's, for redaction */
 } storage_handle;
 
 /* Resolves the pointer's storage, re-validates its key (callers may build a

@@ -33,7 +33,8 @@ pail_status pail_stat(pail_workspace *ws, const pail_pointer *ptr,
     return status;
   if (h.backend->ops.stat == NULL)
     return unsupported(&h, "stat", err);
-  status = h.backend->ops.stat(h.instance, ptr->key, out, err);
+  status = error_redact(err, h.config,
+                        h.backend->ops.stat(h.instance, ptr->key, out, err));
   if (status == PAIL_OK && out->key == NULL &&
       (out->key = strdup(ptr->key)) == NULL)
     status = error_no_memory(err);
@@ -62,7 +63,8 @@ pail_status pail_list(pail_workspace *ws, const pail_pointer *prefix,
                                                         : NULL,
       .max_keys = opts.max_keys ? opts.max_keys : LIST_DEFAULT_MAX_KEYS,
   };
-  status = h.backend->ops.list(h.instance, &request, out, err);
+  status = error_redact(err, h.config,
+                        h.backend->ops.list(h.instance, &request, out, err));
   if (status != PAIL_OK) {
     pail_list_page_clear(out);
     return status;
@@ -85,6 +87,7 @@ pail_status pail_list(pail_workspace *ws, const pail_pointer *prefix,
 
 struct pail_reader {
   const backend *backend;
+  const pail_config *config;
   void *stream;
   pail_object_info info;
   uint64_t expected; /* bytes this read should yield, UINT64_MAX unknown */
@@ -117,8 +120,10 @@ pail_status pail_reader_open(pail_workspace *ws, const pail_pointer *ptr,
     return error_no_memory(err);
   info_init(&r->info);
   r->backend = h.backend;
-  status = h.backend->ops.read_open(h.instance, ptr->key, &opts, &r->stream,
-                                    &r->info, err);
+  r->config = h.config;
+  status = error_redact(err, h.config,
+                        h.backend->ops.read_open(h.instance, ptr->key, &opts,
+                                                 &r->stream, &r->info, err));
   if (status != PAIL_OK) {
     pail_object_info_clear(&r->info);
     free(r);
@@ -154,8 +159,9 @@ pail_status pail_reader_read(pail_reader *r, void *buffer, size_t capacity,
     return PAIL_OK;
   if (capacity > left)
     capacity = (size_t)left;
-  pail_status status =
-      r->backend->ops.read_stream(r->stream, buffer, capacity, got, err);
+  pail_status status = error_redact(
+      err, r->config,
+      r->backend->ops.read_stream(r->stream, buffer, capacity, got, err));
   if (status == PAIL_OK && *got > capacity) {
     status = pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
                             "the %s backend overfilled a read buffer",
@@ -203,6 +209,7 @@ pail_status write_options_check(const storage_handle *h,
 
 struct pail_writer {
   const backend *backend;
+  const pail_config *config;
   void *stream;
   char *key;
   bool failed;
@@ -232,7 +239,10 @@ pail_status pail_writer_open(pail_workspace *ws, const pail_pointer *ptr,
     return error_no_memory(err);
   }
   w->backend = h.backend;
-  status = ops->write_open(h.instance, ptr->key, &opts, &w->stream, err);
+  w->config = h.config;
+  status = error_redact(
+      err, h.config,
+      ops->write_open(h.instance, ptr->key, &opts, &w->stream, err));
   if (status != PAIL_OK) {
     free(w->key);
     free(w);
@@ -249,8 +259,9 @@ pail_status pail_writer_write(pail_writer *w, const void *buffer,
                           "write of \"%s\" already failed", w->key);
   if (length == 0)
     return PAIL_OK;
-  pail_status status = w->backend->ops.write_stream(w->stream, buffer, length,
-                                                    err);
+  pail_status status = error_redact(
+      err, w->config,
+      w->backend->ops.write_stream(w->stream, buffer, length, err));
   if (status != PAIL_OK)
     w->failed = true;
   return status;
@@ -268,7 +279,8 @@ pail_status pail_writer_close(pail_writer *w, pail_object_info *info,
                             "nothing was stored",
                             w->key);
   } else {
-    status = w->backend->ops.write_commit(w->stream, info, err);
+    status = error_redact(err, w->config,
+                          w->backend->ops.write_commit(w->stream, info, err));
     if (status == PAIL_OK && info && info->key == NULL &&
         (info->key = strdup(w->key)) == NULL)
       status = error_no_memory(err); /* the object is stored all the same */
@@ -297,7 +309,8 @@ pail_status pail_delete(pail_workspace *ws, const pail_pointer *ptr,
     return status;
   if (h.backend->ops.delete_object == NULL)
     return unsupported(&h, "deleting", err);
-  return h.backend->ops.delete_object(h.instance, ptr->key, err);
+  return error_redact(err, h.config,
+                      h.backend->ops.delete_object(h.instance, ptr->key, err));
 }
 
 pail_status pail_create_container(pail_workspace *ws, const char *storage,
@@ -308,7 +321,8 @@ pail_status pail_create_container(pail_workspace *ws, const char *storage,
     return status;
   if (h.backend->ops.create_container == NULL)
     return unsupported(&h, "creating its bucket or container", err);
-  return h.backend->ops.create_container(h.instance, err);
+  return error_redact(err, h.config,
+                      h.backend->ops.create_container(h.instance, err));
 }
 
 static unsigned access_for_method(const char *method) {
@@ -353,7 +367,9 @@ pail_status pail_sign(pail_workspace *ws, const pail_pointer *ptr,
     return status;
   out->expires_at = opts.at + opts.expires;
   if (h.backend->ops.sign != NULL) {
-    status = h.backend->ops.sign(h.instance, ptr->key, &opts, &out->url, err);
+    status = error_redact(
+        err, h.config,
+        h.backend->ops.sign(h.instance, ptr->key, &opts, &out->url, err));
     if (status != PAIL_OK)
       pail_signature_clear(out);
     return status;

@@ -49,23 +49,69 @@ static char *config_json(const pail_config *cfg, const char *field) {
   return value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 }
 
-/* Replaces every occurrence of each secret field's value in message by
- * "***", in place (the replacement is never longer than a secret of 3+
- * characters; shorter secrets are left alone rather than mangle the text). */
-static void redact(const pail_config *cfg, char *message) {
-  if (cfg == NULL || cfg->fields == NULL)
+/* Replaces every occurrence of secret in text by "***", in place (never
+ * longer than a secret of 3+ characters; shorter secrets are left alone
+ * rather than mangle the text). The search goes on after each replacement,
+ * so a secret that is itself "***" cannot loop forever. */
+static void redact_value(char *text, const char *secret) {
+  size_t n = secret ? strlen(secret) : 0;
+  if (n < 3)
+    return;
+  for (char *hit = text; (hit = strstr(hit, secret)) != NULL; hit += 3) {
+    memcpy(hit, "***", 3);
+    memmove(hit + 3, hit + n, strlen(hit + n) + 1);
+  }
+}
+
+/* True when a member of a secret object holds a credential by its name
+ * (private_key, private_key_id, client_secret, refresh_token, password...),
+ * so that the account's e-mail, project or endpoint URLs stay readable in
+ * messages. */
+static bool member_is_credential(const char *name) {
+  static const char *const words[] = {"key", "secret", "token", "password",
+                                      "credential"};
+  size_t n = strlen(name);
+  if (n > 4 && (strcmp(name + n - 4, "_uri") == 0 ||
+                strcmp(name + n - 4, "_url") == 0))
+    return false;
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (strcasestr(name, words[i]) != NULL)
+      return true;
+  return false;
+}
+
+/* Redacts the credential members of a secret JSON object or array. */
+static void redact_json(char *text, const json_t *value, bool credential) {
+  if (json_is_string(value)) {
+    if (credential)
+      redact_value(text, json_string_value(value));
+  } else if (json_is_object(value)) {
+    const char *name;
+    json_t *member;
+    json_object_foreach((json_t *)value, name, member)
+      redact_json(text, member, credential || member_is_credential(name));
+  } else if (json_is_array(value)) {
+    size_t i;
+    json_t *item;
+    json_array_foreach(value, i, item) redact_json(text, item, credential);
+  }
+}
+
+void config_redact(const pail_config *cfg, char *text) {
+  if (cfg == NULL || cfg->fields == NULL || text == NULL)
     return;
   for (const pail_backend_field *f = cfg->fields; f->name != NULL; f++) {
     if (!f->secret)
       continue;
-    const char *secret = config_string(cfg, f->name);
-    size_t n = secret ? strlen(secret) : 0;
-    if (n < 3)
-      continue;
-    char *hit;
-    while ((hit = strstr(message, secret)) != NULL) {
-      memcpy(hit, "***", 3);
-      memmove(hit + 3, hit + n, strlen(hit + n) + 1);
+    const json_t *value = config_field(cfg, f->name);
+    if (json_is_string(value)) {
+      redact_value(text, json_string_value(value));
+      /* A service account key is often given as a string of JSON. */
+      json_t *inner = json_loads(json_string_value(value), 0, NULL);
+      redact_json(text, inner, false);
+      json_decref(inner);
+    } else {
+      redact_json(text, value, false);
     }
   }
 }
@@ -83,7 +129,7 @@ static void core_log(const pail_config *cfg, pail_log_level level,
   va_end(args);
   if (n < 0)
     return;
-  redact(cfg, message);
+  config_redact(cfg, message);
   const char *name = cfg->storage->name;
   char *line = name ? str_printf("storage \"%s\": %s", name, message)
                     : str_printf("primary storage: %s", message);

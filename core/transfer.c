@@ -301,8 +301,9 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
       return status;
     workspace_log(ws, PAIL_LOG_DEBUG, "server-side copy of \"%s\" to \"%s\"",
                   src->key, dst->key);
-    return from.backend->ops.copy(from.instance, src->key, dst->key, &opts,
-                                  err);
+    return error_redact(err, from.config,
+                        from.backend->ops.copy(from.instance, src->key,
+                                               dst->key, &opts, err));
   }
   if (same_storage(src, dst) && strcmp(src->key, dst->key) == 0)
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,

@@ -211,7 +211,8 @@ static pail_status open_slot(pail_workspace *ws, size_t index,
     }
     if (status == PAIL_OK) {
       void *instance = NULL;
-      status = b->ops.open(&slot->config, &instance, err);
+      status = error_redact(err, &slot->config,
+                            b->ops.open(&slot->config, &instance, err));
       if (status == PAIL_OK) {
         slot->backend = b;
         slot->instance = instance;
@@ -233,6 +234,7 @@ static pail_status open_slot(pail_workspace *ws, size_t index,
     out->backend = slot->backend;
     out->instance = slot->instance;
     out->settings = settings;
+    out->config = &slot->config;
   }
   pthread_mutex_unlock(&ws->lock);
   return status;

@@ -259,6 +259,176 @@ START_TEST(scan_lists_broken_plugins_with_their_error) {
 }
 END_TEST
 
+/* ------------------------------------------------------------ redaction */
+
+/* A backend that puts its credentials in every log line and error, as a
+ * careless plugin (or a server echoing a request) would. */
+static const pail_core_services *leaky_core;
+
+static const pail_backend_field leaky_fields[] = {
+    {"token", PAIL_FIELD_STRING, 0, 1, "a secret string"},
+    {"account_key", PAIL_FIELD_OBJECT_OR_STRING, 0, 1,
+     "a service account key, as an object or a string of JSON"},
+    {"region", PAIL_FIELD_STRING, 0, 0, "not a secret"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+/* The private key of account_key, read back the way a plugin would. */
+static char *leaky_private_key(const pail_config *cfg) {
+  char *text = leaky_core->config_json(cfg, "account_key");
+  json_t *value = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+  free(text);
+  if (json_is_string(value)) {
+    json_t *inner = json_loads(json_string_value(value), 0, NULL);
+    json_decref(value);
+    value = inner;
+  }
+  const char *key = json_string_value(json_object_get(value, "private_key"));
+  char *copy = strdup(key ? key : "");
+  json_decref(value);
+  return copy;
+}
+
+static pail_status leaky_open(const pail_config *cfg, void **instance,
+                              pail_error **err) {
+  const char *token = leaky_core->config_string(cfg, "token");
+  char *private_key = leaky_private_key(cfg);
+  leaky_core->log(cfg, PAIL_LOG_ERROR, "token=%s key=%s region=%s",
+                  token ? token : "", private_key,
+                  leaky_core->config_string(cfg, "region"));
+  pail_status status = PAIL_OK;
+  if (strcmp(leaky_core->config_string(cfg, "region"), "refuse") == 0)
+    status = leaky_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 403, NULL,
+                                   NULL, "open refused token %s key %s",
+                                   token ? token : "", private_key);
+  free(private_key);
+  *instance = (void *)cfg;
+  return status;
+}
+
+static void leaky_close(void *instance) {
+  (void)instance;
+}
+
+static pail_status leaky_stat(void *instance, const char *key,
+                              pail_object_info *out, pail_error **err) {
+  (void)out;
+  const pail_config *cfg = instance;
+  char *private_key = leaky_private_key(cfg);
+  const char *token = leaky_core->config_string(cfg, "token");
+  pail_status status = leaky_core->error_set(
+      err, PAIL_ERR_ACCESS_DENIED, 403, NULL, NULL,
+      "stat of %s refused: token %s, key %s", key, token ? token : "",
+      private_key);
+  free(private_key);
+  return status;
+}
+
+static const pail_backend_ops leaky_ops = {
+    .abi_version = PAIL_BACKEND_ABI_VERSION,
+    .struct_size = sizeof(pail_backend_ops),
+    .name = "leaky",
+    .version = "1",
+    .fields = leaky_fields,
+    .open = leaky_open,
+    .close = leaky_close,
+    .stat = leaky_stat,
+};
+
+typedef struct log_capture {
+  char text[4096];
+} log_capture;
+
+static void capture_log(void *user_data, pail_log_level level,
+                        const char *message) {
+  (void)level;
+  log_capture *c = user_data;
+  size_t used = strlen(c->text);
+  snprintf(c->text + used, sizeof c->text - used, "%s\n", message);
+}
+
+static void leaky_register(void) {
+  leaky_core = pail_core_services_get();
+  static bool registered; /* once per process, CK_FORK=no too */
+  if (!registered)
+    ck_assert_int_eq(pail_backend_register(&leaky_ops, NULL), PAIL_OK);
+  registered = true;
+}
+
+#define PRIVATE_KEY "-----BEGIN PRIVATE KEY-----MIIEvQIBADANBg-----END"
+
+/* Settings whose secrets the messages must never show. */
+static pail_workspace *leaky_workspace(const char *storage, log_capture *c) {
+  char *json = NULL;
+  ck_assert_int_ge(asprintf(&json, "{\"storage\": %s}", storage), 0);
+  pail_options options = PAIL_OPTIONS_INIT;
+  options.log = capture_log;
+  options.log_user_data = c;
+  options.log_level = PAIL_LOG_DEBUG;
+  pail_workspace *ws = NULL;
+  pail_error *err = NULL;
+  ck_assert_msg(pail_workspace_open_json(json, &options, &ws, &err) == PAIL_OK,
+                "%s", pail_error_message(err));
+  free(json);
+  return ws;
+}
+
+static void assert_no_secret(const char *text, const char *secret) {
+  ck_assert_msg(strstr(text, secret) == NULL, "\"%s\" shows \"%s\"", text,
+                secret);
+}
+
+START_TEST(secrets_never_show_in_logs_or_backend_errors) {
+  leaky_register();
+  const char *object_key =
+      "{\"type\": \"leaky\", \"token\": \"tok-3141592653\", \"region\": "
+      "\"eu-west-1\", \"account_key\": {\"client_email\": "
+      "\"bot@example.iam\", \"private_key\": \"" PRIVATE_KEY "\"}}";
+  log_capture c = {""};
+  pail_workspace *ws = leaky_workspace(object_key, &c);
+  pail_pointer ptr = {NULL, (char *)"some/key", NULL};
+  pail_object_info info;
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_stat(ws, &ptr, &info, &err), PAIL_ERR_ACCESS_DENIED);
+  const char *message = pail_error_message(err);
+  ck_assert_contains(message, "stat of some/key refused");
+  assert_no_secret(message, "tok-3141592653");
+  assert_no_secret(message, PRIVATE_KEY);
+  pail_error_free(err);
+  ck_assert_contains(c.text, "token=*** key=*** region=eu-west-1");
+  pail_workspace_close(ws);
+
+  /* The same key given as a string of JSON, as Windmill resources hold it;
+   * members that are not credentials stay readable. */
+  const char *string_key =
+      "{\"type\": \"leaky\", \"region\": \"refuse\", \"account_key\": "
+      "\"{\\\"client_email\\\": \\\"bot@example.iam\\\", "
+      "\\\"private_key\\\": \\\"" PRIVATE_KEY "\\\"}\"}";
+  memset(&c, 0, sizeof c);
+  ws = leaky_workspace(string_key, &c);
+  err = NULL;
+  ck_assert_int_eq(pail_workspace_check_storage(ws, NULL, &err),
+                   PAIL_ERR_ACCESS_DENIED);
+  ck_assert_contains(pail_error_message(err), "open refused");
+  assert_no_secret(pail_error_message(err), PRIVATE_KEY);
+  pail_error_free(err);
+  assert_no_secret(c.text, PRIVATE_KEY);
+  ck_assert_contains(c.text, "key=***");
+  pail_workspace_close(ws);
+}
+END_TEST
+
+START_TEST(secret_that_reads_like_the_mask_does_not_hang_redaction) {
+  leaky_register();
+  log_capture c = {""};
+  pail_workspace *ws = leaky_workspace(
+      "{\"type\": \"leaky\", \"token\": \"***\", \"region\": \"r\"}", &c);
+  ck_assert_int_eq(pail_workspace_check_storage(ws, NULL, NULL), PAIL_OK);
+  ck_assert_contains(c.text, "token=*** key= region=r");
+  pail_workspace_close(ws);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("plugin");
   TCase *tc = tcase_create("loader");
@@ -276,6 +446,8 @@ int main(void) {
   tcase_add_test(tc, in_process_backend_registers_once_and_is_scanned);
   tcase_add_test(tc, in_process_backend_with_wrong_abi_is_refused);
   tcase_add_test(tc, scan_lists_broken_plugins_with_their_error);
+  tcase_add_test(tc, secrets_never_show_in_logs_or_backend_errors);
+  tcase_add_test(tc, secret_that_reads_like_the_mask_does_not_hang_redaction);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }
