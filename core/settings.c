@@ -200,10 +200,17 @@ pail_status settings_parse(const char *json, size_t length, const char *source,
   memset(out, 0, sizeof *out);
   json_error_t jerr;
   json_t *root = json_loadb(json, length, JSON_REJECT_DUPLICATES, &jerr);
-  if (root == NULL)
+  if (root == NULL) {
+    /* jansson quotes the text where parsing stopped ("invalid token near
+     * 'wJalrXUt'"): a credential pasted without quotes would land in the
+     * message. Line and column locate the error well enough. */
+    char *near = strstr(jerr.text, " near ");
+    if (near != NULL)
+      *near = '\0';
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "settings %s: not valid JSON: line %d, column %d: %s",
                           source, jerr.line, jerr.column, jerr.text);
+  }
   out->source = str_dup(source);
   pail_status status = out->source ? parse_document(root, source, out, err)
                                    : error_no_memory(err);

@@ -77,6 +77,18 @@ START_TEST(not_json_names_line_and_column) {
 }
 END_TEST
 
+START_TEST(json_error_never_quotes_the_text_it_stopped_at) {
+  /* A secret pasted without quotes: jansson's message quotes the token. */
+  pail_error *err = parse_fails(
+      "{\"storage\": {\"type\": \"s3\",\n  \"secretKey\": "
+      "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY}}");
+  const char *message = pail_error_message(err);
+  ck_assert_contains(message, "not valid JSON: line 2");
+  ck_assert_msg(strstr(message, "wJalrXUt") == NULL, "%s", message);
+  pail_error_free(err);
+}
+END_TEST
+
 START_TEST(document_that_is_not_an_object_is_refused) {
   expect_parse_error("[1, 2]", "must be a JSON object");
 }
@@ -348,6 +360,7 @@ int main(void) {
   tcase_add_test(tc, primary_and_secondaries_parse_in_order);
   tcase_add_test(tc, permissions_and_workspace_key_are_read);
   tcase_add_test(tc, not_json_names_line_and_column);
+  tcase_add_test(tc, json_error_never_quotes_the_text_it_stopped_at);
   tcase_add_test(tc, document_that_is_not_an_object_is_refused);
   tcase_add_test(tc, unknown_top_level_field_is_named);
   tcase_add_test(tc, duplicate_fields_are_refused);
