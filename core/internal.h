@@ -210,6 +210,11 @@ PAIL_HIDDEN pail_status workspace_resolve(pail_workspace *workspace,
                                           bool allow_empty_key,
                                           storage_handle *out,
                                           pail_error **err);
+/* Drops from a listing page the entries the access rules do not let the
+ * user list: a prefix the rules allow may also match keys they do not
+ * (one-level pattern, recursive listing). Returns how many went. */
+PAIL_HIDDEN size_t workspace_list_filter(pail_workspace *workspace,
+                                         pail_list_page *page);
 /* Opens a storage by name (NULL: primary) without any access check. */
 PAIL_HIDDEN pail_status workspace_storage(pail_workspace *workspace,
                                           const char *name,

@@ -70,9 +70,13 @@ pail_status pail_list(pail_workspace *ws, const pail_pointer *prefix,
     return status;
   }
   /* A token that does not move the listing forward would loop a caller
-   * forever; treat it as the end and say so. */
+   * forever; treat it as the end and say so. An empty page is judged before
+   * the access rules filter it: a page of keys the user may not list still
+   * moves the listing forward. */
+  bool empty = out->count == 0;
+  workspace_list_filter(ws, out);
   if (out->next_page_token != NULL &&
-      (out->count == 0 ||
+      (empty ||
        (request.page_token && strcmp(out->next_page_token,
                                      request.page_token) == 0))) {
     workspace_log(ws, PAIL_LOG_WARNING,

@@ -269,6 +269,27 @@ pail_status pail_access_check(pail_workspace *ws, const pail_pointer *ptr,
   return check_access(ws, ptr, (unsigned)access, err);
 }
 
+size_t workspace_list_filter(pail_workspace *ws, pail_list_page *page) {
+  if (!ws->settings.rules.present)
+    return 0;
+  size_t kept = 0, dropped = 0;
+  for (size_t i = 0; i < page->count; i++) {
+    pail_object_info *entry = &page->entries[i];
+    if (entry->key != NULL &&
+        access_rules_check(&ws->settings.rules, ws->username, entry->key,
+                           PAIL_ACCESS_LIST, NULL) == PAIL_OK) {
+      if (kept != i)
+        page->entries[kept] = *entry;
+      kept++;
+    } else {
+      pail_object_info_clear(entry);
+      dropped++;
+    }
+  }
+  page->count = kept;
+  return dropped;
+}
+
 pail_status workspace_resolve(pail_workspace *ws, const pail_pointer *ptr,
                               unsigned access, bool allow_empty_key,
                               storage_handle *out, pail_error **err) {

@@ -1113,6 +1113,52 @@ START_TEST(fs_root_that_is_a_file_is_refused) {
 }
 END_TEST
 
+/* The access rules decide on the listing prefix before the backend is
+ * called; a prefix they allow also matches keys they do not, and those are
+ * never listed. */
+START_TEST(listing_shows_only_keys_the_rules_let_the_user_list) {
+  env_open(BACKEND_FS);
+  put_string("pub/a", "a");
+  put_string("pub/b", "b");
+  put_string("pub/private/secret", "s");
+  put_string("pub/private/z", "s");
+  put_string("pub/z", "z");
+  json_t *doc = json_pack(
+      "{s:{s:s, s:s}, s:[{s:s, s:s}]}", "storage", "type", "fs", "root_path",
+      t.root, "advanced_permissions", "pattern", "pub/*", "allow", "read,list");
+  char *settings = json_dumps(doc, JSON_COMPACT);
+  json_decref(doc);
+  pail_workspace *owner = t.ws;
+  EXPECT(PAIL_OK, pail_workspace_open_json(settings, NULL, &t.ws, &err));
+  free(settings);
+  assert_listing("pub/", 1, "pub/a|pub/b|pub/z");
+  assert_listing("pub/", 0, "pub/a|pub/b|pub/z");
+  assert_listing("pub/p", 1, "");
+  /* A page the rules emptied does not end the listing early. */
+  pail_list_options options = PAIL_LIST_OPTIONS_INIT;
+  options.recursive = 1;
+  options.max_keys = 1;
+  char seen[64] = "", *token = NULL;
+  for (int pages = 0; pages < 10; pages++) {
+    options.page_token = token;
+    pail_list_page page;
+    EXPECT(PAIL_OK, pail_list(t.ws, PTR("pub/"), &options, &page, &err));
+    for (size_t i = 0; i < page.count; i++)
+      strcat(strcat(seen, page.entries[i].key), "|");
+    free(token);
+    token = page.next_page_token ? strdup(page.next_page_token) : NULL;
+    pail_list_page_clear(&page);
+    if (token == NULL)
+      break;
+  }
+  ck_assert_ptr_null(token);
+  ck_assert_str_eq(seen, "pub/a|pub/b|pub/z|");
+  pail_workspace_close(t.ws);
+  t.ws = owner;
+  env_close();
+}
+END_TEST
+
 /* ------------------------------------------------------- mem only */
 
 START_TEST(mem_storages_with_one_name_share_objects) {
@@ -1342,6 +1388,7 @@ static Suite *backends_suite(void) {
   tcase_add_test(fs, fs_content_type_is_guessed_from_the_extension);
   tcase_add_test(fs, fs_missing_root_asks_for_pail_mb);
   tcase_add_test(fs, fs_root_that_is_a_file_is_refused);
+  tcase_add_test(fs, listing_shows_only_keys_the_rules_let_the_user_list);
   suite_add_tcase(s, fs);
 
   TCase *mem = tcase_create("mem");
