@@ -146,6 +146,67 @@ static pail_status write_all(int fd, const char *data, size_t length,
   return PAIL_OK;
 }
 
+/* Copies the rest of r into fd, reporting progress of total bytes. */
+static pail_status download_stream(pail_reader *r, int fd,
+                                   const char *local_path,
+                                   const pail_read_options *opts,
+                                   uint64_t total, pail_error **err) {
+  char *buffer = malloc(TRANSFER_BUFFER_SIZE);
+  if (buffer == NULL)
+    return error_no_memory(err);
+  pail_status status = PAIL_OK;
+  uint64_t done = 0;
+  size_t got = 0;
+  while (status == PAIL_OK) {
+    status = pail_reader_read(r, buffer, TRANSFER_BUFFER_SIZE, &got, err);
+    if (status != PAIL_OK || got == 0)
+      break;
+    status = write_all(fd, buffer, got, local_path, err);
+    done += got;
+    if (status == PAIL_OK)
+      report_progress(opts->progress, opts->progress_user_data, done, total);
+  }
+  free(buffer);
+  return status;
+}
+
+/* Creates a new file beside local_path, so that the final rename stays
+ * within one file system and is atomic. Not mkstemp: its 0600 would need
+ * the umask to restore the mode a plain create gives, and the umask can
+ * only be read by setting it, process-wide, racing every other thread's
+ * creates (files and folders made world-writable). *tmp is the name. */
+static pail_status temp_beside(const char *local_path, int *fd, char **tmp,
+                               pail_error **err) {
+  *fd = -1;
+  *tmp = NULL;
+  const char *slash = strrchr(local_path, '/');
+  int dir_length = slash ? (int)(slash - local_path) + 1 : 0;
+  const char *base = local_path + dir_length;
+  for (int attempt = 0; attempt < 16; attempt++) {
+    unsigned char random[8];
+    char hex[2 * sizeof random + 1];
+    if (crypto_random(random, sizeof random, err) != PAIL_OK)
+      return PAIL_ERR_INTERNAL;
+    crypto_hex_encode(random, sizeof random, hex);
+    /* The base is cut so that the name stays under NAME_MAX. */
+    *tmp = str_printf("%.*s.%.200s.pail-%s", dir_length, local_path, base,
+                      hex);
+    if (*tmp == NULL)
+      return error_no_memory(err);
+    *fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+               0666);
+    if (*fd >= 0)
+      return PAIL_OK;
+    int errnum = errno;
+    free(*tmp);
+    *tmp = NULL;
+    if (errnum != EEXIST)
+      return local_error(err, errnum, "cannot create a file beside",
+                         local_path);
+  }
+  return local_error(err, EEXIST, "cannot create a file beside", local_path);
+}
+
 pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
                           const char *local_path,
                           const pail_read_options *options, pail_error **err) {
@@ -156,42 +217,31 @@ pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
   pail_status status = pail_reader_open(ws, ptr, &opts, &r, err);
   if (status != PAIL_OK)
     return status;
-  uint64_t total = read_extent(&opts, pail_reader_info(r)->size), done = 0;
-  /* The temporary file sits beside the destination so the final rename
-   * stays within one filesystem and is atomic. */
-  const char *slash = strrchr(local_path, '/');
-  char *tmp = slash ? str_printf("%.*s/.%s.pail-XXXXXX",
-                                 (int)(slash - local_path), local_path,
-                                 slash + 1)
-                    : str_printf(".%s.pail-XXXXXX", local_path);
-  if (tmp == NULL) {
-    pail_reader_close(r);
-    return error_no_memory(err);
-  }
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    status = local_error(err, errno, "cannot create a file beside", local_path);
-    free(tmp);
+  uint64_t total = read_extent(&opts, pail_reader_info(r)->size);
+  /* A device, pipe or socket (/dev/null, /dev/stdout, a FIFO) is written
+   * to, never replaced: renaming over it would swap /dev/null for a file
+   * when running as root. There is no file there to keep whole. */
+  struct stat st;
+  if (stat(local_path, &st) == 0 && !S_ISREG(st.st_mode) &&
+      !S_ISDIR(st.st_mode)) {
+    int fd = open(local_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+      status = local_error(err, errno, "cannot write", local_path);
+    else
+      status = download_stream(r, fd, local_path, &opts, total, err);
+    if (fd >= 0 && close(fd) != 0 && status == PAIL_OK)
+      status = local_error(err, errno, "cannot write", local_path);
     pail_reader_close(r);
     return status;
   }
-  /* mkstemp makes 0600; give the file the mode a plain create would. */
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, 0666 & ~mask);
-  char *buffer = malloc(TRANSFER_BUFFER_SIZE);
-  if (buffer == NULL)
-    status = error_no_memory(err);
-  size_t got = 0;
-  while (status == PAIL_OK) {
-    status = pail_reader_read(r, buffer, TRANSFER_BUFFER_SIZE, &got, err);
-    if (status != PAIL_OK || got == 0)
-      break;
-    status = write_all(fd, buffer, got, local_path, err);
-    done += got;
-    report_progress(opts.progress, opts.progress_user_data, done, total);
+  char *tmp = NULL;
+  int fd = -1;
+  status = temp_beside(local_path, &fd, &tmp, err);
+  if (status != PAIL_OK) {
+    pail_reader_close(r);
+    return status;
   }
-  free(buffer);
+  status = download_stream(r, fd, local_path, &opts, total, err);
   pail_reader_close(r);
   if (status == PAIL_OK && fsync(fd) != 0)
     status = local_error(err, errno, "cannot flush", local_path);
