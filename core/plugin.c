@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The smallest ops table a 1.x plugin may hand over: everything up to the
  * last ABI 1.0 member. */
@@ -117,6 +118,23 @@ static pail_status check_not_world_writable(const char *path,
   return PAIL_OK;
 }
 
+/* A sticky world-writable directory (/tmp) passes the check above, but
+ * anyone may create files in it: a plugin there must be ours or root's. */
+static pail_status check_owner_in_shared_dir(const char *dir, const char *path,
+                                             pail_error **err) {
+  struct stat dir_st, st;
+  if (stat(dir, &dir_st) != 0 || !(dir_st.st_mode & S_IWOTH) ||
+      stat(path, &st) != 0)
+    return PAIL_OK;
+  if (st.st_uid != 0 && st.st_uid != geteuid())
+    return pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+                          "refusing to load plugin %s: it sits in the "
+                          "world-writable directory %s and belongs to "
+                          "another user (uid %u)",
+                          path, dir, (unsigned)st.st_uid);
+  return PAIL_OK;
+}
+
 pail_status backend_load_file(const char *path, const char *type,
                               backend **out, pail_error **err) {
   *out = NULL;
@@ -127,9 +145,11 @@ pail_status backend_load_file(const char *path, const char *type,
   if (slash != NULL)
     *(slash == dir ? slash + 1 : slash) = '\0';
   pail_status status = check_not_world_writable(dir, err);
-  free(dir);
   if (status == PAIL_OK)
     status = check_not_world_writable(path, err);
+  if (status == PAIL_OK)
+    status = check_owner_in_shared_dir(dir, path, err);
+  free(dir);
   if (status != PAIL_OK)
     return status;
 

@@ -154,6 +154,37 @@ START_TEST(world_writable_plugin_directory_is_refused) {
 }
 END_TEST
 
+START_TEST(plugin_of_another_user_in_a_sticky_shared_directory_is_refused) {
+  /* /tmp-like: world-writable with the sticky bit, so anyone can plant a
+   * file there. Making it another user's file needs root. */
+  if (geteuid() != 0)
+    return;
+  char *dir = test_tempdir();
+  char *dst = NULL, *cmd = NULL;
+  ck_assert_int_ge(asprintf(&dst, "%s/pail_openfails.so", dir), 0);
+  ck_assert_int_ge(asprintf(&cmd, "cp '%s/pail_openfails.so' '%s'",
+                            plugin_dir(), dst),
+                   0);
+  ck_assert_int_eq(system(cmd), 0);
+  ck_assert_int_eq(chmod(dir, 01777), 0);
+  ck_assert_int_eq(chown(dst, 65534, 65534), 0);
+  backend *b = NULL;
+  pail_error *err = NULL;
+  ck_assert_int_ne(backend_load_file(dst, "openfails", &b, &err), PAIL_OK);
+  ck_assert_ptr_null(b);
+  ck_assert_int_eq(pail_error_category(err), PAIL_ERR_ACCESS_DENIED);
+  ck_assert_contains(pail_error_message(err), "another user");
+  pail_error_free(err);
+  /* Our own file there loads. */
+  ck_assert_int_eq(chown(dst, 0, 0), 0);
+  ck_assert_int_eq(backend_load_file(dst, "openfails", &b, NULL), PAIL_OK);
+  backend_free(b);
+  free(cmd);
+  free(dst);
+  test_tempdir_remove(dir);
+}
+END_TEST
+
 START_TEST(plugins_load_lazily_on_first_use_of_a_storage) {
   setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
   pail_workspace *ws = NULL;
@@ -442,6 +473,8 @@ int main(void) {
   tcase_add_test(tc, relative_plugin_path_entries_are_ignored);
   tcase_add_test(tc, build_tree_plugins_are_found_without_configuration);
   tcase_add_test(tc, world_writable_plugin_directory_is_refused);
+  tcase_add_test(tc,
+                 plugin_of_another_user_in_a_sticky_shared_directory_is_refused);
   tcase_add_test(tc, plugins_load_lazily_on_first_use_of_a_storage);
   tcase_add_test(tc, in_process_backend_registers_once_and_is_scanned);
   tcase_add_test(tc, in_process_backend_with_wrong_abi_is_refused);
