@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 0
+#define PAIL_BACKEND_ABI_MINOR 1
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -174,6 +174,46 @@ typedef struct pail_backend_ops {
   /* ABI 1.0 ends here. New members are appended below this line only. */
 } pail_backend_ops;
 
+/* An HTTP request for the core's HTTP services. Strings belong to the
+ * caller. */
+typedef struct pail_http_request {
+  const char *method;         /* "GET", "PUT", "HEAD", ... */
+  const char *url;            /* absolute; path and query already encoded */
+  const char *const *headers; /* "Name: value" lines */
+  size_t header_count;
+  const void *body;           /* the request body, or NULL for none */
+  size_t body_length;
+} pail_http_request;
+
+typedef struct pail_http_header {
+  char *name; /* lowercase */
+  char *value;
+} pail_http_header;
+
+/* An HTTP response; everything owned, released with http_response_clear. */
+typedef struct pail_http_response {
+  int status;
+  pail_http_header *headers;
+  size_t header_count;
+  char *body;         /* NUL-terminated (not counted), or NULL */
+  size_t body_length;
+} pail_http_response;
+
+typedef struct pail_http_stream pail_http_stream;
+typedef struct pail_http_group pail_http_group;
+
+/* Credentials and scope for SigV4. Strings belong to the caller. */
+typedef struct pail_sigv4_key {
+  const char *access_key_id;
+  const char *secret_access_key;
+  const char *session_token; /* or NULL */
+  const char *region;        /* "us-east-1" */
+  const char *service;       /* "s3" */
+  /* S3 signs the path as sent; other AWS services normalise it and encode
+   * it a second time. Non-zero for the latter. */
+  int normalize_path;
+} pail_sigv4_key;
+
 /* The services the core lends to plugins. Valid for the life of the process. */
 typedef struct pail_core_services {
   uint32_t abi_version;
@@ -218,6 +258,98 @@ typedef struct pail_core_services {
   void (*hex_encode)(const unsigned char *data, size_t length, char *out);
 
   /* ABI 1.0 ends here. New members are appended below this line only. */
+
+  /* ---------------------------------------------------- ABI 1.1: HTTP
+   * libcurl underneath, with one connection cache, DNS cache and TLS session
+   * cache shared by every storage of the process, TLS verification on, the
+   * standard proxy variables honoured, a connect timeout and a stalled-
+   * transfer limit. All of these are thread-safe; a stream or a group is
+   * used by one thread at a time.
+   *
+   * Transport failures (refused, reset, timed out, TLS) are returned as
+   * PAIL_ERR_UNAVAILABLE with a message naming the host; any HTTP status is
+   * a success at this level and is left to the backend to interpret. Log
+   * lines for requests go through cfg's log at PAIL_LOG_DEBUG, with the
+   * storage's secrets and URL signatures redacted. */
+
+  /* One exchange with the body in memory both ways. A response body longer
+   * than max_body bytes fails with PAIL_ERR_IO. out is zeroed by the
+   * callee; release it with http_response_clear, on failure too. */
+  pail_status (*http_exchange)(const pail_config *cfg,
+                               const pail_http_request *request,
+                               size_t max_body, pail_http_response *out,
+                               pail_error **err);
+  void (*http_response_clear)(pail_http_response *response);
+  /* A response header's value (name compared case-insensitively), or NULL.
+   * Valid until the response is cleared. */
+  const char *(*http_header)(const pail_http_response *response,
+                             const char *name);
+
+  /* A streamed response body (GET of an object). Returns once the status
+   * and headers are in (head->body is NULL) with *stream set for a 2xx
+   * status; for any other status the error body (at most 64 KiB) is read
+   * into head->body and *stream is NULL. request must stay valid until
+   * http_stream_close. */
+  pail_status (*http_stream_open)(const pail_config *cfg,
+                                  const pail_http_request *request,
+                                  pail_http_stream **stream,
+                                  pail_http_response *head, pail_error **err);
+  /* Reads up to capacity bytes of the body; *got is 0 only at its end. A
+   * connection lost before Content-Length bytes arrived is PAIL_ERR_IO. */
+  pail_status (*http_stream_read)(pail_http_stream *stream, void *buffer,
+                                  size_t capacity, size_t *got,
+                                  pail_error **err);
+  void (*http_stream_close)(pail_http_stream *stream);
+
+  /* Up to `concurrency` exchanges in flight at once on one thread (parallel
+   * multipart parts, batch deletes). http_group_start queues a request: it
+   * and its body must stay valid until its completion is returned by
+   * http_group_wait. http_group_wait drives the transfers until one ends and
+   * returns its tag and response (status PAIL_OK) or its transport error;
+   * with nothing queued it returns PAIL_ERR_INVALID_ARGUMENT.
+   * http_group_free cancels whatever is still in flight. */
+  pail_http_group *(*http_group_new)(const pail_config *cfg,
+                                     size_t concurrency);
+  pail_status (*http_group_start)(pail_http_group *group,
+                                  const pail_http_request *request,
+                                  size_t max_body, void *tag,
+                                  pail_error **err);
+  pail_status (*http_group_wait)(pail_http_group *group, void **tag,
+                                 pail_http_response *out, pail_error **err);
+  size_t (*http_group_pending)(const pail_http_group *group);
+  void (*http_group_free)(pail_http_group *group);
+
+  /* ----------------------------------------------- ABI 1.1: AWS SigV4
+   * Signing for S3 and any SigV4 service (GCS's HMAC interoperability too).
+   * Signing keys are cached per (secret, date, region, service). */
+
+  /* Signs a request: returns in *added the headers to send in addition to
+   * `headers` ("X-Amz-Date: ...", "X-Amz-Content-Sha256: ..." when
+   * payload_hash is not NULL, "X-Amz-Security-Token: ..." with a session
+   * token, and "Authorization: ..."), freed with strings_free. url is the
+   * request's absolute URL, path and query already percent-encoded; Host is
+   * taken from it. payload_hash is the lowercase hex SHA-256 of the body,
+   * "UNSIGNED-PAYLOAD", or NULL to sign without the header. at is the signing
+   * time (seconds since the epoch). */
+  pail_status (*sigv4_sign)(const pail_sigv4_key *key, const char *method,
+                            const char *url, const char *const *headers,
+                            size_t header_count, const char *payload_hash,
+                            int64_t at, char ***added, size_t *added_count,
+                            pail_error **err);
+  /* A presigned URL (X-Amz-Algorithm ... X-Amz-Signature added to url's
+   * query) valid for `expires` seconds (1 to 604800) from `at`. headers are
+   * the extra headers the request must send, signed with Host. Caller
+   * frees *out. */
+  pail_status (*sigv4_presign)(const pail_sigv4_key *key, const char *method,
+                               const char *url, const char *const *headers,
+                               size_t header_count, int64_t at,
+                               int64_t expires, char **out, pail_error **err);
+  /* Percent-encodes text as SigV4 and S3 require: every byte but
+   * A-Z a-z 0-9 - . _ ~ becomes %XX (uppercase), '/' too unless keep_slash.
+   * Caller frees; NULL when out of memory. */
+  char *(*uri_encode)(const char *text, int keep_slash);
+  /* Frees an array of malloc'ed strings and the array. */
+  void (*strings_free)(char **strings, size_t count);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
