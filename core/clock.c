@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -124,3 +125,32 @@ pail_status pail_time_parse(const char *text, int64_t *seconds,
 }
 
 int64_t pail_time_now(void) { return clock_now(NULL); }
+
+pail_status clock_parse_provider_time(const char *text, int64_t *seconds,
+                                      int32_t *nsec) {
+  if (nsec != NULL)
+    *nsec = 0;
+  if (text == NULL)
+    return PAIL_ERR_INVALID_ARGUMENT;
+  if (isdigit((unsigned char)text[0])) {
+    if (clock_parse_time(text, seconds, NULL) != PAIL_OK)
+      return PAIL_ERR_INVALID_ARGUMENT;
+    /* clock_parse_time checked the form; take the fraction, if any. */
+    const char *dot = strchr(text, '.');
+    if (nsec != NULL && dot != NULL && strchr(text, 'T') < dot) {
+      int32_t value = 0, scale = 100000000;
+      for (const char *p = dot + 1; isdigit((unsigned char)*p) && scale > 0;
+           p++, scale /= 10)
+        value += (*p - '0') * scale;
+      *nsec = value;
+    }
+    return PAIL_OK;
+  }
+  /* HTTP dates (and the obsolete forms RFC 7231 says to accept): curl's
+   * parser is locale-independent, unlike strptime's %a and %b. */
+  time_t t = curl_getdate(text, NULL);
+  if (t == (time_t)-1)
+    return PAIL_ERR_INVALID_ARGUMENT;
+  *seconds = (int64_t)t;
+  return PAIL_OK;
+}

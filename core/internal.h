@@ -38,6 +38,11 @@ PAIL_HIDDEN int64_t clock_now(int32_t *nsec);
 PAIL_HIDDEN pail_status clock_parse_time(const char *text, int64_t *out,
                                          pail_error **err);
 
+/* RFC 3339 with fraction, or an HTTP date (RFC 7231), as providers send. */
+PAIL_HIDDEN pail_status clock_parse_provider_time(const char *text,
+                                                  int64_t *seconds,
+                                                  int32_t *nsec);
+
 /* ----------------------------------------------------------- crypto.c */
 
 PAIL_HIDDEN void crypto_sha256(const void *data, size_t length,

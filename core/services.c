@@ -157,6 +157,7 @@ const pail_core_services core_services = {
     .sha256 = crypto_sha256,
     .hmac_sha256 = crypto_hmac_sha256,
     .hex_encode = crypto_hex_encode,
+    .time_parse = clock_parse_provider_time,
 };
 
 const pail_core_services *pail_core_services_get(void) {

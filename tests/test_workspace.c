@@ -736,6 +736,19 @@ START_TEST(fixed_clock_and_time_forms_parse) {
   ck_assert_int_eq(clock_parse_time("yesterday", &t, &err),
                    PAIL_ERR_INVALID_ARGUMENT);
   pail_error_free(err);
+  /* The forms providers send: S3's LastModified and HTTP dates. */
+  int32_t nsec = -1;
+  const pail_core_services *svc = pail_core_services_get();
+  ck_assert_int_eq(svc->time_parse("2026-11-25T10:00:00.250Z", &t, &nsec),
+                   PAIL_OK);
+  ck_assert_int_eq(t, 1795600800);
+  ck_assert_int_eq(nsec, 250000000);
+  ck_assert_int_eq(svc->time_parse("Wed, 25 Nov 2026 10:00:00 GMT", &t, &nsec),
+                   PAIL_OK);
+  ck_assert_int_eq(t, 1795600800);
+  ck_assert_int_eq(nsec, 0);
+  ck_assert_int_eq(svc->time_parse("not a date", &t, NULL),
+                   PAIL_ERR_INVALID_ARGUMENT);
 }
 END_TEST
 

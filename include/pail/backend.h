@@ -350,6 +350,13 @@ typedef struct pail_core_services {
   char *(*uri_encode)(const char *text, int keep_slash);
   /* Frees an array of malloc'ed strings and the array. */
   void (*strings_free)(char **strings, size_t count);
+
+  /* Parses the times providers send: RFC 3339 / ISO 8601 with optional
+   * fraction ("2026-11-25T10:00:00.123Z") and HTTP dates ("Wed, 25 Nov 2026
+   * 10:00:00 GMT"). nsec may be NULL. PAIL_ERR_INVALID_ARGUMENT when it is
+   * neither. */
+  pail_status (*time_parse)(const char *text, int64_t *seconds,
+                            int32_t *nsec);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
