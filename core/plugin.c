@@ -60,6 +60,17 @@ void backend_free(backend *b) {
   free(b);
 }
 
+/* The error for a plugin of another ABI major, naming both versions. */
+static pail_status abi_mismatch(pail_error **err, const char *where,
+                                uint32_t built_for) {
+  return pail_error_set(
+      err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+      "%s was built for backend ABI %u.%u, but this libpail has ABI %u.%u "
+      "(the major versions must match): rebuild the plugin",
+      where, PAIL_ABI_MAJOR_OF(built_for), PAIL_ABI_MINOR_OF(built_for),
+      PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR);
+}
+
 /* Checks an ops table against this core's ABI and copies it, zero-filling
  * members a smaller (older minor) table lacks. `where` names the plugin file
  * or "in-process backend" in messages. */
@@ -69,13 +80,7 @@ static pail_status ops_adopt(const pail_backend_ops *ops, const char *type,
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "%s returned no ops table", where);
   if (PAIL_ABI_MAJOR_OF(ops->abi_version) != PAIL_BACKEND_ABI_MAJOR)
-    return pail_error_set(
-        err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-        "%s was built for backend ABI %u.%u, but this libpail has ABI %u.%u "
-        "(the major versions must match): rebuild the plugin",
-        where, PAIL_ABI_MAJOR_OF(ops->abi_version),
-        PAIL_ABI_MINOR_OF(ops->abi_version), PAIL_BACKEND_ABI_MAJOR,
-        PAIL_BACKEND_ABI_MINOR);
+    return abi_mismatch(err, where, ops->abi_version);
   if (ops->struct_size < OPS_SIZE_1_0)
     return pail_error_set(
         err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
@@ -166,6 +171,16 @@ pail_status backend_load_file(const char *path, const char *type,
                           "backend ABI %u.%u): not a pail plugin",
                           path, PAIL_BACKEND_ENTRY_SYMBOL,
                           PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR);
+  }
+  const uint32_t *built_for = dlsym(handle, PAIL_BACKEND_ABI_SYMBOL);
+  if (built_for != NULL &&
+      PAIL_ABI_MAJOR_OF(*built_for) != PAIL_BACKEND_ABI_MAJOR) {
+    uint32_t version = *built_for;
+    dlclose(handle);
+    char *where = str_printf("plugin %s", path);
+    status = where ? abi_mismatch(err, where, version) : error_no_memory(err);
+    free(where);
+    return status;
   }
   backend *b = calloc(1, sizeof *b);
   char *where = str_printf("plugin %s", path);

@@ -58,6 +58,11 @@ extern "C" {
 
 #define PAIL_BACKEND_EXPORT __attribute__((visibility("default")))
 #define PAIL_BACKEND_ENTRY_SYMBOL "pail_backend_entry"
+/* Optional (PAIL_BACKEND_DEFINE_ENTRY defines it): a `const uint32_t` holding
+ * the PAIL_BACKEND_ABI_VERSION the plugin was built with. The core reads it
+ * before calling the entry, so that a plugin of another ABI major is refused
+ * with both versions named even when its entry cannot say why. */
+#define PAIL_BACKEND_ABI_SYMBOL "pail_backend_abi_version"
 
 /* Capability bits (pail_backend_ops.capabilities). They describe what the
  * backend does natively; the core works around what is missing (a NULL copy is
@@ -377,6 +382,8 @@ typedef pail_status (*pail_backend_entry_fn)(uint32_t core_abi_version,
  * service it was compiled against. Plugins that can work with older cores
  * write their own entry and test PAIL_CORE_HAS instead. */
 #define PAIL_BACKEND_DEFINE_ENTRY(ops_table, core_variable)                  \
+  PAIL_BACKEND_EXPORT const uint32_t pail_backend_abi_version =              \
+      PAIL_BACKEND_ABI_VERSION;                                              \
   PAIL_BACKEND_EXPORT pail_status pail_backend_entry(                        \
       uint32_t core_abi_version, const pail_core_services *pail_core_in,    \
       const pail_backend_ops **pail_ops_out, pail_error **pail_err);        \
