@@ -310,6 +310,9 @@ pail_status workspace_resolve(pail_workspace *ws, const pail_pointer *ptr,
   return status;
 }
 
+/* The shortest workspace key accepted, from any source. */
+#define KEY_MIN_LENGTH 16
+
 /* The key file lives beside the settings: created once, readable only by
  * its owner, so that grants survive across processes of one user. */
 static pail_status load_key_file(unsigned char **secret, size_t *length,
@@ -369,16 +372,27 @@ static pail_status load_key_file(unsigned char **secret, size_t *length,
     }
     free(tmp);
   }
-  if (status == PAIL_OK && (n < 16)) {
+  if (status == PAIL_OK && n < 0) {
     status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
                             "cannot read or create the workspace key file "
                             "%s: set \"workspace_key\" in the settings or "
                             "PAIL_WORKSPACE_KEY",
                             path ? path : dir);
   }
+  /* The line end an editor adds is not part of the key, so the length rule
+   * applies to what is left: a file of newlines must not give an empty
+   * HMAC key. */
+  while (n > 0 && (buffer[n - 1] == '\n' || buffer[n - 1] == '\r'))
+    n--;
+  if (status == PAIL_OK && n < KEY_MIN_LENGTH) {
+    status = pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "the workspace key file %s holds %zd characters "
+                            "(after its trailing newlines); a key needs at "
+                            "least %d: write a longer key into it, or delete "
+                            "it to have a new one made",
+                            path, n, KEY_MIN_LENGTH);
+  }
   if (status == PAIL_OK) {
-    while (n > 0 && (buffer[n - 1] == '\n' || buffer[n - 1] == '\r'))
-      n--;
     *secret = malloc((size_t)n);
     if (*secret == NULL)
       status = error_no_memory(err);
@@ -402,11 +416,12 @@ pail_status workspace_signing_key(pail_workspace *ws, unsigned char **secret,
     if (text == NULL) {
       const char *env = getenv("PAIL_WORKSPACE_KEY");
       if (env != NULL && *env != '\0') {
-        if (strlen(env) < 16)
+        if (strlen(env) < KEY_MIN_LENGTH)
           status = pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
                                   NULL,
-                                  "PAIL_WORKSPACE_KEY must be at least 16 "
-                                  "characters long");
+                                  "PAIL_WORKSPACE_KEY must be at least %d "
+                                  "characters long",
+                                  KEY_MIN_LENGTH);
         text = env;
       }
     }

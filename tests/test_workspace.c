@@ -752,6 +752,104 @@ START_TEST(fixed_clock_and_time_forms_parse) {
 }
 END_TEST
 
+/* ------------------------------------------------------- key file */
+
+/* A workspace without "workspace_key", whose key file lives under a fresh
+ * $XDG_CONFIG_HOME. */
+static char *config_home;
+static pail_workspace *keyless;
+
+static void key_file_setup(void) {
+  unsetenv("PAIL_WORKSPACE_KEY");
+  config_home = test_tempdir();
+  setenv("XDG_CONFIG_HOME", config_home, 1);
+  ck_assert_int_eq(pail_workspace_open_json("{\"storage\": {\"type\": "
+                                            "\"probe\"}}",
+                                            NULL, &keyless, NULL),
+                   PAIL_OK);
+}
+
+static void key_file_teardown(void) {
+  pail_workspace_close(keyless);
+  keyless = NULL;
+  test_tempdir_remove(config_home);
+  config_home = NULL;
+  unsetenv("XDG_CONFIG_HOME");
+}
+
+/* Writes the key file with content and mode; returns its path (free it). */
+static char *key_file_write(const char *content, mode_t mode) {
+  char *dir = NULL, *path = NULL;
+  ck_assert_int_ge(asprintf(&dir, "%s/pail", config_home), 0);
+  ck_assert_int_eq(mkdir(dir, 0700), 0);
+  ck_assert_int_ge(asprintf(&path, "%s/workspace.key", dir), 0);
+  test_write_file(path, content);
+  ck_assert_int_eq(chmod(path, mode), 0);
+  free(dir);
+  return path;
+}
+
+/* Signs a grant with the keyless workspace's key. */
+static pail_status key_file_sign(pail_error **err) {
+  pail_pointer *p = ptr("pub/a");
+  char *presigned = NULL;
+  pail_status status = pail_grant_create(keyless, p, 1795600800, &presigned,
+                                         err);
+  free(presigned);
+  pail_pointer_free(p);
+  return status;
+}
+
+START_TEST(key_file_of_only_newlines_is_refused) {
+  char *path = key_file_write("\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n", 0600);
+  pail_error *err = NULL;
+  ck_assert_int_eq(key_file_sign(&err), PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(err), path);
+  ck_assert_contains(pail_error_message(err), "at least 16");
+  pail_error_free(err);
+  free(path);
+}
+END_TEST
+
+START_TEST(key_file_of_15_characters_and_a_newline_is_refused) {
+  char *path = key_file_write("0123456789abcde\n", 0600);
+  pail_error *err = NULL;
+  ck_assert_int_eq(key_file_sign(&err), PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(err), path);
+  /* The key itself is never shown. */
+  ck_assert_ptr_null(strstr(pail_error_message(err), "0123456789abcde"));
+  pail_error_free(err);
+  free(path);
+}
+END_TEST
+
+START_TEST(key_file_of_16_characters_and_a_newline_signs) {
+  char *path = key_file_write("0123456789abcdef\r\n", 0600);
+  pail_error *err = NULL;
+  ck_assert_msg(key_file_sign(&err) == PAIL_OK, "%s", pail_error_message(err));
+  /* Signed with the key without its line end: the same grant as a
+   * workspace whose settings hold the 16 characters. */
+  pail_pointer *p = ptr("pub/a");
+  char *from_file = NULL, *from_settings = NULL;
+  ck_assert_int_eq(pail_grant_create(keyless, p, 1795600800, &from_file, NULL),
+                   PAIL_OK);
+  pail_workspace *keyed = NULL;
+  ck_assert_int_eq(pail_workspace_open_json(
+                       "{\"storage\": {\"type\": \"probe\"},"
+                       " \"workspace_key\": \"0123456789abcdef\"}",
+                       NULL, &keyed, NULL),
+                   PAIL_OK);
+  ck_assert_int_eq(
+      pail_grant_create(keyed, p, 1795600800, &from_settings, NULL), PAIL_OK);
+  ck_assert_str_eq(from_file, from_settings);
+  free(from_file);
+  free(from_settings);
+  pail_workspace_close(keyed);
+  pail_pointer_free(p);
+  free(path);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("workspace");
   TCase *tc = tcase_create("core");
@@ -774,6 +872,12 @@ int main(void) {
   tcase_add_test(tc, upload_of_unreadable_file_creates_nothing);
   tcase_add_test(tc, storage_opens_once_when_many_threads_race);
   tcase_add_test(tc, fixed_clock_and_time_forms_parse);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("key file");
+  tcase_add_checked_fixture(tc, key_file_setup, key_file_teardown);
+  tcase_add_test(tc, key_file_of_only_newlines_is_refused);
+  tcase_add_test(tc, key_file_of_15_characters_and_a_newline_is_refused);
+  tcase_add_test(tc, key_file_of_16_characters_and_a_newline_signs);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }
