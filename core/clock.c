@@ -121,6 +121,8 @@ bad:
 
 pail_status pail_time_parse(const char *text, int64_t *seconds,
                             pail_error **err) {
+  ARGUMENT_REQUIRED(err, text, "time");
+  ARGUMENT_REQUIRED(err, seconds, "place for the seconds");
   return clock_parse_time(text, seconds, err);
 }
 

@@ -83,6 +83,12 @@ pail_status error_no_memory(pail_error **err) {
   return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL, "out of memory");
 }
 
+pail_status error_null_argument(pail_error **err, const char *function,
+                                const char *what) {
+  return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                        "%s: no %s given (NULL)", function, what);
+}
+
 void error_prefix(pail_error **err, const char *format, ...) {
   if (err == NULL || *err == NULL || *err == &out_of_memory_error)
     return;

@@ -28,6 +28,18 @@ PAIL_HIDDEN pail_status error_setv(pail_error **err, pail_status category,
 PAIL_HIDDEN void error_prefix(pail_error **err, const char *format, ...)
     PAIL_PRINTF(2, 3);
 PAIL_HIDDEN pail_status error_no_memory(pail_error **err);
+/* Sets "<function>: no <what> given (NULL)" as PAIL_ERR_INVALID_ARGUMENT:
+ * a public function's answer to a NULL it cannot work without. */
+PAIL_HIDDEN pail_status error_null_argument(pail_error **err,
+                                            const char *function,
+                                            const char *what);
+/* Returns error_null_argument from the calling public function when
+ * argument is NULL; what names it as the public header does. */
+#define ARGUMENT_REQUIRED(err, argument, what)                                 \
+  do {                                                                         \
+    if ((argument) == NULL)                                                    \
+      return error_null_argument((err), __func__, (what));                     \
+  } while (0)
 
 /* ------------------------------------------------------------ clock.c */
 

@@ -24,6 +24,8 @@ void pail_object_info_clear(pail_object_info *info) {
 
 pail_status pail_object_info_copy(pail_object_info *dst,
                                   const pail_object_info *src) {
+  if (dst == NULL || src == NULL)
+    return PAIL_ERR_INVALID_ARGUMENT; /* no err argument to say more */
   memset(dst, 0, sizeof *dst);
   dst->size = src->size;
   dst->last_modified = src->last_modified;

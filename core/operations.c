@@ -25,7 +25,10 @@ static void info_init(pail_object_info *info) {
 
 pail_status pail_stat(pail_workspace *ws, const pail_pointer *ptr,
                       pail_object_info *out, pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the object info");
   info_init(out);
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
   storage_handle h;
   pail_status status = workspace_resolve(ws, ptr, PAIL_ACCESS_READ, false, &h,
                                          err);
@@ -46,7 +49,10 @@ pail_status pail_stat(pail_workspace *ws, const pail_pointer *ptr,
 pail_status pail_list(pail_workspace *ws, const pail_pointer *prefix,
                       const pail_list_options *options, pail_list_page *out,
                       pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the page");
   memset(out, 0, sizeof *out);
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, prefix, "prefix pointer");
   pail_list_options opts = PAIL_LIST_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   storage_handle h;
@@ -102,7 +108,10 @@ struct pail_reader {
 pail_status pail_reader_open(pail_workspace *ws, const pail_pointer *ptr,
                              const pail_read_options *options,
                              pail_reader **out, pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the reader");
   *out = NULL;
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   storage_handle h;
@@ -154,7 +163,11 @@ pail_status pail_reader_open(pail_workspace *ws, const pail_pointer *ptr,
 
 pail_status pail_reader_read(pail_reader *r, void *buffer, size_t capacity,
                              size_t *got, pail_error **err) {
+  ARGUMENT_REQUIRED(err, got, "place for the byte count");
   *got = 0;
+  ARGUMENT_REQUIRED(err, r, "reader");
+  if (capacity > 0)
+    ARGUMENT_REQUIRED(err, buffer, "buffer");
   if (r->failed)
     return pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
                           "read of \"%s\" already failed", r->info.key);
@@ -188,7 +201,7 @@ pail_status pail_reader_read(pail_reader *r, void *buffer, size_t capacity,
 }
 
 const pail_object_info *pail_reader_info(const pail_reader *r) {
-  return &r->info;
+  return r ? &r->info : NULL;
 }
 
 void pail_reader_close(pail_reader *r) {
@@ -204,6 +217,11 @@ pail_status write_options_check(const storage_handle *h,
                                 const pail_write_options *opts,
                                 pail_error **err) {
   uint64_t capabilities = h->backend->ops.capabilities;
+  if (opts->metadata_count > 0 && opts->metadata == NULL)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "write options give %zu metadata entries but no "
+                          "metadata array (NULL)",
+                          opts->metadata_count);
   if (opts->if_none_match && !(capabilities & PAIL_CAP_CONDITIONAL_WRITE))
     return unsupported(h, "create-only writes (if-none-match)", err);
   if (opts->metadata_count > 0 && !(capabilities & PAIL_CAP_METADATA))
@@ -222,7 +240,10 @@ struct pail_writer {
 pail_status pail_writer_open(pail_workspace *ws, const pail_pointer *ptr,
                              const pail_write_options *options,
                              pail_writer **out, pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the writer");
   *out = NULL;
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
   pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   storage_handle h;
@@ -258,6 +279,9 @@ pail_status pail_writer_open(pail_workspace *ws, const pail_pointer *ptr,
 
 pail_status pail_writer_write(pail_writer *w, const void *buffer,
                               size_t length, pail_error **err) {
+  ARGUMENT_REQUIRED(err, w, "writer");
+  if (length > 0)
+    ARGUMENT_REQUIRED(err, buffer, "buffer");
   if (w->failed)
     return pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
                           "write of \"%s\" already failed", w->key);
@@ -276,6 +300,7 @@ pail_status pail_writer_close(pail_writer *w, pail_object_info *info,
   pail_status status;
   if (info)
     info_init(info);
+  ARGUMENT_REQUIRED(err, w, "writer");
   if (w->failed) {
     w->backend->ops.write_abort(w->stream);
     status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
@@ -306,6 +331,8 @@ void pail_writer_abort(pail_writer *w) {
 
 pail_status pail_delete(pail_workspace *ws, const pail_pointer *ptr,
                         pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
   storage_handle h;
   pail_status status = workspace_resolve(ws, ptr, PAIL_ACCESS_DELETE, false,
                                          &h, err);
@@ -319,6 +346,7 @@ pail_status pail_delete(pail_workspace *ws, const pail_pointer *ptr,
 
 pail_status pail_create_container(pail_workspace *ws, const char *storage,
                                   pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
   storage_handle h;
   pail_status status = workspace_storage(ws, storage, &h, err);
   if (status != PAIL_OK)
@@ -342,9 +370,16 @@ static unsigned access_for_method(const char *method) {
 pail_status pail_sign(pail_workspace *ws, const pail_pointer *ptr,
                       const pail_sign_options *options, pail_signature *out,
                       pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the signature");
   memset(out, 0, sizeof *out);
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
   pail_sign_options opts = PAIL_SIGN_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
+  if (opts.header_count > 0)
+    ARGUMENT_REQUIRED(err, opts.headers, "headers (header_count is not 0)");
+  if (opts.query_count > 0)
+    ARGUMENT_REQUIRED(err, opts.query, "query (query_count is not 0)");
   if (opts.method == NULL)
     opts.method = "GET";
   unsigned access = access_for_method(opts.method);

@@ -380,6 +380,7 @@ pail_status backend_get(const char *type, const backend **out,
 
 pail_status pail_backend_register(const pail_backend_ops *ops,
                                   pail_error **err) {
+  ARGUMENT_REQUIRED(err, ops, "ops table");
   backend *b = calloc(1, sizeof *b);
   if (b == NULL)
     return error_no_memory(err);
@@ -437,6 +438,8 @@ static pail_status scan_push(pail_backend_info **infos, size_t *count,
 
 pail_status pail_backend_scan(pail_backend_info **out, size_t *out_count,
                               pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the backend list");
+  ARGUMENT_REQUIRED(err, out_count, "place for the count");
   pail_backend_info *infos = NULL;
   size_t count = 0, capacity = 0;
   pail_status status = PAIL_OK;

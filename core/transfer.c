@@ -33,8 +33,12 @@ static uint64_t read_extent(const pail_read_options *opts,
 pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
                       const pail_read_options *options, void **data,
                       size_t *length, pail_error **err) {
+  ARGUMENT_REQUIRED(err, data, "place for the data");
+  ARGUMENT_REQUIRED(err, length, "place for the length");
   *data = NULL;
   *length = 0;
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   pail_reader *r = NULL;
@@ -73,6 +77,10 @@ pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
 pail_status pail_write(pail_workspace *ws, const pail_pointer *ptr,
                        const void *data, size_t length,
                        const pail_write_options *options, pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
+  if (length > 0)
+    ARGUMENT_REQUIRED(err, data, "data");
   pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   if (opts.size_hint == 0)
@@ -210,6 +218,9 @@ static pail_status temp_beside(const char *local_path, int *fd, char **tmp,
 pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
                           const char *local_path,
                           const pail_read_options *options, pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
+  ARGUMENT_REQUIRED(err, local_path, "local path");
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   /* Open the object first: a missing key must not create a local file. */
@@ -259,6 +270,9 @@ pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
 pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
                         const char *local_path,
                         const pail_write_options *options, pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
+  ARGUMENT_REQUIRED(err, local_path, "local path");
   bool from_stdin = strcmp(local_path, "-") == 0;
   /* Open and check the local side first: an unreadable file must not
    * create anything in the storage. */
@@ -330,6 +344,9 @@ static bool same_storage(const pail_pointer *a, const pail_pointer *b) {
 pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
                       const pail_pointer *dst,
                       const pail_write_options *options, pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, src, "source pointer");
+  ARGUMENT_REQUIRED(err, dst, "destination pointer");
   storage_handle from, to;
   pail_status status = workspace_resolve(ws, src, PAIL_ACCESS_READ, false,
                                          &from, err);

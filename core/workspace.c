@@ -89,6 +89,7 @@ static pail_status workspace_new(workspace_settings *settings,
 pail_status pail_workspace_open(const char *config_path,
                                 const pail_options *options,
                                 pail_workspace **out, pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the workspace");
   workspace_settings settings;
   pail_status status = config_path
                            ? settings_load_file(config_path, &settings, err)
@@ -103,6 +104,7 @@ pail_status pail_workspace_open(const char *config_path,
 pail_status pail_workspace_open_json(const char *json,
                                      const pail_options *options,
                                      pail_workspace **out, pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the workspace");
   workspace_settings settings;
   pail_status status = json == NULL
                            ? pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0,
@@ -119,6 +121,7 @@ pail_status pail_workspace_open_json(const char *json,
 pail_status pail_workspace_open_default(const pail_options *options,
                                         pail_workspace **out,
                                         pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the workspace");
   workspace_settings settings;
   pail_status status = settings_embedded_default(&settings, err);
   if (status != PAIL_OK) {
@@ -146,23 +149,25 @@ void pail_workspace_close(pail_workspace *ws) {
 }
 
 const char *pail_workspace_source(const pail_workspace *ws) {
-  return ws->settings.source;
+  return ws ? ws->settings.source : NULL;
 }
 
 size_t pail_workspace_storage_count(const pail_workspace *ws) {
-  return ws->settings.storage_count;
+  return ws ? ws->settings.storage_count : 0;
 }
 
 const char *pail_workspace_storage_name(const pail_workspace *ws,
                                         size_t index) {
-  return index < ws->settings.storage_count ? ws->settings.storages[index].name
-                                            : NULL;
+  return ws && index < ws->settings.storage_count
+             ? ws->settings.storages[index].name
+             : NULL;
 }
 
 const char *pail_workspace_storage_type(const pail_workspace *ws,
                                         size_t index) {
-  return index < ws->settings.storage_count ? ws->settings.storages[index].type
-                                            : NULL;
+  return ws && index < ws->settings.storage_count
+             ? ws->settings.storages[index].type
+             : NULL;
 }
 
 static pail_status find_storage(pail_workspace *ws, const char *name,
@@ -250,6 +255,7 @@ pail_status workspace_storage(pail_workspace *ws, const char *name,
 pail_status pail_workspace_check_storage(pail_workspace *ws,
                                          const char *storage,
                                          pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
   storage_handle handle;
   return workspace_storage(ws, storage, &handle, err);
 }
@@ -266,6 +272,9 @@ static pail_status check_access(pail_workspace *ws, const pail_pointer *ptr,
 
 pail_status pail_access_check(pail_workspace *ws, const pail_pointer *ptr,
                               pail_access access, pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
+  ARGUMENT_REQUIRED(err, ptr->key, "key in the pointer");
   return check_access(ws, ptr, (unsigned)access, err);
 }
 

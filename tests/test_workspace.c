@@ -752,6 +752,132 @@ START_TEST(fixed_clock_and_time_forms_parse) {
 }
 END_TEST
 
+/* Asserts that call answers PAIL_ERR_INVALID_ARGUMENT with a message
+ * naming function, instead of crashing. */
+#define EXPECT_NULL_REFUSED(function, call)                                    \
+  do {                                                                         \
+    pail_error *err_ = NULL;                                                   \
+    ck_assert_int_eq((call), PAIL_ERR_INVALID_ARGUMENT);                       \
+    ck_assert_contains(pail_error_message(err_), function);                    \
+    pail_error_free(err_);                                                     \
+  } while (0)
+#define E (&err_)
+
+START_TEST(null_arguments_are_invalid_not_crashes) {
+  pail_pointer *p = ptr("pub/a");
+  pail_pointer *prefix = NULL;
+  ck_assert_int_eq(pail_pointer_parse_prefix("pub/", NULL, &prefix, NULL),
+                   PAIL_OK);
+  pail_object_info info;
+  pail_list_page page;
+  pail_signature sig;
+  pail_reader *reader = NULL;
+  pail_writer *writer = NULL;
+  void *data = NULL;
+  size_t length = 0;
+  int64_t seconds = 0;
+  pail_backend_info *infos = NULL;
+  size_t count = 0;
+  char buffer[4];
+  pail_workspace *none = NULL;
+
+  EXPECT_NULL_REFUSED("pail_workspace_open",
+                      pail_workspace_open("/nonexistent", NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_workspace_open_json",
+                      pail_workspace_open_json("{}", NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_workspace_open_default",
+                      pail_workspace_open_default(NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_workspace_check_storage",
+                      pail_workspace_check_storage(NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_access_check",
+                      pail_access_check(NULL, p, PAIL_ACCESS_READ, E));
+  EXPECT_NULL_REFUSED("pail_access_check",
+                      pail_access_check(ws, NULL, PAIL_ACCESS_READ, E));
+  EXPECT_NULL_REFUSED("pail_stat", pail_stat(NULL, p, &info, E));
+  EXPECT_NULL_REFUSED("pail_stat", pail_stat(ws, NULL, &info, E));
+  EXPECT_NULL_REFUSED("pail_stat", pail_stat(ws, p, NULL, E));
+  EXPECT_NULL_REFUSED("pail_list", pail_list(NULL, prefix, NULL, &page, E));
+  EXPECT_NULL_REFUSED("pail_list", pail_list(ws, NULL, NULL, &page, E));
+  EXPECT_NULL_REFUSED("pail_list", pail_list(ws, prefix, NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_reader_open",
+                      pail_reader_open(NULL, p, NULL, &reader, E));
+  EXPECT_NULL_REFUSED("pail_reader_open",
+                      pail_reader_open(ws, NULL, NULL, &reader, E));
+  EXPECT_NULL_REFUSED("pail_reader_open",
+                      pail_reader_open(ws, p, NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_reader_read",
+                      pail_reader_read(NULL, buffer, sizeof buffer, &length,
+                                       E));
+  ck_assert_ptr_null(pail_reader_info(NULL));
+  EXPECT_NULL_REFUSED("pail_read",
+                      pail_read(NULL, p, NULL, &data, &length, E));
+  EXPECT_NULL_REFUSED("pail_read",
+                      pail_read(ws, NULL, NULL, &data, &length, E));
+  EXPECT_NULL_REFUSED("pail_read", pail_read(ws, p, NULL, NULL, &length, E));
+  EXPECT_NULL_REFUSED("pail_read", pail_read(ws, p, NULL, &data, NULL, E));
+  EXPECT_NULL_REFUSED("pail_download",
+                      pail_download(NULL, p, "/dev/null", NULL, E));
+  EXPECT_NULL_REFUSED("pail_download", pail_download(ws, p, NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_writer_open",
+                      pail_writer_open(NULL, p, NULL, &writer, E));
+  EXPECT_NULL_REFUSED("pail_writer_open",
+                      pail_writer_open(ws, NULL, NULL, &writer, E));
+  EXPECT_NULL_REFUSED("pail_writer_open",
+                      pail_writer_open(ws, p, NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_writer_write",
+                      pail_writer_write(NULL, "x", 1, E));
+  EXPECT_NULL_REFUSED("pail_writer_close", pail_writer_close(NULL, &info, E));
+  EXPECT_NULL_REFUSED("pail_write", pail_write(NULL, p, "x", 1, NULL, E));
+  EXPECT_NULL_REFUSED("pail_write", pail_write(ws, NULL, "x", 1, NULL, E));
+  EXPECT_NULL_REFUSED("pail_write", pail_write(ws, p, NULL, 1, NULL, E));
+  EXPECT_NULL_REFUSED("pail_upload",
+                      pail_upload(NULL, p, "/dev/null", NULL, E));
+  EXPECT_NULL_REFUSED("pail_upload", pail_upload(ws, p, NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_delete", pail_delete(NULL, p, E));
+  EXPECT_NULL_REFUSED("pail_delete", pail_delete(ws, NULL, E));
+  EXPECT_NULL_REFUSED("pail_copy", pail_copy(NULL, p, p, NULL, E));
+  EXPECT_NULL_REFUSED("pail_copy", pail_copy(ws, NULL, p, NULL, E));
+  EXPECT_NULL_REFUSED("pail_copy", pail_copy(ws, p, NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_create_container",
+                      pail_create_container(NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_sign", pail_sign(NULL, p, NULL, &sig, E));
+  EXPECT_NULL_REFUSED("pail_sign", pail_sign(ws, NULL, NULL, &sig, E));
+  EXPECT_NULL_REFUSED("pail_sign", pail_sign(ws, p, NULL, NULL, E));
+  pail_sign_options headers = PAIL_SIGN_OPTIONS_INIT;
+  headers.header_count = 1;
+  EXPECT_NULL_REFUSED("pail_sign", pail_sign(ws, p, &headers, &sig, E));
+  pail_write_options metadata = PAIL_WRITE_OPTIONS_INIT;
+  metadata.metadata_count = 1;
+  EXPECT_NULL_REFUSED("metadata",
+                      pail_write(ws, p, "x", 1, &metadata, E));
+  EXPECT_NULL_REFUSED("pail_time_parse", pail_time_parse(NULL, &seconds, E));
+  EXPECT_NULL_REFUSED("pail_time_parse", pail_time_parse("0", NULL, E));
+  EXPECT_NULL_REFUSED("pail_backend_scan", pail_backend_scan(NULL, &count, E));
+  EXPECT_NULL_REFUSED("pail_backend_scan", pail_backend_scan(&infos, NULL, E));
+  EXPECT_NULL_REFUSED("pail_backend_register",
+                      pail_backend_register(NULL, E));
+  ck_assert_int_eq(pail_object_info_copy(NULL, &info),
+                   PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_ptr_null(pail_workspace_source(none));
+  ck_assert_uint_eq(pail_workspace_storage_count(none), 0);
+  ck_assert_ptr_null(pail_workspace_storage_name(none, 0));
+  ck_assert_ptr_null(pail_workspace_storage_type(none, 0));
+  /* The grant functions refuse as their contracts say. */
+  char *presigned = NULL;
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_grant_create(NULL, p, 1, &presigned, &err),
+                   PAIL_ERR_INVALID_ARGUMENT);
+  pail_error_free(err);
+  err = NULL;
+  ck_assert_int_ne(pail_grant_verify(ws, NULL, 0, &err), PAIL_OK);
+  pail_error_free(err);
+  ck_assert_int_eq(atomic_load(&backend_calls), 0);
+  pail_pointer_free(p);
+  pail_pointer_free(prefix);
+}
+END_TEST
+#undef E
+
 /* ------------------------------------------------------- key file */
 
 /* A workspace without "workspace_key", whose key file lives under a fresh
@@ -872,6 +998,7 @@ int main(void) {
   tcase_add_test(tc, upload_of_unreadable_file_creates_nothing);
   tcase_add_test(tc, storage_opens_once_when_many_threads_race);
   tcase_add_test(tc, fixed_clock_and_time_forms_parse);
+  tcase_add_test(tc, null_arguments_are_invalid_not_crashes);
   suite_add_tcase(s, tc);
   tc = tcase_create("key file");
   tcase_add_checked_fixture(tc, key_file_setup, key_file_teardown);
