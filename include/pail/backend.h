@@ -362,6 +362,13 @@ typedef struct pail_core_services {
    * neither. */
   pail_status (*time_parse)(const char *text, int64_t *seconds,
                             int32_t *nsec);
+
+  /* Errors a backend received from a service and handles itself (a retry, a
+   * fallback): pail_error_free, pail_error_category and
+   * pail_error_provider_code, since plugins do not link libpail. */
+  void (*error_free)(pail_error *error);
+  pail_status (*error_category)(const pail_error *error);
+  const char *(*error_provider_code)(const pail_error *error);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */

@@ -1,0 +1,643 @@
+/*
+ * s3.c: the S3 backend's entry, settings, requests and errors, and the small
+ * operations (stat, delete, create bucket, presign). Listing, reading,
+ * writing and copying have files of their own.
+ */
+#include "s3.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const pail_core_services *s3_core;
+
+/* SHA-256 of the empty string: the payload hash of bodiless requests. */
+static const char empty_payload_hash[] =
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+pail_status s3_no_memory(pail_error **err) {
+  return s3_core->error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                            "s3: out of memory");
+}
+
+/* --------------------------------------------------------------- URLs */
+
+char *s3_url(const s3_instance *s3, const char *key, const char *query) {
+  char *encoded = key ? s3_core->uri_encode(key, 1) : NULL;
+  if (key != NULL && encoded == NULL)
+    return NULL;
+  char *url = NULL;
+  /* Path style names the bucket in the path ("/bucket" for the bucket
+   * itself, as botocore sends it); virtual-hosted style in the host, with
+   * "/" as the bucket's path. */
+  const char *slash = key || !s3->path_style ? "/" : "";
+  if (asprintf(&url, "%s%s%s%s%s", s3->base_url, slash, encoded ? encoded : "",
+               query ? "?" : "", query ? query : "") < 0)
+    url = NULL;
+  free(encoded);
+  return url;
+}
+
+/* ----------------------------------------------------------- requests */
+
+pail_status s3_request_init(s3_request *r, const char *method, char *url,
+                            pail_error **err) {
+  memset(r, 0, sizeof *r);
+  if (url == NULL)
+    return s3_no_memory(err);
+  r->url = url;
+  r->http.method = method;
+  r->http.url = url;
+  return PAIL_OK;
+}
+
+pail_status s3_request_header(s3_request *r, pail_error **err,
+                              const char *format, ...) {
+  char **grown = realloc(r->headers, (r->header_count + 1) * sizeof *grown);
+  if (grown == NULL)
+    return s3_no_memory(err);
+  r->headers = grown;
+  va_list args;
+  va_start(args, format);
+  int n = vasprintf(&r->headers[r->header_count], format, args);
+  va_end(args);
+  if (n < 0)
+    return s3_no_memory(err);
+  r->header_count++;
+  return PAIL_OK;
+}
+
+void s3_request_body(s3_request *r, const void *body, size_t length) {
+  r->http.body = body;
+  r->http.body_length = length;
+}
+
+pail_status s3_request_sign(const s3_instance *s3, s3_request *r,
+                            pail_error **err) {
+  if (!s3->credentials.anonymous) {
+    /* Over TLS the payload is protected by the channel; hashing it costs a
+     * pass over every byte, so it is skipped unless asked for. Without TLS
+     * the signature is all that protects it. */
+    const char *hash = empty_payload_hash;
+    char hex[65];
+    if (r->http.body_length > 0 || r->http.body != NULL) {
+      if (s3->sign_payload) {
+        unsigned char digest[32];
+        s3_core->sha256(r->http.body, r->http.body_length, digest);
+        s3_core->hex_encode(digest, sizeof digest, hex);
+        hash = hex;
+      } else {
+        hash = "UNSIGNED-PAYLOAD";
+      }
+    }
+    char **added = NULL;
+    size_t added_count = 0;
+    pail_status status = s3_core->sigv4_sign(
+        &s3->key, r->http.method, r->url, (const char *const *)r->headers,
+        r->header_count, hash, s3_core->now(NULL), &added, &added_count, err);
+    if (status != PAIL_OK)
+      return status;
+    char **grown =
+        realloc(r->headers, (r->header_count + added_count) * sizeof *grown);
+    if (grown == NULL) {
+      s3_core->strings_free(added, added_count);
+      return s3_no_memory(err);
+    }
+    r->headers = grown;
+    memcpy(r->headers + r->header_count, added, added_count * sizeof *added);
+    r->header_count += added_count;
+    free(added); /* the strings now belong to r->headers */
+  }
+  r->http.headers = (const char *const *)r->headers;
+  r->http.header_count = r->header_count;
+  return PAIL_OK;
+}
+
+void s3_request_free(s3_request *r) {
+  for (size_t i = 0; i < r->header_count; i++)
+    free(r->headers[i]);
+  free(r->headers);
+  free(r->url);
+  memset(r, 0, sizeof *r);
+}
+
+/* ------------------------------------------------------------- errors */
+
+/* S3's error codes by category; anything else goes by HTTP status. */
+static pail_status category_of(const char *code, int status) {
+  static const struct {
+    const char *code;
+    pail_status category;
+  } codes[] = {
+      {"NoSuchKey", PAIL_ERR_NOT_FOUND},
+      {"NoSuchBucket", PAIL_ERR_NOT_FOUND},
+      {"NoSuchUpload", PAIL_ERR_NOT_FOUND},
+      {"NotFound", PAIL_ERR_NOT_FOUND},
+      {"AccessDenied", PAIL_ERR_ACCESS_DENIED},
+      {"SignatureDoesNotMatch", PAIL_ERR_ACCESS_DENIED},
+      {"InvalidAccessKeyId", PAIL_ERR_ACCESS_DENIED},
+      {"ExpiredToken", PAIL_ERR_ACCESS_DENIED},
+      {"InvalidToken", PAIL_ERR_ACCESS_DENIED},
+      {"TokenRefreshRequired", PAIL_ERR_ACCESS_DENIED},
+      {"AllAccessDisabled", PAIL_ERR_ACCESS_DENIED},
+      {"AccountProblem", PAIL_ERR_ACCESS_DENIED},
+      {"RequestTimeTooSkewed", PAIL_ERR_ACCESS_DENIED},
+      {"SlowDown", PAIL_ERR_THROTTLED},
+      {"Throttling", PAIL_ERR_THROTTLED},
+      {"ThrottlingException", PAIL_ERR_THROTTLED},
+      {"RequestLimitExceeded", PAIL_ERR_THROTTLED},
+      {"TooManyRequests", PAIL_ERR_THROTTLED},
+      {"ServiceUnavailable", PAIL_ERR_THROTTLED},
+      {"PreconditionFailed", PAIL_ERR_CONFLICT},
+      {"ConditionalRequestConflict", PAIL_ERR_CONFLICT},
+      {"BucketAlreadyExists", PAIL_ERR_CONFLICT},
+      {"BucketNotEmpty", PAIL_ERR_CONFLICT},
+      {"OperationAborted", PAIL_ERR_CONFLICT},
+      {"InvalidBucketName", PAIL_ERR_INVALID_ARGUMENT},
+      {"InvalidArgument", PAIL_ERR_INVALID_ARGUMENT},
+      {"InvalidRange", PAIL_ERR_INVALID_ARGUMENT},
+      {"InvalidRequest", PAIL_ERR_INVALID_ARGUMENT},
+      {"EntityTooLarge", PAIL_ERR_INVALID_ARGUMENT},
+      {"EntityTooSmall", PAIL_ERR_INVALID_ARGUMENT},
+      {"KeyTooLongError", PAIL_ERR_INVALID_ARGUMENT},
+      {"MetadataTooLarge", PAIL_ERR_INVALID_ARGUMENT},
+      {"InvalidPart", PAIL_ERR_CONFLICT},
+      {"InvalidPartOrder", PAIL_ERR_INVALID_ARGUMENT},
+      {"AuthorizationHeaderMalformed", PAIL_ERR_INVALID_ARGUMENT},
+      {"PermanentRedirect", PAIL_ERR_INVALID_ARGUMENT},
+      {"NotImplemented", PAIL_ERR_UNSUPPORTED},
+      {"InternalError", PAIL_ERR_UNAVAILABLE},
+  };
+  for (size_t i = 0; code != NULL && i < sizeof codes / sizeof codes[0]; i++)
+    if (strcmp(code, codes[i].code) == 0)
+      return codes[i].category;
+  switch (status) {
+  case 401:
+  case 403:
+    return PAIL_ERR_ACCESS_DENIED;
+  case 404:
+    return PAIL_ERR_NOT_FOUND;
+  case 409:
+  case 412:
+    return PAIL_ERR_CONFLICT;
+  case 416:
+  case 400:
+  case 411:
+    return PAIL_ERR_INVALID_ARGUMENT;
+  case 429:
+  case 503:
+    return PAIL_ERR_THROTTLED;
+  case 501:
+    return PAIL_ERR_UNSUPPORTED;
+  default:
+    return status >= 500 ? PAIL_ERR_UNAVAILABLE : PAIL_ERR_IO;
+  }
+}
+
+/* A message for a response with no error document (HEAD, odd proxies). */
+static const char *status_phrase(int status) {
+  switch (status) {
+  case 301:
+  case 307:
+    return "the bucket is in another region or at another endpoint";
+  case 400:
+    return "bad request";
+  case 403:
+    return "access denied";
+  case 404:
+    return "not found";
+  case 409:
+    return "conflict";
+  case 412:
+    return "precondition failed";
+  case 416:
+    return "range not satisfiable";
+  case 429:
+  case 503:
+    return "slow down";
+  default:
+    return status >= 500 ? "server error" : "unexpected response";
+  }
+}
+
+pail_status s3_response_error(const s3_instance *s3,
+                              const pail_http_response *response,
+                              const char *what, pail_error **err) {
+  (void)s3;
+  char *code = NULL, *message = NULL, *request_id = NULL;
+  xmlDocPtr doc = response->body
+                      ? s3_xml_parse(response->body, response->body_length)
+                      : NULL;
+  xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+  if (root != NULL && strcmp((const char *)root->name, "Error") == 0) {
+    code = s3_xml_child_text(root, "Code");
+    message = s3_xml_child_text(root, "Message");
+    request_id = s3_xml_child_text(root, "RequestId");
+  }
+  if (doc != NULL)
+    xmlFreeDoc(doc);
+  const char *header_id = s3_core->http_header(response, "x-amz-request-id");
+  int status = response->status;
+  /* A HEAD has no body: its 404 is a missing object. */
+  if (code == NULL && status == 404)
+    code = strdup("NotFound");
+  pail_status category = category_of(code, status);
+  pail_status result = s3_core->error_set(
+      err, category, status, code, request_id ? request_id : header_id,
+      "s3: %s: %s", what,
+      message && *message ? message : status_phrase(status));
+  free(code);
+  free(message);
+  free(request_id);
+  return result;
+}
+
+char *s3_error_code(const pail_http_response *response) {
+  xmlDocPtr doc = response->body
+                      ? s3_xml_parse(response->body, response->body_length)
+                      : NULL;
+  xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+  char *code = root && strcmp((const char *)root->name, "Error") == 0
+                   ? s3_xml_child_text(root, "Code")
+                   : NULL;
+  if (doc != NULL)
+    xmlFreeDoc(doc);
+  return code;
+}
+
+/* True when a 200 response's body is an <Error> document: CopyObject and
+ * CompleteMultipartUpload report failures that way after sending 200. */
+static bool body_is_error(const pail_http_response *response) {
+  if (response->body == NULL || response->body_length == 0)
+    return false;
+  const char *p = response->body;
+  size_t n = response->body_length < 512 ? response->body_length : 512;
+  const char *end = p + n;
+  while (p < end && strchr(" \t\r\n", *p))
+    p++;
+  if (p + 5 < end && strncmp(p, "<?xml", 5) == 0) {
+    const char *close = memchr(p, '>', (size_t)(end - p));
+    if (close == NULL)
+      return false;
+    p = close + 1;
+    while (p < end && strchr(" \t\r\n", *p))
+      p++;
+  }
+  return (size_t)(end - p) >= 7 && strncmp(p, "<Error>", 7) == 0;
+}
+
+pail_status s3_exchange(const s3_instance *s3, s3_request *r, const char *what,
+                        pail_http_response *out, pail_error **err) {
+  pail_status status =
+      s3_core->http_exchange(s3->cfg, &r->http, S3_MAX_BODY, out, err);
+  if (status != PAIL_OK)
+    return status;
+  if (out->status < 200 || out->status > 299 || body_is_error(out)) {
+    status = s3_response_error(s3, out, what, err);
+    s3_core->http_response_clear(out);
+  }
+  return status;
+}
+
+/* ---------------------------------------------------------- object info */
+
+static char *dup_header(const pail_http_response *response, const char *name) {
+  const char *value = s3_core->http_header(response, name);
+  return value ? strdup(value) : NULL;
+}
+
+pail_status s3_info_from_headers(const pail_http_response *response,
+                                 const char *key, pail_object_info *info,
+                                 pail_error **err) {
+  info->key = strdup(key);
+  const char *length = s3_core->http_header(response, "content-length");
+  const char *range = s3_core->http_header(response, "content-range");
+  const char *total = range ? strrchr(range, '/') : NULL;
+  /* A ranged GET's Content-Length is the range's; the object's size is
+   * after the '/' of Content-Range. */
+  const char *size = total && total[1] != '*' ? total + 1 : length;
+  if (size != NULL)
+    info->size = strtoull(size, NULL, 10);
+  const char *modified = s3_core->http_header(response, "last-modified");
+  if (modified == NULL || s3_core->time_parse(modified, &info->last_modified,
+                                              &info->last_modified_nsec) !=
+                              PAIL_OK)
+    info->last_modified = INT64_MIN;
+  info->etag = dup_header(response, "etag");
+  info->content_type = dup_header(response, "content-type");
+  info->content_disposition = dup_header(response, "content-disposition");
+  size_t count = 0;
+  for (size_t i = 0; i < response->header_count; i++)
+    if (strncmp(response->headers[i].name, "x-amz-meta-", 11) == 0)
+      count++;
+  if (count > 0) {
+    info->metadata = calloc(count, sizeof *info->metadata);
+    if (info->metadata == NULL)
+      return s3_no_memory(err);
+    for (size_t i = 0; i < response->header_count; i++) {
+      const pail_http_header *h = &response->headers[i];
+      if (strncmp(h->name, "x-amz-meta-", 11) != 0)
+        continue;
+      pail_metadata_entry *e = &info->metadata[info->metadata_count++];
+      e->name = strdup(h->name + 11);
+      e->value = strdup(h->value);
+      if (e->name == NULL || e->value == NULL)
+        return s3_no_memory(err);
+    }
+  }
+  if (info->key == NULL)
+    return s3_no_memory(err);
+  return PAIL_OK;
+}
+
+/* ------------------------------------------------------ small operations */
+
+pail_status s3_stat_object(s3_instance *s3, const char *key,
+                           pail_object_info *out, pail_error **err) {
+  s3_request r;
+  pail_http_response response = {0};
+  pail_status status = s3_request_init(&r, "HEAD", s3_url(s3, key, NULL), err);
+  if (status == PAIL_OK)
+    status = s3_request_sign(s3, &r, err);
+  if (status == PAIL_OK)
+    status = s3_exchange(s3, &r, key, &response, err);
+  if (status == PAIL_OK) {
+    status = s3_info_from_headers(&response, key, out, err);
+    s3_core->http_response_clear(&response);
+  }
+  s3_request_free(&r);
+  return status;
+}
+
+static pail_status s3_stat(void *instance, const char *key,
+                           pail_object_info *out, pail_error **err) {
+  return s3_stat_object(instance, key, out, err);
+}
+
+static pail_status s3_delete(void *instance, const char *key,
+                             pail_error **err) {
+  s3_instance *s3 = instance;
+  s3_request r;
+  pail_http_response response = {0};
+  pail_status status =
+      s3_request_init(&r, "DELETE", s3_url(s3, key, NULL), err);
+  if (status == PAIL_OK)
+    status = s3_request_sign(s3, &r, err);
+  if (status == PAIL_OK)
+    status = s3_exchange(s3, &r, key, &response, err);
+  s3_core->http_response_clear(&response);
+  s3_request_free(&r);
+  return status;
+}
+
+static pail_status s3_create_container(void *instance, pail_error **err) {
+  s3_instance *s3 = instance;
+  /* us-east-1 is the default location and must not be named. */
+  char *body = NULL;
+  if (strcmp(s3->region, "us-east-1") != 0 &&
+      asprintf(&body,
+               "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/"
+               "doc/2006-03-01/\"><LocationConstraint>%s</LocationConstraint>"
+               "</CreateBucketConfiguration>",
+               s3->region) < 0)
+    return s3_no_memory(err);
+  s3_request r;
+  pail_http_response response = {0};
+  pail_status status = s3_request_init(&r, "PUT", s3_url(s3, NULL, NULL), err);
+  if (status == PAIL_OK && body != NULL) {
+    s3_request_body(&r, body, strlen(body));
+    status = s3_request_header(&r, err, "Content-Type: application/xml");
+  }
+  if (status == PAIL_OK)
+    status = s3_request_sign(s3, &r, err);
+  if (status == PAIL_OK)
+    status = s3_core->http_exchange(s3->cfg, &r.http, S3_MAX_BODY, &response,
+                                    err);
+  if (status == PAIL_OK && (response.status < 200 || response.status > 299)) {
+    /* Already there and ours is what `mb` wants. */
+    char *code = s3_error_code(&response);
+    if (code == NULL || strcmp(code, "BucketAlreadyOwnedByYou") != 0)
+      status = s3_response_error(s3, &response, "cannot create the bucket",
+                                 err);
+    free(code);
+  }
+  s3_core->http_response_clear(&response);
+  s3_request_free(&r);
+  free(body);
+  return status;
+}
+
+/* Appends "name=value" pairs (as the user gave them) encoded to query. */
+static char *sign_query(const pail_sign_options *options) {
+  size_t size = 1;
+  char *query = calloc(1, 1);
+  for (size_t i = 0; query != NULL && i < options->query_count; i++) {
+    const char *item = options->query[i];
+    const char *eq = strchr(item, '=');
+    char *name = strndup(item, eq ? (size_t)(eq - item) : strlen(item));
+    char *ename = name ? s3_core->uri_encode(name, 0) : NULL;
+    char *evalue = s3_core->uri_encode(eq ? eq + 1 : "", 0);
+    free(name);
+    char *grown = NULL;
+    if (ename != NULL && evalue != NULL) {
+      size += strlen(ename) + strlen(evalue) + 2;
+      grown = realloc(query, size);
+    }
+    if (grown == NULL) {
+      free(query);
+      query = NULL;
+    } else {
+      query = grown;
+      if (*query != '\0')
+        strcat(query, "&");
+      strcat(query, ename);
+      strcat(query, "=");
+      strcat(query, evalue);
+    }
+    free(ename);
+    free(evalue);
+  }
+  return query;
+}
+
+static pail_status s3_sign(void *instance, const char *key,
+                           const pail_sign_options *options, char **url,
+                           pail_error **err) {
+  s3_instance *s3 = instance;
+  if (s3->credentials.anonymous)
+    return s3_core->error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                              "s3: anonymous access has no key to sign "
+                              "with");
+  char *query = sign_query(options);
+  char *target = query ? s3_url(s3, key, *query ? query : NULL) : NULL;
+  free(query);
+  if (target == NULL)
+    return s3_no_memory(err);
+  pail_status status = s3_core->sigv4_presign(
+      &s3->key, options->method, target, options->headers,
+      options->header_count, options->at, options->expires, url, err);
+  free(target);
+  return status;
+}
+
+/* ------------------------------------------------------------ settings */
+
+static const pail_backend_field s3_fields[] = {
+    {"bucket", PAIL_FIELD_STRING, 1, 0, "the bucket's name"},
+    {"region", PAIL_FIELD_STRING, 0, 0,
+     "the bucket's region (default: AWS_REGION, AWS_DEFAULT_REGION, the "
+     "profile's, else us-east-1 for other endpoints)"},
+    {"endPoint", PAIL_FIELD_STRING, 0, 0,
+     "host[:port] of an S3-compatible service (empty: AWS)"},
+    {"useSSL", PAIL_FIELD_BOOL, 0, 0, "HTTPS (default true)"},
+    {"pathStyle", PAIL_FIELD_BOOL, 0, 0,
+     "bucket in the path, not the host name (default: true for endPoint, "
+     "false for AWS)"},
+    {"accessKey", PAIL_FIELD_STRING, 0, 0, "access key id"},
+    {"secretKey", PAIL_FIELD_STRING, 0, 1, "secret access key"},
+    {"token", PAIL_FIELD_STRING, 0, 1, "session token"},
+    {"profile", PAIL_FIELD_STRING, 0, 0,
+     "profile of ~/.aws/credentials and ~/.aws/config (default: "
+     "AWS_PROFILE, else default)"},
+    {"anonymous", PAIL_FIELD_BOOL, 0, 0,
+     "send unsigned requests (public buckets); never implied"},
+    {"signPayload", PAIL_FIELD_BOOL, 0, 0,
+     "hash request bodies into the signature even over HTTPS (default: "
+     "only without TLS)"},
+    {"partSize", PAIL_FIELD_INTEGER, 0, 0,
+     "multipart part size in bytes, also the single-PUT threshold "
+     "(default 8 MiB, at least 5 MiB)"},
+    {"concurrency", PAIL_FIELD_INTEGER, 0, 0,
+     "parts uploaded at once per object (default 4)"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+/* S3's bucket naming rules (general purpose buckets). */
+static pail_status check_bucket_name(const char *name, pail_error **err) {
+  size_t n = strlen(name);
+  const char *why = NULL;
+  if (n < 3 || n > 63)
+    why = "it must be 3 to 63 characters long";
+  for (size_t i = 0; why == NULL && i < n; i++) {
+    char c = name[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+          c == '-'))
+      why = "only lowercase letters, digits, '.' and '-' are allowed";
+  }
+  if (why == NULL &&
+      (!((name[0] >= 'a' && name[0] <= 'z') ||
+         (name[0] >= '0' && name[0] <= '9')) ||
+       !((name[n - 1] >= 'a' && name[n - 1] <= 'z') ||
+         (name[n - 1] >= '0' && name[n - 1] <= '9'))))
+    why = "it must begin and end with a letter or digit";
+  if (why == NULL && (strstr(name, "..") || strstr(name, ".-") ||
+                      strstr(name, "-.")))
+    why = "dots must not be next to dots or hyphens";
+  if (why == NULL && strncmp(name, "xn--", 4) == 0)
+    why = "the prefix xn-- is reserved";
+  if (why == NULL && n > 8 && strcmp(name + n - 8, "-s3alias") == 0)
+    why = "the suffix -s3alias is reserved";
+  if (why == NULL) {
+    unsigned a, b, c, d;
+    char tail;
+    if (sscanf(name, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4)
+      why = "it must not look like an IP address";
+  }
+  if (why == NULL)
+    return PAIL_OK;
+  return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "s3: invalid bucket name \"%.80s\": %s", name,
+                            why);
+}
+
+static void s3_close(void *instance) {
+  s3_instance *s3 = instance;
+  if (s3 == NULL)
+    return;
+  free(s3->bucket);
+  free(s3->region);
+  free(s3->endpoint);
+  free(s3->base_url);
+  s3_credentials_clear(&s3->credentials);
+  free(s3);
+}
+
+static pail_status s3_open(const pail_config *cfg, void **instance,
+                           pail_error **err) {
+  s3_instance *s3 = calloc(1, sizeof *s3);
+  if (s3 == NULL)
+    return s3_no_memory(err);
+  s3->cfg = cfg;
+  s3->bucket = strdup(s3_core->config_string(cfg, "bucket"));
+  pail_status status = s3->bucket ? check_bucket_name(s3->bucket, err)
+                                  : s3_no_memory(err);
+  if (status == PAIL_OK)
+    status = s3_resolve(s3, err);
+  int64_t part_size = s3_core->config_integer(cfg, "partSize", 8 << 20);
+  int64_t concurrency = s3_core->config_integer(cfg, "concurrency", 4);
+  if (status == PAIL_OK &&
+      (part_size < (int64_t)S3_MIN_PART_SIZE ||
+       (uint64_t)part_size > S3_MAX_PART_SIZE))
+    status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: partSize must be between 5 MiB and 5 "
+                                "GiB, not %lld",
+                                (long long)part_size);
+  if (status == PAIL_OK && (concurrency < 1 || concurrency > 64))
+    status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: concurrency must be between 1 and 64, "
+                                "not %lld",
+                                (long long)concurrency);
+  if (status != PAIL_OK) {
+    s3_close(s3);
+    return status;
+  }
+  s3->part_size = (size_t)part_size;
+  s3->concurrency = (size_t)concurrency;
+  s3->read_retries = 5;
+  s3->sign_payload = s3_core->config_bool(cfg, "signPayload", !s3->use_ssl);
+  s3->key.access_key_id = s3->credentials.access_key_id;
+  s3->key.secret_access_key = s3->credentials.secret_access_key;
+  s3->key.session_token = s3->credentials.session_token;
+  s3->key.region = s3->region;
+  s3->key.service = "s3";
+  s3->key.normalize_path = 0;
+  s3_core->log(cfg, PAIL_LOG_DEBUG,
+               "s3: bucket %s at %s (%s style, region %s, credentials from "
+               "%s)",
+               s3->bucket, s3->base_url,
+               s3->path_style ? "path" : "virtual-hosted", s3->region,
+               s3->credentials.source);
+  *instance = s3;
+  return PAIL_OK;
+}
+
+static const pail_backend_ops s3_ops = {
+    .abi_version = PAIL_BACKEND_ABI_VERSION,
+    .struct_size = sizeof(pail_backend_ops),
+    .name = "s3",
+    .version = S3_VERSION,
+    .capabilities = PAIL_CAP_RANGED_READ | PAIL_CAP_MULTIPART |
+                    PAIL_CAP_SERVER_COPY | PAIL_CAP_PRESIGN |
+                    PAIL_CAP_CONDITIONAL_WRITE | PAIL_CAP_METADATA |
+                    PAIL_CAP_CREATE_CONTAINER | PAIL_CAP_CONDITIONAL_READ,
+    .fields = s3_fields,
+    .open = s3_open,
+    .close = s3_close,
+    .list = s3_list,
+    .stat = s3_stat,
+    .read_open = s3_read_open,
+    .read_stream = s3_read_stream,
+    .read_close = s3_read_close,
+    .write_open = s3_write_open,
+    .write_stream = s3_write_stream,
+    .write_commit = s3_write_commit,
+    .write_abort = s3_write_abort,
+    .delete_object = s3_delete,
+    .copy = s3_copy,
+    .sign = s3_sign,
+    .create_container = s3_create_container,
+};
+
+PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core)

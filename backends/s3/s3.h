@@ -1,0 +1,165 @@
+/*
+ * s3.h: what the files of the S3 backend share. The backend speaks the S3
+ * REST protocol (AWS, MinIO, R2, Ceph, moto, ...) through the core's HTTP
+ * and SigV4 services; everything here is specific to S3.
+ */
+#ifndef PAIL_BACKEND_S3_H
+#define PAIL_BACKEND_S3_H
+
+#include <config.h> /* _GNU_SOURCE, before any system header */
+
+#include <pail/backend.h>
+
+#include <libxml/tree.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#define S3_VERSION "0.1.0"
+
+/* S3's multipart limits. */
+#define S3_MIN_PART_SIZE ((size_t)5 << 20)
+#define S3_MAX_PART_SIZE ((uint64_t)5 << 30)
+#define S3_MAX_PARTS 10000
+/* CopyObject copies at most 5 GiB; larger objects are copied by parts. */
+#define S3_MAX_COPY_SIZE ((uint64_t)5 << 30)
+
+/* Response bodies the backend reads into memory (listings, errors). */
+#define S3_MAX_BODY ((size_t)16 << 20)
+
+extern const pail_core_services *s3_core;
+
+/* Credentials as resolved when the storage opened; immutable after. */
+typedef struct s3_credentials {
+  char *access_key_id;
+  char *secret_access_key;
+  char *session_token;
+  char *source; /* where they came from, for messages: "settings", ... */
+  bool anonymous;
+} s3_credentials;
+
+/* One configured storage. Immutable after open, hence thread-safe. */
+typedef struct s3_instance {
+  const pail_config *cfg;
+  char *bucket;
+  char *region;
+  char *endpoint;   /* host[:port] */
+  bool use_ssl;
+  bool path_style;
+  bool aws;         /* the endpoint is AWS's own (region required) */
+  bool sign_payload; /* hash bodies instead of UNSIGNED-PAYLOAD */
+  char *base_url;   /* "https://host[:port]/bucket" or "https://bucket.host" */
+  s3_credentials credentials;
+  pail_sigv4_key key;
+  size_t part_size;    /* multipart part size and single-PUT threshold */
+  size_t concurrency;  /* parts in flight per upload */
+  int read_retries;    /* resumptions of a broken GET */
+} s3_instance;
+
+/* ------------------------------------------------------------ s3.c */
+
+/* Builds the URL of key (NULL: the bucket) with an optional query (already
+ * encoded, without '?'). Caller frees; NULL when out of memory. */
+char *s3_url(const s3_instance *s3, const char *key, const char *query);
+
+/* A request being assembled: headers are owned strings. */
+typedef struct s3_request {
+  pail_http_request http;
+  char **headers;
+  size_t header_count;
+  char *url;
+} s3_request;
+
+/* Starts a request for method on url (taken over). */
+pail_status s3_request_init(s3_request *r, const char *method, char *url,
+                            pail_error **err);
+/* Adds a header "Name: value" (printf). */
+pail_status s3_request_header(s3_request *r, pail_error **err,
+                              const char *format, ...) PAIL_PRINTF(3, 4);
+/* Sets the body (borrowed; must outlive the exchange). */
+void s3_request_body(s3_request *r, const void *body, size_t length);
+/* Signs the request (adds X-Amz-Date, Authorization, ...). Call last. */
+pail_status s3_request_sign(const s3_instance *s3, s3_request *r,
+                            pail_error **err);
+void s3_request_free(s3_request *r);
+
+/* Runs an exchange and turns a non-2xx status (or a 200 carrying an <Error>
+ * document, as CopyObject and CompleteMultipartUpload may) into an error
+ * about `what` (a key, or a phrase). */
+pail_status s3_exchange(const s3_instance *s3, s3_request *r, const char *what,
+                        pail_http_response *out, pail_error **err);
+
+/* Sets *err from an S3 error response (XML body, or status alone for HEAD)
+ * and returns the category. */
+pail_status s3_response_error(const s3_instance *s3,
+                              const pail_http_response *response,
+                              const char *what, pail_error **err);
+
+/* The <Code> of an S3 error body, malloc'ed, or NULL. */
+char *s3_error_code(const pail_http_response *response);
+
+/* Fills object info from response headers (HEAD and GET). */
+pail_status s3_info_from_headers(const pail_http_response *response,
+                                 const char *key, pail_object_info *info,
+                                 pail_error **err);
+
+pail_status s3_no_memory(pail_error **err);
+
+/* --------------------------------------------------------- s3_xml.c */
+
+/* Parses an XML body (no network, no entities). NULL when not XML. */
+xmlDocPtr s3_xml_parse(const char *body, size_t length);
+/* The first child element of node with this local name, or NULL. */
+xmlNodePtr s3_xml_child(xmlNodePtr node, const char *name);
+/* The text of the first child element named name (malloc'ed), or NULL. */
+char *s3_xml_child_text(xmlNodePtr node, const char *name);
+/* Appends text to an XML body with &, <, >, " and ' escaped. */
+char *s3_xml_escape(const char *text);
+
+/* -------------------------------------------------- s3_credentials.c */
+
+/* Resolves credentials, region and endpoint from settings, then the
+ * environment and the shared config files, in the AWS CLI's order. */
+pail_status s3_resolve(s3_instance *s3, pail_error **err);
+void s3_credentials_clear(s3_credentials *c);
+
+/* ----------------------------------------------------- the operations */
+
+pail_status s3_list(void *instance, const pail_backend_list_request *request,
+                    pail_list_page *out, pail_error **err);
+pail_status s3_read_open(void *instance, const char *key,
+                         const pail_read_options *options, void **stream,
+                         pail_object_info *info, pail_error **err);
+pail_status s3_read_stream(void *stream, void *buffer, size_t capacity,
+                           size_t *got, pail_error **err);
+void s3_read_close(void *stream);
+pail_status s3_write_open(void *instance, const char *key,
+                          const pail_write_options *options, void **stream,
+                          pail_error **err);
+pail_status s3_write_stream(void *stream, const void *buffer, size_t length,
+                            pail_error **err);
+pail_status s3_write_commit(void *stream, pail_object_info *info,
+                            pail_error **err);
+void s3_write_abort(void *stream);
+pail_status s3_copy(void *instance, const char *src_key, const char *dst_key,
+                    const pail_write_options *options, pail_error **err);
+
+/* HEAD: the object's info. */
+pail_status s3_stat_object(s3_instance *s3, const char *key,
+                           pail_object_info *out, pail_error **err);
+
+/* CopyObject from source (the x-amz-copy-source value) to dst_key; with
+ * replace, options' headers replace the source's. */
+pail_status s3_copy_object(s3_instance *s3, const char *source,
+                           const char *dst_key,
+                           const pail_write_options *options, bool replace,
+                           pail_object_info *info, pail_error **err);
+
+/* Copies an object of `size` bytes (source is the x-amz-copy-source value)
+ * with UploadPartCopy, for objects over CopyObject's 5 GiB. */
+pail_status s3_copy_by_parts(s3_instance *s3, const char *source,
+                             uint64_t size, const char *dst_key,
+                             const pail_write_options *options,
+                             pail_error **err);
+
+
+#endif /* PAIL_BACKEND_S3_H */

@@ -1,0 +1,326 @@
+/*
+ * s3_credentials.c: where an S3 storage's endpoint, region and credentials
+ * come from, in the order the AWS CLI uses: the settings, then the
+ * environment, then the profile in the shared credentials and config files.
+ * Anonymous access is used only when the settings ask for it, never as a
+ * fallback: a typo in a key name must not turn into unsigned requests.
+ *
+ * Not (yet) supported sources: SSO, credential_process, web identity, ECS
+ * and EC2 instance metadata; the error when nothing is found says what was
+ * tried.
+ */
+#include "s3.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void s3_credentials_clear(s3_credentials *c) {
+  free(c->access_key_id);
+  if (c->secret_access_key != NULL) {
+    /* Do not leave the secret in freed memory. */
+    volatile char *p = c->secret_access_key;
+    while (*p)
+      *p++ = 0;
+    free(c->secret_access_key);
+  }
+  free(c->session_token);
+  free(c->source);
+  memset(c, 0, sizeof *c);
+}
+
+static const char *env(const char *name) {
+  const char *value = getenv(name);
+  return value && *value ? value : NULL;
+}
+
+/* --------------------------------------------------------- INI files */
+
+/* The value of `name` in section `section` of an AWS INI file, malloc'ed;
+ * NULL when absent (or the file is unreadable). */
+static char *ini_lookup(const char *path, const char *section,
+                        const char *name) {
+  FILE *f = path ? fopen(path, "r") : NULL;
+  if (f == NULL)
+    return NULL;
+  char line[4096];
+  bool in_section = false;
+  char *found = NULL;
+  while (found == NULL && fgets(line, sizeof line, f) != NULL) {
+    char *p = line;
+    while (isspace((unsigned char)*p))
+      p++;
+    char *end = p + strlen(p);
+    while (end > p && isspace((unsigned char)end[-1]))
+      *--end = '\0';
+    if (*p == '\0' || *p == '#' || *p == ';')
+      continue;
+    if (*p == '[') {
+      char *close = strchr(p, ']');
+      if (close == NULL)
+        continue;
+      *close = '\0';
+      char *title = p + 1;
+      while (isspace((unsigned char)*title))
+        title++;
+      char *tail = title + strlen(title);
+      while (tail > title && isspace((unsigned char)tail[-1]))
+        *--tail = '\0';
+      in_section = strcmp(title, section) == 0;
+      continue;
+    }
+    if (!in_section)
+      continue;
+    char *eq = strchr(p, '=');
+    if (eq == NULL)
+      continue;
+    char *key_end = eq;
+    while (key_end > p && isspace((unsigned char)key_end[-1]))
+      key_end--;
+    char *value = eq + 1;
+    while (isspace((unsigned char)*value))
+      value++;
+    if ((size_t)(key_end - p) == strlen(name) &&
+        strncmp(p, name, (size_t)(key_end - p)) == 0)
+      found = strdup(value);
+  }
+  fclose(f);
+  return found;
+}
+
+/* ~/.aws/<file> unless the variable names another path. Caller frees. */
+static char *aws_file(const char *variable, const char *file) {
+  const char *path = env(variable);
+  if (path != NULL)
+    return strdup(path);
+  const char *home = env("HOME");
+  char *out = NULL;
+  if (home != NULL && asprintf(&out, "%s/.aws/%s", home, file) < 0)
+    out = NULL;
+  return out;
+}
+
+/* A profile's value: the credentials file's [name], then the config file's
+ * [profile name] ([default] for the default profile). */
+static char *profile_value(const char *profile, const char *credentials_path,
+                           const char *config_path, const char *name,
+                           bool credentials_first) {
+  char *value = NULL;
+  if (credentials_first)
+    value = ini_lookup(credentials_path, profile, name);
+  if (value == NULL) {
+    char *section = NULL;
+    if (strcmp(profile, "default") == 0)
+      section = strdup("default");
+    else if (asprintf(&section, "profile %s", profile) < 0)
+      section = NULL;
+    value = section ? ini_lookup(config_path, section, name) : NULL;
+    free(section);
+  }
+  return value;
+}
+
+/* ----------------------------------------------------------- endpoint */
+
+/* Checks an endPoint setting: host[:port], no scheme, no path. */
+static pail_status check_endpoint(const char *endpoint, pail_error **err) {
+  const char *why = NULL;
+  if (strstr(endpoint, "://") != NULL)
+    why = "give host[:port] without a scheme; useSSL chooses http or https";
+  else if (strchr(endpoint, '/') != NULL || strchr(endpoint, '?') != NULL)
+    why = "give host[:port] without a path";
+  else if (strpbrk(endpoint, " \t\r\n@") != NULL)
+    why = "host[:port] has no spaces or user part";
+  else {
+    const char *colon = strrchr(endpoint, ':');
+    const char *bracket = strrchr(endpoint, ']');
+    if (colon != NULL && (bracket == NULL || colon > bracket)) {
+      char *end = NULL;
+      errno = 0;
+      long port = strtol(colon + 1, &end, 10);
+      if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
+          port > 65535)
+        why = "the port must be a number from 1 to 65535";
+    }
+    if (colon == endpoint || *endpoint == '\0')
+      why = "the host is empty";
+  }
+  if (why == NULL)
+    return PAIL_OK;
+  return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "s3: invalid endPoint \"%.100s\": %s", endpoint,
+                            why);
+}
+
+/* Takes an endpoint URL from the environment (AWS_ENDPOINT_URL[_S3]):
+ * scheme://host[:port][/]. */
+static pail_status endpoint_from_url(s3_instance *s3, const char *variable,
+                                     const char *url, pail_error **err) {
+  const char *rest = NULL;
+  if (strncmp(url, "https://", 8) == 0) {
+    s3->use_ssl = true;
+    rest = url + 8;
+  } else if (strncmp(url, "http://", 7) == 0) {
+    s3->use_ssl = false;
+    rest = url + 7;
+  } else {
+    return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                              "s3: %s must be an http:// or https:// URL",
+                              variable);
+  }
+  size_t n = strlen(rest);
+  if (n > 0 && rest[n - 1] == '/')
+    n--;
+  s3->endpoint = strndup(rest, n);
+  if (s3->endpoint == NULL)
+    return s3_no_memory(err);
+  if (check_endpoint(s3->endpoint, NULL) != PAIL_OK)
+    return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                              "s3: %s is not scheme://host[:port]", variable);
+  return PAIL_OK;
+}
+
+/* --------------------------------------------------------------- all */
+
+pail_status s3_resolve(s3_instance *s3, pail_error **err) {
+  const pail_config *cfg = s3->cfg;
+  pail_status status = PAIL_OK;
+  char *credentials_path = aws_file("AWS_SHARED_CREDENTIALS_FILE",
+                                    "credentials");
+  char *config_path = aws_file("AWS_CONFIG_FILE", "config");
+  const char *profile = s3_core->config_string(cfg, "profile");
+  if (profile == NULL)
+    profile = env("AWS_PROFILE");
+  if (profile == NULL)
+    profile = "default";
+
+  /* Endpoint: settings, then AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL. */
+  const char *endpoint = s3_core->config_string(cfg, "endPoint");
+  s3->use_ssl = s3_core->config_bool(cfg, "useSSL", 1);
+  if (endpoint != NULL && *endpoint != '\0') {
+    status = check_endpoint(endpoint, err);
+    if (status == PAIL_OK && (s3->endpoint = strdup(endpoint)) == NULL)
+      status = s3_no_memory(err);
+  } else if (env("AWS_ENDPOINT_URL_S3") != NULL) {
+    status = endpoint_from_url(s3, "AWS_ENDPOINT_URL_S3",
+                               env("AWS_ENDPOINT_URL_S3"), err);
+  } else if (env("AWS_ENDPOINT_URL") != NULL) {
+    status = endpoint_from_url(s3, "AWS_ENDPOINT_URL", env("AWS_ENDPOINT_URL"),
+                               err);
+  } else {
+    s3->aws = true;
+  }
+
+  /* Region: settings, environment, profile; other endpoints may omit it. */
+  const char *region = s3_core->config_string(cfg, "region");
+  if (region == NULL || *region == '\0')
+    region = env("AWS_REGION");
+  if (region == NULL)
+    region = env("AWS_DEFAULT_REGION");
+  if (status == PAIL_OK && region != NULL) {
+    s3->region = strdup(region);
+  } else if (status == PAIL_OK) {
+    s3->region =
+        profile_value(profile, credentials_path, config_path, "region", false);
+    if (s3->region == NULL && !s3->aws)
+      s3->region = strdup("us-east-1");
+    if (s3->region == NULL && s3->aws)
+      status = s3_core->error_set(
+          err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+          "s3: no region for bucket \"%s\" on AWS: set \"region\" in the "
+          "settings, AWS_REGION or AWS_DEFAULT_REGION, or region in profile "
+          "\"%s\" of %s",
+          s3->bucket, profile, config_path ? config_path : "~/.aws/config");
+  }
+  if (status == PAIL_OK && s3->region == NULL)
+    status = s3_no_memory(err);
+  if (status == PAIL_OK && strspn(s3->region, "abcdefghijklmnopqrstuvwxyz0123"
+                                              "456789-") != strlen(s3->region))
+    status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: invalid region \"%.40s\"", s3->region);
+
+  /* URL form. */
+  if (status == PAIL_OK) {
+    s3->path_style = s3_core->config_bool(cfg, "pathStyle", !s3->aws);
+    const char *scheme = s3->use_ssl ? "https" : "http";
+    char *host = NULL;
+    if (s3->aws &&
+        asprintf(&host, "s3.%s.amazonaws.com", s3->region) < 0)
+      host = NULL;
+    const char *h = s3->aws ? host : s3->endpoint;
+    int n = h == NULL ? -1
+            : s3->path_style
+                ? asprintf(&s3->base_url, "%s://%s/%s", scheme, h, s3->bucket)
+                : asprintf(&s3->base_url, "%s://%s.%s", scheme, s3->bucket, h);
+    if (n < 0) {
+      s3->base_url = NULL;
+      status = s3_no_memory(err);
+    }
+    free(host);
+  }
+
+  /* Credentials. */
+  s3_credentials *c = &s3->credentials;
+  const char *access = s3_core->config_string(cfg, "accessKey");
+  const char *secret = s3_core->config_string(cfg, "secretKey");
+  const char *token = s3_core->config_string(cfg, "token");
+  if (status != PAIL_OK) {
+    /* nothing more */
+  } else if (s3_core->config_bool(cfg, "anonymous", 0)) {
+    if ((access && *access) || (secret && *secret))
+      status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
+                                  NULL,
+                                  "s3: \"anonymous\" is true but keys are "
+                                  "given too: choose one");
+    c->anonymous = true;
+    c->source = strdup("anonymous (settings)");
+  } else if ((access && *access) || (secret && *secret)) {
+    if (!(access && *access) || !(secret && *secret))
+      status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
+                                  NULL,
+                                  "s3: the settings give %s without %s",
+                                  access && *access ? "accessKey" : "secretKey",
+                                  access && *access ? "secretKey" : "accessKey");
+    c->access_key_id = strdup(access ? access : "");
+    c->secret_access_key = strdup(secret ? secret : "");
+    c->session_token = token && *token ? strdup(token) : NULL;
+    c->source = strdup("the settings");
+  } else if (env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY")) {
+    c->access_key_id = strdup(env("AWS_ACCESS_KEY_ID"));
+    c->secret_access_key = strdup(env("AWS_SECRET_ACCESS_KEY"));
+    c->session_token =
+        env("AWS_SESSION_TOKEN") ? strdup(env("AWS_SESSION_TOKEN")) : NULL;
+    c->source = strdup("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+  } else {
+    c->access_key_id = profile_value(profile, credentials_path, config_path,
+                                     "aws_access_key_id", true);
+    c->secret_access_key = profile_value(profile, credentials_path,
+                                         config_path, "aws_secret_access_key",
+                                         true);
+    c->session_token = profile_value(profile, credentials_path, config_path,
+                                     "aws_session_token", true);
+    if (c->access_key_id && c->secret_access_key) {
+      if (asprintf(&c->source, "profile \"%s\"", profile) < 0)
+        c->source = NULL;
+    } else {
+      status = s3_core->error_set(
+          err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+          "s3: no credentials for bucket \"%s\"; tried: accessKey/secretKey "
+          "in the settings, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile "
+          "\"%s\" in %s and %s. Set one of them, or \"anonymous\": true for "
+          "a public bucket",
+          s3->bucket, profile,
+          credentials_path ? credentials_path : "~/.aws/credentials",
+          config_path ? config_path : "~/.aws/config");
+    }
+  }
+  if (status == PAIL_OK &&
+      (c->source == NULL ||
+       (!c->anonymous && (!c->access_key_id || !c->secret_access_key))))
+    status = s3_no_memory(err);
+  free(credentials_path);
+  free(config_path);
+  return status;
+}

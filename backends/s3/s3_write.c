@@ -1,0 +1,619 @@
+/*
+ * s3_write.c: streamed writes. Up to one part's worth of data is buffered;
+ * an object that fits goes up in one PUT. Anything larger becomes a
+ * multipart upload whose parts travel in parallel (s3->concurrency at once,
+ * on the core's HTTP group), so memory stays within part size ×
+ * (concurrency + 1) whatever the object's size. Any failure aborts the
+ * upload: no orphaned multipart upload is left behind, and nothing is
+ * visible under the key until CompleteMultipartUpload succeeds.
+ */
+#include "s3.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The first buffer grows from this size, so small objects cost little. */
+#define INITIAL_BUFFER ((size_t)64 << 10)
+
+typedef struct part_slot {
+  char *data;
+  size_t length, capacity;
+  int number;          /* part number while in flight, else 0 */
+  s3_request request;  /* lives until the part's completion is collected */
+} part_slot;
+
+typedef struct done_part {
+  int number;
+  char *etag;
+} done_part;
+
+typedef struct s3_write {
+  s3_instance *s3;
+  char *key;
+  char **headers; /* Content-Type, Content-Disposition, x-amz-meta-* */
+  size_t header_count;
+  bool create_only;
+  size_t part_size;
+  part_slot *slots; /* concurrency + 1 */
+  size_t slot_count;
+  part_slot *filling;
+  uint64_t written;
+  char *upload_id; /* once multipart has begun */
+  pail_http_group *group;
+  int next_number;
+  done_part *done;
+  size_t done_count;
+} s3_write;
+
+/* ------------------------------------------------------------ helpers */
+
+static pail_status add_header(s3_write *w, pail_error **err, const char *name,
+                              const char *value) {
+  char **grown = realloc(w->headers, (w->header_count + 1) * sizeof *grown);
+  if (grown == NULL)
+    return s3_no_memory(err);
+  w->headers = grown;
+  if (asprintf(&w->headers[w->header_count], "%s: %s", name, value) < 0)
+    return s3_no_memory(err);
+  w->header_count++;
+  return PAIL_OK;
+}
+
+/* Header values cannot carry line breaks: a value that does would inject
+ * headers of its own. */
+static pail_status check_header_value(const char *what, const char *value,
+                                      pail_error **err) {
+  for (const char *p = value; *p; p++)
+    if ((unsigned char)*p < 0x20 && *p != '\t')
+      return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: %s contains a control character", what);
+  return PAIL_OK;
+}
+
+/* Copies the write options into header lines (the options belong to the
+ * caller and live only during write_open). */
+static pail_status prepare_headers(s3_write *w,
+                                   const pail_write_options *options,
+                                   pail_error **err) {
+  pail_status status = PAIL_OK;
+  if (options->content_type != NULL) {
+    status = check_header_value("the content type", options->content_type, err);
+    if (status == PAIL_OK)
+      status = add_header(w, err, "Content-Type", options->content_type);
+  }
+  if (status == PAIL_OK && options->content_disposition != NULL) {
+    status = check_header_value("the content disposition",
+                                options->content_disposition, err);
+    if (status == PAIL_OK)
+      status = add_header(w, err, "Content-Disposition",
+                          options->content_disposition);
+  }
+  for (size_t i = 0; status == PAIL_OK && i < options->metadata_count; i++) {
+    const pail_metadata_entry *m = &options->metadata[i];
+    if (*m->name == '\0' || strspn(m->name, "abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_") != strlen(m->name))
+      return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: metadata name \"%.64s\" must be letters, "
+                                "digits, '-' and '_'",
+                                m->name);
+    status = check_header_value("a metadata value", m->value, err);
+    char *name = NULL;
+    if (status == PAIL_OK && asprintf(&name, "x-amz-meta-%s", m->name) < 0)
+      status = s3_no_memory(err);
+    if (status == PAIL_OK)
+      status = add_header(w, err, name, m->value);
+    free(name);
+  }
+  return status;
+}
+
+/* Adds the object's headers to a request (single PUT, multipart start). */
+static pail_status apply_headers(const s3_write *w, s3_request *r,
+                                 pail_error **err) {
+  pail_status status = PAIL_OK;
+  for (size_t i = 0; status == PAIL_OK && i < w->header_count; i++)
+    status = s3_request_header(r, err, "%s", w->headers[i]);
+  return status;
+}
+
+static void write_free(s3_write *w) {
+  if (w->group != NULL)
+    s3_core->http_group_free(w->group);
+  for (size_t i = 0; i < w->slot_count; i++) {
+    free(w->slots[i].data);
+    s3_request_free(&w->slots[i].request);
+  }
+  free(w->slots);
+  for (size_t i = 0; i < w->header_count; i++)
+    free(w->headers[i]);
+  free(w->headers);
+  for (size_t i = 0; i < w->done_count; i++)
+    free(w->done[i].etag);
+  free(w->done);
+  free(w->upload_id);
+  free(w->key);
+  free(w);
+}
+
+/* ---------------------------------------------------------- multipart */
+
+static char *upload_query(const s3_write *w, int part_number) {
+  char *encoded = s3_core->uri_encode(w->upload_id, 0);
+  char *query = NULL;
+  int n = encoded == NULL ? -1
+          : part_number > 0
+              ? asprintf(&query, "partNumber=%d&uploadId=%s", part_number,
+                         encoded)
+              : asprintf(&query, "uploadId=%s", encoded);
+  free(encoded);
+  return n < 0 ? NULL : query;
+}
+
+static pail_status multipart_begin(s3_write *w, pail_error **err) {
+  s3_instance *s3 = w->s3;
+  s3_request r;
+  pail_http_response response = {0};
+  pail_status status =
+      s3_request_init(&r, "POST", s3_url(s3, w->key, "uploads="), err);
+  if (status == PAIL_OK)
+    status = apply_headers(w, &r, err);
+  if (status == PAIL_OK)
+    status = s3_request_sign(s3, &r, err);
+  if (status == PAIL_OK)
+    status = s3_exchange(s3, &r, w->key, &response, err);
+  if (status == PAIL_OK) {
+    xmlDocPtr doc = s3_xml_parse(response.body, response.body_length);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    w->upload_id = root ? s3_xml_child_text(root, "UploadId") : NULL;
+    if (doc)
+      xmlFreeDoc(doc);
+    if (w->upload_id == NULL || *w->upload_id == '\0')
+      status = s3_core->error_set(
+          err, PAIL_ERR_IO, response.status, NULL,
+          s3_core->http_header(&response, "x-amz-request-id"),
+          "s3: %s: the server started a multipart upload without an "
+          "UploadId",
+          w->key);
+  }
+  if (status == PAIL_OK) {
+    w->group = s3_core->http_group_new(s3->cfg, s3->concurrency);
+    if (w->group == NULL)
+      status = s3_no_memory(err);
+  }
+  s3_core->http_response_clear(&response);
+  s3_request_free(&r);
+  return status;
+}
+
+/* Collects one finished part: records its ETag or returns its error. */
+static pail_status collect_one(s3_write *w, pail_error **err) {
+  void *tag = NULL;
+  pail_http_response response = {0};
+  pail_status status =
+      s3_core->http_group_wait(w->group, &tag, &response, err);
+  part_slot *slot = tag;
+  if (status == PAIL_OK &&
+      (response.status < 200 || response.status > 299)) {
+    char *what = NULL;
+    if (asprintf(&what, "%s (part %d)", w->key, slot->number) < 0)
+      what = NULL;
+    status = s3_response_error(w->s3, &response, what ? what : w->key, err);
+    free(what);
+  }
+  const char *etag =
+      status == PAIL_OK ? s3_core->http_header(&response, "etag") : NULL;
+  /* UploadPartCopy gives the ETag in a CopyPartResult body instead. */
+  char *body_etag = NULL;
+  if (status == PAIL_OK && etag == NULL) {
+    xmlDocPtr doc = s3_xml_parse(response.body, response.body_length);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    body_etag = root ? s3_xml_child_text(root, "ETag") : NULL;
+    etag = body_etag;
+    if (doc)
+      xmlFreeDoc(doc);
+  }
+  if (status == PAIL_OK && etag == NULL)
+    status = s3_core->error_set(err, PAIL_ERR_IO, response.status, NULL, NULL,
+                                "s3: %s: part %d was stored without an ETag",
+                                w->key, slot->number);
+  if (status == PAIL_OK) {
+    done_part *grown = realloc(w->done, (w->done_count + 1) * sizeof *grown);
+    char *copy = strdup(etag);
+    if (grown == NULL || copy == NULL) {
+      free(copy);
+      if (grown)
+        w->done = grown;
+      status = s3_no_memory(err);
+    } else {
+      w->done = grown;
+      w->done[w->done_count].number = slot->number;
+      w->done[w->done_count].etag = copy;
+      w->done_count++;
+    }
+  }
+  free(body_etag);
+  s3_core->http_response_clear(&response);
+  if (slot != NULL) {
+    s3_request_free(&slot->request);
+    slot->number = 0;
+    slot->length = 0;
+  }
+  return status;
+}
+
+/* Sends the filling slot as the next part. */
+static pail_status send_part(s3_write *w, part_slot *slot, pail_error **err) {
+  if (w->next_number >= S3_MAX_PARTS)
+    return s3_core->error_set(
+        err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+        "s3: %s: more than %d parts of %zu bytes; give the size in advance "
+        "or raise partSize",
+        w->key, S3_MAX_PARTS, w->part_size);
+  slot->number = ++w->next_number;
+  char *query = upload_query(w, slot->number);
+  pail_status status = query ? s3_request_init(&slot->request, "PUT",
+                                               s3_url(w->s3, w->key, query),
+                                               err)
+                             : s3_no_memory(err);
+  free(query);
+  if (status == PAIL_OK) {
+    s3_request_body(&slot->request, slot->data, slot->length);
+    status = s3_request_sign(w->s3, &slot->request, err);
+  }
+  if (status == PAIL_OK)
+    status = s3_core->http_group_start(w->group, &slot->request.http,
+                                       S3_MAX_BODY, slot, err);
+  return status;
+}
+
+/* A slot with nothing in flight, waiting for a part to finish if all are
+ * busy. */
+static pail_status free_slot(s3_write *w, part_slot **out, pail_error **err) {
+  for (;;) {
+    for (size_t i = 0; i < w->slot_count; i++)
+      if (w->slots[i].number == 0 && &w->slots[i] != w->filling) {
+        *out = &w->slots[i];
+        return PAIL_OK;
+      }
+    pail_status status = collect_one(w, err);
+    if (status != PAIL_OK)
+      return status;
+  }
+}
+
+static int compare_parts(const void *a, const void *b) {
+  return ((const done_part *)a)->number - ((const done_part *)b)->number;
+}
+
+static pail_status multipart_complete(s3_write *w, pail_object_info *info,
+                                      pail_error **err) {
+  qsort(w->done, w->done_count, sizeof *w->done, compare_parts);
+  size_t size = 256;
+  for (size_t i = 0; i < w->done_count; i++)
+    size += 96 + strlen(w->done[i].etag) * 6;
+  char *body = malloc(size);
+  if (body == NULL)
+    return s3_no_memory(err);
+  size_t used = (size_t)snprintf(body, size, "<CompleteMultipartUpload>");
+  for (size_t i = 0; i < w->done_count; i++) {
+    char *etag = s3_xml_escape(w->done[i].etag);
+    if (etag == NULL) {
+      free(body);
+      return s3_no_memory(err);
+    }
+    used += (size_t)snprintf(body + used, size - used,
+                             "<Part><PartNumber>%d</PartNumber><ETag>%s"
+                             "</ETag></Part>",
+                             w->done[i].number, etag);
+    free(etag);
+  }
+  used += (size_t)snprintf(body + used, size - used,
+                           "</CompleteMultipartUpload>");
+  char *query = upload_query(w, 0);
+  s3_request r;
+  pail_http_response response = {0};
+  pail_status status =
+      query ? s3_request_init(&r, "POST", s3_url(w->s3, w->key, query), err)
+            : s3_no_memory(err);
+  free(query);
+  if (status == PAIL_OK) {
+    s3_request_body(&r, body, used);
+    status = s3_request_header(&r, err, "Content-Type: application/xml");
+  }
+  if (status == PAIL_OK && w->create_only)
+    status = s3_request_header(&r, err, "If-None-Match: *");
+  if (status == PAIL_OK)
+    status = s3_request_sign(w->s3, &r, err);
+  if (status == PAIL_OK)
+    status = s3_exchange(w->s3, &r, w->key, &response, err);
+  if (status == PAIL_OK && info != NULL) {
+    xmlDocPtr doc = s3_xml_parse(response.body, response.body_length);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    info->etag = root ? s3_xml_child_text(root, "ETag") : NULL;
+    if (doc)
+      xmlFreeDoc(doc);
+  }
+  s3_core->http_response_clear(&response);
+  s3_request_free(&r);
+  free(body);
+  return status;
+}
+
+/* Best effort: a failed abort is logged, and the caller's error stands. */
+static void multipart_abort(s3_write *w) {
+  if (w->group != NULL) {
+    s3_core->http_group_free(w->group); /* cancels parts in flight */
+    w->group = NULL;
+  }
+  char *query = upload_query(w, 0);
+  s3_request r;
+  pail_http_response response = {0};
+  pail_error *failure = NULL;
+  pail_status status =
+      query ? s3_request_init(&r, "DELETE", s3_url(w->s3, w->key, query),
+                              &failure)
+            : PAIL_ERR_INTERNAL;
+  free(query);
+  if (status == PAIL_OK)
+    status = s3_request_sign(w->s3, &r, &failure);
+  if (status == PAIL_OK)
+    status = s3_exchange(w->s3, &r, w->key, &response, &failure);
+  /* Already gone is what an abort wants. */
+  if (status != PAIL_OK && status != PAIL_ERR_NOT_FOUND)
+    s3_core->log(w->s3->cfg, PAIL_LOG_WARNING,
+                 "s3: %s: could not abort multipart upload %s; it may be "
+                 "left in the bucket until a lifecycle rule removes it",
+                 w->key, w->upload_id);
+  s3_core->error_free(failure);
+  s3_core->http_response_clear(&response);
+  if (query != NULL)
+    s3_request_free(&r);
+}
+
+/* --------------------------------------------------------------- single */
+
+static pail_status single_put(s3_write *w, pail_object_info *info,
+                              pail_error **err) {
+  part_slot *slot = w->filling;
+  s3_request r;
+  pail_http_response response = {0};
+  pail_status status =
+      s3_request_init(&r, "PUT", s3_url(w->s3, w->key, NULL), err);
+  if (status == PAIL_OK) {
+    /* A zero-length body must still be sent as one (Content-Length: 0). */
+    s3_request_body(&r, slot->data ? slot->data : "", slot->length);
+    status = apply_headers(w, &r, err);
+  }
+  if (status == PAIL_OK && w->create_only)
+    status = s3_request_header(&r, err, "If-None-Match: *");
+  if (status == PAIL_OK)
+    status = s3_request_sign(w->s3, &r, err);
+  if (status == PAIL_OK)
+    status = s3_exchange(w->s3, &r, w->key, &response, err);
+  if (status == PAIL_OK && info != NULL) {
+    const char *etag = s3_core->http_header(&response, "etag");
+    info->etag = etag ? strdup(etag) : NULL;
+  }
+  s3_core->http_response_clear(&response);
+  s3_request_free(&r);
+  return status;
+}
+
+/* ---------------------------------------------------------- operations */
+
+pail_status s3_write_open(void *instance, const char *key,
+                          const pail_write_options *options, void **stream,
+                          pail_error **err) {
+  s3_instance *s3 = instance;
+  s3_write *w = calloc(1, sizeof *w);
+  if (w == NULL)
+    return s3_no_memory(err);
+  w->s3 = s3;
+  w->create_only = options->if_none_match != 0;
+  w->part_size = s3->part_size;
+  /* A known size picks a part size that fits S3's 10,000 parts. */
+  if (options->size_hint > (uint64_t)w->part_size * S3_MAX_PARTS) {
+    uint64_t need = (options->size_hint + S3_MAX_PARTS - 1) / S3_MAX_PARTS;
+    need = (need + ((1u << 20) - 1)) & ~(uint64_t)((1u << 20) - 1);
+    if (need > S3_MAX_PART_SIZE) {
+      free(w);
+      return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: %s: %llu bytes is more than S3 stores in "
+                                "one object",
+                                key, (unsigned long long)options->size_hint);
+    }
+    w->part_size = (size_t)need;
+  }
+  w->slot_count = s3->concurrency + 1;
+  w->slots = calloc(w->slot_count, sizeof *w->slots);
+  w->key = strdup(key);
+  pail_status status =
+      w->slots && w->key ? prepare_headers(w, options, err) : s3_no_memory(err);
+  if (status != PAIL_OK) {
+    write_free(w);
+    return status;
+  }
+  w->filling = &w->slots[0];
+  *stream = w;
+  return PAIL_OK;
+}
+
+pail_status s3_write_stream(void *stream, const void *buffer, size_t length,
+                            pail_error **err) {
+  s3_write *w = stream;
+  const char *data = buffer;
+  while (length > 0) {
+    part_slot *slot = w->filling;
+    if (slot->length == w->part_size) {
+      /* The slot is a full part: send it and fill another. */
+      pail_status status = PAIL_OK;
+      if (w->upload_id == NULL)
+        status = multipart_begin(w, err);
+      if (status == PAIL_OK)
+        status = send_part(w, slot, err);
+      part_slot *next = NULL;
+      w->filling = NULL;
+      if (status == PAIL_OK)
+        status = free_slot(w, &next, err);
+      if (status != PAIL_OK)
+        return status;
+      w->filling = next;
+      continue;
+    }
+    size_t room = w->part_size - slot->length;
+    size_t take = length < room ? length : room;
+    if (slot->length + take > slot->capacity) {
+      size_t capacity = slot->capacity ? slot->capacity : INITIAL_BUFFER;
+      while (capacity < slot->length + take)
+        capacity *= 2;
+      if (capacity > w->part_size)
+        capacity = w->part_size;
+      char *grown = realloc(slot->data, capacity);
+      if (grown == NULL)
+        return s3_no_memory(err);
+      slot->data = grown;
+      slot->capacity = capacity;
+    }
+    memcpy(slot->data + slot->length, data, take);
+    slot->length += take;
+    w->written += take;
+    data += take;
+    length -= take;
+  }
+  return PAIL_OK;
+}
+
+pail_status s3_write_commit(void *stream, pail_object_info *info,
+                            pail_error **err) {
+  s3_write *w = stream;
+  pail_status status = PAIL_OK;
+  if (w->upload_id == NULL) {
+    status = single_put(w, info, err);
+  } else {
+    if (w->filling->length > 0) {
+      status = send_part(w, w->filling, err);
+      w->filling = NULL;
+    }
+    while (status == PAIL_OK && s3_core->http_group_pending(w->group) > 0)
+      status = collect_one(w, err);
+    if (status == PAIL_OK)
+      status = multipart_complete(w, info, err);
+    if (status != PAIL_OK)
+      multipart_abort(w);
+  }
+  if (status == PAIL_OK && info != NULL) {
+    info->key = strdup(w->key);
+    info->size = w->written;
+    info->last_modified = INT64_MIN;
+  }
+  write_free(w);
+  return status;
+}
+
+void s3_write_abort(void *stream) {
+  s3_write *w = stream;
+  if (w == NULL)
+    return;
+  if (w->upload_id != NULL)
+    multipart_abort(w);
+  write_free(w);
+}
+
+/* ------------------------------------------------------ multipart copy */
+
+/* The part size for copying `size` bytes by parts: 512 MiB, or more when
+ * that would take over 10,000 parts. */
+static uint64_t copy_part_size(uint64_t size) {
+  uint64_t part = (uint64_t)512 << 20;
+  while ((size + part - 1) / part > S3_MAX_PARTS)
+    part *= 2;
+  return part;
+}
+
+pail_status s3_copy_by_parts(s3_instance *s3, const char *source,
+                             uint64_t size, const char *dst_key,
+                             const pail_write_options *options,
+                             pail_error **err) {
+  void *stream = NULL;
+  pail_status status = s3_write_open(s3, dst_key, options, &stream, err);
+  if (status != PAIL_OK)
+    return status;
+  s3_write *w = stream;
+  status = multipart_begin(w, err);
+  uint64_t part = copy_part_size(size);
+  for (uint64_t offset = 0; status == PAIL_OK && offset < size;
+       offset += part) {
+    part_slot *slot = NULL;
+    status = free_slot(w, &slot, err);
+    if (status != PAIL_OK)
+      break;
+    slot->number = ++w->next_number;
+    uint64_t last = offset + part < size ? offset + part - 1 : size - 1;
+    char *query = upload_query(w, slot->number);
+    status = query ? s3_request_init(&slot->request, "PUT",
+                                     s3_url(s3, dst_key, query), err)
+                   : s3_no_memory(err);
+    free(query);
+    if (status == PAIL_OK)
+      status = s3_request_header(&slot->request, err, "x-amz-copy-source: %s",
+                                 source);
+    if (status == PAIL_OK)
+      status = s3_request_header(&slot->request, err,
+                                 "x-amz-copy-source-range: bytes=%llu-%llu",
+                                 (unsigned long long)offset,
+                                 (unsigned long long)last);
+    if (status == PAIL_OK)
+      status = s3_request_sign(s3, &slot->request, err);
+    if (status == PAIL_OK)
+      status = s3_core->http_group_start(w->group, &slot->request.http,
+                                         S3_MAX_BODY, slot, err);
+  }
+  while (status == PAIL_OK && s3_core->http_group_pending(w->group) > 0)
+    status = collect_one(w, err);
+  if (status == PAIL_OK)
+    status = multipart_complete(w, NULL, err);
+  if (status != PAIL_OK && w->upload_id != NULL)
+    multipart_abort(w);
+  write_free(w);
+  return status;
+}
+
+pail_status s3_copy_object(s3_instance *s3, const char *source,
+                           const char *dst_key,
+                           const pail_write_options *options, bool replace,
+                           pail_object_info *info, pail_error **err) {
+  void *stream = NULL;
+  pail_status status = s3_write_open(s3, dst_key, options, &stream, err);
+  if (status != PAIL_OK)
+    return status;
+  s3_write *w = stream;
+  s3_request r;
+  pail_http_response response = {0};
+  status = s3_request_init(&r, "PUT", s3_url(s3, dst_key, NULL), err);
+  if (status == PAIL_OK)
+    status = s3_request_header(&r, err, "x-amz-copy-source: %s", source);
+  /* REPLACE takes the headers of this request instead of the source's. */
+  if (status == PAIL_OK && replace)
+    status = s3_request_header(&r, err, "x-amz-metadata-directive: REPLACE");
+  if (status == PAIL_OK && replace)
+    status = apply_headers(w, &r, err);
+  if (status == PAIL_OK && w->create_only)
+    status = s3_request_header(&r, err, "If-None-Match: *");
+  if (status == PAIL_OK)
+    status = s3_request_sign(s3, &r, err);
+  if (status == PAIL_OK)
+    status = s3_exchange(s3, &r, dst_key, &response, err);
+  if (status == PAIL_OK && info != NULL) {
+    xmlDocPtr doc = s3_xml_parse(response.body, response.body_length);
+    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+    info->etag = root ? s3_xml_child_text(root, "ETag") : NULL;
+    if (doc)
+      xmlFreeDoc(doc);
+  }
+  s3_core->http_response_clear(&response);
+  s3_request_free(&r);
+  write_free(w);
+  return status;
+}
