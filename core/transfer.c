@@ -386,6 +386,20 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
     opts.content_type = info->content_type;
   if (opts.content_disposition == NULL)
     opts.content_disposition = info->content_disposition;
+  /* User metadata travels too, as in a server-side copy, unless the caller
+   * gave its own. A destination that cannot store it would refuse the
+   * whole write: the bytes matter more, so it is dropped, with a word. */
+  if (opts.metadata_count == 0 && info->metadata_count > 0) {
+    if (to.backend->ops.capabilities & PAIL_CAP_METADATA) {
+      opts.metadata = info->metadata;
+      opts.metadata_count = info->metadata_count;
+    } else {
+      workspace_log(ws, PAIL_LOG_WARNING,
+                    "copy of \"%s\": the %s backend of the destination "
+                    "stores no user metadata; %zu entries not copied",
+                    src->key, to.backend->type, info->metadata_count);
+    }
+  }
   pail_writer *w = NULL;
   status = pail_writer_open(ws, dst, &opts, &w, err);
   if (status == PAIL_OK)

@@ -745,6 +745,60 @@ START_TEST(copy_duplicates_bytes_and_attributes) {
 }
 END_TEST
 
+/* Across storages the core streams the copy: what a server-side copy keeps
+ * (content type, disposition, user metadata) must survive it too. */
+START_TEST(streamed_copy_to_another_storage_keeps_attributes_and_metadata) {
+  env_open(_i);
+  char *primary = json_settings(t.type, t.root, 1);
+  json_t *doc = json_loads(primary, 0, NULL);
+  free(primary);
+  ck_assert_ptr_nonnull(doc);
+  json_object_set_new(doc, "secondary_storage",
+                      json_pack("{s:{s:s}}", "other", "type", "mem"));
+  char *settings = json_dumps(doc, JSON_COMPACT);
+  json_decref(doc);
+  pail_workspace *two = NULL;
+  EXPECT(PAIL_OK, pail_workspace_open_json(settings, NULL, &two, &err));
+  free(settings);
+  pail_metadata_entry meta[] = {{(char *)"owner", (char *)"alice"},
+                                {(char *)"run", (char *)"42"}};
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  options.content_type = "text/x-source";
+  options.content_disposition = "attachment; filename=\"a.txt\"";
+  options.metadata = meta;
+  options.metadata_count = 2;
+  pail_pointer dst = {.storage = (char *)"other", .key = (char *)"dst/copy"};
+  EXPECT(PAIL_OK, pail_write(two, PTR("src"), "payload", 7, &options, &err));
+  EXPECT(PAIL_OK, pail_copy(two, PTR("src"), &dst, NULL, &err));
+  pail_object_info info;
+  EXPECT(PAIL_OK, pail_stat(two, &dst, &info, &err));
+  ck_assert_uint_eq(info.size, 7);
+  ck_assert_str_eq(info.content_type, "text/x-source");
+  ck_assert_str_eq(info.content_disposition, "attachment; filename=\"a.txt\"");
+  ck_assert_uint_eq(info.metadata_count, 2);
+  for (size_t i = 0; i < 2; i++) {
+    bool found = false;
+    for (size_t j = 0; j < info.metadata_count; j++)
+      found |= strcmp(info.metadata[j].name, meta[i].name) == 0 &&
+               strcmp(info.metadata[j].value, meta[i].value) == 0;
+    ck_assert_msg(found, "metadata %s lost in the copy", meta[i].name);
+  }
+  pail_object_info_clear(&info);
+  /* Metadata the caller gives replaces the source's. */
+  pail_metadata_entry mine = {(char *)"owner", (char *)"bob"};
+  pail_write_options replace = PAIL_WRITE_OPTIONS_INIT;
+  replace.metadata = &mine;
+  replace.metadata_count = 1;
+  EXPECT(PAIL_OK, pail_copy(two, PTR("src"), &dst, &replace, &err));
+  EXPECT(PAIL_OK, pail_stat(two, &dst, &info, &err));
+  ck_assert_uint_eq(info.metadata_count, 1);
+  ck_assert_str_eq(info.metadata[0].value, "bob");
+  pail_object_info_clear(&info);
+  pail_workspace_close(two);
+  env_close();
+}
+END_TEST
+
 START_TEST(copy_of_missing_source_is_not_found) {
   env_open(_i);
   EXPECT(PAIL_ERR_NOT_FOUND,
@@ -1371,6 +1425,7 @@ static Suite *backends_suite(void) {
   add_contract(contract, read_if_match_conflicts_on_another_etag);
   add_contract(contract, delete_removes_and_then_reports_not_found);
   add_contract(contract, copy_duplicates_bytes_and_attributes);
+  add_contract(contract, streamed_copy_to_another_storage_keeps_attributes_and_metadata);
   add_contract(contract, copy_of_missing_source_is_not_found);
   add_contract(contract, create_only_copy_conflicts_with_existing_object);
   add_contract(contract, keys_with_special_characters_round_trip);
