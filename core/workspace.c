@@ -342,6 +342,18 @@ static pail_status load_key_file(unsigned char **secret, size_t *length,
   ssize_t n = -1;
   for (int attempt = 0; path != NULL && attempt < 2 && n < 0; attempt++) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) {
+      /* As ssh with a private key: whoever can read the key can forge
+       * grants, so a key others may read is refused rather than used. */
+      close(fd);
+      status = pail_error_set(
+          err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+          "the workspace key file %s has mode %04o: other users may read "
+          "it, so it is not used; make it private with `chmod 600 %s`",
+          path, (unsigned)(st.st_mode & 07777), path);
+      break;
+    }
     if (fd >= 0) {
       n = read(fd, buffer, sizeof buffer - 1);
       close(fd);

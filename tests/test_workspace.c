@@ -304,6 +304,23 @@ START_TEST(denied_access_never_reaches_the_backend) {
 }
 END_TEST
 
+START_TEST(delete_many_never_sends_a_denied_key) {
+  pail_pointer *a = ptr("pub/a"), *b = ptr("private/b");
+  const pail_pointer *pointers[] = {a, b};
+  pail_status results[2];
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_delete_many(ws, pointers, 2, results, NULL, &err),
+                   PAIL_ERR_ACCESS_DENIED);
+  ck_assert_contains(pail_error_message(err), "pub/a");
+  ck_assert_int_eq(results[0], PAIL_ERR_ACCESS_DENIED);
+  ck_assert_int_eq(results[1], PAIL_ERR_ACCESS_DENIED);
+  ck_assert_int_eq(atomic_load(&backend_calls), 0);
+  pail_error_free(err);
+  pail_pointer_free(a);
+  pail_pointer_free(b);
+}
+END_TEST
+
 START_TEST(missing_storage_is_not_found_and_names_known_ones) {
   pail_pointer *p = ptr("s3://nope/pub/a");
   pail_object_info info;
@@ -976,12 +993,43 @@ START_TEST(key_file_of_16_characters_and_a_newline_signs) {
 }
 END_TEST
 
+START_TEST(key_file_readable_by_others_is_refused) {
+  static const mode_t modes[] = {0644, 0640, 0604, 0660};
+  for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+    char *path = key_file_write("0123456789abcdef0123456789abcdef", modes[i]);
+    char mode[8];
+    snprintf(mode, sizeof mode, "%04o", (unsigned)modes[i]);
+    pail_error *err = NULL;
+    ck_assert_int_eq(key_file_sign(&err), PAIL_ERR_ACCESS_DENIED);
+    ck_assert_contains(pail_error_message(err), path);
+    ck_assert_contains(pail_error_message(err), mode);
+    ck_assert_contains(pail_error_message(err), "chmod 600");
+    ck_assert_ptr_null(strstr(pail_error_message(err), "0123456789abcdef"));
+    pail_error_free(err);
+    /* Once private it is used. */
+    ck_assert_int_eq(chmod(path, 0600), 0);
+    ck_assert_int_eq(key_file_sign(NULL), PAIL_OK);
+    /* The next round starts afresh: a new workspace, no key file. */
+    pail_workspace_close(keyless);
+    ck_assert_int_eq(pail_workspace_open_json("{\"storage\": {\"type\": "
+                                              "\"probe\"}}",
+                                              NULL, &keyless, NULL),
+                     PAIL_OK);
+    ck_assert_int_eq(unlink(path), 0);
+    *strrchr(path, '/') = '\0';
+    ck_assert_int_eq(rmdir(path), 0);
+    free(path);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("workspace");
   TCase *tc = tcase_create("core");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, hand_built_pointer_with_bad_key_never_reaches_the_backend);
   tcase_add_test(tc, denied_access_never_reaches_the_backend);
+  tcase_add_test(tc, delete_many_never_sends_a_denied_key);
   tcase_add_test(tc, missing_storage_is_not_found_and_names_known_ones);
   tcase_add_test(tc, round_trip_through_writer_and_reader_in_small_chunks);
   tcase_add_test(tc, read_shorter_than_announced_size_is_an_io_error);
@@ -1005,6 +1053,7 @@ int main(void) {
   tcase_add_test(tc, key_file_of_only_newlines_is_refused);
   tcase_add_test(tc, key_file_of_15_characters_and_a_newline_is_refused);
   tcase_add_test(tc, key_file_of_16_characters_and_a_newline_signs);
+  tcase_add_test(tc, key_file_readable_by_others_is_refused);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }
