@@ -19,6 +19,16 @@ void crypto_hmac_sha256(const void *key, size_t key_length, const void *data,
   HMAC(EVP_sha256(), key, (int)key_length, data, length, out, &n);
 }
 
+void crypto_md5(const void *data, size_t length, unsigned char out[16]) {
+  unsigned int n = 16;
+  EVP_Digest(data, length, out, &n, EVP_md5(), NULL);
+}
+
+size_t crypto_base64_encode(const unsigned char *data, size_t length,
+                            char *out) {
+  return (size_t)EVP_EncodeBlock((unsigned char *)out, data, (int)length);
+}
+
 void crypto_hex_encode(const unsigned char *data, size_t length, char *out) {
   static const char digits[] = "0123456789abcdef";
   for (size_t i = 0; i < length; i++) {

@@ -62,6 +62,14 @@ PAIL_HIDDEN void crypto_sha256(const void *data, size_t length,
 PAIL_HIDDEN void crypto_hmac_sha256(const void *key, size_t key_length,
                                     const void *data, size_t length,
                                     unsigned char out[32]);
+/* MD5, for protocols that require it (S3's Content-MD5); never for
+ * security. */
+PAIL_HIDDEN void crypto_md5(const void *data, size_t length,
+                            unsigned char out[16]);
+/* Standard base64 with padding into out (4 * ceil(length / 3) + 1 bytes,
+ * NUL-ended); returns the length written. */
+PAIL_HIDDEN size_t crypto_base64_encode(const unsigned char *data,
+                                        size_t length, char *out);
 PAIL_HIDDEN void crypto_hex_encode(const unsigned char *data, size_t length,
                                    char *out);
 /* Fills buffer with cryptographically secure random bytes. */

@@ -437,3 +437,128 @@ pail_status pail_sign(pail_workspace *ws, const pail_pointer *ptr,
   out->grant->presigned = presigned;
   return PAIL_OK;
 }
+
+/* A copy of error (for a batch failure reported against each key). */
+static pail_error *error_copy(const pail_error *error) {
+  pail_error *copy = NULL;
+  pail_error_set(&copy, pail_error_category(error),
+                 pail_error_http_status(error),
+                 pail_error_provider_code(error),
+                 pail_error_request_id(error), "%s",
+                 pail_error_message(error));
+  return copy;
+}
+
+/* Deletes the keys at indexes[0..n) of one storage, in one batch call when
+ * the backend offers one. */
+static void delete_batch(const storage_handle *h,
+                         const pail_pointer *const *pointers,
+                         const size_t *indexes, size_t n,
+                         pail_status *results, pail_error **errors) {
+  const char **keys = calloc(n, sizeof *keys);
+  pail_status *batch_results = calloc(n, sizeof *batch_results);
+  pail_error **batch_errors = calloc(n, sizeof *batch_errors);
+  pail_error *failure = NULL;
+  pail_status status = PAIL_OK;
+  if (keys == NULL || batch_results == NULL || batch_errors == NULL) {
+    status = error_no_memory(&failure);
+  } else if (h->backend->ops.delete_objects != NULL) {
+    for (size_t i = 0; i < n; i++)
+      keys[i] = pointers[indexes[i]]->key;
+    status = error_redact(&failure, h->config,
+                          h->backend->ops.delete_objects(
+                              h->instance, keys, n, batch_results,
+                              batch_errors, &failure));
+  } else {
+    for (size_t i = 0; i < n; i++)
+      batch_results[i] = error_redact(
+          &batch_errors[i], h->config,
+          h->backend->ops.delete_object(
+              h->instance, pointers[indexes[i]]->key, &batch_errors[i]));
+  }
+  for (size_t i = 0; i < n; i++) {
+    size_t at = indexes[i];
+    if (status != PAIL_OK) {
+      results[at] = status;
+      errors[at] = failure ? error_copy(failure) : NULL;
+      pail_error_free(batch_errors ? batch_errors[i] : NULL);
+    } else {
+      results[at] = batch_results[i];
+      if (batch_errors[i] != NULL)
+        error_redact(&batch_errors[i], h->config, batch_results[i]);
+      errors[at] = batch_errors[i];
+    }
+  }
+  pail_error_free(failure);
+  free(keys);
+  free(batch_results);
+  free(batch_errors);
+}
+
+pail_status pail_delete_many(pail_workspace *ws,
+                             const pail_pointer *const *pointers, size_t count,
+                             pail_status *results, pail_error **errors,
+                             pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  if (count == 0)
+    return PAIL_OK;
+  ARGUMENT_REQUIRED(err, pointers, "pointers");
+  ARGUMENT_REQUIRED(err, results, "results");
+  storage_handle *handles = calloc(count, sizeof *handles);
+  size_t *indexes = calloc(count, sizeof *indexes);
+  bool *pending = calloc(count, sizeof *pending);
+  pail_error **all_errors = calloc(count, sizeof *all_errors);
+  if (handles == NULL || indexes == NULL || pending == NULL ||
+      all_errors == NULL) {
+    free(handles);
+    free(indexes);
+    free(pending);
+    free(all_errors);
+    return error_no_memory(err);
+  }
+  /* Every pointer is resolved and checked first: denied ones are never
+   * sent. */
+  for (size_t i = 0; i < count; i++) {
+    if (pointers[i] == NULL) {
+      results[i] = error_null_argument(&all_errors[i], __func__, "pointer");
+      continue;
+    }
+    results[i] = workspace_resolve(ws, pointers[i], PAIL_ACCESS_DELETE, false,
+                                   &handles[i], &all_errors[i]);
+    if (results[i] == PAIL_OK && handles[i].backend->ops.delete_object ==
+                                     NULL &&
+        handles[i].backend->ops.delete_objects == NULL)
+      results[i] = unsupported(&handles[i], "deleting", &all_errors[i]);
+    pending[i] = results[i] == PAIL_OK;
+  }
+  /* One batch per storage, in order of first appearance. */
+  for (size_t i = 0; i < count; i++) {
+    if (!pending[i])
+      continue;
+    size_t n = 0;
+    for (size_t j = i; j < count; j++)
+      if (pending[j] && handles[j].instance == handles[i].instance &&
+          handles[j].backend == handles[i].backend) {
+        indexes[n++] = j;
+        pending[j] = false;
+      }
+    delete_batch(&handles[i], pointers, indexes, n, results, all_errors);
+  }
+  pail_status status = PAIL_OK;
+  for (size_t i = 0; i < count; i++) {
+    if (results[i] != PAIL_OK && status == PAIL_OK) {
+      status = results[i];
+      if (err != NULL && *err == NULL)
+        *err = all_errors[i] ? error_copy(all_errors[i]) : NULL;
+    }
+    if (errors != NULL)
+      errors[i] = all_errors[i];
+    else
+      pail_error_free(all_errors[i]);
+  }
+  free(handles);
+  free(indexes);
+  free(pending);
+  free(all_errors);
+  return status;
+}

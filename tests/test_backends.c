@@ -723,6 +723,32 @@ START_TEST(delete_removes_and_then_reports_not_found) {
 }
 END_TEST
 
+START_TEST(delete_many_reports_each_key) {
+  env_open(_i);
+  put_string("m/a", "1");
+  put_string("m/b", "2");
+  put_string("other/c", "3");
+  const pail_pointer *pointers[] = {PTR("m/a"), PTR("m/missing"), PTR("m/b"),
+                                    PTR("m//bad")};
+  pail_status results[4];
+  pail_error *errors[4];
+  EXPECT(PAIL_ERR_NOT_FOUND,
+         pail_delete_many(t.ws, pointers, 4, results, errors, &err));
+  ck_assert_int_eq(results[0], PAIL_OK);
+  ck_assert_int_eq(results[1], PAIL_ERR_NOT_FOUND);
+  ck_assert_int_eq(results[2], PAIL_OK);
+  ck_assert_int_eq(results[3], PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_ptr_null(errors[0]);
+  ck_assert_contains(pail_error_message(errors[1]), "m/missing");
+  for (size_t i = 0; i < 4; i++)
+    pail_error_free(errors[i]);
+  assert_listing("", 1, "other/c");
+  /* Nothing to delete is not an error. */
+  EXPECT(PAIL_OK, pail_delete_many(t.ws, NULL, 0, NULL, NULL, &err));
+  env_close();
+}
+END_TEST
+
 START_TEST(copy_duplicates_bytes_and_attributes) {
   env_open(_i);
   pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
@@ -1424,6 +1450,8 @@ static Suite *backends_suite(void) {
   add_contract(contract, writes_survive_concurrent_deletes_in_the_same_folder);
   add_contract(contract, read_if_match_conflicts_on_another_etag);
   add_contract(contract, delete_removes_and_then_reports_not_found);
+  add_contract(contract,
+               delete_many_reports_each_key);
   add_contract(contract, copy_duplicates_bytes_and_attributes);
   add_contract(contract, streamed_copy_to_another_storage_keeps_attributes_and_metadata);
   add_contract(contract, copy_of_missing_source_is_not_found);

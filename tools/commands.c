@@ -505,30 +505,44 @@ static int remove_option(cli *c, void *state, int option, const char *arg) {
   return EXIT_OK;
 }
 
-/* Deletes one object, recording the outcome. */
-static void remove_one(cli *c, remove_state *r, pail_workspace *ws,
-                       const pail_pointer *p) {
-  pail_error *err = NULL;
-  pail_status status = pail_delete(ws, p, &err);
-  if (status == PAIL_ERR_NOT_FOUND && r->force) {
-    pail_error_free(err);
+/* Deletes objects in batches (one request per 1,000 keys on S3), recording
+ * each outcome. */
+static void remove_batch(cli *c, remove_state *r, pail_workspace *ws,
+                         const pail_pointer *const *pointers, size_t n) {
+  pail_status *results = calloc(n, sizeof *results);
+  pail_error **errors = calloc(n, sizeof *errors);
+  if (n == 0 || results == NULL || errors == NULL) {
+    if (n > 0) {
+      fputs("pail: out of memory\n", stderr);
+      r->failures++;
+    }
+    free(results);
+    free(errors);
     return;
   }
-  if (status != PAIL_OK) {
-    r->failures++;
-    cli_report_error(c, p->key, err);
-    if (c->json)
-      json_array_append_new(r->failed,
-                            json_pack("{s:o, s:o}", "pointer",
-                                      cli_pointer_json(p), "error",
-                                      cli_error_json(err)));
-    pail_error_free(err);
-    return;
+  pail_delete_many(ws, pointers, n, results, errors, NULL);
+  for (size_t i = 0; i < n; i++) {
+    const pail_pointer *p = pointers[i];
+    if (results[i] == PAIL_ERR_NOT_FOUND && r->force) {
+      /* rm -f: a missing object is not an error */
+    } else if (results[i] != PAIL_OK) {
+      r->failures++;
+      if (errors[i] != NULL)
+        cli_report_error(c, p->key, errors[i]);
+      if (c->json)
+        json_array_append_new(
+            r->failed,
+            json_pack("{s:o, s:o*}", "pointer", cli_pointer_json(p), "error",
+                      errors[i] ? cli_error_json(errors[i]) : NULL));
+    } else if (c->json) {
+      json_array_append_new(r->deleted, cli_pointer_json(p));
+    } else if (c->verbose) {
+      fprintf(stderr, "pail: rm: deleted %s\n", p->key);
+    }
+    pail_error_free(errors[i]);
   }
-  if (c->json)
-    json_array_append_new(r->deleted, cli_pointer_json(p));
-  else if (c->verbose)
-    fprintf(stderr, "pail: rm: deleted %s\n", p->key);
+  free(results);
+  free(errors);
 }
 
 /* Deletes every object under a folder, page by page. */
@@ -555,15 +569,22 @@ static void remove_tree(cli *c, remove_state *r, pail_workspace *ws,
       pail_error_free(err);
       return;
     }
-    for (size_t i = 0; i < page.count; i++) {
-      pail_pointer *p = NULL;
-      if (page.entries[i].is_folder ||
-          pail_pointer_new(folder->storage, page.entries[i].key, &p, NULL) !=
-              PAIL_OK)
-        continue;
-      remove_one(c, r, ws, p);
-      pail_pointer_free(p);
+    pail_pointer **pointers = calloc(page.count + 1, sizeof *pointers);
+    size_t n = 0;
+    for (size_t i = 0; pointers != NULL && i < page.count; i++)
+      if (!page.entries[i].is_folder &&
+          pail_pointer_new(folder->storage, page.entries[i].key, &pointers[n],
+                           NULL) == PAIL_OK)
+        n++;
+    if (pointers == NULL) {
+      fputs("pail: out of memory\n", stderr);
+      r->failures++;
+    } else {
+      remove_batch(c, r, ws, (const pail_pointer *const *)pointers, n);
     }
+    for (size_t i = 0; i < n; i++)
+      pail_pointer_free(pointers[i]);
+    free(pointers);
     token = page.next_page_token;
     page.next_page_token = NULL;
     pail_list_page_clear(&page);
@@ -620,12 +641,11 @@ static int run_rm(cli *c, const command *cmd, int argc, char **argv) {
   if (rc == EXIT_OK) {
     r.deleted = json_array();
     r.failed = json_array();
-    for (size_t i = 0; i < n; i++) {
-      if (r.recursive)
+    if (r.recursive)
+      for (size_t i = 0; i < n; i++)
         remove_tree(c, &r, ws, pointers[i]);
-      else
-        remove_one(c, &r, ws, pointers[i]);
-    }
+    else
+      remove_batch(c, &r, ws, (const pail_pointer *const *)pointers, n);
     rc = r.failures ? EXIT_FAILED : EXIT_OK;
     if (c->json) {
       int out = cli_emit_json(json_pack("{s:O, s:O}", "deleted", r.deleted,

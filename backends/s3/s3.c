@@ -638,6 +638,7 @@ static const pail_backend_ops s3_ops = {
     .copy = s3_copy,
     .sign = s3_sign,
     .create_container = s3_create_container,
+    .delete_objects = s3_delete_objects,
 };
 
 PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core)

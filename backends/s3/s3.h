@@ -140,6 +140,9 @@ pail_status s3_write_stream(void *stream, const void *buffer, size_t length,
 pail_status s3_write_commit(void *stream, pail_object_info *info,
                             pail_error **err);
 void s3_write_abort(void *stream);
+pail_status s3_delete_objects(void *instance, const char *const *keys,
+                              size_t count, pail_status *results,
+                              pail_error **errors, pail_error **err);
 pail_status s3_copy(void *instance, const char *src_key, const char *dst_key,
                     const pail_write_options *options, pail_error **err);
 

@@ -177,6 +177,18 @@ typedef struct pail_backend_ops {
   pail_status (*create_container)(void *instance, pail_error **err);
 
   /* ABI 1.0 ends here. New members are appended below this line only. */
+
+  /* ABI 1.1. Deletes many keys in as few requests as the provider allows
+   * (S3's DeleteObjects takes 1,000 a request). results[i] receives each
+   * key's status and errors[i] its error (NULL on success; both arrays are
+   * zeroed by the core, and the core frees the errors). Returns PAIL_OK
+   * when every key got a result, or a status for the whole batch (then
+   * results are ignored). A missing key counts as deleted where the
+   * provider cannot tell. May be NULL: the core calls delete_object for
+   * each key. */
+  pail_status (*delete_objects)(void *instance, const char *const *keys,
+                                size_t count, pail_status *results,
+                                pail_error **errors, pail_error **err);
 } pail_backend_ops;
 
 /* An HTTP request for the core's HTTP services. Strings belong to the
@@ -364,11 +376,20 @@ typedef struct pail_core_services {
                             int32_t *nsec);
 
   /* Errors a backend received from a service and handles itself (a retry, a
-   * fallback): pail_error_free, pail_error_category and
-   * pail_error_provider_code, since plugins do not link libpail. */
+   * fallback): pail_error_free, pail_error_category,
+   * pail_error_provider_code and pail_error_message, since plugins do not
+   * link libpail. */
   void (*error_free)(pail_error *error);
   pail_status (*error_category)(const pail_error *error);
   const char *(*error_provider_code)(const pail_error *error);
+  const char *(*error_message)(const pail_error *error);
+
+  /* MD5 (protocols that require it, such as S3's Content-MD5; never for
+   * security) and standard padded base64 into out (4 * ceil(length / 3) + 1
+   * bytes, NUL-ended), returning the length written. */
+  void (*md5)(const void *data, size_t length, unsigned char out[16]);
+  size_t (*base64_encode)(const unsigned char *data, size_t length,
+                          char *out);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */

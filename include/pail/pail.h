@@ -412,6 +412,18 @@ PAIL_EXPORT pail_status pail_delete(pail_workspace *workspace,
                                     const pail_pointer *pointer,
                                     pail_error **err);
 
+/* Deletes many objects, batched per storage where the backend can (S3's
+ * DeleteObjects). results[i] (an array of count) receives the status of
+ * pointers[i] and, when errors is not NULL, errors[i] its error or NULL
+ * (caller frees each). Access rules are checked for every pointer; a denied
+ * one is not sent. Returns PAIL_OK when every object was deleted, else the
+ * status of the first failure (with *err naming it). */
+PAIL_EXPORT pail_status pail_delete_many(pail_workspace *workspace,
+                                         const pail_pointer *const *pointers,
+                                         size_t count, pail_status *results,
+                                         pail_error **errors,
+                                         pail_error **err);
+
 /* Copies src to dst: server-side when both are in one storage whose backend
  * copies, streamed through this process otherwise. */
 PAIL_EXPORT pail_status pail_copy(pail_workspace *workspace,
