@@ -210,6 +210,12 @@ static pail_status open_slot(pail_workspace *ws, size_t index,
   if (!slot->opened) {
     const backend *b = NULL;
     status = backend_get(settings->type, &b, err);
+    /* The loader knows only the type; the user needs to know which
+     * storage of the settings asked for it. */
+    if (status != PAIL_OK && settings->name)
+      error_prefix(err, "storage \"%s\"", settings->name);
+    else if (status != PAIL_OK)
+      error_prefix(err, "primary storage");
     if (status == PAIL_OK) {
       slot->config.fields = b->ops.fields;
       status = config_validate(settings, b->ops.fields, err);

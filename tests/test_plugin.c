@@ -127,6 +127,31 @@ START_TEST(unknown_type_is_not_found_listing_searched_dirs) {
 }
 END_TEST
 
+START_TEST(missing_backend_names_the_storage_that_uses_the_type) {
+  setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
+  pail_workspace *ws = NULL;
+  ck_assert_int_eq(pail_workspace_open_json(
+                       "{\"storage\": {\"type\": \"nosuchtype\"},"
+                       " \"secondary_storage\": {\"arc\": {\"type\": "
+                       "\"nosuchtype\"}}}",
+                       NULL, &ws, NULL),
+                   PAIL_OK);
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_workspace_check_storage(ws, "arc", &err),
+                   PAIL_ERR_NOT_FOUND);
+  ck_assert_contains(pail_error_message(err),
+                     "storage \"arc\": no backend for type \"nosuchtype\"");
+  pail_error_free(err);
+  err = NULL;
+  ck_assert_int_eq(pail_workspace_check_storage(ws, NULL, &err),
+                   PAIL_ERR_NOT_FOUND);
+  ck_assert_contains(pail_error_message(err),
+                     "primary storage: no backend for type \"nosuchtype\"");
+  pail_error_free(err);
+  pail_workspace_close(ws);
+}
+END_TEST
+
 START_TEST(relative_plugin_path_entries_are_ignored) {
   setenv("PAIL_PLUGIN_PATH", "relative/dir:./here::/abs/one", 1);
   char **dirs = backend_search_path();
@@ -492,6 +517,7 @@ int main(void) {
   tcase_add_test(tc,
                  plugin_whose_open_fails_reports_error_with_storage_and_provider);
   tcase_add_test(tc, unknown_type_is_not_found_listing_searched_dirs);
+  tcase_add_test(tc, missing_backend_names_the_storage_that_uses_the_type);
   tcase_add_test(tc, relative_plugin_path_entries_are_ignored);
   tcase_add_test(tc, build_tree_plugins_are_found_without_configuration);
   tcase_add_test(tc, world_writable_plugin_directory_is_refused);
