@@ -83,18 +83,19 @@ static pail_status parse_page(const s3_instance *s3,
   size_t prefix_length = strlen(request->prefix);
   for (xmlNodePtr c = root->children; status == PAIL_OK && c != NULL;
        c = c->next) {
-    if (c->type != XML_ELEMENT_NODE)
+    bool folder = c->type == XML_ELEMENT_NODE &&
+                  !strcmp((const char *)c->name, "CommonPrefixes");
+    bool object = c->type == XML_ELEMENT_NODE &&
+                  !strcmp((const char *)c->name, "Contents");
+    if (!folder && !object)
       continue;
     pail_object_info *e = &out->entries[out->count];
     e->last_modified = INT64_MIN;
-    bool folder = !strcmp((const char *)c->name, "CommonPrefixes");
     if (folder) {
       e->key = s3_xml_child_text(c, "Prefix");
       e->is_folder = 1;
-    } else if (!strcmp((const char *)c->name, "Contents")) {
-      parse_contents(c, e);
     } else {
-      continue;
+      parse_contents(c, e);
     }
     /* A key outside the prefix, or one no pointer can name (a folder
      * marker "a/" written by another tool, "a//b"), is not shown. */
