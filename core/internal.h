@@ -41,6 +41,44 @@ PAIL_HIDDEN pail_status error_null_argument(pail_error **err,
       return error_null_argument((err), __func__, (what));                     \
   } while (0)
 
+/* ------------------------------------------------------------ sigv4.c */
+
+/* The SigV4 services of pail_core_services (see backend.h for their
+ * contracts): sigv4_sign, sigv4_presign, uri_encode and strings_free. */
+PAIL_HIDDEN pail_status sigv4_sign(const pail_sigv4_key *key,
+                                   const char *method, const char *url,
+                                   const char *const *headers,
+                                   size_t header_count,
+                                   const char *payload_hash, int64_t at,
+                                   char ***added, size_t *added_count,
+                                   pail_error **err);
+PAIL_HIDDEN pail_status sigv4_presign(const pail_sigv4_key *key,
+                                      const char *method, const char *url,
+                                      const char *const *headers,
+                                      size_t header_count, int64_t at,
+                                      int64_t expires, char **out,
+                                      pail_error **err);
+PAIL_HIDDEN char *sigv4_uri_encode(const char *text, int keep_slash);
+PAIL_HIDDEN void strings_free(char **strings, size_t count);
+
+/* The texts a signature was computed over, for tests and debugging. Both
+ * malloc'ed; released with sigv4_trace_clear (also left empty on failure). */
+typedef struct sigv4_trace {
+  char *canonical_request;
+  char *string_to_sign;
+} sigv4_trace;
+/* sigv4_sign and sigv4_presign that also fill trace when it is not NULL. */
+PAIL_HIDDEN pail_status sigv4_sign_traced(
+    const pail_sigv4_key *key, const char *method, const char *url,
+    const char *const *headers, size_t header_count, const char *payload_hash,
+    int64_t at, char ***added, size_t *added_count, sigv4_trace *trace,
+    pail_error **err);
+PAIL_HIDDEN pail_status sigv4_presign_traced(
+    const pail_sigv4_key *key, const char *method, const char *url,
+    const char *const *headers, size_t header_count, int64_t at,
+    int64_t expires, char **out, sigv4_trace *trace, pail_error **err);
+PAIL_HIDDEN void sigv4_trace_clear(sigv4_trace *trace);
+
 /* ------------------------------------------------------------ clock.c */
 
 /* The one clock: $PAIL_TEST_NOW (seconds since epoch, or RFC 3339) fixes it. */

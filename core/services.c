@@ -157,6 +157,10 @@ const pail_core_services core_services = {
     .sha256 = crypto_sha256,
     .hmac_sha256 = crypto_hmac_sha256,
     .hex_encode = crypto_hex_encode,
+    .sigv4_sign = sigv4_sign,
+    .sigv4_presign = sigv4_presign,
+    .uri_encode = sigv4_uri_encode,
+    .strings_free = strings_free,
     .time_parse = clock_parse_provider_time,
 };
 
