@@ -225,6 +225,13 @@ PAIL_HIDDEN void backend_free(backend *b);
  * backend_search_path_free). */
 PAIL_HIDDEN char **backend_search_path(void);
 PAIL_HIDDEN void backend_search_path_free(char **dirs);
+/* True when core_file, the file holding this copy of the core, was made by
+ * the build tree build_dir and not installed: libpail.so in build_dir/.libs
+ * (libtool's uninstalled location), or a unit test linking the core
+ * archive, in build_dir/tests or build_dir/tests/.libs. Symbolic links
+ * are resolved; a file that does not exist is not in the build tree. */
+PAIL_HIDDEN bool backend_core_in_build_tree(const char *core_file,
+                                            const char *build_dir);
 
 /* --------------------------------------------------------- services.c */
 

@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <link.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,22 +221,47 @@ pail_status backend_load_file(const char *path, const char *type,
   return PAIL_OK;
 }
 
-/* True when this copy of the core lives in the build tree (an uninstalled
- * libpail.so, or a test program linking the core archive). Then the build
- * tree's plugins are used before installed ones, without the user setting
- * anything. */
+/* True when dir (a resolved path) is build/sub, build resolved too. */
+static bool is_build_subdir(const char *dir, const char *build,
+                            const char *sub) {
+  char *want = str_printf("%s/%s", build, sub);
+  char resolved[PATH_MAX];
+  bool same = want != NULL && realpath(want, resolved) != NULL &&
+              strcmp(dir, resolved) == 0;
+  free(want);
+  return same;
+}
+
+bool backend_core_in_build_tree(const char *core_file, const char *build_dir) {
+  char self[PATH_MAX];
+  if (core_file == NULL || build_dir == NULL ||
+      realpath(core_file, self) == NULL)
+    return false;
+  /* Exact directories, not a prefix: an install under the build tree
+   * (--prefix=$builddir/inst) is installed, and must not pick up the
+   * build tree's plugins. */
+  char *slash = strrchr(self, '/');
+  *(slash == self ? slash + 1 : slash) = '\0';
+  return is_build_subdir(self, build_dir, ".libs") ||
+         is_build_subdir(self, build_dir, "tests") ||
+         is_build_subdir(self, build_dir, "tests/.libs");
+}
+
+/* True when this copy of the core was made by the build tree and is not
+ * installed (see backend_core_in_build_tree). Then the build tree's plugins
+ * are used before installed ones, without the user setting anything. */
 static bool running_uninstalled(void) {
 #ifdef PAIL_BUILD_DIR
   Dl_info info;
-  if (dladdr((void *)&running_uninstalled, &info) == 0 ||
-      info.dli_fname == NULL)
+  struct link_map *map = NULL;
+  if (dladdr1((void *)&running_uninstalled, &info, (void **)&map,
+              RTLD_DL_LINKMAP) == 0 ||
+      map == NULL)
     return false;
-  char self[PATH_MAX], build[PATH_MAX];
-  if (realpath(info.dli_fname, self) == NULL ||
-      realpath(PAIL_BUILD_DIR, build) == NULL)
-    return false;
-  size_t n = strlen(build);
-  return strncmp(self, build, n) == 0 && self[n] == '/';
+  /* The main program's name is empty in its link map (dladdr would give
+   * argv[0], relative to a directory we may have left). */
+  const char *file = map->l_name[0] != '\0' ? map->l_name : "/proc/self/exe";
+  return backend_core_in_build_tree(file, PAIL_BUILD_DIR);
 #else
   return false;
 #endif

@@ -175,6 +175,65 @@ START_TEST(build_tree_plugins_are_found_without_configuration) {
 }
 END_TEST
 
+/* Creates an empty file at dir/relative, making its directories. */
+static char *touch_under(const char *dir, const char *relative) {
+  char *path = NULL, *cmd = NULL;
+  ck_assert_int_ge(asprintf(&path, "%s/%s", dir, relative), 0);
+  ck_assert_int_ge(asprintf(&cmd, "mkdir -p \"$(dirname '%s')\" && : > '%s'",
+                            path, path),
+                   0);
+  ck_assert_int_eq(system(cmd), 0);
+  free(cmd);
+  return path;
+}
+
+START_TEST(build_tree_is_libtools_uninstalled_directories_exactly) {
+  char *build = test_tempdir();
+  char *outside = test_tempdir();
+  char *uninstalled = touch_under(build, ".libs/libpail.so.0.0.0");
+  char *link = NULL, *linked_build = NULL;
+  ck_assert_int_ge(asprintf(&link, "%s/.libs/libpail.so.0", build), 0);
+  ck_assert_int_eq(symlink("libpail.so.0.0.0", link), 0);
+  ck_assert_int_ge(asprintf(&linked_build, "%s/build-link", outside), 0);
+  ck_assert_int_eq(symlink(build, linked_build), 0);
+  char *unit_test = touch_under(build, "tests/test_plugin");
+  char *wrapped_test = touch_under(build, "tests/.libs/lt-test_plugin");
+  /* Installed with --prefix=$builddir/inst: inside the build tree, but
+   * installed, so not the build tree's own libpail. */
+  char *installed = touch_under(build, "inst/lib/libpail.so.0");
+  char *sibling = touch_under(build, ".libs-old/libpail.so.0");
+  char *nested = touch_under(build, "backends/fs/.libs/libpail.so.0");
+  char *foreign = touch_under(outside, ".libs/libpail.so.0");
+  char *missing = NULL;
+  ck_assert_int_ge(asprintf(&missing, "%s/.libs/missing.so", build), 0);
+
+  ck_assert(backend_core_in_build_tree(uninstalled, build));
+  ck_assert(backend_core_in_build_tree(link, build));
+  ck_assert(backend_core_in_build_tree(uninstalled, linked_build));
+  ck_assert(backend_core_in_build_tree(unit_test, build));
+  ck_assert(backend_core_in_build_tree(wrapped_test, build));
+  ck_assert(!backend_core_in_build_tree(installed, build));
+  ck_assert(!backend_core_in_build_tree(sibling, build));
+  ck_assert(!backend_core_in_build_tree(nested, build));
+  ck_assert(!backend_core_in_build_tree(foreign, build));
+  ck_assert(!backend_core_in_build_tree(missing, build));
+  ck_assert(!backend_core_in_build_tree(uninstalled, outside));
+
+  free(uninstalled);
+  free(link);
+  free(linked_build);
+  free(unit_test);
+  free(wrapped_test);
+  free(installed);
+  free(sibling);
+  free(nested);
+  free(foreign);
+  free(missing);
+  test_tempdir_remove(build);
+  test_tempdir_remove(outside);
+}
+END_TEST
+
 START_TEST(world_writable_plugin_directory_is_refused) {
   char *dir = test_tempdir();
   char *dst = NULL, *cmd = NULL;
@@ -520,6 +579,7 @@ int main(void) {
   tcase_add_test(tc, missing_backend_names_the_storage_that_uses_the_type);
   tcase_add_test(tc, relative_plugin_path_entries_are_ignored);
   tcase_add_test(tc, build_tree_plugins_are_found_without_configuration);
+  tcase_add_test(tc, build_tree_is_libtools_uninstalled_directories_exactly);
   tcase_add_test(tc, world_writable_plugin_directory_is_refused);
   tcase_add_test(tc,
                  plugin_of_another_user_in_a_sticky_shared_directory_is_refused);
