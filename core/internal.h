@@ -261,6 +261,44 @@ PAIL_HIDDEN pail_status config_validate(const storage_settings *storage,
                                         const pail_backend_field *fields,
                                         pail_error **err);
 
+/* ------------------------------------------------------------- http.c */
+
+/* The HTTP services of pail_core_services (see include/pail/backend.h), over
+ * libcurl. Thread-safe; a stream or a group is used by one thread at a time.
+ * PAIL_HTTP_CONNECT_TIMEOUT and PAIL_HTTP_LOW_SPEED_TIME (seconds) override
+ * the connect timeout and the stalled-transfer limit. */
+PAIL_HIDDEN pail_status http_exchange(const pail_config *cfg,
+                                      const pail_http_request *request,
+                                      size_t max_body,
+                                      pail_http_response *out,
+                                      pail_error **err);
+PAIL_HIDDEN void http_response_clear(pail_http_response *response);
+PAIL_HIDDEN const char *http_header(const pail_http_response *response,
+                                    const char *name);
+PAIL_HIDDEN pail_status http_stream_open(const pail_config *cfg,
+                                         const pail_http_request *request,
+                                         pail_http_stream **stream,
+                                         pail_http_response *head,
+                                         pail_error **err);
+PAIL_HIDDEN pail_status http_stream_read(pail_http_stream *stream,
+                                         void *buffer, size_t capacity,
+                                         size_t *got, pail_error **err);
+PAIL_HIDDEN void http_stream_close(pail_http_stream *stream);
+/* For tests: the most body bytes the stream has held beyond the reader's
+ * buffer, which stays bounded whatever the size of the body. */
+PAIL_HIDDEN size_t http_stream_buffer_peak(const pail_http_stream *stream);
+PAIL_HIDDEN pail_http_group *http_group_new(const pail_config *cfg,
+                                            size_t concurrency);
+PAIL_HIDDEN pail_status http_group_start(pail_http_group *group,
+                                         const pail_http_request *request,
+                                         size_t max_body, void *tag,
+                                         pail_error **err);
+PAIL_HIDDEN pail_status http_group_wait(pail_http_group *group, void **tag,
+                                        pail_http_response *out,
+                                        pail_error **err);
+PAIL_HIDDEN size_t http_group_pending(const pail_http_group *group);
+PAIL_HIDDEN void http_group_free(pail_http_group *group);
+
 /* -------------------------------------------------------- workspace.c */
 
 /* A storage of the workspace, opened on first use. */

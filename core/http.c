@@ -1,0 +1,1343 @@
+/*
+ * http.c: the HTTP services the core lends to backends (ABI 1.1) over
+ * libcurl: one exchange with the body in memory, a streamed response body
+ * pulled by the caller, and groups of concurrent exchanges on one thread.
+ *
+ * Connections. curl's shared connection cache (CURL_LOCK_DATA_CONNECT) is
+ * documented as unsafe between concurrent threads (curl's KNOWN_BUGS "A
+ * shared connection cache is not thread-safe", issues 4915 and 9404; the
+ * libcurl we build against, 7.74 and up, has it). So the process-wide share
+ * holds only the DNS and TLS session caches, and connections are kept in
+ * curl multi handles instead: every transfer runs in a multi taken from a
+ * process-wide pool and given back, with its idle connections, when the
+ * transfer ends. A multi is used by one thread at a time, so a connection is
+ * never touched by two threads, and the next exchange to the same origin,
+ * from any thread, finds the connection the last one left open. Easy handles
+ * are pooled as well.
+ *
+ * Failure categories. Anything that fails before the response head is in
+ * (refused, reset, DNS, TLS, timeout) is PAIL_ERR_UNAVAILABLE. Once the head
+ * is in, a body cut short (connection lost, fewer bytes than Content-Length,
+ * stalled) is PAIL_ERR_IO, and so is a body over the caller's limit. Messages
+ * name the method and the URL without its query (presigned URLs carry their
+ * signature there) and never a header value.
+ */
+#include "internal.h"
+
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Every transfer reads the socket in blocks of this size. One size for all
+ * handles: curl keeps an easy handle's receive buffer across resets. */
+#define HTTP_RECEIVE_BUFFER (128 * 1024)
+/* Bodies sent from memory go out in blocks of this size (curl's default is
+ * 64 KiB; larger blocks halve the system calls for multipart parts). */
+#define HTTP_UPLOAD_BUFFER (512 * 1024)
+#define HTTP_UPLOAD_BUFFER_FROM (4 * 1024 * 1024)
+/* The most of an error body kept by http_stream_open. */
+#define HTTP_ERROR_BODY_MAX (64 * 1024)
+/* Idle handles kept for reuse; beyond that they are freed. */
+#define HTTP_POOL_SIZE 32
+/* Idle connections a multi keeps (more for a wider group). */
+#define HTTP_MULTI_CONNECTIONS 8
+#define HTTP_ORIGIN_SIZE 160
+
+/* Transport settings, in one place so that they can become per-storage
+ * settings with the retry policy (issue 6). For now the environment may
+ * override the defaults, read once per process:
+ *   PAIL_HTTP_CONNECT_TIMEOUT  seconds to establish a connection (10)
+ *   PAIL_HTTP_LOW_SPEED_TIME   seconds a transfer may stay under
+ *                              low_speed_limit bytes/s before it is
+ *                              abandoned as stalled (30)
+ * Values may have decimals; an unparsable or non-positive one is ignored. */
+typedef struct http_options {
+  long connect_timeout_ms;
+  long low_speed_limit; /* bytes per second */
+  long low_speed_time;  /* seconds, at least 1 */
+} http_options;
+
+typedef struct idle_multi {
+  CURLM *multi;
+  char origin[HTTP_ORIGIN_SIZE]; /* of the last transfer it ran */
+} idle_multi;
+
+static pthread_once_t http_once = PTHREAD_ONCE_INIT;
+static struct {
+  bool ready;
+  CURLSH *share;
+  pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+  http_options options;
+  pthread_mutex_t pool_lock;
+  CURL *idle_easy[HTTP_POOL_SIZE];
+  size_t idle_easy_count;
+  idle_multi idle_multi[HTTP_POOL_SIZE];
+  size_t idle_multi_count;
+} http;
+
+/* ------------------------------------------------------------ setup */
+
+static void share_lock(CURL *easy, curl_lock_data data,
+                       curl_lock_access access, void *user) {
+  (void)easy;
+  (void)access;
+  (void)user;
+  if ((unsigned)data < CURL_LOCK_DATA_LAST)
+    pthread_mutex_lock(&http.share_locks[data]);
+}
+
+static void share_unlock(CURL *easy, curl_lock_data data, void *user) {
+  (void)easy;
+  (void)user;
+  if ((unsigned)data < CURL_LOCK_DATA_LAST)
+    pthread_mutex_unlock(&http.share_locks[data]);
+}
+
+/* Seconds from the environment as a positive double, or 0. */
+static double env_seconds(const char *name) {
+  const char *text = getenv(name);
+  if (text == NULL || *text == '\0')
+    return 0;
+  char *end = NULL;
+  double value = strtod(text, &end);
+  return (end != NULL && *end == '\0' && value > 0 && value < 1e7) ? value : 0;
+}
+
+static void options_from_environment(http_options *options) {
+  options->connect_timeout_ms = 10000;
+  options->low_speed_limit = 1;
+  options->low_speed_time = 30;
+  double connect = env_seconds("PAIL_HTTP_CONNECT_TIMEOUT");
+  if (connect > 0)
+    options->connect_timeout_ms = connect * 1000 < 1 ? 1 : (long)(connect * 1000);
+  double low_speed = env_seconds("PAIL_HTTP_LOW_SPEED_TIME");
+  if (low_speed > 0)
+    options->low_speed_time = low_speed < 1 ? 1 : (long)(low_speed + 0.5);
+}
+
+static void http_init_once(void) {
+  options_from_environment(&http.options);
+  pthread_mutex_init(&http.pool_lock, NULL);
+  for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_init(&http.share_locks[i], NULL);
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    return;
+  http.share = curl_share_init();
+  if (http.share == NULL)
+    return;
+  if (curl_share_setopt(http.share, CURLSHOPT_LOCKFUNC, share_lock) ||
+      curl_share_setopt(http.share, CURLSHOPT_UNLOCKFUNC, share_unlock) ||
+      curl_share_setopt(http.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ||
+      curl_share_setopt(http.share, CURLSHOPT_SHARE,
+                        CURL_LOCK_DATA_SSL_SESSION)) {
+    curl_share_cleanup(http.share);
+    http.share = NULL;
+    return;
+  }
+  http.ready = true;
+}
+
+static pail_status http_ready(pail_error **err) {
+  pthread_once(&http_once, http_init_once);
+  if (!http.ready)
+    return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                          "libcurl could not be initialised");
+  return PAIL_OK;
+}
+
+/* ------------------------------------------------------------- pool */
+
+static CURL *pool_take_easy(void) {
+  CURL *easy = NULL;
+  pthread_mutex_lock(&http.pool_lock);
+  if (http.idle_easy_count > 0)
+    easy = http.idle_easy[--http.idle_easy_count];
+  pthread_mutex_unlock(&http.pool_lock);
+  return easy ? easy : curl_easy_init();
+}
+
+static void pool_give_easy(CURL *easy) {
+  if (easy == NULL)
+    return;
+  pthread_mutex_lock(&http.pool_lock);
+  if (http.idle_easy_count < HTTP_POOL_SIZE) {
+    http.idle_easy[http.idle_easy_count++] = easy;
+    easy = NULL;
+  }
+  pthread_mutex_unlock(&http.pool_lock);
+  curl_easy_cleanup(easy);
+}
+
+/* A multi whose connections most likely include one to origin: the most
+ * recently returned one that last went there, else the most recent one. */
+static CURLM *pool_take_multi(const char *origin, size_t connections) {
+  CURLM *multi = NULL;
+  pthread_mutex_lock(&http.pool_lock);
+  size_t n = http.idle_multi_count;
+  if (n > 0) {
+    size_t pick = n - 1;
+    for (size_t i = n; i-- > 0;)
+      if (strcmp(http.idle_multi[i].origin, origin) == 0) {
+        pick = i;
+        break;
+      }
+    multi = http.idle_multi[pick].multi;
+    memmove(&http.idle_multi[pick], &http.idle_multi[pick + 1],
+            (n - pick - 1) * sizeof http.idle_multi[0]);
+    http.idle_multi_count--;
+  }
+  pthread_mutex_unlock(&http.pool_lock);
+  if (multi == NULL)
+    multi = curl_multi_init();
+  if (multi != NULL)
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+                      (long)(connections > HTTP_MULTI_CONNECTIONS
+                                 ? connections
+                                 : HTTP_MULTI_CONNECTIONS));
+  return multi;
+}
+
+/* Keeps multi (with no transfer in it) for reuse; when the pool is full the
+ * oldest goes, closing its connections. */
+static void pool_give_multi(CURLM *multi, const char *origin) {
+  if (multi == NULL)
+    return;
+  CURLM *evicted = NULL;
+  pthread_mutex_lock(&http.pool_lock);
+  if (http.idle_multi_count == HTTP_POOL_SIZE) {
+    evicted = http.idle_multi[0].multi;
+    memmove(&http.idle_multi[0], &http.idle_multi[1],
+            (HTTP_POOL_SIZE - 1) * sizeof http.idle_multi[0]);
+    http.idle_multi_count--;
+  }
+  idle_multi *slot = &http.idle_multi[http.idle_multi_count++];
+  slot->multi = multi;
+  snprintf(slot->origin, sizeof slot->origin, "%s", origin);
+  pthread_mutex_unlock(&http.pool_lock);
+  if (evicted != NULL)
+    curl_multi_cleanup(evicted);
+}
+
+/* ------------------------------------------------------------- URLs */
+
+/* True for a query parameter whose value is a credential: signatures (AWS
+ * X-Amz-Signature, GCS X-Goog-Signature, Azure SAS and workspace grants
+ * "sig"), credentials, tokens, keys. */
+static bool parameter_is_secret(const char *name, size_t length) {
+  static const char *const words[] = {"signature", "credential", "token",
+                                      "secret", "password"};
+  char lower[64];
+  if (length >= sizeof lower)
+    length = sizeof lower - 1;
+  for (size_t i = 0; i < length; i++)
+    lower[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32
+                                                         : name[i]);
+  lower[length] = '\0';
+  if (strcmp(lower, "sig") == 0 ||
+      (length >= 3 && strcmp(lower + length - 3, "key") == 0))
+    return true;
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (strstr(lower, words[i]) != NULL)
+      return true;
+  return false;
+}
+
+typedef struct url_view {
+  const char *scheme; /* "http://" included */
+  size_t scheme_length;
+  const char *host; /* host[:port], without user info */
+  size_t host_length;
+  const char *path;
+  size_t path_length;
+  const char *query; /* after '?', or NULL */
+  size_t query_length;
+} url_view;
+
+static url_view url_split(const char *url) {
+  url_view v = {0};
+  const char *separator = strstr(url, "://");
+  const char *authority = separator ? separator + 3 : url;
+  v.scheme = url;
+  v.scheme_length = (size_t)(authority - url);
+  size_t authority_length = strcspn(authority, "/?#");
+  v.host = authority;
+  for (size_t i = 0; i < authority_length; i++)
+    if (authority[i] == '@')
+      v.host = authority + i + 1;
+  v.host_length = (size_t)(authority + authority_length - v.host);
+  v.path = authority + authority_length;
+  v.path_length = strcspn(v.path, "?#");
+  if (v.path[v.path_length] == '?') {
+    v.query = v.path + v.path_length + 1;
+    v.query_length = strcspn(v.query, "#");
+  }
+  return v;
+}
+
+/* "scheme://host:port", lowercase, for choosing a pooled multi. */
+static void url_origin(const char *url, char *out, size_t size) {
+  url_view v = url_split(url);
+  snprintf(out, size, "%.*s%.*s", (int)v.scheme_length, v.scheme,
+           (int)v.host_length, v.host);
+  for (char *c = out; *c; c++)
+    if (*c >= 'A' && *c <= 'Z')
+      *c = (char)(*c + 32);
+}
+
+/* The URL for people: no user info, no fragment, and either no query or
+ * the query with the value of every secret parameter replaced by "***".
+ * Caller frees; NULL when out of memory. */
+static char *url_describe(const char *url, bool with_query) {
+  url_view v = url_split(url);
+  size_t size = v.scheme_length + v.host_length + v.path_length +
+                (with_query ? 2 * v.query_length + 8 : 0) + 1;
+  char *out = malloc(size);
+  if (out == NULL)
+    return NULL;
+  size_t n = (size_t)snprintf(out, size, "%.*s%.*s%.*s", (int)v.scheme_length,
+                              v.scheme, (int)v.host_length, v.host,
+                              (int)v.path_length, v.path);
+  if (!with_query || v.query == NULL)
+    return out;
+  out[n++] = '?';
+  const char *p = v.query, *end = v.query + v.query_length;
+  while (p < end) {
+    const char *amp = memchr(p, '&', (size_t)(end - p));
+    const char *stop = amp ? amp : end;
+    const char *eq = memchr(p, '=', (size_t)(stop - p));
+    if (eq != NULL && parameter_is_secret(p, (size_t)(eq - p))) {
+      memcpy(out + n, p, (size_t)(eq - p) + 1);
+      n += (size_t)(eq - p) + 1;
+      memcpy(out + n, "***", 3);
+      n += 3;
+    } else {
+      memcpy(out + n, p, (size_t)(stop - p));
+      n += (size_t)(stop - p);
+    }
+    if (amp != NULL)
+      out[n++] = '&';
+    p = stop + 1;
+  }
+  out[n] = '\0';
+  return out;
+}
+
+/* Replaces in text every occurrence of needle (3 bytes or more) by "***". */
+static void scrub(char *text, const char *needle, size_t length) {
+  if (length < 3)
+    return;
+  for (char *hit = text; (hit = memmem(hit, strlen(hit), needle, length)) !=
+                         NULL;
+       hit += 3) {
+    memcpy(hit, "***", 3);
+    memmove(hit + 3, hit + length, strlen(hit + length) + 1);
+  }
+}
+
+/* Removes from text (a message from curl) the URL's query and the value of
+ * each of its secret parameters, should curl ever quote them. */
+static void scrub_url_secrets(char *text, const char *url) {
+  url_view v = url_split(url);
+  if (v.query == NULL)
+    return;
+  scrub(text, v.query, v.query_length);
+  const char *p = v.query, *end = v.query + v.query_length;
+  while (p < end) {
+    const char *amp = memchr(p, '&', (size_t)(end - p));
+    const char *stop = amp ? amp : end;
+    const char *eq = memchr(p, '=', (size_t)(stop - p));
+    if (eq != NULL && parameter_is_secret(p, (size_t)(eq - p)))
+      scrub(text, eq + 1, (size_t)(stop - eq - 1));
+    p = stop + 1;
+  }
+}
+
+/* -------------------------------------------------------- transfers */
+
+typedef enum body_sink {
+  SINK_MEMORY,     /* response.body, up to max_body */
+  SINK_STREAM,     /* the reader's buffer, then the overflow buffer */
+  SINK_ERROR_BODY  /* response.body, first HTTP_ERROR_BODY_MAX bytes */
+} body_sink;
+
+/* One request and its response as it arrives. */
+typedef struct transfer {
+  const pail_config *cfg;
+  const pail_http_request *request;
+  CURL *easy;
+  struct curl_slist *headers;
+  bool sends_body;
+  char origin[HTTP_ORIGIN_SIZE];
+  char errbuf[CURL_ERROR_SIZE];
+
+  pail_http_response response;
+  size_t header_capacity;
+  int block_status;     /* of the header block being read (1xx, then final) */
+  bool head_done;       /* the final header block is complete */
+  int64_t content_length; /* -1 when not announced */
+
+  body_sink sink;
+  size_t max_body;
+  size_t body_capacity;
+  bool over_limit;
+  bool error_body_cut;
+  bool out_of_memory;
+
+  /* SINK_STREAM: the reader's buffer during a read, then what did not fit,
+   * in overflow[overflow_start, overflow_end). */
+  unsigned char *out;
+  size_t out_capacity, out_length;
+  unsigned char *overflow;
+  size_t overflow_capacity, overflow_start, overflow_end;
+  size_t overflow_peak;
+  bool paused;
+  uint64_t received;
+
+  bool running; /* added to a multi */
+  bool done;
+  bool logged;
+  CURLcode result;
+
+  /* Groups. */
+  void *tag;
+  pail_status status;
+  pail_error *error;
+  struct transfer *next;
+} transfer;
+
+static void response_add_header(transfer *t, const char *name, size_t nlen,
+                                const char *value, size_t vlen) {
+  pail_http_response *r = &t->response;
+  if (r->header_count == t->header_capacity) {
+    size_t capacity = t->header_capacity ? 2 * t->header_capacity : 16;
+    pail_http_header *grown = realloc(r->headers, capacity * sizeof *grown);
+    if (grown == NULL) {
+      t->out_of_memory = true;
+      return;
+    }
+    r->headers = grown;
+    t->header_capacity = capacity;
+  }
+  char *n = strndup(name, nlen), *v = strndup(value, vlen);
+  if (n == NULL || v == NULL) {
+    free(n);
+    free(v);
+    t->out_of_memory = true;
+    return;
+  }
+  for (char *c = n; *c; c++)
+    if (*c >= 'A' && *c <= 'Z')
+      *c = (char)(*c + 32);
+  r->headers[r->header_count].name = n;
+  r->headers[r->header_count].value = v;
+  r->header_count++;
+}
+
+static void response_clear_headers(pail_http_response *r) {
+  for (size_t i = 0; i < r->header_count; i++) {
+    free(r->headers[i].name);
+    free(r->headers[i].value);
+  }
+  r->header_count = 0;
+}
+
+/* curl hands over one complete header line per call, status lines and the
+ * blank line ending each block included. */
+static size_t on_header(char *line, size_t size, size_t count, void *user) {
+  transfer *t = user;
+  size_t length = size * count, n = length;
+  while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n'))
+    n--;
+  if (t->head_done)
+    return length; /* trailers */
+  if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
+    /* A new block (after 1xx ones): only the last one counts. */
+    response_clear_headers(&t->response);
+    t->content_length = -1;
+    const char *space = memchr(line, ' ', n);
+    t->block_status = space ? atoi(space + 1) : 0;
+    return length;
+  }
+  if (n == 0) {
+    if (t->block_status >= 200 || t->block_status == 0) {
+      t->head_done = true;
+      t->response.status = t->block_status;
+      if (t->sink == SINK_STREAM &&
+          (t->block_status < 200 || t->block_status > 299))
+        t->sink = SINK_ERROR_BODY;
+    }
+    return length;
+  }
+  if ((line[0] == ' ' || line[0] == '\t') && t->response.header_count > 0) {
+    /* An obsolete folded continuation of the previous value. */
+    pail_http_header *h = &t->response.headers[t->response.header_count - 1];
+    char *joined = NULL;
+    size_t skip = strspn(line, " \t");
+    if (asprintf(&joined, "%s %.*s", h->value, (int)(n - skip), line + skip) <
+        0) {
+      t->out_of_memory = true;
+      return 0;
+    }
+    free(h->value);
+    h->value = joined;
+    return length;
+  }
+  const char *colon = memchr(line, ':', n);
+  if (colon == NULL || colon == line)
+    return length;
+  const char *value = colon + 1, *end = line + n;
+  while (value < end && (*value == ' ' || *value == '\t'))
+    value++;
+  while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
+    end--;
+  size_t name_length = (size_t)(colon - line);
+  response_add_header(t, line, name_length, value, (size_t)(end - value));
+  if (name_length == 14 && strncasecmp(line, "content-length", 14) == 0)
+    t->content_length = strtoll(value, NULL, 10);
+  return t->out_of_memory ? 0 : length;
+}
+
+/* Appends to response.body, keeping it NUL-terminated. */
+static bool body_append(transfer *t, const char *data, size_t length) {
+  pail_http_response *r = &t->response;
+  if (r->body_length + length + 1 > t->body_capacity) {
+    size_t capacity = t->body_capacity ? t->body_capacity : 16384;
+    while (capacity < r->body_length + length + 1)
+      capacity *= 2;
+    char *grown = realloc(r->body, capacity);
+    if (grown == NULL) {
+      t->out_of_memory = true;
+      return false;
+    }
+    r->body = grown;
+    t->body_capacity = capacity;
+  }
+  memcpy(r->body + r->body_length, data, length);
+  r->body_length += length;
+  r->body[r->body_length] = '\0';
+  return true;
+}
+
+/* SINK_STREAM: fills the reader's buffer, keeps what does not fit in the
+ * overflow buffer, and pauses the transfer once that holds data (curl then
+ * keeps the chunk and hands it over again after curl_easy_pause). Memory is
+ * bounded by the overflow buffer and curl's one paused chunk, whatever the
+ * size of the body. */
+static size_t stream_write(transfer *t, const char *data, size_t length) {
+  size_t room = t->out_capacity - t->out_length;
+  size_t spare = t->overflow_capacity - t->overflow_end;
+  if (length > room + spare) {
+    if (t->overflow_end > t->overflow_start || room > 0) {
+      t->paused = true;
+      return CURL_WRITEFUNC_PAUSE;
+    }
+    /* A chunk larger than the overflow buffer (curl passes at most
+     * CURL_MAX_WRITE_SIZE, so this does not happen): make room. */
+    unsigned char *grown = realloc(t->overflow, t->overflow_end + length);
+    if (grown == NULL) {
+      t->out_of_memory = true;
+      return 0;
+    }
+    t->overflow = grown;
+    t->overflow_capacity = t->overflow_end + length;
+  }
+  size_t direct = length < room ? length : room;
+  if (direct > 0) {
+    memcpy(t->out + t->out_length, data, direct);
+    t->out_length += direct;
+  }
+  if (length > direct) {
+    memcpy(t->overflow + t->overflow_end, data + direct, length - direct);
+    t->overflow_end += length - direct;
+    if (t->overflow_end - t->overflow_start > t->overflow_peak)
+      t->overflow_peak = t->overflow_end - t->overflow_start;
+  }
+  t->received += length;
+  return length;
+}
+
+static size_t on_body(char *data, size_t size, size_t count, void *user) {
+  transfer *t = user;
+  size_t length = size * count;
+  switch (t->sink) {
+  case SINK_STREAM:
+    return stream_write(t, data, length);
+  case SINK_ERROR_BODY:
+    if (t->response.body_length + length > HTTP_ERROR_BODY_MAX) {
+      body_append(t, data, HTTP_ERROR_BODY_MAX - t->response.body_length);
+      t->error_body_cut = true;
+      return 0; /* enough to report the error: stop reading */
+    }
+    return body_append(t, data, length) ? length : 0;
+  case SINK_MEMORY:
+  default:
+    if (length > t->max_body - t->response.body_length) {
+      t->over_limit = true;
+      return 0;
+    }
+    if (t->body_capacity == 0 && t->content_length > 0 &&
+        (uint64_t)t->content_length < (uint64_t)t->max_body) {
+      /* Announced and within the limit: one allocation. */
+      t->body_capacity = (size_t)t->content_length + 1;
+      t->response.body = malloc(t->body_capacity);
+      if (t->response.body == NULL) {
+        t->body_capacity = 0;
+        t->out_of_memory = true;
+        return 0;
+      }
+    }
+    return body_append(t, data, length) ? length : 0;
+  }
+}
+
+static bool method_is_token(const char *method) {
+  if (method == NULL || *method == '\0')
+    return false;
+  for (const char *c = method; *c; c++)
+    if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || *c == '-'))
+      return false;
+  return true;
+}
+
+static bool header_named(const char *line, const char *name) {
+  size_t n = strlen(name);
+  return strncasecmp(line, name, n) == 0 && line[n] == ':';
+}
+
+/* Checks the request and builds the header list curl sends: the caller's
+ * lines (an empty value written "Name;", curl's way to send it), then
+ * "Expect:" so that no 100-continue round trip is made, and for a body
+ * without a Content-Type "Content-Type:" so that curl does not add its form
+ * type: a signed request must carry only what its caller signed (curl's
+ * own "Accept: * / *" and "User-Agent" are unsigned, which SigV4 allows). */
+static pail_status transfer_prepare(transfer *t, const pail_http_request *rq,
+                                    pail_error **err) {
+  if (rq == NULL || rq->url == NULL || !method_is_token(rq->method))
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "HTTP request without %s",
+                          rq == NULL || rq->url == NULL ? "a URL"
+                                                        : "a valid method");
+  if (rq->body == NULL && rq->body_length > 0)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "HTTP %s request: body_length without a body",
+                          rq->method);
+  t->request = rq;
+  t->content_length = -1;
+  url_origin(rq->url, t->origin, sizeof t->origin);
+  t->sends_body = strcmp(rq->method, "HEAD") != 0 &&
+                  (rq->body != NULL || strcmp(rq->method, "PUT") == 0 ||
+                   strcmp(rq->method, "POST") == 0 ||
+                   strcmp(rq->method, "PATCH") == 0);
+  bool has_expect = false, has_content_type = false;
+  for (size_t i = 0; i < rq->header_count; i++) {
+    const char *line = rq->headers[i];
+    const char *colon = line ? strchr(line, ':') : NULL;
+    if (colon == NULL || colon == line || strpbrk(line, "\r\n") != NULL ||
+        strcspn(line, " \t") < (size_t)(colon - line))
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "HTTP %s request: header %zu is not a "
+                            "\"Name: value\" line",
+                            rq->method, i + 1);
+    has_expect |= header_named(line, "expect");
+    has_content_type |= header_named(line, "content-type");
+    if (header_named(line, "content-length") && t->sends_body &&
+        strtoull(colon + 1, NULL, 10) != rq->body_length)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "HTTP %s request: Content-Length differs from "
+                            "the body's length %zu",
+                            rq->method, rq->body_length);
+    struct curl_slist *added;
+    if (colon[1 + strspn(colon + 1, " \t")] == '\0') {
+      char *empty = str_printf("%.*s;", (int)(colon - line), line);
+      added = empty ? curl_slist_append(t->headers, empty) : NULL;
+      free(empty);
+    } else {
+      added = curl_slist_append(t->headers, line);
+    }
+    if (added == NULL)
+      return error_no_memory(err);
+    t->headers = added;
+  }
+  const char *extra[2];
+  size_t extra_count = 0;
+  if (!has_expect)
+    extra[extra_count++] = "Expect:";
+  if (t->sends_body && !has_content_type)
+    extra[extra_count++] = "Content-Type:";
+  for (size_t i = 0; i < extra_count; i++) {
+    struct curl_slist *added = curl_slist_append(t->headers, extra[i]);
+    if (added == NULL)
+      return error_no_memory(err);
+    t->headers = added;
+  }
+  return PAIL_OK;
+}
+
+/* Sets every option of easy for t's request, from a clean handle. */
+static pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
+  const pail_http_request *rq = t->request;
+  const http_options *o = &http.options;
+  t->easy = easy;
+  curl_easy_reset(easy);
+  CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, rq->url);
+  curl_easy_setopt(easy, CURLOPT_SHARE, http.share);
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)t);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS,
+                   (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
+  curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, (long)HTTP_RECEIVE_BUFFER);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, "pail/" PACKAGE_VERSION);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, (void *)t);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, (void *)t);
+  if (strcmp(rq->method, "HEAD") == 0) {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (t->sends_body) {
+    /* From memory, so that curl can send it again by itself when a reused
+     * connection turns out to be closed; the length set explicitly, so a
+     * 0-byte PUT says Content-Length: 0. */
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)rq->body_length);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS,
+                     rq->body ? (const char *)rq->body : "");
+    if (rq->body_length >= HTTP_UPLOAD_BUFFER_FROM)
+      curl_easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE,
+                       (long)HTTP_UPLOAD_BUFFER);
+    if (strcmp(rq->method, "POST") != 0)
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, rq->method);
+  } else if (strcmp(rq->method, "GET") != 0) {
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, rq->method);
+  }
+  if (rc == CURLE_OUT_OF_MEMORY)
+    return error_no_memory(err);
+  if (rc != CURLE_OK)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "HTTP %s request: unusable URL (%s)", rq->method,
+                          curl_easy_strerror(rc));
+  return PAIL_OK;
+}
+
+static pail_status transfer_new(const pail_config *cfg,
+                                const pail_http_request *request,
+                                body_sink sink, size_t max_body,
+                                transfer **out, pail_error **err) {
+  *out = NULL;
+  transfer *t = calloc(1, sizeof *t);
+  if (t == NULL)
+    return error_no_memory(err);
+  t->cfg = cfg;
+  t->sink = sink;
+  t->max_body = max_body;
+  pail_status status = transfer_prepare(t, request, err);
+  if (status == PAIL_OK && sink == SINK_STREAM) {
+    t->overflow_capacity = HTTP_RECEIVE_BUFFER;
+    t->overflow = malloc(t->overflow_capacity);
+    if (t->overflow == NULL)
+      status = error_no_memory(err);
+  }
+  if (status != PAIL_OK) {
+    curl_slist_free_all(t->headers);
+    free(t->overflow);
+    free(t);
+    return status;
+  }
+  *out = t;
+  return PAIL_OK;
+}
+
+static void transfer_free(transfer *t) {
+  if (t == NULL)
+    return;
+  curl_slist_free_all(t->headers);
+  http_response_clear(&t->response);
+  free(t->overflow);
+  pail_error_free(t->error);
+  free(t);
+}
+
+static bool log_enabled(const pail_config *cfg) {
+  return cfg != NULL && cfg->log != NULL && cfg->log_level >= PAIL_LOG_DEBUG;
+}
+
+/* One debug line per request, when it ends or is abandoned. */
+static void transfer_log(transfer *t, const char *outcome) {
+  if (t->logged || !log_enabled(t->cfg))
+    return;
+  t->logged = true;
+  char *url = url_describe(t->request->url, true);
+  curl_off_t total_us = 0, sent = 0, received = 0;
+  long connects = 0;
+  curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
+  curl_easy_getinfo(t->easy, CURLINFO_SIZE_UPLOAD_T, &sent);
+  curl_easy_getinfo(t->easy, CURLINFO_SIZE_DOWNLOAD_T, &received);
+  curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
+  char status[32] = "no response";
+  if (t->head_done)
+    snprintf(status, sizeof status, "%d", t->response.status);
+  core_services.log(t->cfg, PAIL_LOG_DEBUG,
+                    "HTTP %s %s: %s, sent %" CURL_FORMAT_CURL_OFF_T
+                    " B, received %" CURL_FORMAT_CURL_OFF_T
+                    " B, %.3f ms, %s connection%s%s",
+                    t->request->method, url ? url : "(URL)", status, sent,
+                    received, (double)total_us / 1000.0,
+                    connects > 0 ? "new" : "reused", outcome ? ": " : "",
+                    outcome ? outcome : "");
+  free(url);
+}
+
+/* The outcome of a finished transfer, as a status and error; logs it. */
+static pail_status transfer_result(transfer *t, pail_error **err) {
+  const pail_http_request *rq = t->request;
+  pail_status status = PAIL_OK;
+  char *detail = NULL;
+  if (t->out_of_memory || t->result == CURLE_OUT_OF_MEMORY) {
+    status = PAIL_ERR_INTERNAL;
+    detail = str_dup("out of memory");
+  } else if (t->over_limit) {
+    status = PAIL_ERR_IO;
+    detail = str_printf("response body longer than the %zu bytes expected",
+                        t->max_body);
+  } else if (t->result == CURLE_OK && !t->head_done) {
+    status = PAIL_ERR_UNAVAILABLE;
+    detail = str_dup("no HTTP response");
+  } else if (t->result != CURLE_OK && !(t->error_body_cut &&
+                                        t->result == CURLE_WRITE_ERROR)) {
+    status = (t->result == CURLE_URL_MALFORMAT ||
+              t->result == CURLE_UNSUPPORTED_PROTOCOL)
+                 ? PAIL_ERR_INVALID_ARGUMENT
+             : t->head_done ? PAIL_ERR_IO
+                            : PAIL_ERR_UNAVAILABLE;
+    const char *why = t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->result);
+    detail = t->head_done
+                 ? str_printf("response body cut short after %" PRIu64
+                              " bytes (%s)",
+                              t->sink == SINK_STREAM
+                                  ? t->received
+                                  : (uint64_t)t->response.body_length,
+                              why)
+                 : str_dup(why);
+  }
+  if (status == PAIL_OK) {
+    transfer_log(t, NULL);
+    return PAIL_OK;
+  }
+  if (detail != NULL)
+    scrub_url_secrets(detail, rq->url);
+  transfer_log(t, detail ? detail : "out of memory");
+  char *url = url_describe(rq->url, false);
+  pail_error_set(err, status, 0, NULL, NULL, "%s %s: %s", rq->method,
+                 url ? url : "(URL)", detail ? detail : "out of memory");
+  free(url);
+  free(detail);
+  return error_redact(err, t->cfg, status);
+}
+
+/* Marks the transfers of multi that have ended. */
+static void multi_collect(CURLM *multi) {
+  CURLMsg *message;
+  int left;
+  while ((message = curl_multi_info_read(multi, &left)) != NULL) {
+    if (message->msg != CURLMSG_DONE)
+      continue;
+    char *private_data = NULL;
+    curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &private_data);
+    transfer *t = (transfer *)(void *)private_data;
+    if (t != NULL) {
+      t->done = true;
+      t->result = message->data.result;
+    }
+  }
+}
+
+typedef enum drive_goal { UNTIL_DONE, UNTIL_HEAD, UNTIL_DATA } drive_goal;
+
+static bool goal_reached(const transfer *t, drive_goal goal) {
+  return t->done || (goal == UNTIL_HEAD && t->head_done) ||
+         (goal == UNTIL_DATA &&
+          (t->out_length > 0 || t->overflow_end > t->overflow_start));
+}
+
+/* Runs the transfers of multi until t reaches goal. */
+static void drive(CURLM *multi, transfer *t, drive_goal goal) {
+  for (;;) {
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(multi, &running);
+    multi_collect(multi);
+    if (!t->done && mc != CURLM_OK && mc != CURLM_CALL_MULTI_PERFORM) {
+      t->done = true;
+      t->result = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY
+                                            : CURLE_FAILED_INIT;
+    }
+    if (goal_reached(t, goal))
+      return;
+    if (running == 0 && !t->paused) {
+      /* Not running yet not reported done: curl says it is over. */
+      t->done = true;
+      t->result = CURLE_RECV_ERROR;
+      return;
+    }
+    curl_multi_poll(multi, NULL, 0, 1000, NULL);
+  }
+}
+
+/* Takes a multi and an easy handle and starts t in them. */
+static pail_status transfer_start_alone(transfer *t, CURLM **multi,
+                                        pail_error **err) {
+  *multi = pool_take_multi(t->origin, 0);
+  CURL *easy = pool_take_easy();
+  if (*multi == NULL || easy == NULL) {
+    pool_give_easy(easy);
+    if (*multi != NULL)
+      curl_multi_cleanup(*multi);
+    *multi = NULL;
+    return error_no_memory(err);
+  }
+  pail_status status = transfer_attach(t, easy, err);
+  if (status == PAIL_OK && curl_multi_add_handle(*multi, easy) != CURLM_OK)
+    status = error_no_memory(err);
+  if (status != PAIL_OK) {
+    t->easy = NULL;
+    pool_give_easy(easy);
+    pool_give_multi(*multi, t->origin);
+    *multi = NULL;
+    return status;
+  }
+  t->running = true;
+  return PAIL_OK;
+}
+
+/* Takes t out of multi (closing its connection if it did not finish) and
+ * gives both handles back to the pool. */
+static void transfer_end_alone(transfer *t, CURLM *multi) {
+  if (t->running)
+    curl_multi_remove_handle(multi, t->easy);
+  t->running = false;
+  pool_give_easy(t->easy);
+  t->easy = NULL;
+  pool_give_multi(multi, t->origin);
+}
+
+/* --------------------------------------------------------- services */
+
+void http_response_clear(pail_http_response *response) {
+  if (response == NULL)
+    return;
+  response_clear_headers(response);
+  free(response->headers);
+  free(response->body);
+  memset(response, 0, sizeof *response);
+}
+
+const char *http_header(const pail_http_response *response,
+                        const char *name) {
+  if (response == NULL || name == NULL)
+    return NULL;
+  for (size_t i = 0; i < response->header_count; i++)
+    if (strcasecmp(response->headers[i].name, name) == 0)
+      return response->headers[i].value;
+  return NULL;
+}
+
+/* Moves t's response into out, leaving t without one. */
+static void response_move(transfer *t, pail_http_response *out) {
+  *out = t->response;
+  if (out->body_length == 0) {
+    free(out->body);
+    out->body = NULL;
+  }
+  memset(&t->response, 0, sizeof t->response);
+  t->header_capacity = 0;
+  t->body_capacity = 0;
+}
+
+pail_status http_exchange(const pail_config *cfg,
+                          const pail_http_request *request, size_t max_body,
+                          pail_http_response *out, pail_error **err) {
+  if (out != NULL)
+    memset(out, 0, sizeof *out);
+  if (out == NULL)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "http_exchange: no response given (NULL)");
+  pail_status status = http_ready(err);
+  if (status != PAIL_OK)
+    return status;
+  transfer *t;
+  status = transfer_new(cfg, request, SINK_MEMORY, max_body, &t, err);
+  if (status != PAIL_OK)
+    return status;
+  CURLM *multi = NULL;
+  status = transfer_start_alone(t, &multi, err);
+  if (status == PAIL_OK) {
+    drive(multi, t, UNTIL_DONE);
+    status = transfer_result(t, err);
+    if (status == PAIL_OK)
+      response_move(t, out);
+    transfer_end_alone(t, multi);
+  }
+  transfer_free(t);
+  return status;
+}
+
+/* ---------------------------------------------------------- streams */
+
+struct pail_http_stream {
+  transfer *transfer;
+  CURLM *multi;
+  pail_status failure; /* once failed, every read fails */
+};
+
+pail_status http_stream_open(const pail_config *cfg,
+                             const pail_http_request *request,
+                             pail_http_stream **stream,
+                             pail_http_response *head, pail_error **err) {
+  if (head != NULL)
+    memset(head, 0, sizeof *head);
+  if (stream != NULL)
+    *stream = NULL;
+  if (stream == NULL || head == NULL)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "http_stream_open: no %s given (NULL)",
+                          stream == NULL ? "stream" : "head");
+  pail_status status = http_ready(err);
+  if (status != PAIL_OK)
+    return status;
+  pail_http_stream *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return error_no_memory(err);
+  transfer *t;
+  status = transfer_new(cfg, request, SINK_STREAM, 0, &t, err);
+  if (status != PAIL_OK) {
+    free(s);
+    return status;
+  }
+  s->transfer = t;
+  status = transfer_start_alone(t, &s->multi, err);
+  if (status != PAIL_OK) {
+    transfer_free(t);
+    free(s);
+    return status;
+  }
+  drive(s->multi, t, UNTIL_HEAD);
+  bool success = t->head_done && t->response.status >= 200 &&
+                 t->response.status <= 299;
+  if (!success) {
+    /* No head, or an error status: its body (the part kept) is the answer. */
+    if (t->head_done && !t->done) {
+      if (t->paused) {
+        t->paused = false;
+        curl_easy_pause(t->easy, CURLPAUSE_CONT);
+      }
+      drive(s->multi, t, UNTIL_DONE);
+    }
+    status = transfer_result(t, err);
+    if (t->head_done) {
+      /* The status is what the caller needs; a body cut short is not. */
+      if (status != PAIL_OK && err != NULL && *err != NULL &&
+          pail_error_category(*err) == PAIL_ERR_IO) {
+        pail_error_free(*err);
+        *err = NULL;
+        status = PAIL_OK;
+      }
+      if (status == PAIL_OK)
+        response_move(t, head);
+    }
+    transfer_end_alone(t, s->multi);
+    transfer_free(t);
+    free(s);
+    return status;
+  }
+  head->status = t->response.status;
+  head->headers = t->response.headers;
+  head->header_count = t->response.header_count;
+  t->response.headers = NULL;
+  t->response.header_count = 0;
+  t->header_capacity = 0;
+  *stream = s;
+  return PAIL_OK;
+}
+
+pail_status http_stream_read(pail_http_stream *s, void *buffer,
+                             size_t capacity, size_t *got, pail_error **err) {
+  if (got != NULL)
+    *got = 0;
+  if (s == NULL || buffer == NULL || got == NULL || capacity == 0)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "http_stream_read: no %s given",
+                          s == NULL        ? "stream"
+                          : buffer == NULL ? "buffer"
+                          : got == NULL    ? "count"
+                                           : "room");
+  transfer *t = s->transfer;
+  if (s->failure != PAIL_OK) {
+    char *url = url_describe(t->request->url, false);
+    pail_error_set(err, s->failure, 0, NULL, NULL,
+                   "%s %s: read after the transfer failed", t->request->method,
+                   url ? url : "(URL)");
+    free(url);
+    return s->failure;
+  }
+  t->out = buffer;
+  t->out_capacity = capacity;
+  t->out_length = 0;
+  size_t held = t->overflow_end - t->overflow_start;
+  if (held > 0) {
+    size_t take = held < capacity ? held : capacity;
+    memcpy(t->out, t->overflow + t->overflow_start, take);
+    t->out_length = take;
+    t->overflow_start += take;
+    if (t->overflow_start == t->overflow_end)
+      t->overflow_start = t->overflow_end = 0;
+  }
+  if (t->out_length == 0 && !t->done) {
+    if (t->paused) {
+      /* curl hands the chunk it kept over again, now, through on_body. */
+      t->paused = false;
+      if (curl_easy_pause(t->easy, CURLPAUSE_CONT) != CURLE_OK) {
+        t->done = true;
+        t->result = CURLE_RECV_ERROR;
+      }
+    }
+    if (t->out_length == 0 && !t->done)
+      drive(s->multi, t, UNTIL_DATA);
+  }
+  *got = t->out_length;
+  t->out = NULL;
+  t->out_capacity = t->out_length = 0;
+  if (*got > 0 || !t->done)
+    return PAIL_OK;
+  pail_status status = transfer_result(t, err);
+  if (status != PAIL_OK)
+    s->failure = status;
+  return status;
+}
+
+void http_stream_close(pail_http_stream *s) {
+  if (s == NULL)
+    return;
+  transfer *t = s->transfer;
+  if (!t->done)
+    transfer_log(t, "closed before the end of the body");
+  transfer_end_alone(t, s->multi);
+  transfer_free(t);
+  free(s);
+}
+
+/* For tests: the most the stream has held in its overflow buffer. */
+size_t http_stream_buffer_peak(const pail_http_stream *s) {
+  return s ? s->transfer->overflow_peak : 0;
+}
+
+/* ----------------------------------------------------------- groups */
+
+struct pail_http_group {
+  const pail_config *cfg;
+  size_t concurrency;
+  CURLM *multi;
+  char origin[HTTP_ORIGIN_SIZE];
+  transfer *queued, *queued_last;     /* not started yet */
+  transfer *active;                   /* in the multi */
+  size_t active_count;
+  transfer *finished, *finished_last; /* ended, not returned yet */
+  size_t pending;
+  CURL **spare_easy; /* handles of ended transfers, for the next ones */
+  size_t spare_count;
+};
+
+static void list_push(transfer **first, transfer **last, transfer *t) {
+  t->next = NULL;
+  if (*last)
+    (*last)->next = t;
+  else
+    *first = t;
+  *last = t;
+}
+
+static void group_finish(pail_http_group *g, transfer *t) {
+  list_push(&g->finished, &g->finished_last, t);
+}
+
+/* Starts queued transfers while slots are free. A transfer that cannot
+ * start ends at once with its error. */
+static void group_launch(pail_http_group *g) {
+  while (g->queued != NULL && g->active_count < g->concurrency) {
+    transfer *t = g->queued;
+    g->queued = t->next;
+    if (g->queued == NULL)
+      g->queued_last = NULL;
+    CURL *easy = g->spare_count > 0 ? g->spare_easy[--g->spare_count]
+                                    : pool_take_easy();
+    if (easy == NULL) {
+      t->status = error_no_memory(&t->error);
+      group_finish(g, t);
+      continue;
+    }
+    t->status = transfer_attach(t, easy, &t->error);
+    if (t->status == PAIL_OK && curl_multi_add_handle(g->multi, easy) != CURLM_OK)
+      t->status = error_no_memory(&t->error);
+    if (t->status != PAIL_OK) {
+      t->easy = NULL;
+      g->spare_easy[g->spare_count++] = easy;
+      group_finish(g, t);
+      continue;
+    }
+    t->running = true;
+    t->next = g->active;
+    g->active = t;
+    g->active_count++;
+  }
+}
+
+/* Moves the transfers that ended from active to finished. */
+static void group_collect(pail_http_group *g) {
+  multi_collect(g->multi);
+  for (transfer **link = &g->active; *link != NULL;) {
+    transfer *t = *link;
+    if (!t->done) {
+      link = &t->next;
+      continue;
+    }
+    *link = t->next;
+    g->active_count--;
+    t->status = transfer_result(t, &t->error);
+    curl_multi_remove_handle(g->multi, t->easy);
+    t->running = false;
+    g->spare_easy[g->spare_count++] = t->easy;
+    t->easy = NULL;
+    snprintf(g->origin, sizeof g->origin, "%s", t->origin);
+    group_finish(g, t);
+  }
+}
+
+pail_http_group *http_group_new(const pail_config *cfg, size_t concurrency) {
+  if (http_ready(NULL) != PAIL_OK)
+    return NULL;
+  if (concurrency == 0)
+    concurrency = 1;
+  pail_http_group *g = calloc(1, sizeof *g);
+  if (g == NULL)
+    return NULL;
+  g->cfg = cfg;
+  g->concurrency = concurrency;
+  g->spare_easy = calloc(concurrency, sizeof *g->spare_easy);
+  g->multi = g->spare_easy ? pool_take_multi("", concurrency) : NULL;
+  if (g->multi == NULL) {
+    free(g->spare_easy);
+    free(g);
+    return NULL;
+  }
+  return g;
+}
+
+pail_status http_group_start(pail_http_group *g,
+                             const pail_http_request *request, size_t max_body,
+                             void *tag, pail_error **err) {
+  if (g == NULL)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "http_group_start: no group given (NULL)");
+  transfer *t;
+  pail_status status =
+      transfer_new(g->cfg, request, SINK_MEMORY, max_body, &t, err);
+  if (status != PAIL_OK)
+    return status;
+  t->tag = tag;
+  list_push(&g->queued, &g->queued_last, t);
+  g->pending++;
+  group_launch(g);
+  return PAIL_OK;
+}
+
+pail_status http_group_wait(pail_http_group *g, void **tag,
+                            pail_http_response *out, pail_error **err) {
+  if (out != NULL)
+    memset(out, 0, sizeof *out);
+  if (tag != NULL)
+    *tag = NULL;
+  if (g == NULL || g->pending == 0)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "http_group_wait: %s",
+                          g == NULL ? "no group given (NULL)"
+                                    : "no request is pending");
+  while (g->finished == NULL) {
+    int running = 0;
+    CURLMcode mc = curl_multi_perform(g->multi, &running);
+    group_collect(g);
+    group_launch(g);
+    if (g->finished != NULL)
+      break;
+    if (mc != CURLM_OK && mc != CURLM_CALL_MULTI_PERFORM) {
+      /* The multi is unusable: end every active transfer with that. */
+      for (transfer *t = g->active; t != NULL; t = t->next) {
+        t->done = true;
+        t->result = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY
+                                              : CURLE_FAILED_INIT;
+      }
+      group_collect(g);
+      break;
+    }
+    curl_multi_poll(g->multi, NULL, 0, 1000, NULL);
+  }
+  transfer *t = g->finished;
+  g->finished = t->next;
+  if (g->finished == NULL)
+    g->finished_last = NULL;
+  g->pending--;
+  if (tag != NULL)
+    *tag = t->tag;
+  pail_status status = t->status;
+  if (status == PAIL_OK) {
+    if (out != NULL)
+      response_move(t, out);
+  } else if (err != NULL && *err == NULL) {
+    *err = t->error;
+    t->error = NULL;
+  }
+  transfer_free(t);
+  return status;
+}
+
+size_t http_group_pending(const pail_http_group *g) {
+  return g ? g->pending : 0;
+}
+
+void http_group_free(pail_http_group *g) {
+  if (g == NULL)
+    return;
+  for (transfer *t = g->active, *next; t != NULL; t = next) {
+    next = t->next;
+    transfer_log(t, "cancelled");
+    curl_multi_remove_handle(g->multi, t->easy);
+    pool_give_easy(t->easy);
+    transfer_free(t);
+  }
+  for (transfer *t = g->queued, *next; t != NULL; t = next) {
+    next = t->next;
+    transfer_free(t);
+  }
+  for (transfer *t = g->finished, *next; t != NULL; t = next) {
+    next = t->next;
+    transfer_free(t);
+  }
+  for (size_t i = 0; i < g->spare_count; i++)
+    pool_give_easy(g->spare_easy[i]);
+  pool_give_multi(g->multi, g->origin);
+  free(g->spare_easy);
+  free(g);
+}

@@ -1,0 +1,1017 @@
+/*
+ * test_http.c: the core's HTTP services (core/http.c) against a local server
+ * with switchable behaviours (tests/http_server.py, on 127.0.0.1 only): what
+ * goes on the wire (Content-Length of an empty PUT, no header the caller did
+ * not sign), HEAD, streamed bodies with bounded memory, every transport
+ * failure and its category, groups, connection reuse, the body limit, and
+ * that no URL signature reaches a log line or an error message.
+ */
+#include "internal.h"
+#include "testutil.h"
+
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* The server, started by main() in the parent process. */
+static pid_t server_pid;
+static int server_port;
+static int server_stdin = -1;
+
+/* A storage whose secret field must never show in a log line. */
+static const pail_backend_field test_fields[] = {
+    {"secretKey", PAIL_FIELD_STRING, 0, 1, "a secret"},
+    {NULL, 0, 0, 0, NULL}};
+static storage_settings test_storage;
+static pail_config cfg;
+
+/* The log lines of the running test. */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_text[1 << 16];
+static size_t log_length;
+
+static void capture_log(void *user, pail_log_level level, const char *line) {
+  (void)user;
+  (void)level;
+  pthread_mutex_lock(&log_lock);
+  int n = snprintf(log_text + log_length, sizeof log_text - log_length, "%s\n",
+                   line);
+  if (n > 0 && log_length + (size_t)n < sizeof log_text)
+    log_length += (size_t)n;
+  pthread_mutex_unlock(&log_lock);
+}
+
+static const char *log_lines(void) {
+  return log_text;
+}
+
+static pail_error *err;
+
+static void setup(void) {
+  err = NULL;
+  log_length = 0;
+  log_text[0] = '\0';
+}
+
+static void teardown(void) {
+  pail_error_free(err);
+  err = NULL;
+}
+
+#define EXPECT(want, call) expect_status(__LINE__, #call, (call), (want))
+
+static void expect_status(int line, const char *text, pail_status got,
+                          pail_status want) {
+  ck_assert_msg(got == want, "line %d: %s returned \"%s\" (%s), expected \"%s\"",
+                line, text, pail_status_name(got),
+                err ? pail_error_message(err) : "no error",
+                pail_status_name(want));
+}
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* "http://127.0.0.1:PORT" + path; caller frees. */
+static char *url_of(const char *path) {
+  char *url = NULL;
+  ck_assert_int_ge(asprintf(&url, "http://127.0.0.1:%d%s", server_port, path),
+                   0);
+  return url;
+}
+
+/* One exchange with the server; returns its status. */
+static pail_status exchange(const char *method, const char *path,
+                            const char *const *headers, size_t header_count,
+                            const void *body, size_t body_length,
+                            size_t max_body, pail_http_response *out) {
+  char *url = url_of(path);
+  pail_http_request request = {method,  url,  headers, header_count,
+                               body, body_length};
+  pail_status status = http_exchange(&cfg, &request, max_body, out, &err);
+  free(url);
+  return status;
+}
+
+/* The JSON document /echo answered with. */
+static json_t *echo_document(const pail_http_response *response) {
+  ck_assert_int_eq(response->status, 200);
+  ck_assert_ptr_nonnull(response->body);
+  json_error_t error;
+  json_t *document = json_loadb(response->body, response->body_length, 0,
+                                &error);
+  ck_assert_msg(document != NULL, "bad echo: %s", error.text);
+  return document;
+}
+
+/* A header the server received (name compared case-insensitively). */
+static const char *received_header(json_t *document, const char *name) {
+  size_t i;
+  json_t *pair;
+  json_array_foreach(json_object_get(document, "headers"), i, pair) {
+    if (strcasecmp(json_string_value(json_array_get(pair, 0)), name) == 0)
+      return json_string_value(json_array_get(pair, 1));
+  }
+  return NULL;
+}
+
+static json_int_t echo_integer(json_t *document, const char *field) {
+  return json_integer_value(json_object_get(document, field));
+}
+
+/* The pattern of the server's /bytes routes: byte i is i % 251. */
+#define PATTERN_PERIOD 251
+static unsigned char *pattern_make(size_t length) {
+  unsigned char *p = malloc(length + PATTERN_PERIOD);
+  ck_assert_ptr_nonnull(p);
+  for (size_t i = 0; i < length + PATTERN_PERIOD; i++)
+    p[i] = (unsigned char)(i % PATTERN_PERIOD);
+  return p;
+}
+
+/* A port on which nothing listens. */
+static int closed_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ck_assert_int_ge(fd, 0);
+  struct sockaddr_in address = {0};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)&address, sizeof address), 0);
+  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&address, &length), 0);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+/* ------------------------------------------------ what goes on the wire */
+
+START_TEST(empty_put_sends_content_length_zero) {
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("PUT", "/echo/empty", NULL, 0, NULL, 0, 1 << 20, &r));
+  json_t *d = echo_document(&r);
+  ck_assert_str_eq(json_string_value(json_object_get(d, "method")), "PUT");
+  ck_assert_ptr_nonnull(received_header(d, "Content-Length"));
+  ck_assert_str_eq(received_header(d, "Content-Length"), "0");
+  ck_assert_ptr_null(received_header(d, "Content-Type"));
+  ck_assert_ptr_null(received_header(d, "Expect"));
+  ck_assert_ptr_null(received_header(d, "Transfer-Encoding"));
+  json_decref(d);
+  http_response_clear(&r);
+}
+END_TEST
+
+START_TEST(post_body_and_headers_arrive_exactly) {
+  static const char body[] = "<Complete>\0binary\xff\x01</Complete>";
+  const char *headers[] = {"X-Amz-Date: 20260101T000000Z",
+                           "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+                           "X-Empty:", "Authorization: AWS4-HMAC-SHA256 x"};
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("POST", "/echo/complete?uploadId=1", headers, 4,
+                           body, sizeof body, 1 << 20, &r));
+  json_t *d = echo_document(&r);
+  ck_assert_str_eq(json_string_value(json_object_get(d, "method")), "POST");
+  ck_assert_str_eq(json_string_value(json_object_get(d, "query")),
+                   "uploadId=1");
+  /* Exactly the caller's headers plus Host, Content-Length and curl's
+   * unsigned Accept and User-Agent: no Content-Type, no Expect. */
+  json_t *received = json_object_get(d, "headers");
+  const char *expected[] = {"Host", "User-Agent", "Accept", "Content-Length",
+                            "X-Amz-Date", "x-amz-content-sha256", "X-Empty",
+                            "Authorization"};
+  ck_assert_uint_eq(json_array_size(received),
+                    sizeof expected / sizeof expected[0]);
+  for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
+    ck_assert_msg(received_header(d, expected[i]) != NULL, "no %s",
+                  expected[i]);
+  ck_assert_str_eq(received_header(d, "X-Amz-Date"), "20260101T000000Z");
+  ck_assert_str_eq(received_header(d, "X-Empty"), "");
+  ck_assert_str_eq(received_header(d, "Accept"), "*/*");
+  char length[32];
+  snprintf(length, sizeof length, "%zu", sizeof body);
+  ck_assert_str_eq(received_header(d, "Content-Length"), length);
+  ck_assert_int_eq(echo_integer(d, "body_length"), sizeof body);
+  unsigned char digest[32];
+  char hex[65];
+  crypto_sha256(body, sizeof body, digest);
+  crypto_hex_encode(digest, 32, hex);
+  ck_assert_str_eq(json_string_value(json_object_get(d, "body_sha256")), hex);
+  json_decref(d);
+  http_response_clear(&r);
+}
+END_TEST
+
+START_TEST(large_put_arrives_whole_without_expect) {
+  size_t length = 6 * 1024 * 1024 + 7;
+  unsigned char *body = pattern_make(length);
+  const char *headers[] = {"Content-Type: application/octet-stream"};
+  pail_http_response r;
+  EXPECT(PAIL_OK,
+         exchange("PUT", "/echo/big", headers, 1, body, length, 1 << 24, &r));
+  json_t *d = echo_document(&r);
+  ck_assert_int_eq(echo_integer(d, "body_length"), (json_int_t)length);
+  ck_assert_ptr_null(received_header(d, "Expect"));
+  ck_assert_str_eq(received_header(d, "Content-Type"),
+                   "application/octet-stream");
+  unsigned char digest[32];
+  char hex[65];
+  crypto_sha256(body, length, digest);
+  crypto_hex_encode(digest, 32, hex);
+  ck_assert_str_eq(json_string_value(json_object_get(d, "body_sha256")), hex);
+  json_decref(d);
+  http_response_clear(&r);
+  free(body);
+}
+END_TEST
+
+START_TEST(delete_and_get_send_no_body) {
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("DELETE", "/echo/k", NULL, 0, NULL, 0, 1 << 20, &r));
+  json_t *d = echo_document(&r);
+  ck_assert_str_eq(json_string_value(json_object_get(d, "method")), "DELETE");
+  ck_assert_ptr_null(received_header(d, "Content-Length"));
+  ck_assert_ptr_null(received_header(d, "Content-Type"));
+  json_decref(d);
+  http_response_clear(&r);
+  EXPECT(PAIL_OK, exchange("GET", "/echo/k", NULL, 0, NULL, 0, 1 << 20, &r));
+  d = echo_document(&r);
+  ck_assert_str_eq(json_string_value(json_object_get(d, "method")), "GET");
+  ck_assert_ptr_null(received_header(d, "Content-Length"));
+  json_decref(d);
+  http_response_clear(&r);
+}
+END_TEST
+
+START_TEST(head_gives_headers_without_body) {
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("HEAD", "/bytes/1000", NULL, 0, NULL, 0, 0, &r));
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_str_eq(http_header(&r, "Content-Length"), "1000");
+  ck_assert_str_eq(http_header(&r, "content-type"), "application/octet-stream");
+  ck_assert_ptr_null(r.body);
+  ck_assert_uint_eq(r.body_length, 0);
+  http_response_clear(&r);
+}
+END_TEST
+
+START_TEST(response_header_names_are_lowercase) {
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("GET",
+                           "/status/201?header=X-Mixed-Case:%20Some%20Value"
+                           "&body=made",
+                           NULL, 0, NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 201);
+  bool found = false;
+  for (size_t i = 0; i < r.header_count; i++) {
+    for (const char *c = r.headers[i].name; *c; c++)
+      ck_assert_msg(!(*c >= 'A' && *c <= 'Z'), "%s", r.headers[i].name);
+    found |= strcmp(r.headers[i].name, "x-mixed-case") == 0;
+  }
+  ck_assert(found);
+  ck_assert_str_eq(http_header(&r, "X-MIXED-CASE"), "Some Value");
+  ck_assert_ptr_null(http_header(&r, "x-absent"));
+  ck_assert_str_eq(r.body, "made");
+  ck_assert_uint_eq(r.body_length, 4);
+  http_response_clear(&r);
+}
+END_TEST
+
+START_TEST(an_error_status_is_a_response) {
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("GET", "/status/404?body=no%20such%20key", NULL, 0,
+                           NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 404);
+  ck_assert_str_eq(r.body, "no such key");
+  http_response_clear(&r);
+}
+END_TEST
+
+START_TEST(bad_requests_are_refused_before_sending) {
+  pail_http_response r;
+  const char *crlf[] = {"X-Injected: a\r\nX-Other: b"};
+  EXPECT(PAIL_ERR_INVALID_ARGUMENT,
+         exchange("GET", "/echo", crlf, 1, NULL, 0, 1 << 20, &r));
+  pail_error_free(err);
+  err = NULL;
+  const char *no_colon[] = {"NoColonHere"};
+  EXPECT(PAIL_ERR_INVALID_ARGUMENT,
+         exchange("GET", "/echo", no_colon, 1, NULL, 0, 1 << 20, &r));
+  pail_error_free(err);
+  err = NULL;
+  EXPECT(PAIL_ERR_INVALID_ARGUMENT,
+         exchange("G ET", "/echo", NULL, 0, NULL, 0, 1 << 20, &r));
+  pail_error_free(err);
+  err = NULL;
+  /* Only http and https: never a file, whatever a URL says. */
+  pail_http_request request = {"GET", "file:///etc/passwd", NULL, 0, NULL, 0};
+  EXPECT(PAIL_ERR_INVALID_ARGUMENT,
+         http_exchange(&cfg, &request, 1 << 20, &r, &err));
+  ck_assert_ptr_null(r.body);
+  http_response_clear(&r);
+}
+END_TEST
+
+/* -------------------------------------------------------------- limits */
+
+START_TEST(max_body_exceeded_is_io_error) {
+  pail_http_response r;
+  EXPECT(PAIL_ERR_IO,
+         exchange("GET", "/bytes/10000", NULL, 0, NULL, 0, 9999, &r));
+  ck_assert_contains(pail_error_message(err), "10000");
+  ck_assert_ptr_null(r.body);
+  http_response_clear(&r);
+  pail_error_free(err);
+  err = NULL;
+  EXPECT(PAIL_OK,
+         exchange("GET", "/bytes/10000", NULL, 0, NULL, 0, 10000, &r));
+  ck_assert_uint_eq(r.body_length, 10000);
+  unsigned char *pattern = pattern_make(10000);
+  ck_assert_int_eq(memcmp(r.body, pattern, 10000), 0);
+  free(pattern);
+  http_response_clear(&r);
+  /* Unannounced length (chunked): the limit holds all the same. */
+  EXPECT(PAIL_ERR_IO,
+         exchange("GET", "/chunked/300000", NULL, 0, NULL, 0, 100000, &r));
+  http_response_clear(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------- streams */
+
+static pail_http_stream *stream_open(const char *path, pail_http_response *head,
+                                     pail_http_request *request) {
+  request->method = "GET";
+  request->url = url_of(path);
+  request->headers = NULL;
+  request->header_count = 0;
+  request->body = NULL;
+  request->body_length = 0;
+  pail_http_stream *stream = NULL;
+  EXPECT(PAIL_OK, http_stream_open(&cfg, request, &stream, head, &err));
+  return stream;
+}
+
+static void stream_request_free(pail_http_request *request) {
+  free((char *)request->url);
+}
+
+static long max_rss_kib(void) {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+START_TEST(streamed_get_of_300_mb_in_small_reads) {
+  const size_t total = 300u * 1024 * 1024, chunk = 16 * 1024;
+  char path[64];
+  snprintf(path, sizeof path, "/bytes/%zu", total);
+  unsigned char *pattern = pattern_make(chunk);
+  unsigned char *buffer = malloc(chunk);
+  long rss_before = max_rss_kib();
+  double start = now_seconds();
+  pail_http_request request;
+  pail_http_response head;
+  pail_http_stream *stream = stream_open(path, &head, &request);
+  ck_assert_ptr_nonnull(stream);
+  ck_assert_int_eq(head.status, 200);
+  ck_assert_ptr_null(head.body);
+  ck_assert_uint_eq(strtoull(http_header(&head, "content-length"), NULL, 10),
+                    total);
+  size_t offset = 0, got = 0, reads = 0;
+  do {
+    EXPECT(PAIL_OK, http_stream_read(stream, buffer, chunk, &got, &err));
+    ck_assert_msg(got <= chunk, "read %zu > %zu", got, chunk);
+    if (got > 0 &&
+        memcmp(buffer, pattern + offset % PATTERN_PERIOD, got) != 0)
+      ck_abort_msg("pattern differs in [%zu, %zu)", offset, offset + got);
+    offset += got;
+    reads++;
+  } while (got > 0);
+  double seconds = now_seconds() - start;
+  ck_assert_uint_eq(offset, total);
+  /* Past the end it stays at the end. */
+  EXPECT(PAIL_OK, http_stream_read(stream, buffer, chunk, &got, &err));
+  ck_assert_uint_eq(got, 0);
+  size_t peak = http_stream_buffer_peak(stream);
+  http_stream_close(stream);
+  http_response_clear(&head);
+  stream_request_free(&request);
+  fprintf(stderr,
+          "streamed GET: %zu MiB in %zu reads of %zu KiB, %.2f s, "
+          "%.0f MiB/s, overflow peak %zu KiB, max RSS +%ld KiB\n",
+          total >> 20, reads, chunk >> 10, seconds,
+          (double)(total >> 20) / seconds, peak >> 10,
+          max_rss_kib() - rss_before);
+  ck_assert_uint_le(peak, 128 * 1024);
+#ifndef UNDER_ASAN
+  /* The body went through, not into memory. (ASan's quarantine keeps freed
+   * blocks, so its RSS says nothing here.) */
+  ck_assert_int_lt(max_rss_kib() - rss_before, 32 * 1024);
+#endif
+  free(buffer);
+  free(pattern);
+}
+END_TEST
+
+START_TEST(stream_reads_of_one_byte_and_chunked_bodies) {
+  pail_http_request request;
+  pail_http_response head;
+  pail_http_stream *stream = stream_open("/chunked/70000", &head, &request);
+  ck_assert_ptr_nonnull(stream);
+  unsigned char *pattern = pattern_make(70000);
+  unsigned char *body = malloc(70000 + 1);
+  size_t offset = 0, got = 0;
+  do {
+    /* Alternate tiny and large reads. */
+    size_t capacity = (offset / 7) % 2 ? 1 : 9000;
+    if (offset + capacity > 70001)
+      capacity = 70001 - offset;
+    EXPECT(PAIL_OK, http_stream_read(stream, body + offset, capacity, &got,
+                                     &err));
+    offset += got;
+  } while (got > 0 && offset <= 70000);
+  ck_assert_uint_eq(offset, 70000);
+  ck_assert_int_eq(memcmp(body, pattern, 70000), 0);
+  http_stream_close(stream);
+  http_response_clear(&head);
+  stream_request_free(&request);
+  free(body);
+  free(pattern);
+}
+END_TEST
+
+START_TEST(stream_of_an_error_status_gives_its_body) {
+  pail_http_request request = {"GET", NULL, NULL, 0, NULL, 0};
+  request.url = url_of("/status/403?body=AccessDenied&type=application/xml");
+  pail_http_stream *stream = (pail_http_stream *)&request; /* must be reset */
+  pail_http_response head;
+  EXPECT(PAIL_OK, http_stream_open(&cfg, &request, &stream, &head, &err));
+  ck_assert_ptr_null(stream);
+  ck_assert_int_eq(head.status, 403);
+  ck_assert_str_eq(head.body, "AccessDenied");
+  ck_assert_str_eq(http_header(&head, "content-type"), "application/xml");
+  http_response_clear(&head);
+  free((char *)request.url);
+  /* A large error body: the first 64 KiB, and no waiting for the rest. */
+  request.url = url_of("/bytes/50000000?status=500");
+  double start = now_seconds();
+  EXPECT(PAIL_OK, http_stream_open(&cfg, &request, &stream, &head, &err));
+  ck_assert_ptr_null(stream);
+  ck_assert_int_eq(head.status, 500);
+  ck_assert_uint_eq(head.body_length, 64 * 1024);
+  unsigned char *pattern = pattern_make(64 * 1024);
+  ck_assert_int_eq(memcmp(head.body, pattern, 64 * 1024), 0);
+  ck_assert(now_seconds() - start < 5);
+  free(pattern);
+  http_response_clear(&head);
+  free((char *)request.url);
+}
+END_TEST
+
+START_TEST(truncated_body_is_io_error) {
+  pail_http_response r;
+  EXPECT(PAIL_ERR_IO, exchange("GET", "/truncate/1000?send=500", NULL, 0, NULL,
+                               0, 1 << 20, &r));
+  ck_assert_contains(pail_error_message(err), "GET http://127.0.0.1:");
+  ck_assert_contains(pail_error_message(err), "cut short");
+  http_response_clear(&r);
+  pail_error_free(err);
+  err = NULL;
+
+  pail_http_request request;
+  pail_http_response head;
+  pail_http_stream *stream =
+      stream_open("/truncate/100000?send=60000", &head, &request);
+  ck_assert_ptr_nonnull(stream);
+  unsigned char buffer[8192];
+  size_t got = 0, offset = 0;
+  pail_status status;
+  while ((status = http_stream_read(stream, buffer, sizeof buffer, &got,
+                                    &err)) == PAIL_OK &&
+         got > 0)
+    offset += got;
+  EXPECT(PAIL_ERR_IO, status);
+  ck_assert_uint_eq(offset, 60000);
+  pail_error_free(err);
+  err = NULL;
+  /* And it keeps saying so. */
+  EXPECT(PAIL_ERR_IO,
+         http_stream_read(stream, buffer, sizeof buffer, &got, &err));
+  http_stream_close(stream);
+  http_response_clear(&head);
+  stream_request_free(&request);
+}
+END_TEST
+
+START_TEST(stream_closed_early_frees_everything) {
+  pail_http_request request;
+  pail_http_response head;
+  pail_http_stream *stream = stream_open("/bytes/100000000", &head, &request);
+  ck_assert_ptr_nonnull(stream);
+  unsigned char buffer[1000];
+  size_t got = 0;
+  EXPECT(PAIL_OK, http_stream_read(stream, buffer, sizeof buffer, &got, &err));
+  ck_assert_uint_gt(got, 0);
+  http_stream_close(stream);
+  http_response_clear(&head);
+  stream_request_free(&request);
+  ck_assert_contains(log_lines(), "closed before the end");
+  /* The next exchange still works (on a fresh connection). */
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("GET", "/echo", NULL, 0, NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 200);
+  http_response_clear(&r);
+}
+END_TEST
+
+/* ---------------------------------------------------- transport failures */
+
+START_TEST(connection_refused_is_unavailable_quickly) {
+  char *url = NULL;
+  ck_assert_int_ge(asprintf(&url, "http://127.0.0.1:%d/k", closed_port()), 0);
+  pail_http_request request = {"PUT", url, NULL, 0, "x", 1};
+  pail_http_response r;
+  double start = now_seconds();
+  EXPECT(PAIL_ERR_UNAVAILABLE, http_exchange(&cfg, &request, 100, &r, &err));
+  ck_assert(now_seconds() - start < 1.5);
+  ck_assert_contains(pail_error_message(err), "PUT");
+  ck_assert_contains(pail_error_message(err), "127.0.0.1");
+  ck_assert_int_eq(pail_error_http_status(err), 0);
+  http_response_clear(&r);
+  pail_error_free(err);
+  err = NULL;
+  pail_http_stream *stream = NULL;
+  request.method = "GET";
+  EXPECT(PAIL_ERR_UNAVAILABLE,
+         http_stream_open(&cfg, &request, &stream, &r, &err));
+  ck_assert_ptr_null(stream);
+  free(url);
+}
+END_TEST
+
+START_TEST(stalled_server_fails_within_low_speed_window) {
+  /* main() set PAIL_HTTP_LOW_SPEED_TIME=1. */
+  pail_http_response r;
+  double start = now_seconds();
+  EXPECT(PAIL_ERR_UNAVAILABLE,
+         exchange("GET", "/stall", NULL, 0, NULL, 0, 1 << 20, &r));
+  double seconds = now_seconds() - start;
+  ck_assert_msg(seconds >= 0.9 && seconds < 4, "took %.2f s", seconds);
+  ck_assert_contains(pail_error_message(err), "127.0.0.1");
+  pail_error_free(err);
+  err = NULL;
+  /* Stalled in the middle of a body: the body is cut short. */
+  pail_http_request request;
+  pail_http_response head;
+  pail_http_stream *stream =
+      stream_open("/stall-body/1000000?after=0", &head, &request);
+  ck_assert_ptr_nonnull(stream);
+  unsigned char buffer[4096];
+  size_t got = 0, offset = 0;
+  pail_status status;
+  start = now_seconds();
+  while ((status = http_stream_read(stream, buffer, sizeof buffer, &got,
+                                    &err)) == PAIL_OK &&
+         got > 0)
+    offset += got;
+  seconds = now_seconds() - start;
+  EXPECT(PAIL_ERR_IO, status);
+  ck_assert_uint_eq(offset, 0);
+  /* curl averages the speed over its last 5 seconds, so bytes received just
+   * before a stall delay its detection by up to that much. */
+  ck_assert_msg(seconds < 6, "took %.2f s", seconds);
+  http_stream_close(stream);
+  http_response_clear(&head);
+  stream_request_free(&request);
+}
+END_TEST
+
+START_TEST(connection_reset_is_unavailable_then_io_in_a_body) {
+  pail_http_response r;
+  EXPECT(PAIL_ERR_UNAVAILABLE,
+         exchange("GET", "/reset", NULL, 0, NULL, 0, 1 << 20, &r));
+  pail_error_free(err);
+  err = NULL;
+  EXPECT(PAIL_ERR_IO, exchange("GET", "/reset-body/100000?after=5000", NULL, 0,
+                               NULL, 0, 1 << 20, &r));
+  http_response_clear(&r);
+}
+END_TEST
+
+/* ----------------------------------------------------------- secrets */
+
+START_TEST(signatures_never_reach_logs_or_errors) {
+  const char *query = "&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                      "&X-Amz-Credential=AKIDEXAMPLE%2F20260101%2Fus-east-1"
+                      "&X-Amz-Signature=secretsignature0123"
+                      "&X-Amz-Security-Token=sessiontoken4567&uploadId=u1"
+                      "&sig=grantsignature89";
+  const char *secrets[] = {"secretsignature0123", "sessiontoken4567",
+                           "grantsignature89", "topsecretvalue"};
+  char path[512];
+  /* Answered: the log line shows the URL with the values masked. */
+  snprintf(path, sizeof path, "/status/403/topsecretvalue?x=1%s", query);
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("GET", path, NULL, 0, NULL, 0, 1 << 20, &r));
+  http_response_clear(&r);
+  ck_assert_contains(log_lines(), "X-Amz-Signature=***");
+  ck_assert_contains(log_lines(), "uploadId=u1");
+  ck_assert_contains(log_lines(), ": 403,");
+  /* Failures: refused, stalled, cut short, over the limit. */
+  char *refused = NULL;
+  ck_assert_int_ge(asprintf(&refused, "http://127.0.0.1:%d/k?x=1%s",
+                            closed_port(), query),
+                   0);
+  pail_http_request request = {"GET", refused, NULL, 0, NULL, 0};
+  const char *failing[] = {"/stall?x=1", "/truncate/100?send=10",
+                           "/bytes/5000?x=1"};
+  for (size_t i = 0; i <= 3; i++) {
+    if (i > 0) {
+      snprintf(path, sizeof path, "%s%s", failing[i - 1], query);
+      EXPECT(i == 1 ? PAIL_ERR_UNAVAILABLE : PAIL_ERR_IO,
+             exchange("GET", path, NULL, 0, NULL, 0, 1000, &r));
+    } else {
+      EXPECT(PAIL_ERR_UNAVAILABLE,
+             http_exchange(&cfg, &request, 1000, &r, &err));
+    }
+    const char *message = pail_error_message(err);
+    ck_assert_msg(strchr(message, '?') == NULL, "query in \"%s\"", message);
+    for (size_t s = 0; s < sizeof secrets / sizeof secrets[0]; s++)
+      ck_assert_msg(strstr(message, secrets[s]) == NULL, "%s in \"%s\"",
+                    secrets[s], message);
+    pail_error_free(err);
+    err = NULL;
+    http_response_clear(&r);
+  }
+  free(refused);
+  ck_assert_contains(log_lines(), "GET http://127.0.0.1:");
+  for (size_t s = 0; s < sizeof secrets / sizeof secrets[0]; s++)
+    ck_assert_msg(strstr(log_text, secrets[s]) == NULL, "%s in the log:\n%s",
+                  secrets[s], log_text);
+}
+END_TEST
+
+START_TEST(header_values_never_reach_errors) {
+  const char *headers[] = {"Authorization: AWS4-HMAC-SHA256 Signature=hdrsecret99"};
+  pail_http_response r;
+  EXPECT(PAIL_ERR_UNAVAILABLE,
+         exchange("GET", "/reset", headers, 1, NULL, 0, 1 << 20, &r));
+  ck_assert(strstr(pail_error_message(err), "hdrsecret99") == NULL);
+  ck_assert(strstr(log_text, "hdrsecret99") == NULL);
+}
+END_TEST
+
+/* ---------------------------------------------------------- connections */
+
+START_TEST(sequential_exchanges_reuse_one_connection) {
+  json_int_t connection[3];
+  for (int i = 0; i < 3; i++) {
+    pail_http_response r;
+    const char *method = i == 1 ? "PUT" : "GET";
+    EXPECT(PAIL_OK, exchange(method, "/echo/reuse", NULL, 0, i == 1 ? "ab" : NULL,
+                             i == 1 ? 2 : 0, 1 << 20, &r));
+    json_t *d = echo_document(&r);
+    connection[i] = echo_integer(d, "connection");
+    json_decref(d);
+    http_response_clear(&r);
+  }
+  ck_assert_int_eq(connection[0], connection[1]);
+  ck_assert_int_eq(connection[1], connection[2]);
+  ck_assert_contains(log_lines(), "reused connection");
+}
+END_TEST
+
+static json_int_t thread_connection;
+static void *echo_in_thread(void *unused) {
+  (void)unused;
+  pail_http_response r;
+  pail_error *e = NULL;
+  char *url = url_of("/echo/thread");
+  pail_http_request request = {"GET", url, NULL, 0, NULL, 0};
+  if (http_exchange(&cfg, &request, 1 << 20, &r, &e) == PAIL_OK) {
+    json_t *d = json_loadb(r.body, r.body_length, 0, NULL);
+    thread_connection = echo_integer(d, "connection");
+    json_decref(d);
+  }
+  http_response_clear(&r);
+  pail_error_free(e);
+  free(url);
+  return NULL;
+}
+
+START_TEST(a_later_thread_reuses_the_connection) {
+  pthread_t thread;
+  ck_assert_int_eq(pthread_create(&thread, NULL, echo_in_thread, NULL), 0);
+  pthread_join(thread, NULL);
+  json_int_t first = thread_connection;
+  ck_assert_int_eq(pthread_create(&thread, NULL, echo_in_thread, NULL), 0);
+  pthread_join(thread, NULL);
+  ck_assert_int_gt(first, 0);
+  ck_assert_int_eq(thread_connection, first);
+}
+END_TEST
+
+#define THREADS 8
+#define PER_THREAD 40
+static int thread_failures;
+static pthread_mutex_t failure_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *many_exchanges(void *arg) {
+  size_t id = (size_t)arg;
+  for (int i = 0; i < PER_THREAD; i++) {
+    char body[64];
+    int n = snprintf(body, sizeof body, "thread %zu request %d", id, i);
+    char *url = url_of(i % 3 == 0 ? "/bytes/70000" : "/echo/many");
+    pail_http_request request = {i % 2 ? "PUT" : "GET", url, NULL, 0,
+                                 i % 2 ? body : NULL, i % 2 ? (size_t)n : 0};
+    pail_http_response r;
+    pail_error *e = NULL;
+    pail_status status = http_exchange(&cfg, &request, 1 << 20, &r, &e);
+    bool good = status == PAIL_OK && r.status == 200;
+    if (good && i % 3 == 0)
+      good = r.body_length == 70000 && r.body[250] == (char)250 &&
+             r.body[69999] == (char)(69999 % 251);
+    else if (good && i % 2)
+      good = strstr(r.body, "\"body_length\": ") != NULL;
+    if (!good) {
+      pthread_mutex_lock(&failure_lock);
+      thread_failures++;
+      pthread_mutex_unlock(&failure_lock);
+    }
+    http_response_clear(&r);
+    pail_error_free(e);
+    free(url);
+  }
+  return NULL;
+}
+
+START_TEST(many_threads_exchange_at_once) {
+  pthread_t threads[THREADS];
+  for (size_t i = 0; i < THREADS; i++)
+    ck_assert_int_eq(
+        pthread_create(&threads[i], NULL, many_exchanges, (void *)i), 0);
+  for (size_t i = 0; i < THREADS; i++)
+    pthread_join(threads[i], NULL);
+  ck_assert_int_eq(thread_failures, 0);
+}
+END_TEST
+
+/* -------------------------------------------------------------- groups */
+
+START_TEST(group_runs_twenty_requests_four_at_a_time) {
+  enum { COUNT = 20 };
+  pail_http_group *group = http_group_new(&cfg, 4);
+  ck_assert_ptr_nonnull(group);
+  char *urls[COUNT];
+  pail_http_request requests[COUNT];
+  int tags[COUNT], seen[COUNT] = {0};
+  double start = now_seconds();
+  for (int i = 0; i < COUNT; i++) {
+    urls[i] = url_of("/sleep/200");
+    requests[i] = (pail_http_request){"GET", urls[i], NULL, 0, NULL, 0};
+    tags[i] = i;
+    EXPECT(PAIL_OK,
+           http_group_start(group, &requests[i], 1 << 20, &tags[i], &err));
+  }
+  ck_assert_uint_eq(http_group_pending(group), COUNT);
+  json_int_t connections[COUNT];
+  size_t distinct = 0;
+  for (int done = 0; done < COUNT; done++) {
+    void *tag = NULL;
+    pail_http_response r;
+    EXPECT(PAIL_OK, http_group_wait(group, &tag, &r, &err));
+    ck_assert_ptr_nonnull(tag);
+    int index = *(int *)tag;
+    ck_assert_int_eq(seen[index], 0);
+    seen[index] = 1;
+    json_t *d = echo_document(&r);
+    json_int_t c = echo_integer(d, "connection");
+    size_t k = 0;
+    while (k < distinct && connections[k] != c)
+      k++;
+    if (k == distinct)
+      connections[distinct++] = c;
+    json_decref(d);
+    http_response_clear(&r);
+    ck_assert_uint_eq(http_group_pending(group), COUNT - done - 1);
+  }
+  double seconds = now_seconds() - start;
+  /* Five rounds of 200 ms: far less than the 4 s of one at a time, and no
+   * more than 4 connections, reused round after round. */
+  ck_assert_msg(seconds >= 0.95 && seconds < 2.5, "took %.2f s", seconds);
+  ck_assert_uint_le(distinct, 4);
+  void *tag = &tag;
+  pail_http_response r;
+  EXPECT(PAIL_ERR_INVALID_ARGUMENT, http_group_wait(group, &tag, &r, &err));
+  ck_assert_ptr_null(tag);
+  http_group_free(group);
+  for (int i = 0; i < COUNT; i++)
+    free(urls[i]);
+}
+END_TEST
+
+START_TEST(group_reports_each_failure_with_its_tag) {
+  pail_http_group *group = http_group_new(&cfg, 2);
+  char *good = url_of("/echo/g");
+  char *bad = NULL;
+  ck_assert_int_ge(asprintf(&bad, "http://127.0.0.1:%d/x", closed_port()), 0);
+  char *big = url_of("/bytes/5000");
+  pail_http_request requests[3] = {{"GET", bad, NULL, 0, NULL, 0},
+                                   {"PUT", good, NULL, 0, "body", 4},
+                                   {"GET", big, NULL, 0, NULL, 0}};
+  const char *names[3] = {"bad", "good", "big"};
+  for (int i = 0; i < 3; i++)
+    EXPECT(PAIL_OK, http_group_start(group, &requests[i], 1000,
+                                     (void *)names[i], &err));
+  int seen = 0;
+  while (http_group_pending(group) > 0) {
+    void *tag = NULL;
+    pail_http_response r;
+    pail_status status = http_group_wait(group, &tag, &r, &err);
+    const char *name = tag;
+    ck_assert_ptr_nonnull(name);
+    if (strcmp(name, "bad") == 0) {
+      EXPECT(PAIL_ERR_UNAVAILABLE, status);
+      seen |= 1;
+    } else if (strcmp(name, "big") == 0) {
+      EXPECT(PAIL_ERR_IO, status);
+      seen |= 2;
+    } else {
+      EXPECT(PAIL_OK, status);
+      ck_assert_int_eq(r.status, 200);
+      seen |= 4;
+    }
+    pail_error_free(err);
+    err = NULL;
+    http_response_clear(&r);
+  }
+  ck_assert_int_eq(seen, 7);
+  http_group_free(group);
+  free(good);
+  free(bad);
+  free(big);
+}
+END_TEST
+
+START_TEST(group_free_cancels_what_is_in_flight) {
+  pail_http_group *group = http_group_new(&cfg, 2);
+  char *url = url_of("/stall");
+  pail_http_request request = {"GET", url, NULL, 0, NULL, 0};
+  for (int i = 0; i < 5; i++)
+    EXPECT(PAIL_OK, http_group_start(group, &request, 100, NULL, &err));
+  double start = now_seconds();
+  http_group_free(group);
+  ck_assert(now_seconds() - start < 0.5);
+  free(url);
+}
+END_TEST
+
+/* ---------------------------------------------- the server, for issue 6 */
+
+START_TEST(flaky_route_fails_then_answers) {
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("GET", "/flaky/one?failures=2&fail=503", NULL, 0,
+                           NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 503);
+  ck_assert_str_eq(http_header(&r, "x-attempt"), "1");
+  http_response_clear(&r);
+  EXPECT(PAIL_OK, exchange("GET", "/flaky/one?failures=2&fail=503", NULL, 0,
+                           NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 503);
+  http_response_clear(&r);
+  EXPECT(PAIL_OK, exchange("GET", "/flaky/one?failures=2&fail=503", NULL, 0,
+                           NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_str_eq(http_header(&r, "x-attempt"), "3");
+  http_response_clear(&r);
+}
+END_TEST
+
+/* -------------------------------------------------------------- server */
+
+static void server_start(void) {
+  const char *srcdir = getenv("top_srcdir");
+  char *script = NULL;
+  int out[2], in[2];
+  if (asprintf(&script, "%s/tests/http_server.py", srcdir ? srcdir : ".") < 0 ||
+      pipe(out) != 0 || pipe(in) != 0) {
+    perror("test_http");
+    exit(EXIT_FAILURE);
+  }
+  server_pid = fork();
+  if (server_pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(in[0], STDIN_FILENO);
+    close(out[0]);
+    close(out[1]);
+    close(in[0]);
+    close(in[1]);
+    execlp("python3", "python3", script, "--exit-on-eof", (char *)NULL);
+    perror("python3");
+    _exit(127);
+  }
+  close(out[1]);
+  close(in[0]);
+  server_stdin = in[1];
+  char line[32] = "";
+  FILE *from = fdopen(out[0], "r");
+  if (from == NULL || fgets(line, sizeof line, from) == NULL ||
+      (server_port = atoi(line)) <= 0) {
+    fprintf(stderr, "test_http: %s did not start\n", script);
+    exit(EXIT_FAILURE);
+  }
+  fclose(from);
+  free(script);
+}
+
+static void server_stop(void) {
+  close(server_stdin);
+  kill(server_pid, SIGTERM);
+  waitpid(server_pid, NULL, 0);
+}
+
+static Suite *http_suite(void) {
+  Suite *s = suite_create("http");
+  TCase *wire = tcase_create("wire");
+  tcase_add_checked_fixture(wire, setup, teardown);
+  tcase_add_test(wire, empty_put_sends_content_length_zero);
+  tcase_add_test(wire, post_body_and_headers_arrive_exactly);
+  tcase_add_test(wire, large_put_arrives_whole_without_expect);
+  tcase_add_test(wire, delete_and_get_send_no_body);
+  tcase_add_test(wire, head_gives_headers_without_body);
+  tcase_add_test(wire, response_header_names_are_lowercase);
+  tcase_add_test(wire, an_error_status_is_a_response);
+  tcase_add_test(wire, bad_requests_are_refused_before_sending);
+  tcase_add_test(wire, max_body_exceeded_is_io_error);
+  suite_add_tcase(s, wire);
+
+  TCase *streams = tcase_create("streams");
+  tcase_add_checked_fixture(streams, setup, teardown);
+  tcase_set_timeout(streams, 60);
+  tcase_add_test(streams, streamed_get_of_300_mb_in_small_reads);
+  tcase_add_test(streams, stream_reads_of_one_byte_and_chunked_bodies);
+  tcase_add_test(streams, stream_of_an_error_status_gives_its_body);
+  tcase_add_test(streams, truncated_body_is_io_error);
+  tcase_add_test(streams, stream_closed_early_frees_everything);
+  suite_add_tcase(s, streams);
+
+  TCase *failures = tcase_create("failures");
+  tcase_add_checked_fixture(failures, setup, teardown);
+  tcase_set_timeout(failures, 30);
+  tcase_add_test(failures, connection_refused_is_unavailable_quickly);
+  tcase_add_test(failures, stalled_server_fails_within_low_speed_window);
+  tcase_add_test(failures, connection_reset_is_unavailable_then_io_in_a_body);
+  tcase_add_test(failures, signatures_never_reach_logs_or_errors);
+  tcase_add_test(failures, header_values_never_reach_errors);
+  suite_add_tcase(s, failures);
+
+  TCase *connections = tcase_create("connections");
+  tcase_add_checked_fixture(connections, setup, teardown);
+  tcase_set_timeout(connections, 60);
+  tcase_add_test(connections, sequential_exchanges_reuse_one_connection);
+  tcase_add_test(connections, a_later_thread_reuses_the_connection);
+  tcase_add_test(connections, many_threads_exchange_at_once);
+  tcase_add_test(connections, group_runs_twenty_requests_four_at_a_time);
+  tcase_add_test(connections, group_reports_each_failure_with_its_tag);
+  tcase_add_test(connections, group_free_cancels_what_is_in_flight);
+  tcase_add_test(connections, flaky_route_fails_then_answers);
+  suite_add_tcase(s, connections);
+  return s;
+}
+
+int main(void) {
+  /* Read once, at the first request: a stall fails after 1 s. Nothing here
+   * may go through a proxy. */
+  setenv("PAIL_HTTP_LOW_SPEED_TIME", "1", 1);
+  setenv("PAIL_HTTP_CONNECT_TIMEOUT", "2", 1);
+  setenv("no_proxy", "*", 1);
+  setenv("NO_PROXY", "*", 1);
+  test_storage.name = strdup("web");
+  test_storage.type = strdup("test");
+  test_storage.fields = json_pack("{s:s}", "secretKey", "topsecretvalue");
+  cfg.storage = &test_storage;
+  cfg.fields = test_fields;
+  cfg.log = capture_log;
+  cfg.log_level = PAIL_LOG_DEBUG;
+  server_start();
+  int status = test_run_suite(http_suite());
+  server_stop();
+  json_decref(test_storage.fields);
+  free(test_storage.name);
+  free(test_storage.type);
+  return status;
+}
