@@ -120,6 +120,13 @@ PAIL_HIDDEN pail_status crypto_random(void *buffer, size_t length,
  * otherwise the key rules apply. */
 PAIL_HIDDEN pail_status pointer_prefix_check(const char *prefix, size_t len,
                                              pail_error **err);
+/* Untrusted text (len bytes) made safe for an error message: at most max
+ * bytes of it, control characters and bytes that are not UTF-8 escaped as
+ * \xNN so that a message never carries raw terminal escapes, '"' and '\\'
+ * escaped too when in_quotes, "..." when cut. Caller frees; NULL when out
+ * of memory. */
+PAIL_HIDDEN char *escape_for_message(const char *text, size_t len, size_t max,
+                                     bool in_quotes);
 
 /* ------------------------------------------------------ permissions.c */
 

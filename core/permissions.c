@@ -19,6 +19,8 @@ static const struct {
     {"list", PAIL_ACCESS_LIST},
 };
 #define ACCESS_WORD_COUNT (sizeof access_words / sizeof access_words[0])
+/* How much of a username a denial shows. */
+#define USERNAME_SHOWN_MAX_BYTES 128
 
 static const char username_placeholder[] = "{username}";
 
@@ -270,26 +272,39 @@ pail_status access_rules_check(const access_rules *rules, const char *username,
                                pail_error **err) {
   if (rules == NULL || !rules->present)
     return PAIL_OK;
-  char wanted[64], allowed[64], who[160];
+  char wanted[64], allowed[64];
+  size_t i = 0;
+  while (i < rules->count &&
+         !access_glob_match(rules->rules[i].pattern, username, key))
+    i++;
+  if (i < rules->count && (rules->rules[i].allow & access) == access)
+    return PAIL_OK;
+  if (err == NULL || *err != NULL)
+    return PAIL_ERR_ACCESS_DENIED;
+  /* The username comes from the environment or the caller, unchecked: it
+   * is escaped as keys are, so that no control character reaches a
+   * terminal through the message. */
   const char *user = username && *username ? username : NULL;
-  if (user)
-    snprintf(who, sizeof who, "for user \"%.128s\"", user);
+  char *shown = user ? escape_for_message(user, strlen(user),
+                                          USERNAME_SHOWN_MAX_BYTES, true)
+                     : NULL;
+  char *who = shown ? str_printf("for user \"%s\"", shown)
+                    : str_dup(user ? "for this user" : "without a username");
+  free(shown);
+  if (who == NULL)
+    return error_no_memory(err);
+  if (i < rules->count)
+    pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+                   "access denied: %s to \"%s\" is not allowed %s (rule %zu "
+                   "\"%s\" allows %s)",
+                   access_names(access, wanted), key, who, i + 1,
+                   rules->rules[i].pattern,
+                   access_names(rules->rules[i].allow, allowed));
   else
-    snprintf(who, sizeof who, "without a username");
-  for (size_t i = 0; i < rules->count; i++) {
-    const access_rule *rule = &rules->rules[i];
-    if (!access_glob_match(rule->pattern, username, key))
-      continue;
-    if ((rule->allow & access) == access)
-      return PAIL_OK;
-    return pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-                          "access denied: %s to \"%s\" is not allowed %s "
-                          "(rule %zu \"%s\" allows %s)",
-                          access_names(access, wanted), key, who, i + 1,
-                          rule->pattern, access_names(rule->allow, allowed));
-  }
-  return pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-                        "access denied: %s to \"%s\" is not allowed %s (no "
-                        "rule in advanced_permissions matches)",
-                        access_names(access, wanted), key ? key : "", who);
+    pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+                   "access denied: %s to \"%s\" is not allowed %s (no rule "
+                   "in advanced_permissions matches)",
+                   access_names(access, wanted), key ? key : "", who);
+  free(who);
+  return PAIL_ERR_ACCESS_DENIED;
 }

@@ -57,12 +57,8 @@ static size_t utf8_sequence(const unsigned char *s, size_t len,
   return n;
 }
 
-/* Text for an error message: at most max bytes of it, with control
- * characters and bytes that are not UTF-8 escaped as \xNN, so that a message
- * never carries raw terminal escapes; quotes and backslashes are escaped too
- * when the text goes between quotes. NULL when out of memory. */
-static char *sanitize(const char *text, size_t len, size_t max,
-                      bool in_quotes) {
+char *escape_for_message(const char *text, size_t len, size_t max,
+                         bool in_quotes) {
   /* Worst case: every byte becomes \xNN, plus "..." and the NUL. */
   char *out = malloc(max * 4 + 4);
   if (out == NULL)
@@ -101,7 +97,7 @@ static char *sanitize(const char *text, size_t len, size_t max,
 
 /* User input shown between quotes in a message. */
 static char *quote_input(const char *text, size_t len) {
-  return sanitize(text, len, QUOTE_MAX_BYTES, true);
+  return escape_for_message(text, len, QUOTE_MAX_BYTES, true);
 }
 
 /* Sets err to `invalid <what> "<input>": <reason>`. */
@@ -299,8 +295,8 @@ static pail_status parse_json(const char *text, bool prefix, pail_pointer *p,
   json_error_t jerror;
   json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerror);
   if (root == NULL) {
-    char *detail =
-        sanitize(jerror.text, strlen(jerror.text), sizeof jerror.text, false);
+    char *detail = escape_for_message(jerror.text, strlen(jerror.text),
+                                      sizeof jerror.text, false);
     char *quoted = quote_input(text, strlen(text));
     pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                    "malformed pointer JSON \"%s\": %s (line %d, column %d)",

@@ -342,6 +342,33 @@ START_TEST(denial_names_key_access_user_and_rule) {
 }
 END_TEST
 
+START_TEST(denial_escapes_control_characters_in_the_username) {
+  pail_error *err = NULL;
+  /* A username from $PAIL_USER may hold anything: a terminal escape, a
+   * quote, bytes that are not UTF-8. */
+  ck_assert_int_eq(check("eve\x1b]0;pwned\x07\"\n\xff", "u/bob/x",
+                         PAIL_ACCESS_WRITE, &err),
+                   PAIL_ERR_ACCESS_DENIED);
+  const char *message = pail_error_message(err);
+  for (const char *c = message; *c; c++)
+    ck_assert_msg((unsigned char)*c >= 0x20 && *c != 0x7f,
+                  "raw control byte 0x%02x in \"%s\"", (unsigned char)*c,
+                  message);
+  ck_assert_contains(message,
+                     "for user \"eve\\x1b]0;pwned\\x07\\\"\\x0a\\xff\"");
+  pail_error_free(err);
+  /* A long one is cut, marked with "...". */
+  char user[300];
+  memset(user, 'a', sizeof user - 1);
+  user[sizeof user - 1] = '\0';
+  err = NULL;
+  ck_assert_int_eq(check(user, "u/bob/x", PAIL_ACCESS_WRITE, &err),
+                   PAIL_ERR_ACCESS_DENIED);
+  ck_assert_contains(pail_error_message(err), "aaa...\"");
+  pail_error_free(err);
+}
+END_TEST
+
 START_TEST(denial_without_a_match_says_so) {
   pail_error *err = NULL;
   ck_assert_int_eq(check("alice", "private/x", PAIL_ACCESS_READ, &err),
@@ -427,6 +454,7 @@ int main(void) {
   tcase_add_test(tc, matching_rule_allows);
   tcase_add_test(tc, first_matching_rule_decides);
   tcase_add_test(tc, denial_names_key_access_user_and_rule);
+  tcase_add_test(tc, denial_escapes_control_characters_in_the_username);
   tcase_add_test(tc, denial_without_a_match_says_so);
   tcase_add_test(tc, denial_by_a_rule_allowing_nothing_says_nothing);
   tcase_add_test(tc, username_rules_do_not_apply_without_a_username);
