@@ -346,6 +346,7 @@ static pail_status load_key_file(unsigned char **secret, size_t *length,
   pail_status status = PAIL_OK;
   char buffer[129];
   ssize_t n = -1;
+  int failure = 0; /* errno of the step that failed, for the message */
   for (int attempt = 0; path != NULL && attempt < 2 && n < 0; attempt++) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat st;
@@ -362,9 +363,12 @@ static pail_status load_key_file(unsigned char **secret, size_t *length,
     }
     if (fd >= 0) {
       n = read(fd, buffer, sizeof buffer - 1);
+      if (n < 0)
+        failure = errno;
       close(fd);
       break;
     }
+    failure = errno;
     if (errno != ENOENT)
       break;
     /* Create it: a fresh random key, written whole before it is visible. */
@@ -386,15 +390,25 @@ static pail_status load_key_file(unsigned char **secret, size_t *length,
     if (parent)
       mkdir(parent, 0700);
     free(parent);
-    char *tmp = str_printf("%s.tmp.%ld", path, (long)getpid());
-    int wfd = tmp ? open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)
-                  : -1;
+    /* A name of its own (mkostemp: random, O_EXCL, mode 0600): with the
+     * pid alone, two workspaces of one process racing here, or a file a
+     * crash left under a reused pid, made the creation fail. */
+    char *tmp = str_printf("%s.tmp.XXXXXX", path);
+    int wfd = tmp ? mkostemp(tmp, O_CLOEXEC) : -1;
+    if (wfd < 0)
+      failure = errno;
     if (wfd >= 0) {
       bool ok = write(wfd, hex, 64) == 64 && fsync(wfd) == 0;
+      if (!ok)
+        failure = errno;
       close(wfd);
-      /* link() fails if another process made the key first: use theirs. */
-      if (ok)
-        (void)link(tmp, path);
+      /* Only one key may win: link() and RENAME_NOREPLACE refuse an
+       * existing name. The loser reads the winner's key on the next
+       * attempt. */
+      if (ok && link(tmp, path) != 0 && errno != EEXIST &&
+          renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0 &&
+          errno != EEXIST)
+        failure = errno;
       unlink(tmp);
     }
     free(tmp);
@@ -402,9 +416,10 @@ static pail_status load_key_file(unsigned char **secret, size_t *length,
   if (status == PAIL_OK && n < 0) {
     status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
                             "cannot read or create the workspace key file "
-                            "%s: set \"workspace_key\" in the settings or "
-                            "PAIL_WORKSPACE_KEY",
-                            path ? path : dir);
+                            "%s (%s): set \"workspace_key\" in the settings "
+                            "or PAIL_WORKSPACE_KEY",
+                            path ? path : dir,
+                            failure ? strerror(failure) : "out of memory");
   }
   /* The line end an editor adds is not part of the key, so the length rule
    * applies to what is left: a file of newlines must not give an empty

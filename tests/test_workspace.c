@@ -1023,6 +1023,95 @@ START_TEST(key_file_readable_by_others_is_refused) {
 }
 END_TEST
 
+START_TEST(key_file_creation_ignores_a_stale_temporary_file) {
+  /* A crash between creating and renaming leaves a temporary file; in a
+   * container the next run often has the same pid. */
+  char *dir = NULL, *stale = NULL;
+  ck_assert_int_ge(asprintf(&dir, "%s/pail", config_home), 0);
+  ck_assert_int_eq(mkdir(dir, 0700), 0);
+  ck_assert_int_ge(asprintf(&stale, "%s/workspace.key.tmp.%ld", dir,
+                            (long)getpid()),
+                   0);
+  test_write_file(stale, "");
+  pail_error *err = NULL;
+  ck_assert_msg(key_file_sign(&err) == PAIL_OK, "%s", pail_error_message(err));
+  free(stale);
+  free(dir);
+}
+END_TEST
+
+enum { KEY_RACERS = 8, KEY_RACE_ROUNDS = 20 };
+
+typedef struct key_racer {
+  pthread_barrier_t *start;
+  pail_workspace *ws;
+  pail_status status;
+  char message[256];
+  char *presigned;
+} key_racer;
+
+static void *key_racer_run(void *arg) {
+  key_racer *r = arg;
+  pail_pointer *p = ptr("pub/a");
+  pail_error *err = NULL;
+  pthread_barrier_wait(r->start);
+  r->status = pail_grant_create(r->ws, p, 1795600800, &r->presigned, &err);
+  snprintf(r->message, sizeof r->message, "%s", pail_error_message(err));
+  pail_error_free(err);
+  pail_pointer_free(p);
+  return NULL;
+}
+
+START_TEST(workspaces_racing_to_create_the_key_file_share_one_key) {
+  for (int round = 0; round < KEY_RACE_ROUNDS; round++) {
+    char *home = test_tempdir();
+    setenv("XDG_CONFIG_HOME", home, 1);
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, KEY_RACERS);
+    key_racer racers[KEY_RACERS];
+    pthread_t threads[KEY_RACERS];
+    for (int i = 0; i < KEY_RACERS; i++) {
+      memset(&racers[i], 0, sizeof racers[i]);
+      racers[i].start = &start;
+      ck_assert_int_eq(pail_workspace_open_json("{\"storage\": {\"type\": "
+                                                "\"probe\"}}",
+                                                NULL, &racers[i].ws, NULL),
+                       PAIL_OK);
+      ck_assert_int_eq(
+          pthread_create(&threads[i], NULL, key_racer_run, &racers[i]), 0);
+    }
+    for (int i = 0; i < KEY_RACERS; i++)
+      pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&start);
+    for (int i = 0; i < KEY_RACERS; i++) {
+      ck_assert_msg(racers[i].status == PAIL_OK, "round %d, workspace %d: %s",
+                    round, i, racers[i].message);
+      /* One key won, and every workspace signs with it. */
+      ck_assert_str_eq(racers[i].presigned, racers[0].presigned);
+    }
+    for (int i = 0; i < KEY_RACERS; i++) {
+      free(racers[i].presigned);
+      pail_workspace_close(racers[i].ws);
+    }
+    /* Nothing but the key is left behind. */
+    char *listing = NULL;
+    ck_assert_int_ge(asprintf(&listing, "ls -A '%s/pail'", home), 0);
+    FILE *ls = popen(listing, "r");
+    char line[256];
+    int files = 0;
+    while (fgets(line, sizeof line, ls) != NULL) {
+      ck_assert_str_eq(line, "workspace.key\n");
+      files++;
+    }
+    pclose(ls);
+    ck_assert_int_eq(files, 1);
+    free(listing);
+    test_tempdir_remove(home);
+  }
+  setenv("XDG_CONFIG_HOME", config_home, 1);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("workspace");
   TCase *tc = tcase_create("core");
@@ -1054,6 +1143,8 @@ int main(void) {
   tcase_add_test(tc, key_file_of_15_characters_and_a_newline_is_refused);
   tcase_add_test(tc, key_file_of_16_characters_and_a_newline_signs);
   tcase_add_test(tc, key_file_readable_by_others_is_refused);
+  tcase_add_test(tc, key_file_creation_ignores_a_stale_temporary_file);
+  tcase_add_test(tc, workspaces_racing_to_create_the_key_file_share_one_key);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }
