@@ -53,13 +53,9 @@ static void text_release(text *t) {
     free(t->data);
 }
 
-/* Makes room for extra more bytes and a NUL. */
-static bool text_reserve(text *t, size_t extra) {
-  if (t->failed)
-    return false;
-  if (extra < t->capacity - t->length)
-    return true;
-  if (extra > SIZE_MAX / 4 - t->length) {
+/* Grows t to hold extra more bytes and a NUL. */
+static bool text_grow(text *t, size_t extra) {
+  if (t->failed || extra > SIZE_MAX / 4 - t->length) {
     t->failed = true;
     return false;
   }
@@ -78,6 +74,13 @@ static bool text_reserve(text *t, size_t extra) {
   t->data = data;
   t->capacity = capacity;
   return true;
+}
+
+/* Makes room for extra more bytes and a NUL; false once t has failed. */
+static inline bool text_reserve(text *t, size_t extra) {
+  if (!t->failed && extra < t->capacity - t->length)
+    return true;
+  return text_grow(t, extra);
 }
 
 static void text_add(text *t, const char *s, size_t n) {
@@ -108,8 +111,7 @@ static void text_truncate(text *t, size_t length) {
 
 static bool is_unreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
+         (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 static const char upper_hex[] = "0123456789ABCDEF";
@@ -215,13 +217,20 @@ static bool scheme_is(const char *url, size_t scheme_length,
          strncasecmp(url, scheme, scheme_length) == 0;
 }
 
+static bool is_scheme_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
 /* Splits an absolute URL. False when it has no scheme://host. A fragment is
  * dropped: it is never sent. */
 static bool url_split(const char *url, url_parts *out) {
-  const char *separator = strstr(url, "://");
-  if (separator == NULL || separator == url)
+  size_t scheme_length = 0;
+  while (is_scheme_char(url[scheme_length]))
+    scheme_length++;
+  if (scheme_length == 0 || strncmp(url + scheme_length, "://", 3) != 0)
     return false;
-  size_t scheme_length = (size_t)(separator - url);
+  const char *separator = url + scheme_length;
   const char *authority = separator + 3;
   size_t authority_length = strcspn(authority, "/?#");
   const char *end_of_authority = authority + authority_length;
@@ -235,8 +244,8 @@ static bool url_split(const char *url, url_parts *out) {
    * send it); ':' inside an IPv6 literal is not a port. */
   const char *bracket = memrchr(out->host, ']', out->host_length);
   const char *port_search = bracket ? bracket : out->host;
-  const char *colon = memrchr(port_search, ':',
-                              (size_t)(end_of_authority - port_search));
+  const char *colon =
+      memrchr(port_search, ':', (size_t)(end_of_authority - port_search));
   if (colon != NULL) {
     size_t port_length = (size_t)(end_of_authority - colon - 1);
     const char *port = colon + 1;
@@ -346,7 +355,8 @@ static void query_add(text *query, query_param *params, size_t *count,
 }
 
 /* Adds the parameters of a URL's query ("a" without '=' is "a="; empty
- * pieces are skipped). */
+ * pieces are skipped). A name given twice is kept twice, as sent (botocore's
+ * presigner would keep only the first value; S3 never needs repeats). */
 static void query_add_url(text *query, query_param *params, size_t *count,
                           const char *s, size_t n) {
   const char *end = s + n;
@@ -372,8 +382,8 @@ static size_t query_piece_count(const char *s, size_t n) {
 }
 
 /* Appends the canonical query string: the parameters sorted. */
-static void add_canonical_query(text *t, const text *query,
-                                query_param *params, size_t count) {
+static void add_canonical_query(text *t, const text *query, query_param *params,
+                                size_t count) {
   if (query->failed)
     return;
   for (size_t i = 0; i < count; i++) {
@@ -393,7 +403,7 @@ static void add_canonical_query(text *t, const text *query,
 /* ------------------------------------------------------------- headers */
 
 typedef struct header_entry {
-  size_t name_offset, name_length; /* lowercase, in the header text */
+  size_t name_offset, name_length;   /* lowercase, in the header text */
   size_t value_offset, value_length; /* trimmed, whitespace runs collapsed */
   size_t order; /* values of one name keep the order they were given in */
   const char *name, *value; /* set once the header text is complete */
@@ -488,9 +498,9 @@ static void add_canonical_headers(text *creq, text *signed_headers,
   qsort(headers, count, sizeof *headers, compare_headers);
   for (size_t i = 0; i < count; i++) {
     const header_entry *h = &headers[i];
-    bool same_name = i > 0 &&
-                     compare_bytes(h->name, h->name_length, headers[i - 1].name,
-                                   headers[i - 1].name_length) == 0;
+    bool same_name =
+        i > 0 && compare_bytes(h->name, h->name_length, headers[i - 1].name,
+                               headers[i - 1].name_length) == 0;
     if (same_name) {
       text_add_char(creq, ',');
     } else {
@@ -535,9 +545,8 @@ static bool signing_key_derive(const char *secret, const char *date,
                                unsigned char out[32]) {
   size_t secret_length = strlen(secret);
   char local[256];
-  char *k_secret = secret_length + 4 <= sizeof local
-                       ? local
-                       : malloc(secret_length + 4);
+  char *k_secret =
+      secret_length + 4 <= sizeof local ? local : malloc(secret_length + 4);
   if (k_secret == NULL)
     return false;
   memcpy(k_secret, "AWS4", 4);
@@ -560,7 +569,8 @@ static bool slot_matches(const signing_key_slot *slot,
                          const unsigned char digest[32], const char *date,
                          const char *region, const char *service) {
   return slot->used && memcmp(slot->secret_digest, digest, 32) == 0 &&
-         memcmp(slot->date, date, 8) == 0 && strcmp(slot->region, region) == 0 &&
+         memcmp(slot->date, date, 8) == 0 &&
+         strcmp(slot->region, region) == 0 &&
          strcmp(slot->service, service) == 0;
 }
 
@@ -569,8 +579,7 @@ static bool slot_matches(const signing_key_slot *slot,
 static bool signing_key_get(const pail_sigv4_key *key, const char *date,
                             unsigned char out[32]) {
   unsigned char digest[32];
-  crypto_sha256(key->secret_access_key, strlen(key->secret_access_key),
-                digest);
+  crypto_sha256(key->secret_access_key, strlen(key->secret_access_key), digest);
   bool cacheable = strlen(key->region) < KEY_CACHE_NAME_MAX &&
                    strlen(key->service) < KEY_CACHE_NAME_MAX;
   if (cacheable) {
@@ -611,14 +620,34 @@ static bool signing_key_get(const pail_sigv4_key *key, const char *date,
 typedef struct sigv4_context {
   const pail_sigv4_key *key;
   url_parts url;
-  char amz_date[17]; /* 20261125T100000Z */
-  char date[9];      /* 20261125 */
-  text credential;   /* access key id/date/region/service/aws4_request */
+  char amz_date[17];   /* 20261125T100000Z */
+  char date[9];        /* 20261125 */
+  text credential;     /* access key id/date/region/service/aws4_request */
   size_t scope_offset; /* where date/region/service/aws4_request starts */
 } sigv4_context;
 
 static bool is_blank(const char *s) {
   return s == NULL || *s == '\0';
+}
+
+/* "20261125T100000Z" into out (17 bytes), by hand: strftime's locale
+ * handling was a visible share of a presign's time. */
+static void format_amz_date(const struct tm *tm, char out[17]) {
+  const int fields[] = {tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday,
+                        tm->tm_hour,        tm->tm_min,     tm->tm_sec};
+  const int widths[] = {4, 2, 2, 2, 2, 2};
+  char *p = out;
+  for (int i = 0; i < 6; i++) {
+    if (i == 3)
+      *p++ = 'T';
+    for (int digit = widths[i] - 1, value = fields[i]; digit >= 0; digit--) {
+      p[digit] = (char)('0' + value % 10);
+      value /= 10;
+    }
+    p += widths[i];
+  }
+  *p++ = 'Z';
+  *p = '\0';
 }
 
 static pail_status context_init(sigv4_context *c, const pail_sigv4_key *key,
@@ -637,19 +666,20 @@ static pail_status context_init(sigv4_context *c, const pail_sigv4_key *key,
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "SigV4: no HTTP method given");
   if (url == NULL || !url_split(url, &c->url))
-    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                          "SigV4: the URL must be absolute (scheme://host/...)");
+    return pail_error_set(
+        err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+        "SigV4: the URL must be absolute (scheme://host/...)");
   if (header_count > 0 && headers == NULL)
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "SigV4: %zu headers announced but none given",
                           header_count);
   struct tm tm;
   time_t seconds = (time_t)at;
-  if (at < 0 || at > SIGV4_LAST_TIME || gmtime_r(&seconds, &tm) == NULL ||
-      strftime(c->amz_date, sizeof c->amz_date, "%Y%m%dT%H%M%SZ", &tm) != 16)
+  if (at < 0 || at > SIGV4_LAST_TIME || gmtime_r(&seconds, &tm) == NULL)
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "SigV4: signing time %" PRId64 " is out of range",
                           at);
+  format_amz_date(&tm, c->amz_date);
   memcpy(c->date, c->amz_date, 8);
   c->date[8] = '\0';
   text_add_string(&c->credential, key->access_key_id);
@@ -700,8 +730,7 @@ static pail_status sign_canonical_request(const sigv4_context *c,
     crypto_hmac_sha256(signing_key, 32, sts.data, sts.length, digest);
     OPENSSL_cleanse(signing_key, sizeof signing_key);
     crypto_hex_encode(digest, 32, signature);
-    if (string_to_sign != NULL &&
-        (*string_to_sign = strdup(sts.data)) == NULL)
+    if (string_to_sign != NULL && (*string_to_sign = strdup(sts.data)) == NULL)
       status = error_no_memory(err);
   }
   text_release(&sts);
@@ -767,8 +796,8 @@ pail_status sigv4_sign_traced(const pail_sigv4_key *key, const char *method,
                             header_count, err);
   if (status != PAIL_OK)
     goto done;
-  header_add(&header_text, entries, &entry_count, "x-amz-date", 10,
-             c.amz_date, 16);
+  header_add(&header_text, entries, &entry_count, "x-amz-date", 10, c.amz_date,
+             16);
   if (payload_hash != NULL)
     header_add(&header_text, entries, &entry_count, "x-amz-content-sha256", 20,
                payload_hash, strlen(payload_hash));
@@ -777,8 +806,7 @@ pail_status sigv4_sign_traced(const pail_sigv4_key *key, const char *method,
                key->session_token, strlen(key->session_token));
 
   size_t param_count = 0;
-  query_add_url(&query, params, &param_count, c.url.query,
-                c.url.query_length);
+  query_add_url(&query, params, &param_count, c.url.query, c.url.query_length);
 
   text_add_string(&creq, method);
   text_add_char(&creq, '\n');
@@ -800,12 +828,11 @@ pail_status sigv4_sign_traced(const pail_sigv4_key *key, const char *method,
   }
 
   char signature[65];
-  status = sign_canonical_request(
-      &c, &creq, signature, trace ? &trace->string_to_sign : NULL, err);
+  status = sign_canonical_request(&c, &creq, signature,
+                                  trace ? &trace->string_to_sign : NULL, err);
   if (status != PAIL_OK)
     goto done;
-  if (trace != NULL &&
-      (trace->canonical_request = strdup(creq.data)) == NULL) {
+  if (trace != NULL && (trace->canonical_request = strdup(creq.data)) == NULL) {
     status = error_no_memory(err);
     goto done;
   }
@@ -816,10 +843,10 @@ pail_status sigv4_sign_traced(const pail_sigv4_key *key, const char *method,
   if (key->session_token != NULL)
     lines[line_count++] =
         str_printf("X-Amz-Security-Token: %s", key->session_token);
-  lines[line_count++] = str_printf(
-      "Authorization: " SIGV4_ALGORITHM
-      " Credential=%s, SignedHeaders=%s, Signature=%s",
-      c.credential.data, signed_headers.data, signature);
+  lines[line_count++] =
+      str_printf("Authorization: " SIGV4_ALGORITHM
+                 " Credential=%s, SignedHeaders=%s, Signature=%s",
+                 c.credential.data, signed_headers.data, signature);
   for (size_t i = 0; i < line_count; i++)
     if (lines[i] == NULL) {
       status = error_no_memory(err);
@@ -914,8 +941,7 @@ pail_status sigv4_presign_traced(const pail_sigv4_key *key, const char *method,
   /* The URL's own parameters first, then the authentication ones, in the
    * order botocore writes them. */
   size_t param_count = 0;
-  query_add_url(&query, params, &param_count, c.url.query,
-                c.url.query_length);
+  query_add_url(&query, params, &param_count, c.url.query, c.url.query_length);
   char expires_text[24];
   int expires_length =
       snprintf(expires_text, sizeof expires_text, "%" PRId64, expires);
@@ -923,8 +949,7 @@ pail_status sigv4_presign_traced(const pail_sigv4_key *key, const char *method,
   text_init(&encoded);
   text_add_encoded(&encoded, c.credential.data, c.credential.length, false);
   size_t signed_offset = encoded.length;
-  text_add_encoded(&encoded, signed_headers.data, signed_headers.length,
-                   false);
+  text_add_encoded(&encoded, signed_headers.data, signed_headers.length, false);
   size_t token_offset = encoded.length;
   if (key->session_token != NULL)
     text_add_encoded(&encoded, key->session_token, strlen(key->session_token),
@@ -939,8 +964,7 @@ pail_status sigv4_presign_traced(const pail_sigv4_key *key, const char *method,
     query_add(&query, params, &param_count, "X-Amz-Expires", 13, expires_text,
               (size_t)expires_length, true);
     query_add(&query, params, &param_count, "X-Amz-SignedHeaders", 19,
-              encoded.data + signed_offset, token_offset - signed_offset,
-              true);
+              encoded.data + signed_offset, token_offset - signed_offset, true);
     if (key->session_token != NULL)
       query_add(&query, params, &param_count, "X-Amz-Security-Token", 20,
                 encoded.data + token_offset, encoded.length - token_offset,
@@ -969,12 +993,11 @@ pail_status sigv4_presign_traced(const pail_sigv4_key *key, const char *method,
   }
 
   char signature[65];
-  status = sign_canonical_request(
-      &c, &creq, signature, trace ? &trace->string_to_sign : NULL, err);
+  status = sign_canonical_request(&c, &creq, signature,
+                                  trace ? &trace->string_to_sign : NULL, err);
   if (status != PAIL_OK)
     goto done;
-  if (trace != NULL &&
-      (trace->canonical_request = strdup(creq.data)) == NULL) {
+  if (trace != NULL && (trace->canonical_request = strdup(creq.data)) == NULL) {
     status = error_no_memory(err);
     goto done;
   }

@@ -126,11 +126,11 @@ static char *suite_dir(const char *name) {
 /* A raw request of the suite, parsed. */
 typedef struct raw_request {
   char *method;
-  char *target;     /* as in the request line */
+  char *target;      /* as in the request line */
   char *headers[32]; /* "Name: value", folded lines joined by a space */
   size_t header_count;
-  const char *host;  /* into headers */
-  const char *body;  /* into text */
+  const char *host; /* into headers */
+  const char *body; /* into text */
   char *text;
 } raw_request;
 
@@ -187,8 +187,7 @@ static void raw_request_free(raw_request *r) {
 }
 
 /* The value of header name in a signed request of the suite, or NULL. */
-static char *signed_header_value(const char *signed_request,
-                                 const char *name) {
+static char *signed_header_value(const char *signed_request, const char *name) {
   size_t n = strlen(name);
   for (const char *line = signed_request; line && *line;) {
     const char *end = strchr(line, '\n');
@@ -224,10 +223,10 @@ START_TEST(suite_case_signs_as_expected) {
   ck_assert_msg(!json_is_true(json_object_get(context, "omit_session_token")),
                 "%s asks for an unsigned token", name);
   int64_t at = 0;
-  ck_assert_int_eq(clock_parse_time(json_string_value(json_object_get(
-                                        context, "timestamp")),
-                                    &at, NULL),
-                   PAIL_OK);
+  ck_assert_int_eq(
+      clock_parse_time(json_string_value(json_object_get(context, "timestamp")),
+                       &at, NULL),
+      PAIL_OK);
 
   raw_request request;
   raw_request_parse(read_text(dir, "request.txt"), &request);
@@ -241,9 +240,9 @@ START_TEST(suite_case_signs_as_expected) {
     size_t path_length = strcspn(request.target, "?");
     char *path = strndup(request.target, path_length);
     char *encoded = sigv4_uri_encode(path, 1);
-    ck_assert_int_ge(asprintf(&path_as_sent, "%s%s", encoded,
-                              request.target + path_length),
-                     0);
+    ck_assert_int_ge(
+        asprintf(&path_as_sent, "%s%s", encoded, request.target + path_length),
+        0);
     free(path);
     free(encoded);
   }
@@ -288,10 +287,11 @@ START_TEST(suite_case_signs_as_expected) {
     ck_assert_ptr_nonnull(colon);
     char *header_name = strndup(added[i], (size_t)(colon - added[i]));
     char *expected = signed_header_value(signed_request, header_name);
-    ck_assert_msg(expected != NULL, "%s: %s is not in the signed request",
-                  name, header_name);
-    ck_assert_msg(strcmp(colon + 2, expected) == 0, "%s: %s is\n%s\nexpected\n%s",
-                  name, header_name, colon + 2, expected);
+    ck_assert_msg(expected != NULL, "%s: %s is not in the signed request", name,
+                  header_name);
+    ck_assert_msg(strcmp(colon + 2, expected) == 0,
+                  "%s: %s is\n%s\nexpected\n%s", name, header_name, colon + 2,
+                  expected);
     free(expected);
     free(header_name);
   }
@@ -344,12 +344,10 @@ END_TEST
  * the signature, which is what a caller of sigv4_sign would have to do:
  * sign without it and send it anyway. */
 START_TEST(token_left_unsigned_matches_post_sts_header_after) {
-  pail_sigv4_key key = {"AKIDEXAMPLE",
-                        "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                        NULL,
-                        "us-east-1",
-                        "service",
-                        1};
+  pail_sigv4_key key = {
+      "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+      NULL,          "us-east-1",
+      "service",     1};
   char **added = NULL;
   size_t count = 0;
   ck_assert_int_eq(sigv4_sign(&key, "POST", "https://example.amazonaws.com/",
@@ -361,7 +359,8 @@ START_TEST(token_left_unsigned_matches_post_sts_header_after) {
       "Authorization: AWS4-HMAC-SHA256 "
       "Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
       "SignedHeaders=host;x-amz-date, "
-      "Signature=5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b");
+      "Signature="
+      "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b");
   strings_free(added, count);
 }
 END_TEST
@@ -426,7 +425,8 @@ START_TEST(presigned_url_matches_botocore) {
                    0);
   for (size_t i = 0; i < json_array_size(query); i++) {
     const json_t *pair = json_array_get(query, i);
-    char *name = sigv4_uri_encode(json_string_value(json_array_get(pair, 0)), 0);
+    char *name =
+        sigv4_uri_encode(json_string_value(json_array_get(pair, 0)), 0);
     char *value =
         sigv4_uri_encode(json_string_value(json_array_get(pair, 1)), 0);
     char *longer = NULL;
@@ -437,6 +437,13 @@ START_TEST(presigned_url_matches_botocore) {
     url = longer;
     free(name);
     free(value);
+  }
+  const char *raw_query = json_text(c, "raw_query");
+  if (raw_query != NULL) {
+    char *longer = NULL;
+    ck_assert_int_ge(asprintf(&longer, "%s?%s", url, raw_query), 0);
+    free(url);
+    url = longer;
   }
   const json_t *header_array = json_object_get(c, "headers");
   const char *headers[8];
@@ -455,12 +462,12 @@ START_TEST(presigned_url_matches_botocore) {
   };
   char *presigned = NULL;
   pail_error *err = NULL;
-  ck_assert_msg(
-      sigv4_presign(&key, json_text(c, "method"), url, headers, header_count,
-                    json_integer_value(json_object_get(c, "at")),
-                    json_integer_value(json_object_get(c, "expires")),
-                    &presigned, &err) == PAIL_OK,
-      "%s", pail_error_message(err));
+  ck_assert_msg(sigv4_presign(&key, json_text(c, "method"), url, headers,
+                              header_count,
+                              json_integer_value(json_object_get(c, "at")),
+                              json_integer_value(json_object_get(c, "expires")),
+                              &presigned, &err) == PAIL_OK,
+                "%s", pail_error_message(err));
   ck_assert_msg(strcmp(presigned, json_text(c, "url")) == 0,
                 "%s %s:\n  pail     %s\n  botocore %s", json_text(c, "method"),
                 json_text(c, "key"), presigned, json_text(c, "url"));
@@ -479,8 +486,9 @@ END_TEST
 /* ========================================================= the contract */
 
 static const pail_sigv4_key s3_key = {
-    "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", NULL,
-    "us-east-1",   "s3",                                       0};
+    "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+    NULL,          "us-east-1",
+    "s3",          0};
 #define AT 1795600800 /* 2026-11-25T10:00:00Z */
 
 /* Presigns and returns the canonical request. */
@@ -568,18 +576,22 @@ START_TEST(normalized_path_drops_dot_segments_and_encodes_again) {
   static const struct {
     const char *path, *canonical;
   } cases[] = {
-      {"/a%20b/c", "/a%2520b/c"},  {"/a/./b/../c/", "/a/c/"},
-      {"//a//b//", "/a/b/"},       {"/a/b/..", "/a"},
-      {"/..", "/"},                {"/../../a", "/a"},
-      {"/a/b/../", "/a/"},         {"/~x/%7E", "/~x/%257E"},
+      {"/a%20b/c", "/a%2520b/c"},
+      {"/a/./b/../c/", "/a/c/"},
+      {"//a//b//", "/a/b/"},
+      {"/a/b/..", "/a"},
+      {"/..", "/"},
+      {"/../../a", "/a"},
+      {"/a/b/../", "/a/"},
+      {"/~x/%7E", "/~x/%257E"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char *url = NULL, *expected = NULL;
     ck_assert_int_ge(asprintf(&url, "https://h.example%s", cases[i].path), 0);
     ck_assert_int_ge(asprintf(&expected, "GET\n%s\n", cases[i].canonical), 0);
     char *creq = presign_canonical(&key, url, NULL, 0, NULL);
-    ck_assert_msg(strncmp(creq, expected, strlen(expected)) == 0,
-                  "%s gave\n%s", cases[i].path, creq);
+    ck_assert_msg(strncmp(creq, expected, strlen(expected)) == 0, "%s gave\n%s",
+                  cases[i].path, creq);
     free(creq);
     free(url);
     free(expected);
@@ -611,8 +623,8 @@ END_TEST
 START_TEST(headers_are_lowercased_trimmed_joined_and_sorted) {
   const char *headers[] = {"X-B:  two   words ", "x-a: 1", "X-A:\t2",
                            "Host: ignored.example", "Authorization: x"};
-  char *creq = presign_canonical(&s3_key, "https://h.example/k", headers, 5,
-                                 NULL);
+  char *creq =
+      presign_canonical(&s3_key, "https://h.example/k", headers, 5, NULL);
   ck_assert_contains(creq, "\nhost:h.example\nx-a:1,2\nx-b:two words\n\n"
                            "host;x-a;x-b\nUNSIGNED-PAYLOAD");
   ck_assert_contains(creq, "&X-Amz-SignedHeaders=host%3Bx-a%3Bx-b\n");
@@ -685,15 +697,19 @@ START_TEST(bad_arguments_are_refused_without_credentials_in_messages) {
   pail_sigv4_key key = s3_key;
   char *out = NULL;
   pail_error *err = NULL;
-  ck_assert_int_eq(sigv4_presign(&key, "GET", "h.example/k", NULL, 0, AT, 60,
-                                 &out, &err),
-                   PAIL_ERR_INVALID_ARGUMENT);
-  ck_assert_contains(pail_error_message(err), "absolute");
-  pail_error_free(err);
-  err = NULL;
+  static const char *const not_absolute[] = {"h.example/k", "://h.example/k",
+                                             "a b://h.example/k", "https:///k"};
+  for (size_t i = 0; i < 4; i++) {
+    ck_assert_int_eq(sigv4_presign(&key, "GET", not_absolute[i], NULL, 0, AT,
+                                   60, &out, &err),
+                     PAIL_ERR_INVALID_ARGUMENT);
+    ck_assert_contains(pail_error_message(err), "absolute");
+    pail_error_free(err);
+    err = NULL;
+  }
   const char *bad_header[] = {"no colon here"};
-  ck_assert_int_eq(sigv4_presign(&key, "GET", "https://h.example/k",
-                                 bad_header, 1, AT, 60, &out, &err),
+  ck_assert_int_eq(sigv4_presign(&key, "GET", "https://h.example/k", bad_header,
+                                 1, AT, 60, &out, &err),
                    PAIL_ERR_INVALID_ARGUMENT);
   ck_assert_contains(pail_error_message(err), "header 1");
   pail_error_free(err);
@@ -706,8 +722,8 @@ START_TEST(bad_arguments_are_refused_without_credentials_in_messages) {
   key.secret_access_key = "";
   char **added = NULL;
   size_t count = 0;
-  ck_assert_int_eq(sigv4_sign(&key, "GET", "https://h.example/k", NULL, 0,
-                              NULL, AT, &added, &count, &err),
+  ck_assert_int_eq(sigv4_sign(&key, "GET", "https://h.example/k", NULL, 0, NULL,
+                              AT, &added, &count, &err),
                    PAIL_ERR_INVALID_ARGUMENT);
   ck_assert_ptr_null(added);
   ck_assert_uint_eq(count, 0);
@@ -732,8 +748,8 @@ START_TEST(large_requests_sign_like_small_ones) {
     url = longer;
   }
   char *presigned = NULL;
-  char *creq = presign_canonical(&s3_key, url, header_pointers, COUNT,
-                                 &presigned);
+  char *creq =
+      presign_canonical(&s3_key, url, header_pointers, COUNT, &presigned);
   /* Too long to print when an assertion fails: checked without. */
   ck_assert(strstr(creq, "&p01=") != NULL);
   ck_assert(strstr(creq, "\nx-h59:00000") != NULL);
@@ -797,8 +813,8 @@ static void *sign_in_thread(void *arg) {
     char region[32];
     snprintf(region, sizeof region, "region-%d", i % 20);
     sign_vanilla(secret, i % 2 ? "us-east-1" : region, signature);
-    if (i % 2 && strcmp(secret, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY") ==
-                     0 &&
+    if (i % 2 &&
+        strcmp(secret, "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY") == 0 &&
         strcmp(signature, VANILLA_SIGNATURE) != 0)
       return (void *)1;
   }
