@@ -279,12 +279,16 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
   int fd = from_stdin ? STDIN_FILENO : open(local_path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return local_error(err, errno, "cannot read", local_path);
+  /* st is only looked at once fstat has filled it: a closed standard
+   * input (EBADF) would otherwise test an uninitialised mode. */
   struct stat st;
-  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-    int e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+  int stat_error = fstat(fd, &st) != 0     ? errno
+                   : S_ISDIR(st.st_mode) ? EISDIR
+                                         : 0;
+  if (stat_error != 0) {
     if (!from_stdin)
       close(fd);
-    return local_error(err, e, "cannot read", local_path);
+    return local_error(err, stat_error, "cannot read", local_path);
   }
   pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);

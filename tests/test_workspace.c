@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "testutil.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
@@ -710,6 +711,26 @@ START_TEST(upload_of_unreadable_file_creates_nothing) {
 }
 END_TEST
 
+START_TEST(upload_from_a_closed_standard_input_fails_cleanly) {
+  /* fstat fails (EBADF): the upload must say so without looking at the
+   * struct it did not fill (valgrind reports the uninitialised read). */
+  int saved = dup(STDIN_FILENO);
+  ck_assert_int_ge(saved, 0);
+  ck_assert_int_eq(close(STDIN_FILENO), 0);
+  pail_pointer *p = ptr("pub/never");
+  pail_error *err = NULL;
+  pail_status status = pail_upload(ws, p, "-", NULL, &err);
+  ck_assert_int_eq(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+  close(saved);
+  ck_assert_int_eq(status, PAIL_ERR_IO);
+  ck_assert_contains(pail_error_message(err), "cannot read -");
+  ck_assert_contains(pail_error_message(err), strerror(EBADF));
+  pail_error_free(err);
+  ck_assert_int_eq(atomic_load(&backend_calls), 0);
+  pail_pointer_free(p);
+}
+END_TEST
+
 static void *stat_thread(void *arg) {
   (void)arg;
   pail_pointer *p = ptr("pub/none");
@@ -1133,6 +1154,7 @@ int main(void) {
   tcase_add_test(tc, server_side_copy_refuses_options_the_backend_ignores);
   tcase_add_test(tc, failed_write_makes_close_abort_and_keeps_the_old_object);
   tcase_add_test(tc, upload_of_unreadable_file_creates_nothing);
+  tcase_add_test(tc, upload_from_a_closed_standard_input_fails_cleanly);
   tcase_add_test(tc, storage_opens_once_when_many_threads_race);
   tcase_add_test(tc, fixed_clock_and_time_forms_parse);
   tcase_add_test(tc, null_arguments_are_invalid_not_crashes);
