@@ -28,6 +28,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
+/* For the fs copy test that shrinks the source at a chosen moment. */
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
 static const char *const backend_types[] = {"fs", "mem"};
 #define BACKEND_FS 0
 #define BACKEND_MEM 1
@@ -983,6 +993,186 @@ START_TEST(fs_failed_commit_leaves_no_temporary_file) {
 }
 END_TEST
 
+/* A source file that shrinks while fs copies it, at a moment the test
+ * chooses: a seccomp filter stops the backend's first copy_file_range call
+ * and hands it to a thread of the test, which truncates the source, then
+ * lets the call run, or fails it with ENOSYS so that fs falls back to
+ * reading. All of it runs in a child process, which the filter never
+ * leaves. */
+enum {
+  SHRINK_STORED = 10,      /* the copy was committed */
+  SHRINK_REFUSED = 11,     /* PAIL_ERR_IO: the source changed */
+  SHRINK_OTHER_ERROR = 12, /* anything else went wrong */
+  SHRINK_UNSUPPORTED = 13, /* no seccomp user notification here */
+  SHRINK_NOT_TRAPPED = 14  /* fs never called copy_file_range */
+};
+
+typedef struct shrinker {
+  int listener;
+  const char *path;
+  off_t new_size;
+  bool fail_call;
+  atomic_int calls;
+} shrinker;
+
+static void *shrinker_run(void *arg) {
+  shrinker *s = arg;
+  for (;;) {
+    struct seccomp_notif request;
+    memset(&request, 0, sizeof request);
+    if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) {
+      if (errno == EINTR || errno == ENOENT)
+        continue;
+      return NULL;
+    }
+    if (atomic_fetch_add(&s->calls, 1) == 0 &&
+        truncate(s->path, s->new_size) != 0)
+      _exit(2); /* no report: the parent sees the child die */
+    struct seccomp_notif_resp response;
+    memset(&response, 0, sizeof response);
+    response.id = request.id;
+    if (s->fail_call)
+      response.error = -ENOSYS;
+    else
+      response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, &response);
+  }
+}
+
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+#if defined(TEST_AUDIT_ARCH) && defined(__NR_copy_file_range) &&             \
+    defined(SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+#define TEST_CAN_TRAP 1
+#endif
+
+/* Whether this kernel (valgrind knows no seccomp) lets a filter hand
+ * calls to a listener, asked without installing anything. */
+static bool user_notification_available(void) {
+#ifdef TEST_CAN_TRAP
+  uint32_t action = SECCOMP_RET_USER_NOTIF;
+  return syscall(__NR_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+#else
+  return false;
+#endif
+}
+
+/* Routes this thread's copy_file_range calls to the returned listener fd;
+ * -1 when the kernel or architecture does not allow it. */
+static int trap_copy_file_range(void) {
+#ifdef TEST_CAN_TRAP
+  struct sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_copy_file_range, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog program = {sizeof filter / sizeof filter[0], filter};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    return -1;
+  return (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+                      SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
+#else
+  return -1;
+#endif
+}
+
+/* The child's answer goes through a pipe: its exit status is not ours to
+ * read under valgrind, which sets it on leaks. */
+static void report_and_exit(int pipe_fd, char code) {
+  if (write(pipe_fd, &code, 1) != 1)
+    _exit(2);
+  _exit(0);
+}
+
+/* Copies "src" to "dst" in a child process, the source cut to new_size at
+ * the first copy_file_range call; returns the child's SHRINK_* code. */
+static int copy_while_shrinking(const char *source_path, off_t new_size,
+                                bool fail_call) {
+  if (!user_notification_available())
+    return SHRINK_UNSUPPORTED;
+  int pipe_fds[2];
+  ck_assert_int_eq(pipe(pipe_fds), 0);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    /* No ck_assert here: the test's process reports, not this one. */
+    close(pipe_fds[0]);
+    shrinker s = {.path = source_path, .new_size = new_size,
+                  .fail_call = fail_call};
+    s.listener = trap_copy_file_range();
+    if (s.listener < 0)
+      report_and_exit(pipe_fds[1], SHRINK_UNSUPPORTED);
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, shrinker_run, &s) != 0)
+      report_and_exit(pipe_fds[1], SHRINK_OTHER_ERROR);
+    pail_error *copy_error = NULL;
+    pail_status status =
+        pail_copy(t.ws, PTR("src"), PTR("dst"), NULL, &copy_error);
+    int code = status == PAIL_OK ? SHRINK_STORED
+               : status == PAIL_ERR_IO &&
+                       strstr(pail_error_message(copy_error),
+                              "changed while it was copied") != NULL
+                   ? SHRINK_REFUSED
+                   : SHRINK_OTHER_ERROR;
+    if (atomic_load(&s.calls) == 0)
+      code = SHRINK_NOT_TRAPPED;
+    report_and_exit(pipe_fds[1], (char)code);
+  }
+  close(pipe_fds[1]);
+  char code = 0;
+  ssize_t got = read(pipe_fds[0], &code, 1);
+  close(pipe_fds[0]);
+  int wait_status = 0;
+  ck_assert_int_eq(waitpid(pid, &wait_status, 0), pid);
+  ck_assert_msg(got == 1, "the copying child died (status %d)", wait_status);
+  return code;
+}
+
+START_TEST(fs_copy_of_a_source_that_shrinks_fails_and_stores_nothing) {
+  env_open(BACKEND_FS);
+  static const struct {
+    off_t new_size;
+    bool fail_call; /* fs falls back to reading */
+  } cases[] = {{0, false}, {1000, false}, {0, true}, {1000, true}};
+  enum { SIZE = 200000 };
+  char *data = malloc(SIZE);
+  ck_assert_ptr_nonnull(data);
+  for (size_t i = 0; i < SIZE; i++)
+    data[i] = (char)('a' + i % 26);
+  char *source = root_file("src");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    put("src", data, SIZE);
+    int code =
+        copy_while_shrinking(source, cases[i].new_size, cases[i].fail_call);
+    if (code == SHRINK_UNSUPPORTED) {
+      fprintf(stderr, "%s: skipped, no seccomp user notification here\n",
+              __func__);
+      break;
+    }
+    ck_assert_msg(code == SHRINK_REFUSED,
+                  "case %zu (cut to %lld bytes, %s): the child reported %d, "
+                  "wanted %d (refused as changed)",
+                  i, (long long)cases[i].new_size,
+                  cases[i].fail_call ? "read fallback" : "copy_file_range",
+                  code, SHRINK_REFUSED);
+    /* No destination, and no temporary file left behind. */
+    char *names = root_contents();
+    ck_assert_str_eq(names, "src");
+    free(names);
+  }
+  free(source);
+  free(data);
+  env_close();
+}
+END_TEST
+
 START_TEST(fs_delete_removes_emptied_folders) {
   env_open(BACKEND_FS);
   put_string("d/e/f", "x");
@@ -1463,6 +1653,7 @@ static Suite *backends_suite(void) {
   tcase_add_test(fs, fs_objects_are_plain_files_under_the_root);
   tcase_add_test(fs, fs_aborted_write_leaves_no_file_or_folder);
   tcase_add_test(fs, fs_failed_commit_leaves_no_temporary_file);
+  tcase_add_test(fs, fs_copy_of_a_source_that_shrinks_fails_and_stores_nothing);
   tcase_add_test(fs, fs_delete_removes_emptied_folders);
   tcase_add_test(fs, fs_reserved_names_are_refused_and_hidden);
   tcase_add_test(fs, fs_symlinks_under_the_root_are_never_followed);

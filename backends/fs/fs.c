@@ -1216,16 +1216,21 @@ static pail_status fs_delete(void *instance, const char *key,
   return status;
 }
 
-/* Streams src into the writer when the kernel cannot copy between them. */
-static pail_status copy_by_reading(int src, off_t offset, uint64_t size,
+/* Streams src from *offset up to size into the writer when the kernel
+ * cannot copy between them, advancing *offset by what was copied. Stops
+ * early if the source ends early: the caller checks *offset. */
+static pail_status copy_by_reading(int src, off_t *offset, uint64_t size,
                                    fs_writer *w, const char *src_key,
                                    pail_error **err) {
   unsigned char *buffer = malloc(HASH_BUFFER_SIZE);
   if (buffer == NULL)
     return no_memory(err);
   pail_status status = PAIL_OK;
-  while (status == PAIL_OK && (uint64_t)offset < size) {
-    ssize_t n = pread(src, buffer, HASH_BUFFER_SIZE, offset);
+  while (status == PAIL_OK && (uint64_t)*offset < size) {
+    uint64_t left = size - (uint64_t)*offset;
+    ssize_t n = pread(src, buffer,
+                      left < HASH_BUFFER_SIZE ? (size_t)left : HASH_BUFFER_SIZE,
+                      *offset);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -1234,7 +1239,7 @@ static pail_status copy_by_reading(int src, off_t offset, uint64_t size,
       break;
     else
       status = writer_append(w, buffer, (size_t)n, err);
-    offset += n > 0 ? n : 0;
+    *offset += n > 0 ? n : 0;
   }
   free(buffer);
   return status;
@@ -1280,7 +1285,7 @@ static pail_status fs_copy(void *instance, const char *src_key,
     if (n < 0 && offset == 0 &&
         (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
          errno == EOPNOTSUPP)) {
-      status = copy_by_reading(src, 0, size, w, src_key, err);
+      status = copy_by_reading(src, &offset, size, w, src_key, err);
       break;
     }
     if (n < 0)
@@ -1290,10 +1295,14 @@ static pail_status fs_copy(void *instance, const char *src_key,
     else
       w->hashed = false; /* bytes bypassed md5 */
   }
-  if (status == PAIL_OK && !w->hashed && (uint64_t)offset != size)
-    status =
-        fs_core->error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
-                           "fs: \"%s\" changed while it was copied", src_key);
+  /* Whichever way the bytes went, a source that ended before the size it
+   * had when opened (truncated meanwhile) must not commit a short copy. */
+  if (status == PAIL_OK && (uint64_t)offset != size)
+    status = fs_core->error_set(
+        err, PAIL_ERR_IO, 0, NULL, NULL,
+        "fs: \"%s\" changed while it was copied: it ended after %llu of "
+        "its %llu bytes; nothing was stored",
+        src_key, (unsigned long long)offset, (unsigned long long)size);
   close(src);
   if (status != PAIL_OK) {
     writer_discard(w);
