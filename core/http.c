@@ -77,12 +77,15 @@ static struct {
   size_t idle_easy_count;
   idle_multi idle_multi[HTTP_POOL_SIZE];
   size_t idle_multi_count;
+  /* In a child after fork(): the parent's pool, never used nor freed. */
+  CURL *parent_easy[HTTP_POOL_SIZE];
+  idle_multi parent_multi[HTTP_POOL_SIZE];
 } http;
 
 /* ------------------------------------------------------------ setup */
 
-static void share_lock(CURL *easy, curl_lock_data data,
-                       curl_lock_access access, void *user) {
+static void share_lock(CURL *easy, curl_lock_data data, curl_lock_access access,
+                       void *user) {
   (void)easy;
   (void)access;
   (void)user;
@@ -113,14 +116,31 @@ static void options_from_environment(http_options *options) {
   options->low_speed_time = 30;
   double connect = env_seconds("PAIL_HTTP_CONNECT_TIMEOUT");
   if (connect > 0)
-    options->connect_timeout_ms = connect * 1000 < 1 ? 1 : (long)(connect * 1000);
+    options->connect_timeout_ms =
+        connect * 1000 < 1 ? 1 : (long)(connect * 1000);
   double low_speed = env_seconds("PAIL_HTTP_LOW_SPEED_TIME");
   if (low_speed > 0)
     options->low_speed_time = low_speed < 1 ? 1 : (long)(low_speed + 0.5);
 }
 
+/* In a child after fork(): the pooled connections are the parent's (two
+ * processes writing to one TLS connection would break it, and closing one
+ * sends the parent's peer a TLS close_notify), and a lock may have been held
+ * by a thread that does not exist here. Set the pool aside without closing
+ * anything (kept reachable, for leak checkers), and start the locks afresh. */
+static void http_after_fork_in_child(void) {
+  memcpy(http.parent_easy, http.idle_easy, sizeof http.idle_easy);
+  memcpy(http.parent_multi, http.idle_multi, sizeof http.idle_multi);
+  http.idle_easy_count = 0;
+  http.idle_multi_count = 0;
+  pthread_mutex_init(&http.pool_lock, NULL);
+  for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
+    pthread_mutex_init(&http.share_locks[i], NULL);
+}
+
 static void http_init_once(void) {
   options_from_environment(&http.options);
+  pthread_atfork(NULL, NULL, http_after_fork_in_child);
   pthread_mutex_init(&http.pool_lock, NULL);
   for (size_t i = 0; i < CURL_LOCK_DATA_LAST; i++)
     pthread_mutex_init(&http.share_locks[i], NULL);
@@ -234,8 +254,8 @@ static bool parameter_is_secret(const char *name, size_t length) {
   if (length >= sizeof lower)
     length = sizeof lower - 1;
   for (size_t i = 0; i < length; i++)
-    lower[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32
-                                                         : name[i]);
+    lower[i] =
+        (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
   lower[length] = '\0';
   if (strcmp(lower, "sig") == 0 ||
       (length >= 3 && strcmp(lower + length - 3, "key") == 0))
@@ -330,9 +350,8 @@ static char *url_describe(const char *url, bool with_query) {
 static void scrub(char *text, const char *needle, size_t length) {
   if (length < 3)
     return;
-  for (char *hit = text; (hit = memmem(hit, strlen(hit), needle, length)) !=
-                         NULL;
-       hit += 3) {
+  for (char *hit = text;
+       (hit = memmem(hit, strlen(hit), needle, length)) != NULL; hit += 3) {
     memcpy(hit, "***", 3);
     memmove(hit + 3, hit + length, strlen(hit + length) + 1);
   }
@@ -359,9 +378,9 @@ static void scrub_url_secrets(char *text, const char *url) {
 /* -------------------------------------------------------- transfers */
 
 typedef enum body_sink {
-  SINK_MEMORY,     /* response.body, up to max_body */
-  SINK_STREAM,     /* the reader's buffer, then the overflow buffer */
-  SINK_ERROR_BODY  /* response.body, first HTTP_ERROR_BODY_MAX bytes */
+  SINK_MEMORY,    /* response.body, up to max_body */
+  SINK_STREAM,    /* the reader's buffer, then the overflow buffer */
+  SINK_ERROR_BODY /* response.body, first HTTP_ERROR_BODY_MAX bytes */
 } body_sink;
 
 /* One request and its response as it arrives. */
@@ -376,8 +395,8 @@ typedef struct transfer {
 
   pail_http_response response;
   size_t header_capacity;
-  int block_status;     /* of the header block being read (1xx, then final) */
-  bool head_done;       /* the final header block is complete */
+  int block_status;       /* of the header block being read (1xx, then final) */
+  bool head_done;         /* the final header block is complete */
   int64_t content_length; /* -1 when not announced */
 
   body_sink sink;
@@ -613,7 +632,7 @@ static bool header_named(const char *line, const char *name) {
  * "Expect:" so that no 100-continue round trip is made, and for a body
  * without a Content-Type "Content-Type:" so that curl does not add its form
  * type: a signed request must carry only what its caller signed (curl's
- * own "Accept: * / *" and "User-Agent" are unsigned, which SigV4 allows). */
+ * own Accept and User-Agent headers are unsigned, which SigV4 allows). */
 static pail_status transfer_prepare(transfer *t, const pail_http_request *rq,
                                     pail_error **err) {
   if (rq == NULL || rq->url == NULL || !method_is_token(rq->method))
@@ -628,10 +647,10 @@ static pail_status transfer_prepare(transfer *t, const pail_http_request *rq,
   t->request = rq;
   t->content_length = -1;
   url_origin(rq->url, t->origin, sizeof t->origin);
-  t->sends_body = strcmp(rq->method, "HEAD") != 0 &&
-                  (rq->body != NULL || strcmp(rq->method, "PUT") == 0 ||
-                   strcmp(rq->method, "POST") == 0 ||
-                   strcmp(rq->method, "PATCH") == 0);
+  t->sends_body =
+      strcmp(rq->method, "HEAD") != 0 &&
+      (rq->body != NULL || strcmp(rq->method, "PUT") == 0 ||
+       strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PATCH") == 0);
   bool has_expect = false, has_content_type = false;
   for (size_t i = 0; i < rq->header_count; i++) {
     const char *line = rq->headers[i];
@@ -737,8 +756,8 @@ static pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
 
 static pail_status transfer_new(const pail_config *cfg,
                                 const pail_http_request *request,
-                                body_sink sink, size_t max_body,
-                                transfer **out, pail_error **err) {
+                                body_sink sink, size_t max_body, transfer **out,
+                                pail_error **err) {
   *out = NULL;
   transfer *t = calloc(1, sizeof *t);
   if (t == NULL)
@@ -784,22 +803,25 @@ static void transfer_log(transfer *t, const char *outcome) {
   t->logged = true;
   char *url = url_describe(t->request->url, true);
   curl_off_t total_us = 0, sent = 0, received = 0;
-  long connects = 0;
+  long connects = 0, request_size = 0;
   curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
   curl_easy_getinfo(t->easy, CURLINFO_SIZE_UPLOAD_T, &sent);
   curl_easy_getinfo(t->easy, CURLINFO_SIZE_DOWNLOAD_T, &received);
   curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &connects);
+  curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_size);
   char status[32] = "no response";
   if (t->head_done)
     snprintf(status, sizeof status, "%d", t->response.status);
+  /* No new connection and nothing sent: the connect failed. */
+  const char *connection = connects > 0       ? ", new connection"
+                           : request_size > 0 ? ", reused connection"
+                                              : "";
   core_services.log(t->cfg, PAIL_LOG_DEBUG,
                     "HTTP %s %s: %s, sent %" CURL_FORMAT_CURL_OFF_T
-                    " B, received %" CURL_FORMAT_CURL_OFF_T
-                    " B, %.3f ms, %s connection%s%s",
+                    " B, received %" CURL_FORMAT_CURL_OFF_T " B, %.3f ms%s%s%s",
                     t->request->method, url ? url : "(URL)", status, sent,
-                    received, (double)total_us / 1000.0,
-                    connects > 0 ? "new" : "reused", outcome ? ": " : "",
-                    outcome ? outcome : "");
+                    received, (double)total_us / 1000.0, connection,
+                    outcome ? ": " : "", outcome ? outcome : "");
   free(url);
 }
 
@@ -813,27 +835,26 @@ static pail_status transfer_result(transfer *t, pail_error **err) {
     detail = str_dup("out of memory");
   } else if (t->over_limit) {
     status = PAIL_ERR_IO;
-    detail = str_printf("response body longer than the %zu bytes expected",
+    detail = str_printf("response body larger than the %zu bytes allowed",
                         t->max_body);
   } else if (t->result == CURLE_OK && !t->head_done) {
     status = PAIL_ERR_UNAVAILABLE;
     detail = str_dup("no HTTP response");
-  } else if (t->result != CURLE_OK && !(t->error_body_cut &&
-                                        t->result == CURLE_WRITE_ERROR)) {
+  } else if (t->result != CURLE_OK &&
+             !(t->error_body_cut && t->result == CURLE_WRITE_ERROR)) {
     status = (t->result == CURLE_URL_MALFORMAT ||
               t->result == CURLE_UNSUPPORTED_PROTOCOL)
                  ? PAIL_ERR_INVALID_ARGUMENT
              : t->head_done ? PAIL_ERR_IO
                             : PAIL_ERR_UNAVAILABLE;
     const char *why = t->errbuf[0] ? t->errbuf : curl_easy_strerror(t->result);
-    detail = t->head_done
-                 ? str_printf("response body cut short after %" PRIu64
-                              " bytes (%s)",
-                              t->sink == SINK_STREAM
-                                  ? t->received
-                                  : (uint64_t)t->response.body_length,
-                              why)
-                 : str_dup(why);
+    detail = t->head_done ? str_printf("response body cut short after %" PRIu64
+                                       " bytes (%s)",
+                                       t->sink == SINK_STREAM
+                                           ? t->received
+                                           : (uint64_t)t->response.body_length,
+                                       why)
+                          : str_dup(why);
   }
   if (status == PAIL_OK) {
     transfer_log(t, NULL);
@@ -883,8 +904,8 @@ static void drive(CURLM *multi, transfer *t, drive_goal goal) {
     multi_collect(multi);
     if (!t->done && mc != CURLM_OK && mc != CURLM_CALL_MULTI_PERFORM) {
       t->done = true;
-      t->result = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY
-                                            : CURLE_FAILED_INIT;
+      t->result =
+          mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
     }
     if (goal_reached(t, goal))
       return;
@@ -946,8 +967,7 @@ void http_response_clear(pail_http_response *response) {
   memset(response, 0, sizeof *response);
 }
 
-const char *http_header(const pail_http_response *response,
-                        const char *name) {
+const char *http_header(const pail_http_response *response, const char *name) {
   if (response == NULL || name == NULL)
     return NULL;
   for (size_t i = 0; i < response->header_count; i++)
@@ -1036,8 +1056,8 @@ pail_status http_stream_open(const pail_config *cfg,
     return status;
   }
   drive(s->multi, t, UNTIL_HEAD);
-  bool success = t->head_done && t->response.status >= 200 &&
-                 t->response.status <= 299;
+  bool success =
+      t->head_done && t->response.status >= 200 && t->response.status <= 299;
   if (!success) {
     /* No head, or an error status: its body (the part kept) is the answer. */
     if (t->head_done && !t->done) {
@@ -1074,8 +1094,8 @@ pail_status http_stream_open(const pail_config *cfg,
   return PAIL_OK;
 }
 
-pail_status http_stream_read(pail_http_stream *s, void *buffer,
-                             size_t capacity, size_t *got, pail_error **err) {
+pail_status http_stream_read(pail_http_stream *s, void *buffer, size_t capacity,
+                             size_t *got, pail_error **err) {
   if (got != NULL)
     *got = 0;
   if (s == NULL || buffer == NULL || got == NULL || capacity == 0)
@@ -1133,7 +1153,9 @@ void http_stream_close(pail_http_stream *s) {
   if (s == NULL)
     return;
   transfer *t = s->transfer;
-  if (!t->done)
+  if (t->done)
+    transfer_result(t, NULL); /* logs it, if the reader did not see the end */
+  else
     transfer_log(t, "closed before the end of the body");
   transfer_end_alone(t, s->multi);
   transfer_free(t);
@@ -1152,8 +1174,8 @@ struct pail_http_group {
   size_t concurrency;
   CURLM *multi;
   char origin[HTTP_ORIGIN_SIZE];
-  transfer *queued, *queued_last;     /* not started yet */
-  transfer *active;                   /* in the multi */
+  transfer *queued, *queued_last; /* not started yet */
+  transfer *active;               /* in the multi */
   size_t active_count;
   transfer *finished, *finished_last; /* ended, not returned yet */
   size_t pending;
@@ -1182,15 +1204,16 @@ static void group_launch(pail_http_group *g) {
     g->queued = t->next;
     if (g->queued == NULL)
       g->queued_last = NULL;
-    CURL *easy = g->spare_count > 0 ? g->spare_easy[--g->spare_count]
-                                    : pool_take_easy();
+    CURL *easy =
+        g->spare_count > 0 ? g->spare_easy[--g->spare_count] : pool_take_easy();
     if (easy == NULL) {
       t->status = error_no_memory(&t->error);
       group_finish(g, t);
       continue;
     }
     t->status = transfer_attach(t, easy, &t->error);
-    if (t->status == PAIL_OK && curl_multi_add_handle(g->multi, easy) != CURLM_OK)
+    if (t->status == PAIL_OK &&
+        curl_multi_add_handle(g->multi, easy) != CURLM_OK)
       t->status = error_no_memory(&t->error);
     if (t->status != PAIL_OK) {
       t->easy = NULL;
@@ -1271,10 +1294,9 @@ pail_status http_group_wait(pail_http_group *g, void **tag,
   if (tag != NULL)
     *tag = NULL;
   if (g == NULL || g->pending == 0)
-    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                          "http_group_wait: %s",
-                          g == NULL ? "no group given (NULL)"
-                                    : "no request is pending");
+    return pail_error_set(
+        err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL, "http_group_wait: %s",
+        g == NULL ? "no group given (NULL)" : "no request is pending");
   while (g->finished == NULL) {
     int running = 0;
     CURLMcode mc = curl_multi_perform(g->multi, &running);
@@ -1286,8 +1308,8 @@ pail_status http_group_wait(pail_http_group *g, void **tag,
       /* The multi is unusable: end every active transfer with that. */
       for (transfer *t = g->active; t != NULL; t = t->next) {
         t->done = true;
-        t->result = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY
-                                              : CURLE_FAILED_INIT;
+        t->result =
+            mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_FAILED_INIT;
       }
       group_collect(g);
       break;

@@ -16,6 +16,8 @@ any method works unless said otherwise; HEAD gets the GET headers only.
   /echo[/...]            200, JSON: method, path, query, headers (a list of
                          [name, value] in the order received), body (base64),
                          body_length, body_sha256, connection, client_port
+  /sink[/...]            200, JSON: method, body_length, body_sha256 (for
+                         large uploads)
   /status/CODE           that status; the body is ?body=TEXT (default empty),
                          ?type=CONTENT-TYPE, ?header=Name:Value (repeatable)
   /bytes/N               200 with N bytes of the pattern: byte i is i % 251
@@ -84,6 +86,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        # Headers and body go out in separate writes: without this, Nagle's
+        # algorithm holds the body until the client's delayed ACK (40 ms) on
+        # every reused connection.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.connection_number = next_count("connections")
 
     def log_message(self, format, *args):  # quiet: the tests read stdout
@@ -162,6 +168,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
         if route == "echo":
             self.echo(url, body)
+        elif route == "sink":
+            document = {"method": self.command, "body_length": len(body),
+                        "body_sha256": hashlib.sha256(body).hexdigest()}
+            self.answer(200, json.dumps(document).encode(),
+                        "application/json")
         elif route == "status":
             extra = [h.split(":", 1) for h in query.get("header", [])]
             self.answer(number(0, 200), (param("body") or "").encode(),

@@ -25,8 +25,7 @@ static int server_stdin = -1;
 
 /* A storage whose secret field must never show in a log line. */
 static const pail_backend_field test_fields[] = {
-    {"secretKey", PAIL_FIELD_STRING, 0, 1, "a secret"},
-    {NULL, 0, 0, 0, NULL}};
+    {"secretKey", PAIL_FIELD_STRING, 0, 1, "a secret"}, {NULL, 0, 0, 0, NULL}};
 static storage_settings test_storage;
 static pail_config cfg;
 
@@ -67,10 +66,10 @@ static void teardown(void) {
 
 static void expect_status(int line, const char *text, pail_status got,
                           pail_status want) {
-  ck_assert_msg(got == want, "line %d: %s returned \"%s\" (%s), expected \"%s\"",
-                line, text, pail_status_name(got),
-                err ? pail_error_message(err) : "no error",
-                pail_status_name(want));
+  ck_assert_msg(
+      got == want, "line %d: %s returned \"%s\" (%s), expected \"%s\"", line,
+      text, pail_status_name(got), err ? pail_error_message(err) : "no error",
+      pail_status_name(want));
 }
 
 static double now_seconds(void) {
@@ -93,8 +92,8 @@ static pail_status exchange(const char *method, const char *path,
                             const void *body, size_t body_length,
                             size_t max_body, pail_http_response *out) {
   char *url = url_of(path);
-  pail_http_request request = {method,  url,  headers, header_count,
-                               body, body_length};
+  pail_http_request request = {method,       url,  headers,
+                               header_count, body, body_length};
   pail_status status = http_exchange(&cfg, &request, max_body, out, &err);
   free(url);
   return status;
@@ -105,8 +104,8 @@ static json_t *echo_document(const pail_http_response *response) {
   ck_assert_int_eq(response->status, 200);
   ck_assert_ptr_nonnull(response->body);
   json_error_t error;
-  json_t *document = json_loadb(response->body, response->body_length, 0,
-                                &error);
+  json_t *document =
+      json_loadb(response->body, response->body_length, 0, &error);
   ck_assert_msg(document != NULL, "bad echo: %s", error.text);
   return document;
 }
@@ -154,7 +153,8 @@ static int closed_port(void) {
 
 START_TEST(empty_put_sends_content_length_zero) {
   pail_http_response r;
-  EXPECT(PAIL_OK, exchange("PUT", "/echo/empty", NULL, 0, NULL, 0, 1 << 20, &r));
+  EXPECT(PAIL_OK,
+         exchange("PUT", "/echo/empty", NULL, 0, NULL, 0, 1 << 20, &r));
   json_t *d = echo_document(&r);
   ck_assert_str_eq(json_string_value(json_object_get(d, "method")), "PUT");
   ck_assert_ptr_nonnull(received_header(d, "Content-Length"));
@@ -182,9 +182,9 @@ START_TEST(post_body_and_headers_arrive_exactly) {
   /* Exactly the caller's headers plus Host, Content-Length and curl's
    * unsigned Accept and User-Agent: no Content-Type, no Expect. */
   json_t *received = json_object_get(d, "headers");
-  const char *expected[] = {"Host", "User-Agent", "Accept", "Content-Length",
-                            "X-Amz-Date", "x-amz-content-sha256", "X-Empty",
-                            "Authorization"};
+  const char *expected[] = {
+      "Host",       "User-Agent",           "Accept",  "Content-Length",
+      "X-Amz-Date", "x-amz-content-sha256", "X-Empty", "Authorization"};
   ck_assert_uint_eq(json_array_size(received),
                     sizeof expected / sizeof expected[0]);
   for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
@@ -328,8 +328,7 @@ START_TEST(max_body_exceeded_is_io_error) {
   http_response_clear(&r);
   pail_error_free(err);
   err = NULL;
-  EXPECT(PAIL_OK,
-         exchange("GET", "/bytes/10000", NULL, 0, NULL, 0, 10000, &r));
+  EXPECT(PAIL_OK, exchange("GET", "/bytes/10000", NULL, 0, NULL, 0, 10000, &r));
   ck_assert_uint_eq(r.body_length, 10000);
   unsigned char *pattern = pattern_make(10000);
   ck_assert_int_eq(memcmp(r.body, pattern, 10000), 0);
@@ -395,8 +394,7 @@ START_TEST(streamed_get_of_300_mb_in_small_reads) {
   do {
     EXPECT(PAIL_OK, http_stream_read(stream, buffer, chunk, &got, &err));
     ck_assert_msg(got <= chunk, "read %zu > %zu", got, chunk);
-    if (got > 0 &&
-        memcmp(buffer, pattern + offset % PATTERN_PERIOD, got) != 0)
+    if (got > 0 && memcmp(buffer, pattern + offset % PATTERN_PERIOD, got) != 0)
       ck_abort_msg("pattern differs in [%zu, %zu)", offset, offset + got);
     offset += got;
     reads++;
@@ -440,8 +438,8 @@ START_TEST(stream_reads_of_one_byte_and_chunked_bodies) {
     size_t capacity = (offset / 7) % 2 ? 1 : 9000;
     if (offset + capacity > 70001)
       capacity = 70001 - offset;
-    EXPECT(PAIL_OK, http_stream_read(stream, body + offset, capacity, &got,
-                                     &err));
+    EXPECT(PAIL_OK,
+           http_stream_read(stream, body + offset, capacity, &got, &err));
     offset += got;
   } while (got > 0 && offset <= 70000);
   ck_assert_uint_eq(offset, 70000);
@@ -633,9 +631,9 @@ START_TEST(signatures_never_reach_logs_or_errors) {
   ck_assert_contains(log_lines(), ": 403,");
   /* Failures: refused, stalled, cut short, over the limit. */
   char *refused = NULL;
-  ck_assert_int_ge(asprintf(&refused, "http://127.0.0.1:%d/k?x=1%s",
-                            closed_port(), query),
-                   0);
+  ck_assert_int_ge(
+      asprintf(&refused, "http://127.0.0.1:%d/k?x=1%s", closed_port(), query),
+      0);
   pail_http_request request = {"GET", refused, NULL, 0, NULL, 0};
   const char *failing[] = {"/stall?x=1", "/truncate/100?send=10",
                            "/bytes/5000?x=1"};
@@ -666,7 +664,8 @@ START_TEST(signatures_never_reach_logs_or_errors) {
 END_TEST
 
 START_TEST(header_values_never_reach_errors) {
-  const char *headers[] = {"Authorization: AWS4-HMAC-SHA256 Signature=hdrsecret99"};
+  const char *headers[] = {
+      "Authorization: AWS4-HMAC-SHA256 Signature=hdrsecret99"};
   pail_http_response r;
   EXPECT(PAIL_ERR_UNAVAILABLE,
          exchange("GET", "/reset", headers, 1, NULL, 0, 1 << 20, &r));
@@ -682,8 +681,9 @@ START_TEST(sequential_exchanges_reuse_one_connection) {
   for (int i = 0; i < 3; i++) {
     pail_http_response r;
     const char *method = i == 1 ? "PUT" : "GET";
-    EXPECT(PAIL_OK, exchange(method, "/echo/reuse", NULL, 0, i == 1 ? "ab" : NULL,
-                             i == 1 ? 2 : 0, 1 << 20, &r));
+    EXPECT(PAIL_OK,
+           exchange(method, "/echo/reuse", NULL, 0, i == 1 ? "ab" : NULL,
+                    i == 1 ? 2 : 0, 1 << 20, &r));
     json_t *d = echo_document(&r);
     connection[i] = echo_integer(d, "connection");
     json_decref(d);
@@ -725,6 +725,50 @@ START_TEST(a_later_thread_reuses_the_connection) {
 }
 END_TEST
 
+static json_int_t echo_connection(void) {
+  pail_http_response r;
+  pail_error *e = NULL;
+  char *url = url_of("/echo/fork");
+  pail_http_request request = {"GET", url, NULL, 0, NULL, 0};
+  json_int_t connection = -1;
+  if (http_exchange(&cfg, &request, 1 << 20, &r, &e) == PAIL_OK) {
+    json_t *d = json_loadb(r.body, r.body_length, 0, NULL);
+    connection = echo_integer(d, "connection");
+    json_decref(d);
+  }
+  http_response_clear(&r);
+  pail_error_free(e);
+  free(url);
+  return connection;
+}
+
+START_TEST(a_forked_child_never_uses_the_parents_connections) {
+  json_int_t parent = echo_connection();
+  ck_assert_int_gt(parent, 0);
+  int channel[2];
+  ck_assert_int_eq(pipe(channel), 0);
+  pid_t child = fork();
+  ck_assert_int_ge(child, 0);
+  if (child == 0) {
+    json_int_t mine = echo_connection();
+    ssize_t n = write(channel[1], &mine, sizeof mine);
+    _exit(n == sizeof mine ? 0 : 1);
+  }
+  close(channel[1]);
+  json_int_t in_child = 0;
+  ck_assert_int_eq(read(channel[0], &in_child, sizeof in_child),
+                   sizeof in_child);
+  close(channel[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ck_assert_int_gt(in_child, 0);
+  ck_assert_int_ne(in_child, parent);
+  /* The parent's connection is intact and still reused. */
+  ck_assert_int_eq(echo_connection(), parent);
+}
+END_TEST
+
 #define THREADS 8
 #define PER_THREAD 40
 static int thread_failures;
@@ -736,8 +780,9 @@ static void *many_exchanges(void *arg) {
     char body[64];
     int n = snprintf(body, sizeof body, "thread %zu request %d", id, i);
     char *url = url_of(i % 3 == 0 ? "/bytes/70000" : "/echo/many");
-    pail_http_request request = {i % 2 ? "PUT" : "GET", url, NULL, 0,
-                                 i % 2 ? body : NULL, i % 2 ? (size_t)n : 0};
+    pail_http_request request = {
+        i % 2 ? "PUT" : "GET", url, NULL, 0, i % 2 ? body : NULL,
+        i % 2 ? (size_t)n : 0};
     pail_http_response r;
     pail_error *e = NULL;
     pail_status status = http_exchange(&cfg, &request, 1 << 20, &r, &e);
@@ -835,8 +880,8 @@ START_TEST(group_reports_each_failure_with_its_tag) {
                                    {"GET", big, NULL, 0, NULL, 0}};
   const char *names[3] = {"bad", "good", "big"};
   for (int i = 0; i < 3; i++)
-    EXPECT(PAIL_OK, http_group_start(group, &requests[i], 1000,
-                                     (void *)names[i], &err));
+    EXPECT(PAIL_OK,
+           http_group_start(group, &requests[i], 1000, (void *)names[i], &err));
   int seen = 0;
   while (http_group_pending(group) > 0) {
     void *tag = NULL;
@@ -984,6 +1029,8 @@ static Suite *http_suite(void) {
   tcase_set_timeout(connections, 60);
   tcase_add_test(connections, sequential_exchanges_reuse_one_connection);
   tcase_add_test(connections, a_later_thread_reuses_the_connection);
+  tcase_add_test(connections,
+                 a_forked_child_never_uses_the_parents_connections);
   tcase_add_test(connections, many_threads_exchange_at_once);
   tcase_add_test(connections, group_runs_twenty_requests_four_at_a_time);
   tcase_add_test(connections, group_reports_each_failure_with_its_tag);
