@@ -39,6 +39,8 @@
  * 64 KiB; larger blocks halve the system calls for multipart parts). */
 #define HTTP_UPLOAD_BUFFER (512 * 1024)
 #define HTTP_UPLOAD_BUFFER_FROM (4 * 1024 * 1024)
+/* The most memory a Content-Length makes an exchange reserve at once. */
+#define HTTP_PREALLOCATE_MAX (64 * 1024 * 1024)
 /* The most of an error body kept by http_stream_open. */
 #define HTTP_ERROR_BODY_MAX (64 * 1024)
 /* Idle handles kept for reuse; beyond that they are freed. */
@@ -313,8 +315,10 @@ static void url_origin(const char *url, char *out, size_t size) {
  * Caller frees; NULL when out of memory. */
 static char *url_describe(const char *url, bool with_query) {
   url_view v = url_split(url);
+  /* "***" may be longer than the value it replaces: at most 3 bytes more
+   * per parameter, and a parameter takes 2 bytes or more. */
   size_t size = v.scheme_length + v.host_length + v.path_length +
-                (with_query ? 2 * v.query_length + 8 : 0) + 1;
+                (with_query ? 3 * v.query_length + 8 : 0) + 1;
   char *out = malloc(size);
   if (out == NULL)
     return NULL;
@@ -599,8 +603,10 @@ static size_t on_body(char *data, size_t size, size_t count, void *user) {
       return 0;
     }
     if (t->body_capacity == 0 && t->content_length > 0 &&
-        (uint64_t)t->content_length < (uint64_t)t->max_body) {
-      /* Announced and within the limit: one allocation. */
+        (uint64_t)t->content_length <= (uint64_t)t->max_body &&
+        t->content_length <= HTTP_PREALLOCATE_MAX) {
+      /* Announced and within the limit: one allocation (up to a size no
+       * server can make us reserve before sending it). */
       t->body_capacity = (size_t)t->content_length + 1;
       t->response.body = malloc(t->body_capacity);
       if (t->response.body == NULL) {
@@ -720,6 +726,8 @@ static pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
   curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit);
   curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  /* An object stored with Content-Encoding: gzip comes back as stored. */
+  curl_easy_setopt(easy, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, (long)HTTP_RECEIVE_BUFFER);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "pail/" PACKAGE_VERSION);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
@@ -1317,6 +1325,9 @@ pail_status http_group_wait(pail_http_group *g, void **tag,
     curl_multi_poll(g->multi, NULL, 0, 1000, NULL);
   }
   transfer *t = g->finished;
+  if (t == NULL) /* the multi failed with nothing in it: cannot happen */
+    return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                          "http_group_wait: libcurl failed");
   g->finished = t->next;
   if (g->finished == NULL)
     g->finished_last = NULL;

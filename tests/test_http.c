@@ -282,6 +282,19 @@ START_TEST(response_header_names_are_lowercase) {
 }
 END_TEST
 
+START_TEST(content_encoding_is_left_alone) {
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("GET",
+                           "/status/200?header=Content-Encoding:%20gzip"
+                           "&body=not%20gzip%20at%20all",
+                           NULL, 0, NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_str_eq(http_header(&r, "content-encoding"), "gzip");
+  ck_assert_str_eq(r.body, "not gzip at all");
+  http_response_clear(&r);
+}
+END_TEST
+
 START_TEST(an_error_status_is_a_response) {
   pail_http_response r;
   EXPECT(PAIL_OK, exchange("GET", "/status/404?body=no%20such%20key", NULL, 0,
@@ -999,6 +1012,7 @@ static Suite *http_suite(void) {
   tcase_add_test(wire, delete_and_get_send_no_body);
   tcase_add_test(wire, head_gives_headers_without_body);
   tcase_add_test(wire, response_header_names_are_lowercase);
+  tcase_add_test(wire, content_encoding_is_left_alone);
   tcase_add_test(wire, an_error_status_is_a_response);
   tcase_add_test(wire, bad_requests_are_refused_before_sending);
   tcase_add_test(wire, max_body_exceeded_is_io_error);
