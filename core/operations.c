@@ -398,8 +398,10 @@ pail_status pail_sign(pail_workspace *ws, const pail_pointer *ptr,
   if (opts.at == 0)
     opts.at = clock_now(NULL);
   /* Signing hands out the access, so the signer must have it; a grant in
-   * the pointer does not let anyone sign further grants. */
-  pail_pointer bare = {ptr->storage, ptr->key, NULL};
+   * the pointer does not let anyone sign further grants. Extra fields
+   * travel on to the grant's pointer. */
+  pail_pointer bare = {
+      .storage = ptr->storage, .key = ptr->key, .extra = ptr->extra};
   storage_handle h;
   pail_status status = workspace_resolve(ws, &bare, access, false, &h, err);
   if (status != PAIL_OK)

@@ -288,8 +288,37 @@ static pail_status json_field_error(pail_error **err, const char *field,
                         field, expected, json_type_name(value));
 }
 
+/* The pointer fields pail itself reads; the rest of a JSON pointer is
+ * extra. */
+static bool is_pointer_field(const char *name) {
+  return strcmp(name, "s3") == 0 || strcmp(name, "storage") == 0 ||
+         strcmp(name, "presigned") == 0;
+}
+
+/* Sets p->extra to the compact JSON text of root's other fields, if any. */
+static pail_status take_extra(pail_pointer *p, json_t *root, pail_error **err) {
+  json_t *extra = NULL;
+  const char *name;
+  json_t *value;
+  json_object_foreach(root, name, value) {
+    if (is_pointer_field(name))
+      continue;
+    if ((extra == NULL && (extra = json_object()) == NULL) ||
+        json_object_set(extra, name, value) != 0) {
+      json_decref(extra);
+      return error_no_memory(err);
+    }
+  }
+  if (extra == NULL)
+    return PAIL_OK;
+  p->extra = json_dumps(extra, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  json_decref(extra);
+  return p->extra ? PAIL_OK : error_no_memory(err);
+}
+
 /* {"s3": key, "storage": name|null, "presigned": grant|null, ...}; other
- * fields (filename, ...) are accepted and ignored, as DESIGN.md asks. */
+ * fields (filename, ...) are kept in p->extra and otherwise ignored, as
+ * DESIGN.md asks. */
 static pail_status parse_json(const char *text, bool prefix, pail_pointer *p,
                               pail_error **err) {
   json_error_t jerror;
@@ -336,6 +365,8 @@ static pail_status parse_json(const char *text, bool prefix, pail_pointer *p,
     if (p->presigned == NULL)
       status = error_no_memory(err);
   }
+  if (status == PAIL_OK)
+    status = take_extra(p, root, err);
   json_decref(root);
   return status;
 }
@@ -451,8 +482,10 @@ pail_pointer *pail_pointer_dup(const pail_pointer *pointer) {
   p->storage = str_dup(pointer->storage);
   p->key = str_dup(pointer->key);
   p->presigned = str_dup(pointer->presigned);
+  p->extra = str_dup(pointer->extra);
   if ((pointer->storage && !p->storage) || (pointer->key && !p->key) ||
-      (pointer->presigned && !p->presigned)) {
+      (pointer->presigned && !p->presigned) ||
+      (pointer->extra && !p->extra)) {
     pail_pointer_free(p);
     return NULL;
   }
@@ -465,6 +498,7 @@ void pail_pointer_free(pail_pointer *pointer) {
   free(pointer->storage);
   free(pointer->key);
   free(pointer->presigned);
+  free(pointer->extra);
   free(pointer);
 }
 
@@ -484,6 +518,18 @@ char *pail_pointer_to_json(const pail_pointer *pointer) {
   if (pointer->presigned != NULL)
     failed |= json_object_set_new(object, "presigned",
                                   json_string(pointer->presigned));
+  if (!failed && pointer->extra != NULL) {
+    json_t *extra = json_loads(pointer->extra, JSON_REJECT_DUPLICATES, NULL);
+    const char *name;
+    json_t *value;
+    failed |= !json_is_object(extra);
+    if (json_is_object(extra))
+      json_object_foreach(extra, name, value) {
+        if (!is_pointer_field(name))
+          failed |= json_object_set(object, name, value);
+      }
+    json_decref(extra);
+  }
   /* Default flags: `{"s3": "a", "storage": "b"}`, in insertion order, with
    * non-ASCII kept as raw UTF-8. */
   char *text = failed ? NULL : json_dumps(object, JSON_PRESERVE_ORDER);

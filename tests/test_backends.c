@@ -132,7 +132,7 @@ static void env_close(void) {
 }
 
 /* A pointer to key in the primary storage (the core validates it). */
-#define PTR(key) (&(pail_pointer){NULL, (char *)(key), NULL})
+#define PTR(k) (&(pail_pointer){.key = (char *)(k)})
 
 static void put(const char *key, const void *data, size_t length) {
   EXPECT(PAIL_OK, pail_write(t.ws, PTR(key), data, length, NULL, &err));
@@ -1491,7 +1491,7 @@ static bool shared_round(shared_worker *w, int round) {
   char key[64], version[SHARED_SIZE];
   pail_error *e = NULL;
   for (size_t s = 0; s < 2; s++) {
-    pail_pointer own = {(char *)storages[s], key, NULL};
+    pail_pointer own = {.storage = (char *)storages[s], .key = key};
     snprintf(key, sizeof key, "t%d/k%d", w->index, round);
     if (pail_write(w->ws, &own, key, strlen(key), NULL, &e) != PAIL_OK)
       return shared_fail(w, "write", e);
@@ -1512,7 +1512,8 @@ static bool shared_round(shared_worker *w, int round) {
       return shared_fail(w, "read back", NULL);
 
     /* Everyone writes the same key; any reader sees one whole version. */
-    pail_pointer contended = {(char *)storages[s], (char *)"contended", NULL};
+    pail_pointer contended = {.storage = (char *)storages[s],
+                                .key = (char *)"contended"};
     shared_version(version, w->index);
     if (pail_write(w->ws, &contended, version, SHARED_SIZE, NULL, &e) !=
         PAIL_OK)
@@ -1529,7 +1530,7 @@ static bool shared_round(shared_worker *w, int round) {
       return shared_fail(w, "contended object is not one whole version", NULL);
 
     /* Paged listing while others write: no error, no temporary file. */
-    pail_pointer prefix = {(char *)storages[s], (char *)"", NULL};
+    pail_pointer prefix = {.storage = (char *)storages[s], .key = (char *)""};
     pail_list_options options = PAIL_LIST_OPTIONS_INIT;
     options.recursive = 1;
     options.max_keys = 7;

@@ -276,7 +276,7 @@ START_TEST(workspace_grant_uses_the_settings_key) {
 END_TEST
 
 START_TEST(workspace_grant_for_an_invalid_key_is_refused) {
-  pail_pointer bad = {NULL, (char *)"a/../b", NULL};
+  pail_pointer bad = {.key = (char *)"a/../b"};
   char *presigned = NULL;
   pail_error *err = NULL;
   ck_assert_int_eq(pail_grant_create(ws, &bad, EXPIRES, &presigned, &err),

@@ -522,7 +522,7 @@ START_TEST(secrets_never_show_in_logs_or_backend_errors) {
       "\"bot@example.iam\", \"private_key\": \"" PRIVATE_KEY "\"}}";
   log_capture c = {""};
   pail_workspace *ws = leaky_workspace(object_key, &c);
-  pail_pointer ptr = {NULL, (char *)"some/key", NULL};
+  pail_pointer ptr = {.key = (char *)"some/key"};
   pail_object_info info;
   pail_error *err = NULL;
   ck_assert_int_eq(pail_stat(ws, &ptr, &info, &err), PAIL_ERR_ACCESS_DENIED);

@@ -708,17 +708,20 @@ END_TEST
 
 START_TEST(pointer_dup_is_deep) {
   pail_pointer *p = parse_ok(
-      "{\"s3\": \"k\", \"storage\": \"s\", \"presigned\": \"exp=1&sig=0\"}",
+      "{\"s3\": \"k\", \"storage\": \"s\", \"presigned\": \"exp=1&sig=0\","
+      " \"filename\": \"f.csv\"}",
       NULL);
   pail_pointer *copy = pail_pointer_dup(p);
   ck_assert_ptr_nonnull(copy);
   ck_assert_ptr_ne(copy->key, p->key);
   ck_assert_ptr_ne(copy->storage, p->storage);
   ck_assert_ptr_ne(copy->presigned, p->presigned);
+  ck_assert_ptr_ne(copy->extra, p->extra);
   pail_pointer_free(p);
   ck_assert_str_eq(copy->key, "k");
   ck_assert_str_eq(copy->storage, "s");
   ck_assert_str_eq(copy->presigned, "exp=1&sig=0");
+  ck_assert_str_eq(copy->extra, "{\"filename\":\"f.csv\"}");
   pail_pointer_free(copy);
   ck_assert_ptr_null(pail_pointer_dup(NULL));
   pail_pointer_free(NULL);
@@ -756,8 +759,80 @@ START_TEST(json_print_names_a_secondary_storage) {
 END_TEST
 
 START_TEST(json_print_includes_the_grant) {
-  expect_json("{\"presigned\": \"exp=1&sig=ab\", \"s3\": \"k\", \"x\": 1}",
+  expect_json("{\"presigned\": \"exp=1&sig=ab\", \"s3\": \"k\"}",
               "{\"s3\": \"k\", \"presigned\": \"exp=1&sig=ab\"}");
+}
+END_TEST
+
+START_TEST(json_extra_fields_are_kept_in_order_as_compact_json) {
+  pail_pointer *p = parse_ok("{\"s3\": \"a\", \"filename\": \"x.csv\", \"n\": 1}",
+                             NULL);
+  ck_assert_str_eq(p->key, "a");
+  ck_assert_str_eq(p->extra, "{\"filename\":\"x.csv\",\"n\":1}");
+  pail_pointer_free(p);
+  p = parse_ok("{\"meta\": {\"a\": [1, 2.5, null, true]}, \"s3\": \"k\","
+               " \"storage\": \"s\", \"note\": \"caf\u00e9 \\\"q\\\"\"}",
+               NULL);
+  ck_assert_str_eq(p->extra, "{\"meta\":{\"a\":[1,2.5,null,true]},"
+                             "\"note\":\"caf\u00e9 \\\"q\\\"\"}");
+  pail_pointer_free(p);
+}
+END_TEST
+
+START_TEST(pointers_without_extra_fields_have_none) {
+  static const char *const texts[] = {
+      "{\"s3\": \"k\"}", "{\"s3\": \"k\", \"storage\": null, \"presigned\": null}",
+      "s3:///k", "s3://s/k", "k"};
+  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+    pail_pointer *p = parse_ok(texts[i], NULL);
+    ck_assert_msg(p->extra == NULL, "%s: extra %s", texts[i], p->extra);
+    pail_pointer_free(p);
+  }
+  pail_pointer *p = NULL;
+  ck_assert_int_eq(pail_pointer_new("s", "k", &p, NULL), PAIL_OK);
+  ck_assert_ptr_null(p->extra);
+  pail_pointer_free(p);
+}
+END_TEST
+
+START_TEST(json_extra_fields_round_trip) {
+  const char *text = "{\"s3\":\"a\",\"filename\":\"x.csv\",\"n\":1}";
+  pail_pointer *p = parse_ok(text, NULL);
+  char *json = pail_pointer_to_json(p);
+  ck_assert_str_eq(json, "{\"s3\": \"a\", \"filename\": \"x.csv\", \"n\": 1}");
+  pail_pointer *again = parse_ok(json, NULL);
+  ck_assert_str_eq(again->key, "a");
+  ck_assert_ptr_null(again->storage);
+  ck_assert_str_eq(again->extra, p->extra);
+  free(json);
+  pail_pointer_free(again);
+  pail_pointer_free(p);
+  /* After storage and presigned, whatever order the input had. */
+  expect_json("{\"filename\": \"r.csv\", \"presigned\": \"exp=1&sig=ab\","
+              " \"s3\": \"k\", \"storage\": \"arc\"}",
+              "{\"s3\": \"k\", \"storage\": \"arc\", \"presigned\": "
+              "\"exp=1&sig=ab\", \"filename\": \"r.csv\"}");
+  /* The URI form cannot carry them. */
+  expect_uri("{\"s3\": \"k\", \"filename\": \"r.csv\"}", "s3:///k");
+}
+END_TEST
+
+START_TEST(json_print_of_a_hand_built_extra) {
+  /* Fields pail reads itself are the pointer's own, never the extra's. */
+  pail_pointer p = {.key = (char *)"k",
+                    .extra = (char *)"{\"s3\":\"other\",\"storage\":\"x\","
+                                     "\"filename\":\"f\"}"};
+  char *json = pail_pointer_to_json(&p);
+  ck_assert_str_eq(json, "{\"s3\": \"k\", \"filename\": \"f\"}");
+  free(json);
+  /* Text that is not a JSON object cannot be printed as fields. */
+  static const char *const bad[] = {"[1]", "\"text\"", "{", "{\"a\":1}x",
+                                    "{\"a\":1,\"a\":2}"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    p.extra = (char *)bad[i];
+    ck_assert_msg(pail_pointer_to_json(&p) == NULL, "extra %s printed",
+                  bad[i]);
+  }
 }
 END_TEST
 
@@ -940,6 +1015,10 @@ int main(void) {
   tcase_add_test(tc, json_print_omits_the_primary_storage);
   tcase_add_test(tc, json_print_names_a_secondary_storage);
   tcase_add_test(tc, json_print_includes_the_grant);
+  tcase_add_test(tc, json_extra_fields_are_kept_in_order_as_compact_json);
+  tcase_add_test(tc, pointers_without_extra_fields_have_none);
+  tcase_add_test(tc, json_extra_fields_round_trip);
+  tcase_add_test(tc, json_print_of_a_hand_built_extra);
   tcase_add_test(tc, json_print_keeps_unicode_raw_and_escapes_quotes);
   tcase_add_test(tc, uri_print_uses_an_empty_storage_for_the_primary);
   tcase_add_test(tc, uri_print_of_an_empty_prefix);

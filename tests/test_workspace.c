@@ -273,7 +273,7 @@ static void put(const char *text, const char *data) {
 }
 
 START_TEST(hand_built_pointer_with_bad_key_never_reaches_the_backend) {
-  pail_pointer bad = {NULL, (char *)"pub/../etc/passwd", NULL};
+  pail_pointer bad = {.key = (char *)"pub/../etc/passwd"};
   pail_object_info info;
   pail_error *err = NULL;
   ck_assert_int_eq(pail_stat(ws, &bad, &info, &err), PAIL_ERR_INVALID_ARGUMENT);
@@ -565,6 +565,22 @@ START_TEST(sign_without_presign_answers_with_a_verifiable_grant) {
   ck_assert_int_eq(pail_sign(ws, p, &opts, &sig, &err),
                    PAIL_ERR_INVALID_ARGUMENT);
   pail_error_free(err);
+  pail_pointer_free(p);
+}
+END_TEST
+
+START_TEST(grant_keeps_the_extra_fields_of_the_signed_pointer) {
+  put("pub/g", "granted");
+  pail_pointer *p = ptr("{\"s3\": \"pub/g\", \"filename\": \"g.txt\"}");
+  pail_signature sig;
+  ck_assert_int_eq(pail_sign(ws, p, NULL, &sig, NULL), PAIL_OK);
+  ck_assert_str_eq(sig.grant->extra, "{\"filename\":\"g.txt\"}");
+  char *json = pail_pointer_to_json(sig.grant);
+  ck_assert_contains(json, "\"presigned\": \"exp=1795604400&sig=");
+  ck_assert_contains(json, "\", \"filename\": \"g.txt\"}");
+  free(json);
+  ck_assert_int_eq(pail_grant_verify(ws, sig.grant, 0, NULL), PAIL_OK);
+  pail_signature_clear(&sig);
   pail_pointer_free(p);
 }
 END_TEST
@@ -1149,6 +1165,7 @@ int main(void) {
   tcase_add_test(tc, download_never_touches_the_process_umask);
   tcase_add_test(tc, page_token_that_does_not_advance_ends_the_listing);
   tcase_add_test(tc, sign_without_presign_answers_with_a_verifiable_grant);
+  tcase_add_test(tc, grant_keeps_the_extra_fields_of_the_signed_pointer);
   tcase_add_test(tc, grant_allows_reading_a_key_the_rules_deny);
   tcase_add_test(tc, copy_across_storages_streams_the_bytes);
   tcase_add_test(tc, server_side_copy_refuses_options_the_backend_ignores);

@@ -121,15 +121,25 @@ PAIL_EXPORT int64_t pail_time_now(void);
 
 /* A parsed pointer. storage is NULL for the primary storage; key is a
  * validated key (or, from pail_pointer_parse_prefix, a possibly empty
- * prefix); presigned is the workspace-signed grant or NULL. All owned. */
+ * prefix); presigned is the workspace-signed grant or NULL. All owned,
+ * freed by pail_pointer_free. */
 typedef struct pail_pointer {
   char *storage;
   char *key;
   char *presigned;
+  /* The JSON form's other fields ("filename", ...), which pail keeps but
+   * otherwise ignores, so that it can print them back: the text of a
+   * compact JSON object holding them in their order, such as
+   * {"filename":"x.csv","n":1}, or NULL when there were none (always NULL
+   * from the URI and bare-key forms). Code that builds a pail_pointer
+   * itself must leave it NULL, as a designated initialiser
+   * ({.key = key}) or zeroing does. */
+  char *extra;
 } pail_pointer;
 
 /* Parses any pointer form: JSON object ({"s3": ..., "storage": ...,
- * "presigned": ...}), s3:///key, s3://storage/key, or a bare key.
+ * "presigned": ..., and any other fields, kept in extra}), s3:///key,
+ * s3://storage/key, or a bare key.
  * default_storage (may be NULL) applies to bare keys only; "_default_" names
  * the primary storage. URI forms are not percent-decoded: keys are literal. */
 PAIL_EXPORT pail_status pail_pointer_parse(const char *text,
@@ -150,10 +160,13 @@ PAIL_EXPORT pail_status pail_pointer_new(const char *storage, const char *key,
 PAIL_EXPORT pail_pointer *pail_pointer_dup(const pail_pointer *pointer);
 PAIL_EXPORT void pail_pointer_free(pail_pointer *pointer);
 
-/* Prints {"s3": key[, "storage": name][, "presigned": grant]} (storage
- * omitted for the primary) or s3:///key / s3://storage/key; the URI form
- * cannot carry a grant and drops it. Caller frees. Returns NULL when out of
- * memory, or for a hand-built pointer whose strings are not valid UTF-8. */
+/* Prints {"s3": key[, "storage": name][, "presigned": grant][, the extra
+ * fields]} (storage omitted for the primary) or s3:///key /
+ * s3://storage/key; the URI form cannot carry a grant or extra fields and
+ * drops them. Extra fields named s3, storage or presigned (only a
+ * hand-built extra can have them) are left out. Caller frees. Returns NULL
+ * when out of memory, or for a hand-built pointer whose strings are not
+ * valid UTF-8 or whose extra is not the text of a JSON object. */
 PAIL_EXPORT char *pail_pointer_to_json(const pail_pointer *pointer);
 PAIL_EXPORT char *pail_pointer_to_uri(const pail_pointer *pointer);
 
