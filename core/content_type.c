@@ -12,8 +12,10 @@ static const struct {
   const char *extension;
   const char *type;
 } known_types[] = {
+    {"arrow", "application/vnd.apache.arrow.file"},
     {"avro", "application/avro"},
     {"bz2", "application/x-bzip2"},
+    {"css", "text/css"},
     {"csv", "text/csv"},
     {"gif", "image/gif"},
     {"gz", "application/gzip"},
@@ -25,6 +27,8 @@ static const struct {
     {"json", "application/json"},
     {"jsonl", "application/x-ndjson"},
     {"md", "text/markdown"},
+    {"mp3", "audio/mpeg"},
+    {"mp4", "video/mp4"},
     {"ndjson", "application/x-ndjson"},
     {"orc", "application/x-orc"},
     {"parquet", "application/vnd.apache.parquet"},
@@ -34,6 +38,8 @@ static const struct {
     {"tar", "application/x-tar"},
     {"tsv", "text/tab-separated-values"},
     {"txt", "text/plain"},
+    {"wasm", "application/wasm"},
+    {"wav", "audio/wav"},
     {"webp", "image/webp"},
     {"xml", "application/xml"},
     {"yaml", "application/yaml"},

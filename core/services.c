@@ -173,6 +173,13 @@ const pail_core_services core_services = {
     .uri_encode = sigv4_uri_encode,
     .strings_free = strings_free,
     .time_parse = clock_parse_provider_time,
+    .error_free = pail_error_free,
+    .error_category = pail_error_category,
+    .error_provider_code = pail_error_provider_code,
+    .error_message = pail_error_message,
+    .md5 = crypto_md5,
+    .base64_encode = crypto_base64_encode,
+    .content_type_guess = pail_content_type_guess,
 };
 
 const pail_core_services *pail_core_services_get(void) {

@@ -29,6 +29,23 @@ static pail_error *load_error(const char *type) {
   return err;
 }
 
+/* Every member of the services table is filled: a plugin calling one the
+ * core forgot would crash, not fail. */
+START_TEST(every_core_service_is_provided) {
+  const pail_core_services *core = pail_core_services_get();
+  ck_assert_uint_eq(core->struct_size, sizeof *core);
+  ck_assert_uint_eq(core->abi_version, PAIL_BACKEND_ABI_VERSION);
+  const unsigned char *base = (const unsigned char *)core;
+  size_t first = offsetof(pail_core_services, error_set);
+  for (size_t at = first; at + sizeof(void (*)(void)) <= sizeof *core;
+       at += sizeof(void (*)(void))) {
+    void (*service)(void);
+    memcpy(&service, base + at, sizeof service);
+    ck_assert_msg(service != NULL, "service at offset %zu is NULL", at);
+  }
+}
+END_TEST
+
 START_TEST(wrong_abi_major_is_refused_naming_file_and_both_versions) {
   setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
   pail_error *err = load_error("wrongabi");
@@ -569,6 +586,7 @@ int main(void) {
   Suite *s = suite_create("plugin");
   TCase *tc = tcase_create("loader");
   tcase_add_test(tc, wrong_abi_major_is_refused_naming_file_and_both_versions);
+  tcase_add_test(tc, every_core_service_is_provided);
   tcase_add_test(tc, missing_entry_symbol_is_refused_naming_file);
   tcase_add_test(tc, future_plugin_refusing_silently_is_named_with_both_versions);
   tcase_add_test(tc, ops_table_smaller_than_abi_1_0_is_refused);

@@ -673,67 +673,6 @@ static bool etag_matches(const char *etag, const char *wanted) {
 
 /* ------------------------------------------------------- object info */
 
-static const struct {
-  const char *extension;
-  const char *type;
-} content_types[] = {
-    {"arrow", "application/vnd.apache.arrow.file"},
-    {"avro", "application/avro"},
-    {"bz2", "application/x-bzip2"},
-    {"css", "text/css"},
-    {"csv", "text/csv"},
-    {"gif", "image/gif"},
-    {"gz", "application/gzip"},
-    {"htm", "text/html"},
-    {"html", "text/html"},
-    {"jpeg", "image/jpeg"},
-    {"jpg", "image/jpeg"},
-    {"js", "text/javascript"},
-    {"json", "application/json"},
-    {"jsonl", "application/x-ndjson"},
-    {"md", "text/markdown"},
-    {"mp3", "audio/mpeg"},
-    {"mp4", "video/mp4"},
-    {"ndjson", "application/x-ndjson"},
-    {"parquet", "application/vnd.apache.parquet"},
-    {"pdf", "application/pdf"},
-    {"png", "image/png"},
-    {"svg", "image/svg+xml"},
-    {"tar", "application/x-tar"},
-    {"tsv", "text/tab-separated-values"},
-    {"txt", "text/plain"},
-    {"wasm", "application/wasm"},
-    {"wav", "audio/wav"},
-    {"webp", "image/webp"},
-    {"xml", "application/xml"},
-    {"yaml", "application/yaml"},
-    {"yml", "application/yaml"},
-    {"zip", "application/zip"},
-    {"zst", "application/zstd"},
-};
-
-/* The content type suggested by the key's extension (ASCII, any case), or
- * NULL. */
-static const char *content_type_guess(const char *key) {
-  const char *slash = strrchr(key, '/');
-  const char *name = slash ? slash + 1 : key;
-  const char *dot = strrchr(name, '.');
-  if (dot == NULL || dot == name || dot[1] == '\0')
-    return NULL;
-  char extension[16];
-  size_t n = strlen(dot + 1);
-  if (n >= sizeof extension)
-    return NULL;
-  for (size_t i = 0; i <= n; i++) {
-    char c = dot[1 + i];
-    extension[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-  }
-  for (size_t i = 0; i < sizeof content_types / sizeof content_types[0]; i++)
-    if (strcmp(content_types[i].extension, extension) == 0)
-      return content_types[i].type;
-  return NULL;
-}
-
 static pail_status metadata_parse(const char *blob, size_t length,
                                   pail_object_info *info) {
   size_t strings = 0;
@@ -802,7 +741,7 @@ static pail_status info_fill(int fd, const struct stat *st, const char *key,
   info->content_type = a.content_type;
   info->content_disposition = a.content_disposition;
   a.content_type = a.content_disposition = NULL;
-  const char *guess = content_type_guess(key);
+  const char *guess = fs_core->content_type_guess(key);
   if ((info->content_type == NULL && guess != NULL &&
        (info->content_type = strdup(guess)) == NULL) ||
       metadata_parse(a.metadata, a.metadata_length, info) != PAIL_OK)
@@ -1135,8 +1074,9 @@ static pail_status writer_commit(fs_writer *w, pail_object_info *info,
     info->size = (uint64_t)st.st_size;
     info->last_modified = st.st_mtim.tv_sec;
     info->last_modified_nsec = (int32_t)st.st_mtim.tv_nsec;
-    const char *type = w->attrs.content_type ? w->attrs.content_type
-                                             : content_type_guess(w->key);
+    const char *type = w->attrs.content_type
+                           ? w->attrs.content_type
+                           : fs_core->content_type_guess(w->key);
     if ((etag[0] && (info->etag = strdup(etag)) == NULL) ||
         (type && (info->content_type = strdup(type)) == NULL) ||
         (w->attrs.content_disposition &&

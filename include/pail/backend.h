@@ -390,6 +390,10 @@ typedef struct pail_core_services {
   void (*md5)(const void *data, size_t length, unsigned char out[16]);
   size_t (*base64_encode)(const unsigned char *data, size_t length,
                           char *out);
+
+  /* pail_content_type_guess: a content type from a name's extension, or
+   * NULL. The string is static. */
+  const char *(*content_type_guess)(const char *name);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
