@@ -144,20 +144,30 @@ static void write_state_free(write_state *w) {
 
 /* ------------------------------------------------------------------ put */
 
-static int run_put(cli *c, const command *cmd, int argc, char **argv) {
+/* Parses the options and two operands of put and cp. Returns EXIT_OK with
+ * w filled, or the exit status to return (w already released). */
+static int parse_write_command(cli *c, const command *cmd, int argc,
+                               char **argv, write_state *w, int *first) {
   static const struct option options[] = {WRITE_LONG_OPTIONS,
                                           {NULL, 0, NULL, 0}};
-  write_state w = {.options = PAIL_WRITE_OPTIONS_INIT};
-  int first, rc = cli_parse_options(c, cmd, argc, argv, "", options,
-                                    write_option, &w, &first);
+  int rc = cli_parse_options(c, cmd, argc, argv, "", options, write_option, w,
+                             first);
   if (rc == EXIT_OK)
-    rc = want_operands(c, argc - first, 2, 2);
+    rc = want_operands(c, argc - *first, 2, 2);
   if (rc == EXIT_OK)
-    rc = write_state_finish(&w);
+    rc = write_state_finish(w);
   if (rc != EXIT_OK) {
-    write_state_free(&w);
-    return rc == -1 ? EXIT_OK : rc;
+    write_state_free(w);
+    return rc;
   }
+  return EXIT_OK;
+}
+
+static int run_put(cli *c, const command *cmd, int argc, char **argv) {
+  write_state w = {.options = PAIL_WRITE_OPTIONS_INIT};
+  int first, rc = parse_write_command(c, cmd, argc, argv, &w, &first);
+  if (rc != EXIT_OK)
+    return rc == -1 ? EXIT_OK : rc;
   const char *local = argv[first];
   pail_pointer *dst = cli_destination(c, argv[first + 1], local);
   pail_workspace *ws = dst ? cli_workspace(c) : NULL;
@@ -665,19 +675,10 @@ static int run_rm(cli *c, const command *cmd, int argc, char **argv) {
 /* ------------------------------------------------------------------- cp */
 
 static int run_cp(cli *c, const command *cmd, int argc, char **argv) {
-  static const struct option options[] = {WRITE_LONG_OPTIONS,
-                                          {NULL, 0, NULL, 0}};
   write_state w = {.options = PAIL_WRITE_OPTIONS_INIT};
-  int first, rc = cli_parse_options(c, cmd, argc, argv, "", options,
-                                    write_option, &w, &first);
-  if (rc == EXIT_OK)
-    rc = want_operands(c, argc - first, 2, 2);
-  if (rc == EXIT_OK)
-    rc = write_state_finish(&w);
-  if (rc != EXIT_OK) {
-    write_state_free(&w);
+  int first, rc = parse_write_command(c, cmd, argc, argv, &w, &first);
+  if (rc != EXIT_OK)
     return rc == -1 ? EXIT_OK : rc;
-  }
   pail_pointer *src = cli_pointer(c, argv[first], false);
   pail_pointer *dst =
       src ? cli_destination(c, argv[first + 1], src->key) : NULL;

@@ -112,6 +112,9 @@ xmlDocPtr s3_xml_parse(const char *body, size_t length);
 xmlNodePtr s3_xml_child(xmlNodePtr node, const char *name);
 /* The text of the first child element named name (malloc'ed), or NULL. */
 char *s3_xml_child_text(xmlNodePtr node, const char *name);
+/* The text of element `name` under the root of a response's XML body
+ * (UploadId, ETag, ...), malloc'ed, or NULL. */
+char *s3_xml_body_text(const pail_http_response *response, const char *name);
 /* Appends text to an XML body with &, <, >, " and ' escaped. */
 char *s3_xml_escape(const char *text);
 
@@ -145,6 +148,21 @@ pail_status s3_delete_objects(void *instance, const char *const *keys,
                               pail_error **errors, pail_error **err);
 pail_status s3_copy(void *instance, const char *src_key, const char *dst_key,
                     const pail_write_options *options, pail_error **err);
+
+/* The parsers of s3_list.c and s3_delete.c, outside their files for the
+ * fuzz targets (tests/fuzz). s3_list_parse_page turns a ListBucketResult
+ * body into a page of entries under request->prefix;
+ * s3_delete_read_result records the per-key <Error>s of a DeleteResult in
+ * results and errors (arrays of n, as for delete_objects). */
+pail_status s3_list_parse_page(const s3_instance *s3,
+                               const pail_backend_list_request *request,
+                               const pail_http_response *response,
+                               pail_list_page *out, pail_error **err);
+pail_status s3_delete_read_result(const s3_instance *s3,
+                                  const pail_http_response *response,
+                                  const char *const *keys, size_t n,
+                                  pail_status *results, pail_error **errors,
+                                  pail_error **err);
 
 /* HEAD: the object's info. */
 pail_status s3_stat_object(s3_instance *s3, const char *key,

@@ -164,11 +164,7 @@ static pail_status multipart_begin(s3_write *w, pail_error **err) {
   if (status == PAIL_OK)
     status = s3_exchange(s3, &r, w->key, &response, err);
   if (status == PAIL_OK) {
-    xmlDocPtr doc = s3_xml_parse(response.body, response.body_length);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    w->upload_id = root ? s3_xml_child_text(root, "UploadId") : NULL;
-    if (doc)
-      xmlFreeDoc(doc);
+    w->upload_id = s3_xml_body_text(&response, "UploadId");
     if (w->upload_id == NULL || *w->upload_id == '\0')
       status = s3_core->error_set(
           err, PAIL_ERR_IO, response.status, NULL,
@@ -206,14 +202,8 @@ static pail_status collect_one(s3_write *w, pail_error **err) {
       status == PAIL_OK ? s3_core->http_header(&response, "etag") : NULL;
   /* UploadPartCopy gives the ETag in a CopyPartResult body instead. */
   char *body_etag = NULL;
-  if (status == PAIL_OK && etag == NULL) {
-    xmlDocPtr doc = s3_xml_parse(response.body, response.body_length);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    body_etag = root ? s3_xml_child_text(root, "ETag") : NULL;
-    etag = body_etag;
-    if (doc)
-      xmlFreeDoc(doc);
-  }
+  if (status == PAIL_OK && etag == NULL)
+    etag = body_etag = s3_xml_body_text(&response, "ETag");
   if (status == PAIL_OK && etag == NULL)
     status = s3_core->error_set(err, PAIL_ERR_IO, response.status, NULL, NULL,
                                 "s3: %s: part %d was stored without an ETag",
@@ -328,13 +318,8 @@ static pail_status multipart_complete(s3_write *w, pail_object_info *info,
     status = s3_request_sign(w->s3, &r, err);
   if (status == PAIL_OK)
     status = s3_exchange(w->s3, &r, w->key, &response, err);
-  if (status == PAIL_OK && info != NULL) {
-    xmlDocPtr doc = s3_xml_parse(response.body, response.body_length);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    info->etag = root ? s3_xml_child_text(root, "ETag") : NULL;
-    if (doc)
-      xmlFreeDoc(doc);
-  }
+  if (status == PAIL_OK && info != NULL)
+    info->etag = s3_xml_body_text(&response, "ETag");
   s3_core->http_response_clear(&response);
   s3_request_free(&r);
   free(body);
@@ -605,13 +590,8 @@ pail_status s3_copy_object(s3_instance *s3, const char *source,
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)
     status = s3_exchange(s3, &r, dst_key, &response, err);
-  if (status == PAIL_OK && info != NULL) {
-    xmlDocPtr doc = s3_xml_parse(response.body, response.body_length);
-    xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-    info->etag = root ? s3_xml_child_text(root, "ETag") : NULL;
-    if (doc)
-      xmlFreeDoc(doc);
-  }
+  if (status == PAIL_OK && info != NULL)
+    info->etag = s3_xml_body_text(&response, "ETag");
   s3_core->http_response_clear(&response);
   s3_request_free(&r);
   write_free(w);

@@ -35,6 +35,15 @@ char *s3_xml_child_text(xmlNodePtr node, const char *name) {
   return copy;
 }
 
+char *s3_xml_body_text(const pail_http_response *response, const char *name) {
+  xmlDocPtr doc = s3_xml_parse(response->body, response->body_length);
+  xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+  char *text = root ? s3_xml_child_text(root, name) : NULL;
+  if (doc != NULL)
+    xmlFreeDoc(doc);
+  return text;
+}
+
 char *s3_xml_escape(const char *text) {
   size_t n = 0;
   for (const char *p = text; *p; p++)
