@@ -36,11 +36,11 @@ static char *delete_body(const char *const *keys, size_t n, size_t *length) {
 }
 
 /* Records the per-key errors of a DeleteResult. */
-static pail_status read_result(const s3_instance *s3,
-                               const pail_http_response *response,
-                               const char *const *keys, size_t n,
-                               pail_status *results, pail_error **errors,
-                               pail_error **err) {
+pail_status s3_delete_read_result(const s3_instance *s3,
+                                  const pail_http_response *response,
+                                  const char *const *keys, size_t n,
+                                  pail_status *results, pail_error **errors,
+                                  pail_error **err) {
   xmlDocPtr doc = s3_xml_parse(response->body, response->body_length);
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   if (root == NULL || strcmp((const char *)root->name, "DeleteResult") != 0) {
@@ -116,7 +116,8 @@ static pail_status delete_chunk(const s3_instance *s3, const char *const *keys,
   if (status == PAIL_OK)
     status = s3_exchange(s3, &r, "batch delete", &response, err);
   if (status == PAIL_OK)
-    status = read_result(s3, &response, keys, n, results, errors, err);
+    status = s3_delete_read_result(s3, &response, keys, n, results, errors,
+                                   err);
   s3_core->http_response_clear(&response);
   s3_request_free(&r);
   free(body);

@@ -54,10 +54,10 @@ static bool parse_contents(xmlNodePtr node, pail_object_info *info) {
 
 /* Turns a ListBucketResult into a page; the body came from the server, so
  * nothing in it is trusted: keys are checked, counts bounded. */
-static pail_status parse_page(const s3_instance *s3,
-                              const pail_backend_list_request *request,
-                              const pail_http_response *response,
-                              pail_list_page *out, pail_error **err) {
+pail_status s3_list_parse_page(const s3_instance *s3,
+                               const pail_backend_list_request *request,
+                               const pail_http_response *response,
+                               pail_list_page *out, pail_error **err) {
   xmlDocPtr doc = s3_xml_parse(response->body, response->body_length);
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   if (root == NULL || strcmp((const char *)root->name, "ListBucketResult")) {
@@ -155,7 +155,7 @@ pail_status s3_list(void *instance, const pail_backend_list_request *request,
   if (status == PAIL_OK)
     status = s3_exchange(s3, &r, "cannot list", &response, err);
   if (status == PAIL_OK)
-    status = parse_page(s3, request, &response, out, err);
+    status = s3_list_parse_page(s3, request, &response, out, err);
   s3_core->http_response_clear(&response);
   s3_request_free(&r);
   return status;
