@@ -1,0 +1,230 @@
+# s3_lib.sh: a private moto_server for the S3 tests (sourced after lib.sh).
+#
+# Starts moto_server on 127.0.0.1 with signature checking on, as DESIGN.md
+# section 6 says: the first 3 requests are unauthenticated and create an IAM
+# user, its allow-all policy and an access key; every later request must be
+# signed with that key. Then writes a pail settings file for one bucket.
+#
+# Sets:  S3_PORT S3_URL (http://127.0.0.1:PORT) S3_BUCKET S3_REGION
+#        S3_ACCESS_KEY S3_SECRET_KEY S3_SETTINGS (the settings file)
+# Gives: s3_aws ARGS...           the AWS CLI with the IAM key, against moto
+#        s3_aws_as KEY SECRET ARGS... the same with another key pair
+#        s3_signature_checks on|off  moto checks signatures or not (the
+#                                    state is in S3_SIGNATURE_CHECKS)
+#        s3_settings FILE [SECRET] writes settings, optionally a wrong secret
+#        s3_stop                  stops moto (also run on exit)
+#
+# Skips the test (exit 77) only when moto_server or the aws CLI is missing.
+# Nothing is read from the machine's AWS setup, and nothing but loopback is
+# ever contacted. The helpers' own variables all start with s3_ (sh has no
+# local variables).
+
+if ! command -v moto_server >/dev/null 2>&1; then
+  echo "SKIP: moto_server is not installed (pip install 'moto[server]')"
+  exit 77
+fi
+if ! command -v aws >/dev/null 2>&1; then
+  echo "SKIP: the aws CLI is not installed (pip install awscli)"
+  exit 77
+fi
+
+# No AWS or moto setting of the machine may leak in: not credentials, not a
+# profile, region or endpoint. The CLI and pail get empty config files of
+# their own, and no proxy stands between them and loopback.
+for name in $(env | sed -n 's/^\(AWS_[A-Za-z0-9_]*\)=.*/\1/p;s/^\(MOTO_[A-Za-z0-9_]*\)=.*/\1/p'); do
+  unset "$name"
+done
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+export NO_PROXY='127.0.0.1,localhost' no_proxy='127.0.0.1,localhost'
+mkdir -p "$SCRATCH/aws"
+: >"$SCRATCH/aws/config"
+: >"$SCRATCH/aws/credentials"
+export AWS_CONFIG_FILE="$SCRATCH/aws/config"
+export AWS_SHARED_CREDENTIALS_FILE="$SCRATCH/aws/credentials"
+export AWS_EC2_METADATA_DISABLED=true
+
+S3_BUCKET=pail-test
+S3_REGION=us-east-1
+S3_PGID=
+S3_SIGNATURE_CHECKS=on
+S3_MOTO_LOG=$SCRATCH/moto.log
+
+# s3_running PID: the process exists and is not a zombie.
+s3_running() {
+  s3_state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+  [ -n "$s3_state" ] && [ "$s3_state" != Z ]
+}
+
+# s3_stop: stops moto_server and everything in its process group, and
+# waits until it is gone. Safe to call twice.
+s3_stop() {
+  [ -n "$S3_PGID" ] || return 0
+  kill -TERM "-$S3_PGID" 2>/dev/null
+  s3_tries=0
+  while s3_running "$S3_PGID" && [ "$s3_tries" -lt 50 ]; do
+    sleep 0.1
+    s3_tries=$((s3_tries + 1))
+  done
+  kill -KILL "-$S3_PGID" 2>/dev/null
+  wait "$S3_PGID" 2>/dev/null
+  S3_PGID=
+}
+
+# lib.sh's own cleanup, after moto is down. A signal ends the test through
+# exit so that the cleanup runs then too; if the shell dies without running
+# it (SIGKILL), moto gets SIGTERM from the kernel (PR_SET_PDEATHSIG below).
+trap 's3_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# now_ms: milliseconds since the epoch.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# s3_free_port: a loopback port nobody listens on right now. Another process
+# may take it before moto binds it; s3_start_moto then tries another.
+s3_free_port() {
+  python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# s3_start_moto: starts moto on a free port; returns 0 once it accepts TCP
+# connections. No HTTP probe: it would use up one of the 3 unauthenticated
+# actions. moto runs in a session (and process group) of its own so that
+# s3_stop can take all of it, and dies with this shell in any case.
+s3_start_moto() {
+  s3_attempt=0
+  while [ "$s3_attempt" -lt 5 ]; do
+    s3_attempt=$((s3_attempt + 1))
+    S3_PORT=$(s3_free_port) || return 1
+    INITIAL_NO_AUTH_ACTION_COUNT=3 python3 -c '
+import ctypes, os, signal, sys
+os.setsid()
+# The parent is the test shell: when it dies, so does moto.
+ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(1)
+os.execvp("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", sys.argv[2]])
+' "$$" "$S3_PORT" </dev/null >"$S3_MOTO_LOG" 2>&1 &
+    S3_PGID=$!
+    # Up when a connect succeeds; 2 when moto died (a port taken between
+    # s3_free_port and the bind, or a broken install), 3 on a timeout.
+    python3 -c '
+import os, socket, sys, time
+pid, port = int(sys.argv[1]), int(sys.argv[2])
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().split(")")[-1].split()[0] == "Z":
+                sys.exit(2)
+    except FileNotFoundError:
+        sys.exit(2)
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.02)
+sys.exit(3)
+' "$S3_PGID" "$S3_PORT"
+    case $? in
+    0) return 0 ;;
+    2)
+      s3_stop
+      grep -qi 'address already in use' "$S3_MOTO_LOG" && continue
+      echo "moto_server exited at startup:" >&2
+      sed 's/^/  | /' "$S3_MOTO_LOG" >&2
+      return 1
+      ;;
+    *)
+      s3_stop
+      echo "moto_server did not accept connections within 30 s:" >&2
+      sed 's/^/  | /' "$S3_MOTO_LOG" >&2
+      return 1
+      ;;
+    esac
+  done
+  echo "moto_server: no free port after $s3_attempt attempts" >&2
+  return 1
+}
+
+# s3_aws_as KEY SECRET ARGS...: the AWS CLI against moto with these
+# credentials, no retries (a failure is an answer), JSON output.
+s3_aws_as() {
+  s3_key_id=$1 s3_secret=$2
+  shift 2
+  AWS_ACCESS_KEY_ID=$s3_key_id AWS_SECRET_ACCESS_KEY=$s3_secret \
+    AWS_DEFAULT_REGION=$S3_REGION AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard \
+    AWS_DEFAULT_OUTPUT=json \
+    aws --endpoint-url "$S3_URL" "$@"
+}
+
+# s3_aws ARGS...: the AWS CLI with the IAM user's key.
+s3_aws() { s3_aws_as "$S3_ACCESS_KEY" "$S3_SECRET_KEY" "$@"; }
+
+# s3_create_key: the IAM user, its allow-all inline policy and an access key:
+# exactly the 3 unauthenticated actions (any signature passes for them).
+# The policy and the key need only the user, so they go in parallel.
+s3_create_key() {
+  s3_aws_as moto-bootstrap moto-bootstrap iam create-user \
+    --user-name pail-test >/dev/null || return 1
+  s3_aws_as moto-bootstrap moto-bootstrap iam put-user-policy \
+    --user-name pail-test --policy-name allow-all --policy-document \
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}' &
+  s3_policy=$!
+  s3_aws_as moto-bootstrap moto-bootstrap iam create-access-key \
+    --user-name pail-test --output text \
+    --query 'AccessKey.[AccessKeyId,SecretAccessKey]' >"$SCRATCH/aws/key"
+  s3_key_status=$?
+  wait "$s3_policy" || return 1
+  [ "$s3_key_status" -eq 0 ] || return 1
+  read -r S3_ACCESS_KEY S3_SECRET_KEY <"$SCRATCH/aws/key" || return 1
+  rm -f "$SCRATCH/aws/key"
+  [ -n "$S3_ACCESS_KEY" ] && [ -n "$S3_SECRET_KEY" ]
+}
+
+# s3_signature_checks on|off: moto checks signatures again from the next
+# request on, or stops checking them (moto's /moto-api/reset-auth).
+s3_signature_checks() {
+  case $1 in
+  on) s3_limit=0 ;;
+  *) s3_limit=inf ;;
+  esac
+  S3_SIGNATURE_CHECKS=$1
+  curl -sSf --max-time 10 -o /dev/null -X POST \
+    -H 'Content-Type: text/plain' --data "$s3_limit" \
+    "$S3_URL/moto-api/reset-auth"
+}
+
+# s3_settings FILE [SECRET]: pail settings for the bucket on moto, with the
+# IAM key, or with SECRET in place of its secret.
+s3_settings() {
+  cat >"$1" <<EOF
+{ "storage": { "type": "s3", "bucket": "$S3_BUCKET", "region": "$S3_REGION",
+               "endPoint": "127.0.0.1:$S3_PORT", "useSSL": false,
+               "pathStyle": true, "accessKey": "$S3_ACCESS_KEY",
+               "secretKey": "${2:-$S3_SECRET_KEY}" } }
+EOF
+}
+
+S3_STARTED_MS=$(now_ms)
+if ! s3_start_moto; then
+  fail "moto_server does not start"
+  finish
+fi
+S3_URL=http://127.0.0.1:$S3_PORT
+S3_READY_MS=$(now_ms)
+if ! s3_create_key; then
+  fail "cannot create an IAM access key on moto_server"
+  sed 's/^/  | /' "$S3_MOTO_LOG" >&2
+  finish
+fi
+S3_SETTINGS=$SCRATCH/s3.json
+s3_settings "$S3_SETTINGS"
+S3_DONE_MS=$(now_ms)
+S3_STARTUP_MS=$((S3_DONE_MS - S3_STARTED_MS))
+printf 'moto_server on 127.0.0.1:%s: listening after %d ms, IAM key after %d ms\n' \
+  "$S3_PORT" $((S3_READY_MS - S3_STARTED_MS)) "$S3_STARTUP_MS"
