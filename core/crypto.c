@@ -4,8 +4,14 @@
  */
 #include "internal.h"
 
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 void crypto_sha256(const void *data, size_t length, unsigned char out[32]) {
@@ -42,5 +48,106 @@ pail_status crypto_random(void *buffer, size_t length, pail_error **err) {
   if (RAND_bytes(buffer, (int)length) != 1)
     return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
                           "the system random number generator failed");
+  return PAIL_OK;
+}
+
+pail_status crypto_base64_decode(const char *text, size_t length,
+                                 unsigned char *out, size_t *out_length) {
+  /* EVP_DecodeBlock skips leading/trailing whitespace and reports padding
+   * bytes as data, so the shape is checked here first. */
+  *out_length = 0;
+  if (length % 4 != 0 || length > INT_MAX)
+    return PAIL_ERR_INVALID_ARGUMENT;
+  for (size_t i = 0; i < length; i++) {
+    unsigned char c = (unsigned char)text[i];
+    int is_pad = c == '=' && i >= length - 2 &&
+                 (i == length - 1 || text[length - 1] == '=');
+    if (!isalnum(c) && c != '+' && c != '/' && !is_pad)
+      return PAIL_ERR_INVALID_ARGUMENT;
+  }
+  if (length == 0)
+    return PAIL_OK;
+  int n = EVP_DecodeBlock(out, (const unsigned char *)text, (int)length);
+  if (n < 0)
+    return PAIL_ERR_INVALID_ARGUMENT;
+  size_t padding = (text[length - 1] == '=') + (text[length - 2] == '=');
+  *out_length = (size_t)n - padding;
+  return PAIL_OK;
+}
+
+size_t crypto_base64url_encode(const unsigned char *data, size_t length,
+                               char *out) {
+  size_t n = crypto_base64_encode(data, length, out);
+  while (n > 0 && out[n - 1] == '=')
+    out[--n] = '\0';
+  for (size_t i = 0; i < n; i++) {
+    if (out[i] == '+')
+      out[i] = '-';
+    else if (out[i] == '/')
+      out[i] = '_';
+  }
+  return n;
+}
+
+/* pail_private_key is OpenSSL's EVP_PKEY under another name, so that the
+ * plugin header does not need OpenSSL's. */
+pail_private_key *crypto_private_key_load(const char *pem, size_t length,
+                                          pail_error **err) {
+  if (pem == NULL || length == 0 || length > INT_MAX) {
+    pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                   "the private key is empty");
+    return NULL;
+  }
+  BIO *bio = BIO_new_mem_buf(pem, (int)length);
+  EVP_PKEY *key =
+      bio != NULL ? PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL) : NULL;
+  BIO_free(bio);
+  /* Nothing of OpenSSL's error queue goes into the message: it can quote
+   * the PEM it failed on. */
+  ERR_clear_error();
+  if (key == NULL) {
+    pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                   "the private key is not a PEM private key (expected "
+                   "-----BEGIN PRIVATE KEY-----)");
+    return NULL;
+  }
+  if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+    EVP_PKEY_free(key);
+    pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                   "the private key is not an RSA key");
+    return NULL;
+  }
+  return (pail_private_key *)key;
+}
+
+void crypto_private_key_free(pail_private_key *key) {
+  EVP_PKEY_free((EVP_PKEY *)key);
+}
+
+pail_status crypto_rsa_sha256_sign(const pail_private_key *key,
+                                   const void *data, size_t length,
+                                   unsigned char **signature,
+                                   size_t *signature_length,
+                                   pail_error **err) {
+  *signature = NULL;
+  *signature_length = 0;
+  EVP_PKEY *pkey = (EVP_PKEY *)key;
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  size_t n = 0;
+  unsigned char *out = NULL;
+  int ok = ctx != NULL &&
+           EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, pkey) == 1 &&
+           EVP_DigestSign(ctx, NULL, &n, data, length) == 1 &&
+           (out = malloc(n)) != NULL &&
+           EVP_DigestSign(ctx, out, &n, data, length) == 1;
+  EVP_MD_CTX_free(ctx);
+  ERR_clear_error();
+  if (!ok) {
+    free(out);
+    return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                          "RSA-SHA256 signing failed");
+  }
+  *signature = out;
+  *signature_length = n;
   return PAIL_OK;
 }

@@ -110,6 +110,33 @@ PAIL_HIDDEN size_t crypto_base64_encode(const unsigned char *data,
                                         size_t length, char *out);
 PAIL_HIDDEN void crypto_hex_encode(const unsigned char *data, size_t length,
                                    char *out);
+/* The ABI 1.2 services of the same names (contracts in backend.h). */
+PAIL_HIDDEN pail_status crypto_base64_decode(const char *text, size_t length,
+                                             unsigned char *out,
+                                             size_t *out_length);
+PAIL_HIDDEN size_t crypto_base64url_encode(const unsigned char *data,
+                                           size_t length, char *out);
+PAIL_HIDDEN pail_private_key *crypto_private_key_load(const char *pem,
+                                                      size_t length,
+                                                      pail_error **err);
+PAIL_HIDDEN void crypto_private_key_free(pail_private_key *key);
+PAIL_HIDDEN pail_status crypto_rsa_sha256_sign(const pail_private_key *key,
+                                               const void *data,
+                                               size_t length,
+                                               unsigned char **signature,
+                                               size_t *signature_length,
+                                               pail_error **err);
+
+/* ----------------------------------------------------------- crc32c.c */
+
+/* CRC-32C (Castagnoli), continuing from crc (0 to start). */
+PAIL_HIDDEN uint32_t crc32c_update(uint32_t crc, const void *data,
+                                   size_t length);
+/* The table-driven path alone, so tests can check it against the hardware
+ * one. */
+PAIL_HIDDEN uint32_t crc32c_portable(uint32_t crc, const void *data,
+                                     size_t length);
+
 /* Fills buffer with cryptographically secure random bytes. */
 PAIL_HIDDEN pail_status crypto_random(void *buffer, size_t length,
                                       pail_error **err);

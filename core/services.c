@@ -180,6 +180,12 @@ const pail_core_services core_services = {
     .md5 = crypto_md5,
     .base64_encode = crypto_base64_encode,
     .content_type_guess = pail_content_type_guess,
+    .base64_decode = crypto_base64_decode,
+    .base64url_encode = crypto_base64url_encode,
+    .private_key_load = crypto_private_key_load,
+    .private_key_free = crypto_private_key_free,
+    .rsa_sha256_sign = crypto_rsa_sha256_sign,
+    .crc32c = crc32c_update,
 };
 
 const pail_core_services *pail_core_services_get(void) {

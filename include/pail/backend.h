@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 1
+#define PAIL_BACKEND_ABI_MINOR 2
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -218,6 +218,8 @@ typedef struct pail_http_response {
 
 typedef struct pail_http_stream pail_http_stream;
 typedef struct pail_http_group pail_http_group;
+/* A parsed private key (OpenSSL underneath), from private_key_load. */
+typedef struct pail_private_key pail_private_key;
 
 /* Credentials and scope for SigV4. Strings belong to the caller. */
 typedef struct pail_sigv4_key {
@@ -394,6 +396,35 @@ typedef struct pail_core_services {
   /* pail_content_type_guess: a content type from a name's extension, or
    * NULL. The string is static. */
   const char *(*content_type_guess)(const char *name);
+
+  /* ------------------------------------------------ ABI 1.2: more crypto */
+
+  /* Standard base64 (padding required, whitespace refused) of text (length
+   * bytes) into out, which holds at least 3 * (length / 4) bytes; the
+   * decoded length goes to *out_length. PAIL_ERR_INVALID_ARGUMENT when text
+   * is not base64. Used for Azure account keys. */
+  pail_status (*base64_decode)(const char *text, size_t length,
+                               unsigned char *out, size_t *out_length);
+  /* base64url without padding (RFC 4648 section 5, as JWTs want) into out
+   * (4 * ceil(length / 3) + 1 bytes, NUL-ended); returns the length. */
+  size_t (*base64url_encode)(const unsigned char *data, size_t length,
+                             char *out);
+  /* A private key parsed from PEM text ("BEGIN PRIVATE KEY" PKCS#8 or
+   * "BEGIN RSA PRIVATE KEY"), for rsa_sha256_sign. The error never quotes
+   * the key. Free with private_key_free (NULL is fine). */
+  pail_private_key *(*private_key_load)(const char *pem, size_t length,
+                                        pail_error **err);
+  void (*private_key_free)(pail_private_key *key);
+  /* RSASSA-PKCS1-v1_5 with SHA-256 (JWT RS256, GOOG4-RSA-SHA256) of data.
+   * The signature is malloc'd into *signature (*signature_length bytes);
+   * the caller frees it. Thread-safe on a shared key. */
+  pail_status (*rsa_sha256_sign)(const pail_private_key *key,
+                                 const void *data, size_t length,
+                                 unsigned char **signature,
+                                 size_t *signature_length, pail_error **err);
+  /* CRC-32C (Castagnoli) of data, continuing from crc (0 to start), as GCS
+   * reports in crc32c. */
+  uint32_t (*crc32c)(uint32_t crc, const void *data, size_t length);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */

@@ -1,0 +1,230 @@
+/*
+ * test_crypto.c: the ABI 1.2 crypto services (core/crypto.c, core/crc32c.c).
+ * RSA expectations were computed independently with
+ *   printf 'pail RS256 test' | openssl dgst -sha256 -sign key.pem
+ * using the private key of tests/vectors/gcs-v4/test_service_account.json
+ * (Google's published dummy key).
+ */
+#include "internal.h"
+#include "testutil.h"
+
+#define RS256_HEX                                                              \
+  "6c70340c81e159734104eef9acf633ecc027a22c9bd3dc7cbbf8806d5313b1110f0bb1db3a" \
+  "6e16a94606920c53e340c588539cba8bc16ceb4049b4c13ac959d228c6a94aefae70b86193" \
+  "383eb030de73b4a070746828694df16593008d9727366a9002ca6df77ba95a1272f54eb025" \
+  "752b5d1f083007d4bcaedbc87cd5f8553e0e7164d97bb28b1ed591dc66f2fa9c8d43b169f7" \
+  "357d5f823c37e86ca6e36b14b05783c538663014848d31018fafa47de11577032d44583711" \
+  "d78a5c739dc7a45041b1c61845250ab01a22e90e0798b0224d116475186f0acfe0bce3835c" \
+  "c749c6c172090061c4046f7e6e0d44526c3f29c933953bff16c9455950c29c3aaaea"
+#define RS256_URL                                                              \
+  "bHA0DIHhWXNBBO75rPYz7MAnoiyb09x8u_iAbVMTsREPC7HbOm4WqUYGkgxT40DFiFOcuovBbO" \
+  "tASbTBOslZ0ijGqUrvrnC4YZM4PrAw3nO0oHB0aChpTfFlkwCNlyc2apACym33e6laEnL1TrAl" \
+  "dStdHwgwB9S8rtvIfNX4VT4OcWTZe7KLHtWR3Gby-pyNQ7Fp9zV9X4I8N-hspuNrFLBXg8U4Zj" \
+  "AUhI0xAY-vpH3hFXcDLURYNxHXilxzncekUEGxxhhFJQqwGiLpDgeYsCJNEWR1GG8Kz-C844Nc" \
+  "x0nGwXIJAGHEBG9-bg1EUmw_KckzlTv_FslFWVDCnDqq6g"
+
+static char *test_key_pem(void) {
+  const char *dir = getenv("top_srcdir");
+  char *path = NULL;
+  ck_assert_int_ge(asprintf(&path,
+                            "%s/tests/vectors/gcs-v4/test_service_account.json",
+                            dir ? dir : "."),
+                   0);
+  json_error_t jerr;
+  json_t *account = json_load_file(path, 0, &jerr);
+  ck_assert_msg(account != NULL, "%s: %s", path, jerr.text);
+  free(path);
+  char *pem =
+      strdup(json_string_value(json_object_get(account, "private_key")));
+  json_decref(account);
+  return pem;
+}
+
+/* ------------------------------------------------------------- base64 */
+
+static void expect_decodes(const char *text, const char *expected,
+                           size_t expected_length) {
+  unsigned char out[64];
+  size_t n = 99;
+  ck_assert_int_eq(crypto_base64_decode(text, strlen(text), out, &n), PAIL_OK);
+  ck_assert_uint_eq(n, expected_length);
+  ck_assert_mem_eq(out, expected, expected_length);
+}
+
+START_TEST(base64_decode_handles_every_padding) {
+  expect_decodes("", "", 0);
+  expect_decodes("Zg==", "f", 1);
+  expect_decodes("Zm8=", "fo", 2);
+  expect_decodes("Zm9v", "foo", 3);
+  expect_decodes("Zm9vYmFy", "foobar", 6);
+  expect_decodes("//8A", "\xff\xff\x00", 3);
+  expect_decodes("+/+/", "\xfb\xff\xbf", 3);
+}
+END_TEST
+
+START_TEST(base64_decode_refuses_what_is_not_base64) {
+  static const char *const bad[] = {"Zg=",  "Zg",   "Z===", "Zm9v\n",
+                                    " Zm9", "Zm-v", "Zm_v", "=Zm9",
+                                    "Zg=a", "Z=g=", "Zm9vYg=\x80"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    unsigned char out[16];
+    size_t n = 7;
+    ck_assert_msg(crypto_base64_decode(bad[i], strlen(bad[i]), out, &n) ==
+                      PAIL_ERR_INVALID_ARGUMENT,
+                  "accepted \"%s\"", bad[i]);
+    ck_assert_uint_eq(n, 0);
+  }
+}
+END_TEST
+
+START_TEST(base64_round_trips_every_byte) {
+  unsigned char data[256], back[256];
+  char text[400];
+  for (int i = 0; i < 256; i++)
+    data[i] = (unsigned char)i;
+  for (size_t length = 0; length <= 256; length += 37) {
+    size_t n = crypto_base64_encode(data, length, text);
+    size_t m = 0;
+    ck_assert_int_eq(crypto_base64_decode(text, n, back, &m), PAIL_OK);
+    ck_assert_uint_eq(m, length);
+    ck_assert_mem_eq(back, data, length);
+  }
+}
+END_TEST
+
+START_TEST(base64url_has_no_padding_and_url_alphabet) {
+  char out[16];
+  ck_assert_uint_eq(crypto_base64url_encode((const unsigned char *)"f", 1, out),
+                    2);
+  ck_assert_str_eq(out, "Zg");
+  ck_assert_uint_eq(
+      crypto_base64url_encode((const unsigned char *)"\xfb\xff\xbf", 3, out),
+      4);
+  ck_assert_str_eq(out, "-_-_");
+  ck_assert_uint_eq(crypto_base64url_encode((const unsigned char *)"", 0, out),
+                    0);
+  ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* ---------------------------------------------------------------- RSA */
+
+START_TEST(rsa_sha256_matches_openssl_dgst) {
+  char *pem = test_key_pem();
+  pail_error *err = NULL;
+  pail_private_key *key = crypto_private_key_load(pem, strlen(pem), &err);
+  ck_assert_msg(key != NULL, "%s", pail_error_message(err));
+  unsigned char *signature = NULL;
+  size_t length = 0;
+  ck_assert_int_eq(crypto_rsa_sha256_sign(key, "pail RS256 test", 15,
+                                          &signature, &length, &err),
+                   PAIL_OK);
+  ck_assert_uint_eq(length, 256);
+  char hex[513], url[400];
+  crypto_hex_encode(signature, length, hex);
+  ck_assert_str_eq(hex, RS256_HEX);
+  crypto_base64url_encode(signature, length, url);
+  ck_assert_str_eq(url, RS256_URL);
+  free(signature);
+  crypto_private_key_free(key);
+  free(pem);
+}
+END_TEST
+
+START_TEST(bad_private_key_is_refused_without_quoting_it) {
+  char *pem = test_key_pem();
+  /* Damage the base64 body in the middle. */
+  size_t n = strlen(pem);
+  memset(pem + n / 2, '!', 8);
+  pail_error *err = NULL;
+  ck_assert_ptr_null(crypto_private_key_load(pem, n, &err));
+  ck_assert_int_eq(pail_error_category(err), PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(err), "not a PEM private key");
+  ck_assert_ptr_null(strstr(pail_error_message(err), "MII"));
+  pail_error_free(err);
+  err = NULL;
+  ck_assert_ptr_null(crypto_private_key_load("", 0, &err));
+  ck_assert_int_eq(pail_error_category(err), PAIL_ERR_INVALID_ARGUMENT);
+  pail_error_free(err);
+  crypto_private_key_free(NULL);
+  free(pem);
+}
+END_TEST
+
+START_TEST(non_rsa_key_is_refused) {
+  /* openssl genpkey -algorithm ed25519 */
+  static const char ed25519[] =
+      "-----BEGIN PRIVATE KEY-----\n"
+      "MC4CAQAwBQYDK2VwBCIEIFGmQo9WVRR0j/zhk9E4jo4OeUTCxy3PaigKvHC28Wdb\n"
+      "-----END PRIVATE KEY-----\n";
+  pail_error *err = NULL;
+  ck_assert_ptr_null(crypto_private_key_load(ed25519, strlen(ed25519), &err));
+  ck_assert_contains(pail_error_message(err), "not an RSA key");
+  pail_error_free(err);
+}
+END_TEST
+
+/* ------------------------------------------------------------- crc32c */
+
+START_TEST(crc32c_matches_rfc3720_vectors) {
+  unsigned char buffer[32];
+  memset(buffer, 0, sizeof buffer);
+  ck_assert_uint_eq(crc32c_update(0, buffer, 32), 0x8A9136AAu);
+  ck_assert_uint_eq(crc32c_portable(0, buffer, 32), 0x8A9136AAu);
+  memset(buffer, 0xff, sizeof buffer);
+  ck_assert_uint_eq(crc32c_update(0, buffer, 32), 0x62A8AB43u);
+  ck_assert_uint_eq(crc32c_portable(0, buffer, 32), 0x62A8AB43u);
+  for (int i = 0; i < 32; i++)
+    buffer[i] = (unsigned char)i;
+  ck_assert_uint_eq(crc32c_update(0, buffer, 32), 0x46DD794Eu);
+  ck_assert_uint_eq(crc32c_portable(0, buffer, 32), 0x46DD794Eu);
+  for (int i = 0; i < 32; i++)
+    buffer[i] = (unsigned char)(31 - i);
+  ck_assert_uint_eq(crc32c_update(0, buffer, 32), 0x113FDB5Cu);
+  ck_assert_uint_eq(crc32c_portable(0, buffer, 32), 0x113FDB5Cu);
+  ck_assert_uint_eq(crc32c_update(0, "123456789", 9), 0xE3069283u);
+  ck_assert_uint_eq(crc32c_update(0, "", 0), 0);
+}
+END_TEST
+
+START_TEST(crc32c_paths_agree_at_every_alignment_and_split) {
+  enum { N = 4099 };
+  unsigned char *data = malloc(N);
+  uint32_t state = 12345;
+  for (int i = 0; i < N; i++) {
+    state = state * 1103515245u + 12345u;
+    data[i] = (unsigned char)(state >> 16);
+  }
+  for (size_t offset = 0; offset < 9; offset++) {
+    for (size_t length = 0; length + offset <= N; length += 211) {
+      uint32_t whole = crc32c_update(0, data + offset, length);
+      ck_assert_uint_eq(crc32c_portable(0, data + offset, length), whole);
+      size_t half = length / 3;
+      uint32_t split = crc32c_update(0, data + offset, half);
+      split = crc32c_portable(split, data + offset + half, length - half);
+      ck_assert_uint_eq(split, whole);
+    }
+  }
+  free(data);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("crypto");
+  TCase *tc = tcase_create("base64");
+  tcase_add_test(tc, base64_decode_handles_every_padding);
+  tcase_add_test(tc, base64_decode_refuses_what_is_not_base64);
+  tcase_add_test(tc, base64_round_trips_every_byte);
+  tcase_add_test(tc, base64url_has_no_padding_and_url_alphabet);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("rsa");
+  tcase_add_test(tc, rsa_sha256_matches_openssl_dgst);
+  tcase_add_test(tc, bad_private_key_is_refused_without_quoting_it);
+  tcase_add_test(tc, non_rsa_key_is_refused);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("crc32c");
+  tcase_add_test(tc, crc32c_matches_rfc3720_vectors);
+  tcase_add_test(tc, crc32c_paths_agree_at_every_alignment_and_split);
+  suite_add_tcase(s, tc);
+  return test_run_suite(s);
+}
