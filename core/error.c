@@ -28,6 +28,7 @@ static const char *const status_names[] = {
     [PAIL_ERR_IO] = "i/o error",
     [PAIL_ERR_UNSUPPORTED] = "unsupported",
     [PAIL_ERR_INTERNAL] = "internal error",
+    [PAIL_ERR_CANCELLED] = "cancelled",
 };
 
 const char *pail_status_name(pail_status status) {

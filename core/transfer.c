@@ -16,11 +16,42 @@
 
 #define TRANSFER_BUFFER_SIZE (1u << 20)
 
-/* Calls the caller's progress callback, when there is one. */
-static void report_progress(pail_progress_fn progress, void *user_data,
-                            uint64_t done, uint64_t total) {
+/* Calls the caller's progress callback, when there is one; a nonzero
+ * return cancels the transfer (PAIL_ERR_CANCELLED, naming key). */
+static pail_status report_progress(pail_progress_fn progress, void *user_data,
+                                   uint64_t done, uint64_t total,
+                                   const char *key, pail_error **err) {
+  if (progress == NULL || progress(user_data, done, total) == 0)
+    return PAIL_OK;
+  return pail_error_set(err, PAIL_ERR_CANCELLED, 0, NULL, NULL,
+                        "the transfer of \"%s\" was cancelled after %llu "
+                        "bytes",
+                        key, (unsigned long long)done);
+}
+
+/* The last call, once the transfer is complete: too late to cancel. */
+static void report_done(pail_progress_fn progress, void *user_data,
+                        uint64_t done) {
   if (progress != NULL)
-    progress(user_data, done, total);
+    (void)progress(user_data, done, done);
+}
+
+/* read(2) that retries when a signal interrupts it, unless the progress
+ * callback then cancels (a flag set by the caller's signal handler), so a
+ * transfer blocked on a pipe stops at once. Returns the count, or -1 with
+ * errno set, or -2 when cancelled (*status set). */
+static ssize_t read_or_cancel(int fd, void *buffer, size_t capacity,
+                              pail_progress_fn progress, void *user_data,
+                              uint64_t done, uint64_t total, const char *key,
+                              pail_status *status, pail_error **err) {
+  for (;;) {
+    ssize_t n = read(fd, buffer, capacity);
+    if (n >= 0 || errno != EINTR)
+      return n;
+    *status = report_progress(progress, user_data, done, total, key, err);
+    if (*status != PAIL_OK)
+      return -2;
+  }
 }
 
 /* The bytes a read with opts will yield from an object of object_size. */
@@ -61,7 +92,9 @@ pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
     status = pail_reader_read(r, buffer + filled, (size_t)size - filled, &got,
                               err);
     filled += got;
-    report_progress(opts.progress, opts.progress_user_data, filled, size);
+    if (status == PAIL_OK && got > 0)
+      status = report_progress(opts.progress, opts.progress_user_data, filled,
+                               size, ptr->key, err);
   } while (status == PAIL_OK && got > 0);
   pail_reader_close(r);
   if (status != PAIL_OK) {
@@ -96,7 +129,7 @@ pail_status pail_write(pail_workspace *ws, const pail_pointer *ptr,
   }
   status = pail_writer_close(w, NULL, err);
   if (status == PAIL_OK)
-    report_progress(opts.progress, opts.progress_user_data, length, length);
+    report_done(opts.progress, opts.progress_user_data, length);
   return status;
 }
 
@@ -104,7 +137,7 @@ pail_status pail_write(pail_workspace *ws, const pail_pointer *ptr,
  * total bytes through opts. */
 static pail_status pump(pail_reader *r, pail_writer *w,
                         const pail_write_options *opts, uint64_t total,
-                        pail_error **err) {
+                        const char *key, pail_error **err) {
   char *buffer = malloc(TRANSFER_BUFFER_SIZE);
   if (buffer == NULL) {
     pail_writer_abort(w);
@@ -119,7 +152,8 @@ static pail_status pump(pail_reader *r, pail_writer *w,
       status = pail_writer_write(w, buffer, got, err);
     done += got;
     if (status == PAIL_OK && got > 0)
-      report_progress(opts->progress, opts->progress_user_data, done, total);
+      status = report_progress(opts->progress, opts->progress_user_data, done,
+                               total, key, err);
   } while (status == PAIL_OK && got > 0);
   free(buffer);
   if (status != PAIL_OK) {
@@ -158,7 +192,8 @@ static pail_status write_all(int fd, const char *data, size_t length,
 static pail_status download_stream(pail_reader *r, int fd,
                                    const char *local_path,
                                    const pail_read_options *opts,
-                                   uint64_t total, pail_error **err) {
+                                   uint64_t total, const char *key,
+                                   pail_error **err) {
   char *buffer = malloc(TRANSFER_BUFFER_SIZE);
   if (buffer == NULL)
     return error_no_memory(err);
@@ -172,7 +207,8 @@ static pail_status download_stream(pail_reader *r, int fd,
     status = write_all(fd, buffer, got, local_path, err);
     done += got;
     if (status == PAIL_OK)
-      report_progress(opts->progress, opts->progress_user_data, done, total);
+      status = report_progress(opts->progress, opts->progress_user_data, done,
+                               total, key, err);
   }
   free(buffer);
   return status;
@@ -239,7 +275,7 @@ pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
     if (fd < 0)
       status = local_error(err, errno, "cannot write", local_path);
     else
-      status = download_stream(r, fd, local_path, &opts, total, err);
+      status = download_stream(r, fd, local_path, &opts, total, ptr->key, err);
     if (fd >= 0 && close(fd) != 0 && status == PAIL_OK)
       status = local_error(err, errno, "cannot write", local_path);
     pail_reader_close(r);
@@ -252,7 +288,7 @@ pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
     pail_reader_close(r);
     return status;
   }
-  status = download_stream(r, fd, local_path, &opts, total, err);
+  status = download_stream(r, fd, local_path, &opts, total, ptr->key, err);
   pail_reader_close(r);
   if (status == PAIL_OK && fsync(fd) != 0)
     status = local_error(err, errno, "cannot flush", local_path);
@@ -301,26 +337,29 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
    * opens but cannot be read (a directory on some systems, EIO) fails
    * before the storage is touched. */
   ssize_t n = 0;
+  uint64_t done = 0, total = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
   if (status == PAIL_OK) {
-    do
-      n = read(fd, buffer, TRANSFER_BUFFER_SIZE);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
+    n = read_or_cancel(fd, buffer, TRANSFER_BUFFER_SIZE, opts.progress,
+                       opts.progress_user_data, done, total, ptr->key, &status,
+                       err);
+    if (n == -1)
       status = local_error(err, errno, "cannot read", local_path);
   }
   if (status == PAIL_OK)
     status = pail_writer_open(ws, ptr, &opts, &w, err);
-  uint64_t done = 0, total = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
   while (status == PAIL_OK && n > 0) {
     status = pail_writer_write(w, buffer, (size_t)n, err);
     if (status != PAIL_OK)
       break;
     done += (uint64_t)n;
-    report_progress(opts.progress, opts.progress_user_data, done, total);
-    do
-      n = read(fd, buffer, TRANSFER_BUFFER_SIZE);
-    while (n < 0 && errno == EINTR);
-    if (n < 0)
+    status = report_progress(opts.progress, opts.progress_user_data, done,
+                             total, ptr->key, err);
+    if (status != PAIL_OK)
+      break;
+    n = read_or_cancel(fd, buffer, TRANSFER_BUFFER_SIZE, opts.progress,
+                       opts.progress_user_data, done, total, ptr->key, &status,
+                       err);
+    if (n == -1)
       status = local_error(err, errno, "cannot read", local_path);
   }
   free(buffer);
@@ -407,7 +446,7 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
   pail_writer *w = NULL;
   status = pail_writer_open(ws, dst, &opts, &w, err);
   if (status == PAIL_OK)
-    status = pump(r, w, &opts, info->size, err);
+    status = pump(r, w, &opts, info->size, dst->key, err);
   pail_reader_close(r);
   return status;
 }

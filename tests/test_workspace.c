@@ -9,8 +9,10 @@
 #include "internal.h"
 #include "testutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -149,7 +151,10 @@ static pail_status probe_write_commit(void *stream, pail_object_info *info,
   return PAIL_OK;
 }
 
+static atomic_int abort_calls;
+
 static void probe_write_abort(void *stream) {
+  atomic_fetch_add(&abort_calls, 1);
   free(stream);
 }
 
@@ -463,15 +468,139 @@ END_TEST
 typedef struct progress_seen {
   int calls;
   uint64_t done, total;
+  int cancel_at; /* cancel on this call (1 = the first); 0: never */
 } progress_seen;
 
-static void record_progress(void *user_data, uint64_t done, uint64_t total) {
+static int record_progress(void *user_data, uint64_t done, uint64_t total) {
   progress_seen *seen = user_data;
   ck_assert_uint_ge(done, seen->done); /* never goes backwards */
   seen->calls++;
   seen->done = done;
   seen->total = total;
+  return seen->cancel_at > 0 && seen->calls >= seen->cancel_at;
 }
+
+static int directory_entries(const char *path) {
+  DIR *d = opendir(path);
+  ck_assert_ptr_nonnull(d);
+  int n = 0;
+  for (struct dirent *e; (e = readdir(d)) != NULL;)
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+      n++;
+  closedir(d);
+  return n;
+}
+
+static void expect_missing(const char *text) {
+  pail_pointer *p = ptr(text);
+  pail_object_info info = {0};
+  ck_assert_int_eq(pail_stat(ws, p, &info, NULL), PAIL_ERR_NOT_FOUND);
+  pail_pointer_free(p);
+}
+
+START_TEST(cancelled_download_leaves_no_file) {
+  put("pub/big.txt", "0123456789abcdef0123456789abcdef");
+  char *dir = test_tempdir();
+  char *target = NULL;
+  ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
+  pail_pointer *p = ptr("pub/big.txt");
+  progress_seen seen = {.cancel_at = 2};
+  pail_read_options opts = PAIL_READ_OPTIONS_INIT;
+  opts.progress = record_progress;
+  opts.progress_user_data = &seen;
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_download(ws, p, target, &opts, &err),
+                   PAIL_ERR_CANCELLED);
+  ck_assert_int_eq(pail_error_category(err), PAIL_ERR_CANCELLED);
+  ck_assert_contains(pail_error_message(err), "cancelled");
+  ck_assert_str_eq(pail_status_name(PAIL_ERR_CANCELLED), "cancelled");
+  pail_error_free(err);
+  ck_assert_int_eq(seen.calls, 2);
+  ck_assert_int_eq(directory_entries(dir), 0); /* no temp file either */
+  pail_pointer_free(p);
+  free(target);
+  test_tempdir_remove(dir);
+}
+END_TEST
+
+START_TEST(cancelled_upload_and_copy_abort_the_writer) {
+  char *dir = test_tempdir();
+  char *source = NULL;
+  ck_assert_int_ge(asprintf(&source, "%s/in.txt", dir), 0);
+  test_write_file(source, "uploaded bytes");
+  pail_pointer *p = ptr("pub/cancelled.txt");
+  progress_seen seen = {.cancel_at = 1};
+  pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+  opts.progress = record_progress;
+  opts.progress_user_data = &seen;
+  int aborts = atomic_load(&abort_calls);
+  ck_assert_int_eq(pail_upload(ws, p, source, &opts, NULL),
+                   PAIL_ERR_CANCELLED);
+  ck_assert_int_eq(atomic_load(&abort_calls), aborts + 1);
+  expect_missing("pub/cancelled.txt");
+  /* A streamed copy (another storage) stops the same way. */
+  put("pub/src.txt", "0123456789abcdef");
+  pail_pointer *src = ptr("pub/src.txt");
+  pail_pointer *dst = ptr("s3://stuck/pub/copy");
+  progress_seen copied = {.cancel_at = 2};
+  opts.progress_user_data = &copied;
+  ck_assert_int_eq(pail_copy(ws, src, dst, &opts, NULL), PAIL_ERR_CANCELLED);
+  ck_assert_int_eq(atomic_load(&abort_calls), aborts + 2);
+  expect_missing("s3://stuck/pub/copy");
+  /* The last report of a whole-buffer write comes after the commit and
+   * cannot cancel it. */
+  progress_seen late = {.cancel_at = 1};
+  opts.progress_user_data = &late;
+  ck_assert_int_eq(pail_write(ws, p, "abc", 3, &opts, NULL), PAIL_OK);
+  ck_assert_int_eq(late.calls, 1);
+  pail_pointer_free(src);
+  pail_pointer_free(dst);
+  pail_pointer_free(p);
+  free(source);
+  test_tempdir_remove(dir);
+}
+END_TEST
+
+static volatile sig_atomic_t alarm_seen;
+static void on_alarm(int signo) { alarm_seen = signo; }
+static int cancel_on_alarm(void *user_data, uint64_t done, uint64_t total) {
+  (void)user_data;
+  (void)done;
+  (void)total;
+  return alarm_seen != 0;
+}
+
+START_TEST(signal_during_a_blocked_read_cancels_the_upload) {
+  /* The writer end stays open with nothing more to come: the upload blocks
+   * in read(2) until the alarm's handler (no SA_RESTART) interrupts it. */
+  int fds[2];
+  ck_assert_int_eq(pipe(fds), 0);
+  ck_assert_int_eq(write(fds[1], "first block", 11), 11);
+  char *path = NULL;
+  ck_assert_int_ge(asprintf(&path, "/dev/fd/%d", fds[0]), 0);
+  struct sigaction action = {.sa_handler = on_alarm}, old;
+  sigemptyset(&action.sa_mask);
+  ck_assert_int_eq(sigaction(SIGALRM, &action, &old), 0);
+  alarm_seen = 0;
+  alarm(1);
+  pail_pointer *p = ptr("pub/from-pipe.txt");
+  pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+  opts.progress = cancel_on_alarm;
+  int aborts = atomic_load(&abort_calls);
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_upload(ws, p, path, &opts, &err), PAIL_ERR_CANCELLED);
+  ck_assert_int_eq(alarm_seen, SIGALRM);
+  ck_assert_contains(pail_error_message(err), "after 11 bytes");
+  pail_error_free(err);
+  ck_assert_int_eq(atomic_load(&abort_calls), aborts + 1);
+  expect_missing("pub/from-pipe.txt");
+  sigaction(SIGALRM, &old, NULL);
+  close(fds[0]);
+  close(fds[1]);
+  pail_pointer_free(p);
+  free(path);
+}
+END_TEST
 
 START_TEST(ranged_download_reports_progress_up_to_the_range) {
   put("pub/data.txt", "0123456789abcdef");
@@ -479,7 +608,7 @@ START_TEST(ranged_download_reports_progress_up_to_the_range) {
   char *target = NULL;
   ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
   pail_pointer *p = ptr("pub/data.txt");
-  progress_seen seen = {0, 0, 0};
+  progress_seen seen = {0, 0, 0, 0};
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
   opts.offset = 3;
   opts.length = 5;
@@ -495,7 +624,7 @@ START_TEST(ranged_download_reports_progress_up_to_the_range) {
   fclose(f);
   ck_assert_str_eq(got, "34567");
   /* A streamed copy reports through the write options. */
-  progress_seen copied = {0, 0, 0};
+  progress_seen copied = {0, 0, 0, 0};
   pail_write_options wopts = PAIL_WRITE_OPTIONS_INIT;
   wopts.progress = record_progress;
   wopts.progress_user_data = &copied;
@@ -1161,6 +1290,9 @@ int main(void) {
   tcase_add_test(tc, read_shorter_than_announced_size_is_an_io_error);
   tcase_add_test(tc, truncated_download_leaves_no_local_file);
   tcase_add_test(tc, ranged_download_reports_progress_up_to_the_range);
+  tcase_add_test(tc, cancelled_download_leaves_no_file);
+  tcase_add_test(tc, cancelled_upload_and_copy_abort_the_writer);
+  tcase_add_test(tc, signal_during_a_blocked_read_cancels_the_upload);
   tcase_add_test(tc, download_writes_into_a_fifo_instead_of_replacing_it);
   tcase_add_test(tc, download_never_touches_the_process_umask);
   tcase_add_test(tc, page_token_that_does_not_advance_ends_the_listing);

@@ -132,8 +132,22 @@ typedef struct cli_progress {
 /* Starts tracking a transfer; the callback always counts bytes (for the
  * --json size) and draws a line on stderr only when c->progress. */
 void cli_progress_start(cli_progress *p, cli *c, const char *label);
-void cli_progress_update(void *user_data, uint64_t done, uint64_t total);
-/* Clears the progress line. */
+/* The library's progress callback: draws, and returns nonzero (cancel) once
+ * a signal was caught (signals.c). */
+int cli_progress_update(void *user_data, uint64_t done, uint64_t total);
+/* Clears the progress line and releases the signals. */
 void cli_progress_end(cli_progress *p);
+
+/* signals.c: while a transfer runs (from cli_progress_start to
+ * cli_progress_end), SIGINT, SIGTERM and SIGHUP set a flag instead of
+ * killing pail, so the library can abort the transfer cleanly; main then
+ * re-raises the signal with cli_signal_reraise. Signals that were ignored
+ * when pail started stay ignored. */
+void cli_signals_catch(void);
+void cli_signals_release(void);
+/* The signal caught, or 0. */
+int cli_signal_caught(void);
+/* Dies of the caught signal, if any (default action); returns otherwise. */
+void cli_signal_reraise(void);
 
 #endif /* PAIL_TOOLS_CLI_H */

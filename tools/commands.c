@@ -515,22 +515,82 @@ static int remove_option(cli *c, void *state, int option, const char *arg) {
   return EXIT_OK;
 }
 
+/* rm without -f reports a missing object, as rm(1) does, on every backend.
+ * Some providers cannot tell (S3's DeleteObject and DeleteObjects succeed
+ * for a missing key), so each named object is looked up first. Only "not
+ * found" counts: a stat refused by the access rules (delete-only grants)
+ * leaves the decision to the delete itself. Returns how many of the n
+ * pointers remain to delete, moved to the front of `pending`, with
+ * `results`/`errors` set for the missing ones. */
+static size_t remove_check_missing(pail_workspace *ws,
+                                   const pail_pointer *const *pointers,
+                                   size_t n, const pail_pointer **pending,
+                                   size_t *pending_index, pail_status *results,
+                                   pail_error **errors) {
+  size_t kept = 0;
+  for (size_t i = 0; i < n; i++) {
+    pail_object_info info = {0};
+    pail_error *err = NULL;
+    if (pail_stat(ws, pointers[i], &info, &err) == PAIL_ERR_NOT_FOUND) {
+      results[i] = PAIL_ERR_NOT_FOUND;
+      errors[i] = err;
+    } else {
+      pail_error_free(err);
+      pending[kept] = pointers[i];
+      pending_index[kept++] = i;
+    }
+    pail_object_info_clear(&info);
+  }
+  return kept;
+}
+
 /* Deletes objects in batches (one request per 1,000 keys on S3), recording
- * each outcome. */
+ * each outcome. With check_missing, missing objects are reported as such
+ * (see remove_check_missing). */
 static void remove_batch(cli *c, remove_state *r, pail_workspace *ws,
-                         const pail_pointer *const *pointers, size_t n) {
+                         const pail_pointer *const *pointers, size_t n,
+                         bool check_missing) {
   pail_status *results = calloc(n, sizeof *results);
   pail_error **errors = calloc(n, sizeof *errors);
-  if (n == 0 || results == NULL || errors == NULL) {
+  const pail_pointer **pending = calloc(n, sizeof *pending);
+  size_t *pending_index = calloc(n, sizeof *pending_index);
+  pail_status *pending_results = calloc(n, sizeof *pending_results);
+  pail_error **pending_errors = calloc(n, sizeof *pending_errors);
+  if (n == 0 || results == NULL || errors == NULL || pending == NULL ||
+      pending_index == NULL || pending_results == NULL ||
+      pending_errors == NULL) {
     if (n > 0) {
       fputs("pail: out of memory\n", stderr);
       r->failures++;
     }
     free(results);
     free(errors);
+    free(pending);
+    free(pending_index);
+    free(pending_results);
+    free(pending_errors);
     return;
   }
-  pail_delete_many(ws, pointers, n, results, errors, NULL);
+  size_t kept = n;
+  if (check_missing) {
+    kept = remove_check_missing(ws, pointers, n, pending, pending_index,
+                                results, errors);
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      pending[i] = pointers[i];
+      pending_index[i] = i;
+    }
+  }
+  if (kept > 0)
+    pail_delete_many(ws, pending, kept, pending_results, pending_errors, NULL);
+  for (size_t k = 0; k < kept; k++) {
+    results[pending_index[k]] = pending_results[k];
+    errors[pending_index[k]] = pending_errors[k];
+  }
+  free(pending);
+  free(pending_index);
+  free(pending_results);
+  free(pending_errors);
   for (size_t i = 0; i < n; i++) {
     const pail_pointer *p = pointers[i];
     if (results[i] == PAIL_ERR_NOT_FOUND && r->force) {
@@ -590,7 +650,7 @@ static void remove_tree(cli *c, remove_state *r, pail_workspace *ws,
       fputs("pail: out of memory\n", stderr);
       r->failures++;
     } else {
-      remove_batch(c, r, ws, (const pail_pointer *const *)pointers, n);
+      remove_batch(c, r, ws, (const pail_pointer *const *)pointers, n, false);
     }
     for (size_t i = 0; i < n; i++)
       pail_pointer_free(pointers[i]);
@@ -655,7 +715,8 @@ static int run_rm(cli *c, const command *cmd, int argc, char **argv) {
       for (size_t i = 0; i < n; i++)
         remove_tree(c, &r, ws, pointers[i]);
     else
-      remove_batch(c, &r, ws, (const pail_pointer *const *)pointers, n);
+      remove_batch(c, &r, ws, (const pail_pointer *const *)pointers, n,
+                   !r.force);
     rc = r.failures ? EXIT_FAILED : EXIT_OK;
     if (c->json) {
       int out = cli_emit_json(json_pack("{s:O, s:O}", "deleted", r.deleted,

@@ -179,18 +179,21 @@ void cli_progress_start(cli_progress *p, cli *c, const char *label) {
   p->c = c;
   p->label = label;
   p->started_ms = now_ms();
+  cli_signals_catch();
 }
 
-void cli_progress_update(void *user_data, uint64_t done, uint64_t total) {
+int cli_progress_update(void *user_data, uint64_t done, uint64_t total) {
   cli_progress *p = user_data;
   p->done = done;
   p->total = total;
+  if (cli_signal_caught())
+    return 1;
   if (!p->c->progress)
-    return;
+    return 0;
   int64_t now = now_ms();
   /* Redraw at most ten times a second, and not at all for quick ones. */
   if (now - p->shown_ms < 100 || now - p->started_ms < 300)
-    return;
+    return 0;
   p->shown_ms = now;
   p->shown = true;
   char a[32], b[32], rate[32];
@@ -205,9 +208,11 @@ void cli_progress_update(void *user_data, uint64_t done, uint64_t total) {
     fprintf(stderr, "\r%s  %s  %s/s\033[K", p->label,
             human_size((double)done, a, sizeof a), rate);
   fflush(stderr);
+  return 0;
 }
 
 void cli_progress_end(cli_progress *p) {
+  cli_signals_release();
   if (p->shown)
     fputs("\r\033[K", stderr);
   p->shown = false;

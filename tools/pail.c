@@ -293,5 +293,8 @@ int main(int argc, char **argv) {
     perror("pail: cannot write the output");
     rc = EXIT_FAILED;
   }
+  /* A transfer stopped by a signal has been aborted and reported: now die
+   * of that signal, as the parent expects of an interrupted program. */
+  cli_signal_reraise();
   return rc;
 }

@@ -57,7 +57,8 @@ typedef enum pail_status {
   PAIL_ERR_UNAVAILABLE = 6,      /* provider or network unavailable */
   PAIL_ERR_IO = 7,               /* local or transfer I/O failure, corrupt data */
   PAIL_ERR_UNSUPPORTED = 8,      /* the backend does not offer the operation */
-  PAIL_ERR_INTERNAL = 9          /* out of memory, broken invariant */
+  PAIL_ERR_INTERNAL = 9,         /* out of memory, broken invariant */
+  PAIL_ERR_CANCELLED = 10        /* the caller cancelled (progress callback) */
 } pail_status;
 
 typedef struct pail_error pail_error;
@@ -102,9 +103,18 @@ typedef void (*pail_log_fn)(void *user_data, pail_log_level level,
 
 /* Reports a transfer's progress: done bytes of total (0 when the total is
  * unknown, as when reading standard input). Called from the thread running
- * the transfer, after each block; a last call has done == the bytes moved. */
-typedef void (*pail_progress_fn)(void *user_data, uint64_t done,
-                                 uint64_t total);
+ * the transfer, after each block, and again with unchanged counts when a
+ * wait on a local file or pipe is interrupted by a signal.
+ *
+ * Return 0 to go on. Anything else cancels the transfer: it stops there,
+ * aborts what it was writing (no object is created or replaced, no
+ * multipart upload is left open, a download leaves no file) and fails with
+ * PAIL_ERR_CANCELLED. A program stops a transfer on SIGINT by setting a
+ * flag in its signal handler (installed without SA_RESTART) and returning
+ * it here. A last call with done == the bytes moved, once the transfer is
+ * complete, cannot cancel it. */
+typedef int (*pail_progress_fn)(void *user_data, uint64_t done,
+                                uint64_t total);
 
 /* ------------------------------------------------------------------ time */
 

@@ -1,0 +1,57 @@
+/*
+ * signals.c: SIGINT, SIGTERM and SIGHUP during a transfer. Killing pail in
+ * the middle of a multipart upload would leave the upload open on the
+ * provider (storage billed, invisible to listings), so while a transfer
+ * runs these signals only set a flag; the progress callback returns it, the
+ * library aborts the transfer, and pail then dies of the same signal so
+ * that its parent sees what happened. A second signal kills at once.
+ */
+#include "cli.h"
+
+#include <signal.h>
+#include <string.h>
+
+static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define SIGNAL_COUNT (sizeof caught_signals / sizeof caught_signals[0])
+
+static volatile sig_atomic_t caught;
+static struct sigaction saved[SIGNAL_COUNT];
+static bool installed[SIGNAL_COUNT];
+
+static void on_signal(int signo) { caught = signo; }
+
+void cli_signals_catch(void) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  /* No SA_RESTART: a read blocked on a pipe returns EINTR so the library
+   * asks the progress callback at once. SA_RESETHAND: the second signal
+   * gets the default action. */
+  action.sa_flags = SA_RESETHAND;
+  for (size_t i = 0; i < SIGNAL_COUNT; i++) {
+    struct sigaction old;
+    installed[i] = false;
+    if (sigaction(caught_signals[i], NULL, &old) != 0 ||
+        old.sa_handler == SIG_IGN)
+      continue; /* nohup, or a background job's SIGINT: stay ignored */
+    installed[i] = sigaction(caught_signals[i], &action, &saved[i]) == 0;
+  }
+}
+
+void cli_signals_release(void) {
+  for (size_t i = 0; i < SIGNAL_COUNT; i++)
+    if (installed[i])
+      sigaction(caught_signals[i], &saved[i], NULL);
+  memset(installed, 0, sizeof installed);
+}
+
+int cli_signal_caught(void) { return caught; }
+
+void cli_signal_reraise(void) {
+  int signo = caught;
+  if (signo == 0)
+    return;
+  signal(signo, SIG_DFL);
+  raise(signo);
+}
