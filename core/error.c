@@ -43,6 +43,25 @@ const char *pail_status_name(pail_status status) {
 static pail_error out_of_memory_error = {PAIL_ERR_INTERNAL, 0,
                                          (char *)"out of memory", NULL, NULL};
 
+/* Text is made safe for a terminal once, here, whatever composed it: a
+ * server's <Message>, a settings value or a file name may carry control
+ * characters or escape sequences, and messages are printed as they are.
+ * Control bytes and bytes that are not UTF-8 become \xNN. Returns text, or
+ * a replacement (text freed), or NULL when out of memory. */
+static char *text_make_printable(char *text) {
+  if (text == NULL)
+    return NULL;
+  bool plain = true;
+  for (const unsigned char *p = (const unsigned char *)text; *p && plain; p++)
+    plain = *p >= 0x20 && *p < 0x7f;
+  if (plain)
+    return text;
+  size_t length = strlen(text);
+  char *safe = escape_for_message(text, length, length, false);
+  free(text);
+  return safe;
+}
+
 pail_status error_setv(pail_error **err, pail_status category, int http_status,
                        const char *provider_code, const char *request_id,
                        const char *format, va_list args) {
@@ -57,8 +76,9 @@ pail_status error_setv(pail_error **err, pail_status category, int http_status,
   e->http_status = http_status;
   if (vasprintf(&e->message, format, args) < 0)
     e->message = NULL;
-  e->provider_code = str_dup(provider_code);
-  e->request_id = str_dup(request_id);
+  e->message = text_make_printable(e->message);
+  e->provider_code = text_make_printable(str_dup(provider_code));
+  e->request_id = text_make_printable(str_dup(request_id));
   if (e->message == NULL ||
       (provider_code != NULL && e->provider_code == NULL) ||
       (request_id != NULL && e->request_id == NULL)) {

@@ -143,6 +143,12 @@ PAIL_HIDDEN pail_status crypto_random(void *buffer, size_t length,
 
 /* ---------------------------------------------------------- pointer.c */
 
+/* Drops from a page the entries no pointer can name: keys outside prefix,
+ * keys that break the key rules (providers list what other tools wrote:
+ * "a//b", "../x", control characters) and folders that are not a legal key
+ * plus one '/'. Keeps the order; returns how many went. */
+PAIL_HIDDEN size_t list_page_drop_unnameable(const char *prefix,
+                                             pail_list_page *page);
 /* Validates a listing prefix: empty is fine, a trailing '/' is fine,
  * otherwise the key rules apply. */
 PAIL_HIDDEN pail_status pointer_prefix_check(const char *prefix, size_t len,
@@ -352,10 +358,12 @@ PAIL_HIDDEN pail_status workspace_resolve(pail_workspace *workspace,
                                           bool allow_empty_key,
                                           storage_handle *out,
                                           pail_error **err);
-/* Drops from a listing page the entries the access rules do not let the
- * user list: a prefix the rules allow may also match keys they do not
- * (one-level pattern, recursive listing). Returns how many went. */
+/* Drops from a listing page the entries a pointer cannot name (see
+ * list_page_drop_unnameable) and those the access rules do not let the user
+ * list (a prefix the rules allow may also match keys they do not: one-level
+ * pattern, recursive listing). Returns how many went. */
 PAIL_HIDDEN size_t workspace_list_filter(pail_workspace *workspace,
+                                         const char *prefix,
                                          pail_list_page *page);
 /* Opens a storage by name (NULL: primary) without any access check. */
 PAIL_HIDDEN pail_status workspace_storage(pail_workspace *workspace,

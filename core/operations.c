@@ -80,7 +80,12 @@ pail_status pail_list(pail_workspace *ws, const pail_pointer *prefix,
    * the access rules filter it: a page of keys the user may not list still
    * moves the listing forward. */
   bool empty = out->count == 0;
-  workspace_list_filter(ws, out);
+  size_t dropped = workspace_list_filter(ws, prefix->key, out);
+  if (dropped > 0)
+    workspace_log(ws, PAIL_LOG_DEBUG,
+                  "listing \"%s\": %zu entries hidden (outside the prefix, "
+                  "not nameable by a pointer, or denied by the access rules)",
+                  prefix->key, dropped);
   if (out->next_page_token != NULL &&
       (empty ||
        (request.page_token && strcmp(out->next_page_token,

@@ -545,3 +545,34 @@ char *pail_pointer_to_uri(const pail_pointer *pointer) {
   return pointer->storage ? str_printf("s3://%s/%s", pointer->storage, key)
                           : str_printf("s3:///%s", key);
 }
+
+/* Whether a pointer can name a listed entry under prefix. */
+static bool list_entry_nameable(const pail_object_info *entry,
+                                const char *prefix, size_t prefix_length) {
+  if (entry->key == NULL || strncmp(entry->key, prefix, prefix_length) != 0)
+    return false;
+  size_t length = strlen(entry->key);
+  if (entry->is_folder) {
+    if (length < 2 || entry->key[length - 1] != '/')
+      return false;
+    length--;
+  }
+  return pail_key_check(entry->key, length, NULL) == PAIL_OK;
+}
+
+size_t list_page_drop_unnameable(const char *prefix, pail_list_page *page) {
+  size_t kept = 0, prefix_length = strlen(prefix);
+  for (size_t i = 0; i < page->count; i++) {
+    pail_object_info *entry = &page->entries[i];
+    if (list_entry_nameable(entry, prefix, prefix_length)) {
+      if (kept != i)
+        page->entries[kept] = *entry;
+      kept++;
+    } else {
+      pail_object_info_clear(entry);
+    }
+  }
+  size_t dropped = page->count - kept;
+  page->count = kept;
+  return dropped;
+}

@@ -284,10 +284,12 @@ pail_status pail_access_check(pail_workspace *ws, const pail_pointer *ptr,
   return check_access(ws, ptr, (unsigned)access, err);
 }
 
-size_t workspace_list_filter(pail_workspace *ws, pail_list_page *page) {
+size_t workspace_list_filter(pail_workspace *ws, const char *prefix,
+                             pail_list_page *page) {
+  size_t dropped = list_page_drop_unnameable(prefix, page);
   if (!ws->settings.rules.present)
-    return 0;
-  size_t kept = 0, dropped = 0;
+    return dropped;
+  size_t kept = 0;
   for (size_t i = 0; i < page->count; i++) {
     pail_object_info *entry = &page->entries[i];
     if (entry->key != NULL &&

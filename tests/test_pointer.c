@@ -915,6 +915,46 @@ START_TEST(legal_bare_keys_parse_as_themselves) {
 }
 END_TEST
 
+/* ------------------------------------------------------------- listings */
+
+START_TEST(listing_keeps_only_entries_a_pointer_can_name) {
+  static const struct {
+    const char *key;
+    int folder;
+    int kept;
+  } entries[] = {
+      {"data/a.csv", 0, 1},       {"data/sub/", 1, 1},
+      {"data/sub", 1, 0},         /* a folder without its '/' */
+      {"data//", 1, 0},           {"data/x//y", 0, 0},
+      {"data/../etc", 0, 0},      {"data/./x", 0, 0},
+      {"data/a\x01b", 0, 0},      {"data/\x1b[31mred", 1, 0},
+      {"other/a", 0, 0},          /* outside the prefix */
+      {"data/", 0, 0},            /* a folder marker object */
+      {"data/\xc3\xa9t\xc3\xa9", 0, 1}, {"data/z/", 1, 1},
+  };
+  size_t n = sizeof entries / sizeof *entries;
+  pail_list_page page = {0};
+  page.entries = calloc(n + 1, sizeof *page.entries);
+  page.entries[n].key = NULL;
+  for (size_t i = 0; i < n; i++) {
+    page.entries[i].key = strdup(entries[i].key);
+    page.entries[i].is_folder = entries[i].folder;
+  }
+  page.count = n;
+  size_t expected_kept = 0;
+  for (size_t i = 0; i < n; i++)
+    expected_kept += (size_t)entries[i].kept;
+  ck_assert_uint_eq(list_page_drop_unnameable("data/", &page),
+                    n - expected_kept);
+  ck_assert_uint_eq(page.count, expected_kept);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (entries[i].kept)
+      ck_assert_str_eq(page.entries[k++].key, entries[i].key);
+  pail_list_page_clear(&page);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("pointer");
   TCase *tc = tcase_create("json");
@@ -1026,6 +1066,9 @@ int main(void) {
   tcase_add_test(tc, legal_keys_round_trip_through_json_and_uri);
   tcase_add_test(tc, json_round_trip_keeps_the_grant);
   tcase_add_test(tc, legal_bare_keys_parse_as_themselves);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("listings");
+  tcase_add_test(tc, listing_keeps_only_entries_a_pointer_can_name);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }

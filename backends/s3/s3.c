@@ -267,6 +267,11 @@ char *s3_error_code(const pail_http_response *response) {
   return code;
 }
 
+/* XML's white space; not strchr(" \t\r\n", c), which matches NUL. */
+static bool is_xml_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* True when a 200 response's body is an <Error> document: CopyObject and
  * CompleteMultipartUpload report failures that way after sending 200. */
 static bool body_is_error(const pail_http_response *response) {
@@ -275,14 +280,14 @@ static bool body_is_error(const pail_http_response *response) {
   const char *p = response->body;
   size_t n = response->body_length < 512 ? response->body_length : 512;
   const char *end = p + n;
-  while (p < end && strchr(" \t\r\n", *p))
+  while (p < end && is_xml_space(*p))
     p++;
   if (p + 5 < end && strncmp(p, "<?xml", 5) == 0) {
     const char *close = memchr(p, '>', (size_t)(end - p));
     if (close == NULL)
       return false;
     p = close + 1;
-    while (p < end && strchr(" \t\r\n", *p))
+    while (p < end && is_xml_space(*p))
       p++;
   }
   return (size_t)(end - p) >= 7 && strncmp(p, "<Error>", 7) == 0;

@@ -151,11 +151,10 @@ pail_status s3_copy(void *instance, const char *src_key, const char *dst_key,
 
 /* The parsers of s3_list.c and s3_delete.c, outside their files for the
  * fuzz targets (tests/fuzz). s3_list_parse_page turns a ListBucketResult
- * body into a page of entries under request->prefix;
+ * body into a page of entries (the core then drops unnameable keys);
  * s3_delete_read_result records the per-key <Error>s of a DeleteResult in
  * results and errors (arrays of n, as for delete_objects). */
 pail_status s3_list_parse_page(const s3_instance *s3,
-                               const pail_backend_list_request *request,
                                const pail_http_response *response,
                                pail_list_page *out, pail_error **err);
 pail_status s3_delete_read_result(const s3_instance *s3,

@@ -53,9 +53,9 @@ static bool parse_contents(xmlNodePtr node, pail_object_info *info) {
 }
 
 /* Turns a ListBucketResult into a page; the body came from the server, so
- * nothing in it is trusted: keys are checked, counts bounded. */
+ * nothing in it is trusted: counts are bounded here, and the core drops keys
+ * outside the prefix or that no pointer can name. */
 pail_status s3_list_parse_page(const s3_instance *s3,
-                               const pail_backend_list_request *request,
                                const pail_http_response *response,
                                pail_list_page *out, pail_error **err) {
   xmlDocPtr doc = s3_xml_parse(response->body, response->body_length);
@@ -80,7 +80,6 @@ pail_status s3_list_parse_page(const s3_instance *s3,
   out->entries = capacity ? calloc(capacity, sizeof *out->entries) : NULL;
   if (capacity && out->entries == NULL)
     status = s3_no_memory(err);
-  size_t prefix_length = strlen(request->prefix);
   for (xmlNodePtr c = root->children; status == PAIL_OK && c != NULL;
        c = c->next) {
     bool folder = c->type == XML_ELEMENT_NODE &&
@@ -97,11 +96,9 @@ pail_status s3_list_parse_page(const s3_instance *s3,
     } else {
       parse_contents(c, e);
     }
-    /* A key outside the prefix, or one no pointer can name (a folder
-     * marker "a/" written by another tool, "a//b"), is not shown. */
-    if (e->key == NULL || strncmp(e->key, request->prefix, prefix_length) ||
-        (!folder && s3_core->key_check(e->key, strlen(e->key), NULL) !=
-                        PAIL_OK)) {
+    /* Keys outside the prefix or that no pointer can name are dropped by
+     * the core (workspace_list_filter); here only a missing one. */
+    if (e->key == NULL) {
       entry_clear(e);
       continue;
     }
@@ -155,7 +152,7 @@ pail_status s3_list(void *instance, const pail_backend_list_request *request,
   if (status == PAIL_OK)
     status = s3_exchange(s3, &r, "cannot list", &response, err);
   if (status == PAIL_OK)
-    status = s3_list_parse_page(s3, request, &response, out, err);
+    status = s3_list_parse_page(s3, &response, out, err);
   s3_core->http_response_clear(&response);
   s3_request_free(&r);
   return status;

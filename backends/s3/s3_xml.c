@@ -7,15 +7,30 @@
 #include "s3.h"
 
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 #include <stdlib.h>
 #include <string.h>
+
+static void xml_error_ignore(void *context, const char *format, ...) {
+  (void)context;
+  (void)format;
+}
 
 xmlDocPtr s3_xml_parse(const char *body, size_t length) {
   if (body == NULL || length == 0 || length > (size_t)INT32_MAX)
     return NULL;
-  return xmlReadMemory(body, (int)length, NULL, NULL,
-                       XML_PARSE_NONET | XML_PARSE_NOERROR |
-                           XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+  /* XML_PARSE_NOERROR does not cover libxml2's encoding errors, which go to
+   * the generic handler (stderr by default): a bad body from a server must
+   * not print into the host program's terminal. The handler is per thread
+   * in libxml2; the program's own is put back after the parse. */
+  xmlGenericErrorFunc saved = xmlGenericError;
+  void *saved_context = xmlGenericErrorContext;
+  xmlSetGenericErrorFunc(NULL, xml_error_ignore);
+  xmlDocPtr doc = xmlReadMemory(body, (int)length, NULL, NULL,
+                                XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                    XML_PARSE_NOWARNING | XML_PARSE_NOBLANKS);
+  xmlSetGenericErrorFunc(saved_context, saved);
+  return doc;
 }
 
 xmlNodePtr s3_xml_child(xmlNodePtr node, const char *name) {
