@@ -217,6 +217,27 @@ expect_status 0 "cp 64 MiB"
 s3_aws s3api get-object --bucket "$S3_BUCKET" --key copies/64MiB.bin \
   "$SCRATCH/cp" >/dev/null
 check "cp 64 MiB bytes" cmp -s "$DATA/64MiB" "$SCRATCH/cp"
+# Above copyCutoff, a server-side copy goes by UploadPartCopy parts (the
+# path objects over 5 GiB take with the default cutoff).
+s3_settings "$SCRATCH/s3-copy-parts.json"
+python3 - "$SCRATCH/s3-copy-parts.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["storage"]["copyCutoff"] = 5 << 20
+json.dump(s, open(sys.argv[1], "w"))
+PY
+run_pail --config "$SCRATCH/s3-copy-parts.json" cp sizes/64MiB.bin copies/by-parts.bin
+expect_status 0 "cp 64 MiB by parts"
+check "cp by parts used UploadPartCopy requests" \
+  grep -Eq "PUT /$S3_BUCKET/copies/by-parts\.bin\?(partNumber=[0-9]+&uploadId|uploadId=[^ ]*&partNumber)" "$S3_MOTO_LOG"
+s3_aws s3api get-object --bucket "$S3_BUCKET" --key copies/by-parts.bin \
+  "$SCRATCH/cp" >/dev/null
+check "cp by parts bytes" cmp -s "$DATA/64MiB" "$SCRATCH/cp"
+etag=$(s3_aws s3api head-object --bucket "$S3_BUCKET" --key copies/by-parts.bin \
+  --query ETag --output text)
+check "cp by parts made a multipart object (ETag $etag)" \
+  sh -c "printf '%s' '$etag' | grep -Eq -- '-([2-9]|[1-9][0-9]+)\"?\$'"
+expect_no_uploads "after cp by parts"
 run_pail cp "s3:///sizes/0.bin" '{"s3": "copies/0.bin"}'
 expect_status 0 "cp 0 bytes"
 check "cp 0 bytes made an empty object" test "$(s3_aws s3api head-object \

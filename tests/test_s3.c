@@ -188,6 +188,12 @@ START_TEST(misspelt_field_is_named) {
   expect_refused("{\"storage\": {\"type\": \"s3\", \"bucket\": \"data\", "
                  LOCAL_KEYS ", \"partSize\": 1024}}",
                  PAIL_ERR_INVALID_ARGUMENT, "partSize");
+  expect_refused("{\"storage\": {\"type\": \"s3\", \"bucket\": \"data\", "
+                 LOCAL_KEYS ", \"copyCutoff\": 5242879}}",
+                 PAIL_ERR_INVALID_ARGUMENT, "copyCutoff must be between");
+  expect_refused("{\"storage\": {\"type\": \"s3\", \"bucket\": \"data\", "
+                 LOCAL_KEYS ", \"copyCutoff\": 5368709121}}",
+                 PAIL_ERR_INVALID_ARGUMENT, "copyCutoff must be between");
 }
 END_TEST
 

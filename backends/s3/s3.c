@@ -516,6 +516,10 @@ static const pail_backend_field s3_fields[] = {
      "(default 8 MiB, at least 5 MiB)"},
     {"concurrency", PAIL_FIELD_INTEGER, 0, 0,
      "parts uploaded at once per object (default 4)"},
+    {"copyCutoff", PAIL_FIELD_INTEGER, 0, 0,
+     "server-side copies of larger objects go by parts (UploadPartCopy) "
+     "of this size, in parallel (default and maximum 5 GiB, at least "
+     "5 MiB)"},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -589,6 +593,15 @@ static pail_status s3_open(const pail_config *cfg, void **instance,
                                 "s3: partSize must be between 5 MiB and 5 "
                                 "GiB, not %lld",
                                 (long long)part_size);
+  int64_t copy_cutoff =
+      s3_core->config_integer(cfg, "copyCutoff", (int64_t)S3_MAX_COPY_SIZE);
+  if (status == PAIL_OK &&
+      (copy_cutoff < (int64_t)S3_MIN_PART_SIZE ||
+       (uint64_t)copy_cutoff > S3_MAX_COPY_SIZE))
+    status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: copyCutoff must be between 5 MiB and 5 "
+                                "GiB, not %lld",
+                                (long long)copy_cutoff);
   if (status == PAIL_OK && (concurrency < 1 || concurrency > 64))
     status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                 "s3: concurrency must be between 1 and 64, "
@@ -600,6 +613,7 @@ static pail_status s3_open(const pail_config *cfg, void **instance,
   }
   s3->part_size = (size_t)part_size;
   s3->concurrency = (size_t)concurrency;
+  s3->copy_cutoff = (uint64_t)copy_cutoff;
   s3->read_retries = 5;
   s3->sign_payload = s3_core->config_bool(cfg, "signPayload", !s3->use_ssl);
   s3->key.access_key_id = s3->credentials.access_key_id;

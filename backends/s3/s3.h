@@ -51,6 +51,7 @@ typedef struct s3_instance {
   s3_credentials credentials;
   pail_sigv4_key key;
   size_t part_size;    /* multipart part size and single-PUT threshold */
+  uint64_t copy_cutoff; /* larger server-side copies go by parts */
   size_t concurrency;  /* parts in flight per upload */
   int read_retries;    /* resumptions of a broken GET */
 } s3_instance;

@@ -51,7 +51,7 @@ pail_status s3_copy(void *instance, const char *src_key, const char *dst_key,
     merged.metadata = source_info.metadata;
     merged.metadata_count = source_info.metadata_count;
   }
-  if (status == PAIL_OK && source_info.size > S3_MAX_COPY_SIZE)
+  if (status == PAIL_OK && source_info.size > s3->copy_cutoff)
     status = s3_copy_by_parts(s3, source, source_info.size, dst_key, &merged,
                               err);
   else if (status == PAIL_OK)

@@ -508,10 +508,12 @@ void s3_write_abort(void *stream) {
 
 /* ------------------------------------------------------ multipart copy */
 
-/* The part size for copying `size` bytes by parts: 512 MiB, or more when
- * that would take over 10,000 parts. */
-static uint64_t copy_part_size(uint64_t size) {
-  uint64_t part = (uint64_t)512 << 20;
+/* The part size for copying `size` bytes by parts: the copy cutoff up to
+ * 512 MiB (big enough that a 5 TiB object stays near the part limit, small
+ * enough that parts run in parallel), doubled while that would take over
+ * 10,000 parts. */
+static uint64_t copy_part_size(uint64_t size, uint64_t cutoff) {
+  uint64_t part = cutoff < ((uint64_t)512 << 20) ? cutoff : (uint64_t)512 << 20;
   while ((size + part - 1) / part > S3_MAX_PARTS)
     part *= 2;
   return part;
@@ -527,7 +529,7 @@ pail_status s3_copy_by_parts(s3_instance *s3, const char *source,
     return status;
   s3_write *w = stream;
   status = multipart_begin(w, err);
-  uint64_t part = copy_part_size(size);
+  uint64_t part = copy_part_size(size, s3->copy_cutoff);
   for (uint64_t offset = 0; status == PAIL_OK && offset < size;
        offset += part) {
     part_slot *slot = NULL;
