@@ -210,6 +210,49 @@ s3_settings() {
 EOF
 }
 
+# multipart_uploads: the number of multipart uploads in progress in the
+# bucket, by the aws CLI.
+multipart_uploads() {
+  s3_aws s3api list-multipart-uploads --bucket "$S3_BUCKET" \
+    --query 'length(Uploads || `[]`)' --output text
+}
+
+# expect_no_uploads NAME: no multipart upload is left in the bucket; any
+# found is listed, then aborted so that later checks start clean.
+expect_no_uploads() {
+  left=$(multipart_uploads)
+  if [ "$left" = 0 ]; then
+    pass "$1: no multipart upload left"
+    return
+  fi
+  fail "$1: $left multipart upload(s) left: $(s3_aws s3api list-multipart-uploads \
+    --bucket "$S3_BUCKET" --query 'Uploads[].[Key,UploadId]' --output text)"
+  s3_aws s3api list-multipart-uploads --bucket "$S3_BUCKET" \
+    --query 'Uploads[].[Key,UploadId]' --output text |
+    while IFS='	' read -r key id; do
+      s3_aws s3api abort-multipart-upload --bucket "$S3_BUCKET" --key "$key" \
+        --upload-id "$id"
+    done
+}
+
+# aws_has_key KEY: the bucket holds exactly KEY, as another client sees it.
+aws_has_key() {
+  s3_aws s3api head-object --bucket "$S3_BUCKET" --key "$1" >/dev/null 2>&1
+}
+
+# aws_lacks_key KEY: the bucket does not hold KEY.
+aws_lacks_key() { ! aws_has_key "$1"; }
+
+# wait_for_log PATTERN: waits up to 30 s for moto's request log to match.
+wait_for_log() {
+  tries=0
+  until grep -Eq -- "$1" "$S3_MOTO_LOG"; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 300 ] || return 1
+    sleep 0.1
+  done
+}
+
 S3_STARTED_MS=$(now_ms)
 if ! s3_start_moto; then
   fail "moto_server does not start"

@@ -1,0 +1,92 @@
+#!/bin/sh
+# s3_faults.sh: the S3 backend through tests/fault_proxy.py, in front of
+# moto_server with signature checking on. Scripted faults, each aimed at one
+# request, prove the recovery paths one by one:
+#   - a GET whose body is cut is resumed with Range + If-Match (the ETag),
+#     and the download is byte-exact;
+#   - a GET that stalls mid-body is noticed by the stalled-transfer limit and
+#     resumed the same way;
+#   - a multipart part answered 503 SlowDown fails the upload as "throttled"
+#     and aborts it: no multipart upload, no object;
+#   - a part whose connection is reset fails the same way, classified.
+. "${top_srcdir:?}/tests/lib.sh"
+. "$top_srcdir/tests/s3_lib.sh"
+
+PROXY_PID=
+proxy_stop() {
+  [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null
+  PROXY_PID=
+}
+trap 'proxy_stop; s3_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+
+# proxy_start RULE: a fresh proxy with this rule (see fault_proxy.py); sets
+# PROXY_PORT and writes settings for it to $SCRATCH/proxy.json.
+PROXY_LOG=$SCRATCH/proxy.log
+proxy_start() {
+  proxy_stop
+  rm -f "$SCRATCH/proxy.port"
+  : >"$PROXY_LOG"
+  python3 "$top_srcdir/tests/fault_proxy.py" --upstream "127.0.0.1:$S3_PORT" \
+    --port-file "$SCRATCH/proxy.port" --log "$PROXY_LOG" --rule "$1" &
+  PROXY_PID=$!
+  tries=0
+  until [ -s "$SCRATCH/proxy.port" ]; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 100 ] || { fail "fault proxy does not start"; finish; }
+    sleep 0.1
+  done
+  PROXY_PORT=$(cat "$SCRATCH/proxy.port")
+  sed "s/127.0.0.1:$S3_PORT/127.0.0.1:$PROXY_PORT/" "$S3_SETTINGS" \
+    >"$SCRATCH/proxy.json"
+}
+
+DATA=$SCRATCH/data
+mkdir -p "$DATA"
+head -c $((24 * 1048576)) /dev/urandom >"$DATA/24MiB"
+export PAIL_CONFIG="$S3_SETTINGS"
+run_pail mb
+expect_status 0 "mb"
+run_pail put "$DATA/24MiB" faults/big.bin
+expect_status 0 "put the object to read back"
+ETAG=$(s3_aws s3api head-object --bucket "$S3_BUCKET" --key faults/big.bin \
+  --query ETag --output text)
+
+# ------------------------------------------------------------ cut GET body
+proxy_start "GET ^/$S3_BUCKET/faults/big\\.bin\$ truncate 3000000 1"
+run_pail --config "$SCRATCH/proxy.json" get faults/big.bin "$SCRATCH/got"
+expect_status 0 "get through a body cut at 3,000,000 bytes"
+check "the cut download is byte-exact" cmp -s "$DATA/24MiB" "$SCRATCH/got"
+check "the proxy cut the first GET" grep -q "truncate at 3000000" "$PROXY_LOG"
+check "the rest was asked for with Range and If-Match $ETAG" \
+  grep -Eq "range=bytes=3000000-[0-9]* if-match=$ETAG" "$PROXY_LOG"
+
+# ------------------------------------------------------------ stalled GET
+proxy_start "GET ^/$S3_BUCKET/faults/big\\.bin\$ stall 5000000 1"
+started=$(now_ms)
+PAIL_HTTP_LOW_SPEED_TIME=2 run_pail --config "$SCRATCH/proxy.json" \
+  get faults/big.bin "$SCRATCH/got2"
+took=$(($(now_ms) - started))
+expect_status 0 "get through a body that stalls at 5,000,000 bytes"
+check "the stalled download is byte-exact" cmp -s "$DATA/24MiB" "$SCRATCH/got2"
+check "the stall was noticed, not waited out ($took ms; the proxy stalls 120 s)" test "$took" -lt 60000
+check "the stalled rest was asked for with Range and If-Match" \
+  grep -Eq "range=bytes=5000000-[0-9]* if-match=$ETAG" "$PROXY_LOG"
+
+# ------------------------------------------------------------ failed parts
+for fault in status reset; do
+  key=faults/part-$fault.bin
+  proxy_start "PUT ^/$S3_BUCKET/faults/part-$fault\\.bin\\?.*partNumber=2 $fault 0 100"
+  run_pail --config "$SCRATCH/proxy.json" put "$DATA/24MiB" "$key"
+  expect_status 1 "put with part 2 failing ($fault)"
+  case $fault in
+  status) expect_stderr "(throttled|unavailable)" "a 5xx part is classified" ;;
+  reset) expect_stderr "unavailable" "a reset part is classified as unavailable" ;;
+  esac
+  check "the upload began as multipart ($fault)" \
+    grep -q "POST /$S3_BUCKET/$key?uploads" "$PROXY_LOG"
+  expect_no_uploads "part 2 failing ($fault)"
+  check "no object after the failed upload ($fault)" aws_lacks_key "$key"
+done
+
+proxy_stop
+finish
