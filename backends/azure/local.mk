@@ -1,3 +1,52 @@
 ## backends/azure/local.mk: the azure backend, its tests and fuzz targets.
 ## Included at the end of the top Makefile.am, so it may append (+=) to
 ## backends_LTLIBRARIES, UNIT_TESTS, SCRIPT_TESTS, FUZZ_TARGETS, EXTRA_DIST.
+
+AZURE_SOURCES = backends/azure/azure.h backends/azure/azure.c \
+	backends/azure/azure_auth.c backends/azure/azure_credentials.c \
+	backends/azure/azure_xml.c backends/azure/azure_list.c \
+	backends/azure/azure_read.c backends/azure/azure_write.c \
+	backends/azure/azure_copy.c backends/azure/azure_delete.c
+backends_LTLIBRARIES += backends/azure/pail_azure_blob.la
+backends_azure_pail_azure_blob_la_SOURCES = $(AZURE_SOURCES)
+backends_azure_pail_azure_blob_la_CFLAGS = $(PLUGIN_CFLAGS) $(XML_CFLAGS)
+backends_azure_pail_azure_blob_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+backends_azure_pail_azure_blob_la_LIBADD = $(XML_LIBS)
+
+# The plugin's sources once more, as a convenience library the unit test
+# and the fuzz targets link with the core: they call the signing and the
+# parsers directly, with azure_core set to the core's own services.
+check_LTLIBRARIES += tests/libazure_test.la
+tests_libazure_test_la_SOURCES = $(AZURE_SOURCES)
+tests_libazure_test_la_CFLAGS = $(PLUGIN_CFLAGS) $(XML_CFLAGS)
+tests_libazure_test_la_LIBADD = $(XML_LIBS)
+
+UNIT_TESTS += tests/test_azure
+tests_test_azure_SOURCES = tests/test_azure.c
+tests_test_azure_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/backends/azure \
+	$(XML_CFLAGS)
+tests_test_azure_LDADD = tests/libazure_test.la $(UNIT_LDADD) $(XML_LIBS)
+
+SCRIPT_TESTS += tests/azure_cli.sh
+dist_check_SCRIPTS += tests/azure_lib.sh
+
+FUZZ_TARGETS += tests/fuzz/fuzz_azure_list tests/fuzz/fuzz_azure_error
+FUZZ_AZURE_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/backends/azure $(XML_CFLAGS)
+FUZZ_AZURE_LDADD = tests/fuzz/libfuzz_azure.la core/libpail_core.la $(XML_LIBS)
+if FUZZING
+noinst_LTLIBRARIES += tests/fuzz/libfuzz_azure.la
+endif
+tests_fuzz_libfuzz_azure_la_SOURCES = $(AZURE_SOURCES)
+tests_fuzz_libfuzz_azure_la_CFLAGS = $(PLUGIN_CFLAGS) $(XML_CFLAGS)
+tests_fuzz_libfuzz_azure_la_LIBADD = $(XML_LIBS)
+tests_fuzz_fuzz_azure_list_SOURCES = tests/fuzz/fuzz_azure_list.c \
+	tests/fuzz/fuzz_azure.h tests/fuzz/fuzz.h
+tests_fuzz_fuzz_azure_list_CFLAGS = $(FUZZ_AZURE_CFLAGS)
+tests_fuzz_fuzz_azure_list_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_azure_list_LDADD = $(FUZZ_AZURE_LDADD)
+tests_fuzz_fuzz_azure_error_SOURCES = tests/fuzz/fuzz_azure_error.c \
+	tests/fuzz/fuzz_azure.h tests/fuzz/fuzz.h
+tests_fuzz_fuzz_azure_error_CFLAGS = $(FUZZ_AZURE_CFLAGS)
+tests_fuzz_fuzz_azure_error_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_azure_error_LDADD = $(FUZZ_AZURE_LDADD)
+EXTRA_DIST += tests/azure_sdk.js

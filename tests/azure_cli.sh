@@ -1,0 +1,548 @@
+#!/bin/sh
+# azure_cli.sh: the `pail` binary end to end against Azurite with SharedKey
+# and SAS checking on (DESIGN.md section 6, issue 4): every command; blobs
+# of 0 B, 1 B, 8 MiB-1, 8 MiB+1 and 64 MiB byte-exact, the big ones in
+# several blocks; keys with every kind of legal character; a listing past
+# one page; folders; content type, disposition and metadata as Azure stores
+# them; --no-clobber; a wrong key; missing blobs; uploads killed half-way
+# leave no blob; SAS URLs from `pail sign` work with curl, and a tampered or
+# expired one is refused; a stopped server is "unavailable" without a hang.
+#
+# Whatever pail wrote is checked with an independent client (the Azure SDK
+# for JavaScript, tests/azure_sdk.js).
+
+# Azurite lives under the user's cache (scripts/install-deps.sh); lib.sh
+# moves HOME, so it is looked for first.
+if [ -z "${AZURE_TOOLS:-}" ]; then
+  AZURE_TOOLS=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/pail/azurite/node_modules
+fi
+. "${top_srcdir:?}/tests/lib.sh"
+. "$top_srcdir/tests/azure_lib.sh"
+
+export PAIL_CONFIG="$AZURE_SETTINGS"
+# No command may hang the suite: each pail run gets 5 minutes at most.
+PAIL_BINARY=$PAIL
+mkdir -p "$SCRATCH/bin"
+cat >"$SCRATCH/bin/pail" <<EOF
+#!/bin/sh
+exec timeout -k 10 300 "$PAIL_BINARY" "\$@"
+EOF
+chmod +x "$SCRATCH/bin/pail"
+PAIL=$SCRATCH/bin/pail
+
+python_json() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+
+WRONG_KEY=V3JvbmdLZXlOZXZlclByaW50ZWQwMTIzNDU2Nzg5YWJjZGVmZ2hpamtsbW5vcA==
+# no_secret NAME: the last run_pail printed neither the real nor the wrong
+# key, on stdout or stderr.
+no_secret() {
+  if grep -qF -e "$AZURE_KEY" -e "$WRONG_KEY" "$OUT" "$ERR"; then
+    fail "$1: an account key appears in the output"
+  else
+    pass "$1: no account key in the output"
+  fi
+}
+
+sdk_exists() { [ "$(azure_sdk exists "$1")" = true ]; }
+sdk_lacks() { [ "$(azure_sdk exists "$1")" = false ]; }
+sdk_count() { azure_sdk count "$1"; }
+
+# wait_for_log PATTERN: waits up to 30 s for Azurite's access log to match.
+wait_for_log() {
+  tries=0
+  until grep -Eq -- "$1" "$AZURE_LOG"; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 300 ] || return 1
+    sleep 0.1
+  done
+}
+
+DATA=$SCRATCH/data
+mkdir -p "$DATA"
+: >"$DATA/0"
+printf 'x' >"$DATA/1"
+head -c $((8 * 1048576 - 1)) /dev/urandom >"$DATA/8MiB-1"
+head -c $((8 * 1048576 + 1)) /dev/urandom >"$DATA/8MiB-plus-1"
+head -c $((64 * 1048576)) /dev/urandom >"$DATA/64MiB"
+
+# ------------------------------------------------------------ setup commands
+run_pail backends
+expect_status 0 "backends"
+check "backends lists azure_blob" grep -qw "azure_blob" "$OUT"
+run_pail --json backends
+check "--json backends names azure_blob" \
+  python_json 'assert any(b["type"] == "azure_blob" for b in d["backends"])' <"$OUT"
+run_pail config check
+expect_status 0 "config check"
+check "config check says the storage is ok" grep -q "(azure_blob): ok" "$OUT"
+no_secret "config check"
+run_pail ls
+expect_status 1 "ls before mb"
+expect_stderr "not found.*ContainerNotFound" "ls before mb: the container is not found"
+run_pail mb
+expect_status 0 "mb creates the container"
+check "the container exists for the SDK" test "$(sdk_count '')" = 0
+run_pail mb
+expect_status 0 "mb of a container that already exists"
+run_pail --json mb
+expect_status 0 "mb --json"
+check "mb --json is one JSON document" python_json 'pass' <"$OUT"
+
+# ------------------------------------------------------------ sizes
+for f in 0 1 8MiB-1 8MiB-plus-1 64MiB; do
+  size=$(wc -c <"$DATA/$f" | tr -d ' ')
+  run_pail put "$DATA/$f" "sizes/$f.bin"
+  expect_status 0 "put $f"
+  check "put $f prints the pointer" grep -qxF "{\"s3\": \"sizes/$f.bin\"}" "$OUT"
+  azure_sdk props "sizes/$f.bin" >"$SCRATCH/props"
+  check "the SDK sees $f as a block blob of $size bytes" python_json \
+    "assert d['size'] == $size and d['blobType'] == 'BlockBlob', d" <"$SCRATCH/props"
+  azure_sdk download "sizes/$f.bin" "$SCRATCH/sdk-$f"
+  check "the SDK reads back the bytes pail wrote ($f)" \
+    cmp -s "$DATA/$f" "$SCRATCH/sdk-$f"
+  rm -f "$SCRATCH/sdk-$f"
+  run_pail --json stat "sizes/$f.bin"
+  expect_status 0 "stat $f"
+  check "stat $f size" python_json "assert d['size'] == $size, d" <"$OUT"
+  run_pail get "sizes/$f.bin" "$SCRATCH/got-$f"
+  expect_status 0 "get $f"
+  check "get $f bytes" cmp -s "$DATA/$f" "$SCRATCH/got-$f"
+  "$PAIL" cat "s3:///sizes/$f.bin" >"$SCRATCH/cat-$f"
+  check "cat $f bytes" cmp -s "$DATA/$f" "$SCRATCH/cat-$f"
+  rm -f "$SCRATCH/got-$f" "$SCRATCH/cat-$f"
+done
+
+# Up to 8 MiB (the default blockSize) one Put Blob; above, blocks.
+for f in 0:0 1:0 8MiB-1:0 8MiB-plus-1:2 64MiB:8; do
+  name=${f%%:*} want=${f#*:}
+  check "sizes/$name.bin has $want committed block(s)" python_json \
+    "assert d['committed'] == $want, d" <<EOF
+$(azure_sdk blocks "sizes/$name.bin")
+EOF
+done
+
+# From standard input the size is unknown: still streamed, still blocks.
+check "put - of 64 MiB from a pipe" sh -c \
+  "cat '$DATA/64MiB' | '$PAIL' put - sizes/pipe-64MiB.bin >/dev/null"
+"$PAIL" cat sizes/pipe-64MiB.bin >"$SCRATCH/k"
+check "64 MiB from a pipe round-trips" cmp -s "$DATA/64MiB" "$SCRATCH/k"
+check "64 MiB from a pipe went up in 8 blocks" python_json \
+  "assert d['committed'] == 8, d" <<EOF
+$(azure_sdk blocks sizes/pipe-64MiB.bin)
+EOF
+rm -f "$SCRATCH/k"
+
+# Ranged reads.
+"$PAIL" cat --offset 8388000 --length 2000 sizes/64MiB.bin >"$SCRATCH/range"
+tail -c +8388001 "$DATA/64MiB" | head -c 2000 >"$SCRATCH/range.want"
+check "ranged cat" cmp -s "$SCRATCH/range" "$SCRATCH/range.want"
+"$PAIL" cat --offset 67108000 sizes/64MiB.bin >"$SCRATCH/range"
+tail -c +67108001 "$DATA/64MiB" >"$SCRATCH/range.want"
+check "ranged cat to the end" cmp -s "$SCRATCH/range" "$SCRATCH/range.want"
+run_pail cat --offset 1 --length 1 sizes/0.bin
+check "a range past the end of an empty blob is refused" test "$STATUS" -ne 0
+
+# ------------------------------------------------------------ cp
+run_pail cp sizes/64MiB.bin copies/64MiB.bin
+expect_status 0 "cp 64 MiB"
+azure_sdk download copies/64MiB.bin "$SCRATCH/cp"
+check "cp 64 MiB bytes" cmp -s "$DATA/64MiB" "$SCRATCH/cp"
+run_pail cp "s3:///sizes/0.bin" '{"s3": "copies/0.bin"}'
+expect_status 0 "cp 0 bytes"
+check "cp 0 bytes made an empty blob" python_json "assert d['size'] == 0, d" <<EOF
+$(azure_sdk props copies/0.bin)
+EOF
+run_pail --json cp sizes/1.bin copies/1.bin
+check "cp --json names source and destination" \
+  python_json 'assert d["source"]["s3"] == "sizes/1.bin" and d["destination"]["s3"] == "copies/1.bin", d' <"$OUT"
+rm -f "$SCRATCH/cp"
+
+# ------------------------------------------------------------ keys
+# Every character DESIGN.md calls legal: the SDK must find the very key
+# pail was given (an encoding mistake made twice would round-trip).
+i=0
+for key in "with space/a b.txt" "plus+sign" "per%20cent" "hash#frag" \
+  "question?x=1" "tilde~home" "equal=sign" "données/файл-数据.csv" \
+  "emoji-🙂/x" "mixed +%#?~=/ü ü" "amp&semi;colon" "quote\"'apos"; do
+  i=$((i + 1))
+  printf 'content %s' "$i" >"$DATA/key$i"
+  run_pail put "$DATA/key$i" "keys/$key"
+  expect_status 0 "put key '$key'"
+  check "the SDK finds key '$key'" sdk_exists "keys/$key"
+  run_pail ls -r keys/
+  check "ls -r shows '$key'" grep -qF "  keys/$key" "$OUT"
+  run_pail --json stat "keys/$key"
+  check "stat '$key'" python_json "assert d['size'] == $(wc -c <"$DATA/key$i")" <"$OUT"
+  "$PAIL" cat "s3:///keys/$key" >"$SCRATCH/k"
+  check "cat '$key'" cmp -s "$DATA/key$i" "$SCRATCH/k"
+  run_pail cp "keys/$key" "keys-copy/$key"
+  expect_status 0 "cp '$key'"
+  check "the SDK finds the copy of '$key'" sdk_exists "keys-copy/$key"
+  run_pail rm "keys/$key"
+  expect_status 0 "rm '$key'"
+  check "the SDK no longer finds '$key'" sdk_lacks "keys/$key"
+  run_pail stat "keys/$key"
+  expect_status 1 "stat after rm of '$key'"
+  expect_stderr "not found" "stat after rm of '$key' says not found"
+done
+run_pail ls -r keys-copy/
+check "ls -r shows all $i copies" test "$(wc -l <"$OUT")" -eq "$i"
+run_pail rm -r keys-copy/
+expect_status 0 "rm -r of the keys with special characters"
+check "rm -r took every copy" test "$(sdk_count keys-copy/)" = 0
+
+# ------------------------------------------------------------ listing
+# 1,001 keys, put by pail 8 at a time; listed with page sizes (maxresults)
+# of 1,000, 333 and 7, so every listing below crosses pages.
+start=$(now_ms)
+seq -f 'many/k%04g' 0 1000 |
+  xargs -P 8 -I KEY "$PAIL" put "$DATA/1" KEY >/dev/null 2>"$SCRATCH/many.err"
+check "1,001 puts in parallel (errors: $(head -c 300 "$SCRATCH/many.err"))" \
+  test ! -s "$SCRATCH/many.err"
+printf '1,001 puts took %d ms\n' $(($(now_ms) - start))
+check "the SDK counts 1,001 blobs" test "$(sdk_count many/)" = 1001
+seq -f 'many/k%04g' 0 1000 >"$SCRATCH/many.want"
+for args in "ls -r many/" "ls many/" "ls -r --page-size 333 many/" \
+  "ls --page-size 7 many/"; do
+  start=$(now_ms)
+  run_pail --json $args
+  expect_status 0 "$args past one page ($(($(now_ms) - start)) ms)"
+  python_json 'print("\n".join(e["key"] for e in d["entries"]))' <"$OUT" \
+    >"$SCRATCH/many.got"
+  check "--json $args lists each of the 1,001 keys once" \
+    cmp -s "$SCRATCH/many.want" "$SCRATCH/many.got"
+done
+check "--page-size 7 asked the service for pages of 7" \
+  grep -q 'comp=list&maxresults=7' "$AZURE_LOG"
+run_pail ls -r many/
+check "ls -r (text) prints 1,001 lines" test "$(wc -l <"$OUT")" -eq 1001
+
+# Folders: one level shows DIR entries and does not descend.
+for k in tree/a/1 tree/a/b/2 tree/top tree-other/3; do
+  "$PAIL" put "$DATA/1" "$k" >/dev/null
+done
+run_pail ls tree/
+expect_status 0 "ls a folder"
+check "ls tree/ shows the subfolder as DIR" grep -Eq "DIR +tree/a/\$" "$OUT"
+check "ls tree/ shows the object" grep -Eq " tree/top\$" "$OUT"
+check "ls tree/ does not descend" sh -c "! grep -q 'tree/a/1' '$OUT'"
+check "ls tree/ leaves out the sibling with a common prefix" \
+  sh -c "! grep -q 'tree-other' '$OUT'"
+run_pail --json ls tree/
+check "--json ls marks the folder" python_json \
+  'assert [(e["key"], e.get("folder", False)) for e in d["entries"]] == [("tree/a/", True), ("tree/top", False)], d' <"$OUT"
+run_pail --json ls --page-size 1 tree/
+check "--json ls of a folder one entry a page" python_json \
+  'assert [(e["key"], e.get("folder", False)) for e in d["entries"]] == [("tree/a/", True), ("tree/top", False)], d' <"$OUT"
+run_pail ls
+check "ls at the root shows folders" grep -Eq "DIR +tree/\$" "$OUT"
+check "ls at the root shows many/" grep -Eq "DIR +many/\$" "$OUT"
+run_pail ls -r tree/
+check "ls -r tree/ descends" grep -q "tree/a/b/2" "$OUT"
+
+# ------------------------------------------------------------ metadata
+run_pail put --content-type 'text/x-pail; charset=utf-8' \
+  --content-disposition 'attachment; filename="r 1.txt"' \
+  --metadata owner=ann --metadata team_name=data "$DATA/key1" meta/report
+expect_status 0 "put with content type, disposition and metadata"
+run_pail --json stat meta/report
+expect_status 0 "--json stat"
+check "--json stat shows size, etag, content type, disposition, metadata" python_json '
+assert d["size"] == 9, d
+assert d["etag"], d
+assert d["content_type"] == "text/x-pail; charset=utf-8", d
+assert d["content_disposition"] == "attachment; filename=\"r 1.txt\"", d
+assert d["metadata"] == {"owner": "ann", "team_name": "data"}, d
+assert d["last_modified"], d' <"$OUT"
+etag=$(python_json 'print(d["etag"])' <"$OUT")
+azure_sdk props meta/report >"$SCRATCH/props"
+check "Azure stores the content type, disposition and metadata" python_json '
+assert d["contentType"] == "text/x-pail; charset=utf-8", d
+assert d["contentDisposition"] == "attachment; filename=\"r 1.txt\"", d
+assert d["metadata"] == {"owner": "ann", "team_name": "data"}, d' <"$SCRATCH/props"
+check "stat's ETag is the service's" python_json \
+  "assert d['etag'] == '$etag', (d, '$etag')" <"$SCRATCH/props"
+run_pail put --metadata 'bad-name=x' "$DATA/key1" meta/bad
+expect_status 1 "a metadata name Azure forbids"
+expect_stderr "metadata name" "a metadata name Azure forbids is named"
+check "the refused metadata wrote nothing" sdk_lacks meta/bad
+run_pail put --content-type text/plain --metadata big=yes "$DATA/8MiB-plus-1" meta/big
+expect_status 0 "put in blocks with content type and metadata"
+check "Put Block List set the content type and metadata" python_json '
+assert d["contentType"] == "text/plain" and d["metadata"] == {"big": "yes"}, d' <<EOF
+$(azure_sdk props meta/big)
+EOF
+run_pail put "$DATA/key1" meta/x.csv
+check "content type guessed from the extension" python_json \
+  'assert d["contentType"] == "text/csv", d' <<EOF
+$(azure_sdk props meta/x.csv)
+EOF
+run_pail cp meta/report meta/report-copy
+expect_status 0 "cp with metadata"
+check "cp keeps content type, disposition and metadata" python_json '
+assert d["contentType"] == "text/x-pail; charset=utf-8", d
+assert d["contentDisposition"] == "attachment; filename=\"r 1.txt\"", d
+assert d["metadata"] == {"owner": "ann", "team_name": "data"}, d' <<EOF
+$(azure_sdk props meta/report-copy)
+EOF
+run_pail cp --content-type application/json meta/report meta/report-json
+expect_status 0 "cp with a new content type"
+check "cp with a new content type keeps the disposition" python_json '
+assert d["contentType"] == "application/json", d
+assert d["contentDisposition"] == "attachment; filename=\"r 1.txt\"", d' <<EOF
+$(azure_sdk props meta/report-json)
+EOF
+
+# ------------------------------------------------------------ --no-clobber
+run_pail put --no-clobber "$DATA/key2" meta/x.csv
+expect_status 1 "put --no-clobber over an existing blob"
+expect_stderr "conflict" "--no-clobber reports a conflict"
+"$PAIL" cat meta/x.csv >"$SCRATCH/k"
+check "--no-clobber left the blob as it was" cmp -s "$DATA/key1" "$SCRATCH/k"
+run_pail put --no-clobber "$DATA/key2" meta/new.csv
+expect_status 0 "put --no-clobber of a new key"
+run_pail put --no-clobber "$DATA/64MiB" sizes/8MiB-plus-1.bin
+expect_status 1 "put in blocks --no-clobber over an existing blob"
+expect_stderr "conflict" "put in blocks --no-clobber reports a conflict"
+check "put in blocks --no-clobber left the blob as it was" python_json \
+  "assert d['size'] == $((8 * 1048576 + 1)), d" <<EOF
+$(azure_sdk props sizes/8MiB-plus-1.bin)
+EOF
+run_pail cp --no-clobber sizes/1.bin sizes/0.bin
+expect_status 1 "cp --no-clobber over an existing blob"
+expect_stderr "conflict" "cp --no-clobber reports a conflict"
+
+# ------------------------------------------------------------ rm
+for k in rm/a rm/b rm/c; do "$PAIL" put "$DATA/1" "$k" >/dev/null; done
+run_pail rm rm/a rm/b rm/c
+expect_status 0 "rm of three keys"
+check "rm of three keys took them all" test "$(sdk_count rm/)" = 0
+run_pail rm -f missing/object
+expect_status 0 "rm -f of a missing blob"
+run_pail rm missing/object
+expect_status 1 "rm of a missing blob"
+expect_stderr "not found" "rm of a missing blob says not found"
+run_pail rm -r tree
+expect_status 0 "rm -r a folder"
+run_pail ls -r tree
+check "rm -r took the folder" sh -c "! grep -q 'tree/' '$OUT'"
+check "rm -r left the sibling with a common prefix" grep -q "tree-other/3" "$OUT"
+start=$(now_ms)
+run_pail rm -r many/
+expect_status 0 "rm -r of 1,001 blobs ($(($(now_ms) - start)) ms)"
+check "rm -r took all 1,001 blobs" test "$(sdk_count many/)" = 0
+
+# ------------------------------------------------------------ missing keys
+for cmd in "stat" "cat" "get" "cp"; do
+  case $cmd in
+  get) run_pail get no/such/key "$SCRATCH/nothing" ;;
+  cp) run_pail cp no/such/key copies/nothing ;;
+  *) run_pail "$cmd" no/such/key ;;
+  esac
+  expect_status 1 "$cmd of a missing blob"
+  expect_stderr "not found" "$cmd of a missing blob says not found"
+done
+check "a failed get leaves no local file" test ! -e "$SCRATCH/nothing"
+check "a failed cp creates nothing" sdk_lacks copies/nothing
+run_pail --json stat no/such/key
+check "--json not found document with code and request id" python_json \
+  'e = d["error"]; assert e["category"] == "not found" and e["provider_code"] == "BlobNotFound" and e["http_status"] == 404 and e["request_id"], d' <"$OUT"
+run_pail --json cat no/such/key
+check "--json cat: not found from the body's <Code>" python_json \
+  'e = d["error"]; assert e["category"] == "not found" and e["provider_code"] == "BlobNotFound" and e["request_id"], d' <"$OUT"
+
+# ------------------------------------------------------------ wrong key
+azure_settings "$SCRATCH/wrong.json" "$WRONG_KEY"
+for args in "ls" "stat sizes/1.bin" "cat sizes/1.bin" "put $DATA/1 wrong/x" \
+  "put $DATA/8MiB-plus-1 wrong/y" "rm sizes/1.bin" "mb" "cp sizes/1.bin wrong/z"; do
+  run_pail --verbose --config "$SCRATCH/wrong.json" $args
+  expect_status 1 "wrong key: $args"
+  expect_stderr "access denied" "wrong key: $args says access denied"
+  expect_stderr "code (AuthenticationFailed|AuthorizationFailure)" \
+    "wrong key: $args names the service's code"
+  expect_stderr "request id [0-9a-f-]{8,}" "wrong key: $args gives the request id"
+  no_secret "wrong key: $args --verbose"
+done
+check "the wrong key wrote nothing" sdk_lacks wrong/x
+check "the wrong key wrote nothing in blocks" sdk_lacks wrong/y
+check "the wrong key deleted nothing" sdk_exists sizes/1.bin
+run_pail --json --config "$SCRATCH/wrong.json" cat sizes/1.bin
+check "--json: wrong key is access denied with HTTP 403" \
+  python_json 'assert d["error"]["category"] == "access denied" and d["error"]["http_status"] == 403, d' <"$OUT"
+no_secret "wrong key --json"
+run_pail --verbose put "$DATA/8MiB-plus-1" verbose/x
+expect_status 0 "put --verbose"
+no_secret "put --verbose"
+run_pail --verbose get verbose/x "$SCRATCH/verbose"
+no_secret "get --verbose"
+
+# ------------------------------------------------------------ SAS credentials
+# A storage whose credential is a SAS token (made by pail sign is not
+# possible for a container, so the SDK's account key is not involved: the
+# token below is a service SAS for one blob, enough to read it).
+run_pail sign sizes/1.bin --expires 600
+blob_sas=$(sed -n 's/^[^?]*?//p' "$OUT")
+cat >"$SCRATCH/sas.json" <<EOF
+{ "storage": { "type": "azure_blob", "accountName": "$AZURE_ACCOUNT",
+               "containerName": "$AZURE_CONTAINER", "sasToken": "?$blob_sas",
+               "endpoint": "127.0.0.1:$AZURE_PORT", "useSSL": false } }
+EOF
+run_pail --config "$SCRATCH/sas.json" cat sizes/1.bin
+expect_status 0 "a storage with a sasToken reads the blob it allows"
+check "the SAS read returned the blob's bytes" cmp -s "$DATA/1" "$OUT"
+run_pail --config "$SCRATCH/sas.json" cat sizes/0.bin
+expect_status 1 "a sasToken for one blob does not read another"
+expect_stderr "access denied" "a sasToken for another blob is access denied"
+run_pail --verbose --config "$SCRATCH/sas.json" put "$DATA/1" sas/x
+expect_status 1 "a read-only sasToken cannot write"
+check "the sasToken's signature is not printed" sh -c \
+  "! grep -qF '$(printf '%s' "$blob_sas" | sed -n 's/.*sig=\([^&]*\).*/\1/p')' '$OUT' '$ERR'"
+run_pail --config "$SCRATCH/sas.json" sign sizes/1.bin
+expect_status 1 "sign without an account key"
+expect_stderr "account key" "sign without an account key says why"
+
+# ------------------------------------------------------------ sign
+# Azurite checks SAS signatures: curl is an independent client here.
+AT=$(date -u +%Y%m%dT%H%M%SZ)
+i=0
+for key in "sign/plain.bin" "sign/with space/a+b%c#d?e~f=g ü🙂.bin"; do
+  i=$((i + 1))
+  head -c 100000 /dev/urandom >"$DATA/sign$i"
+  "$PAIL" put "$DATA/sign$i" "$key" >/dev/null
+  run_pail sign "$key" --at "$AT" --expires 900
+  expect_status 0 "sign GET '$key'"
+  url=$(cat "$OUT")
+  run_pail sign "$key" --at "$AT" --expires 900
+  check "sign --at is reproducible for '$key'" test "$(cat "$OUT")" = "$url"
+  check "the SAS URL of '$key' has sv, spr, st, se, sr=b, sp=r and sig" sh -c \
+    "printf '%s' '$url' | grep -Eq '\\?sv=[0-9-]+&spr=https%2Chttp&st=[^&]+&se=[^&]+&sr=b&sp=r&sig=[^&]+\$'"
+  check "SAS GET of '$key' with curl" sh -c \
+    "curl -gsSf --max-time 60 -o '$SCRATCH/signed' '$url' && cmp -s '$DATA/sign$i' '$SCRATCH/signed'"
+  check "SAS HEAD URL of '$key' answers 200" sh -c \
+    "curl -gsSf --max-time 60 -I \"\$('$PAIL' sign --method HEAD '$key')\" >/dev/null"
+  tampered=$(python3 -c 'import sys
+url = sys.argv[1]
+at = url.index("&sig=") + 5
+print(url[:at] + ("B" if url[at] == "A" else "A") + url[at + 1:])' "$url")
+  check "a tampered SAS signature for '$key' is refused (403)" test \
+    "$(curl -gs --max-time 60 -o /dev/null -w '%{http_code}' "$tampered")" = 403
+  other=$(printf '%s' "$url" | sed 's/sp=r&/sp=rw\&/')
+  check "a SAS with widened permissions for '$key' is refused (403)" test \
+    "$(curl -gs --max-time 60 -o /dev/null -w '%{http_code}' "$other")" = 403
+  run_pail sign --method PUT "$key" --expires 900
+  expect_status 0 "sign PUT '$key'"
+  url=$(cat "$OUT")
+  head -c 70000 /dev/urandom >"$DATA/signput$i"
+  check "SAS PUT of '$key' with curl -T" \
+    curl -gsSf --max-time 60 -T "$DATA/signput$i" -H 'x-ms-blob-type: BlockBlob' \
+    -o /dev/null "$url"
+  azure_sdk download "$key" "$SCRATCH/signed"
+  check "the SAS PUT stored the bytes" cmp -s "$DATA/signput$i" "$SCRATCH/signed"
+  check "SAS DELETE of '$key' with curl" sh -c \
+    "curl -gsSf --max-time 60 -X DELETE -o /dev/null \"\$('$PAIL' sign --method DELETE '$key')\""
+  check "the SAS DELETE took '$key'" sdk_lacks "$key"
+done
+run_pail sign sizes/1.bin --at 2020-01-01T00:00:00Z --expires 60
+expired=$(cat "$OUT")
+check "an expired SAS URL is refused (403)" test \
+  "$(curl -gs --max-time 60 -o /dev/null -w '%{http_code}' "$expired")" = 403
+run_pail sign --method PUT sizes/1.bin
+check "a PUT SAS does not allow GET (403)" test \
+  "$(curl -gs --max-time 60 -o /dev/null -w '%{http_code}' "$(cat "$OUT")")" = 403
+run_pail --json sign sizes/1.bin
+check "--json sign has the URL" python_json 'assert d["url"].startswith("'"$AZURE_URL"'/'"$AZURE_CONTAINER"'/sizes/1.bin?"), d' <"$OUT"
+no_secret "sign"
+run_pail sign --header 'x-ms-blob-type: BlockBlob' --method PUT sizes/1.bin
+expect_status 1 "sign with a header (a service SAS signs none)"
+run_pail sign --query rsct=text/csv sizes/1.bin
+expect_status 0 "sign with a response content type (rsct)"
+check "the rsct SAS answers with that content type" sh -c \
+  "curl -gsSf --max-time 60 -o /dev/null -D - '$(cat "$OUT")' | grep -qi '^content-type: text/csv'"
+
+# ------------------------------------------------------------ killed uploads
+# pail killed in the middle of an upload in blocks (its input a pipe that
+# keeps it waiting after the first blocks): no blob may appear, and an
+# existing blob keeps its content.
+mkfifo "$SCRATCH/fifo"
+for signal in TERM INT; do
+  for target in "killed/$signal.bin" "sizes/1.bin"; do
+    python3 -c 'import sys, time
+sys.stdout.buffer.write(open(sys.argv[1], "rb").read(48 << 20))
+sys.stdout.flush()
+time.sleep(120)' "$DATA/64MiB" >"$SCRATCH/fifo" &
+    writer=$!
+    # A background job of sh starts with SIGINT ignored: give pail the
+    # default disposition back, as an interactive Ctrl-C would find it.
+    python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$PAIL_BINARY" put - "$target" \
+      <"$SCRATCH/fifo" >/dev/null 2>"$SCRATCH/killed.err" &
+    uploader=$!
+    pattern=$(printf '%s' "$target" | sed 's/\./\\./g')
+    if wait_for_log "PUT /$AZURE_ACCOUNT/$AZURE_CONTAINER/$pattern\\?comp=block&"; then
+      sleep 1 # blocks on their way
+      kill -"$signal" "$uploader"
+      status=0
+      wait "$uploader" || status=$?
+      check "pail put to $target killed by SIG$signal exits non-zero ($status)" test "$status" -ne 0
+      if [ "$target" = sizes/1.bin ]; then
+        azure_sdk download sizes/1.bin "$SCRATCH/k"
+        check "the upload over sizes/1.bin killed by SIG$signal left it as it was" \
+          cmp -s "$DATA/1" "$SCRATCH/k"
+      else
+        check "the upload killed by SIG$signal created no blob" sdk_lacks "$target"
+        run_pail stat "$target"
+        expect_stderr "not found" "stat of the upload killed by SIG$signal says not found"
+        run_pail ls -r killed/
+        check "ls shows no blob for the upload killed by SIG$signal" \
+          sh -c "! grep -q 'killed/$signal' '$OUT'"
+      fi
+    else
+      fail "SIG$signal test: no block was sent within 30 s: $(cat "$SCRATCH/killed.err")"
+      kill "$uploader" 2>/dev/null
+      wait "$uploader"
+    fi
+    kill "$writer" 2>/dev/null
+    wait "$writer" 2>/dev/null
+  done
+done
+
+# ------------------------------------------------------------ server stopped
+# Azurite dies during an upload, then stays down: every command must end
+# with "unavailable" within seconds, never hang.
+python3 -c 'import sys, time
+sys.stdout.buffer.write(open(sys.argv[1], "rb").read(48 << 20))
+sys.stdout.flush()
+time.sleep(120)' "$DATA/64MiB" >"$SCRATCH/fifo" &
+writer=$!
+"$PAIL_BINARY" put - stopped/x.bin <"$SCRATCH/fifo" >/dev/null 2>"$SCRATCH/stopped.err" &
+uploader=$!
+wait_for_log "PUT /$AZURE_ACCOUNT/$AZURE_CONTAINER/stopped/x\\.bin\\?comp=block&" ||
+  fail "no block was sent within 30 s"
+sleep 1
+azure_stop
+kill "$writer" 2>/dev/null # the end of the input: pail must now finish
+wait "$writer" 2>/dev/null
+start=$(now_ms)
+status=0
+(sleep 60; kill -KILL "$uploader" 2>/dev/null) >/dev/null 2>&1 &
+watchdog=$!
+wait "$uploader" || status=$?
+kill "$watchdog" 2>/dev/null
+elapsed=$(($(now_ms) - start))
+check "an upload whose server died exits 1 (exit $status after $elapsed ms)" \
+  test "$status" -eq 1
+check "an upload whose server died says unavailable: $(cat "$SCRATCH/stopped.err")" \
+  grep -q "unavailable" "$SCRATCH/stopped.err"
+for args in "ls" "stat sizes/1.bin" "cat sizes/1.bin" "put $DATA/1 x" "mb"; do
+  start=$(now_ms)
+  OUT=$SCRATCH/.stdout ERR=$SCRATCH/.stderr STATUS=0
+  timeout -k 5 60 "$PAIL_BINARY" $args >"$OUT" 2>"$ERR" || STATUS=$?
+  elapsed=$(($(now_ms) - start))
+  expect_status 1 "server stopped: $args ($elapsed ms)"
+  expect_stderr "unavailable" "server stopped: $args says unavailable"
+  check "server stopped: $args answers within 15 s ($elapsed ms)" \
+    test "$elapsed" -lt 15000
+done
+
+finish
