@@ -513,7 +513,7 @@ static const pail_backend_field s3_fields[] = {
      "only without TLS)"},
     {"partSize", PAIL_FIELD_INTEGER, 0, 0,
      "multipart part size in bytes, also the single-PUT threshold "
-     "(default 8 MiB, at least 5 MiB)"},
+     "(default and minimum 5 MiB)"},
     {"concurrency", PAIL_FIELD_INTEGER, 0, 0,
      "parts uploaded at once per object (default 4)"},
     {"copyCutoff", PAIL_FIELD_INTEGER, 0, 0,
@@ -584,7 +584,11 @@ static pail_status s3_open(const pail_config *cfg, void **instance,
                                   : s3_no_memory(err);
   if (status == PAIL_OK)
     status = s3_resolve(s3, err);
-  int64_t part_size = s3_core->config_integer(cfg, "partSize", 8 << 20);
+  /* 5 MiB parts, 4 at a time (rclone's defaults): against moto, 256 MiB
+   * went up as fast as with 8 MiB parts (2.6 to 3.6 s either way, server
+   * bound) in 43 MB of RSS instead of 60 MB; see docs/s3.md. */
+  int64_t part_size =
+      s3_core->config_integer(cfg, "partSize", (int64_t)S3_MIN_PART_SIZE);
   int64_t concurrency = s3_core->config_integer(cfg, "concurrency", 4);
   if (status == PAIL_OK &&
       (part_size < (int64_t)S3_MIN_PART_SIZE ||
