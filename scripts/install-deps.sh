@@ -7,13 +7,40 @@ PACKAGES="build-essential autoconf automake libtool pkg-config
   libcurl4-openssl-dev libssl-dev libjansson-dev libxml2-dev check
   python3"
 
+# The Azure tests' server and independent client (tests/azure_lib.sh),
+# from npm, into the user's cache rather than a global prefix: no root
+# needed, and the tests look there. A failure here only makes those tests
+# skip, so it does not stop the script.
+AZURITE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/pail/azurite
+AZURITE_PACKAGES="azurite@3.35.0 @azure/storage-blob@12.32.0"
+install_azurite() {
+  want_azurite=3.35.0 want_sdk=12.32.0
+  have() { sed -n 's/^  "version": "\(.*\)",$/\1/p' "$AZURITE_DIR/node_modules/$1/package.json" 2>/dev/null; }
+  if [ "$(have azurite)" = "$want_azurite" ] && [ "$(have @azure/storage-blob)" = "$want_sdk" ]; then
+    echo "install-deps: Azurite $want_azurite is in $AZURITE_DIR"
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm is missing: the Azure tests will skip" >&2
+    return 0
+  fi
+  echo "install-deps: installing $AZURITE_PACKAGES into $AZURITE_DIR"
+  mkdir -p "$AZURITE_DIR" &&
+    npm install --prefix "$AZURITE_DIR" --no-audit --no-fund --loglevel=error \
+      $AZURITE_PACKAGES >/dev/null ||
+    echo "install-deps: could not install Azurite: the Azure tests will skip" >&2
+}
+
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
     missing="$missing $p"
 done
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -z "$missing" ]; then
   echo "install-deps: everything is installed"
+  install_azurite
   exit 0
 fi
 SUDO=""
@@ -21,3 +48,4 @@ SUDO=""
 echo "install-deps: installing$missing"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+install_azurite
