@@ -702,6 +702,20 @@ static pail_status transfer_prepare(transfer *t, const pail_http_request *rq,
   return PAIL_OK;
 }
 
+/* The CA certificates servers are verified with when not the system's: the
+ * storage's caBundle setting (for backends that declare that field), else
+ * $CURL_CA_BUNDLE, else $SSL_CERT_FILE, the files the curl tool reads.
+ * NULL: libcurl's default store. */
+static const char *ca_bundle(const pail_config *cfg) {
+  const char *path =
+      cfg != NULL ? core_services.config_string(cfg, "caBundle") : NULL;
+  if (path == NULL || *path == '\0')
+    path = getenv("CURL_CA_BUNDLE");
+  if (path == NULL || *path == '\0')
+    path = getenv("SSL_CERT_FILE");
+  return path != NULL && *path != '\0' ? path : NULL;
+}
+
 /* Sets every option of easy for t's request, from a clean handle. */
 static pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
   const pail_http_request *rq = t->request;
@@ -722,6 +736,9 @@ static pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
 #endif
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  const char *ca = ca_bundle(t->cfg);
+  if (ca != NULL)
+    curl_easy_setopt(easy, CURLOPT_CAINFO, ca);
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
   curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit);
   curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, o->low_speed_time);

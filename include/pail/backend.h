@@ -280,9 +280,11 @@ typedef struct pail_core_services {
 
   /* ---------------------------------------------------- ABI 1.1: HTTP
    * libcurl underneath, with one connection cache, DNS cache and TLS session
-   * cache shared by every storage of the process, TLS verification on, the
-   * standard proxy variables honoured, a connect timeout and a stalled-
-   * transfer limit. All of these are thread-safe; a stream or a group is
+   * cache shared by every storage of the process, TLS verification on (with
+   * the CA certificates of the storage's "caBundle" setting, for backends
+   * that declare that field, else of $CURL_CA_BUNDLE or $SSL_CERT_FILE, else
+   * the system's), the standard proxy variables honoured, a connect timeout
+   * and a stalled-transfer limit. All of these are thread-safe; a stream or a group is
    * used by one thread at a time.
    *
    * Transport failures (refused, reset, timed out, TLS) are returned as
