@@ -1,7 +1,7 @@
 #!/bin/sh
 # azure_cli.sh: the `pail` binary end to end against Azurite with SharedKey
 # and SAS checking on (DESIGN.md section 6, issue 4): every command; blobs
-# of 0 B, 1 B, 8 MiB-1, 8 MiB+1 and 64 MiB byte-exact, the big ones in
+# of 0 B, 1 B, 4 MiB-1, 4 MiB+1 and 64 MiB byte-exact, the big ones in
 # several blocks; keys with every kind of legal character; a listing past
 # one page; folders; content type, disposition and metadata as Azure stores
 # them; --no-clobber; a wrong key; missing blobs; uploads killed half-way
@@ -61,8 +61,8 @@ DATA=$SCRATCH/data
 mkdir -p "$DATA"
 : >"$DATA/0"
 printf 'x' >"$DATA/1"
-head -c $((8 * 1048576 - 1)) /dev/urandom >"$DATA/8MiB-1"
-head -c $((8 * 1048576 + 1)) /dev/urandom >"$DATA/8MiB-plus-1"
+head -c $((4 * 1048576 - 1)) /dev/urandom >"$DATA/4MiB-1"
+head -c $((4 * 1048576 + 1)) /dev/urandom >"$DATA/4MiB-plus-1"
 head -c $((64 * 1048576)) /dev/urandom >"$DATA/64MiB"
 
 # ------------------------------------------------------------ setup commands
@@ -89,7 +89,7 @@ expect_status 0 "mb --json"
 check "mb --json is one JSON document" python_json 'pass' <"$OUT"
 
 # ------------------------------------------------------------ sizes
-for f in 0 1 8MiB-1 8MiB-plus-1 64MiB; do
+for f in 0 1 4MiB-1 4MiB-plus-1 64MiB; do
   size=$(wc -c <"$DATA/$f" | tr -d ' ')
   run_pail put "$DATA/$f" "sizes/$f.bin"
   expect_status 0 "put $f"
@@ -112,8 +112,8 @@ for f in 0 1 8MiB-1 8MiB-plus-1 64MiB; do
   rm -f "$SCRATCH/got-$f" "$SCRATCH/cat-$f"
 done
 
-# Up to 8 MiB (the default blockSize) one Put Blob; above, blocks.
-for f in 0:0 1:0 8MiB-1:0 8MiB-plus-1:2 64MiB:8; do
+# Up to 4 MiB (the default blockSize) one Put Blob; above, blocks.
+for f in 0:0 1:0 4MiB-1:0 4MiB-plus-1:2 64MiB:16; do
   name=${f%%:*} want=${f#*:}
   check "sizes/$name.bin has $want committed block(s)" python_json \
     "assert d['committed'] == $want, d" <<EOF
@@ -126,15 +126,15 @@ check "put - of 64 MiB from a pipe" sh -c \
   "cat '$DATA/64MiB' | '$PAIL' put - sizes/pipe-64MiB.bin >/dev/null"
 "$PAIL" cat sizes/pipe-64MiB.bin >"$SCRATCH/k"
 check "64 MiB from a pipe round-trips" cmp -s "$DATA/64MiB" "$SCRATCH/k"
-check "64 MiB from a pipe went up in 8 blocks" python_json \
-  "assert d['committed'] == 8, d" <<EOF
+check "64 MiB from a pipe went up in 16 blocks" python_json \
+  "assert d['committed'] == 16, d" <<EOF
 $(azure_sdk blocks sizes/pipe-64MiB.bin)
 EOF
 rm -f "$SCRATCH/k"
 
 # Ranged reads.
-"$PAIL" cat --offset 8388000 --length 2000 sizes/64MiB.bin >"$SCRATCH/range"
-tail -c +8388001 "$DATA/64MiB" | head -c 2000 >"$SCRATCH/range.want"
+"$PAIL" cat --offset 4193000 --length 2000 sizes/64MiB.bin >"$SCRATCH/range"
+tail -c +4193001 "$DATA/64MiB" | head -c 2000 >"$SCRATCH/range.want"
 check "ranged cat" cmp -s "$SCRATCH/range" "$SCRATCH/range.want"
 "$PAIL" cat --offset 67108000 sizes/64MiB.bin >"$SCRATCH/range"
 tail -c +67108001 "$DATA/64MiB" >"$SCRATCH/range.want"
@@ -266,7 +266,7 @@ run_pail put --metadata 'bad-name=x' "$DATA/key1" meta/bad
 expect_status 1 "a metadata name Azure forbids"
 expect_stderr "metadata name" "a metadata name Azure forbids is named"
 check "the refused metadata wrote nothing" sdk_lacks meta/bad
-run_pail put --content-type text/plain --metadata big=yes "$DATA/8MiB-plus-1" meta/big
+run_pail put --content-type text/plain --metadata big=yes "$DATA/4MiB-plus-1" meta/big
 expect_status 0 "put in blocks with content type and metadata"
 check "Put Block List set the content type and metadata" python_json '
 assert d["contentType"] == "text/plain" and d["metadata"] == {"big": "yes"}, d' <<EOF
@@ -301,12 +301,12 @@ expect_stderr "conflict" "--no-clobber reports a conflict"
 check "--no-clobber left the blob as it was" cmp -s "$DATA/key1" "$SCRATCH/k"
 run_pail put --no-clobber "$DATA/key2" meta/new.csv
 expect_status 0 "put --no-clobber of a new key"
-run_pail put --no-clobber "$DATA/64MiB" sizes/8MiB-plus-1.bin
+run_pail put --no-clobber "$DATA/64MiB" sizes/4MiB-plus-1.bin
 expect_status 1 "put in blocks --no-clobber over an existing blob"
 expect_stderr "conflict" "put in blocks --no-clobber reports a conflict"
 check "put in blocks --no-clobber left the blob as it was" python_json \
-  "assert d['size'] == $((8 * 1048576 + 1)), d" <<EOF
-$(azure_sdk props sizes/8MiB-plus-1.bin)
+  "assert d['size'] == $((4 * 1048576 + 1)), d" <<EOF
+$(azure_sdk props sizes/4MiB-plus-1.bin)
 EOF
 run_pail cp --no-clobber sizes/1.bin sizes/0.bin
 expect_status 1 "cp --no-clobber over an existing blob"
@@ -354,7 +354,7 @@ check "--json cat: not found from the body's <Code>" python_json \
 # ------------------------------------------------------------ wrong key
 azure_settings "$SCRATCH/wrong.json" "$WRONG_KEY"
 for args in "ls" "stat sizes/1.bin" "cat sizes/1.bin" "put $DATA/1 wrong/x" \
-  "put $DATA/8MiB-plus-1 wrong/y" "rm sizes/1.bin" "mb" "cp sizes/1.bin wrong/z"; do
+  "put $DATA/4MiB-plus-1 wrong/y" "rm sizes/1.bin" "mb" "cp sizes/1.bin wrong/z"; do
   run_pail --verbose --config "$SCRATCH/wrong.json" $args
   expect_status 1 "wrong key: $args"
   expect_stderr "access denied" "wrong key: $args says access denied"
@@ -370,7 +370,7 @@ run_pail --json --config "$SCRATCH/wrong.json" cat sizes/1.bin
 check "--json: wrong key is access denied with HTTP 403" \
   python_json 'assert d["error"]["category"] == "access denied" and d["error"]["http_status"] == 403, d' <"$OUT"
 no_secret "wrong key --json"
-run_pail --verbose put "$DATA/8MiB-plus-1" verbose/x
+run_pail --verbose put "$DATA/4MiB-plus-1" verbose/x
 expect_status 0 "put --verbose"
 no_secret "put --verbose"
 run_pail --verbose get verbose/x "$SCRATCH/verbose"
@@ -591,16 +591,16 @@ if azure_start_azurite --cert "$TLS/server.pem" --key "$TLS/server.key"; then
   SSL_CERT_FILE=$TLS/ca.pem "$PAIL" --config "$SCRATCH/https.json" \
     cat sizes/1.bin >"$OUT" 2>"$ERR" || STATUS=$?
   expect_status 0 "HTTPS with the CA in SSL_CERT_FILE"
-  run_pail --config "$SCRATCH/https-ca.json" put "$DATA/8MiB-plus-1" tls/blocks.bin
+  run_pail --config "$SCRATCH/https-ca.json" put "$DATA/4MiB-plus-1" tls/blocks.bin
   expect_status 0 "HTTPS put in blocks"
   "$PAIL" --config "$SCRATCH/https-ca.json" cat tls/blocks.bin >"$SCRATCH/k"
-  check "HTTPS put in blocks round-trips" cmp -s "$DATA/8MiB-plus-1" "$SCRATCH/k"
+  check "HTTPS put in blocks round-trips" cmp -s "$DATA/4MiB-plus-1" "$SCRATCH/k"
   run_pail --config "$SCRATCH/https-ca.json" sign tls/blocks.bin
   url=$(cat "$OUT")
   check "an HTTPS storage signs for https only" sh -c \
     "printf '%s' '$url' | grep -q '^https://127.0.0.1:$AZURE_PORT/.*&spr=https&'"
   check "the HTTPS SAS URL works with curl --cacert" sh -c \
-    "curl -gsSf --max-time 60 --cacert '$TLS/ca.pem' -o '$SCRATCH/k' '$url' && cmp -s '$DATA/8MiB-plus-1' '$SCRATCH/k'"
+    "curl -gsSf --max-time 60 --cacert '$TLS/ca.pem' -o '$SCRATCH/k' '$url' && cmp -s '$DATA/4MiB-plus-1' '$SCRATCH/k'"
   azure_stop
 else
   fail "Azurite does not start over HTTPS"

@@ -618,7 +618,7 @@ static const pail_backend_field azure_fields[] = {
      "windows.net; an IP address or localhost puts the account in the "
      "path, as for Azurite)"},
     {"blockSize", PAIL_FIELD_INTEGER, 0, 0,
-     "block size in bytes, also the single Put Blob threshold (default 8 "
+     "block size in bytes, also the single Put Blob threshold (default 4 "
      "MiB, 1 MiB to 4000 MiB)"},
     {"concurrency", PAIL_FIELD_INTEGER, 0, 0,
      "blocks uploaded (or blobs deleted) at once (default 4)"},
@@ -658,7 +658,7 @@ static pail_status azure_open(const pail_config *cfg, void **instance,
                            : azure_no_memory(err);
   if (status == PAIL_OK)
     status = azure_resolve(az, err);
-  int64_t block_size = azure_core->config_integer(cfg, "blockSize", 8 << 20);
+  int64_t block_size = azure_core->config_integer(cfg, "blockSize", 4 << 20);
   int64_t concurrency = azure_core->config_integer(cfg, "concurrency", 4);
   if (status == PAIL_OK && (block_size < (int64_t)AZURE_MIN_BLOCK_SIZE ||
                             (uint64_t)block_size > AZURE_MAX_BLOCK_SIZE))
