@@ -425,6 +425,12 @@ typedef struct transfer {
   bool logged;
   CURLcode result;
 
+  /* Retries (core/retry.c): attempts started, when the first one was, and
+   * in a group when the next one may start. */
+  int attempts;
+  int64_t first_attempt_ms;
+  int64_t retry_at_ms;
+
   /* Groups. */
   void *tag;
   pail_status status;
@@ -721,6 +727,8 @@ static pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
   const pail_http_request *rq = t->request;
   const http_options *o = &http.options;
   t->easy = easy;
+  if (t->attempts++ == 0)
+    t->first_attempt_ms = retry_clock_ms();
   curl_easy_reset(easy);
   CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, rq->url);
   curl_easy_setopt(easy, CURLOPT_SHARE, http.share);
@@ -896,6 +904,95 @@ static pail_status transfer_result(transfer *t, pail_error **err) {
   return error_redact(err, t->cfg, status);
 }
 
+/* libcurl results worth another attempt: the network or the server
+ * failed, not the request, the TLS verification or this process. */
+static bool curl_result_is_transient(CURLcode result) {
+  switch (result) {
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_OPERATION_TIMEDOUT:
+  case CURLE_SEND_ERROR:
+  case CURLE_RECV_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_PARTIAL_FILE:
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* Whether t, ended, failed in a way the retry policy lets us try again,
+ * and after how long. Only idempotent requests are replayed, and a stream
+ * only before its body began (a broken body is the reader's to resume). */
+static bool transfer_should_retry(const transfer *t, int64_t *delay_ms) {
+  *delay_ms = 0;
+  if (!retry_method_is_idempotent(t->request->method) || t->out_of_memory ||
+      t->over_limit)
+    return false;
+  bool complete = t->result == CURLE_OK ||
+                  (t->error_body_cut && t->result == CURLE_WRITE_ERROR);
+  bool transient;
+  if (t->head_done &&
+      (complete || t->sink == SINK_MEMORY || t->sink == SINK_ERROR_BODY))
+    transient = retry_status_is_transient(t->response.status) ||
+                (!complete && curl_result_is_transient(t->result));
+  else if (!t->head_done)
+    transient = complete || curl_result_is_transient(t->result);
+  else
+    transient = false;
+  if (!transient)
+    return false;
+  int64_t server_delay =
+      t->head_done ? retry_after_ms(http_header(&t->response, "retry-after"))
+                   : -1;
+  retry_policy policy = retry_policy_for(t->cfg);
+  return retry_next(&policy, t->attempts, t->first_attempt_ms, server_delay,
+                    delay_ms);
+}
+
+/* Says why t is tried again; the failed attempt has its own debug line. */
+static void transfer_log_retry(transfer *t, int64_t delay_ms) {
+  if (t->cfg == NULL || t->cfg->log == NULL ||
+      t->cfg->log_level < PAIL_LOG_INFO)
+    return;
+  char *url = url_describe(t->request->url, false);
+  char why[64];
+  if (t->head_done)
+    snprintf(why, sizeof why, "HTTP %d", t->response.status);
+  else
+    snprintf(why, sizeof why, "%s", curl_easy_strerror(t->result));
+  retry_policy policy = retry_policy_for(t->cfg);
+  core_services.log(t->cfg, PAIL_LOG_INFO,
+                    "retrying %s %s after %s, attempt %d of %d, in %lld ms",
+                    t->request->method, url ? url : "(URL)", why,
+                    t->attempts + 1, policy.max_attempts, (long long)delay_ms);
+  free(url);
+}
+
+/* Makes t ready to be attached again: the request stays, everything the
+ * last attempt received goes. */
+static void transfer_reset(transfer *t) {
+  http_response_clear(&t->response);
+  t->header_capacity = 0;
+  t->block_status = 0;
+  t->head_done = false;
+  t->content_length = -1;
+  t->body_capacity = 0;
+  t->over_limit = t->error_body_cut = t->out_of_memory = false;
+  t->overflow_start = t->overflow_end = 0;
+  t->paused = false;
+  t->received = 0;
+  t->done = t->logged = false;
+  t->result = CURLE_OK;
+  t->errbuf[0] = '\0';
+  t->status = PAIL_OK;
+  pail_error_free(t->error);
+  t->error = NULL;
+}
+
 /* Marks the transfers of multi that have ended. */
 static void multi_collect(CURLM *multi) {
   CURLMsg *message;
@@ -1029,13 +1126,22 @@ pail_status http_exchange(const pail_config *cfg,
   if (status != PAIL_OK)
     return status;
   CURLM *multi = NULL;
-  status = transfer_start_alone(t, &multi, err);
-  if (status == PAIL_OK) {
+  while ((status = transfer_start_alone(t, &multi, err)) == PAIL_OK) {
     drive(multi, t, UNTIL_DONE);
+    int64_t delay;
+    if (transfer_should_retry(t, &delay)) {
+      transfer_result(t, NULL); /* the failed attempt's debug line */
+      transfer_log_retry(t, delay);
+      transfer_end_alone(t, multi);
+      transfer_reset(t);
+      retry_sleep_ms(delay);
+      continue;
+    }
     status = transfer_result(t, err);
     if (status == PAIL_OK)
       response_move(t, out);
     transfer_end_alone(t, multi);
+    break;
   }
   transfer_free(t);
   return status;
@@ -1074,17 +1180,21 @@ pail_status http_stream_open(const pail_config *cfg,
     return status;
   }
   s->transfer = t;
-  status = transfer_start_alone(t, &s->multi, err);
-  if (status != PAIL_OK) {
-    transfer_free(t);
-    free(s);
-    return status;
-  }
-  drive(s->multi, t, UNTIL_HEAD);
-  bool success =
-      t->head_done && t->response.status >= 200 && t->response.status <= 299;
-  if (!success) {
-    /* No head, or an error status: its body (the part kept) is the answer. */
+  bool success = false;
+  for (;;) {
+    status = transfer_start_alone(t, &s->multi, err);
+    if (status != PAIL_OK) {
+      transfer_free(t);
+      free(s);
+      return status;
+    }
+    drive(s->multi, t, UNTIL_HEAD);
+    success =
+        t->head_done && t->response.status >= 200 && t->response.status <= 299;
+    if (success)
+      break;
+    /* No head, or an error status: its body (the part kept) is the answer,
+     * unless the failure is transient and the policy allows another try. */
     if (t->head_done && !t->done) {
       if (t->paused) {
         t->paused = false;
@@ -1092,6 +1202,17 @@ pail_status http_stream_open(const pail_config *cfg,
       }
       drive(s->multi, t, UNTIL_DONE);
     }
+    int64_t delay;
+    if (!transfer_should_retry(t, &delay))
+      break;
+    transfer_result(t, NULL); /* the failed attempt's debug line */
+    transfer_log_retry(t, delay);
+    transfer_end_alone(t, s->multi);
+    s->multi = NULL;
+    transfer_reset(t);
+    retry_sleep_ms(delay);
+  }
+  if (!success) {
     status = transfer_result(t, err);
     if (t->head_done) {
       /* The status is what the caller needs; a body cut short is not. */
@@ -1203,6 +1324,7 @@ struct pail_http_group {
   transfer *active;               /* in the multi */
   size_t active_count;
   transfer *finished, *finished_last; /* ended, not returned yet */
+  transfer *waiting, *waiting_last;   /* to be tried again at retry_at_ms */
   size_t pending;
   CURL **spare_easy; /* handles of ended transfers, for the next ones */
   size_t spare_count;
@@ -1221,9 +1343,39 @@ static void group_finish(pail_http_group *g, transfer *t) {
   list_push(&g->finished, &g->finished_last, t);
 }
 
+/* Moves the waiting transfers whose retry time has come to the front of
+ * the queue (they started first). Returns ms until the next one is due, or
+ * -1 when none waits. */
+static int64_t group_wake(pail_http_group *g) {
+  int64_t now = retry_clock_ms(), next = -1;
+  transfer *due = NULL, *due_last = NULL;
+  for (transfer **link = &g->waiting; *link != NULL;) {
+    transfer *t = *link;
+    if (t->retry_at_ms <= now) {
+      *link = t->next;
+      list_push(&due, &due_last, t);
+      continue;
+    }
+    if (next < 0 || t->retry_at_ms - now < next)
+      next = t->retry_at_ms - now;
+    link = &t->next;
+  }
+  g->waiting_last = NULL;
+  for (transfer *t = g->waiting; t != NULL; t = t->next)
+    g->waiting_last = t;
+  if (due != NULL) {
+    due_last->next = g->queued;
+    if (g->queued == NULL)
+      g->queued_last = due_last;
+    g->queued = due;
+  }
+  return next;
+}
+
 /* Starts queued transfers while slots are free. A transfer that cannot
  * start ends at once with its error. */
 static void group_launch(pail_http_group *g) {
+  group_wake(g);
   while (g->queued != NULL && g->active_count < g->concurrency) {
     transfer *t = g->queued;
     g->queued = t->next;
@@ -1264,13 +1416,26 @@ static void group_collect(pail_http_group *g) {
     }
     *link = t->next;
     g->active_count--;
-    t->status = transfer_result(t, &t->error);
+    int64_t delay;
+    bool again = transfer_should_retry(t, &delay);
+    if (again) {
+      transfer_result(t, NULL); /* the failed attempt's debug line */
+      transfer_log_retry(t, delay);
+    } else {
+      t->status = transfer_result(t, &t->error);
+    }
     curl_multi_remove_handle(g->multi, t->easy);
     t->running = false;
     g->spare_easy[g->spare_count++] = t->easy;
     t->easy = NULL;
     snprintf(g->origin, sizeof g->origin, "%s", t->origin);
-    group_finish(g, t);
+    if (again) {
+      transfer_reset(t);
+      t->retry_at_ms = retry_clock_ms() + delay;
+      list_push(&g->waiting, &g->waiting_last, t);
+    } else {
+      group_finish(g, t);
+    }
   }
 }
 
@@ -1339,7 +1504,10 @@ pail_status http_group_wait(pail_http_group *g, void **tag,
       group_collect(g);
       break;
     }
-    curl_multi_poll(g->multi, NULL, 0, 1000, NULL);
+    int64_t next_retry = group_wake(g);
+    group_launch(g);
+    int timeout = next_retry >= 0 && next_retry < 1000 ? (int)next_retry : 1000;
+    curl_multi_poll(g->multi, NULL, 0, timeout, NULL);
   }
   transfer *t = g->finished;
   if (t == NULL) /* the multi failed with nothing in it: cannot happen */
@@ -1382,6 +1550,10 @@ void http_group_free(pail_http_group *g) {
     transfer_free(t);
   }
   for (transfer *t = g->finished, *next; t != NULL; t = next) {
+    next = t->next;
+    transfer_free(t);
+  }
+  for (transfer *t = g->waiting, *next; t != NULL; t = next) {
     next = t->next;
     transfer_free(t);
   }

@@ -216,6 +216,10 @@ typedef struct storage_settings {
   char *name;         /* NULL for the primary */
   char *type;         /* backend type after alias resolution */
   json_t *fields;     /* the storage object without "type" (owned ref) */
+  /* The retry fields every storage has (docs/settings.md), 0 when absent:
+   * "maxAttempts" and "retryTimeLimit" (seconds). */
+  int max_attempts;
+  int64_t retry_time_limit_ms;
 } storage_settings;
 
 typedef struct workspace_settings {
@@ -281,7 +285,40 @@ struct pail_config {
   pail_log_fn log;
   void *log_user_data;
   pail_log_level log_level;
+  /* Retry policy of this storage (0: the default), settings overridden by
+   * pail_options.max_attempts. */
+  int max_attempts;
+  int64_t retry_time_limit_ms;
 };
+
+/* ------------------------------------------------------------ retry.c */
+
+typedef struct retry_policy {
+  int max_attempts;      /* including the first */
+  int64_t time_limit_ms; /* since the first attempt, delays included */
+  int64_t base_ms, cap_ms;
+} retry_policy;
+
+/* 5 attempts within 60 s, backoff from 200 ms up to 20 s. */
+PAIL_HIDDEN retry_policy retry_policy_default(void);
+/* The policy of a storage; cfg may be NULL. */
+PAIL_HIDDEN retry_policy retry_policy_for(const pail_config *cfg);
+/* Milliseconds of a monotonic clock. */
+PAIL_HIDDEN int64_t retry_clock_ms(void);
+/* Whether replaying the request cannot do harm (not POST or PATCH). */
+PAIL_HIDDEN bool retry_method_is_idempotent(const char *method);
+/* 408, 429, 500, 502, 503, 504. */
+PAIL_HIDDEN bool retry_status_is_transient(int status);
+/* A Retry-After value (seconds or an HTTP date) in ms, -1 when absent or
+ * unreadable. */
+PAIL_HIDDEN int64_t retry_after_ms(const char *value);
+/* After attempts_made attempts (first one at first_attempt_ms), whether to
+ * try again and after how long: a full-jitter backoff, or the server's
+ * delay when longer; false once the attempts or the time are used up. */
+PAIL_HIDDEN bool retry_next(const retry_policy *policy, int attempts_made,
+                            int64_t first_attempt_ms, int64_t server_delay_ms,
+                            int64_t *delay_ms);
+PAIL_HIDDEN void retry_sleep_ms(int64_t ms);
 
 PAIL_HIDDEN extern const pail_core_services core_services;
 

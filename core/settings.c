@@ -47,8 +47,7 @@ static bool type_is_valid(const char *type) {
   return true;
 }
 
-static const char *storage_label(const char *name, char *buffer,
-                                 size_t size) {
+static const char *storage_label(const char *name, char *buffer, size_t size) {
   if (name == NULL)
     snprintf(buffer, size, "primary storage");
   else
@@ -87,6 +86,29 @@ static pail_status parse_storage(const char *source, const char *name,
   if ((name && !out->name) || !out->type || !out->fields)
     return error_no_memory(err);
   json_object_del(out->fields, "type");
+  /* Fields of every storage, whatever its backend: the retry policy. */
+  json_t *attempts = json_object_get(out->fields, "maxAttempts");
+  if (attempts != NULL) {
+    if (!json_is_integer(attempts) || json_integer_value(attempts) < 1 ||
+        json_integer_value(attempts) > 20)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "settings %s: %s: \"maxAttempts\" must be an "
+                            "integer from 1 (no retries) to 20",
+                            source, label);
+    out->max_attempts = (int)json_integer_value(attempts);
+    json_object_del(out->fields, "maxAttempts");
+  }
+  json_t *limit = json_object_get(out->fields, "retryTimeLimit");
+  if (limit != NULL) {
+    if (!json_is_number(limit) || json_number_value(limit) <= 0 ||
+        json_number_value(limit) > 3600)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "settings %s: %s: \"retryTimeLimit\" must be a "
+                            "number of seconds above 0, at most 3600",
+                            source, label);
+    out->retry_time_limit_ms = (int64_t)(json_number_value(limit) * 1000);
+    json_object_del(out->fields, "retryTimeLimit");
+  }
   return PAIL_OK;
 }
 
@@ -140,13 +162,13 @@ static pail_status parse_document(json_t *root, const char *source,
                           "settings %s: \"secondary_storage\" must be an "
                           "object mapping names to storages",
                           source);
-  size_t count = 1 + (json_is_object(secondaries) ? json_object_size(secondaries)
-                                                  : 0);
+  size_t count =
+      1 + (json_is_object(secondaries) ? json_object_size(secondaries) : 0);
   out->storages = calloc(count, sizeof *out->storages);
   if (out->storages == NULL)
     return error_no_memory(err);
-  pail_status status = parse_storage(source, NULL, primary, &out->storages[0],
-                                     err);
+  pail_status status =
+      parse_storage(source, NULL, primary, &out->storages[0], err);
   out->storage_count = 1;
   if (status != PAIL_OK)
     return status;
@@ -226,7 +248,7 @@ pail_status settings_load_file(const char *path, workspace_settings *out,
   FILE *file = fopen(path, "rb");
   if (file == NULL)
     return pail_error_set(err,
-                          errno == ENOENT ? PAIL_ERR_NOT_FOUND
+                          errno == ENOENT   ? PAIL_ERR_NOT_FOUND
                           : errno == EACCES ? PAIL_ERR_ACCESS_DENIED
                                             : PAIL_ERR_IO,
                           0, NULL, NULL, "cannot read settings file %s: %s",

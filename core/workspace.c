@@ -33,8 +33,8 @@ struct pail_workspace {
   size_t signing_key_length;
 };
 
-void workspace_log(pail_workspace *ws, pail_log_level level,
-                   const char *format, ...) {
+void workspace_log(pail_workspace *ws, pail_log_level level, const char *format,
+                   ...) {
   if (ws->log == NULL || level > ws->log_level)
     return;
   char *message = NULL;
@@ -78,9 +78,15 @@ static pail_status workspace_new(workspace_settings *settings,
     slot->config.log = ws->log;
     slot->config.log_user_data = ws->log_user_data;
     slot->config.log_level = ws->log_level;
+    slot->config.max_attempts = opts.max_attempts > 0
+                                    ? opts.max_attempts
+                                    : ws->settings.storages[i].max_attempts;
+    slot->config.retry_time_limit_ms =
+        ws->settings.storages[i].retry_time_limit_ms;
   }
   pthread_mutex_init(&ws->lock, NULL);
-  workspace_log(ws, PAIL_LOG_DEBUG, "workspace settings from %s, %zu storage(s)",
+  workspace_log(ws, PAIL_LOG_DEBUG,
+                "workspace settings from %s, %zu storage(s)",
                 ws->settings.source, ws->settings.storage_count);
   *out = ws;
   return PAIL_OK;
@@ -106,11 +112,11 @@ pail_status pail_workspace_open_json(const char *json,
                                      pail_workspace **out, pail_error **err) {
   ARGUMENT_REQUIRED(err, out, "place for the workspace");
   workspace_settings settings;
-  pail_status status = json == NULL
-                           ? pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0,
-                                            NULL, NULL, "settings JSON is NULL")
-                           : settings_parse(json, strlen(json), "<json>",
-                                            &settings, err);
+  pail_status status =
+      json == NULL
+          ? pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                           "settings JSON is NULL")
+          : settings_parse(json, strlen(json), "<json>", &settings, err);
   if (status != PAIL_OK) {
     *out = NULL;
     return status;
@@ -272,8 +278,8 @@ static pail_status check_access(pail_workspace *ws, const pail_pointer *ptr,
     /* A grant stands in for the rules, for reading that one key only. */
     return pail_grant_verify(ws, ptr, 0, err);
   }
-  return access_rules_check(&ws->settings.rules, ws->username, ptr->key,
-                            access, err);
+  return access_rules_check(&ws->settings.rules, ws->username, ptr->key, access,
+                            err);
 }
 
 pail_status pail_access_check(pail_workspace *ws, const pail_pointer *ptr,
@@ -461,8 +467,7 @@ pail_status workspace_signing_key(pail_workspace *ws, unsigned char **secret,
       const char *env = getenv("PAIL_WORKSPACE_KEY");
       if (env != NULL && *env != '\0') {
         if (strlen(env) < KEY_MIN_LENGTH)
-          status = pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
-                                  NULL,
+          status = pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                   "PAIL_WORKSPACE_KEY must be at least %d "
                                   "characters long",
                                   KEY_MIN_LENGTH);

@@ -31,11 +31,12 @@ any method works unless said otherwise; HEAD gets the GET headers only.
   /reset                 reads the request, closes with a TCP reset
   /reset-body/N?after=M  announces N bytes, sends M, then resets
   /sleep/MS              answers as /echo after MS milliseconds
-  /flaky/NAME?failures=K&fail=SPEC
+  /flaky/NAME?failures=K&fail=SPEC[&retry_after=S]
                          the first K requests to NAME fail as SPEC says
                          (a status like 503, "reset" or "stall"; default
-                         503), later ones answer as /echo; each response
-                         says which attempt it was in X-Attempt
+                         503, with Retry-After: S when given), later ones
+                         answer as /echo; each response says which attempt
+                         it was in X-Attempt
   /stats                 JSON: connections and requests so far
 """
 import base64
@@ -221,8 +222,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif spec == "stall":
                 self.stall()
             else:
+                extra = [("X-Attempt", str(attempt))]
+                if param("retry_after", None) is not None:
+                    extra.append(("Retry-After", param("retry_after", None)))
                 self.answer(int(spec), b"injected failure\n", "text/plain",
-                            [("X-Attempt", str(attempt))])
+                            extra)
         elif route == "stats":
             with lock:
                 document = dict(counters)

@@ -8,7 +8,10 @@
 #     resumed the same way;
 #   - a multipart part answered 503 SlowDown fails the upload as "throttled"
 #     and aborts it: no multipart upload, no object;
-#   - a part whose connection is reset fails the same way, classified.
+#   - a part whose connection is reset fails the same way, classified;
+#   - with retries on (the default), one 503 or reset of a part, of a GET's
+#     start, of a HEAD or of a listing is absorbed: the command succeeds and
+#     says so in its -v log.
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/s3_lib.sh"
 
@@ -73,6 +76,8 @@ check "the stalled rest was asked for with Range and If-Match" \
   grep -Eq "range=bytes=5000000-[0-9]* if-match=$ETAG" "$PROXY_LOG"
 
 # ------------------------------------------------------------ failed parts
+# Every attempt of part 2 fails: the retries give up and the upload is
+# aborted.
 for fault in status reset; do
   key=faults/part-$fault.bin
   proxy_start "PUT ^/$S3_BUCKET/faults/part-$fault\\.bin\\?.*partNumber=2 $fault 0 100"
@@ -87,6 +92,49 @@ for fault in status reset; do
   expect_no_uploads "part 2 failing ($fault)"
   check "no object after the failed upload ($fault)" aws_lacks_key "$key"
 done
+
+# ------------------------------------------------------------ retried
+# One failure each: the default policy retries it and the command succeeds.
+for case in "PUT partNumber=2 status put" "PUT partNumber=3 reset put" \
+  "GET big status get" "GET big reset get" "HEAD big status stat" \
+  "GET list-type=2 status ls"; do
+  set -- $case
+  method=$1 what=$2 fault=$3 command=$4
+  key=faults/retried-$fault.bin
+  case $what in
+  big) pattern="^/$S3_BUCKET/faults/big\\.bin\$" ;;
+  partNumber=*) pattern="^/$S3_BUCKET/faults/retried-$fault\\.bin\\?(.*&)?$what(&|$)" ;;
+  *) pattern="^/$S3_BUCKET\\?.*$what" ;;
+  esac
+  proxy_start "$method $pattern $fault 0 1"
+  case $command in
+  put) run_pail -v --config "$SCRATCH/proxy.json" put "$DATA/24MiB" "$key" ;;
+  get) run_pail -v --config "$SCRATCH/proxy.json" get faults/big.bin "$SCRATCH/got3" ;;
+  stat) run_pail -v --config "$SCRATCH/proxy.json" stat faults/big.bin ;;
+  ls)
+    # moto 5.2 miscomputes signatures of listings (their query has %2F;
+    # s3_cli.sh shows the aws CLI fails the same way): checked without.
+    s3_signature_checks off
+    run_pail -v --config "$SCRATCH/proxy.json" ls faults/
+    s3_signature_checks on
+    ;;
+  esac
+  expect_status 0 "$command with one $fault on $method $what is retried"
+  check "the proxy injected the $fault ($method $what)" grep -q " $fault" "$PROXY_LOG"
+  expect_stderr "retrying $method" "$command says it retried ($method $what)"
+  case $command in
+  put)
+    s3_aws s3api get-object --bucket "$S3_BUCKET" --key "$key" "$SCRATCH/back" >/dev/null
+    check "the retried upload is byte-exact ($fault)" cmp -s "$DATA/24MiB" "$SCRATCH/back"
+    expect_no_uploads "after the retried upload ($fault)" ;;
+  get) check "the retried download is byte-exact ($fault)" cmp -s "$DATA/24MiB" "$SCRATCH/got3" ;;
+  esac
+done
+
+# --max-attempts 1 turns retries off: the same single fault now fails.
+proxy_start "HEAD ^/$S3_BUCKET/faults/big\\.bin\$ status 0 1"
+run_pail --max-attempts 1 --config "$SCRATCH/proxy.json" stat faults/big.bin
+expect_status 1 "stat with --max-attempts 1 fails on one 503"
 
 proxy_stop
 finish

@@ -55,6 +55,10 @@ static void setup(void) {
   err = NULL;
   log_length = 0;
   log_text[0] = '\0';
+  /* One attempt per request: most tests look at what a single attempt
+   * does; the "retries" cases set their own policy. */
+  cfg.max_attempts = 1;
+  cfg.retry_time_limit_ms = 0;
 }
 
 static void teardown(void) {
@@ -959,6 +963,166 @@ START_TEST(flaky_route_fails_then_answers) {
 }
 END_TEST
 
+/* ---------------------------------------------------------- retries */
+
+START_TEST(transient_status_is_retried_until_it_succeeds) {
+  cfg.max_attempts = 0; /* the default policy: 5 attempts */
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("GET", "/flaky/r1?failures=2&fail=503", NULL, 0,
+                           NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 200);
+  ck_assert_str_eq(http_header(&r, "x-attempt"), "3");
+  http_response_clear(&r);
+  ck_assert_msg(strstr(log_text, "retrying GET") != NULL, "log: %s", log_text);
+  ck_assert_msg(strstr(log_text, "after HTTP 503, attempt 2 of 5") != NULL,
+                "log: %s", log_text);
+  /* 500, 502, 504, 408 and 429 are transient too; a reset connection and a
+   * stalled one are. */
+  static const char *const specs[] = {"500", "502",   "504",  "408",
+                                      "429", "reset", "stall"};
+  for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
+    char path[64];
+    snprintf(path, sizeof path, "/flaky/r2-%s?failures=1&fail=%s", specs[i],
+             specs[i]);
+    EXPECT(PAIL_OK, exchange("GET", path, NULL, 0, NULL, 0, 1 << 20, &r));
+    ck_assert_msg(r.status == 200, "%s: status %d", specs[i], r.status);
+    http_response_clear(&r);
+  }
+}
+END_TEST
+
+START_TEST(attempts_are_capped) {
+  cfg.max_attempts = 2;
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("GET", "/flaky/r3?failures=5&fail=503", NULL, 0,
+                           NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 503);
+  ck_assert_str_eq(http_header(&r, "x-attempt"), "2");
+  http_response_clear(&r);
+}
+END_TEST
+
+START_TEST(permanent_failures_and_posts_are_not_retried) {
+  cfg.max_attempts = 5;
+  pail_http_response r;
+  EXPECT(PAIL_OK, exchange("GET", "/flaky/r4?failures=1&fail=404", NULL, 0,
+                           NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 404);
+  http_response_clear(&r);
+  /* A POST may create something each time: never replayed blind. */
+  EXPECT(PAIL_OK, exchange("POST", "/flaky/r5?failures=1&fail=503", NULL, 0,
+                           "x", 1, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 503);
+  ck_assert_str_eq(http_header(&r, "x-attempt"), "1");
+  http_response_clear(&r);
+  /* PUT and DELETE are idempotent: replayed. */
+  EXPECT(PAIL_OK, exchange("PUT", "/flaky/r6?failures=1&fail=503", NULL, 0, "x",
+                           1, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 200);
+  http_response_clear(&r);
+}
+END_TEST
+
+START_TEST(retry_after_is_honoured) {
+  cfg.max_attempts = 2;
+  pail_http_response r;
+  double start = now_seconds();
+  EXPECT(PAIL_OK, exchange("GET", "/flaky/r7?failures=1&fail=503&retry_after=1",
+                           NULL, 0, NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 200);
+  ck_assert(now_seconds() - start >= 0.95);
+  http_response_clear(&r);
+  /* A delay beyond the time limit is not waited for. */
+  cfg.retry_time_limit_ms = 2000;
+  start = now_seconds();
+  EXPECT(PAIL_OK,
+         exchange("GET", "/flaky/r8?failures=1&fail=503&retry_after=30", NULL,
+                  0, NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 503);
+  ck_assert(now_seconds() - start < 1.5);
+  http_response_clear(&r);
+}
+END_TEST
+
+START_TEST(stream_open_is_retried_before_the_body) {
+  cfg.max_attempts = 3;
+  char *url = url_of("/flaky/r9?failures=2&fail=503");
+  pail_http_request request = {"GET", url, NULL, 0, NULL, 0};
+  pail_http_stream *stream = NULL;
+  pail_http_response head;
+  EXPECT(PAIL_OK, http_stream_open(&cfg, &request, &stream, &head, &err));
+  ck_assert_ptr_nonnull(stream);
+  ck_assert_int_eq(head.status, 200);
+  ck_assert_str_eq(http_header(&head, "x-attempt"), "3");
+  http_response_clear(&head);
+  http_stream_close(stream);
+  free(url);
+}
+END_TEST
+
+START_TEST(group_retries_each_request_on_its_own) {
+  cfg.max_attempts = 4;
+  pail_http_group *group = http_group_new(&cfg, 3);
+  char *urls[6];
+  pail_http_request requests[6];
+  for (int i = 0; i < 6; i++) {
+    ck_assert_int_ge(asprintf(&urls[i],
+                              "http://127.0.0.1:%d/flaky/g%d?"
+                              "failures=%d&fail=%s",
+                              server_port, i, i % 3, i % 2 ? "reset" : "503"),
+                     0);
+    requests[i] = (pail_http_request){"PUT", urls[i], NULL, 0, "part", 4};
+    EXPECT(PAIL_OK, http_group_start(group, &requests[i], 1 << 20,
+                                     (void *)(intptr_t)i, &err));
+  }
+  int seen = 0;
+  while (http_group_pending(group) > 0) {
+    void *tag = NULL;
+    pail_http_response r;
+    EXPECT(PAIL_OK, http_group_wait(group, &tag, &r, &err));
+    int i = (int)(intptr_t)tag;
+    ck_assert_int_eq(r.status, 200);
+    char want[8];
+    snprintf(want, sizeof want, "%d", i % 3 + 1);
+    ck_assert_str_eq(http_header(&r, "x-attempt"), want);
+    seen |= 1 << i;
+    http_response_clear(&r);
+  }
+  ck_assert_int_eq(seen, 63);
+  http_group_free(group);
+  for (int i = 0; i < 6; i++)
+    free(urls[i]);
+}
+END_TEST
+
+START_TEST(backoff_grows_with_full_jitter_within_the_cap) {
+  retry_policy p = retry_policy_default();
+  ck_assert_int_eq(p.max_attempts, 5);
+  int64_t now = retry_clock_ms(), delay;
+  for (int attempts = 1; attempts < 5; attempts++) {
+    int64_t ceiling = p.base_ms << (attempts - 1);
+    for (int k = 0; k < 200; k++) {
+      ck_assert(retry_next(&p, attempts, now, -1, &delay));
+      ck_assert_int_ge(delay, 0);
+      ck_assert_int_le(delay, ceiling);
+    }
+  }
+  ck_assert(!retry_next(&p, 5, now, -1, &delay));
+  ck_assert(retry_next(&p, 1, now, 3000, &delay));
+  ck_assert_int_eq(delay, 3000);
+  ck_assert(!retry_next(&p, 1, now - 59000, 3000, &delay));
+  ck_assert_int_eq(retry_after_ms("7"), 7000);
+  ck_assert_int_eq(retry_after_ms(" 0 "), 0);
+  ck_assert_int_eq(retry_after_ms("soon"), -1);
+  ck_assert_int_eq(retry_after_ms("-1"), -1);
+  ck_assert_int_eq(retry_after_ms(NULL), -1);
+  ck_assert_int_eq(retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT"), 0);
+  ck_assert(retry_status_is_transient(503) && !retry_status_is_transient(501));
+  ck_assert(!retry_method_is_idempotent("POST") &&
+            retry_method_is_idempotent("DELETE"));
+}
+END_TEST
+
 /* -------------------------------------------------------------- server */
 
 static void server_start(void) {
@@ -1051,6 +1215,18 @@ static Suite *http_suite(void) {
   tcase_add_test(connections, group_free_cancels_what_is_in_flight);
   tcase_add_test(connections, flaky_route_fails_then_answers);
   suite_add_tcase(s, connections);
+
+  TCase *retries = tcase_create("retries");
+  tcase_add_checked_fixture(retries, setup, teardown);
+  tcase_set_timeout(retries, 60);
+  tcase_add_test(retries, transient_status_is_retried_until_it_succeeds);
+  tcase_add_test(retries, attempts_are_capped);
+  tcase_add_test(retries, permanent_failures_and_posts_are_not_retried);
+  tcase_add_test(retries, retry_after_is_honoured);
+  tcase_add_test(retries, stream_open_is_retried_before_the_body);
+  tcase_add_test(retries, group_retries_each_request_on_its_own);
+  tcase_add_test(retries, backoff_grows_with_full_jitter_within_the_cap);
+  suite_add_tcase(s, retries);
   return s;
 }
 

@@ -55,6 +55,36 @@ START_TEST(primary_and_secondaries_parse_in_order) {
 }
 END_TEST
 
+START_TEST(retry_fields_are_the_cores_not_the_backends) {
+  const char *json =
+      "{\"storage\": {\"type\": \"fs\", \"maxAttempts\": 3,"
+      " \"retryTimeLimit\": 2.5},"
+      " \"secondary_storage\": {\"b\": {\"type\": \"fs\"}}}";
+  workspace_settings s;
+  ck_assert_int_eq(settings_parse(json, strlen(json), "x", &s, NULL), PAIL_OK);
+  ck_assert_int_eq(s.storages[0].max_attempts, 3);
+  ck_assert_int_eq(s.storages[0].retry_time_limit_ms, 2500);
+  ck_assert_ptr_null(json_object_get(s.storages[0].fields, "maxAttempts"));
+  ck_assert_ptr_null(json_object_get(s.storages[0].fields, "retryTimeLimit"));
+  ck_assert_int_eq(s.storages[1].max_attempts, 0);
+  ck_assert_int_eq(s.storages[1].retry_time_limit_ms, 0);
+  settings_free(&s);
+  expect_parse_error("{\"storage\": {\"type\": \"fs\", \"maxAttempts\": 0}}",
+                     "\"maxAttempts\" must be an integer from 1");
+  expect_parse_error(
+      "{\"storage\": {\"type\": \"fs\", \"maxAttempts\": \"3\"}}",
+      "\"maxAttempts\" must be an integer from 1");
+  expect_parse_error("{\"storage\": {\"type\": \"fs\", \"maxAttempts\": 21}}",
+                     "to 20");
+  expect_parse_error(
+      "{\"storage\": {\"type\": \"fs\", \"retryTimeLimit\": -1}}",
+      "\"retryTimeLimit\" must be a number of seconds");
+  expect_parse_error(
+      "{\"storage\": {\"type\": \"fs\", \"retryTimeLimit\": 4000}}",
+      "at most 3600");
+}
+END_TEST
+
 START_TEST(permissions_and_workspace_key_are_read) {
   const char *json =
       "{\"storage\": {\"type\": \"fs\"},"
@@ -173,7 +203,7 @@ static pail_status validate(const char *storage_json, const char *name,
                             pail_error **err) {
   json_t *fields = json_loads(storage_json, 0, NULL);
   ck_assert_ptr_nonnull(fields);
-  storage_settings storage = {(char *)name, (char *)"t", fields};
+  storage_settings storage = {(char *)name, (char *)"t", fields, 0, 0};
   pail_status status = config_validate(&storage, test_fields, err);
   json_decref(fields);
   return status;
@@ -359,6 +389,7 @@ int main(void) {
   TCase *tc = tcase_create("settings");
   tcase_add_test(tc, primary_and_secondaries_parse_in_order);
   tcase_add_test(tc, permissions_and_workspace_key_are_read);
+  tcase_add_test(tc, retry_fields_are_the_cores_not_the_backends);
   tcase_add_test(tc, not_json_names_line_and_column);
   tcase_add_test(tc, json_error_never_quotes_the_text_it_stopped_at);
   tcase_add_test(tc, document_that_is_not_an_object_is_refused);

@@ -19,6 +19,7 @@ enum {
   OPT_QUIET,
   OPT_VERBOSE,
   OPT_USER,
+  OPT_MAX_ATTEMPTS,
   OPT_HELP,
   OPT_VERSION
 };
@@ -30,6 +31,7 @@ static const struct option global_options[] = {
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"user", required_argument, NULL, OPT_USER},
+    {"max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -43,6 +45,9 @@ static const char global_help[] =
     "  -s, --storage NAME   storage for bare keys (default: the primary)\n"
     "      --user NAME      user name for {username} in access rules\n"
     "                       (default: $PAIL_USER)\n"
+    "      --max-attempts N attempts per request on transient failures,\n"
+    "                       1 (no retries) to 20 (default: each storage's\n"
+    "                       maxAttempts, else 5)\n"
     "      --json           print one JSON document on stdout\n"
     "  -q, --quiet          print errors only; no progress\n"
     "  -v, --verbose        print what the library does (secrets redacted)\n"
@@ -100,6 +105,16 @@ static int global_option(cli *c, const command *cmd, int option,
   case OPT_USER:
     c->user = arg;
     break;
+  case OPT_MAX_ATTEMPTS: {
+    char *end = NULL;
+    long n = strtol(arg, &end, 10);
+    if (end == arg || *end != '\0' || n < 1 || n > 20)
+      return cli_usage_error(c, "--max-attempts takes a number from 1 to 20, "
+                                "not '%s'",
+                             arg);
+    c->max_attempts = (int)n;
+    break;
+  }
   case 'h':
   case OPT_HELP:
     cli_print_help(cmd);
@@ -182,6 +197,7 @@ pail_workspace *cli_workspace(cli *c) {
     return c->workspace;
   pail_options options = PAIL_OPTIONS_INIT;
   options.username = c->user;
+  options.max_attempts = c->max_attempts;
   options.log = log_to_stderr;
   options.log_level = c->verbose ? PAIL_LOG_DEBUG
                       : c->quiet ? PAIL_LOG_ERROR

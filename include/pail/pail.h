@@ -203,8 +203,12 @@ typedef struct pail_options {
   pail_log_fn log;
   void *log_user_data;
   pail_log_level log_level;
+  /* Attempts per HTTP request for every storage, overriding the storages'
+   * maxAttempts (1: no retries); 0 keeps the settings (default 5). */
+  int max_attempts;
 } pail_options;
-#define PAIL_OPTIONS_INIT {sizeof(pail_options), NULL, NULL, NULL, PAIL_LOG_WARNING}
+#define PAIL_OPTIONS_INIT \
+  {sizeof(pail_options), NULL, NULL, NULL, PAIL_LOG_WARNING, 0}
 
 /* Opens a workspace. config_path NULL follows the lookup order: $PAIL_CONFIG,
  * then $XDG_CONFIG_HOME/pail/workspace.json (~/.config/...), then the
