@@ -314,9 +314,18 @@ expect_stderr "conflict" "cp --no-clobber reports a conflict"
 
 # ------------------------------------------------------------ rm
 for k in rm/a rm/b rm/c; do "$PAIL" put "$DATA/1" "$k" >/dev/null; done
+batches() { grep -c 'POST /[^ ]*?restype=container&comp=batch ' "$AZURE_LOG"; }
+before=$(batches)
 run_pail rm rm/a rm/b rm/c
 expect_status 0 "rm of three keys"
 check "rm of three keys took them all" test "$(sdk_count rm/)" = 0
+check "rm of three keys was one Blob Batch" test "$(batches)" -eq $((before + 1))
+for k in rm/d rm/e; do "$PAIL" put "$DATA/1" "$k" >/dev/null; done
+run_pail rm rm/d rm/missing rm/e
+expect_status 1 "rm of two blobs and a missing one"
+expect_stderr "rm/missing: not found.*BlobNotFound" \
+  "the batch names the missing blob and its code"
+check "the batch took the two that exist" test "$(sdk_count rm/)" = 0
 run_pail rm -f missing/object
 expect_status 0 "rm -f of a missing blob"
 run_pail rm missing/object
@@ -328,9 +337,12 @@ run_pail ls -r tree
 check "rm -r took the folder" sh -c "! grep -q 'tree/' '$OUT'"
 check "rm -r left the sibling with a common prefix" grep -q "tree-other/3" "$OUT"
 start=$(now_ms)
+before=$(batches)
 run_pail rm -r many/
 expect_status 0 "rm -r of 1,001 blobs ($(($(now_ms) - start)) ms)"
 check "rm -r took all 1,001 blobs" test "$(sdk_count many/)" = 0
+check "rm -r of 1,001 blobs took 4 Blob Batches of at most 256" \
+  test "$(batches)" -eq $((before + 4))
 
 # ------------------------------------------------------------ missing keys
 for cmd in "stat" "cat" "get" "cp"; do
@@ -400,6 +412,23 @@ check "the sasToken's signature is not printed" sh -c \
 run_pail --config "$SCRATCH/sas.json" sign sizes/1.bin
 expect_status 1 "sign without an account key"
 expect_stderr "account key" "sign without an account key says why"
+# Deletes with a SAS token go as parallel requests (a batch's sub-requests
+# would each need the token): one blob the token allows, one it does not.
+"$PAIL" put "$DATA/1" sas/deletable >/dev/null
+run_pail sign --method DELETE sas/deletable
+cat >"$SCRATCH/sas-delete.json" <<EOF
+{ "storage": { "type": "azure_blob", "accountName": "$AZURE_ACCOUNT",
+               "containerName": "$AZURE_CONTAINER",
+               "sasToken": "$(sed -n 's/^[^?]*?//p' "$OUT")",
+               "endpoint": "127.0.0.1:$AZURE_PORT", "useSSL": false } }
+EOF
+before=$(batches)
+run_pail --config "$SCRATCH/sas-delete.json" rm sas/deletable sizes/1.bin
+expect_status 1 "rm of two blobs with a SAS token that allows one"
+expect_stderr "sizes/1.bin: access denied" "the blob the token does not allow is access denied"
+check "the SAS token deleted the blob it allows" sdk_lacks sas/deletable
+check "the SAS token left the other" sdk_exists sizes/1.bin
+check "deletes with a SAS token sent no Blob Batch" test "$(batches)" -eq "$before"
 
 # ------------------------------------------------------------ sign
 # Azurite checks SAS signatures: curl is an independent client here.

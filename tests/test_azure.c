@@ -262,6 +262,65 @@ START_TEST(dates_are_formatted_as_the_service_wants) {
 }
 END_TEST
 
+/* ----------------------------------------------------------- Blob Batch */
+
+START_TEST(batch_answers_give_each_key_its_result) {
+  /* The shape of the answer in Microsoft's "Blob Batch" page: one
+   * application/http part per sub-request, by Content-ID. */
+  static const char body[] =
+      "--batchresponse_66925647-d0cb-4109-b6d3-28efe3e1e5ed\r\n"
+      "Content-Type: application/http\r\nContent-ID: 0\r\n\r\n"
+      "HTTP/1.1 202 Accepted\r\nx-ms-delete-type-permanent: true\r\n"
+      "x-ms-request-id: 778fdc83-801e-0000-62ff-0334671e284f\r\n"
+      "x-ms-version: 2018-11-09\r\n\r\n"
+      "--batchresponse_66925647-d0cb-4109-b6d3-28efe3e1e5ed\r\n"
+      "Content-Type: application/http\r\nContent-ID: 2\r\n\r\n"
+      "HTTP/1.1 404 The specified blob does not exist.\r\n"
+      "x-ms-error-code: BlobNotFound\r\n"
+      "x-ms-request-id: 778fdc83-801e-0000-62ff-0334671e2852\r\n"
+      "x-ms-version: 2018-11-09\r\nContent-Length: 216\r\n"
+      "Content-Type: application/xml\r\n\r\n"
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Error><Code>BlobNotFound"
+      "</Code><Message>The specified blob does not exist.\nRequestId:778fdc"
+      "83-801e-0000-62ff-0334671e2852\nTime:2018-06-14T16:46:54.6040685Z"
+      "</Message></Error>\r\n"
+      "--batchresponse_66925647-d0cb-4109-b6d3-28efe3e1e5ed\r\n"
+      "Content-Type: application/http\r\nContent-ID: 1\r\n\r\n"
+      "HTTP/1.1 202 Accepted\r\n\r\n"
+      "--batchresponse_66925647-d0cb-4109-b6d3-28efe3e1e5ed--\r\n";
+  pail_http_header headers[] = {
+      {(char *)"content-type",
+       (char *)"multipart/mixed; "
+               "boundary=batchresponse_66925647-d0cb-4109-b6d3-28efe3e1e5ed"}};
+  pail_http_response response = {.status = 202,
+                                 .headers = headers,
+                                 .header_count = 1,
+                                 .body = (char *)body,
+                                 .body_length = sizeof body - 1};
+  azure_instance az = {.container = (char *)"c", .account = (char *)"a"};
+  const char *const keys[] = {"k0", "k1", "k2", "k3"};
+  pail_status results[4] = {0};
+  pail_error *errors[4] = {0};
+  pail_error *err = NULL;
+  ck_assert_int_eq(
+      azure_batch_read_result(&az, &response, keys, 4, results, errors, &err),
+      PAIL_OK);
+  ck_assert_int_eq(results[0], PAIL_OK);
+  ck_assert_int_eq(results[1], PAIL_OK);
+  ck_assert_int_eq(results[2], PAIL_ERR_NOT_FOUND);
+  ck_assert_str_eq(pail_error_provider_code(errors[2]), "BlobNotFound");
+  ck_assert_str_eq(pail_error_request_id(errors[2]),
+                   "778fdc83-801e-0000-62ff-0334671e2852");
+  ck_assert_str_eq(pail_error_message(errors[2]),
+                   "azure_blob: k2: The specified blob does not exist.");
+  /* A key the answer leaves out is a failure, not a success. */
+  ck_assert_int_eq(results[3], PAIL_ERR_IO);
+  ck_assert_contains(pail_error_message(errors[3]), "k3");
+  for (size_t i = 0; i < 4; i++)
+    pail_error_free(errors[i]);
+}
+END_TEST
+
 /* ------------------------------------------------------------ settings */
 
 /* Opens the primary storage of settings `json`; returns its status and,
@@ -478,6 +537,7 @@ int main(void) {
   tcase_add_test(tc, header_order_ignores_hyphens_and_puts_underscore_first);
   tcase_add_test(tc, service_sas_signatures_match_the_azure_sdk);
   tcase_add_test(tc, dates_are_formatted_as_the_service_wants);
+  tcase_add_test(tc, batch_answers_give_each_key_its_result);
   suite_add_tcase(suite, tc);
   tc = tcase_create("settings");
   tcase_add_checked_fixture(tc, setup, teardown);

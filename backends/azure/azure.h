@@ -199,6 +199,16 @@ pail_status azure_delete_objects(void *instance, const char *const *keys,
 pail_status azure_copy(void *instance, const char *src_key, const char *dst_key,
                        const pail_write_options *options, pail_error **err);
 
+/* The reader of azure_delete.c's Blob Batch answers, outside its file for
+ * the fuzz target: records each sub-response of a multipart/mixed body in
+ * results and errors (arrays of n, by Content-ID, as for delete_objects);
+ * a key the answer says nothing of gets PAIL_ERR_IO. */
+pail_status azure_batch_read_result(const azure_instance *az,
+                                    const pail_http_response *response,
+                                    const char *const *keys, size_t n,
+                                    pail_status *results, pail_error **errors,
+                                    pail_error **err);
+
 /* The parser of azure_list.c, outside its file for the fuzz target: turns
  * an EnumerationResults body into a page of entries under
  * request->prefix. */

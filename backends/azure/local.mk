@@ -30,7 +30,8 @@ tests_test_azure_LDADD = tests/libazure_test.la $(UNIT_LDADD) $(XML_LIBS)
 SCRIPT_TESTS += tests/azure_cli.sh
 dist_check_SCRIPTS += tests/azure_lib.sh
 
-FUZZ_TARGETS += tests/fuzz/fuzz_azure_list tests/fuzz/fuzz_azure_error
+FUZZ_TARGETS += tests/fuzz/fuzz_azure_list tests/fuzz/fuzz_azure_error \
+	tests/fuzz/fuzz_azure_batch
 FUZZ_AZURE_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/backends/azure $(XML_CFLAGS)
 FUZZ_AZURE_LDADD = tests/fuzz/libfuzz_azure.la core/libpail_core.la $(XML_LIBS)
 if FUZZING
@@ -49,4 +50,9 @@ tests_fuzz_fuzz_azure_error_SOURCES = tests/fuzz/fuzz_azure_error.c \
 tests_fuzz_fuzz_azure_error_CFLAGS = $(FUZZ_AZURE_CFLAGS)
 tests_fuzz_fuzz_azure_error_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_azure_error_LDADD = $(FUZZ_AZURE_LDADD)
+tests_fuzz_fuzz_azure_batch_SOURCES = tests/fuzz/fuzz_azure_batch.c \
+	tests/fuzz/fuzz_azure.h tests/fuzz/fuzz.h
+tests_fuzz_fuzz_azure_batch_CFLAGS = $(FUZZ_AZURE_CFLAGS)
+tests_fuzz_fuzz_azure_batch_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_azure_batch_LDADD = $(FUZZ_AZURE_LDADD)
 EXTRA_DIST += tests/azure_sdk.js

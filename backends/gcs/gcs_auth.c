@@ -416,6 +416,8 @@ static pail_status token_fetch(gcs_instance *gcs, char **token,
       .header_count = 1,
       .body = body,
       .body_length = strlen(body),
+      /* Asking again for a token is harmless. */
+      .flags = PAIL_HTTP_IDEMPOTENT,
   };
   pail_http_response response = {0};
   status = gcs_core->http_exchange(gcs->cfg, &request, GCS_MAX_BODY,

@@ -99,6 +99,10 @@ pail_status gcs_copy(void *instance, const char *src_key, const char *dst_key,
                               err);
     if (status == PAIL_OK) {
       gcs_request_body(&r, body, strlen(body));
+      /* A rewrite call can be repeated (the same token continues the same
+       * copy), but not a create-only one that may have finished. */
+      if (!options->if_none_match)
+        r.http.flags = PAIL_HTTP_IDEMPOTENT;
       status = gcs_request_header(&r, err,
                                   "Content-Type: application/json; "
                                   "charset=UTF-8");

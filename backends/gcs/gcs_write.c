@@ -167,6 +167,11 @@ static pail_status simple_upload(gcs_write *w, pail_object_info *info,
   if (status == PAIL_OK) {
     /* A zero-length body must still be sent as one (Content-Length: 0). */
     gcs_request_body(&r, w->buffer ? w->buffer : "", w->length);
+    /* Sending the same bytes again is harmless, unless the first attempt
+     * created the object and a create-only replay would then report a
+     * conflict that is not one. */
+    if (!w->create_only)
+      r.http.flags = PAIL_HTTP_IDEMPOTENT;
     status = gcs_request_header(&r, err, "Content-Type: %s",
                                 w->content_type ? w->content_type
                                                 : "application/octet-stream");
@@ -197,6 +202,9 @@ static pail_status session_begin(gcs_write *w, pail_error **err) {
   free(query);
   if (status == PAIL_OK) {
     gcs_request_body(&r, w->metadata, strlen(w->metadata));
+    /* A replayed start opens a second session; the first is never used
+     * and GCS drops it after a week. */
+    r.http.flags = PAIL_HTTP_IDEMPOTENT;
     status = gcs_request_header(&r, err,
                                 "Content-Type: application/json; "
                                 "charset=UTF-8");
@@ -282,6 +290,11 @@ static pail_status session_put(gcs_write *w, size_t from, bool final,
   if (status == PAIL_OK)
     gcs_request_body(&r, query ? "" : w->buffer + from,
                      query ? 0 : w->length - from);
+  /* A chunk is not replayed blind by the core's retries: after a failure
+   * the session is asked what it kept (send_chunk), as Google's protocol
+   * says. A status query can be repeated freely. */
+  if (!query)
+    r.http.flags = PAIL_HTTP_NO_RETRY;
   if (status == PAIL_OK)
     status = gcs_exchange(w->gcs, &r, w->key, accept, response, err);
   gcs_request_free(&r);

@@ -24,3 +24,8 @@ UNIT_TESTS += tests/test_gcs
 tests_test_gcs_SOURCES = tests/test_gcs.c
 tests_test_gcs_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS) -I$(top_srcdir)/backends/gcs
 tests_test_gcs_LDADD = tests/libgcs_test.la $(UNIT_LDADD) $(JANSSON_LIBS) $(CRYPTO_LIBS)
+
+# The CLI against tests/gcs_fixture.py, a strict local JSON API server.
+SCRIPT_TESTS += tests/gcs_cli.sh
+dist_check_SCRIPTS += tests/gcs_lib.sh
+EXTRA_DIST += tests/gcs_fixture.py

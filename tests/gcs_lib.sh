@@ -1,0 +1,167 @@
+# gcs_lib.sh: a private GCS fixture for the GCS tests (sourced after lib.sh).
+#
+# No GCS server can run here (DESIGN.md section 6), so tests/gcs_fixture.py
+# stands in for it, strictly: it verifies the OAuth2 JWT with the public half
+# of a service account key generated for this run (openssl), requires its
+# bearer tokens, and verifies V4 signed URLs. This file generates the key,
+# starts the fixture on a free loopback port and writes pail settings.
+#
+# Sets:  GCS_PORT GCS_URL (http://127.0.0.1:PORT) GCS_BUCKET GCS_EMAIL
+#        GCS_KEY_FILE (the service account JSON) GCS_KEY_PEM GCS_PUB_PEM
+#        GCS_HMAC_ID GCS_HMAC_SECRET GCS_SETTINGS (the settings file)
+# Gives: gcs_fixture METHOD PATH    a call to the fixture's /_fixture/ API,
+#                                   answer on stdout
+#        gcs_stat NAME              a counter of the fixture's stats
+#        gcs_object NAME FIELD      a field of an object as the fixture holds
+#                                   it (size, md5, contentType, ...)
+#        gcs_key_json PEM FILE      writes a service account key for PEM
+#        gcs_stop                   stops the fixture (also run on exit)
+#
+# Skips the test (exit 77) only when python3's cryptography package or
+# openssl is missing. Nothing but loopback is ever contacted.
+
+if ! python3 -c 'import cryptography' >/dev/null 2>&1; then
+  echo "SKIP: python3 with the cryptography package is needed for the GCS fixture"
+  exit 77
+fi
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "SKIP: openssl is needed to generate the test's service account key"
+  exit 77
+fi
+
+# No Google setting of the machine may leak in, and no proxy may stand
+# between pail and loopback.
+unset GOOGLE_APPLICATION_CREDENTIALS CLOUDSDK_CONFIG
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+export NO_PROXY='127.0.0.1,localhost' no_proxy='127.0.0.1,localhost'
+
+GCS_BUCKET=pail-test
+GCS_EMAIL=pail-test@pail-test.iam.gserviceaccount.com
+GCS_HMAC_ID=GOOG1EPAILTESTHMACACCESSID
+GCS_HMAC_SECRET=HmacSecretNeverPrinted0123456789abcdefXY
+GCS_DIR=$SCRATCH/gcs
+GCS_LOG=$GCS_DIR/fixture.log
+GCS_PID=
+mkdir -p "$GCS_DIR"
+
+# gcs_stop: closes the fixture's standard input (it exits then) and waits.
+gcs_stop() {
+  [ -n "$GCS_PID" ] || return 0
+  exec 9>&-
+  gcs_tries=0
+  while kill -0 "$GCS_PID" 2>/dev/null && [ "$gcs_tries" -lt 50 ]; do
+    sleep 0.1
+    gcs_tries=$((gcs_tries + 1))
+  done
+  kill "$GCS_PID" 2>/dev/null
+  wait "$GCS_PID" 2>/dev/null
+  GCS_PID=
+}
+trap 'gcs_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# gcs_new_key PEM: a throwaway 2048-bit RSA key.
+gcs_new_key() {
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" \
+    2>/dev/null
+}
+
+# gcs_key_json PEM FILE: the service account key file Google would issue for
+# PEM, with its token_uri at the fixture.
+gcs_key_json() {
+  python3 -c '
+import json, sys
+pem, out, email, uri = sys.argv[1:5]
+key = {"type": "service_account", "project_id": "pail-test",
+       "private_key_id": "0123456789abcdef0123456789abcdef01234567",
+       "private_key": open(pem).read(), "client_email": email,
+       "client_id": "100000000000000000001", "token_uri": uri}
+json.dump(key, open(out, "w"), indent=2)
+' "$1" "$2" "$GCS_EMAIL" "$GCS_URL/token"
+}
+
+GCS_KEY_PEM=$GCS_DIR/key.pem
+GCS_PUB_PEM=$GCS_DIR/pub.pem
+gcs_new_key "$GCS_KEY_PEM" || { echo "openssl genpkey failed" >&2; exit 99; }
+openssl pkey -in "$GCS_KEY_PEM" -pubout -out "$GCS_PUB_PEM" 2>/dev/null ||
+  { echo "openssl pkey failed" >&2; exit 99; }
+
+# The fixture's CRC-32C in C when a compiler is at hand: Python needs
+# seconds for each 64 MiB. An implementation of its own (bitwise table),
+# not the core's, so that both sides are not wrong the same way.
+GCS_CRC_ARGS=
+cat >"$GCS_DIR/crc32c.c" <<'EOF'
+#include <stddef.h>
+#include <stdint.h>
+uint32_t fixture_crc32c(uint32_t crc, const unsigned char *p, size_t n) {
+  static uint32_t table[256];
+  if (table[1] == 0)
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++)
+        c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+      table[i] = c;
+    }
+  crc = ~crc;
+  while (n--)
+    crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+EOF
+if ${CC:-cc} -O2 -shared -fPIC -o "$GCS_DIR/crc32c.so" "$GCS_DIR/crc32c.c" \
+  2>/dev/null; then
+  GCS_CRC_ARGS="--crc32c-lib $GCS_DIR/crc32c.so"
+else
+  echo "NOTE: no C compiler for the fixture's CRC-32C; big objects will be slow"
+fi
+
+# gcs_start ARGS...: starts the fixture with extra ARGS; its standard input
+# is a FIFO this shell holds open on descriptor 9.
+gcs_start() {
+  rm -f "$GCS_DIR/in" "$GCS_DIR/port"
+  mkfifo "$GCS_DIR/in"
+  # shellcheck disable=SC2086
+  python3 "$top_srcdir/tests/gcs_fixture.py" --public-key "$GCS_PUB_PEM" \
+    --client-email "$GCS_EMAIL" --hmac "$GCS_HMAC_ID:$GCS_HMAC_SECRET" \
+    $GCS_CRC_ARGS "$@" <"$GCS_DIR/in" >"$GCS_DIR/port" 2>"$GCS_LOG" &
+  GCS_PID=$!
+  exec 9>"$GCS_DIR/in"
+  gcs_tries=0
+  until [ -s "$GCS_DIR/port" ]; do
+    gcs_tries=$((gcs_tries + 1))
+    if [ "$gcs_tries" -gt 100 ] || ! kill -0 "$GCS_PID" 2>/dev/null; then
+      echo "the GCS fixture did not start:" >&2
+      sed 's/^/  | /' "$GCS_LOG" >&2
+      exit 99
+    fi
+    sleep 0.1
+  done
+  GCS_PORT=$(head -n 1 "$GCS_DIR/port")
+  GCS_URL=http://127.0.0.1:$GCS_PORT
+}
+
+# gcs_fixture METHOD PATH: the fixture's own API.
+gcs_fixture() {
+  curl -sS --fail --max-time 30 -X "$1" "$GCS_URL$2"
+}
+
+# gcs_stat NAME: one of the fixture's counters.
+gcs_stat() {
+  gcs_fixture GET /_fixture/stats |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# gcs_object NAME FIELD: a field of object NAME in the bucket, or "missing".
+gcs_object() {
+  gcs_name=$(python3 -c 'import sys, urllib.parse as u; print(u.quote(sys.argv[1], safe=""))' "$1")
+  gcs_fixture GET "/_fixture/object?bucket=$GCS_BUCKET&name=$gcs_name" \
+    2>/dev/null |
+    python3 -c 'import json, sys
+try:
+    v = json.load(sys.stdin)[sys.argv[1]]
+except ValueError:
+    v = "missing"
+print(json.dumps(v) if isinstance(v, dict) else v)' "$2"
+}
