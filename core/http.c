@@ -924,13 +924,26 @@ static bool curl_result_is_transient(CURLcode result) {
   }
 }
 
+/* The request's flags, from a plugin that has them (ABI 1.3); a request
+ * of the core itself (no cfg) has them too. */
+static uint32_t request_flags(const transfer *t) {
+  uint32_t abi = t->cfg ? t->cfg->backend_abi : PAIL_BACKEND_ABI_VERSION;
+  if (PAIL_ABI_MAJOR_OF(abi) != PAIL_BACKEND_ABI_MAJOR ||
+      PAIL_ABI_MINOR_OF(abi) < 3)
+    return 0;
+  return t->request->flags;
+}
+
 /* Whether t, ended, failed in a way the retry policy lets us try again,
  * and after how long. Only idempotent requests are replayed, and a stream
  * only before its body began (a broken body is the reader's to resume). */
 static bool transfer_should_retry(const transfer *t, int64_t *delay_ms) {
   *delay_ms = 0;
-  if (!retry_method_is_idempotent(t->request->method) || t->out_of_memory ||
-      t->over_limit)
+  uint32_t flags = request_flags(t);
+  if ((flags & PAIL_HTTP_NO_RETRY) ||
+      (!retry_method_is_idempotent(t->request->method) &&
+       !(flags & PAIL_HTTP_IDEMPOTENT)) ||
+      t->out_of_memory || t->over_limit)
     return false;
   bool complete = t->result == CURLE_OK ||
                   (t->error_body_cut && t->result == CURLE_WRITE_ERROR);

@@ -289,6 +289,9 @@ struct pail_config {
    * pail_options.max_attempts. */
   int max_attempts;
   int64_t retry_time_limit_ms;
+  /* The ABI the storage's backend was built for (its ops' abi_version):
+   * request members of a later minor are read only when it has them. */
+  uint32_t backend_abi;
 };
 
 /* ------------------------------------------------------------ retry.c */

@@ -224,6 +224,7 @@ static pail_status open_slot(pail_workspace *ws, size_t index,
       error_prefix(err, "primary storage");
     if (status == PAIL_OK) {
       slot->config.fields = b->ops.fields;
+      slot->config.backend_abi = b->ops.abi_version;
       status = config_validate(settings, b->ops.fields, err);
     }
     if (status == PAIL_OK) {

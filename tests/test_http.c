@@ -97,7 +97,7 @@ static pail_status exchange(const char *method, const char *path,
                             size_t max_body, pail_http_response *out) {
   char *url = url_of(path);
   pail_http_request request = {method,       url,  headers,
-                               header_count, body, body_length};
+                               header_count, body, body_length, 0};
   pail_status status = http_exchange(&cfg, &request, max_body, out, &err);
   free(url);
   return status;
@@ -326,7 +326,7 @@ START_TEST(bad_requests_are_refused_before_sending) {
   pail_error_free(err);
   err = NULL;
   /* Only http and https: never a file, whatever a URL says. */
-  pail_http_request request = {"GET", "file:///etc/passwd", NULL, 0, NULL, 0};
+  pail_http_request request = {"GET", "file:///etc/passwd", NULL, 0, NULL, 0, 0};
   EXPECT(PAIL_ERR_INVALID_ARGUMENT,
          http_exchange(&cfg, &request, 1 << 20, &r, &err));
   ck_assert_ptr_null(r.body);
@@ -470,7 +470,7 @@ START_TEST(stream_reads_of_one_byte_and_chunked_bodies) {
 END_TEST
 
 START_TEST(stream_of_an_error_status_gives_its_body) {
-  pail_http_request request = {"GET", NULL, NULL, 0, NULL, 0};
+  pail_http_request request = {"GET", NULL, NULL, 0, NULL, 0, 0};
   request.url = url_of("/status/403?body=AccessDenied&type=application/xml");
   pail_http_stream *stream = (pail_http_stream *)&request; /* must be reset */
   pail_http_response head;
@@ -558,7 +558,7 @@ END_TEST
 START_TEST(connection_refused_is_unavailable_quickly) {
   char *url = NULL;
   ck_assert_int_ge(asprintf(&url, "http://127.0.0.1:%d/k", closed_port()), 0);
-  pail_http_request request = {"PUT", url, NULL, 0, "x", 1};
+  pail_http_request request = {"PUT", url, NULL, 0, "x", 1, 0};
   pail_http_response r;
   double start = now_seconds();
   EXPECT(PAIL_ERR_UNAVAILABLE, http_exchange(&cfg, &request, 100, &r, &err));
@@ -651,7 +651,7 @@ START_TEST(signatures_never_reach_logs_or_errors) {
   ck_assert_int_ge(
       asprintf(&refused, "http://127.0.0.1:%d/k?x=1%s", closed_port(), query),
       0);
-  pail_http_request request = {"GET", refused, NULL, 0, NULL, 0};
+  pail_http_request request = {"GET", refused, NULL, 0, NULL, 0, 0};
   const char *failing[] = {"/stall?x=1", "/truncate/100?send=10",
                            "/bytes/5000?x=1"};
   for (size_t i = 0; i <= 3; i++) {
@@ -718,7 +718,7 @@ static void *echo_in_thread(void *unused) {
   pail_http_response r;
   pail_error *e = NULL;
   char *url = url_of("/echo/thread");
-  pail_http_request request = {"GET", url, NULL, 0, NULL, 0};
+  pail_http_request request = {"GET", url, NULL, 0, NULL, 0, 0};
   if (http_exchange(&cfg, &request, 1 << 20, &r, &e) == PAIL_OK) {
     json_t *d = json_loadb(r.body, r.body_length, 0, NULL);
     thread_connection = echo_integer(d, "connection");
@@ -746,7 +746,7 @@ static json_int_t echo_connection(void) {
   pail_http_response r;
   pail_error *e = NULL;
   char *url = url_of("/echo/fork");
-  pail_http_request request = {"GET", url, NULL, 0, NULL, 0};
+  pail_http_request request = {"GET", url, NULL, 0, NULL, 0, 0};
   json_int_t connection = -1;
   if (http_exchange(&cfg, &request, 1 << 20, &r, &e) == PAIL_OK) {
     json_t *d = json_loadb(r.body, r.body_length, 0, NULL);
@@ -799,7 +799,7 @@ static void *many_exchanges(void *arg) {
     char *url = url_of(i % 3 == 0 ? "/bytes/70000" : "/echo/many");
     pail_http_request request = {
         i % 2 ? "PUT" : "GET", url, NULL, 0, i % 2 ? body : NULL,
-        i % 2 ? (size_t)n : 0};
+        i % 2 ? (size_t)n : 0, 0};
     pail_http_response r;
     pail_error *e = NULL;
     pail_status status = http_exchange(&cfg, &request, 1 << 20, &r, &e);
@@ -844,7 +844,7 @@ START_TEST(group_runs_twenty_requests_four_at_a_time) {
   double start = now_seconds();
   for (int i = 0; i < COUNT; i++) {
     urls[i] = url_of("/sleep/200");
-    requests[i] = (pail_http_request){"GET", urls[i], NULL, 0, NULL, 0};
+    requests[i] = (pail_http_request){"GET", urls[i], NULL, 0, NULL, 0, 0};
     tags[i] = i;
     EXPECT(PAIL_OK,
            http_group_start(group, &requests[i], 1 << 20, &tags[i], &err));
@@ -892,9 +892,9 @@ START_TEST(group_reports_each_failure_with_its_tag) {
   char *bad = NULL;
   ck_assert_int_ge(asprintf(&bad, "http://127.0.0.1:%d/x", closed_port()), 0);
   char *big = url_of("/bytes/5000");
-  pail_http_request requests[3] = {{"GET", bad, NULL, 0, NULL, 0},
-                                   {"PUT", good, NULL, 0, "body", 4},
-                                   {"GET", big, NULL, 0, NULL, 0}};
+  pail_http_request requests[3] = {{"GET", bad, NULL, 0, NULL, 0, 0},
+                                   {"PUT", good, NULL, 0, "body", 4, 0},
+                                   {"GET", big, NULL, 0, NULL, 0, 0}};
   const char *names[3] = {"bad", "good", "big"};
   for (int i = 0; i < 3; i++)
     EXPECT(PAIL_OK,
@@ -932,7 +932,7 @@ END_TEST
 START_TEST(group_free_cancels_what_is_in_flight) {
   pail_http_group *group = http_group_new(&cfg, 2);
   char *url = url_of("/stall");
-  pail_http_request request = {"GET", url, NULL, 0, NULL, 0};
+  pail_http_request request = {"GET", url, NULL, 0, NULL, 0, 0};
   for (int i = 0; i < 5; i++)
     EXPECT(PAIL_OK, http_group_start(group, &request, 100, NULL, &err));
   double start = now_seconds();
@@ -1015,6 +1015,30 @@ START_TEST(permanent_failures_and_posts_are_not_retried) {
   ck_assert_int_eq(r.status, 503);
   ck_assert_str_eq(http_header(&r, "x-attempt"), "1");
   http_response_clear(&r);
+  /* Unless the backend says that this POST may be replayed. */
+  char *url = url_of("/flaky/r5b?failures=1&fail=503");
+  pail_http_request request = {"POST", url, NULL, 0, "x", 1,
+                               PAIL_HTTP_IDEMPOTENT};
+  EXPECT(PAIL_OK, http_exchange(&cfg, &request, 1 << 20, &r, &err));
+  ck_assert_int_eq(r.status, 200);
+  http_response_clear(&r);
+  free(url);
+  /* A backend built before ABI 1.3 has no flags: they are never read. */
+  cfg.backend_abi = PAIL_ABI_VERSION_MAKE(1, 2);
+  url = url_of("/flaky/r5c?failures=1&fail=503");
+  request.url = url;
+  EXPECT(PAIL_OK, http_exchange(&cfg, &request, 1 << 20, &r, &err));
+  ck_assert_int_eq(r.status, 503);
+  http_response_clear(&r);
+  free(url);
+  cfg.backend_abi = PAIL_BACKEND_ABI_VERSION;
+  /* PAIL_HTTP_NO_RETRY turns retries off for one request. */
+  url = url_of("/flaky/r5d?failures=1&fail=503");
+  pail_http_request once = {"GET", url, NULL, 0, NULL, 0, PAIL_HTTP_NO_RETRY};
+  EXPECT(PAIL_OK, http_exchange(&cfg, &once, 1 << 20, &r, &err));
+  ck_assert_int_eq(r.status, 503);
+  http_response_clear(&r);
+  free(url);
   /* PUT and DELETE are idempotent: replayed. */
   EXPECT(PAIL_OK, exchange("PUT", "/flaky/r6?failures=1&fail=503", NULL, 0, "x",
                            1, 1 << 20, &r));
@@ -1047,7 +1071,7 @@ END_TEST
 START_TEST(stream_open_is_retried_before_the_body) {
   cfg.max_attempts = 3;
   char *url = url_of("/flaky/r9?failures=2&fail=503");
-  pail_http_request request = {"GET", url, NULL, 0, NULL, 0};
+  pail_http_request request = {"GET", url, NULL, 0, NULL, 0, 0};
   pail_http_stream *stream = NULL;
   pail_http_response head;
   EXPECT(PAIL_OK, http_stream_open(&cfg, &request, &stream, &head, &err));
@@ -1071,7 +1095,7 @@ START_TEST(group_retries_each_request_on_its_own) {
                               "failures=%d&fail=%s",
                               server_port, i, i % 3, i % 2 ? "reset" : "503"),
                      0);
-    requests[i] = (pail_http_request){"PUT", urls[i], NULL, 0, "part", 4};
+    requests[i] = (pail_http_request){"PUT", urls[i], NULL, 0, "part", 4, 0};
     EXPECT(PAIL_OK, http_group_start(group, &requests[i], 1 << 20,
                                      (void *)(intptr_t)i, &err));
   }
@@ -1244,6 +1268,7 @@ int main(void) {
   cfg.fields = test_fields;
   cfg.log = capture_log;
   cfg.log_level = PAIL_LOG_DEBUG;
+  cfg.backend_abi = PAIL_BACKEND_ABI_VERSION;
   server_start();
   int status = test_run_suite(http_suite());
   server_stop();

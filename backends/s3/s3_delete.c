@@ -107,6 +107,8 @@ static pail_status delete_chunk(const s3_instance *s3, const char *const *keys,
       s3_request_init(&r, "POST", s3_url(s3, NULL, "delete="), err);
   if (status == PAIL_OK) {
     s3_request_body(&r, body, length);
+    /* Deleting the same keys twice is harmless: let the core retry it. */
+    r.http.flags |= PAIL_HTTP_IDEMPOTENT;
     status = s3_request_header(&r, err, "Content-Type: application/xml");
   }
   if (status == PAIL_OK)

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 2
+#define PAIL_BACKEND_ABI_MINOR 3
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -200,7 +200,18 @@ typedef struct pail_http_request {
   size_t header_count;
   const void *body;           /* the request body, or NULL for none */
   size_t body_length;
+  /* ABI 1.3: PAIL_HTTP_* bits. The core reads this member only from
+   * plugins built for ABI 1.3 or later, so an older plugin's shorter
+   * struct is never read past its end. */
+  uint32_t flags;
 } pail_http_request;
+
+/* The core retries transient failures of GET, HEAD, PUT and DELETE (see
+ * docs/settings.md); POST only with PAIL_HTTP_IDEMPOTENT, for a POST that
+ * can be replayed harmlessly (S3's DeleteObjects, an OAuth token request).
+ * PAIL_HTTP_NO_RETRY turns retries off for one request. */
+#define PAIL_HTTP_IDEMPOTENT (1u << 0)
+#define PAIL_HTTP_NO_RETRY (1u << 1)
 
 typedef struct pail_http_header {
   char *name; /* lowercase */

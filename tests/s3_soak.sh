@@ -1,0 +1,47 @@
+#!/bin/sh
+# s3_soak.sh: 1,000 mixed operations (puts of 0 B to 6 MiB, the largest in
+# multipart parts; gets; ranged reads; copies; deletes; listings) through
+# tests/fault_proxy.py in its seeded random mode, in front of moto_server
+# with signature checking on. tests/soak.py checks that each operation either
+# succeeds with the exact bytes or fails with a classified error, and that
+# afterwards every object is whole; this script adds that no multipart
+# upload is left open.
+#   PAIL_SOAK_OPS (1000), PAIL_SOAK_SEED (1), PAIL_SOAK_RATE (0.04: the share
+#   of requests the proxy breaks) change the run.
+. "${top_srcdir:?}/tests/lib.sh"
+. "$top_srcdir/tests/s3_lib.sh"
+
+PROXY_PID=
+trap '[ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null; s3_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+
+OPS=${PAIL_SOAK_OPS:-1000}
+SEED=${PAIL_SOAK_SEED:-1}
+RATE=${PAIL_SOAK_RATE:-0.04}
+PROXY_LOG=$SCRATCH/proxy.log
+python3 "$top_srcdir/tests/fault_proxy.py" --upstream "127.0.0.1:$S3_PORT" \
+  --port-file "$SCRATCH/proxy.port" --log "$PROXY_LOG" --seed "$SEED" \
+  --rate "$RATE" &
+PROXY_PID=$!
+tries=0
+until [ -s "$SCRATCH/proxy.port" ]; do
+  tries=$((tries + 1))
+  [ "$tries" -lt 100 ] || { fail "fault proxy does not start"; finish; }
+  sleep 0.1
+done
+sed "s/127.0.0.1:$S3_PORT/127.0.0.1:$(cat "$SCRATCH/proxy.port")/" \
+  "$S3_SETTINGS" >"$SCRATCH/faulty.json"
+
+"$PAIL" --config "$S3_SETTINGS" mb >/dev/null ||
+  { fail "mb"; finish; }
+mkdir -p "$SCRATCH/soak"
+# A stalled transfer is given up after 2 s instead of 30.
+export PAIL_HTTP_LOW_SPEED_TIME=2
+started=$(now_ms)
+check "$OPS operations through faults (seed $SEED, rate $RATE) keep every object whole" \
+  python3 "$top_srcdir/tests/soak.py" --pail "$PAIL" --faulty "$SCRATCH/faulty.json" \
+  --direct "$S3_SETTINGS" --seed "$SEED" --ops "$OPS" --scratch "$SCRATCH/soak"
+printf 'soak took %d s; the proxy broke %d of %d requests\n' \
+  $((($(now_ms) - started) / 1000)) \
+  "$(grep -Ec ' (reset|truncate|stall|status)' "$PROXY_LOG")" "$(wc -l <"$PROXY_LOG")"
+expect_no_uploads "after the soak"
+finish
