@@ -29,3 +29,31 @@ tests_test_gcs_LDADD = tests/libgcs_test.la $(UNIT_LDADD) $(JANSSON_LIBS) $(CRYP
 SCRIPT_TESTS += tests/gcs_cli.sh
 dist_check_SCRIPTS += tests/gcs_lib.sh
 EXTRA_DIST += tests/gcs_fixture.py
+
+# libFuzzer targets for what the backend parses from servers and files
+# (docs/fuzzing.md): listings, error bodies, token answers and credentials.
+FUZZ_TARGETS += tests/fuzz/fuzz_gcs_list tests/fuzz/fuzz_gcs_error \
+	tests/fuzz/fuzz_gcs_token
+FUZZ_GCS_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/backends/gcs $(JANSSON_CFLAGS)
+FUZZ_GCS_LDADD = tests/fuzz/libfuzz_gcs.la core/libpail_core.la $(JANSSON_LIBS)
+if FUZZING
+noinst_LTLIBRARIES += tests/fuzz/libfuzz_gcs.la
+endif
+tests_fuzz_libfuzz_gcs_la_SOURCES = $(GCS_SOURCES)
+tests_fuzz_libfuzz_gcs_la_CFLAGS = $(PLUGIN_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_libfuzz_gcs_la_LIBADD = $(JANSSON_LIBS)
+tests_fuzz_fuzz_gcs_list_SOURCES = tests/fuzz/fuzz_gcs_list.c \
+	tests/fuzz/fuzz_gcs.h tests/fuzz/fuzz.h
+tests_fuzz_fuzz_gcs_list_CFLAGS = $(FUZZ_GCS_CFLAGS)
+tests_fuzz_fuzz_gcs_list_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_gcs_list_LDADD = $(FUZZ_GCS_LDADD)
+tests_fuzz_fuzz_gcs_error_SOURCES = tests/fuzz/fuzz_gcs_error.c \
+	tests/fuzz/fuzz_gcs.h tests/fuzz/fuzz.h
+tests_fuzz_fuzz_gcs_error_CFLAGS = $(FUZZ_GCS_CFLAGS)
+tests_fuzz_fuzz_gcs_error_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_gcs_error_LDADD = $(FUZZ_GCS_LDADD)
+tests_fuzz_fuzz_gcs_token_SOURCES = tests/fuzz/fuzz_gcs_token.c \
+	tests/fuzz/fuzz_gcs.h tests/fuzz/fuzz.h
+tests_fuzz_fuzz_gcs_token_CFLAGS = $(FUZZ_GCS_CFLAGS)
+tests_fuzz_fuzz_gcs_token_LDFLAGS = $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_gcs_token_LDADD = $(FUZZ_GCS_LDADD)
