@@ -341,8 +341,11 @@ before=$(batches)
 run_pail rm -r many/
 expect_status 0 "rm -r of 1,001 blobs ($(($(now_ms) - start)) ms)"
 check "rm -r took all 1,001 blobs" test "$(sdk_count many/)" = 0
-check "rm -r of 1,001 blobs took 4 Blob Batches of at most 256" \
-  test "$(batches)" -eq $((before + 4))
+# At most 256 keys a batch: 4 for 1,001 keys, or 5 when the keys come in
+# two listing pages (1,000 + 1).
+sent=$(($(batches) - before))
+check "rm -r of 1,001 blobs took 4 or 5 Blob Batches ($sent)" \
+  test "$sent" -ge 4 -a "$sent" -le 5
 
 # ------------------------------------------------------------ missing keys
 for cmd in "stat" "cat" "get" "cp"; do
