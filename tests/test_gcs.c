@@ -822,8 +822,8 @@ START_TEST(listing_pages_are_parsed_filtered_and_sorted) {
   static const char *const bad[] = {
       "[]", "{\"items\": {}}", "{\"items\": [1]}", "{\"prefixes\": [1]}",
       "{\"items\": [{\"name\": \"a/x\"}]}", "{\"nextPageToken\": 5}",
-      "{\"items\": [{\"name\": \"a/x\", \"size\": \"-1\", \"generation\": "
-      "\"1\"}]}"};
+      ("{\"items\": [{\"name\": \"a/x\", \"size\": \"-1\", "
+       "\"generation\": \"1\"}]}")};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     pail_http_response b = response_of(200, bad[i]);
     pail_list_page p = {0};
