@@ -334,6 +334,40 @@ run_pail rm rt/one
 expect_status 1 "rm of a missing key"
 expect_stderr "not found" "rm of a missing key is not found"
 
+# ------------------------------------- Application Default Credentials
+# No serviceAccountKey: GOOGLE_APPLICATION_CREDENTIALS, then gcloud's file
+# (an authorized_user with a refresh token).
+ADC_SETTINGS=$GCS_DIR/adc.json
+printf '{"storage": {"type": "gcs", "bucket": "%s", "endpoint": "127.0.0.1:%s", "useSSL": false}}\n' \
+  "$GCS_BUCKET" "$GCS_PORT" >"$ADC_SETTINGS"
+GOOGLE_APPLICATION_CREDENTIALS=$GCS_KEY_FILE run_pail --config "$ADC_SETTINGS" cat rt/three
+expect_status 0 "a key from GOOGLE_APPLICATION_CREDENTIALS"
+check "it reads the object" cmp -s "$DATA/three" "$OUT"
+run_pail --config "$ADC_SETTINGS" stat rt/three
+expect_status 1 "no credentials anywhere"
+expect_stderr "access denied" "no credentials is access denied"
+expect_stderr "GOOGLE_APPLICATION_CREDENTIALS \(not set\)" "the sources tried are named"
+mkdir -p "$HOME/.config/gcloud"
+python3 -c '
+import json, sys
+json.dump({"type": "authorized_user", "client_id": sys.argv[1],
+           "client_secret": sys.argv[2], "refresh_token": sys.argv[3],
+           "token_uri": sys.argv[4]}, open(sys.argv[5], "w"))
+' "$GCS_USER_CLIENT" "$GCS_USER_SECRET" "$GCS_USER_REFRESH" "$GCS_URL/token" \
+  "$HOME/.config/gcloud/application_default_credentials.json"
+run_pail --config "$ADC_SETTINGS" put "$DATA/chunk+1" adc/user
+expect_status 0 "gcloud's application default credentials (authorized_user)"
+same_as_fixture adc/user "$DATA/chunk+1" "put as an authorized_user"
+run_pail --config "$ADC_SETTINGS" sign adc/user
+expect_status 1 "an authorized_user cannot sign"
+expect_stderr "authorized_user" "sign says why"
+if grep -qF -e "$GCS_USER_SECRET" -e "$GCS_USER_REFRESH" "$OUT" "$ERR"; then
+  fail "the user's secret or refresh token appears in the output"
+else
+  pass "no user secret in the output"
+fi
+rm -f "$HOME/.config/gcloud/application_default_credentials.json"
+
 # ------------------------------------------------------- signed URLs
 # curl_status URL [CURL ARGS...]: the HTTP status curl gets, body in
 # $SCRATCH/body.

@@ -8,6 +8,7 @@ documents it, and refuses what the real service refuses:
   RS256 signature is verified with the public key of the test's service
   account, and its claims (iss, aud = this token URI, scope, iat, exp at most
   an hour later, not expired); refusals are 400 invalid_grant as Google's.
+  With --refresh-token, the refresh_token grant of an authorized_user too.
   Tokens live --token-lifetime seconds; every JSON API request needs
   "Authorization: Bearer <a live token this server issued>" (else 401).
 - JSON API (storage/v1): buckets insert/get; objects list (prefix,
@@ -51,6 +52,7 @@ Faults and counters for the tests, under /_fixture/ (no auth):
 Usage: gcs_fixture.py --public-key PEM --client-email EMAIL
        [--hmac ID:SECRET] [--token-lifetime S] [--page-size N]
        [--rewrite-chunk BYTES] [--crc32c-lib PATH]
+       [--refresh-token CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN]
 It binds 127.0.0.1 on a port the system picks, prints the port on a line of
 its own, and serves until its standard input closes (so it never outlives
 the test). Python 3 standard library and the cryptography package.
@@ -369,6 +371,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "application/x-www-form-urlencoded"):
             return refused("form body required")
         form = dict(urllib.parse.parse_qsl(self.body().decode("latin-1")))
+        if form.get("grant_type") == "refresh_token" and args.refresh_token:
+            # An authorized_user (gcloud auth application-default login).
+            client_id, secret, refresh = args.refresh_token.split(":", 2)
+            if (form.get("client_id"), form.get("client_secret"),
+                    form.get("refresh_token")) != (client_id, secret, refresh):
+                return refused("Bad client credentials or refresh token")
+            return self.issue_token()
         if form.get("grant_type") != JWT_BEARER:
             return refused("unsupported grant_type")
         parts = form.get("assertion", "").split(".")
@@ -401,6 +410,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if iat > now + 60 or exp <= now or exp - iat > 3600 or exp <= iat:
             return refused("Invalid JWT: Token must be a short-lived token "
                            "(60 minutes) and in a reasonable timeframe.")
+        self.issue_token()
+
+    def issue_token(self):
+        now = time.time()
         token = "ya29.fixture-" + secrets.token_urlsafe(24)
         with lock:
             tokens[token] = now + args.token_lifetime
@@ -953,6 +966,9 @@ def main():
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument("--rewrite-chunk", type=int, default=1 << 20)
     parser.add_argument("--crc32c-lib")
+    parser.add_argument("--refresh-token",
+                        help="CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN of an "
+                        "authorized_user the token endpoint accepts")
     args = parser.parse_args()
     with open(args.public_key, "rb") as f:
         public_key = serialization.load_pem_public_key(f.read())

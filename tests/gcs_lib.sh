@@ -39,6 +39,10 @@ GCS_BUCKET=pail-test
 GCS_EMAIL=pail-test@pail-test.iam.gserviceaccount.com
 GCS_HMAC_ID=GOOG1EPAILTESTHMACACCESSID
 GCS_HMAC_SECRET=HmacSecretNeverPrinted0123456789abcdefXY
+# The authorized_user (gcloud's application default login) it accepts.
+GCS_USER_CLIENT=764086051850-fixture.apps.googleusercontent.com
+GCS_USER_SECRET=ClientSecretNeverPrinted
+GCS_USER_REFRESH=1//RefreshTokenNeverPrinted
 GCS_DIR=$SCRATCH/gcs
 GCS_LOG=$GCS_DIR/fixture.log
 GCS_PID=
@@ -125,6 +129,7 @@ gcs_start() {
   # shellcheck disable=SC2086
   python3 "$top_srcdir/tests/gcs_fixture.py" --public-key "$GCS_PUB_PEM" \
     --client-email "$GCS_EMAIL" --hmac "$GCS_HMAC_ID:$GCS_HMAC_SECRET" \
+    --refresh-token "$GCS_USER_CLIENT:$GCS_USER_SECRET:$GCS_USER_REFRESH" \
     $GCS_CRC_ARGS "$@" <"$GCS_DIR/in" >"$GCS_DIR/port" 2>"$GCS_LOG" &
   GCS_PID=$!
   exec 9>"$GCS_DIR/in"
