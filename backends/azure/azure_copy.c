@@ -153,8 +153,10 @@ pail_status azure_copy(void *instance, const char *src_key, const char *dst_key,
     status = azure_request_header(&r, err, "x-ms-copy-source: %s", source);
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&r, &metadata_only, err);
-  if (status == PAIL_OK && options->if_none_match)
+  if (status == PAIL_OK && options->if_none_match) {
     status = azure_request_header(&r, err, "If-None-Match: *");
+    r.http.flags |= PAIL_HTTP_NO_RETRY; /* as for create-only writes */
+  }
   if (status == PAIL_OK)
     status = azure_request_sign(az, &r, err);
   if (status == PAIL_OK)

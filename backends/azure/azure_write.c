@@ -237,8 +237,12 @@ static pail_status commit_blocks(azure_write *w, pail_object_info *info,
   }
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&r, &w->options, err);
-  if (status == PAIL_OK && w->options.if_none_match)
+  if (status == PAIL_OK && w->options.if_none_match) {
     status = azure_request_header(&r, err, "If-None-Match: *");
+    /* Replayed after a lost answer, a create-only write would find its
+     * own blob and report a conflict. */
+    r.http.flags |= PAIL_HTTP_NO_RETRY;
+  }
   if (status == PAIL_OK)
     status = azure_request_sign(w->az, &r, err);
   if (status == PAIL_OK)
@@ -269,8 +273,12 @@ static pail_status single_put(azure_write *w, pail_object_info *info,
   }
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&r, &w->options, err);
-  if (status == PAIL_OK && w->options.if_none_match)
+  if (status == PAIL_OK && w->options.if_none_match) {
     status = azure_request_header(&r, err, "If-None-Match: *");
+    /* Replayed after a lost answer, a create-only write would find its
+     * own blob and report a conflict. */
+    r.http.flags |= PAIL_HTTP_NO_RETRY;
+  }
   if (status == PAIL_OK)
     status = azure_request_sign(w->az, &r, err);
   if (status == PAIL_OK)
