@@ -34,8 +34,10 @@
  *    Application Default Credentials chain, and that no message carries a
  *    secret.
  * 3. The JWT assertion of the OAuth2 flow, verified with OpenSSL against
- *    the key's public half; the token endpoint's answers; error bodies;
- *    listings; CRC-32C encoding.
+ *    the key's public half; the token endpoint's answers; the token cache
+ *    under threads, its refresh before expiry and after a 401 (with the
+ *    core's HTTP exchange and clock replaced); error bodies; listings;
+ *    CRC-32C encoding.
  */
 #include "internal.h"
 #include "testutil.h"
@@ -44,6 +46,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>
@@ -735,6 +738,189 @@ START_TEST(token_answers_are_parsed_and_garbage_refused) {
 }
 END_TEST
 
+/* ======================================================== token cache */
+
+/* The core's services with the HTTP exchange and the clock replaced: the
+ * token endpoint answers tokens of fake_lifetime seconds (slowly, so that
+ * threads pile up behind a refresh), the API answers fake_api_status. */
+static pail_core_services fake_services;
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+static int fake_token_requests, fake_api_requests;
+static int64_t fake_now, fake_lifetime;
+static int fake_api_status;
+static char fake_last_token[64];
+
+static int64_t fake_clock(int32_t *nsec) {
+  if (nsec != NULL)
+    *nsec = 0;
+  pthread_mutex_lock(&fake_lock);
+  int64_t now = fake_now;
+  pthread_mutex_unlock(&fake_lock);
+  return now;
+}
+
+static pail_status fake_exchange(const pail_config *cfg,
+                                 const pail_http_request *request,
+                                 size_t max_body, pail_http_response *out,
+                                 pail_error **err) {
+  (void)cfg;
+  (void)max_body;
+  (void)err;
+  memset(out, 0, sizeof *out);
+  pthread_mutex_lock(&fake_lock);
+  if (strstr(request->url, "/token") != NULL) {
+    int n = ++fake_token_requests;
+    int64_t lifetime = fake_lifetime;
+    pthread_mutex_unlock(&fake_lock);
+    /* The assertion is a JWT of the account. */
+    ck_assert_ptr_nonnull(strstr((const char *)request->body,
+                                 "grant_type=urn%3Aietf%3Aparams%3Aoauth%3A"
+                                 "grant-type%3Ajwt-bearer&assertion=ey"));
+    usleep(20000);
+    out->status = 200;
+    ck_assert_int_ge(asprintf(&out->body,
+                              "{\"access_token\": \"token-%d\", "
+                              "\"expires_in\": %lld, \"token_type\": "
+                              "\"Bearer\"}",
+                              n, (long long)lifetime),
+                     0);
+    out->body_length = strlen(out->body);
+    return PAIL_OK;
+  }
+  fake_api_requests++;
+  for (size_t i = 0; i < request->header_count; i++)
+    if (strncmp(request->headers[i], "Authorization: Bearer ", 22) == 0)
+      snprintf(fake_last_token, sizeof fake_last_token, "%s",
+               request->headers[i] + 22);
+  out->status = fake_api_status;
+  pthread_mutex_unlock(&fake_lock);
+  if (out->status != 200) {
+    out->body = strdup("{\"error\": {\"code\": 401, \"message\": \"Invalid "
+                       "Credentials\", \"errors\": [{\"reason\": "
+                       "\"authError\"}]}}");
+    out->body_length = strlen(out->body);
+  }
+  return PAIL_OK;
+}
+
+static gcs_instance *fake_instance(void) {
+  fake_services = *pail_core_services_get();
+  fake_services.http_exchange = fake_exchange;
+  fake_services.now = fake_clock;
+  gcs_core = &fake_services;
+  fake_token_requests = fake_api_requests = 0;
+  fake_now = 1700000000;
+  fake_lifetime = 3600;
+  fake_api_status = 200;
+  gcs_instance *gcs = calloc(1, sizeof *gcs);
+  pthread_mutex_init(&gcs->token_lock, NULL);
+  gcs->bucket = strdup("data");
+  gcs->api_base = strdup("https://storage.googleapis.com");
+  char *text = json_dumps(service_account, JSON_COMPACT);
+  ck_assert_int_eq(gcs_account_parse(text, strlen(text), "test",
+                                     &gcs->account, NULL),
+                   PAIL_OK);
+  free(text);
+  gcs->has_account = true;
+  return gcs;
+}
+
+static void fake_instance_free(gcs_instance *gcs) {
+  gcs_account_clear(&gcs->account);
+  free(gcs->bucket);
+  free(gcs->api_base);
+  free(gcs->token);
+  pthread_mutex_destroy(&gcs->token_lock);
+  free(gcs);
+  gcs_core = pail_core_services_get();
+}
+
+static void *get_token(void *arg) {
+  char *token = NULL;
+  unsigned generation = 0;
+  ck_assert_int_eq(gcs_token_get(arg, &token, &generation, NULL), PAIL_OK);
+  return token;
+}
+
+START_TEST(threads_share_one_token_and_one_refresh) {
+  gcs_instance *gcs = fake_instance();
+  pthread_t threads[8];
+  for (int round = 0; round < 2; round++) {
+    for (size_t i = 0; i < 8; i++)
+      ck_assert_int_eq(pthread_create(&threads[i], NULL, get_token, gcs), 0);
+    for (size_t i = 0; i < 8; i++) {
+      void *token = NULL;
+      pthread_join(threads[i], &token);
+      ck_assert_str_eq(token, round == 0 ? "token-1" : "token-2");
+      free(token);
+    }
+    ck_assert_int_eq(fake_token_requests, round + 1);
+    /* 3600 s tokens are replaced 5 minutes before they expire. */
+    fake_now += 3600 - 300 - 1;
+    free(get_token(gcs));
+    ck_assert_int_eq(fake_token_requests, round + 1);
+    fake_now += 1;
+  }
+  fake_instance_free(gcs);
+}
+END_TEST
+
+START_TEST(short_tokens_are_refreshed_at_half_their_life) {
+  gcs_instance *gcs = fake_instance();
+  fake_lifetime = 4;
+  free(get_token(gcs));
+  fake_now += 1;
+  free(get_token(gcs));
+  ck_assert_int_eq(fake_token_requests, 1);
+  fake_now += 1;
+  free(get_token(gcs));
+  ck_assert_int_eq(fake_token_requests, 2);
+  fake_instance_free(gcs);
+}
+END_TEST
+
+START_TEST(a_refused_token_is_replaced_once_then_access_is_denied) {
+  gcs_instance *gcs = fake_instance();
+  /* A stale invalidation (another thread already refreshed) keeps the
+   * current token. */
+  char *token = NULL;
+  unsigned generation = 0;
+  ck_assert_int_eq(gcs_token_get(gcs, &token, &generation, NULL), PAIL_OK);
+  free(token);
+  gcs_token_invalidate(gcs, generation - 1);
+  free(get_token(gcs));
+  ck_assert_int_eq(fake_token_requests, 1);
+
+  gcs_request r;
+  pail_http_response response = {0};
+  ck_assert_int_eq(gcs_request_init(&r, "GET",
+                                    strdup("https://storage.googleapis.com/"
+                                           "storage/v1/b/data/o/k"),
+                                    NULL),
+                   PAIL_OK);
+  fake_api_status = 200;
+  ck_assert_int_eq(gcs_exchange(gcs, &r, "k", NULL, &response, NULL), PAIL_OK);
+  gcs_core->http_response_clear(&response);
+  ck_assert_str_eq(fake_last_token, "token-1");
+  /* One Authorization header, however often the request is sent. */
+  fake_api_status = 401;
+  pail_error *err = NULL;
+  ck_assert_int_eq(gcs_exchange(gcs, &r, "k", NULL, &response, &err),
+                   PAIL_ERR_ACCESS_DENIED);
+  ck_assert_int_eq(fake_api_requests, 3);
+  ck_assert_int_eq(fake_token_requests, 2);
+  ck_assert_str_eq(fake_last_token, "token-2");
+  size_t authorizations = 0;
+  for (size_t i = 0; i < r.header_count; i++)
+    authorizations += strncmp(r.headers[i], "Authorization:", 14) == 0;
+  ck_assert_uint_eq(authorizations, 1);
+  ck_assert_str_eq(pail_error_provider_code(err), "authError");
+  pail_error_free(err);
+  gcs_request_free(&r);
+  fake_instance_free(gcs);
+}
+END_TEST
+
 /* ====================================================== errors, parsers */
 
 static gcs_instance test_instance = {.bucket = "data"};
@@ -872,6 +1058,9 @@ int main(void) {
   tcase_add_test(tc, application_default_credentials_are_found);
   tcase_add_test(tc, jwt_assertion_has_the_claims_and_verifies_with_the_public_key);
   tcase_add_test(tc, token_answers_are_parsed_and_garbage_refused);
+  tcase_add_test(tc, threads_share_one_token_and_one_refresh);
+  tcase_add_test(tc, short_tokens_are_refreshed_at_half_their_life);
+  tcase_add_test(tc, a_refused_token_is_replaced_once_then_access_is_denied);
   tcase_add_test(tc, google_error_bodies_map_to_categories);
   tcase_add_test(tc, listing_pages_are_parsed_filtered_and_sorted);
   tcase_add_test(tc, crc32c_is_encoded_as_gcs_does);

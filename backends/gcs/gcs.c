@@ -87,8 +87,8 @@ void gcs_request_body(gcs_request *r, const void *body, size_t length) {
   r->http.body_length = length;
 }
 
-/* Removes the Authorization header a previous gcs_request_authorize added
- * (it is always the last). */
+/* Removes the Authorization header a previous authorize added (it is
+ * always the last). */
 static void request_unauthorize(gcs_request *r) {
   if (r->header_count > 0 &&
       strncmp(r->headers[r->header_count - 1], "Authorization: ", 15) == 0) {
@@ -97,7 +97,9 @@ static void request_unauthorize(gcs_request *r) {
   }
 }
 
-/* The generation of the token in the request, for invalidation. */
+/* Adds "Authorization: Bearer <token>" (a fresh token when the cached one
+ * is near its end) in place of any earlier one; *generation receives the
+ * token's, for invalidation. */
 static pail_status authorize(gcs_instance *gcs, gcs_request *r,
                              unsigned *generation, pail_error **err) {
   char *token = NULL;
@@ -109,12 +111,6 @@ static pail_status authorize(gcs_instance *gcs, gcs_request *r,
   r->http.headers = (const char *const *)r->headers;
   r->http.header_count = r->header_count;
   return status;
-}
-
-pail_status gcs_request_authorize(gcs_instance *gcs, gcs_request *r,
-                                  pail_error **err) {
-  unsigned generation;
-  return authorize(gcs, r, &generation, err);
 }
 
 void gcs_request_free(gcs_request *r) {

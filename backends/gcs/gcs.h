@@ -103,12 +103,6 @@ pail_status gcs_request_header(gcs_request *r, pail_error **err,
 void gcs_request_body(gcs_request *r, const void *body, size_t length);
 void gcs_request_free(gcs_request *r);
 
-/* Adds "Authorization: Bearer <token>" (a fresh token when the cached one
- * is near its end) and makes the headers part of r->http. Call last; may be
- * called again after gcs_request_unauthorize to resend with a new token. */
-pail_status gcs_request_authorize(gcs_instance *gcs, gcs_request *r,
-                                  pail_error **err);
-
 /* Runs an exchange authorized with a bearer token; a 401 drops the cached
  * token and the request is sent once more with a new one. A non-2xx status
  * becomes an error about `what` (a key or a phrase), unless it is in
