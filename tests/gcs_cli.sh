@@ -294,6 +294,14 @@ expect_status 0 "a refused token is replaced"
 check "a second token was fetched after the 401" \
   [ "$(delta tokens_issued "$tokens_before")" -eq 2 ]
 
+gcs_fixture POST /_fixture/fault?name=fail-token >/dev/null
+run_pail stat rt/one
+expect_status 0 "a token endpoint failing once (retried)"
+gcs_fixture POST /_fixture/fault?name=garbage-token >/dev/null
+run_pail stat rt/one
+expect_status 1 "a token endpoint answering garbage"
+expect_stderr "not an OAuth2 bearer token" "garbage from the token endpoint is named"
+
 # Each chunk takes a second more: the 6-chunk upload outlives several
 # 4-second tokens, which pail refreshes before they expire (no 401).
 gcs_fixture POST /_fixture/fault?name=slow-chunks >/dev/null

@@ -41,6 +41,9 @@ Faults and counters for the tests, under /_fixture/ (no auth):
   POST /_fixture/fault?name=reject-token  the next bearer token is refused
                                           (401) as if it had expired early
   POST /_fixture/fault?name=slow-chunks   every chunk PUT takes a second more
+  POST /_fixture/fault?name=garbage-token the token endpoint's next answer
+                                          is an HTML page (200)
+  POST /_fixture/fault?name=fail-token    its next answer is a 503
   POST /_fixture/clear                    no more faults
   POST /_fixture/revoke                   every token stops working now
   GET  /_fixture/object?bucket=B&name=N   size, md5 (hex), content type,
@@ -367,6 +370,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "error_description": why})
         if self.command != "POST":
             return refused("POST required")
+        if self.take_fault("garbage-token"):
+            self.body()
+            return self.reply(200, b"<html>Sign in</html>", ctype="text/html")
+        if self.take_fault("fail-token"):
+            self.body()
+            raise Refusal(503, "backendError", "Backend Error")
         if not self.headers.get("Content-Type", "").startswith(
                 "application/x-www-form-urlencoded"):
             return refused("form body required")
