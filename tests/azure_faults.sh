@@ -1,0 +1,145 @@
+#!/bin/sh
+# azure_faults.sh: the Azure backend through tests/fault_proxy.py, in front
+# of Azurite with SharedKey checking on. Scripted faults, each aimed at one
+# request, prove the recovery paths:
+#   - a Get Blob whose body is cut, or stalls, is resumed with x-ms-range and
+#     If-Match (the ETag), and the download is byte-exact;
+#   - a block that fails every attempt (503, reset) fails the upload,
+#     classified, and leaves no blob; an existing blob keeps its content;
+#   - with retries on (the default), one 503 or reset of a block, of a GET's
+#     start, of a HEAD or of a listing is absorbed.
+if [ -z "${AZURE_TOOLS:-}" ]; then
+  AZURE_TOOLS=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/pail/azurite/node_modules
+fi
+. "${top_srcdir:?}/tests/lib.sh"
+. "$top_srcdir/tests/azure_lib.sh"
+
+PROXY_PID=
+proxy_stop() {
+  [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null
+  PROXY_PID=
+}
+trap 'proxy_stop; azure_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+
+# proxy_start RULE: a fresh proxy with this rule (see fault_proxy.py); sets
+# PROXY_PORT and writes settings for it to $SCRATCH/proxy.json.
+PROXY_LOG=$SCRATCH/proxy.log
+proxy_start() {
+  proxy_stop
+  rm -f "$SCRATCH/proxy.port"
+  : >"$PROXY_LOG"
+  python3 "$top_srcdir/tests/fault_proxy.py" --upstream "127.0.0.1:$AZURE_PORT" \
+    --port-file "$SCRATCH/proxy.port" --log "$PROXY_LOG" --rule "$1" &
+  PROXY_PID=$!
+  tries=0
+  until [ -s "$SCRATCH/proxy.port" ]; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 100 ] || {
+      fail "fault proxy does not start"
+      finish
+    }
+    sleep 0.1
+  done
+  PROXY_PORT=$(cat "$SCRATCH/proxy.port")
+  sed "s/127.0.0.1:$AZURE_PORT/127.0.0.1:$PROXY_PORT/" "$AZURE_SETTINGS" \
+    >"$SCRATCH/proxy.json"
+}
+
+BLOB="^/$AZURE_ACCOUNT/$AZURE_CONTAINER"
+DATA=$SCRATCH/data
+mkdir -p "$DATA"
+head -c $((24 * 1048576)) /dev/urandom >"$DATA/24MiB"
+printf 'old' >"$DATA/old"
+export PAIL_CONFIG="$AZURE_SETTINGS"
+run_pail mb
+expect_status 0 "mb"
+run_pail put "$DATA/24MiB" faults/big.bin
+expect_status 0 "put the blob to read back"
+ETAG=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["etag"])' <<EOF
+$(azure_sdk props faults/big.bin)
+EOF
+)
+
+# ------------------------------------------------------------ cut GET body
+proxy_start "GET $BLOB/faults/big\\.bin\$ truncate 3000000 1"
+run_pail --config "$SCRATCH/proxy.json" get faults/big.bin "$SCRATCH/got"
+expect_status 0 "get through a body cut at 3,000,000 bytes"
+check "the cut download is byte-exact" cmp -s "$DATA/24MiB" "$SCRATCH/got"
+check "the proxy cut the first GET" grep -q "truncate at 3000000" "$PROXY_LOG"
+check "the rest was asked for with If-Match $ETAG" \
+  grep -q "^GET .*faults/big.bin -> 206 if-match=$ETAG" "$PROXY_LOG"
+
+# ------------------------------------------------------------ stalled GET
+proxy_start "GET $BLOB/faults/big\\.bin\$ stall 5000000 1"
+started=$(now_ms)
+PAIL_HTTP_LOW_SPEED_TIME=2 run_pail --config "$SCRATCH/proxy.json" \
+  get faults/big.bin "$SCRATCH/got2"
+took=$(($(now_ms) - started))
+expect_status 0 "get through a body that stalls at 5,000,000 bytes"
+check "the stalled download is byte-exact" cmp -s "$DATA/24MiB" "$SCRATCH/got2"
+check "the stall was noticed, not waited out ($took ms; the proxy stalls 120 s)" \
+  test "$took" -lt 60000
+check "the stalled rest was asked for with If-Match" \
+  grep -q "^GET .*faults/big.bin -> 206 if-match=$ETAG" "$PROXY_LOG"
+
+# ------------------------------------------------------------ failed blocks
+# Every attempt of one block fails: the retries give up, the upload fails,
+# and no blob appears (or the existing one is kept).
+for fault in status reset; do
+  for key in "faults/block-$fault.bin" "faults/kept-$fault.bin"; do
+    case $key in
+    */kept-*) "$PAIL" put "$DATA/old" "$key" >/dev/null ;;
+    esac
+    pattern=$(printf '%s' "$key" | sed 's/\./\\./g')
+    proxy_start "PUT $BLOB/$pattern\\?comp=block&blockid=[^&]*\$ $fault 0 100"
+    run_pail --config "$SCRATCH/proxy.json" put "$DATA/24MiB" "$key"
+    expect_status 1 "put of $key with its blocks failing ($fault)"
+    case $fault in
+    status) expect_stderr "(throttled|unavailable)" "a 5xx block is classified ($key)" ;;
+    reset) expect_stderr "unavailable" "a reset block is classified as unavailable ($key)" ;;
+    esac
+    check "no Put Block List after the failed blocks ($key)" \
+      sh -c "! grep -q 'comp=blocklist' '$PROXY_LOG'"
+    case $key in
+    */kept-*)
+      azure_sdk download "$key" "$SCRATCH/kept"
+      check "the existing blob kept its content ($fault)" cmp -s "$DATA/old" "$SCRATCH/kept"
+      ;;
+    *) check "no blob after the failed upload ($fault)" test "$(azure_sdk exists "$key")" = false ;;
+    esac
+  done
+done
+
+# ------------------------------------------------------------ retried
+# One failure each: the default policy retries it and the command succeeds.
+for case in "PUT block status put" "PUT block reset put" \
+  "GET big status get" "GET big reset get" "HEAD big status stat" \
+  "GET list status ls"; do
+  set -- $case
+  method=$1 what=$2 fault=$3 command=$4
+  key=faults/retried-$fault.bin
+  case $what in
+  big) pattern="$BLOB/faults/big\\.bin\$" ;;
+  block) pattern="$BLOB/faults/retried-$fault\\.bin\\?comp=block&" ;;
+  list) pattern="$BLOB\\?restype=container&comp=list" ;;
+  esac
+  proxy_start "$method $pattern $fault 0 1"
+  case $command in
+  put) run_pail -v --config "$SCRATCH/proxy.json" put "$DATA/24MiB" "$key" ;;
+  get) run_pail -v --config "$SCRATCH/proxy.json" get faults/big.bin "$SCRATCH/got3" ;;
+  stat) run_pail -v --config "$SCRATCH/proxy.json" stat faults/big.bin ;;
+  ls) run_pail -v --config "$SCRATCH/proxy.json" ls faults/ ;;
+  esac
+  expect_status 0 "$command with one $fault of $what, retried"
+  check "the proxy did inject the $fault into $what" grep -q " $fault" "$PROXY_LOG"
+  case $command in
+  put)
+    azure_sdk download "$key" "$SCRATCH/retried"
+    check "the retried put is byte-exact ($fault)" cmp -s "$DATA/24MiB" "$SCRATCH/retried"
+    ;;
+  get) check "the retried get is byte-exact ($fault)" cmp -s "$DATA/24MiB" "$SCRATCH/got3" ;;
+  esac
+done
+proxy_stop
+
+finish
