@@ -294,6 +294,14 @@ expect_status 0 "a refused token is replaced"
 check "a second token was fetched after the 401" \
   [ "$(delta tokens_issued "$tokens_before")" -eq 2 ]
 
+gcs_fixture POST /_fixture/fault?name=stuck-chunks >/dev/null
+run_pail put "$DATA/chunk+1" fault/stuck
+gcs_fixture POST /_fixture/clear >/dev/null
+expect_status 1 "a session that never takes the data"
+expect_stderr "does not take the data" "a stuck session is named, not looped on"
+check "nothing was stored by the stuck session" [ "$(gcs_object fault/stuck size)" = missing ]
+check "the stuck session was cancelled" [ "$(gcs_stat sessions_open)" = 0 ]
+
 gcs_fixture POST /_fixture/fault?name=fail-token >/dev/null
 run_pail stat rt/one
 expect_status 0 "a token endpoint failing once (retried)"

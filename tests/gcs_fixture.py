@@ -41,6 +41,8 @@ Faults and counters for the tests, under /_fixture/ (no auth):
   POST /_fixture/fault?name=reject-token  the next bearer token is refused
                                           (401) as if it had expired early
   POST /_fixture/fault?name=slow-chunks   every chunk PUT takes a second more
+  POST /_fixture/fault?name=stuck-chunks  chunk PUTs are answered 308 without
+                                          keeping anything, until cleared
   POST /_fixture/fault?name=garbage-token the token endpoint's next answer
                                           is an HTML page (200)
   POST /_fixture/fault?name=fail-token    its next answer is a 503
@@ -745,6 +747,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                           "262144 bytes, except for the final request")
         with lock:
             slow = "slow-chunks" in faults
+            stuck = "stuck-chunks" in faults
+        if stuck:
+            return self.incomplete(persisted)
         if slow:
             time.sleep(1)
         for fault in ("break-chunk", "drop-chunk"):

@@ -371,6 +371,17 @@ static pail_status send_chunk(gcs_write *w, bool final,
       gcs_core->http_response_clear(&response);
       return status;
     }
+    /* A server that takes data but never more of it would keep us here:
+     * sending without progress counts as a failure. */
+    if (!query && w->sent + from == persisted &&
+        failures++ >= w->gcs->retries) {
+      status = gcs_core->error_set(err, PAIL_ERR_IO, 308, NULL, id,
+                                   "gcs: %s: the upload session does not "
+                                   "take the data at byte %llu",
+                                   w->key, (unsigned long long)persisted);
+      gcs_core->http_response_clear(&response);
+      return status;
+    }
     gcs_core->http_response_clear(&response);
     from = (size_t)(persisted - w->sent);
     query = false;
