@@ -321,6 +321,28 @@ START_TEST(batch_answers_give_each_key_its_result) {
 }
 END_TEST
 
+START_TEST(error_messages_never_quote_the_sas_token) {
+  static const char body[] =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>"
+      "CannotVerifyCopySource</Code><Message>Could not verify the copy "
+      "source http://h/a/c/k?sv=2024-11-04&amp;sp=r&amp;sig=SecretSig%3D, "
+      "and sig SecretSig%3D again\nRequestId:1\nTime:x</Message></Error>";
+  pail_http_response response = {
+      .status = 404, .body = (char *)body, .body_length = sizeof body - 1};
+  azure_instance az = {.container = (char *)"c",
+                       .account = (char *)"a",
+                       .sas = (char *)"sv=2024-11-04&sp=r&sig=SecretSig%3D"};
+  pail_error *err = NULL;
+  ck_assert_int_eq(azure_response_error(&az, &response, "k", &err),
+                   PAIL_ERR_NOT_FOUND);
+  ck_assert_str_eq(pail_error_message(err),
+                   "azure_blob: k: Could not verify the copy source "
+                   "http://h/a/c/k?***, and sig *** again");
+  ck_assert_str_eq(pail_error_provider_code(err), "CannotVerifyCopySource");
+  pail_error_free(err);
+}
+END_TEST
+
 /* ------------------------------------------------------------ settings */
 
 /* Opens the primary storage of settings `json`; returns its status and,
@@ -538,6 +560,7 @@ int main(void) {
   tcase_add_test(tc, service_sas_signatures_match_the_azure_sdk);
   tcase_add_test(tc, dates_are_formatted_as_the_service_wants);
   tcase_add_test(tc, batch_answers_give_each_key_its_result);
+  tcase_add_test(tc, error_messages_never_quote_the_sas_token);
   suite_add_tcase(suite, tc);
   tc = tcase_create("settings");
   tcase_add_checked_fixture(tc, setup, teardown);

@@ -244,10 +244,37 @@ char *azure_error_code(const pail_http_response *response) {
   return code;
 }
 
+/* Replaces every occurrence of secret (3 bytes or more) in text by "***",
+ * in place. */
+static void redact(char *text, const char *secret, size_t length) {
+  if (text == NULL || secret == NULL || length < 3)
+    return;
+  for (char *hit = text; (hit = memmem(hit, strlen(hit), secret, length));
+       hit += 3) {
+    memcpy(hit, "***", 3);
+    memmove(hit + 3, hit + length, strlen(hit + length) + 1);
+  }
+}
+
+/* A service may quote a URL it was given (a copy source) in its message:
+ * the SAS token, and its signature alone, never reach an error. The core
+ * redacts the settings' secrets, but a token from a connection string or
+ * the environment is not one of them. */
+static void redact_sas(const azure_instance *az, char *text) {
+  if (az == NULL || az->sas == NULL)
+    return;
+  redact(text, az->sas, strlen(az->sas));
+  const char *sig =
+      strncmp(az->sas, "sig=", 4) == 0 ? az->sas : strstr(az->sas, "&sig=");
+  if (sig != NULL) {
+    sig += *sig == '&' ? 5 : 4;
+    redact(text, sig, strcspn(sig, "&"));
+  }
+}
+
 pail_status azure_response_error(const azure_instance *az,
                                  const pail_http_response *response,
                                  const char *what, pail_error **err) {
-  (void)az;
   char *code = NULL, *message = NULL;
   error_document(response, &code, &message);
   const char *header_code =
@@ -263,6 +290,7 @@ pail_status azure_response_error(const azure_instance *az,
       if ((unsigned char)*c < 0x20 || *c == 0x7f)
         *c = ' ';
   }
+  redact_sas(az, message);
   int status = response->status;
   pail_status category = category_of(code, status);
   pail_status result = azure_core->error_set(
