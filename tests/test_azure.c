@@ -343,6 +343,107 @@ START_TEST(error_messages_never_quote_the_sas_token) {
 }
 END_TEST
 
+/* ------------------------------------------------------------ Copy Blob */
+
+/* A service for azure_copy: the source exists; the copy answers "pending";
+ * the destination's copy status then goes through copy_states. */
+static const char *const *copy_states;
+static int copy_heads; /* HEADs of the destination */
+static pail_core_services copy_services;
+
+static void add_header(pail_http_response *out, const char *name,
+                       const char *value) {
+  out->headers =
+      realloc(out->headers, (out->header_count + 1) * sizeof *out->headers);
+  ck_assert_ptr_nonnull(out->headers);
+  out->headers[out->header_count].name = strdup(name);
+  out->headers[out->header_count].value = strdup(value);
+  out->header_count++;
+}
+
+static pail_status copy_exchange(const pail_config *cfg,
+                                 const pail_http_request *request,
+                                 size_t max_body, pail_http_response *out,
+                                 pail_error **err) {
+  (void)cfg;
+  (void)max_body;
+  (void)err;
+  memset(out, 0, sizeof *out);
+  out->status = 200;
+  add_header(out, "x-ms-request-id", "fake-request");
+  const char *path = strstr(request->url, "/acct/c/");
+  ck_assert_ptr_nonnull(path);
+  if (strcmp(request->method, "HEAD") == 0 &&
+      strcmp(path, "/acct/c/src") == 0) {
+    add_header(out, "content-length", "10");
+    add_header(out, "content-type", "text/plain");
+  } else if (strcmp(request->method, "PUT") == 0) {
+    ck_assert_str_eq(path, "/acct/c/dst");
+    bool has_source = false;
+    for (size_t i = 0; i < request->header_count; i++)
+      has_source |= strcmp(request->headers[i],
+                           "x-ms-copy-source: http://127.0.0.1:1/acct/c/"
+                           "src") == 0;
+    ck_assert_msg(has_source, "Copy Blob without x-ms-copy-source");
+    out->status = 202;
+    add_header(out, "x-ms-copy-id", "copy-1");
+    add_header(out, "x-ms-copy-status", "pending");
+  } else {
+    ck_assert_str_eq(path, "/acct/c/dst");
+    const char *state = copy_states[copy_heads++];
+    ck_assert_ptr_nonnull(state);
+    add_header(out, "x-ms-copy-id",
+               strcmp(state, "other") == 0 ? "copy-2" : "copy-1");
+    add_header(out, "x-ms-copy-status",
+               strcmp(state, "other") == 0 ? "pending" : state);
+    add_header(out, "x-ms-copy-progress", "5/10");
+    if (strcmp(state, "failed") == 0)
+      add_header(out, "x-ms-copy-status-description",
+                 "500 InternalError Copy failed.");
+  }
+  return PAIL_OK;
+}
+
+static pail_status copy_with_states(const char *const *states,
+                                    pail_error **err) {
+  copy_services = *pail_core_services_get();
+  copy_services.http_exchange = copy_exchange;
+  azure_core = &copy_services;
+  copy_states = states;
+  copy_heads = 0;
+  azure_instance az = {.account = (char *)"acct",
+                       .container = (char *)"c",
+                       .origin = (char *)"http://127.0.0.1:1",
+                       .path_prefix = (char *)"/acct",
+                       .key_length = 32};
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  pail_status status = azure_copy(&az, "src", "dst", &options, err);
+  azure_core = pail_core_services_get();
+  return status;
+}
+
+START_TEST(a_pending_copy_is_waited_for) {
+  const char *const states[] = {"pending", "pending", "success", NULL};
+  pail_error *err = NULL;
+  ck_assert_int_eq(copy_with_states(states, &err), PAIL_OK);
+  ck_assert_int_eq(copy_heads, 3);
+}
+END_TEST
+
+START_TEST(a_pending_copy_that_fails_is_an_error) {
+  const char *const states[] = {"pending", "failed", NULL};
+  pail_error *err = NULL;
+  ck_assert_int_eq(copy_with_states(states, &err), PAIL_ERR_IO);
+  ck_assert_contains(pail_error_message(err), "failed: 500 InternalError");
+  pail_error_free(err);
+  const char *const other[] = {"other", NULL};
+  err = NULL;
+  ck_assert_int_eq(copy_with_states(other, &err), PAIL_ERR_CONFLICT);
+  ck_assert_contains(pail_error_message(err), "another copy");
+  pail_error_free(err);
+}
+END_TEST
+
 /* ------------------------------------------------------------ settings */
 
 /* Opens the primary storage of settings `json`; returns its status and,
@@ -561,6 +662,8 @@ int main(void) {
   tcase_add_test(tc, dates_are_formatted_as_the_service_wants);
   tcase_add_test(tc, batch_answers_give_each_key_its_result);
   tcase_add_test(tc, error_messages_never_quote_the_sas_token);
+  tcase_add_test(tc, a_pending_copy_is_waited_for);
+  tcase_add_test(tc, a_pending_copy_that_fails_is_an_error);
   suite_add_tcase(suite, tc);
   tc = tcase_create("settings");
   tcase_add_checked_fixture(tc, setup, teardown);
