@@ -971,7 +971,8 @@ START_TEST(google_error_bodies_map_to_categories) {
   pail_error *err = NULL;
   ck_assert_int_eq(gcs_response_error(&test_instance, &r, "k", &err),
                    PAIL_ERR_NOT_FOUND);
-  ck_assert_contains(pail_error_message(err), "not found (HTTP 404)");
+  ck_assert_str_eq(pail_error_message(err), "gcs: k: not found");
+  ck_assert_int_eq(pail_error_http_status(err), 404);
   pail_error_free(err);
 }
 END_TEST

@@ -260,13 +260,11 @@ pail_status gcs_response_error(const gcs_instance *gcs,
   pail_status category = gcs_status_category(response->status);
   char *shown = message ? printable(message, 300) : NULL;
   char *code = reason ? printable(reason, 64) : NULL;
-  char fallback[16];
-  snprintf(fallback, sizeof fallback, "HTTP %d", response->status);
+  /* The status, code and request id travel in the error's own fields
+   * (the CLI prints them after the message). */
   pail_status status = gcs_core->error_set(
       err, category, response->status, code, gcs_request_id(response),
-      "gcs: %s: %s (%s%s%s)", what,
-      shown && *shown ? shown : category_name(category), fallback,
-      code ? ", " : "", code ? code : "");
+      "gcs: %s: %s", what, shown && *shown ? shown : category_name(category));
   free(shown);
   free(code);
   json_decref(root);
@@ -437,9 +435,10 @@ void gcs_delete_generation(gcs_instance *gcs, const char *key,
   gcs_core->error_free(failure);
 }
 
-static pail_status gcs_create_container(void *instance, pail_error **err) {
-  gcs_instance *gcs = instance;
-  /* Already there and reachable with our credentials is what `mb` wants. */
+/* buckets.get: whether the bucket exists and these credentials reach it. */
+static pail_status bucket_exists(gcs_instance *gcs, bool *exists,
+                                 pail_error **err) {
+  static const int not_found[] = {404, 0};
   char *bucket = gcs_core->uri_encode(gcs->bucket, 0);
   char *url = NULL;
   if (bucket != NULL &&
@@ -448,14 +447,21 @@ static pail_status gcs_create_container(void *instance, pail_error **err) {
   free(bucket);
   gcs_request r;
   pail_http_response response = {0};
-  static const int not_found[] = {404, 0};
   pail_status status = gcs_request_init(&r, "GET", url, err);
   if (status == PAIL_OK)
     status = gcs_exchange(gcs, &r, "cannot look at the bucket", not_found,
                           &response, err);
-  bool exists = status == PAIL_OK && response.status == 200;
+  *exists = status == PAIL_OK && response.status == 200;
   gcs_core->http_response_clear(&response);
   gcs_request_free(&r);
+  return status;
+}
+
+static pail_status gcs_create_container(void *instance, pail_error **err) {
+  gcs_instance *gcs = instance;
+  /* Already there and reachable with our credentials is what `mb` wants. */
+  bool exists = false;
+  pail_status status = bucket_exists(gcs, &exists, err);
   if (status != PAIL_OK || exists)
     return status;
   if (gcs->project == NULL)
@@ -466,16 +472,17 @@ static pail_status gcs_create_container(void *instance, pail_error **err) {
                                "is one)",
                                gcs->bucket);
   char *query = strdup("");
-  if (query == NULL || !gcs_query_add(&query, "project", gcs->project))
-    return gcs_no_memory(err);
-  url = NULL;
-  if (asprintf(&url, "%s/storage/v1/b?%s", gcs->api_base, query) < 0)
+  char *url = NULL;
+  if (query != NULL && gcs_query_add(&query, "project", gcs->project) &&
+      asprintf(&url, "%s/storage/v1/b?%s", gcs->api_base, query) < 0)
     url = NULL;
   free(query);
-  json_t *body_json = json_pack("{s:s}", "name", gcs->bucket);
-  char *body = body_json ? json_dumps(body_json, JSON_COMPACT) : NULL;
-  json_decref(body_json);
-  status = body ? gcs_request_init(&r, "POST", url, err) : gcs_no_memory(err);
+  json_t *resource = json_pack("{s:s}", "name", gcs->bucket);
+  char *body = resource ? json_dumps(resource, JSON_COMPACT) : NULL;
+  json_decref(resource);
+  gcs_request r;
+  pail_http_response response = {0};
+  status = gcs_request_init(&r, "POST", body ? url : NULL, err);
   if (body == NULL)
     free(url);
   if (status == PAIL_OK) {
@@ -488,8 +495,7 @@ static pail_status gcs_create_container(void *instance, pail_error **err) {
     status = gcs_exchange(gcs, &r, "cannot create the bucket", NULL,
                           &response, err);
   gcs_core->http_response_clear(&response);
-  if (body != NULL)
-    gcs_request_free(&r);
+  gcs_request_free(&r);
   free(body);
   return status;
 }
