@@ -286,6 +286,14 @@ expect_status 1 "a corrupted download fails"
 expect_stderr "CRC-32C|corrupt" "the CRC-32C mismatch is named"
 check "no file is left behind" [ ! -e "$SCRATCH/corrupt" ]
 
+run_pail put "$DATA/chunk-1" fault/replaced
+gcs_fixture POST /_fixture/fault?name=replace-on-get >/dev/null
+run_pail get fault/replaced "$SCRATCH/replaced"
+expect_status 1 "a download whose object is replaced meanwhile"
+expect_stderr "conflict.*changed while it was being read" \
+  "two versions are never mixed: the download is refused"
+check "no file is left behind" [ ! -e "$SCRATCH/replaced" ]
+
 unauthorized_before=$(gcs_stat unauthorized)
 tokens_before=$(gcs_stat tokens_issued)
 gcs_fixture POST /_fixture/fault?name=reject-token >/dev/null

@@ -38,6 +38,9 @@ Faults and counters for the tests, under /_fixture/ (no auth):
   POST /_fixture/fault?name=corrupt-download  the next media download has
                                           one byte flipped
   POST /_fixture/fault?name=fail-rewrite  the next rewrite call answers 503
+  POST /_fixture/fault?name=replace-on-get  the next media download finds
+                                          the object replaced (a new
+                                          generation) just before it
   POST /_fixture/fault?name=reject-token  the next bearer token is refused
                                           (401) as if it had expired early
   POST /_fixture/fault?name=slow-chunks   every chunk PUT takes a second more
@@ -541,6 +544,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(200, answer)
 
     def get(self, bucket, objects, name, query):
+        if query.get("alt") == "media" and self.take_fault("replace-on-get"):
+            # Another writer replaces the object between the metadata and
+            # the media request.
+            with lock:
+                old = objects.get(name)
+                if old is not None:
+                    objects[name] = make_object(bucket, name, old["data"] + b"!",
+                                                old)
         with lock:
             obj = objects.get(name)
         if obj is None:
