@@ -46,9 +46,9 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <pthread.h>
 #include <sys/stat.h>
 
 static const char *source_dir(void) {
@@ -58,9 +58,8 @@ static const char *source_dir(void) {
 
 static char *vector_path(const char *name) {
   char *path = NULL;
-  ck_assert_int_ge(asprintf(&path, "%s/tests/vectors/gcs-v4/%s", source_dir(),
-                            name),
-                   0);
+  ck_assert_int_ge(
+      asprintf(&path, "%s/tests/vectors/gcs-v4/%s", source_dir(), name), 0);
   return path;
 }
 
@@ -79,9 +78,9 @@ static char *home;
 
 static void setup(void) {
   gcs_core = pail_core_services_get();
-  static const char *const variables[] = {
-      "GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_CONFIG", "PAIL_PLUGIN_PATH",
-      "PAIL_TEST_NOW"};
+  static const char *const variables[] = {"GOOGLE_APPLICATION_CREDENTIALS",
+                                          "CLOUDSDK_CONFIG", "PAIL_PLUGIN_PATH",
+                                          "PAIL_TEST_NOW"};
   for (size_t i = 0; i < sizeof variables / sizeof *variables; i++)
     unsetenv(variables[i]);
   home = test_tempdir();
@@ -151,8 +150,8 @@ static void case_load(const json_t *v, vector_case *c) {
   char *object = c->object ? gcs_core->uri_encode(c->object, 1) : NULL;
   bool bucket_in_path = c->style == NULL;
   ck_assert_int_ge(asprintf(&c->path, "%s%s%s%s", bucket_in_path ? "/" : "",
-                            bucket_in_path ? c->bucket : "",
-                            object ? "/" : "", object ? object : ""),
+                            bucket_in_path ? c->bucket : "", object ? "/" : "",
+                            object ? object : ""),
                    0);
   free(object);
   json_t *headers = json_object_get(v, "headers");
@@ -211,9 +210,8 @@ static pail_private_key *dummy_key(void) {
 
 START_TEST(conformance_cases_sign_exactly_through_the_signer) {
   pail_private_key *key = dummy_key();
-  gcs_v4_signer signer = {.client_email = member(service_account,
-                                                 "client_email"),
-                          .key = key};
+  gcs_v4_signer signer = {
+      .client_email = member(service_account, "client_email"), .key = key};
   size_t i;
   json_t *v;
   json_array_foreach(vectors, i, v) {
@@ -234,10 +232,9 @@ START_TEST(conformance_cases_sign_exactly_through_the_signer) {
     };
     char *url = NULL, *canonical = NULL, *sts = NULL;
     pail_error *err = NULL;
-    ck_assert_msg(gcs_v4_sign(&signer, &request, &url, &canonical, &sts,
-                              &err) == PAIL_OK,
-                  "%s: %s", c.description,
-                  err ? gcs_core->error_message(err) : "");
+    ck_assert_msg(
+        gcs_v4_sign(&signer, &request, &url, &canonical, &sts, &err) == PAIL_OK,
+        "%s: %s", c.description, err ? gcs_core->error_message(err) : "");
     ck_assert_msg(strcmp(canonical, c.expected_canonical) == 0,
                   "%s: canonical request\n%s\nwanted\n%s", c.description,
                   canonical, c.expected_canonical);
@@ -293,9 +290,8 @@ START_TEST(conformance_cases_sign_exactly_through_the_library) {
     }
     json_t *settings = json_pack(
         "{s:{s:s, s:s, s:s, s:s, s:b, s:b}}", "storage", "type", "gcs",
-        "bucket", c.bucket, "serviceAccountKey", key_path, "endpoint",
-        endpoint, "useSSL", strcmp(c.scheme, "https") == 0, "pathStyle",
-        !virtual_hosted);
+        "bucket", c.bucket, "serviceAccountKey", key_path, "endpoint", endpoint,
+        "useSSL", strcmp(c.scheme, "https") == 0, "pathStyle", !virtual_hosted);
     char *text = json_dumps(settings, 0);
     json_decref(settings);
     pail_workspace *ws = NULL;
@@ -304,9 +300,8 @@ START_TEST(conformance_cases_sign_exactly_through_the_library) {
     free(text);
     char **query = calloc(c.query_count + 1, sizeof *query);
     for (size_t q = 0; q < c.query_count; q++)
-      ck_assert_int_ge(asprintf(&query[q], "%s=%s", c.query_names[q],
-                                c.query_values[q]),
-                       0);
+      ck_assert_int_ge(
+          asprintf(&query[q], "%s=%s", c.query_names[q], c.query_values[q]), 0);
     pail_sign_options options = PAIL_SIGN_OPTIONS_INIT;
     options.method = c.method;
     options.expires = c.expires;
@@ -319,8 +314,7 @@ START_TEST(conformance_cases_sign_exactly_through_the_library) {
     ck_assert_int_eq(pail_pointer_new(NULL, c.object, &p, NULL), PAIL_OK);
     pail_signature signature = {0};
     ck_assert_msg(pail_sign(ws, p, &options, &signature, &err) == PAIL_OK,
-                  "%s: %s", c.description,
-                  err ? pail_error_message(err) : "");
+                  "%s: %s", c.description, err ? pail_error_message(err) : "");
     ck_assert_msg(signature.url && strcmp(signature.url, c.expected_url) == 0,
                   "%s: URL\n%s\nwanted\n%s", c.description, signature.url,
                   c.expected_url);
@@ -344,7 +338,8 @@ START_TEST(hmac_keys_sign_with_goog4_hmac_sha256) {
   /* Google's HMAC signing is SigV4's derivation with "GOOG4" and the scope
    * auto/storage/goog4_request: recompute it independently here. */
   gcs_v4_signer signer = {.hmac_access_id = "GOOGTS7C7FUP3AIRVJTE2BCD",
-                          .hmac_secret = "bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ"};
+                          .hmac_secret =
+                              "bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ"};
   gcs_v4_request request = {.method = "GET",
                             .scheme = "https",
                             .host = "storage.googleapis.com",
@@ -456,16 +451,24 @@ static char *settings_with_key(const char *bucket, const char *extra) {
 
 START_TEST(bucket_names_gcs_forbids_are_refused) {
   static const char *const bad[] = {
-      "ab", "Upper", "192.168.1.1", "-abc", "abc-", "goog-data",
-      "my-google-bucket", "with space", "a..b", "dots.a.", "_under",
+      "ab",
+      "Upper",
+      "192.168.1.1",
+      "-abc",
+      "abc-",
+      "goog-data",
+      "my-google-bucket",
+      "with space",
+      "a..b",
+      "dots.a.",
+      "_under",
       "a234567890123456789012345678901234567890123456789012345678901234"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     char *json = settings_with_key(bad[i], "");
     expect_refused(json, PAIL_ERR_INVALID_ARGUMENT, "invalid bucket name");
     free(json);
   }
-  static const char *const good[] = {"my_data-bucket.01", "abc",
-                                     "a.b.c-d_e"};
+  static const char *const good[] = {"my_data-bucket.01", "abc", "a.b.c-d_e"};
   for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
     char *json = settings_with_key(good[i], "");
     ck_assert_int_eq(open_gcs(json, NULL), PAIL_OK);
@@ -478,7 +481,8 @@ START_TEST(endpoint_and_chunk_size_are_checked) {
   static const struct {
     const char *extra, *needle;
   } cases[] = {
-      {", \"endpoint\": \"https://storage.googleapis.com\"", "without a scheme"},
+      {", \"endpoint\": \"https://storage.googleapis.com\"",
+       "without a scheme"},
       {", \"endpoint\": \"host/path\"", "without a path"},
       {", \"endpoint\": \"host:0\"", "port"},
       {", \"endpoint\": \"host:99999\"", "port"},
@@ -625,9 +629,8 @@ static char *base64url_decode(const char *text, size_t n) {
 START_TEST(jwt_assertion_has_the_claims_and_verifies_with_the_public_key) {
   gcs_account account;
   char *text = json_dumps(service_account, JSON_COMPACT);
-  ck_assert_int_eq(gcs_account_parse(text, strlen(text), "test", &account,
-                                     NULL),
-                   PAIL_OK);
+  ck_assert_int_eq(
+      gcs_account_parse(text, strlen(text), "test", &account, NULL), PAIL_OK);
   free(text);
   char *jwt = NULL;
   ck_assert_int_eq(gcs_jwt_build(&account, 1700000000, &jwt, NULL), PAIL_OK);
@@ -665,26 +668,26 @@ START_TEST(jwt_assertion_has_the_claims_and_verifies_with_the_public_key) {
   size_t sig_b64 = strlen(dot2 + 1);
   char *padded = calloc(sig_b64 + 4, 1);
   for (size_t i = 0; i < sig_b64; i++)
-    padded[i] = dot2[1 + i] == '-' ? '+' : dot2[1 + i] == '_' ? '/' : dot2[1 + i];
+    padded[i] = dot2[1 + i] == '-'   ? '+'
+                : dot2[1 + i] == '_' ? '/'
+                                     : dot2[1 + i];
   size_t m = sig_b64;
   while (m % 4)
     padded[m++] = '=';
   unsigned char signature[512];
   size_t signature_length = 0;
-  ck_assert_int_eq(crypto_base64_decode(padded, m, signature,
-                                        &signature_length),
-                   PAIL_OK);
+  ck_assert_int_eq(
+      crypto_base64_decode(padded, m, signature, &signature_length), PAIL_OK);
   free(padded);
   for (int tamper = 0; tamper < 2; tamper++) {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    ck_assert_int_eq(EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL,
-                                          public_key),
-                     1);
+    ck_assert_int_eq(
+        EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, public_key), 1);
     if (tamper)
       jwt[5] ^= 1;
-    int verified = EVP_DigestVerify(ctx, signature, signature_length,
-                                    (const unsigned char *)jwt,
-                                    (size_t)(dot2 - jwt));
+    int verified =
+        EVP_DigestVerify(ctx, signature, signature_length,
+                         (const unsigned char *)jwt, (size_t)(dot2 - jwt));
     ck_assert_int_eq(verified, tamper ? 0 : 1);
     EVP_MD_CTX_free(ctx);
   }
@@ -707,9 +710,9 @@ static pail_http_response response_of(int status, const char *body) {
 }
 
 START_TEST(token_answers_are_parsed_and_garbage_refused) {
-  pail_http_response ok = response_of(
-      200, "{\"access_token\": \"ya29.abc\", \"expires_in\": 3599, "
-           "\"token_type\": \"Bearer\"}");
+  pail_http_response ok =
+      response_of(200, "{\"access_token\": \"ya29.abc\", \"expires_in\": 3599, "
+                       "\"token_type\": \"Bearer\"}");
   char *token = NULL;
   int64_t expires_in = 0;
   ck_assert_int_eq(gcs_token_parse(&ok, &token, &expires_in, NULL), PAIL_OK);
@@ -718,7 +721,12 @@ START_TEST(token_answers_are_parsed_and_garbage_refused) {
   free(token);
   free(ok.body);
   static const char *const garbage[] = {
-      "", "null", "[]", "{}", "<html>", "{\"access_token\": 5}",
+      "",
+      "null",
+      "[]",
+      "{}",
+      "<html>",
+      "{\"access_token\": 5}",
       "{\"access_token\": \"a\"}",
       "{\"access_token\": \"a\", \"expires_in\": -1}",
       "{\"access_token\": \"a b\", \"expires_in\": 60}",
@@ -817,9 +825,9 @@ static gcs_instance *fake_instance(void) {
   gcs->bucket = strdup("data");
   gcs->api_base = strdup("https://storage.googleapis.com");
   char *text = json_dumps(service_account, JSON_COMPACT);
-  ck_assert_int_eq(gcs_account_parse(text, strlen(text), "test",
-                                     &gcs->account, NULL),
-                   PAIL_OK);
+  ck_assert_int_eq(
+      gcs_account_parse(text, strlen(text), "test", &gcs->account, NULL),
+      PAIL_OK);
   free(text);
   gcs->has_account = true;
   return gcs;
@@ -979,22 +987,20 @@ END_TEST
 
 START_TEST(listing_pages_are_parsed_filtered_and_sorted) {
   pail_http_response r = response_of(
-      200,
-      "{\"kind\": \"storage#objects\", \"nextPageToken\": \"CgNhL2I=\", "
-      "\"prefixes\": [\"a/sub/\", \"elsewhere/\"], \"items\": ["
-      "{\"name\": \"a/z\", \"size\": \"10\", \"generation\": \"17\", "
-      "\"updated\": \"2026-11-25T10:00:00.123Z\", \"contentType\": "
-      "\"text/plain\"},"
-      "{\"name\": \"a/\", \"size\": \"0\", \"generation\": \"1\"},"
-      "{\"name\": \"a//b\", \"size\": \"0\", \"generation\": \"1\"},"
-      "{\"name\": \"a/b\", \"size\": \"18446744073709551615\", "
-      "\"generation\": \"2\"}]}");
-  pail_backend_list_request request = {.prefix = "a/", .delimiter = "/",
-                                       .max_keys = 1000};
+      200, "{\"kind\": \"storage#objects\", \"nextPageToken\": \"CgNhL2I=\", "
+           "\"prefixes\": [\"a/sub/\", \"elsewhere/\"], \"items\": ["
+           "{\"name\": \"a/z\", \"size\": \"10\", \"generation\": \"17\", "
+           "\"updated\": \"2026-11-25T10:00:00.123Z\", \"contentType\": "
+           "\"text/plain\"},"
+           "{\"name\": \"a/\", \"size\": \"0\", \"generation\": \"1\"},"
+           "{\"name\": \"a//b\", \"size\": \"0\", \"generation\": \"1\"},"
+           "{\"name\": \"a/b\", \"size\": \"18446744073709551615\", "
+           "\"generation\": \"2\"}]}");
+  pail_backend_list_request request = {
+      .prefix = "a/", .delimiter = "/", .max_keys = 1000};
   pail_list_page page = {0};
-  ck_assert_int_eq(gcs_list_parse_page(&test_instance, &request, &r, &page,
-                                       NULL),
-                   PAIL_OK);
+  ck_assert_int_eq(
+      gcs_list_parse_page(&test_instance, &request, &r, &page, NULL), PAIL_OK);
   ck_assert_uint_eq(page.count, 3);
   ck_assert_str_eq(page.entries[0].key, "a/b");
   ck_assert_uint_eq(page.entries[0].size, UINT64_MAX);
@@ -1007,16 +1013,20 @@ START_TEST(listing_pages_are_parsed_filtered_and_sorted) {
   pail_list_page_clear(&page);
   free(r.body);
   static const char *const bad[] = {
-      "[]", "{\"items\": {}}", "{\"items\": [1]}", "{\"prefixes\": [1]}",
-      "{\"items\": [{\"name\": \"a/x\"}]}", "{\"nextPageToken\": 5}",
+      "[]",
+      "{\"items\": {}}",
+      "{\"items\": [1]}",
+      "{\"prefixes\": [1]}",
+      "{\"items\": [{\"name\": \"a/x\"}]}",
+      "{\"nextPageToken\": 5}",
       ("{\"items\": [{\"name\": \"a/x\", \"size\": \"-1\", "
        "\"generation\": \"1\"}]}")};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     pail_http_response b = response_of(200, bad[i]);
     pail_list_page p = {0};
     pail_error *err = NULL;
-    ck_assert_msg(gcs_list_parse_page(&test_instance, &request, &b, &p,
-                                      &err) == PAIL_ERR_IO,
+    ck_assert_msg(gcs_list_parse_page(&test_instance, &request, &b, &p, &err) ==
+                      PAIL_ERR_IO,
                   "accepted %s", bad[i]);
     pail_list_page_clear(&p);
     pail_error_free(err);
@@ -1053,11 +1063,12 @@ int main(void) {
   tcase_add_test(tc, signing_refuses_bad_expiry_host_header_and_no_key);
   tcase_add_test(tc, bucket_names_gcs_forbids_are_refused);
   tcase_add_test(tc, endpoint_and_chunk_size_are_checked);
-  tcase_add_test(tc,
-                 keys_that_are_not_json_or_lack_a_usable_private_key_are_refused);
+  tcase_add_test(
+      tc, keys_that_are_not_json_or_lack_a_usable_private_key_are_refused);
   tcase_add_test(tc, no_credentials_names_every_source_tried);
   tcase_add_test(tc, application_default_credentials_are_found);
-  tcase_add_test(tc, jwt_assertion_has_the_claims_and_verifies_with_the_public_key);
+  tcase_add_test(tc,
+                 jwt_assertion_has_the_claims_and_verifies_with_the_public_key);
   tcase_add_test(tc, token_answers_are_parsed_and_garbage_refused);
   tcase_add_test(tc, threads_share_one_token_and_one_refresh);
   tcase_add_test(tc, short_tokens_are_refreshed_at_half_their_life);

@@ -41,9 +41,8 @@ char *gcs_object_url(const gcs_instance *gcs, const char *key, bool upload,
 bool gcs_query_add(char **query, const char *name, const char *value) {
   char *encoded = gcs_core->uri_encode(value, 0);
   char *grown = NULL;
-  if (encoded != NULL &&
-      asprintf(&grown, "%s%s%s=%s", *query, **query ? "&" : "", name,
-               encoded) < 0)
+  if (encoded != NULL && asprintf(&grown, "%s%s%s=%s", *query,
+                                  **query ? "&" : "", name, encoded) < 0)
     grown = NULL;
   free(encoded);
   free(*query);
@@ -135,8 +134,8 @@ pail_status gcs_exchange(gcs_instance *gcs, gcs_request *r, const char *what,
     unsigned generation = 0;
     pail_status status = authorize(gcs, r, &generation, err);
     if (status == PAIL_OK)
-      status = gcs_core->http_exchange(gcs->cfg, &r->http, GCS_MAX_BODY, out,
-                                       err);
+      status =
+          gcs_core->http_exchange(gcs->cfg, &r->http, GCS_MAX_BODY, out, err);
     if (status != PAIL_OK)
       return status;
     /* A token can stop working before the expiry it came with (revoked,
@@ -367,8 +366,8 @@ pail_status gcs_stat_object(gcs_instance *gcs, const char *key,
                             pail_error **err) {
   gcs_request r;
   pail_http_response response = {0};
-  pail_status status = gcs_request_init(
-      &r, "GET", gcs_object_url(gcs, key, false, NULL), err);
+  pail_status status =
+      gcs_request_init(&r, "GET", gcs_object_url(gcs, key, false, NULL), err);
   if (status == PAIL_OK)
     status = gcs_exchange(gcs, &r, key, NULL, &response, err);
   if (status == PAIL_OK) {
@@ -492,8 +491,8 @@ static pail_status gcs_create_container(void *instance, pail_error **err) {
                                 "charset=UTF-8");
   }
   if (status == PAIL_OK)
-    status = gcs_exchange(gcs, &r, "cannot create the bucket", NULL,
-                          &response, err);
+    status =
+        gcs_exchange(gcs, &r, "cannot create the bucket", NULL, &response, err);
   gcs_core->http_response_clear(&response);
   gcs_request_free(&r);
   free(body);
@@ -537,14 +536,13 @@ static pail_status gcs_sign(void *instance, const char *key,
   const char **names = calloc(options->query_count + 1, sizeof *names);
   const char **values = calloc(options->query_count + 1, sizeof *values);
   char **copies = calloc(options->query_count + 1, sizeof *copies);
-  pail_status status = path && host && names && values && copies
-                           ? PAIL_OK
-                           : gcs_no_memory(err);
+  pail_status status =
+      path && host && names && values && copies ? PAIL_OK : gcs_no_memory(err);
   for (size_t i = 0; status == PAIL_OK && i < options->query_count; i++) {
     const char *eq = strchr(options->query[i], '=');
-    copies[i] = eq ? strndup(options->query[i],
-                             (size_t)(eq - options->query[i]))
-                   : strdup(options->query[i]);
+    copies[i] =
+        eq ? strndup(options->query[i], (size_t)(eq - options->query[i]))
+           : strdup(options->query[i]);
     if (copies[i] == NULL)
       status = gcs_no_memory(err);
     names[i] = copies[i];
@@ -616,11 +614,10 @@ static pail_status check_bucket_name(const char *name, pail_error **err) {
           c == '-' || c == '_'))
       why = "only lowercase letters, digits, '-', '_' and '.' are allowed";
   }
-  if (why == NULL &&
-      (!((name[0] >= 'a' && name[0] <= 'z') ||
-         (name[0] >= '0' && name[0] <= '9')) ||
-       !((name[n - 1] >= 'a' && name[n - 1] <= 'z') ||
-         (name[n - 1] >= '0' && name[n - 1] <= '9'))))
+  if (why == NULL && (!((name[0] >= 'a' && name[0] <= 'z') ||
+                        (name[0] >= '0' && name[0] <= '9')) ||
+                      !((name[n - 1] >= 'a' && name[n - 1] <= 'z') ||
+                        (name[n - 1] >= '0' && name[n - 1] <= '9'))))
     why = "it must begin and end with a letter or digit";
   for (const char *part = name; why == NULL && part != NULL;) {
     const char *dot = strchr(part, '.');
@@ -711,8 +708,8 @@ static pail_status gcs_open(const pail_config *cfg, void **instance,
   gcs->cfg = cfg;
   gcs->retries = 5;
   gcs->bucket = strdup(gcs_core->config_string(cfg, "bucket"));
-  pail_status status = gcs->bucket ? check_bucket_name(gcs->bucket, err)
-                                   : gcs_no_memory(err);
+  pail_status status =
+      gcs->bucket ? check_bucket_name(gcs->bucket, err) : gcs_no_memory(err);
   const char *endpoint = gcs_core->config_string(cfg, "endpoint");
   if (endpoint == NULL || *endpoint == '\0')
     endpoint = "storage.googleapis.com";
@@ -738,10 +735,9 @@ static pail_status gcs_open(const pail_config *cfg, void **instance,
     status = gcs_no_memory(err);
   int64_t chunk = gcs_core->config_integer(cfg, "chunkSize",
                                            (int64_t)GCS_DEFAULT_CHUNK_SIZE);
-  if (status == PAIL_OK &&
-      (chunk < (int64_t)GCS_CHUNK_QUANTUM ||
-       chunk > (int64_t)GCS_MAX_CHUNK_SIZE ||
-       chunk % (int64_t)GCS_CHUNK_QUANTUM != 0))
+  if (status == PAIL_OK && (chunk < (int64_t)GCS_CHUNK_QUANTUM ||
+                            chunk > (int64_t)GCS_MAX_CHUNK_SIZE ||
+                            chunk % (int64_t)GCS_CHUNK_QUANTUM != 0))
     status = gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                  "gcs: chunkSize must be a multiple of 256 "
                                  "KiB (262144) up to 1 GiB, not %lld",

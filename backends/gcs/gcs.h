@@ -56,20 +56,20 @@ typedef struct gcs_instance {
   char *bucket;
   char *endpoint; /* host[:port] */
   bool use_ssl;
-  bool path_style;        /* signed URLs: bucket in the path, not the host */
-  char *api_base;         /* "https://host[:port]" */
+  bool path_style; /* signed URLs: bucket in the path, not the host */
+  char *api_base;  /* "https://host[:port]" */
   bool has_account;
   gcs_account account;
-  char *missing_account;  /* why there is no account: the sources tried */
-  char *hmac_access_id;   /* HMAC keys, for GOOG4-HMAC-SHA256 URLs */
+  char *missing_account; /* why there is no account: the sources tried */
+  char *hmac_access_id;  /* HMAC keys, for GOOG4-HMAC-SHA256 URLs */
   char *hmac_secret;
-  char *project;          /* for mb: setting "project", else the key's */
-  size_t chunk_size;      /* resumable chunk size and simple-upload limit */
-  int retries;            /* resumptions of a broken download or chunk */
+  char *project;     /* for mb: setting "project", else the key's */
+  size_t chunk_size; /* resumable chunk size and simple-upload limit */
+  int retries;       /* resumptions of a broken download or chunk */
 
   pthread_mutex_t token_lock;
-  char *token;            /* the current access token, or NULL */
-  int64_t token_expires;  /* when it stops being used (before real expiry) */
+  char *token;               /* the current access token, or NULL */
+  int64_t token_expires;     /* when it stops being used (before real expiry) */
   unsigned token_generation; /* bumped at each refresh */
 } gcs_instance;
 
@@ -168,39 +168,38 @@ void gcs_account_clear(gcs_account *account);
 
 /* Builds the signed JWT assertion of the service account for time `now`
  * (RS256; iss, scope, aud, iat, exp one hour later). Caller frees. */
-pail_status gcs_jwt_build(const gcs_account *account, int64_t now,
-                          char **jwt, pail_error **err);
+pail_status gcs_jwt_build(const gcs_account *account, int64_t now, char **jwt,
+                          pail_error **err);
 
 /* A valid access token (malloc'ed copy) and the generation of the cache it
  * came from; refreshes first when the cached one is missing or near its
  * end. Thread-safe. */
-pail_status gcs_token_get(gcs_instance *gcs, char **token,
-                          unsigned *generation, pail_error **err);
+pail_status gcs_token_get(gcs_instance *gcs, char **token, unsigned *generation,
+                          pail_error **err);
 /* Drops the cached token if it is still the one of `generation` (a 401
  * said it no longer works). */
 void gcs_token_invalidate(gcs_instance *gcs, unsigned generation);
 
 /* Parses a token endpoint's answer ({"access_token", "expires_in",
  * "token_type"}): *token (malloc'ed) and *expires_in seconds. */
-pail_status gcs_token_parse(const pail_http_response *response,
-                            char **token, int64_t *expires_in,
-                            pail_error **err);
+pail_status gcs_token_parse(const pail_http_response *response, char **token,
+                            int64_t *expires_in, pail_error **err);
 
 /* ------------------------------------------------------- gcs_sign.c */
 
 /* What a V4 signed URL is made of. Strings belong to the caller. */
 typedef struct gcs_v4_request {
   const char *method;
-  const char *scheme;   /* "https" or "http" */
-  const char *host;     /* host[:port] as it goes in the URL */
-  const char *path;     /* the URL path, already encoded ("/bucket/key") */
+  const char *scheme; /* "https" or "http" */
+  const char *host;   /* host[:port] as it goes in the URL */
+  const char *path;   /* the URL path, already encoded ("/bucket/key") */
   const char *const *headers; /* "Name: value" lines to sign with host */
   size_t header_count;
   const char *const *query_names; /* raw names and values to add and sign */
   const char *const *query_values;
   size_t query_count;
-  int64_t at;           /* signing time, seconds since the epoch */
-  int64_t expires;      /* 1 to 604800 seconds */
+  int64_t at;      /* signing time, seconds since the epoch */
+  int64_t expires; /* 1 to 604800 seconds */
 } gcs_v4_request;
 
 /* Who signs: the service account (GOOG4-RSA-SHA256) when key is set, else
@@ -248,8 +247,8 @@ void gcs_write_abort(void *stream);
 /* The JSON object resource a write or a copy sends for options (name,
  * contentType, contentDisposition, metadata). */
 pail_status gcs_write_metadata(const char *key,
-                               const pail_write_options *options,
-                               json_t **out, pail_error **err);
+                               const pail_write_options *options, json_t **out,
+                               pail_error **err);
 
 pail_status gcs_copy(void *instance, const char *src_key, const char *dst_key,
                      const pail_write_options *options, pail_error **err);

@@ -60,8 +60,8 @@ static const char *env(const char *name) {
 static bool token_uri_acceptable(const char *uri) {
   if (strncmp(uri, "https://", 8) == 0)
     return uri[8] != '\0' && uri[8] != '/';
-  static const char *const loopback[] = {"http://127.0.0.1",
-                                         "http://localhost", "http://[::1]"};
+  static const char *const loopback[] = {"http://127.0.0.1", "http://localhost",
+                                         "http://[::1]"};
   for (size_t i = 0; i < sizeof loopback / sizeof *loopback; i++) {
     size_t n = strlen(loopback[i]);
     if (strncmp(uri, loopback[i], n) == 0 &&
@@ -122,17 +122,17 @@ pail_status gcs_account_parse(const char *text, size_t length,
     account->project_id = member(root, "project_id");
     const char *pem = json_string_value(json_object_get(root, "private_key"));
     if (pem == NULL || *pem == '\0')
-      status = gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
-                                   NULL,
-                                   "gcs: the service account key from %s has "
-                                   "no private_key",
-                                   source);
+      status =
+          gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                              "gcs: the service account key from %s has "
+                              "no private_key",
+                              source);
     else if (account->client_email == NULL)
-      status = gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
-                                   NULL,
-                                   "gcs: the service account key from %s has "
-                                   "no client_email",
-                                   source);
+      status =
+          gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                              "gcs: the service account key from %s has "
+                              "no client_email",
+                              source);
     if (status == PAIL_OK) {
       pail_error *why = NULL;
       account->key = gcs_core->private_key_load(pem, strlen(pem), &why);
@@ -170,13 +170,13 @@ pail_status gcs_account_parse(const char *text, size_t length,
 }
 
 /* Reads a credentials file. PAIL_ERR_NOT_FOUND when it does not exist. */
-static pail_status read_file(const char *label, const char *path,
-                             char **text, size_t *length, pail_error **err) {
+static pail_status read_file(const char *label, const char *path, char **text,
+                             size_t *length, pail_error **err) {
   FILE *f = fopen(path, "rb");
   if (f == NULL) {
     int e = errno;
     return gcs_core->error_set(err,
-                               e == ENOENT ? PAIL_ERR_NOT_FOUND
+                               e == ENOENT   ? PAIL_ERR_NOT_FOUND
                                : e == EACCES ? PAIL_ERR_ACCESS_DENIED
                                              : PAIL_ERR_IO,
                                0, NULL, NULL, "gcs: cannot read %s%s%s: %s",
@@ -208,8 +208,8 @@ static pail_status parse_file(const char *path, const char *label,
   pail_status status = read_file(label, path, &text, &length, err);
   if (status != PAIL_OK)
     return status;
-  if (asprintf(&source, "%s%s%s%s", label ? label : "", label ? " (" : "",
-               path, label ? ")" : "") < 0)
+  if (asprintf(&source, "%s%s%s%s", label ? label : "", label ? " (" : "", path,
+               label ? ")" : "") < 0)
     source = NULL;
   status = source ? gcs_account_parse(text, length, source, account, err)
                   : gcs_no_memory(err);
@@ -221,8 +221,8 @@ static pail_status parse_file(const char *path, const char *label,
 
 pail_status gcs_resolve_account(gcs_instance *gcs, pail_error **err) {
   const char *given = gcs_core->config_string(gcs->cfg, "serviceAccountKey");
-  char *object = given ? NULL : gcs_core->config_json(gcs->cfg,
-                                                      "serviceAccountKey");
+  char *object =
+      given ? NULL : gcs_core->config_json(gcs->cfg, "serviceAccountKey");
   pail_status status = PAIL_OK;
   if (object != NULL) {
     status = gcs_account_parse(object, strlen(object), "the settings",
@@ -304,17 +304,16 @@ static char *base64url_json(json_t *value) {
   return out;
 }
 
-pail_status gcs_jwt_build(const gcs_account *account, int64_t now,
-                          char **jwt, pail_error **err) {
+pail_status gcs_jwt_build(const gcs_account *account, int64_t now, char **jwt,
+                          pail_error **err) {
   *jwt = NULL;
   json_t *header = json_pack("{s:s, s:s}", "alg", "RS256", "typ", "JWT");
   if (header != NULL && account->private_key_id != NULL)
-    json_object_set_new(header, "kid",
-                        json_string(account->private_key_id));
-  json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss",
-                             account->client_email, "scope", GCS_SCOPE, "aud",
-                             account->token_uri, "iat", (json_int_t)now, "exp",
-                             (json_int_t)(now + 3600));
+    json_object_set_new(header, "kid", json_string(account->private_key_id));
+  json_t *claims =
+      json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", account->client_email,
+                "scope", GCS_SCOPE, "aud", account->token_uri, "iat",
+                (json_int_t)now, "exp", (json_int_t)(now + 3600));
   char *h = base64url_json(header);
   char *c = base64url_json(claims);
   char *input = NULL;
@@ -328,9 +327,8 @@ pail_status gcs_jwt_build(const gcs_account *account, int64_t now,
   size_t signature_length = 0;
   pail_status status = gcs_core->rsa_sha256_sign(
       account->key, input, strlen(input), &signature, &signature_length, err);
-  char *encoded = status == PAIL_OK
-                      ? malloc(4 * ((signature_length + 2) / 3) + 1)
-                      : NULL;
+  char *encoded =
+      status == PAIL_OK ? malloc(4 * ((signature_length + 2) / 3) + 1) : NULL;
   if (status == PAIL_OK && encoded == NULL)
     status = gcs_no_memory(err);
   if (status == PAIL_OK) {
@@ -348,9 +346,8 @@ pail_status gcs_jwt_build(const gcs_account *account, int64_t now,
 
 /* -------------------------------------------------------------- tokens */
 
-pail_status gcs_token_parse(const pail_http_response *response,
-                            char **token, int64_t *expires_in,
-                            pail_error **err) {
+pail_status gcs_token_parse(const pail_http_response *response, char **token,
+                            int64_t *expires_in, pail_error **err) {
   *token = NULL;
   json_t *root = gcs_json_body(response);
   const char *value =
@@ -396,11 +393,10 @@ static pail_status token_fetch(gcs_instance *gcs, char **token,
     free(jwt);
   } else {
     body = strdup("grant_type=refresh_token");
-    if (body != NULL && (!gcs_query_add(&body, "client_id", account->client_id) ||
-                         !gcs_query_add(&body, "client_secret",
-                                        account->client_secret) ||
-                         !gcs_query_add(&body, "refresh_token",
-                                        account->refresh_token)))
+    if (body != NULL &&
+        (!gcs_query_add(&body, "client_id", account->client_id) ||
+         !gcs_query_add(&body, "client_secret", account->client_secret) ||
+         !gcs_query_add(&body, "refresh_token", account->refresh_token)))
       body = NULL;
   }
   if (status != PAIL_OK)
@@ -420,15 +416,15 @@ static pail_status token_fetch(gcs_instance *gcs, char **token,
       .flags = PAIL_HTTP_IDEMPOTENT,
   };
   pail_http_response response = {0};
-  status = gcs_core->http_exchange(gcs->cfg, &request, GCS_MAX_BODY,
-                                   &response, err);
+  status =
+      gcs_core->http_exchange(gcs->cfg, &request, GCS_MAX_BODY, &response, err);
   if (status == PAIL_OK && (response.status < 200 || response.status > 299)) {
     char *what = NULL;
     if (asprintf(&what, "the token endpoint refused the credentials from %s",
                  account->source) < 0)
       what = NULL;
-    status = gcs_response_error(gcs, &response,
-                                what ? what : "token endpoint", err);
+    status =
+        gcs_response_error(gcs, &response, what ? what : "token endpoint", err);
     /* Any refusal of the credentials themselves is a denial of access. */
     if (status == PAIL_ERR_INVALID_ARGUMENT || status == PAIL_ERR_NOT_FOUND) {
       pail_error *replaced = NULL;
@@ -454,8 +450,8 @@ static pail_status token_fetch(gcs_instance *gcs, char **token,
   return status;
 }
 
-pail_status gcs_token_get(gcs_instance *gcs, char **token,
-                          unsigned *generation, pail_error **err) {
+pail_status gcs_token_get(gcs_instance *gcs, char **token, unsigned *generation,
+                          pail_error **err) {
   *token = NULL;
   if (!gcs->has_account)
     return gcs_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,

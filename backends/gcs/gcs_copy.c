@@ -40,8 +40,8 @@ static char *rewrite_url(const gcs_instance *gcs, const char *src_key,
             (token == NULL || gcs_query_add(&query, "rewriteToken", token)) &&
             (!create_only || gcs_query_add(&query, "ifGenerationMatch", "0"));
   if (ok && asprintf(&url, "%s/storage/v1/b/%s/o/%s/rewriteTo/b/%s/o/%s%s%s",
-                     gcs->api_base, bucket, src, bucket, dst,
-                     *query ? "?" : "", query) < 0)
+                     gcs->api_base, bucket, src, bucket, dst, *query ? "?" : "",
+                     query) < 0)
     url = NULL;
   free(bucket);
   free(src);
@@ -93,10 +93,10 @@ pail_status gcs_copy(void *instance, const char *src_key, const char *dst_key,
     }
     gcs_request r;
     pail_http_response response = {0};
-    status = gcs_request_init(&r, "POST",
-                              rewrite_url(gcs, src_key, dst_key, token,
-                                          options->if_none_match != 0),
-                              err);
+    status = gcs_request_init(
+        &r, "POST",
+        rewrite_url(gcs, src_key, dst_key, token, options->if_none_match != 0),
+        err);
     if (status == PAIL_OK) {
       gcs_request_body(&r, body, strlen(body));
       /* A rewrite call can be repeated (the same token continues the same

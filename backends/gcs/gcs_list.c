@@ -31,10 +31,9 @@ static int compare_keys(const void *a, const void *b) {
 static pail_status not_a_listing(const gcs_instance *gcs,
                                  const pail_http_response *response,
                                  const char *why, pail_error **err) {
-  return gcs_core->error_set(err, PAIL_ERR_IO, response->status, NULL,
-                             gcs_request_id(response),
-                             "gcs: the listing of bucket \"%s\" %s",
-                             gcs->bucket, why);
+  return gcs_core->error_set(
+      err, PAIL_ERR_IO, response->status, NULL, gcs_request_id(response),
+      "gcs: the listing of bucket \"%s\" %s", gcs->bucket, why);
 }
 
 pail_status gcs_list_parse_page(const gcs_instance *gcs,
@@ -70,9 +69,8 @@ pail_status gcs_list_parse_page(const gcs_instance *gcs,
           gcs_info_from_json(item, e, NULL, NULL, &bad) != PAIL_OK) {
         gcs_core->error_free(bad);
         entry_clear(e);
-        status = not_a_listing(gcs, response,
-                               "holds an item that is not an object resource",
-                               err);
+        status = not_a_listing(
+            gcs, response, "holds an item that is not an object resource", err);
         break;
       }
       /* A name outside the prefix, or one no pointer can name (a folder
@@ -137,8 +135,8 @@ pail_status gcs_list(void *instance, const pail_backend_list_request *request,
   }
   gcs_request r;
   pail_http_response response = {0};
-  pail_status status = gcs_request_init(
-      &r, "GET", gcs_object_url(gcs, NULL, false, query), err);
+  pail_status status =
+      gcs_request_init(&r, "GET", gcs_object_url(gcs, NULL, false, query), err);
   free(query);
   if (status == PAIL_OK)
     status = gcs_exchange(gcs, &r, "cannot list", NULL, &response, err);

@@ -57,8 +57,8 @@ static pail_status request_from(gcs_read *rd, uint64_t offset,
     if (status == PAIL_OK)
       status = gcs_token_get(gcs, &token, &generation, err);
     if (status == PAIL_OK)
-      status = gcs_request_header(&rd->request, err,
-                                  "Authorization: Bearer %s", token);
+      status = gcs_request_header(&rd->request, err, "Authorization: Bearer %s",
+                                  token);
     free(token);
     pail_http_response head = {0};
     if (status == PAIL_OK)
@@ -127,14 +127,14 @@ pail_status gcs_read_open(void *instance, const char *key,
   rd->retries_left = gcs->retries;
   rd->key = strdup(key);
   bool has_crc = false;
-  pail_status status =
-      rd->key ? gcs_stat_object(gcs, key, info, &rd->generation,
-                                &rd->expected_crc, &has_crc, err)
-              : gcs_no_memory(err);
+  pail_status status = rd->key
+                           ? gcs_stat_object(gcs, key, info, &rd->generation,
+                                             &rd->expected_crc, &has_crc, err)
+                           : gcs_no_memory(err);
   if (status == PAIL_OK && options->if_match != NULL &&
       strcmp(options->if_match, rd->generation) != 0)
-    status = gcs_core->error_set(err, PAIL_ERR_CONFLICT, 412,
-                                 "conditionNotMet", NULL,
+    status = gcs_core->error_set(err, PAIL_ERR_CONFLICT, 412, "conditionNotMet",
+                                 NULL,
                                  "gcs: %s: the object is at generation %s, "
                                  "not %s",
                                  key, rd->generation, options->if_match);
@@ -184,10 +184,10 @@ pail_status gcs_read_stream(void *stream, void *buffer, size_t capacity,
     if (rd->skip == 0 && (uint64_t)want > rd->end - rd->next)
       want = (size_t)(rd->end - rd->next);
     pail_error *failure = NULL;
-    pail_status status =
-        rd->stream ? gcs_core->http_stream_read(rd->stream, buffer, want, got,
-                                                &failure)
-                   : PAIL_ERR_IO;
+    pail_status status = rd->stream
+                             ? gcs_core->http_stream_read(rd->stream, buffer,
+                                                          want, got, &failure)
+                             : PAIL_ERR_IO;
     if (status == PAIL_OK && *got > 0) {
       if (rd->skip > 0) { /* drop what precedes the range */
         size_t drop = *got < rd->skip ? *got : (size_t)rd->skip;

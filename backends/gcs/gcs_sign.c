@@ -51,7 +51,9 @@ static void text_add(text *t, const char *s, size_t n) {
   t->data[t->length] = '\0';
 }
 
-static void text_put(text *t, const char *s) { text_add(t, s, strlen(s)); }
+static void text_put(text *t, const char *s) {
+  text_add(t, s, strlen(s));
+}
 
 /* One signed header: lowercase name, canonical value. */
 typedef struct header_line {
@@ -66,8 +68,7 @@ typedef struct query_pair {
 } query_pair;
 
 static int compare_headers(const void *a, const void *b) {
-  return strcmp(((const header_line *)a)->name,
-                ((const header_line *)b)->name);
+  return strcmp(((const header_line *)a)->name, ((const header_line *)b)->name);
 }
 
 static int compare_pairs(const void *a, const void *b) {
@@ -234,8 +235,8 @@ pail_status gcs_v4_sign(const gcs_v4_signer *signer,
   /* The query: X-Goog-* and the caller's, encoded, then sorted. */
   if (status == PAIL_OK) {
     char *credential = NULL, *expires = NULL;
-    if (asprintf(&credential, "%s/%s/auto/storage/goog4_request", who,
-                 date) < 0)
+    if (asprintf(&credential, "%s/%s/auto/storage/goog4_request", who, date) <
+        0)
       credential = NULL;
     if (asprintf(&expires, "%lld", (long long)request->expires) < 0)
       expires = NULL;
@@ -316,9 +317,9 @@ pail_status gcs_v4_sign(const gcs_v4_signer *signer,
   if (status == PAIL_OK && rsa) {
     unsigned char *signature = NULL;
     size_t signature_length = 0;
-    status = gcs_core->rsa_sha256_sign(signer->key, to_sign.data,
-                                       to_sign.length, &signature,
-                                       &signature_length, err);
+    status =
+        gcs_core->rsa_sha256_sign(signer->key, to_sign.data, to_sign.length,
+                                  &signature, &signature_length, err);
     if (status == PAIL_OK) {
       signature_hex = malloc(2 * signature_length + 1);
       if (signature_hex == NULL)

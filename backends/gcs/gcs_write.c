@@ -32,12 +32,12 @@ typedef struct gcs_write {
   char *content_type; /* NULL: GCS's default */
   bool simple;        /* a simple media upload can carry the options */
   bool create_only;
-  char *buffer;       /* data not yet acknowledged */
+  char *buffer; /* data not yet acknowledged */
   size_t length, capacity;
-  uint64_t sent;      /* bytes the server has acknowledged (buffer[0]'s) */
-  uint64_t written;   /* bytes the caller gave */
+  uint64_t sent;    /* bytes the server has acknowledged (buffer[0]'s) */
+  uint64_t written; /* bytes the caller gave */
   uint32_t crc;
-  char *session;      /* the resumable session URI, once begun */
+  char *session; /* the resumable session URI, once begun */
 } gcs_write;
 
 static void write_free(gcs_write *w) {
@@ -55,15 +55,14 @@ static pail_status check_header_value(const char *what, const char *value,
                                       pail_error **err) {
   for (const char *p = value; *p; p++)
     if ((unsigned char)*p < 0x20 && *p != '\t')
-      return gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
-                                 NULL, "gcs: %s contains a control character",
-                                 what);
+      return gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                 "gcs: %s contains a control character", what);
   return PAIL_OK;
 }
 
 pail_status gcs_write_metadata(const char *key,
-                               const pail_write_options *options,
-                               json_t **out, pail_error **err) {
+                               const pail_write_options *options, json_t **out,
+                               pail_error **err) {
   json_t *object = json_object();
   bool ok = object != NULL;
   if (ok && key != NULL)
@@ -121,8 +120,8 @@ static pail_status check_result(gcs_write *w,
                                  "object resource",
                                  w->key);
   json_decref(root);
-  if (status == PAIL_OK && (target->size != w->written ||
-                            (has_crc && crc != w->crc))) {
+  if (status == PAIL_OK &&
+      (target->size != w->written || (has_crc && crc != w->crc))) {
     status = gcs_core->error_set(
         err, PAIL_ERR_IO, response->status, "crc32cMismatch",
         gcs_request_id(response),
@@ -144,8 +143,7 @@ static pail_status check_result(gcs_write *w,
   return status;
 }
 
-static pail_status hash_header(gcs_write *w, gcs_request *r,
-                               pail_error **err) {
+static pail_status hash_header(gcs_write *w, gcs_request *r, pail_error **err) {
   char crc[9];
   gcs_crc32c_encode(w->crc, crc);
   return gcs_request_header(r, err, "X-Goog-Hash: crc32c=%s", crc);
@@ -197,8 +195,8 @@ static pail_status session_begin(gcs_write *w, pail_error **err) {
     return gcs_no_memory(err);
   gcs_request r;
   pail_http_response response = {0};
-  pail_status status = gcs_request_init(
-      &r, "POST", gcs_object_url(gcs, NULL, true, query), err);
+  pail_status status =
+      gcs_request_init(&r, "POST", gcs_object_url(gcs, NULL, true, query), err);
   free(query);
   if (status == PAIL_OK) {
     gcs_request_body(&r, w->metadata, strlen(w->metadata));
@@ -268,8 +266,7 @@ static pail_status session_put(gcs_write *w, size_t from, bool final,
   uint64_t total = w->sent + w->length;
   uint64_t first = w->sent + from;
   if (status == PAIL_OK && query)
-    status = final ? gcs_request_header(&r, err,
-                                        "Content-Range: bytes */%llu",
+    status = final ? gcs_request_header(&r, err, "Content-Range: bytes */%llu",
                                         (unsigned long long)total)
                    : gcs_request_header(&r, err, "Content-Range: bytes */*");
   else if (status == PAIL_OK && first == total)
@@ -304,8 +301,8 @@ static pail_status session_put(gcs_write *w, size_t from, bool final,
 /* Sends the buffer to the session, resuming after broken requests; on
  * return the server holds all of it (the buffer is emptied), and for the
  * final chunk info is filled from the object. */
-static pail_status send_chunk(gcs_write *w, bool final,
-                              pail_object_info *info, pail_error **err) {
+static pail_status send_chunk(gcs_write *w, bool final, pail_object_info *info,
+                              pail_error **err) {
   size_t from = 0;
   bool query = false;
   int failures = 0;
@@ -359,8 +356,7 @@ static pail_status send_chunk(gcs_write *w, bool final,
     uint64_t persisted = 0;
     bool valid = persisted_from(&response, &persisted);
     const char *id = gcs_request_id(&response);
-    if (!valid || persisted < w->sent ||
-        persisted > w->sent + w->length) {
+    if (!valid || persisted < w->sent || persisted > w->sent + w->length) {
       status = gcs_core->error_set(
           err, PAIL_ERR_IO, 308, NULL, id,
           "gcs: %s: the upload session reports %s, outside the chunk at "
@@ -423,8 +419,7 @@ pail_status gcs_write_open(void *instance, const char *key,
   gcs_instance *gcs = instance;
   pail_status status = PAIL_OK;
   if (options->content_type != NULL)
-    status = check_header_value("the content type", options->content_type,
-                                err);
+    status = check_header_value("the content type", options->content_type, err);
   if (status != PAIL_OK)
     return status;
   gcs_write *w = calloc(1, sizeof *w);
@@ -432,8 +427,8 @@ pail_status gcs_write_open(void *instance, const char *key,
     return gcs_no_memory(err);
   w->gcs = gcs;
   w->create_only = options->if_none_match != 0;
-  w->simple = options->content_disposition == NULL &&
-              options->metadata_count == 0;
+  w->simple =
+      options->content_disposition == NULL && options->metadata_count == 0;
   w->key = strdup(key);
   if (options->content_type != NULL)
     w->content_type = strdup(options->content_type);

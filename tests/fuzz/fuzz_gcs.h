@@ -21,9 +21,8 @@ static inline gcs_instance fuzz_gcs_instance(void) {
 
 /* A response as the core hands it to a backend: the body a NUL-ended copy,
  * a request id header. Free the body with free(). */
-static inline pail_http_response fuzz_gcs_response(int status,
-                                                   const uint8_t *data,
-                                                   size_t size) {
+static inline pail_http_response
+fuzz_gcs_response(int status, const uint8_t *data, size_t size) {
   static pail_http_header header = {(char *)"x-guploader-uploadid",
                                     (char *)"FUZZUPLOAD0001"};
   pail_http_response response = {.status = status,

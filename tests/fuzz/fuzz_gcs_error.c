@@ -18,8 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
     pail_http_response response = fuzz_gcs_response(statuses[i], data, size);
     pail_error *err = NULL;
-    pail_status status =
-        gcs_response_error(&gcs, &response, "fuzz-key", &err);
+    pail_status status = gcs_response_error(&gcs, &response, "fuzz-key", &err);
     FUZZ_ASSERT(status == gcs_status_category(statuses[i]));
     FUZZ_ASSERT(err != NULL && pail_error_category(err) == status);
     FUZZ_ASSERT(pail_error_http_status(err) == statuses[i]);

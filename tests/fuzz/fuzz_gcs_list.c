@@ -12,8 +12,8 @@
 #include <pail/pail.h>
 
 static void parse_under(const gcs_instance *gcs,
-                        const pail_http_response *response,
-                        const char *prefix, const char *delimiter) {
+                        const pail_http_response *response, const char *prefix,
+                        const char *delimiter) {
   pail_backend_list_request request = {
       .prefix = prefix, .delimiter = delimiter, .max_keys = 1000};
   pail_list_page page = {0};

@@ -45,8 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_ASSERT(err != NULL && pail_error_category(err) == status);
     /* A refusal never quotes the private key it read. */
     json_t *root = json_loadb((const char *)data, size, 0, NULL);
-    const char *pem =
-        json_string_value(json_object_get(root, "private_key"));
+    const char *pem = json_string_value(json_object_get(root, "private_key"));
     if (pem != NULL && strlen(pem) >= 16)
       FUZZ_ASSERT(strstr(pail_error_message(err), pem) == NULL);
     json_decref(root);
