@@ -20,6 +20,28 @@ pail_status gcs_no_memory(pail_error **err) {
                              "gcs: out of memory");
 }
 
+void gcs_info_clear(pail_object_info *info) {
+  free(info->key);
+  free(info->etag);
+  free(info->content_type);
+  free(info->content_disposition);
+  for (size_t i = 0; i < info->metadata_count; i++) {
+    free(info->metadata[i].name);
+    free(info->metadata[i].value);
+  }
+  free(info->metadata);
+  memset(info, 0, sizeof *info);
+}
+
+void gcs_wipe(char *secret) {
+  if (secret == NULL)
+    return;
+  volatile char *p = secret;
+  while (*p)
+    *p++ = 0;
+  free(secret);
+}
+
 /* --------------------------------------------------------------- URLs */
 
 char *gcs_object_url(const gcs_instance *gcs, const char *key, bool upload,
@@ -673,15 +695,6 @@ static pail_status check_endpoint(const char *endpoint, pail_error **err) {
                              why);
 }
 
-static void wipe(char *secret) {
-  if (secret == NULL)
-    return;
-  volatile char *p = secret;
-  while (*p)
-    *p++ = 0;
-  free(secret);
-}
-
 static void gcs_close(void *instance) {
   gcs_instance *gcs = instance;
   if (gcs == NULL)
@@ -692,9 +705,9 @@ static void gcs_close(void *instance) {
   gcs_account_clear(&gcs->account);
   free(gcs->missing_account);
   free(gcs->hmac_access_id);
-  wipe(gcs->hmac_secret);
+  gcs_wipe(gcs->hmac_secret);
   free(gcs->project);
-  wipe(gcs->token);
+  gcs_wipe(gcs->token);
   pthread_mutex_destroy(&gcs->token_lock);
   free(gcs);
 }

@@ -27,15 +27,6 @@
 /* Credentials files are small; anything larger is not one. */
 #define MAX_KEY_FILE ((size_t)1 << 20)
 
-static void wipe(char *secret) {
-  if (secret == NULL)
-    return;
-  volatile char *p = secret;
-  while (*p)
-    *p++ = 0;
-  free(secret);
-}
-
 void gcs_account_clear(gcs_account *account) {
   free(account->client_email);
   free(account->private_key_id);
@@ -43,8 +34,8 @@ void gcs_account_clear(gcs_account *account) {
   free(account->project_id);
   gcs_core->private_key_free(account->key);
   free(account->client_id);
-  wipe(account->client_secret);
-  wipe(account->refresh_token);
+  gcs_wipe(account->client_secret);
+  gcs_wipe(account->refresh_token);
   free(account->source);
   memset(account, 0, sizeof *account);
 }
@@ -466,7 +457,7 @@ pail_status gcs_token_get(gcs_instance *gcs, char **token, unsigned *generation,
     int64_t expires_in = 0;
     status = token_fetch(gcs, &fresh, &expires_in, err);
     if (status == PAIL_OK) {
-      wipe(gcs->token);
+      gcs_wipe(gcs->token);
       gcs->token = fresh;
       /* Refresh ahead of the end: 5 minutes early, or at half its life for
        * a short-lived token, so that no request goes out with a token that
@@ -489,7 +480,7 @@ pail_status gcs_token_get(gcs_instance *gcs, char **token, unsigned *generation,
 void gcs_token_invalidate(gcs_instance *gcs, unsigned generation) {
   pthread_mutex_lock(&gcs->token_lock);
   if (gcs->token_generation == generation) {
-    wipe(gcs->token);
+    gcs_wipe(gcs->token);
     gcs->token = NULL;
   }
   pthread_mutex_unlock(&gcs->token_lock);

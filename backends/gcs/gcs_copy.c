@@ -14,19 +14,6 @@
 /* A bound on rewrite calls, against a server that never says done. */
 #define MAX_REWRITE_CALLS 100000
 
-static void info_free(pail_object_info *info) {
-  free(info->key);
-  free(info->etag);
-  free(info->content_type);
-  free(info->content_disposition);
-  for (size_t i = 0; i < info->metadata_count; i++) {
-    free(info->metadata[i].name);
-    free(info->metadata[i].value);
-  }
-  free(info->metadata);
-  memset(info, 0, sizeof *info);
-}
-
 /* The URL of one rewrite call. */
 static char *rewrite_url(const gcs_instance *gcs, const char *src_key,
                          const char *dst_key, const char *token,
@@ -139,6 +126,6 @@ pail_status gcs_copy(void *instance, const char *src_key, const char *dst_key,
   }
   free(token);
   free(body);
-  info_free(&source);
+  gcs_info_clear(&source);
   return status;
 }

@@ -8,21 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Frees what an entry holds (plugins do not link libpail, so not
- * pail_object_info_clear). */
-static void entry_clear(pail_object_info *e) {
-  free(e->key);
-  free(e->etag);
-  free(e->content_type);
-  free(e->content_disposition);
-  for (size_t i = 0; i < e->metadata_count; i++) {
-    free(e->metadata[i].name);
-    free(e->metadata[i].value);
-  }
-  free(e->metadata);
-  memset(e, 0, sizeof *e);
-}
-
 static int compare_keys(const void *a, const void *b) {
   return strcmp(((const pail_object_info *)a)->key,
                 ((const pail_object_info *)b)->key);
@@ -68,7 +53,7 @@ pail_status gcs_list_parse_page(const gcs_instance *gcs,
       if (!json_is_object(item) ||
           gcs_info_from_json(item, e, NULL, NULL, &bad) != PAIL_OK) {
         gcs_core->error_free(bad);
-        entry_clear(e);
+        gcs_info_clear(e);
         status = not_a_listing(
             gcs, response, "holds an item that is not an object resource", err);
         break;
@@ -77,7 +62,7 @@ pail_status gcs_list_parse_page(const gcs_instance *gcs,
        * placeholder "a/" written by the console, "a//b"), is not shown. */
       if (strncmp(e->key, request->prefix, prefix_length) != 0 ||
           gcs_core->key_check(e->key, strlen(e->key), NULL) != PAIL_OK) {
-        entry_clear(e);
+        gcs_info_clear(e);
         continue;
       }
       out->count++;

@@ -131,15 +131,7 @@ static pail_status check_result(gcs_write *w,
         (unsigned long long)w->written);
     gcs_delete_generation(w->gcs, w->key, target->etag);
   }
-  free(local.key);
-  free(local.etag);
-  free(local.content_type);
-  free(local.content_disposition);
-  for (size_t i = 0; i < local.metadata_count; i++) {
-    free(local.metadata[i].name);
-    free(local.metadata[i].value);
-  }
-  free(local.metadata);
+  gcs_info_clear(&local);
   return status;
 }
 
