@@ -17,6 +17,19 @@ export PAIL_HOME="$SCRATCH/store"
 unset PAIL_CONFIG PAIL_PLUGIN_PATH PAIL_USER PAIL_WORKSPACE_KEY XDG_CONFIG_DIRS
 mkdir -p "$HOME"
 
+# Under `make check-valgrind` every pail run goes through valgrind
+# (PAIL_VALGRIND: the command and its options); an error or a leak makes it
+# exit 99, which fails the check that ran it.
+if [ -n "${PAIL_VALGRIND:-}" ]; then
+  mkdir -p "$SCRATCH/valgrind"
+  cat >"$SCRATCH/valgrind/pail" <<EOF
+#!/bin/sh
+exec ${PAIL_LIBTOOL:?} --mode=execute $PAIL_VALGRIND "$PAIL" "\$@"
+EOF
+  chmod +x "$SCRATCH/valgrind/pail"
+  PAIL=$SCRATCH/valgrind/pail
+fi
+
 FAILURES=0
 CHECKS=0
 
