@@ -433,6 +433,43 @@ check "the SAS token deleted the blob it allows" sdk_lacks sas/deletable
 check "the SAS token left the other" sdk_exists sizes/1.bin
 check "deletes with a SAS token sent no Blob Batch" test "$(batches)" -eq "$before"
 
+# ------------------------------------------------------------ other credentials
+# A connection string (in the settings, then in the environment), the
+# AZURE_STORAGE_* variables, and nothing at all.
+CS="DefaultEndpointsProtocol=http;AccountName=$AZURE_ACCOUNT;AccountKey=$AZURE_KEY;BlobEndpoint=http://localhost:$AZURE_PORT/$AZURE_ACCOUNT;"
+cat >"$SCRATCH/cs.json" <<EOF
+{ "storage": { "type": "azure_blob", "containerName": "$AZURE_CONTAINER",
+               "connectionString": "$CS" } }
+EOF
+run_pail --config "$SCRATCH/cs.json" cat sizes/1.bin
+expect_status 0 "a connection string in the settings (BlobEndpoint with a host name)"
+check "the connection string read the blob" cmp -s "$DATA/1" "$OUT"
+run_pail --verbose --config "$SCRATCH/cs.json" config check
+expect_status 0 "config check of a connection string"
+no_secret "config check --verbose of a connection string"
+cat >"$SCRATCH/bare.json" <<EOF
+{ "storage": { "type": "azure_blob", "containerName": "$AZURE_CONTAINER" } }
+EOF
+OUT=$SCRATCH/.stdout ERR=$SCRATCH/.stderr STATUS=0
+AZURE_STORAGE_CONNECTION_STRING=$CS "$PAIL" --config "$SCRATCH/bare.json" \
+  cat sizes/1.bin >"$OUT" 2>"$ERR" || STATUS=$?
+expect_status 0 "AZURE_STORAGE_CONNECTION_STRING"
+cat >"$SCRATCH/account-only.json" <<EOF
+{ "storage": { "type": "azure_blob", "containerName": "$AZURE_CONTAINER",
+               "endpoint": "127.0.0.1:$AZURE_PORT", "useSSL": false } }
+EOF
+OUT=$SCRATCH/.stdout ERR=$SCRATCH/.stderr STATUS=0
+AZURE_STORAGE_ACCOUNT=$AZURE_ACCOUNT AZURE_STORAGE_KEY=$AZURE_KEY \
+  "$PAIL" --config "$SCRATCH/account-only.json" cat sizes/1.bin \
+  >"$OUT" 2>"$ERR" || STATUS=$?
+expect_status 0 "AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY"
+OUT=$SCRATCH/.stdout ERR=$SCRATCH/.stderr STATUS=0
+AZURE_STORAGE_ACCOUNT=$AZURE_ACCOUNT "$PAIL" --config "$SCRATCH/account-only.json" \
+  cat sizes/1.bin >"$OUT" 2>"$ERR" || STATUS=$?
+expect_status 1 "no credential anywhere"
+expect_stderr "access denied.*no credentials.*AZURE_STORAGE_CONNECTION_STRING.*AZURE_STORAGE_SAS_TOKEN" \
+  "no credential: the error names the sources tried"
+
 # ------------------------------------------------------------ sign
 # Azurite checks SAS signatures: curl is an independent client here.
 AT=$(date -u +%Y%m%dT%H%M%SZ)
