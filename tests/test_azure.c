@@ -526,8 +526,12 @@ START_TEST(account_and_container_names_azure_forbids_are_refused) {
 END_TEST
 
 START_TEST(an_account_key_that_is_not_base64_is_refused_unquoted) {
-  static const char *const bad[] = {"not base64!", "bm90IGEga2V5*", "abc",
-                                    "bm90IGEga2V5\n"};
+  /* The last: 88 characters without padding, 66 bytes, more than the 64
+   * of an account key. */
+  static const char *const bad[] = {
+      "not base64!", "bm90IGEga2V5*", "abc", "bm90IGEga2V5\n",
+      "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"
+      "QUFBQUFBQUFBQUFBQUFB"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     char *json = NULL;
     ck_assert_int_ge(asprintf(&json,

@@ -286,11 +286,11 @@ static pail_status take_key(azure_instance *az, const char *key,
   unsigned char buffer[3 * 64 / 4 + 96];
   if (length == 0 || length > 4 * ((sizeof az->key + 2) / 3) ||
       azure_core->base64_decode(key, length, buffer, &decoded) != PAIL_OK ||
-      decoded == 0)
+      decoded == 0 || decoded > sizeof az->key)
     return azure_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                  "azure_blob: the account key of %s is not "
-                                 "base64 (an Azure account key is 88 "
-                                 "characters of base64)",
+                                 "base64 of at most 64 bytes (an Azure "
+                                 "account key is 88 characters of base64)",
                                  what);
   memcpy(az->key, buffer, decoded);
   az->key_length = decoded;
