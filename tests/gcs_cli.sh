@@ -232,6 +232,12 @@ expect_status 0 "cp"
 same_as_fixture cp/three "$DATA/three" "cp"
 check "the copy looped on rewriteToken (4 calls for 3 MiB)" \
   [ "$(delta rewrite_calls "$rewrites_before")" -eq 4 ]
+generation=$(gcs_object cp/three generation)
+run_pail cp --no-clobber rt/one cp/three
+expect_status 1 "cp --no-clobber onto an object"
+expect_stderr "conflict|precondition" "cp --no-clobber says why"
+check "cp --no-clobber left the object alone" \
+  [ "$(gcs_object cp/three generation)" = "$generation" ]
 run_pail cp opt/r.csv cp/r.csv
 check "cp keeps the content type" [ "$(gcs_object cp/r.csv contentType)" = text/csv ]
 check "cp keeps the metadata" [ "$(gcs_object cp/r.csv metadata)" = '{"owner": "ana"}' ]
@@ -351,9 +357,10 @@ run_pail get rt/missing "$SCRATCH/missing"
 expect_status 1 "get of a missing key"
 check "get of a missing key leaves no file" [ ! -e "$SCRATCH/missing" ]
 
-run_pail rm rt/one
-expect_status 0 "rm"
-check "rm removed the object" [ "$(gcs_object rt/one size)" = missing ]
+run_pail rm rt/one rt/zero
+expect_status 0 "rm of two keys"
+check "rm removed the objects" \
+  [ "$(gcs_object rt/one size)$(gcs_object rt/zero size)" = missingmissing ]
 run_pail rm rt/one
 expect_status 1 "rm of a missing key"
 expect_stderr "not found" "rm of a missing key is not found"
