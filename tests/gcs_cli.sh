@@ -424,6 +424,12 @@ check "a tampered signature is refused" \
 check "the fixture counted the refusals" \
   [ "$(delta signature_refusals "$signed_before")" -eq 2 ]
 
+for key in 'odd/sp ace+plus%25=eq?q#h~t' 'odd/ünï cödé' 'odd/a&b'; do
+  run_pail sign "$key"
+  check "a signed GET of '$key' is accepted" [ "$(curl_status "$(cat "$OUT")")" = 200 ]
+  check "it serves '$key'" cmp -s "$DATA/one" "$SCRATCH/body"
+done
+
 run_pail sign --at 2020-01-01T00:00:00Z --expires 60 rt/three
 check "an expired URL is refused" [ "$(curl_status "$(cat "$OUT")")" = 400 ]
 
