@@ -279,9 +279,19 @@ typedef struct url_view {
   size_t query_length;
 } url_view;
 
+/* The "://" after the scheme: only before any '/', '?' or '#', so that one
+ * in a query's value (found by fuzz_url) is not taken for it. */
+static const char *scheme_separator(const char *url) {
+  size_t first = strcspn(url, "/?#");
+  return first > 0 && url[first] == '/' && url[first - 1] == ':' &&
+                 url[first + 1] == '/'
+             ? url + first - 1
+             : NULL;
+}
+
 static url_view url_split(const char *url) {
   url_view v = {0};
-  const char *separator = strstr(url, "://");
+  const char *separator = scheme_separator(url);
   const char *authority = separator ? separator + 3 : url;
   v.scheme = url;
   v.scheme_length = (size_t)(authority - url);
@@ -313,7 +323,7 @@ static void url_origin(const char *url, char *out, size_t size) {
 /* The URL for people: no user info, no fragment, and either no query or
  * the query with the value of every secret parameter replaced by "***".
  * Caller frees; NULL when out of memory. */
-static char *url_describe(const char *url, bool with_query) {
+char *http_url_describe(const char *url, bool with_query) {
   url_view v = url_split(url);
   /* "***" may be longer than the value it replaces: at most 3 bytes more
    * per parameter, and a parameter takes 2 bytes or more. */
@@ -363,7 +373,7 @@ static void scrub(char *text, const char *needle, size_t length) {
 
 /* Removes from text (a message from curl) the URL's query and the value of
  * each of its secret parameters, should curl ever quote them. */
-static void scrub_url_secrets(char *text, const char *url) {
+void http_scrub_url_secrets(char *text, const char *url) {
   url_view v = url_split(url);
   if (v.query == NULL)
     return;
@@ -834,7 +844,7 @@ static void transfer_log(transfer *t, const char *outcome) {
   if (t->logged || !log_enabled(t->cfg))
     return;
   t->logged = true;
-  char *url = url_describe(t->request->url, true);
+  char *url = http_url_describe(t->request->url, true);
   curl_off_t total_us = 0, sent = 0, received = 0;
   long connects = 0, request_size = 0;
   curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total_us);
@@ -894,9 +904,9 @@ static pail_status transfer_result(transfer *t, pail_error **err) {
     return PAIL_OK;
   }
   if (detail != NULL)
-    scrub_url_secrets(detail, rq->url);
+    http_scrub_url_secrets(detail, rq->url);
   transfer_log(t, detail ? detail : "out of memory");
-  char *url = url_describe(rq->url, false);
+  char *url = http_url_describe(rq->url, false);
   pail_error_set(err, status, 0, NULL, NULL, "%s %s: %s", rq->method,
                  url ? url : "(URL)", detail ? detail : "out of memory");
   free(url);
@@ -971,7 +981,7 @@ static void transfer_log_retry(transfer *t, int64_t delay_ms) {
   if (t->cfg == NULL || t->cfg->log == NULL ||
       t->cfg->log_level < PAIL_LOG_INFO)
     return;
-  char *url = url_describe(t->request->url, false);
+  char *url = http_url_describe(t->request->url, false);
   char why[64];
   if (t->head_done)
     snprintf(why, sizeof why, "HTTP %d", t->response.status);
@@ -1266,7 +1276,7 @@ pail_status http_stream_read(pail_http_stream *s, void *buffer, size_t capacity,
                                            : "room");
   transfer *t = s->transfer;
   if (s->failure != PAIL_OK) {
-    char *url = url_describe(t->request->url, false);
+    char *url = http_url_describe(t->request->url, false);
     pail_error_set(err, s->failure, 0, NULL, NULL,
                    "%s %s: read after the transfer failed", t->request->method,
                    url ? url : "(URL)");

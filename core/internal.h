@@ -367,6 +367,13 @@ PAIL_HIDDEN void http_stream_close(pail_http_stream *stream);
 /* For tests: the most body bytes the stream has held beyond the reader's
  * buffer, which stays bounded whatever the size of the body. */
 PAIL_HIDDEN size_t http_stream_buffer_peak(const pail_http_stream *stream);
+/* What log lines and errors show of a URL (http.c's url_describe and
+ * scrub_url_secrets, for the fuzz target): the URL without user info or
+ * fragment, its query kept only when with_query and then with the value of
+ * every secret parameter (signatures, credentials, tokens, keys) replaced
+ * by "***"; and text with the URL's query and secret values scrubbed. */
+PAIL_HIDDEN char *http_url_describe(const char *url, bool with_query);
+PAIL_HIDDEN void http_scrub_url_secrets(char *text, const char *url);
 PAIL_HIDDEN pail_http_group *http_group_new(const pail_config *cfg,
                                             size_t concurrency);
 PAIL_HIDDEN pail_status http_group_start(pail_http_group *group,
