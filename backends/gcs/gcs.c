@@ -544,13 +544,19 @@ static pail_status gcs_sign(void *instance, const char *key,
         gcs->has_account ? "user credentials (authorized_user) cannot sign"
                          : gcs->missing_account);
   }
+  /* Path style names the bucket in the path; virtual-hosted style in the
+   * host name; a bucket-bound hostname (a custom domain in front of the
+   * bucket) names it nowhere. */
+  bool bucket_in_path = gcs->bound_host == NULL && gcs->path_style;
   char *encoded = gcs_core->uri_encode(key, 1);
   char *path = NULL, *host = NULL;
   if (encoded != NULL &&
-      (gcs->path_style ? asprintf(&path, "/%s/%s", gcs->bucket, encoded)
-                       : asprintf(&path, "/%s", encoded)) < 0)
+      (bucket_in_path ? asprintf(&path, "/%s/%s", gcs->bucket, encoded)
+                      : asprintf(&path, "/%s", encoded)) < 0)
     path = NULL;
-  if (gcs->path_style)
+  if (gcs->bound_host != NULL)
+    host = strdup(gcs->bound_host);
+  else if (gcs->path_style)
     host = strdup(gcs->endpoint);
   else if (asprintf(&host, "%s.%s", gcs->bucket, gcs->endpoint) < 0)
     host = NULL;
@@ -573,7 +579,8 @@ static pail_status gcs_sign(void *instance, const char *key,
   if (status == PAIL_OK) {
     gcs_v4_request request = {
         .method = options->method,
-        .scheme = gcs->use_ssl ? "https" : "http",
+        .scheme = (gcs->bound_host ? gcs->bound_ssl : gcs->use_ssl) ? "https"
+                                                                    : "http",
         .host = host,
         .path = path,
         .headers = options->headers,
@@ -610,6 +617,9 @@ static const pail_backend_field gcs_fields[] = {
     {"pathStyle", PAIL_FIELD_BOOL, 0, 0,
      "signed URLs name the bucket in the path (default true), else in the "
      "host name (https://bucket.storage.googleapis.com/key)"},
+    {"bucketBoundHostname", PAIL_FIELD_STRING, 0, 0,
+     "signed URLs go to this custom domain serving the bucket: host[:port], "
+     "or http:// or https:// then host[:port] (default https)"},
     {"accessKey", PAIL_FIELD_STRING, 0, 0,
      "HMAC access id: sign URLs with GOOG4-HMAC-SHA256"},
     {"secretKey", PAIL_FIELD_STRING, 0, 1, "HMAC secret"},
@@ -665,8 +675,9 @@ static pail_status check_bucket_name(const char *name, pail_error **err) {
                              why);
 }
 
-/* Checks an endpoint setting: host[:port], no scheme, no path. */
-static pail_status check_endpoint(const char *endpoint, pail_error **err) {
+/* Checks a host setting (field): host[:port], no scheme, no path. */
+static pail_status check_endpoint(const char *field, const char *endpoint,
+                                  pail_error **err) {
   const char *why = NULL;
   if (strstr(endpoint, "://") != NULL)
     why = "give host[:port] without a scheme; useSSL chooses http or https";
@@ -691,7 +702,7 @@ static pail_status check_endpoint(const char *endpoint, pail_error **err) {
   if (why == NULL)
     return PAIL_OK;
   return gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                             "gcs: invalid endpoint \"%.100s\": %s", endpoint,
+                             "gcs: invalid %s \"%.100s\": %s", field, endpoint,
                              why);
 }
 
@@ -701,6 +712,7 @@ static void gcs_close(void *instance) {
     return;
   free(gcs->bucket);
   free(gcs->endpoint);
+  free(gcs->bound_host);
   free(gcs->api_base);
   gcs_account_clear(&gcs->account);
   free(gcs->missing_account);
@@ -727,7 +739,7 @@ static pail_status gcs_open(const pail_config *cfg, void **instance,
   if (endpoint == NULL || *endpoint == '\0')
     endpoint = "storage.googleapis.com";
   if (status == PAIL_OK)
-    status = check_endpoint(endpoint, err);
+    status = check_endpoint("endpoint", endpoint, err);
   gcs->use_ssl = gcs_core->config_bool(cfg, "useSSL", 1);
   gcs->path_style = gcs_core->config_bool(cfg, "pathStyle", 1);
   if (status == PAIL_OK &&
@@ -735,6 +747,17 @@ static pail_status gcs_open(const pail_config *cfg, void **instance,
        asprintf(&gcs->api_base, "%s://%s", gcs->use_ssl ? "https" : "http",
                 endpoint) < 0))
     status = gcs_no_memory(err);
+  const char *bound = gcs_core->config_string(cfg, "bucketBoundHostname");
+  if (status == PAIL_OK && bound != NULL && *bound != '\0') {
+    gcs->bound_ssl = strncmp(bound, "http://", 7) != 0;
+    if (strncmp(bound, "http://", 7) == 0)
+      bound += 7;
+    else if (strncmp(bound, "https://", 8) == 0)
+      bound += 8;
+    status = check_endpoint("bucketBoundHostname", bound, err);
+    if (status == PAIL_OK && (gcs->bound_host = strdup(bound)) == NULL)
+      status = gcs_no_memory(err);
+  }
   const char *access = gcs_core->config_string(cfg, "accessKey");
   const char *secret = gcs_core->config_string(cfg, "secretKey");
   bool has_access = access && *access, has_secret = secret && *secret;

@@ -56,8 +56,10 @@ typedef struct gcs_instance {
   char *bucket;
   char *endpoint; /* host[:port] */
   bool use_ssl;
-  bool path_style; /* signed URLs: bucket in the path, not the host */
-  char *api_base;  /* "https://host[:port]" */
+  bool path_style;  /* signed URLs: bucket in the path, not the host */
+  char *bound_host; /* signed URLs: a custom domain serving the bucket */
+  bool bound_ssl;   /* its scheme */
+  char *api_base;   /* "https://host[:port]" */
   bool has_account;
   gcs_account account;
   char *missing_account; /* why there is no account: the sources tried */
