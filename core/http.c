@@ -719,12 +719,16 @@ static pail_status transfer_prepare(transfer *t, const pail_http_request *rq,
 }
 
 /* The CA certificates servers are verified with when not the system's: the
- * storage's caBundle setting (for backends that declare that field), else
- * $CURL_CA_BUNDLE, else $SSL_CERT_FILE, the files the curl tool reads.
- * NULL: libcurl's default store. */
+ * storage's caBundle setting (a field of every storage, read by the core;
+ * also a backend's own field of that name), else $CURL_CA_BUNDLE, else
+ * $SSL_CERT_FILE, the files the curl tool reads. NULL: libcurl's default
+ * store. */
 static const char *ca_bundle(const pail_config *cfg) {
-  const char *path =
-      cfg != NULL ? core_services.config_string(cfg, "caBundle") : NULL;
+  const char *path = cfg != NULL && cfg->storage != NULL
+                         ? cfg->storage->ca_bundle
+                         : NULL;
+  if ((path == NULL || *path == '\0') && cfg != NULL)
+    path = core_services.config_string(cfg, "caBundle");
   if (path == NULL || *path == '\0')
     path = getenv("CURL_CA_BUNDLE");
   if (path == NULL || *path == '\0')
@@ -752,8 +756,14 @@ static pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS,
                    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  /* Verification is off only when the storage says "tlsVerify": false (the
+   * workspace warns when it opens such a storage). libcurl matches TLS
+   * sessions and connections on these settings, so a storage that
+   * verifies never reuses one made without. */
+  bool verify = t->cfg == NULL || t->cfg->storage == NULL ||
+                !t->cfg->storage->tls_verify_off;
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
   const char *ca = ca_bundle(t->cfg);
   if (ca != NULL)
     curl_easy_setopt(easy, CURLOPT_CAINFO, ca);

@@ -220,6 +220,10 @@ typedef struct storage_settings {
    * "maxAttempts" and "retryTimeLimit" (seconds). */
   int max_attempts;
   int64_t retry_time_limit_ms;
+  /* TLS fields of every storage: "caBundle" (a PEM file of the CAs to
+   * trust instead of the system's) and "tlsVerify": false. */
+  char *ca_bundle;
+  bool tls_verify_off;
 } storage_settings;
 
 typedef struct workspace_settings {

@@ -109,6 +109,29 @@ static pail_status parse_storage(const char *source, const char *name,
     out->retry_time_limit_ms = (int64_t)(json_number_value(limit) * 1000);
     json_object_del(out->fields, "retryTimeLimit");
   }
+  /* And how its servers are verified. */
+  json_t *verify = json_object_get(out->fields, "tlsVerify");
+  if (verify != NULL && !json_is_null(verify)) {
+    if (!json_is_boolean(verify))
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "settings %s: %s: \"tlsVerify\" must be true or "
+                            "false",
+                            source, label);
+    out->tls_verify_off = json_is_false(verify);
+  }
+  json_object_del(out->fields, "tlsVerify");
+  json_t *bundle = json_object_get(out->fields, "caBundle");
+  if (bundle != NULL && !json_is_null(bundle)) {
+    if (!json_is_string(bundle) || json_string_length(bundle) == 0)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "settings %s: %s: \"caBundle\" must be the path "
+                            "of a PEM file of CA certificates",
+                            source, label);
+    out->ca_bundle = str_dup(json_string_value(bundle));
+    if (out->ca_bundle == NULL)
+      return error_no_memory(err);
+  }
+  json_object_del(out->fields, "caBundle");
   return PAIL_OK;
 }
 
@@ -119,6 +142,7 @@ void settings_free(workspace_settings *settings) {
   for (size_t i = 0; i < settings->storage_count; i++) {
     free(settings->storages[i].name);
     free(settings->storages[i].type);
+    free(settings->storages[i].ca_bundle);
     json_decref(settings->storages[i].fields);
   }
   free(settings->storages);

@@ -240,6 +240,15 @@ static pail_status open_slot(pail_workspace *ws, size_t index,
                       settings->name ? settings->name : "",
                       settings->name ? "\"" : "", settings->type,
                       b->path ? b->path : "in-process");
+        if (settings->tls_verify_off)
+          workspace_log(ws, PAIL_LOG_WARNING,
+                        "%s%s%s: TLS certificate verification is off "
+                        "(\"tlsVerify\": false): anyone on the network path "
+                        "can read and change this storage's data; prefer "
+                        "\"caBundle\" for a private CA",
+                        settings->name ? "storage \"" : "primary storage",
+                        settings->name ? settings->name : "",
+                        settings->name ? "\"" : "");
       } else if (settings->name) {
         error_prefix(err, "storage \"%s\" (type %s)", settings->name,
                      settings->type);

@@ -199,4 +199,20 @@ done
 run_pail --version
 check "--version" grep -q "^pail [0-9]" "$OUT"
 
+# ------------------------------------------------------------ core fields
+# maxAttempts, retryTimeLimit, caBundle and tlsVerify are the core's, valid
+# on any storage; tlsVerify: false is said out loud when the storage opens.
+cat >"$SCRATCH/core-fields.json" <<EOF
+{ "storage": { "type": "fs", "root_path": "$SCRATCH/core-fields",
+               "maxAttempts": 2, "retryTimeLimit": 5, "tlsVerify": false,
+               "caBundle": "$SCRATCH/none.pem" } }
+EOF
+mkdir -p "$SCRATCH/core-fields"
+run_pail --config "$SCRATCH/core-fields.json" ls
+expect_status 0 "core fields on an fs storage"
+expect_stderr "TLS certificate verification is off" "tlsVerify: false warns"
+run_pail --max-attempts 0 ls
+expect_status 2 "--max-attempts 0 is a usage error"
+expect_stderr "from 1 to 20" "--max-attempts says its range"
+
 finish

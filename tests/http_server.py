@@ -38,6 +38,8 @@ any method works unless said otherwise; HEAD gets the GET headers only.
                          answer as /echo; each response says which attempt
                          it was in X-Attempt
   /stats                 JSON: connections and requests so far
+
+With --tls CERT KEY it speaks HTTPS with that certificate.
 """
 import base64
 import hashlib
@@ -263,15 +265,23 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def main():
-    port, exit_on_eof, args = 0, False, sys.argv[1:]
+    port, exit_on_eof, tls, args = 0, False, None, sys.argv[1:]
     while args:
         if args[0] == "--port" and len(args) > 1:
             port, args = int(args[1]), args[2:]
         elif args[0] == "--exit-on-eof":
             exit_on_eof, args = True, args[1:]
+        elif args[0] == "--tls" and len(args) > 2:
+            tls, args = (args[1], args[2]), args[3:]
         else:
-            sys.exit("usage: http_server.py [--port N] [--exit-on-eof]")
+            sys.exit("usage: http_server.py [--port N] [--exit-on-eof] "
+                     "[--tls CERT KEY]")
     server = Server(("127.0.0.1", port), Handler)
+    if tls is not None:
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls[0], tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
 
     def watch_stdin():

@@ -1149,7 +1149,9 @@ END_TEST
 
 /* -------------------------------------------------------------- server */
 
-static void server_start(void) {
+/* Starts tests/http_server.py with extra (NULL-ended) arguments; its port
+ * goes to *port, the pipe that keeps it alive to *keep. */
+static pid_t server_spawn(const char *const *extra, int *port, int *keep) {
   const char *srcdir = getenv("top_srcdir");
   char *script = NULL;
   int out[2], in[2];
@@ -1158,30 +1160,38 @@ static void server_start(void) {
     perror("test_http");
     exit(EXIT_FAILURE);
   }
-  server_pid = fork();
-  if (server_pid == 0) {
+  pid_t pid = fork();
+  if (pid == 0) {
     dup2(out[1], STDOUT_FILENO);
     dup2(in[0], STDIN_FILENO);
     close(out[0]);
     close(out[1]);
     close(in[0]);
     close(in[1]);
-    execlp("python3", "python3", script, "--exit-on-eof", (char *)NULL);
+    const char *argv[16] = {"python3", script, "--exit-on-eof"};
+    for (size_t i = 0; extra && extra[i] && i < 12; i++)
+      argv[3 + i] = extra[i];
+    execvp("python3", (char *const *)argv);
     perror("python3");
     _exit(127);
   }
   close(out[1]);
   close(in[0]);
-  server_stdin = in[1];
+  *keep = in[1];
   char line[32] = "";
   FILE *from = fdopen(out[0], "r");
   if (from == NULL || fgets(line, sizeof line, from) == NULL ||
-      (server_port = atoi(line)) <= 0) {
+      (*port = atoi(line)) <= 0) {
     fprintf(stderr, "test_http: %s did not start\n", script);
     exit(EXIT_FAILURE);
   }
   fclose(from);
   free(script);
+  return pid;
+}
+
+static void server_start(void) {
+  server_pid = server_spawn(NULL, &server_port, &server_stdin);
 }
 
 static void server_stop(void) {
@@ -1189,6 +1199,60 @@ static void server_stop(void) {
   kill(server_pid, SIGTERM);
   waitpid(server_pid, NULL, 0);
 }
+
+/* ------------------------------------------------------------------ TLS */
+
+START_TEST(tls_is_verified_unless_the_storage_says_otherwise) {
+  char *dir = test_tempdir();
+  char *command = NULL, *cert = NULL, *key = NULL;
+  ck_assert_int_ge(asprintf(&cert, "%s/cert.pem", dir), 0);
+  ck_assert_int_ge(asprintf(&key, "%s/key.pem", dir), 0);
+  ck_assert_int_ge(
+      asprintf(&command,
+               "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "
+               "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout "
+               "%s -out %s >/dev/null 2>&1",
+               key, cert),
+      0);
+  ck_assert_int_eq(system(command), 0);
+  const char *extra[] = {"--tls", cert, key, NULL};
+  int port = 0, keep = -1;
+  pid_t pid = server_spawn(extra, &port, &keep);
+  char *url = NULL;
+  ck_assert_int_ge(asprintf(&url, "https://127.0.0.1:%d/echo/tls", port), 0);
+  pail_http_request request = {"GET", url, NULL, 0, NULL, 0, 0};
+  pail_http_response r;
+  cfg.max_attempts = 5;
+  /* A certificate nobody vouches for: refused at once, never retried. */
+  double start = now_seconds();
+  EXPECT(PAIL_ERR_UNAVAILABLE, http_exchange(&cfg, &request, 1 << 20, &r, &err));
+  ck_assert(now_seconds() - start < 1.0);
+  ck_assert_msg(strstr(pail_error_message(err), "certificate") != NULL, "%s",
+                pail_error_message(err));
+  pail_error_free(err);
+  err = NULL;
+  /* The storage's CA bundle vouches for it. */
+  test_storage.ca_bundle = cert;
+  EXPECT(PAIL_OK, http_exchange(&cfg, &request, 1 << 20, &r, &err));
+  ck_assert_int_eq(r.status, 200);
+  http_response_clear(&r);
+  test_storage.ca_bundle = NULL;
+  /* tlsVerify: false takes anything. */
+  test_storage.tls_verify_off = true;
+  EXPECT(PAIL_OK, http_exchange(&cfg, &request, 1 << 20, &r, &err));
+  ck_assert_int_eq(r.status, 200);
+  http_response_clear(&r);
+  test_storage.tls_verify_off = false;
+  close(keep);
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  free(url);
+  free(command);
+  free(cert);
+  free(key);
+  test_tempdir_remove(dir);
+}
+END_TEST
 
 static Suite *http_suite(void) {
   Suite *s = suite_create("http");
@@ -1239,6 +1303,12 @@ static Suite *http_suite(void) {
   tcase_add_test(connections, group_free_cancels_what_is_in_flight);
   tcase_add_test(connections, flaky_route_fails_then_answers);
   suite_add_tcase(s, connections);
+
+  TCase *tls = tcase_create("tls");
+  tcase_add_checked_fixture(tls, setup, teardown);
+  tcase_set_timeout(tls, 60);
+  tcase_add_test(tls, tls_is_verified_unless_the_storage_says_otherwise);
+  suite_add_tcase(s, tls);
 
   TCase *retries = tcase_create("retries");
   tcase_add_checked_fixture(retries, setup, teardown);

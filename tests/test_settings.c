@@ -85,6 +85,30 @@ START_TEST(retry_fields_are_the_cores_not_the_backends) {
 }
 END_TEST
 
+START_TEST(tls_fields_are_the_cores_not_the_backends) {
+  const char *json =
+      "{\"storage\": {\"type\": \"fs\", \"tlsVerify\": false,"
+      " \"caBundle\": \"/etc/ca.pem\"},"
+      " \"secondary_storage\": {\"b\": {\"type\": \"fs\", \"tlsVerify\": true}}}";
+  workspace_settings s;
+  ck_assert_int_eq(settings_parse(json, strlen(json), "x", &s, NULL), PAIL_OK);
+  ck_assert(s.storages[0].tls_verify_off);
+  ck_assert_str_eq(s.storages[0].ca_bundle, "/etc/ca.pem");
+  ck_assert_ptr_null(json_object_get(s.storages[0].fields, "tlsVerify"));
+  ck_assert_ptr_null(json_object_get(s.storages[0].fields, "caBundle"));
+  ck_assert(!s.storages[1].tls_verify_off);
+  ck_assert_ptr_null(s.storages[1].ca_bundle);
+  settings_free(&s);
+  expect_parse_error(
+      "{\"storage\": {\"type\": \"fs\", \"tlsVerify\": \"no\"}}",
+      "\"tlsVerify\" must be true or false");
+  expect_parse_error("{\"storage\": {\"type\": \"fs\", \"caBundle\": \"\"}}",
+                     "\"caBundle\" must be the path");
+  expect_parse_error("{\"storage\": {\"type\": \"fs\", \"caBundle\": 3}}",
+                     "\"caBundle\" must be the path");
+}
+END_TEST
+
 START_TEST(permissions_and_workspace_key_are_read) {
   const char *json =
       "{\"storage\": {\"type\": \"fs\"},"
@@ -203,7 +227,7 @@ static pail_status validate(const char *storage_json, const char *name,
                             pail_error **err) {
   json_t *fields = json_loads(storage_json, 0, NULL);
   ck_assert_ptr_nonnull(fields);
-  storage_settings storage = {(char *)name, (char *)"t", fields, 0, 0};
+  storage_settings storage = {(char *)name, (char *)"t", fields, 0, 0, NULL, false};
   pail_status status = config_validate(&storage, test_fields, err);
   json_decref(fields);
   return status;
@@ -390,6 +414,7 @@ int main(void) {
   tcase_add_test(tc, primary_and_secondaries_parse_in_order);
   tcase_add_test(tc, permissions_and_workspace_key_are_read);
   tcase_add_test(tc, retry_fields_are_the_cores_not_the_backends);
+  tcase_add_test(tc, tls_fields_are_the_cores_not_the_backends);
   tcase_add_test(tc, not_json_names_line_and_column);
   tcase_add_test(tc, json_error_never_quotes_the_text_it_stopped_at);
   tcase_add_test(tc, document_that_is_not_an_object_is_refused);
