@@ -530,8 +530,8 @@ START_TEST(an_account_key_that_is_not_base64_is_refused_unquoted) {
    * of an account key. */
   static const char *const bad[] = {
       "not base64!", "bm90IGEga2V5*", "abc", "bm90IGEga2V5\n",
-      "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"
-      "QUFBQUFBQUFBQUFBQUFB"};
+      ("QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB"
+       "QUFBQUFBQUFBQUFBQUFB")};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     char *json = NULL;
     ck_assert_int_ge(asprintf(&json,
