@@ -59,6 +59,7 @@ settings = {
                       endpoint="localhost:" + port),
         "nobucket": dict(local, bucket="no-such-bucket",
                          serviceAccountKey=key_file),
+        "disk": {"type": "fs", "root_path": out + ".disk"},
     }}
 json.dump(settings, open(out, "w"), indent=2)
 ' "$GCS_KEY_FILE" "$GCS_DIR/wrong.json" "$GCS_PORT" "$GCS_BUCKET" \
@@ -257,6 +258,14 @@ gcs_fixture POST /_fixture/fault?name=fail-rewrite >/dev/null
 run_pail --max-attempts 1 cp rt/three cp/fails
 expect_status 1 "cp when the server fails and retries are off"
 expect_stderr "throttled.*503" "a 503 is reported as throttled"
+# Across storages the core streams: GCS to a local disk and back.
+run_pail --storage disk mb
+run_pail cp rt/three s3://disk/three
+expect_status 0 "cp from GCS to an fs storage"
+check "the fs copy is byte-exact" cmp -s "$DATA/three" "$GCS_SETTINGS.disk/three"
+run_pail cp s3://disk/three cp/from-disk
+expect_status 0 "cp from an fs storage to GCS (resumable)"
+same_as_fixture cp/from-disk "$DATA/three" "cp from an fs storage"
 run_pail --storage big cp rt/big cp/big
 expect_status 0 "cp 64 MiB"
 same_as_fixture cp/big "$DATA/big" "cp 64 MiB"
