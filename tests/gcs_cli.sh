@@ -19,7 +19,8 @@
 
 # Tokens live 4 s (refreshed after 2), copies move 1 MiB a call, listings
 # give at most 50 entries a page.
-gcs_start --token-lifetime 4 --rewrite-chunk 1048576 --page-size 50
+gcs_start --token-lifetime 4 --rewrite-chunk 1048576 --page-size 50 \
+  --bound-host "cdn.localhost=$GCS_BUCKET"
 
 # No command may hang the suite: each pail run gets 5 minutes at most.
 PAIL_BINARY=$PAIL
@@ -60,6 +61,8 @@ settings = {
         "nobucket": dict(local, bucket="no-such-bucket",
                          serviceAccountKey=key_file),
         "disk": {"type": "fs", "root_path": out + ".disk"},
+        "cdn": dict(local, serviceAccountKey=key_file,
+                    bucketBoundHostname="http://cdn.localhost:" + port),
     }}
 json.dump(settings, open(out, "w"), indent=2)
 ' "$GCS_KEY_FILE" "$GCS_DIR/wrong.json" "$GCS_PORT" "$GCS_BUCKET" \
@@ -467,6 +470,13 @@ expect_status 0 "sign virtual-hosted"
 check "the bucket is in the host name" grep -q "^http://$GCS_BUCKET.localhost:$GCS_PORT/rt/three?" "$OUT"
 check "a virtual-hosted URL is accepted" \
   [ "$(curl_status "$(cat "$OUT")" --resolve "$GCS_BUCKET.localhost:$GCS_PORT:127.0.0.1")" = 200 ]
+
+run_pail --storage cdn sign rt/three
+expect_status 0 "sign with a bucket-bound hostname"
+check "the URL is on the custom domain" grep -q "^http://cdn.localhost:$GCS_PORT/rt/three?" "$OUT"
+check "a bucket-bound URL is accepted" \
+  [ "$(curl_status "$(cat "$OUT")" --resolve "cdn.localhost:$GCS_PORT:127.0.0.1")" = 200 ]
+check "it serves the object" cmp -s "$DATA/three" "$SCRATCH/body"
 
 # Google's conformance cases that pail can express, through the CLI
 # (test_gcs.c explains which cannot, and why; the library runs them too).

@@ -22,8 +22,8 @@ documents it, and refuses what the real service refuses:
   everywhere; crc32c and md5Hash reported, and an X-Goog-Hash crc32c sent
   with an upload checked (400 when it differs). Errors in Google's JSON
   shape: {"error": {"code", "message", "errors": [{"reason", ...}]}}.
-- V4 signed URLs (XML API paths /BUCKET/OBJECT, or the bucket in the Host
-  name): GOOG4-RSA-SHA256 verified with the public key, GOOG4-HMAC-SHA256
+- V4 signed URLs (XML API paths /BUCKET/OBJECT, the bucket in the Host
+  name, or a --bound-host domain serving a bucket): GOOG4-RSA-SHA256 verified with the public key, GOOG4-HMAC-SHA256
   with --hmac ID:SECRET, the canonical request rebuilt from the request as
   received; expired or tampered URLs get 403 SignatureDoesNotMatch.
 
@@ -61,6 +61,7 @@ Usage: gcs_fixture.py --public-key PEM --client-email EMAIL
        [--hmac ID:SECRET] [--token-lifetime S] [--page-size N]
        [--rewrite-chunk BYTES] [--crc32c-lib PATH]
        [--refresh-token CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN]
+       [--bound-host DOMAIN=BUCKET]
 It binds 127.0.0.1 on a port the system picks, prints the port on a line of
 its own, and serves until its standard input closes (so it never outlives
 the test). Python 3 standard library and the cryptography package.
@@ -960,11 +961,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        "the signature you provided.")
         else:
             refuse("unsupported X-Goog-Algorithm")
-        # Path style /BUCKET/OBJECT, or virtual-hosted BUCKET.host/OBJECT.
+        # Path style /BUCKET/OBJECT, virtual-hosted BUCKET.host/OBJECT, or
+        # a bucket-bound hostname (--bound-host) DOMAIN/OBJECT.
         host = self.headers.get("Host", "").rsplit(":", 1)[0]
         with lock:
             hosted = [b for b in buckets if host.startswith(b + ".")]
         raw = path[1:]
+        if args.bound_host and host == args.bound_host.split("=")[0]:
+            return args.bound_host.split("=", 1)[1], urllib.parse.unquote(raw)
         if hosted:
             return hosted[0], urllib.parse.unquote(raw)
         bucket, _, name = raw.partition("/")
@@ -991,6 +995,9 @@ def main():
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument("--rewrite-chunk", type=int, default=1 << 20)
     parser.add_argument("--crc32c-lib")
+    parser.add_argument("--bound-host",
+                        help="DOMAIN=BUCKET: signed URLs for DOMAIN are for "
+                        "BUCKET (a bucket-bound hostname)")
     parser.add_argument("--refresh-token",
                         help="CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN of an "
                         "authorized_user the token endpoint accepts")
