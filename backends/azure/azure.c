@@ -638,9 +638,6 @@ static const pail_backend_field azure_fields[] = {
     {"connectionString", PAIL_FIELD_STRING, 0, 1,
      "an Azure Storage connection string (account, key or SAS, endpoint)"},
     {"useSSL", PAIL_FIELD_BOOL, 0, 0, "HTTPS (default true)"},
-    {"caBundle", PAIL_FIELD_STRING, 0, 0,
-     "a PEM file of CA certificates to verify the endpoint with (default: "
-     "CURL_CA_BUNDLE, SSL_CERT_FILE, else the system's)"},
     {"endpoint", PAIL_FIELD_STRING, 0, 0,
      "host[:port] of the Blob service (empty: <account>.blob.core."
      "windows.net; an IP address or localhost puts the account in the "
