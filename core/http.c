@@ -360,12 +360,20 @@ char *http_url_describe(const char *url, bool with_query) {
   return out;
 }
 
-/* Replaces in text every occurrence of needle (3 bytes or more) by "***". */
+/* Replaces in text every occurrence of needle (3 bytes or more) by "***",
+ * until none is left: a "***" put in can complete another occurrence with
+ * the bytes before it (fuzz_url found "&?&?*" and the needle "&?*"), so the
+ * search starts over from the beginning. It ends: each replacement shortens
+ * the text or, for a 3-byte needle, adds a '*'; a needle of stars alone is
+ * already hidden. */
 static void scrub(char *text, const char *needle, size_t length) {
-  if (length < 3)
+  size_t stars = 0;
+  while (stars < length && needle[stars] == '*')
+    stars++;
+  if (length < 3 || stars == length)
     return;
-  for (char *hit = text;
-       (hit = memmem(hit, strlen(hit), needle, length)) != NULL; hit += 3) {
+  char *hit;
+  while ((hit = memmem(text, strlen(text), needle, length)) != NULL) {
     memcpy(hit, "***", 3);
     memmove(hit + 3, hit + length, strlen(hit + length) + 1);
   }
