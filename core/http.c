@@ -366,17 +366,20 @@ char *http_url_describe(const char *url, bool with_query) {
  * search starts over from the beginning. It ends: each replacement shortens
  * the text or, for a 3-byte needle, adds a '*'; a needle of stars alone is
  * already hidden. */
-static void scrub(char *text, const char *needle, size_t length) {
+static bool scrub(char *text, const char *needle, size_t length) {
   size_t stars = 0;
   while (stars < length && needle[stars] == '*')
     stars++;
   if (length < 3 || stars == length)
-    return;
+    return false;
+  bool replaced = false;
   char *hit;
   while ((hit = memmem(text, strlen(text), needle, length)) != NULL) {
     memcpy(hit, "***", 3);
     memmove(hit + 3, hit + length, strlen(hit + length) + 1);
+    replaced = true;
   }
+  return replaced;
 }
 
 /* Removes from text (a message from curl) the URL's query and the value of
@@ -385,16 +388,21 @@ void http_scrub_url_secrets(char *text, const char *url) {
   url_view v = url_split(url);
   if (v.query == NULL)
     return;
-  scrub(text, v.query, v.query_length);
-  const char *p = v.query, *end = v.query + v.query_length;
-  while (p < end) {
-    const char *amp = memchr(p, '&', (size_t)(end - p));
-    const char *stop = amp ? amp : end;
-    const char *eq = memchr(p, '=', (size_t)(stop - p));
-    if (eq != NULL && parameter_is_secret(p, (size_t)(eq - p)))
-      scrub(text, eq + 1, (size_t)(stop - eq - 1));
-    p = stop + 1;
-  }
+  /* Passes until one changes nothing: the *** of one value can complete
+   * another one scrubbed before (fuzz_url found it). */
+  bool changed;
+  do {
+    changed = scrub(text, v.query, v.query_length);
+    const char *p = v.query, *end = v.query + v.query_length;
+    while (p < end) {
+      const char *amp = memchr(p, '&', (size_t)(end - p));
+      const char *stop = amp ? amp : end;
+      const char *eq = memchr(p, '=', (size_t)(stop - p));
+      if (eq != NULL && parameter_is_secret(p, (size_t)(eq - p)))
+        changed |= scrub(text, eq + 1, (size_t)(stop - eq - 1));
+      p = stop + 1;
+    }
+  } while (changed);
 }
 
 /* -------------------------------------------------------- transfers */
