@@ -186,6 +186,7 @@ const pail_core_services core_services = {
     .private_key_free = crypto_private_key_free,
     .rsa_sha256_sign = crypto_rsa_sha256_sign,
     .crc32c = crc32c_update,
+    .object_info_clear = pail_object_info_clear,
 };
 
 const pail_core_services *pail_core_services_get(void) {

@@ -324,19 +324,6 @@ static char *dup_header(const pail_http_response *response, const char *name) {
   return value ? strdup(value) : NULL;
 }
 
-void azure_info_free(pail_object_info *info) {
-  free(info->key);
-  free(info->etag);
-  free(info->content_type);
-  free(info->content_disposition);
-  for (size_t i = 0; i < info->metadata_count; i++) {
-    free(info->metadata[i].name);
-    free(info->metadata[i].value);
-  }
-  free(info->metadata);
-  memset(info, 0, sizeof *info);
-}
-
 pail_status azure_info_from_headers(const pail_http_response *response,
                                     const char *key, pail_object_info *info,
                                     pail_error **err) {

@@ -98,7 +98,6 @@ char *azure_error_code(const pail_http_response *response);
 pail_status azure_info_from_headers(const pail_http_response *response,
                                     const char *key, pail_object_info *info,
                                     pail_error **err);
-void azure_info_free(pail_object_info *info);
 
 /* Get Blob Properties. */
 pail_status azure_stat_object(const azure_instance *az, const char *key,

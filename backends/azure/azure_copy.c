@@ -185,6 +185,6 @@ pail_status azure_copy(void *instance, const char *src_key, const char *dst_key,
   if (started)
     azure_request_free(&r);
   free(source);
-  azure_info_free(&source_info);
+  azure_core->object_info_clear(&source_info);
   return status;
 }

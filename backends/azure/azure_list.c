@@ -137,7 +137,7 @@ pail_status azure_list_parse_page(const azure_instance *az,
     if (e->key == NULL || strncmp(e->key, request->prefix, prefix_length) ||
         (!folder &&
          azure_core->key_check(e->key, strlen(e->key), NULL) != PAIL_OK)) {
-      azure_info_free(e);
+      azure_core->object_info_clear(e);
       continue;
     }
     out->count++;

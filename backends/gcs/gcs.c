@@ -20,19 +20,6 @@ pail_status gcs_no_memory(pail_error **err) {
                              "gcs: out of memory");
 }
 
-void gcs_info_clear(pail_object_info *info) {
-  free(info->key);
-  free(info->etag);
-  free(info->content_type);
-  free(info->content_disposition);
-  for (size_t i = 0; i < info->metadata_count; i++) {
-    free(info->metadata[i].name);
-    free(info->metadata[i].value);
-  }
-  free(info->metadata);
-  memset(info, 0, sizeof *info);
-}
-
 void gcs_wipe(char *secret) {
   if (secret == NULL)
     return;

@@ -79,9 +79,6 @@ typedef struct gcs_instance {
 
 pail_status gcs_no_memory(pail_error **err);
 
-/* Frees what info holds and zeroes it (plugins do not link libpail, so not
- * pail_object_info_clear). */
-void gcs_info_clear(pail_object_info *info);
 /* Zeroes a secret's bytes, then frees it (NULL is fine). */
 void gcs_wipe(char *secret);
 

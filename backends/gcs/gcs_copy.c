@@ -126,6 +126,6 @@ pail_status gcs_copy(void *instance, const char *src_key, const char *dst_key,
   }
   free(token);
   free(body);
-  gcs_info_clear(&source);
+  gcs_core->object_info_clear(&source);
   return status;
 }

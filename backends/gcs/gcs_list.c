@@ -53,7 +53,7 @@ pail_status gcs_list_parse_page(const gcs_instance *gcs,
       if (!json_is_object(item) ||
           gcs_info_from_json(item, e, NULL, NULL, &bad) != PAIL_OK) {
         gcs_core->error_free(bad);
-        gcs_info_clear(e);
+        gcs_core->object_info_clear(e);
         status = not_a_listing(
             gcs, response, "holds an item that is not an object resource", err);
         break;
@@ -62,7 +62,7 @@ pail_status gcs_list_parse_page(const gcs_instance *gcs,
        * placeholder "a/" written by the console, "a//b"), is not shown. */
       if (strncmp(e->key, request->prefix, prefix_length) != 0 ||
           gcs_core->key_check(e->key, strlen(e->key), NULL) != PAIL_OK) {
-        gcs_info_clear(e);
+        gcs_core->object_info_clear(e);
         continue;
       }
       out->count++;

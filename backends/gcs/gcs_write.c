@@ -131,7 +131,7 @@ static pail_status check_result(gcs_write *w,
         (unsigned long long)w->written);
     gcs_delete_generation(w->gcs, w->key, target->etag);
   }
-  gcs_info_clear(&local);
+  gcs_core->object_info_clear(&local);
   return status;
 }
 

@@ -10,19 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void info_free(pail_object_info *info) {
-  free(info->key);
-  free(info->etag);
-  free(info->content_type);
-  free(info->content_disposition);
-  for (size_t i = 0; i < info->metadata_count; i++) {
-    free(info->metadata[i].name);
-    free(info->metadata[i].value);
-  }
-  free(info->metadata);
-  memset(info, 0, sizeof *info);
-}
-
 pail_status s3_copy(void *instance, const char *src_key, const char *dst_key,
                     const pail_write_options *options, pail_error **err) {
   s3_instance *s3 = instance;
@@ -57,6 +44,6 @@ pail_status s3_copy(void *instance, const char *src_key, const char *dst_key,
   else if (status == PAIL_OK)
     status = s3_copy_object(s3, source, dst_key, &merged, replace, NULL, err);
   free(source);
-  info_free(&source_info);
+  s3_core->object_info_clear(&source_info);
   return status;
 }

@@ -21,14 +21,6 @@ static bool query_add(char **query, const char *name, const char *value) {
   return grown != NULL;
 }
 
-/* Frees what an entry holds (plugins do not link libpail, so not
- * pail_object_info_clear). */
-static void entry_clear(pail_object_info *e) {
-  free(e->key);
-  free(e->etag);
-  memset(e, 0, sizeof *e);
-}
-
 static int compare_keys(const void *a, const void *b) {
   return strcmp(((const pail_object_info *)a)->key,
                 ((const pail_object_info *)b)->key);
@@ -99,7 +91,7 @@ pail_status s3_list_parse_page(const s3_instance *s3,
     /* Keys outside the prefix or that no pointer can name are dropped by
      * the core (workspace_list_filter); here only a missing one. */
     if (e->key == NULL) {
-      entry_clear(e);
+      s3_core->object_info_clear(e);
       continue;
     }
     out->count++;

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 3
+#define PAIL_BACKEND_ABI_MINOR 4
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -438,6 +438,13 @@ typedef struct pail_core_services {
   /* CRC-32C (Castagnoli) of data, continuing from crc (0 to start), as GCS
    * reports in crc32c. */
   uint32_t (*crc32c)(uint32_t crc, const void *data, size_t length);
+
+  /* ------------------------------------------ ABI 1.4: shared machinery */
+
+  /* pail_object_info_clear: frees what info holds (NULL is fine) and zeroes
+   * it, for the infos a backend fills and drops itself (a listing entry it
+   * skips, a copy's source). */
+  void (*object_info_clear)(pail_object_info *info);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
