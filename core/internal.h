@@ -368,6 +368,18 @@ PAIL_HIDDEN pail_status http_stream_read(pail_http_stream *stream,
                                          void *buffer, size_t capacity,
                                          size_t *got, pail_error **err);
 PAIL_HIDDEN void http_stream_close(pail_http_stream *stream);
+/* The resumable reader of pail_core_services (resume.c; contracts in
+ * include/pail/backend.h), over the streams above. */
+PAIL_HIDDEN pail_status resumable_open(const pail_config *cfg,
+                                       const pail_resumable_source *source,
+                                       uint64_t offset, uint64_t length,
+                                       pail_object_info *info,
+                                       pail_resumable_reader **reader,
+                                       pail_error **err);
+PAIL_HIDDEN pail_status resumable_read(pail_resumable_reader *reader,
+                                       void *buffer, size_t capacity,
+                                       size_t *got, pail_error **err);
+PAIL_HIDDEN void resumable_close(pail_resumable_reader *reader);
 /* For tests: the most body bytes the stream has held beyond the reader's
  * buffer, which stays bounded whatever the size of the body. */
 PAIL_HIDDEN size_t http_stream_buffer_peak(const pail_http_stream *stream);

@@ -187,6 +187,9 @@ const pail_core_services core_services = {
     .rsa_sha256_sign = crypto_rsa_sha256_sign,
     .crc32c = crc32c_update,
     .object_info_clear = pail_object_info_clear,
+    .resumable_open = resumable_open,
+    .resumable_read = resumable_read,
+    .resumable_close = resumable_close,
 };
 
 const pail_core_services *pail_core_services_get(void) {

@@ -4,7 +4,8 @@
  * goes on the wire (Content-Length of an empty PUT, no header the caller did
  * not sign), HEAD, streamed bodies with bounded memory, every transport
  * failure and its category, groups, connection reuse, the body limit, and
- * that no URL signature reaches a log line or an error message.
+ * that no URL signature reaches a log line or an error message; and the
+ * resumable reader built on streams (core/resume.c).
  */
 #include "internal.h"
 #include "testutil.h"
@@ -1147,6 +1148,218 @@ START_TEST(backoff_grows_with_full_jitter_within_the_cap) {
 }
 END_TEST
 
+/* ------------------------------------------ resumable reads (resume.c) */
+
+/* A scripted source: the request number n goes to paths[n], and every
+ * range and version the core asked for is recorded. */
+typedef struct scripted_source {
+  const char *paths[4];
+  uint64_t size; /* what check puts in info->size */
+  int requests;
+  char ranges[4][64];
+  char versions[4][64];
+  char *url;
+  pail_http_request request;
+} scripted_source;
+
+static pail_status scripted_build(void *context, const char *range,
+                                  const char *version,
+                                  const pail_http_request **request,
+                                  pail_error **error) {
+  scripted_source *s = context;
+  ck_assert_int_lt(s->requests, 4);
+  snprintf(s->ranges[s->requests], sizeof s->ranges[0], "%s",
+           range ? range : "none");
+  snprintf(s->versions[s->requests], sizeof s->versions[0], "%s",
+           version ? version : "none");
+  free(s->url);
+  s->url = url_of(s->paths[s->requests++]);
+  s->request = (pail_http_request){"GET", s->url, NULL, 0, NULL, 0, 0};
+  *request = &s->request;
+  (void)error;
+  return PAIL_OK;
+}
+
+static pail_status scripted_check(void *context, const pail_http_response *head,
+                                  int resuming, pail_object_info *info,
+                                  int *again, pail_error **error) {
+  scripted_source *s = context;
+  (void)resuming;
+  if (head->status == 401)
+    *again = 1;
+  if (head->status == 416)
+    return pail_error_set(error, PAIL_ERR_INVALID_ARGUMENT, 416, NULL, NULL,
+                          "t: no such range");
+  if (head->status / 100 != 2)
+    return pail_error_set(error, PAIL_ERR_ACCESS_DENIED, head->status, NULL,
+                          NULL, "t: refused");
+  if (info != NULL)
+    info->size = s->size;
+  return PAIL_OK;
+}
+
+static pail_resumable_source scripted(scripted_source *s, int resumes) {
+  return (pail_resumable_source){.label = "t",
+                                 .key = "k",
+                                 .version_header = "x-request",
+                                 .resumes = resumes,
+                                 .context = s,
+                                 .build = scripted_build,
+                                 .check = scripted_check};
+}
+
+/* Reads the whole range into a malloc'ed buffer; *length receives its size. */
+static pail_status read_all(pail_resumable_reader *reader, size_t piece,
+                            unsigned char **data, size_t *length) {
+  *data = NULL;
+  *length = 0;
+  unsigned char *buffer = malloc(piece);
+  ck_assert_ptr_nonnull(buffer);
+  pail_status status;
+  size_t got = 0;
+  while ((status = resumable_read(reader, buffer, piece, &got, &err)) ==
+             PAIL_OK &&
+         got > 0) {
+    *data = realloc(*data, *length + got);
+    ck_assert_ptr_nonnull(*data);
+    memcpy(*data + *length, buffer, got);
+    *length += got;
+  }
+  free(buffer);
+  return status;
+}
+
+START_TEST(a_broken_body_is_resumed_from_the_next_byte_pinned) {
+  scripted_source s = {
+      .paths = {"/truncate/1000?send=300", "/bytes/700?offset=300&status=206"},
+      .size = 1000};
+  pail_resumable_source source = scripted(&s, 3);
+  pail_object_info info = {0};
+  pail_resumable_reader *reader = NULL;
+  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
+                                 &reader, &err));
+  unsigned char *data = NULL;
+  size_t length = 0;
+  EXPECT(PAIL_OK, read_all(reader, 4096, &data, &length));
+  ck_assert_uint_eq(length, 1000);
+  unsigned char *want = pattern_make(1000);
+  ck_assert_int_eq(memcmp(data, want, 1000), 0);
+  ck_assert_int_eq(s.requests, 2);
+  ck_assert_str_eq(s.ranges[0], "none");
+  ck_assert_str_eq(s.versions[0], "none");
+  /* Pinned to the version the first response named (its X-Request). */
+  ck_assert_str_eq(s.ranges[1], "bytes=300-999");
+  ck_assert_str_ne(s.versions[1], "none");
+  ck_assert_ptr_nonnull(strstr(log_lines(), "t: k: resuming the download at "
+                                            "byte 300"));
+  resumable_close(reader);
+  free(data);
+  free(want);
+  free(s.url);
+}
+END_TEST
+
+START_TEST(resumes_are_capped_and_the_read_then_fails_io) {
+  scripted_source s = {.paths = {"/truncate/1000?send=300",
+                                 "/truncate/700?send=100",
+                                 "/truncate/600?send=100"},
+                       .size = 1000};
+  pail_resumable_source source = scripted(&s, 1);
+  source.version = "v7";
+  pail_object_info info = {0};
+  pail_resumable_reader *reader = NULL;
+  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
+                                 &reader, &err));
+  unsigned char *data = NULL;
+  size_t length = 0;
+  EXPECT(PAIL_ERR_IO, read_all(reader, 4096, &data, &length));
+  ck_assert_int_eq(s.requests, 2);
+  ck_assert_str_eq(s.versions[0], "v7"); /* known before: pinned at once */
+  ck_assert_str_eq(s.versions[1], "v7");
+  resumable_close(reader);
+  free(data);
+  free(s.url);
+}
+END_TEST
+
+START_TEST(a_read_without_a_version_is_not_resumed) {
+  scripted_source s = {.paths = {"/truncate/1000?send=300"}, .size = 1000};
+  pail_resumable_source source = scripted(&s, 3);
+  source.version_header = NULL;
+  pail_object_info info = {0};
+  pail_resumable_reader *reader = NULL;
+  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
+                                 &reader, &err));
+  unsigned char *data = NULL;
+  size_t length = 0;
+  EXPECT(PAIL_ERR_IO, read_all(reader, 4096, &data, &length));
+  ck_assert_int_eq(s.requests, 1);
+  ck_assert_ptr_null(strstr(log_lines(), "resuming"));
+  resumable_close(reader);
+  free(data);
+  free(s.url);
+}
+END_TEST
+
+START_TEST(bytes_before_an_ignored_range_are_dropped) {
+  scripted_source s = {.paths = {"/bytes/1000"}, .size = 1000};
+  pail_resumable_source source = scripted(&s, 3);
+  pail_object_info info = {0};
+  pail_resumable_reader *reader = NULL;
+  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 300, 50, &info, &reader, &err));
+  unsigned char *data = NULL;
+  size_t length = 0;
+  EXPECT(PAIL_OK, read_all(reader, 64, &data, &length));
+  ck_assert_str_eq(s.ranges[0], "bytes=300-349");
+  ck_assert_uint_eq(length, 50);
+  unsigned char *want = pattern_make(400);
+  ck_assert_int_eq(memcmp(data, want + 300, 50), 0);
+  resumable_close(reader);
+  free(data);
+  free(want);
+  free(s.url);
+}
+END_TEST
+
+START_TEST(a_refused_range_from_byte_zero_is_asked_again_whole) {
+  scripted_source s = {.paths = {"/status/416", "/bytes/0"}, .size = 0};
+  pail_resumable_source source = scripted(&s, 3);
+  pail_object_info info = {0};
+  pail_resumable_reader *reader = NULL;
+  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, 10, &info, &reader, &err));
+  ck_assert_str_eq(s.ranges[0], "bytes=0-9");
+  ck_assert_str_eq(s.ranges[1], "none");
+  unsigned char *data = NULL;
+  size_t length = 0;
+  EXPECT(PAIL_OK, read_all(reader, 64, &data, &length));
+  ck_assert_uint_eq(length, 0);
+  resumable_close(reader);
+  free(s.url);
+}
+END_TEST
+
+START_TEST(check_asks_once_for_the_request_again) {
+  scripted_source s = {.paths = {"/status/401", "/bytes/10"}, .size = 10};
+  pail_resumable_source source = scripted(&s, 3);
+  pail_object_info info = {0};
+  pail_resumable_reader *reader = NULL;
+  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
+                                 &reader, &err));
+  ck_assert_int_eq(s.requests, 2);
+  resumable_close(reader);
+  /* A second refusal stands. */
+  scripted_source twice = {.paths = {"/status/401", "/status/401"}};
+  source = scripted(&twice, 3);
+  EXPECT(
+      PAIL_ERR_ACCESS_DENIED,
+      resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info, &reader, &err));
+  ck_assert_int_eq(twice.requests, 2);
+  ck_assert_str_eq(pail_error_message(err), "t: refused");
+  free(s.url);
+  free(twice.url);
+}
+END_TEST
+
 /* -------------------------------------------------------------- server */
 
 /* Starts tests/http_server.py with extra (NULL-ended) arguments; its port
@@ -1320,6 +1533,17 @@ static Suite *http_suite(void) {
   tcase_add_test(retries, stream_open_is_retried_before_the_body);
   tcase_add_test(retries, group_retries_each_request_on_its_own);
   tcase_add_test(retries, backoff_grows_with_full_jitter_within_the_cap);
+
+  TCase *resume = tcase_create("resume");
+  tcase_add_checked_fixture(resume, setup, teardown);
+  tcase_set_timeout(resume, 30);
+  tcase_add_test(resume, a_broken_body_is_resumed_from_the_next_byte_pinned);
+  tcase_add_test(resume, resumes_are_capped_and_the_read_then_fails_io);
+  tcase_add_test(resume, a_read_without_a_version_is_not_resumed);
+  tcase_add_test(resume, bytes_before_an_ignored_range_are_dropped);
+  tcase_add_test(resume, a_refused_range_from_byte_zero_is_asked_again_whole);
+  tcase_add_test(resume, check_asks_once_for_the_request_again);
+  suite_add_tcase(s, resume);
   suite_add_tcase(s, retries);
   return s;
 }

@@ -244,6 +244,46 @@ typedef struct pail_sigv4_key {
   int normalize_path;
 } pail_sigv4_key;
 
+/* ABI 1.4: a streamed GET of one object that resumes where its body broke
+ * (core_services.resumable_open). The backend speaks its protocol through two
+ * callbacks; the core does the streaming, drops the bytes a server that
+ * ignored Range sends before the range, re-requests the rest pinned to the
+ * version being read, and logs and reports as every backend does. */
+typedef struct pail_resumable_reader pail_resumable_reader;
+
+typedef struct pail_resumable_source {
+  /* Messages read "<label>: <key>: ..." ("s3", the backend's name). */
+  const char *label;
+  const char *key;
+  /* The version being read when the backend knows it before the first
+   * request (GCS's generation), else NULL: then it is the value of
+   * version_header ("etag") in the first response. A read without a
+   * version is never resumed. */
+  const char *version;
+  const char *version_header;
+  /* How many times a broken body may be re-requested in the whole read. */
+  int resumes;
+  void *context; /* passed to the callbacks */
+
+  /* Builds (and signs) the GET of the object. range is the value of the
+   * Range header to send ("bytes=10-99", "bytes=10-"), or NULL for the whole
+   * object; version is the version to pin the request to (If-Match,
+   * ifGenerationMatch), or NULL before one is known. *request must stay
+   * valid until the next call of build or until resumable_close returns. */
+  pail_status (*build)(void *context, const char *range, const char *version,
+                       const pail_http_request **request, pail_error **err);
+  /* Judges a response's head. A status other than 2xx must fail with the
+   * backend's error; resuming is non-zero for a re-request pinned to the
+   * version (a 412 then means the object changed during the read). info is
+   * not NULL for the first response only: fill it from the headers if the
+   * backend has not already. Setting *again (with any status) has the
+   * request built and sent once more (a refreshed token after a 401); on
+   * that second attempt *again is ignored and the status stands. */
+  pail_status (*check)(void *context, const pail_http_response *head,
+                       int resuming, pail_object_info *info, int *again,
+                       pail_error **err);
+} pail_resumable_source;
+
 /* The services the core lends to plugins. Valid for the life of the process. */
 typedef struct pail_core_services {
   uint32_t abi_version;
@@ -445,6 +485,27 @@ typedef struct pail_core_services {
    * it, for the infos a backend fills and drops itself (a listing entry it
    * skips, a copy's source). */
   void (*object_info_clear)(pail_object_info *info);
+
+  /* Opens a resumable read of `length` bytes (PAIL_READ_TO_END: to the end)
+   * from `offset`: sends the first request and returns once its head is
+   * checked, with info->size set (by check, or before the call). A ranged
+   * request from byte 0 refused PAIL_ERR_INVALID_ARGUMENT (an empty object
+   * has no byte 0 for Range) is sent again for the whole object. source's
+   * strings are copied; its context must outlive the reader. */
+  pail_status (*resumable_open)(const pail_config *cfg,
+                                const pail_resumable_source *source,
+                                uint64_t offset, uint64_t length,
+                                pail_object_info *info,
+                                pail_resumable_reader **reader,
+                                pail_error **err);
+  /* Reads up to capacity bytes of the range; *got is 0 only at its end. A
+   * body that breaks (PAIL_ERR_IO, PAIL_ERR_UNAVAILABLE) is re-requested
+   * from the next byte, pinned to the version, up to source->resumes times,
+   * each logged at PAIL_LOG_INFO; then it fails PAIL_ERR_IO. */
+  pail_status (*resumable_read)(pail_resumable_reader *reader, void *buffer,
+                                size_t capacity, size_t *got, pail_error **err);
+  /* Closes the stream and frees the reader (NULL is fine). */
+  void (*resumable_close)(pail_resumable_reader *reader);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
