@@ -1208,24 +1208,29 @@ static pail_resumable_source scripted(scripted_source *s, int resumes) {
                                  .check = scripted_check};
 }
 
-/* Reads the whole range into a malloc'ed buffer; *length receives its size. */
-static pail_status read_all(pail_resumable_reader *reader, size_t piece,
-                            unsigned char **data, size_t *length) {
-  *data = NULL;
-  *length = 0;
-  unsigned char *buffer = malloc(piece);
-  ck_assert_ptr_nonnull(buffer);
+/* Opens a read of length bytes from offset through source (it must open),
+ * reads it all in pieces of `piece` bytes into *data (malloc'ed, *got bytes)
+ * and closes it. Returns the status the reads ended with. */
+static pail_status read_through(const pail_resumable_source *source,
+                                uint64_t offset, uint64_t length, size_t piece,
+                                unsigned char **data, size_t *got) {
+  pail_object_info info = {0};
+  pail_resumable_reader *reader = NULL;
+  EXPECT(PAIL_OK,
+         resumable_open(&cfg, source, offset, length, &info, &reader, &err));
+  *data = malloc(piece);
+  *got = 0;
+  ck_assert_ptr_nonnull(*data);
   pail_status status;
-  size_t got = 0;
-  while ((status = resumable_read(reader, buffer, piece, &got, &err)) ==
+  size_t n = 0;
+  while ((status = resumable_read(reader, *data + *got, piece, &n, &err)) ==
              PAIL_OK &&
-         got > 0) {
-    *data = realloc(*data, *length + got);
+         n > 0) {
+    *got += n;
+    *data = realloc(*data, *got + piece);
     ck_assert_ptr_nonnull(*data);
-    memcpy(*data + *length, buffer, got);
-    *length += got;
   }
-  free(buffer);
+  resumable_close(reader);
   return status;
 }
 
@@ -1234,15 +1239,11 @@ START_TEST(a_broken_body_is_resumed_from_the_next_byte_pinned) {
       .paths = {"/truncate/1000?send=300", "/bytes/700?offset=300&status=206"},
       .size = 1000};
   pail_resumable_source source = scripted(&s, 3);
-  pail_object_info info = {0};
-  pail_resumable_reader *reader = NULL;
-  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
-                                 &reader, &err));
-  unsigned char *data = NULL;
+  unsigned char *data = NULL, *want = pattern_make(1000);
   size_t length = 0;
-  EXPECT(PAIL_OK, read_all(reader, 4096, &data, &length));
+  EXPECT(PAIL_OK,
+         read_through(&source, 0, PAIL_READ_TO_END, 4096, &data, &length));
   ck_assert_uint_eq(length, 1000);
-  unsigned char *want = pattern_make(1000);
   ck_assert_int_eq(memcmp(data, want, 1000), 0);
   ck_assert_int_eq(s.requests, 2);
   ck_assert_str_eq(s.ranges[0], "none");
@@ -1250,9 +1251,8 @@ START_TEST(a_broken_body_is_resumed_from_the_next_byte_pinned) {
   /* Pinned to the version the first response named (its X-Request). */
   ck_assert_str_eq(s.ranges[1], "bytes=300-999");
   ck_assert_str_ne(s.versions[1], "none");
-  ck_assert_ptr_nonnull(strstr(log_lines(), "t: k: resuming the download at "
-                                            "byte 300"));
-  resumable_close(reader);
+  ck_assert_ptr_nonnull(
+      strstr(log_lines(), "t: k: resuming the download at byte 300"));
   free(data);
   free(want);
   free(s.url);
@@ -1266,17 +1266,13 @@ START_TEST(resumes_are_capped_and_the_read_then_fails_io) {
                        .size = 1000};
   pail_resumable_source source = scripted(&s, 1);
   source.version = "v7";
-  pail_object_info info = {0};
-  pail_resumable_reader *reader = NULL;
-  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
-                                 &reader, &err));
   unsigned char *data = NULL;
   size_t length = 0;
-  EXPECT(PAIL_ERR_IO, read_all(reader, 4096, &data, &length));
+  EXPECT(PAIL_ERR_IO,
+         read_through(&source, 0, PAIL_READ_TO_END, 4096, &data, &length));
   ck_assert_int_eq(s.requests, 2);
   ck_assert_str_eq(s.versions[0], "v7"); /* known before: pinned at once */
   ck_assert_str_eq(s.versions[1], "v7");
-  resumable_close(reader);
   free(data);
   free(s.url);
 }
@@ -1286,16 +1282,12 @@ START_TEST(a_read_without_a_version_is_not_resumed) {
   scripted_source s = {.paths = {"/truncate/1000?send=300"}, .size = 1000};
   pail_resumable_source source = scripted(&s, 3);
   source.version_header = NULL;
-  pail_object_info info = {0};
-  pail_resumable_reader *reader = NULL;
-  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
-                                 &reader, &err));
   unsigned char *data = NULL;
   size_t length = 0;
-  EXPECT(PAIL_ERR_IO, read_all(reader, 4096, &data, &length));
+  EXPECT(PAIL_ERR_IO,
+         read_through(&source, 0, PAIL_READ_TO_END, 4096, &data, &length));
   ck_assert_int_eq(s.requests, 1);
   ck_assert_ptr_null(strstr(log_lines(), "resuming"));
-  resumable_close(reader);
   free(data);
   free(s.url);
 }
@@ -1304,17 +1296,12 @@ END_TEST
 START_TEST(bytes_before_an_ignored_range_are_dropped) {
   scripted_source s = {.paths = {"/bytes/1000"}, .size = 1000};
   pail_resumable_source source = scripted(&s, 3);
-  pail_object_info info = {0};
-  pail_resumable_reader *reader = NULL;
-  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 300, 50, &info, &reader, &err));
-  unsigned char *data = NULL;
+  unsigned char *data = NULL, *want = pattern_make(400);
   size_t length = 0;
-  EXPECT(PAIL_OK, read_all(reader, 64, &data, &length));
+  EXPECT(PAIL_OK, read_through(&source, 300, 50, 64, &data, &length));
   ck_assert_str_eq(s.ranges[0], "bytes=300-349");
   ck_assert_uint_eq(length, 50);
-  unsigned char *want = pattern_make(400);
   ck_assert_int_eq(memcmp(data, want + 300, 50), 0);
-  resumable_close(reader);
   free(data);
   free(want);
   free(s.url);
@@ -1324,16 +1311,13 @@ END_TEST
 START_TEST(a_refused_range_from_byte_zero_is_asked_again_whole) {
   scripted_source s = {.paths = {"/status/416", "/bytes/0"}, .size = 0};
   pail_resumable_source source = scripted(&s, 3);
-  pail_object_info info = {0};
-  pail_resumable_reader *reader = NULL;
-  EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, 10, &info, &reader, &err));
-  ck_assert_str_eq(s.ranges[0], "bytes=0-9");
-  ck_assert_str_eq(s.ranges[1], "none");
   unsigned char *data = NULL;
   size_t length = 0;
-  EXPECT(PAIL_OK, read_all(reader, 64, &data, &length));
+  EXPECT(PAIL_OK, read_through(&source, 0, 10, 64, &data, &length));
+  ck_assert_str_eq(s.ranges[0], "bytes=0-9");
+  ck_assert_str_eq(s.ranges[1], "none");
   ck_assert_uint_eq(length, 0);
-  resumable_close(reader);
+  free(data);
   free(s.url);
 }
 END_TEST
