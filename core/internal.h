@@ -252,6 +252,8 @@ PAIL_HIDDEN pail_status settings_load_default_chain(workspace_settings *out,
 PAIL_HIDDEN void settings_free(workspace_settings *settings);
 /* Maps Windmill tags (S3Storage, ...) to plugin types; others unchanged. */
 PAIL_HIDDEN const char *settings_type_alias(const char *type);
+/* core_services.endpoint_problem: why endpoint is not host[:port], or NULL. */
+PAIL_HIDDEN const char *settings_endpoint_problem(const char *endpoint);
 
 /* ----------------------------------------------------------- plugin.c */
 

@@ -190,6 +190,7 @@ const pail_core_services core_services = {
     .resumable_open = resumable_open,
     .resumable_read = resumable_read,
     .resumable_close = resumable_close,
+    .endpoint_problem = settings_endpoint_problem,
 };
 
 const pail_core_services *pail_core_services_get(void) {

@@ -365,3 +365,25 @@ pail_status settings_load_default_chain(workspace_settings *out,
   }
   return settings_embedded_default(out, err);
 }
+
+const char *settings_endpoint_problem(const char *endpoint) {
+  if (strstr(endpoint, "://") != NULL)
+    return "give host[:port] without a scheme; useSSL chooses http or https";
+  if (strpbrk(endpoint, "/?#") != NULL)
+    return "give host[:port] without a path";
+  if (strpbrk(endpoint, " \t\r\n@") != NULL)
+    return "host[:port] has no spaces or user part";
+  if (*endpoint == '\0' || *endpoint == ':')
+    return "the host is empty";
+  const char *colon = strrchr(endpoint, ':');
+  const char *bracket = strrchr(endpoint, ']');
+  if (colon != NULL && (bracket == NULL || colon > bracket)) {
+    char *end = NULL;
+    errno = 0;
+    long port = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
+        port > 65535)
+      return "the port must be a number from 1 to 65535";
+  }
+  return NULL;
+}

@@ -408,6 +408,29 @@ START_TEST(type_aliases_map_windmill_tags) {
 }
 END_TEST
 
+START_TEST(endpoints_are_host_and_port_only) {
+  ck_assert_ptr_null(settings_endpoint_problem("s3.example.com"));
+  ck_assert_ptr_null(settings_endpoint_problem("127.0.0.1:9000"));
+  ck_assert_ptr_null(settings_endpoint_problem("[::1]:443"));
+  ck_assert_ptr_null(settings_endpoint_problem("[::1]"));
+  ck_assert_str_eq(settings_endpoint_problem("https://h"),
+                   "give host[:port] without a scheme; useSSL chooses http or "
+                   "https");
+  ck_assert_str_eq(settings_endpoint_problem("h/bucket"),
+                   "give host[:port] without a path");
+  ck_assert_str_eq(settings_endpoint_problem("h#x"),
+                   "give host[:port] without a path");
+  ck_assert_str_eq(settings_endpoint_problem("user@h"),
+                   "host[:port] has no spaces or user part");
+  ck_assert_str_eq(settings_endpoint_problem(""), "the host is empty");
+  ck_assert_str_eq(settings_endpoint_problem(":80"), "the host is empty");
+  const char *bad_ports[] = {"h:", "h:0", "h:65536", "h:8o", "[::1]:x"};
+  for (size_t i = 0; i < sizeof bad_ports / sizeof *bad_ports; i++)
+    ck_assert_str_eq(settings_endpoint_problem(bad_ports[i]),
+                     "the port must be a number from 1 to 65535");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("settings");
   TCase *tc = tcase_create("settings");
@@ -435,6 +458,7 @@ int main(void) {
   tcase_add_test(tc, missing_settings_file_is_not_found);
   tcase_add_test(tc, lookup_order_env_then_xdg_then_embedded_default);
   tcase_add_test(tc, type_aliases_map_windmill_tags);
+  tcase_add_test(tc, endpoints_are_host_and_port_only);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }

@@ -71,27 +71,7 @@ pail_status azure_check_container_name(const char *name, pail_error **err) {
 
 /* Checks an endpoint setting: host[:port], no scheme, no path. */
 static pail_status check_endpoint(const char *endpoint, pail_error **err) {
-  const char *why = NULL;
-  if (strstr(endpoint, "://") != NULL)
-    why = "give host[:port] without a scheme; useSSL chooses http or https";
-  else if (strchr(endpoint, '/') != NULL || strchr(endpoint, '?') != NULL)
-    why = "give host[:port] without a path";
-  else if (strpbrk(endpoint, " \t\r\n@") != NULL)
-    why = "host[:port] has no spaces or user part";
-  else {
-    const char *colon = strrchr(endpoint, ':');
-    const char *bracket = strrchr(endpoint, ']');
-    if (colon != NULL && (bracket == NULL || colon > bracket)) {
-      char *end = NULL;
-      errno = 0;
-      long port = strtol(colon + 1, &end, 10);
-      if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
-          port > 65535)
-        why = "the port must be a number from 1 to 65535";
-    }
-    if (colon == endpoint || *endpoint == '\0')
-      why = "the host is empty";
-  }
+  const char *why = azure_core->endpoint_problem(endpoint);
   if (why == NULL)
     return PAIL_OK;
   return azure_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,

@@ -665,27 +665,7 @@ static pail_status check_bucket_name(const char *name, pail_error **err) {
 /* Checks a host setting (field): host[:port], no scheme, no path. */
 static pail_status check_endpoint(const char *field, const char *endpoint,
                                   pail_error **err) {
-  const char *why = NULL;
-  if (strstr(endpoint, "://") != NULL)
-    why = "give host[:port] without a scheme; useSSL chooses http or https";
-  else if (strpbrk(endpoint, "/?#") != NULL)
-    why = "give host[:port] without a path";
-  else if (strpbrk(endpoint, " \t\r\n@") != NULL)
-    why = "host[:port] has no spaces or user part";
-  else if (*endpoint == '\0' || *endpoint == ':')
-    why = "the host is empty";
-  else {
-    const char *colon = strrchr(endpoint, ':');
-    const char *bracket = strrchr(endpoint, ']');
-    if (colon != NULL && (bracket == NULL || colon > bracket)) {
-      char *end = NULL;
-      errno = 0;
-      long port = strtol(colon + 1, &end, 10);
-      if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 1 ||
-          port > 65535)
-        why = "the port must be a number from 1 to 65535";
-    }
-  }
+  const char *why = gcs_core->endpoint_problem(endpoint);
   if (why == NULL)
     return PAIL_OK;
   return gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,

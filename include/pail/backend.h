@@ -506,6 +506,11 @@ typedef struct pail_core_services {
                                 size_t capacity, size_t *got, pail_error **err);
   /* Closes the stream and frees the reader (NULL is fine). */
   void (*resumable_close)(pail_resumable_reader *reader);
+
+  /* Why an endpoint setting is not host[:port] (a scheme, a path, spaces or
+   * a user part, an empty host, a port outside 1 to 65535), as a static
+   * phrase for the backend's message; NULL when it is well formed. */
+  const char *(*endpoint_problem)(const char *endpoint);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
