@@ -14,36 +14,9 @@ fi
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/azure_lib.sh"
 
-PROXY_PID=
-proxy_stop() {
-  [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null
-  PROXY_PID=
-}
+. "$top_srcdir/tests/proxy_lib.sh"
+PROXY_UPSTREAM_PORT=$AZURE_PORT PROXY_SETTINGS=$AZURE_SETTINGS
 trap 'proxy_stop; azure_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
-
-# proxy_start RULE: a fresh proxy with this rule (see fault_proxy.py); sets
-# PROXY_PORT and writes settings for it to $SCRATCH/proxy.json.
-PROXY_LOG=$SCRATCH/proxy.log
-proxy_start() {
-  proxy_stop
-  rm -f "$SCRATCH/proxy.port"
-  : >"$PROXY_LOG"
-  python3 "$top_srcdir/tests/fault_proxy.py" --upstream "127.0.0.1:$AZURE_PORT" \
-    --port-file "$SCRATCH/proxy.port" --log "$PROXY_LOG" --rule "$1" &
-  PROXY_PID=$!
-  tries=0
-  until [ -s "$SCRATCH/proxy.port" ]; do
-    tries=$((tries + 1))
-    [ "$tries" -lt 100 ] || {
-      fail "fault proxy does not start"
-      finish
-    }
-    sleep 0.1
-  done
-  PROXY_PORT=$(cat "$SCRATCH/proxy.port")
-  sed "s/127.0.0.1:$AZURE_PORT/127.0.0.1:$PROXY_PORT/" "$AZURE_SETTINGS" \
-    >"$SCRATCH/proxy.json"
-}
 
 BLOB="^/$AZURE_ACCOUNT/$AZURE_CONTAINER"
 DATA=$SCRATCH/data
@@ -61,7 +34,7 @@ EOF
 )
 
 # ------------------------------------------------------------ cut GET body
-proxy_start "GET $BLOB/faults/big\\.bin\$ truncate 3000000 1"
+proxy_start --rule "GET $BLOB/faults/big\\.bin\$ truncate 3000000 1"
 run_pail --config "$SCRATCH/proxy.json" get faults/big.bin "$SCRATCH/got"
 expect_status 0 "get through a body cut at 3,000,000 bytes"
 check "the cut download is byte-exact" cmp -s "$DATA/24MiB" "$SCRATCH/got"
@@ -70,7 +43,7 @@ check "the rest was asked for with If-Match $ETAG" \
   grep -q "^GET .*faults/big.bin -> 206 if-match=$ETAG" "$PROXY_LOG"
 
 # ------------------------------------------------------------ stalled GET
-proxy_start "GET $BLOB/faults/big\\.bin\$ stall 5000000 1"
+proxy_start --rule "GET $BLOB/faults/big\\.bin\$ stall 5000000 1"
 started=$(now_ms)
 PAIL_HTTP_LOW_SPEED_TIME=2 run_pail --config "$SCRATCH/proxy.json" \
   get faults/big.bin "$SCRATCH/got2"
@@ -91,7 +64,7 @@ for fault in status reset; do
     */kept-*) "$PAIL" put "$DATA/old" "$key" >/dev/null ;;
     esac
     pattern=$(printf '%s' "$key" | sed 's/\./\\./g')
-    proxy_start "PUT $BLOB/$pattern\\?comp=block&blockid=[^&]*\$ $fault 0 100"
+    proxy_start --rule "PUT $BLOB/$pattern\\?comp=block&blockid=[^&]*\$ $fault 0 100"
     run_pail --config "$SCRATCH/proxy.json" put "$DATA/24MiB" "$key"
     expect_status 1 "put of $key with its blocks failing ($fault)"
     case $fault in
@@ -123,7 +96,7 @@ for case in "PUT block status put" "PUT block reset put" \
   block) pattern="$BLOB/faults/retried-$fault\\.bin\\?comp=block&" ;;
   list) pattern="$BLOB\\?restype=container&comp=list" ;;
   esac
-  proxy_start "$method $pattern $fault 0 1"
+  proxy_start --rule "$method $pattern $fault 0 1"
   case $command in
   put) run_pail -v --config "$SCRATCH/proxy.json" put "$DATA/24MiB" "$key" ;;
   get) run_pail -v --config "$SCRATCH/proxy.json" get faults/big.bin "$SCRATCH/got3" ;;

@@ -15,33 +15,9 @@
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/s3_lib.sh"
 
-PROXY_PID=
-proxy_stop() {
-  [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null
-  PROXY_PID=
-}
+. "$top_srcdir/tests/proxy_lib.sh"
+PROXY_UPSTREAM_PORT=$S3_PORT PROXY_SETTINGS=$S3_SETTINGS
 trap 'proxy_stop; s3_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
-
-# proxy_start RULE: a fresh proxy with this rule (see fault_proxy.py); sets
-# PROXY_PORT and writes settings for it to $SCRATCH/proxy.json.
-PROXY_LOG=$SCRATCH/proxy.log
-proxy_start() {
-  proxy_stop
-  rm -f "$SCRATCH/proxy.port"
-  : >"$PROXY_LOG"
-  python3 "$top_srcdir/tests/fault_proxy.py" --upstream "127.0.0.1:$S3_PORT" \
-    --port-file "$SCRATCH/proxy.port" --log "$PROXY_LOG" --rule "$1" &
-  PROXY_PID=$!
-  tries=0
-  until [ -s "$SCRATCH/proxy.port" ]; do
-    tries=$((tries + 1))
-    [ "$tries" -lt 100 ] || { fail "fault proxy does not start"; finish; }
-    sleep 0.1
-  done
-  PROXY_PORT=$(cat "$SCRATCH/proxy.port")
-  sed "s/127.0.0.1:$S3_PORT/127.0.0.1:$PROXY_PORT/" "$S3_SETTINGS" \
-    >"$SCRATCH/proxy.json"
-}
 
 DATA=$SCRATCH/data
 mkdir -p "$DATA"
@@ -55,7 +31,7 @@ ETAG=$(s3_aws s3api head-object --bucket "$S3_BUCKET" --key faults/big.bin \
   --query ETag --output text)
 
 # ------------------------------------------------------------ cut GET body
-proxy_start "GET ^/$S3_BUCKET/faults/big\\.bin\$ truncate 3000000 1"
+proxy_start --rule "GET ^/$S3_BUCKET/faults/big\\.bin\$ truncate 3000000 1"
 run_pail --config "$SCRATCH/proxy.json" get faults/big.bin "$SCRATCH/got"
 expect_status 0 "get through a body cut at 3,000,000 bytes"
 check "the cut download is byte-exact" cmp -s "$DATA/24MiB" "$SCRATCH/got"
@@ -64,7 +40,7 @@ check "the rest was asked for with Range and If-Match $ETAG" \
   grep -Eq "range=bytes=3000000-[0-9]* if-match=$ETAG" "$PROXY_LOG"
 
 # ------------------------------------------------------------ stalled GET
-proxy_start "GET ^/$S3_BUCKET/faults/big\\.bin\$ stall 5000000 1"
+proxy_start --rule "GET ^/$S3_BUCKET/faults/big\\.bin\$ stall 5000000 1"
 started=$(now_ms)
 PAIL_HTTP_LOW_SPEED_TIME=2 run_pail --config "$SCRATCH/proxy.json" \
   get faults/big.bin "$SCRATCH/got2"
@@ -80,7 +56,7 @@ check "the stalled rest was asked for with Range and If-Match" \
 # aborted.
 for fault in status reset; do
   key=faults/part-$fault.bin
-  proxy_start "PUT ^/$S3_BUCKET/faults/part-$fault\\.bin\\?.*partNumber=2 $fault 0 100"
+  proxy_start --rule "PUT ^/$S3_BUCKET/faults/part-$fault\\.bin\\?.*partNumber=2 $fault 0 100"
   run_pail --config "$SCRATCH/proxy.json" put "$DATA/24MiB" "$key"
   expect_status 1 "put with part 2 failing ($fault)"
   case $fault in
@@ -106,7 +82,7 @@ for case in "PUT partNumber=2 status put" "PUT partNumber=3 reset put" \
   partNumber=*) pattern="^/$S3_BUCKET/faults/retried-$fault\\.bin\\?(.*&)?$what(&|$)" ;;
   *) pattern="^/$S3_BUCKET\\?.*$what" ;;
   esac
-  proxy_start "$method $pattern $fault 0 1"
+  proxy_start --rule "$method $pattern $fault 0 1"
   case $command in
   put) run_pail -v --config "$SCRATCH/proxy.json" put "$DATA/24MiB" "$key" ;;
   get) run_pail -v --config "$SCRATCH/proxy.json" get faults/big.bin "$SCRATCH/got3" ;;
@@ -132,7 +108,7 @@ for case in "PUT partNumber=2 status put" "PUT partNumber=3 reset put" \
 done
 
 # --max-attempts 1 turns retries off: the same single fault now fails.
-proxy_start "HEAD ^/$S3_BUCKET/faults/big\\.bin\$ status 0 1"
+proxy_start --rule "HEAD ^/$S3_BUCKET/faults/big\\.bin\$ status 0 1"
 run_pail --max-attempts 1 --config "$SCRATCH/proxy.json" stat faults/big.bin
 expect_status 1 "stat with --max-attempts 1 fails on one 503"
 

@@ -11,25 +11,14 @@
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/s3_lib.sh"
 
-PROXY_PID=
-trap '[ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null; s3_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+. "$top_srcdir/tests/proxy_lib.sh"
+PROXY_UPSTREAM_PORT=$S3_PORT PROXY_SETTINGS=$S3_SETTINGS
+trap 'proxy_stop; s3_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
 OPS=${PAIL_SOAK_OPS:-1000}
 SEED=${PAIL_SOAK_SEED:-1}
 RATE=${PAIL_SOAK_RATE:-0.04}
-PROXY_LOG=$SCRATCH/proxy.log
-python3 "$top_srcdir/tests/fault_proxy.py" --upstream "127.0.0.1:$S3_PORT" \
-  --port-file "$SCRATCH/proxy.port" --log "$PROXY_LOG" --seed "$SEED" \
-  --rate "$RATE" &
-PROXY_PID=$!
-tries=0
-until [ -s "$SCRATCH/proxy.port" ]; do
-  tries=$((tries + 1))
-  [ "$tries" -lt 100 ] || { fail "fault proxy does not start"; finish; }
-  sleep 0.1
-done
-sed "s/127.0.0.1:$S3_PORT/127.0.0.1:$(cat "$SCRATCH/proxy.port")/" \
-  "$S3_SETTINGS" >"$SCRATCH/faulty.json"
+proxy_start --seed "$SEED" --rate "$RATE"
 
 "$PAIL" --config "$S3_SETTINGS" mb >/dev/null ||
   { fail "mb"; finish; }
@@ -38,7 +27,7 @@ mkdir -p "$SCRATCH/soak"
 export PAIL_HTTP_LOW_SPEED_TIME=2
 started=$(now_ms)
 check "$OPS operations through faults (seed $SEED, rate $RATE) keep every object whole" \
-  python3 "$top_srcdir/tests/soak.py" --pail "$PAIL" --faulty "$SCRATCH/faulty.json" \
+  python3 "$top_srcdir/tests/soak.py" --pail "$PAIL" --faulty "$SCRATCH/proxy.json" \
   --direct "$S3_SETTINGS" --seed "$SEED" --ops "$OPS" --scratch "$SCRATCH/soak"
 printf 'soak took %d s; the proxy broke %d of %d requests\n' \
   $((($(now_ms) - started) / 1000)) \
