@@ -54,24 +54,11 @@ AZURE_DATA=$SCRATCH/azurite-data
 AZURE_SCHEME=http
 mkdir -p "$AZURE_DATA"
 
-# azure_running PID: the process exists and is not a zombie.
-azure_running() {
-  azure_state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-  [ -n "$azure_state" ] && [ "$azure_state" != Z ]
-}
-
 # azure_stop: stops Azurite and everything in its process group, and waits
 # until it is gone. Safe to call twice.
 azure_stop() {
   [ -n "$AZURE_PGID" ] || return 0
-  kill -TERM "-$AZURE_PGID" 2>/dev/null
-  azure_tries=0
-  while azure_running "$AZURE_PGID" && [ "$azure_tries" -lt 50 ]; do
-    sleep 0.1
-    azure_tries=$((azure_tries + 1))
-  done
-  kill -KILL "-$AZURE_PGID" 2>/dev/null
-  wait "$AZURE_PGID" 2>/dev/null
+  group_stop "$AZURE_PGID"
   AZURE_PGID=
 }
 
@@ -79,17 +66,6 @@ trap 'azure_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-# azure_free_port: a loopback port nobody listens on right now.
-azure_free_port() {
-  python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
 
 # azure_start_azurite [ARGS...]: starts Azurite on AZURE_PORT (a free port
 # is chosen when it is empty) with ARGS added; returns 0 once it accepts TCP
@@ -100,36 +76,12 @@ azure_start_azurite() {
   azure_fixed_port=${AZURE_PORT:-}
   while [ "$azure_attempt" -lt 5 ]; do
     azure_attempt=$((azure_attempt + 1))
-    AZURE_PORT=${azure_fixed_port:-$(azure_free_port)} || return 1
-    python3 -c '
-import ctypes, os, signal, sys
-os.setsid()
-ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-if os.getppid() != int(sys.argv[1]):
-    sys.exit(1)
-os.execv(sys.argv[2], sys.argv[2:])
-' "$$" "$AZURE_TOOLS/.bin/azurite-blob" --blobHost 127.0.0.1 \
-      --blobPort "$AZURE_PORT" --location "$AZURE_DATA" --disableTelemetry \
-      --skipApiVersionCheck "$@" </dev/null >>"$AZURE_LOG" 2>&1 &
-    AZURE_PGID=$!
-    python3 -c '
-import socket, sys, time
-pid, port = int(sys.argv[1]), int(sys.argv[2])
-deadline = time.monotonic() + 60
-while time.monotonic() < deadline:
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            if f.read().split(")")[-1].split()[0] == "Z":
-                sys.exit(2)
-    except FileNotFoundError:
-        sys.exit(2)
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(3)
-' "$AZURE_PGID" "$AZURE_PORT"
+    AZURE_PORT=${azure_fixed_port:-$(free_port)} || return 1
+    spawn_server "$AZURE_LOG" "$AZURE_TOOLS/.bin/azurite-blob" \
+      --blobHost 127.0.0.1 --blobPort "$AZURE_PORT" --location "$AZURE_DATA" \
+      --disableTelemetry --skipApiVersionCheck "$@"
+    AZURE_PGID=$SPAWNED_PID
+    wait_listening "$AZURE_PGID" "$AZURE_PORT" 60
     case $? in
     0) return 0 ;;
     2)

@@ -33,6 +33,83 @@ fi
 FAILURES=0
 CHECKS=0
 
+# ------------------------------------------------ servers the tests start
+# The shell tests start their servers (moto_server, Azurite) with these:
+# on a free loopback port, in a session of their own so that the whole
+# process group can be stopped, and dying with the test shell in any case.
+
+# now_ms: milliseconds since the epoch.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# free_port: a loopback port nobody listens on right now. Another process
+# may take it before the server binds it: callers try again.
+free_port() {
+  python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+# process_running PID: the process exists and is not a zombie.
+process_running() {
+  process_state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+  [ -n "$process_state" ] && [ "$process_state" != Z ]
+}
+
+# group_stop PGID: SIGTERM to the process group, up to 5 s to go, then
+# SIGKILL; waits for it.
+group_stop() {
+  kill -TERM "-$1" 2>/dev/null
+  group_tries=0
+  while process_running "$1" && [ "$group_tries" -lt 50 ]; do
+    sleep 0.1
+    group_tries=$((group_tries + 1))
+  done
+  kill -KILL "-$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+}
+
+# spawn_server LOG COMMAND...: runs COMMAND in the background in a session
+# of its own that gets SIGTERM when this shell dies (PR_SET_PDEATHSIG),
+# output appended to LOG; its pid (and process group) in SPAWNED_PID.
+spawn_server() {
+  spawn_log=$1
+  shift
+  python3 -c '
+import ctypes, os, signal, sys
+os.setsid()
+ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(1)
+os.execvp(sys.argv[2], sys.argv[2:])
+' "$$" "$@" </dev/null >>"$spawn_log" 2>&1 &
+  SPAWNED_PID=$!
+}
+
+# wait_listening PID PORT SECONDS: 0 once PORT accepts TCP connections
+# (no HTTP probe), 2 when PID died first, 3 after SECONDS.
+wait_listening() {
+  python3 -c '
+import socket, sys, time
+pid, port, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+deadline = time.monotonic() + seconds
+while time.monotonic() < deadline:
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            if f.read().split(")")[-1].split()[0] == "Z":
+                sys.exit(2)
+    except FileNotFoundError:
+        sys.exit(2)
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.02)
+sys.exit(3)
+' "$@"
+}
+
 # fail MESSAGE: records a failed check and goes on.
 fail() {
   FAILURES=$((FAILURES + 1))

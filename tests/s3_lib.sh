@@ -49,47 +49,21 @@ S3_PGID=
 S3_SIGNATURE_CHECKS=on
 S3_MOTO_LOG=$SCRATCH/moto.log
 
-# s3_running PID: the process exists and is not a zombie.
-s3_running() {
-  s3_state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-  [ -n "$s3_state" ] && [ "$s3_state" != Z ]
-}
-
 # s3_stop: stops moto_server and everything in its process group, and
 # waits until it is gone. Safe to call twice.
 s3_stop() {
   [ -n "$S3_PGID" ] || return 0
-  kill -TERM "-$S3_PGID" 2>/dev/null
-  s3_tries=0
-  while s3_running "$S3_PGID" && [ "$s3_tries" -lt 50 ]; do
-    sleep 0.1
-    s3_tries=$((s3_tries + 1))
-  done
-  kill -KILL "-$S3_PGID" 2>/dev/null
-  wait "$S3_PGID" 2>/dev/null
+  group_stop "$S3_PGID"
   S3_PGID=
 }
 
 # lib.sh's own cleanup, after moto is down. A signal ends the test through
 # exit so that the cleanup runs then too; if the shell dies without running
-# it (SIGKILL), moto gets SIGTERM from the kernel (PR_SET_PDEATHSIG below).
+# it (SIGKILL), moto gets SIGTERM from the kernel (spawn_server, lib.sh).
 trap 's3_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
-
-# now_ms: milliseconds since the epoch.
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-# s3_free_port: a loopback port nobody listens on right now. Another process
-# may take it before moto binds it; s3_start_moto then tries another.
-s3_free_port() {
-  python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
 
 # s3_start_moto: starts moto on a free port; returns 0 once it accepts TCP
 # connections. No HTTP probe: it would use up one of the 3 unauthenticated
@@ -99,37 +73,14 @@ s3_start_moto() {
   s3_attempt=0
   while [ "$s3_attempt" -lt 5 ]; do
     s3_attempt=$((s3_attempt + 1))
-    S3_PORT=$(s3_free_port) || return 1
-    INITIAL_NO_AUTH_ACTION_COUNT=3 python3 -c '
-import ctypes, os, signal, sys
-os.setsid()
-# The parent is the test shell: when it dies, so does moto.
-ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-if os.getppid() != int(sys.argv[1]):
-    sys.exit(1)
-os.execvp("moto_server", ["moto_server", "-H", "127.0.0.1", "-p", sys.argv[2]])
-' "$$" "$S3_PORT" </dev/null >"$S3_MOTO_LOG" 2>&1 &
-    S3_PGID=$!
+    S3_PORT=$(free_port) || return 1
+    : >"$S3_MOTO_LOG"
+    spawn_server "$S3_MOTO_LOG" env INITIAL_NO_AUTH_ACTION_COUNT=3 \
+      moto_server -H 127.0.0.1 -p "$S3_PORT"
+    S3_PGID=$SPAWNED_PID
     # Up when a connect succeeds; 2 when moto died (a port taken between
-    # s3_free_port and the bind, or a broken install), 3 on a timeout.
-    python3 -c '
-import os, socket, sys, time
-pid, port = int(sys.argv[1]), int(sys.argv[2])
-deadline = time.monotonic() + 30
-while time.monotonic() < deadline:
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            if f.read().split(")")[-1].split()[0] == "Z":
-                sys.exit(2)
-    except FileNotFoundError:
-        sys.exit(2)
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.02)
-sys.exit(3)
-' "$S3_PGID" "$S3_PORT"
+    # free_port and the bind, or a broken install), 3 on a timeout.
+    wait_listening "$S3_PGID" "$S3_PORT" 30
     case $? in
     0) return 0 ;;
     2)
