@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libcurl4-openssl-dev libssl-dev libjansson-dev libxml2-dev check
-  python3"
+  libmicrohttpd-dev python3 chromium"
 
 # The Azure tests' server and independent client (tests/azure_lib.sh),
 # from npm, into the user's cache rather than a global prefix: no root
@@ -31,6 +31,31 @@ install_azurite() {
     echo "install-deps: could not install Azurite: the Azure tests will skip" >&2
 }
 
+# The explorer's browser test (tests/serve_browser.sh) drives Debian's
+# chromium with playwright-core, from npm, into the user's cache as for
+# Azurite. Playwright's own browser download is never used (it cannot reach
+# its host here): the test launches /usr/bin/chromium.
+PLAYWRIGHT_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/pail/playwright
+PLAYWRIGHT_VERSION=1.65.1
+install_playwright() {
+  have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
+    "$PLAYWRIGHT_DIR/node_modules/playwright-core/package.json" 2>/dev/null)
+  if [ "$have" = "$PLAYWRIGHT_VERSION" ]; then
+    echo "install-deps: playwright-core $have is in $PLAYWRIGHT_DIR"
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm is missing: the browser test will skip" >&2
+    return 0
+  fi
+  echo "install-deps: installing playwright-core@$PLAYWRIGHT_VERSION into $PLAYWRIGHT_DIR"
+  mkdir -p "$PLAYWRIGHT_DIR" &&
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$PLAYWRIGHT_DIR" \
+      --no-audit --no-fund --loglevel=error \
+      "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null ||
+    echo "install-deps: could not install playwright-core: the browser test will skip" >&2
+}
+
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -41,6 +66,7 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -z "$missing" ]; then
   echo "install-deps: everything is installed"
   install_azurite
+  install_playwright
   exit 0
 fi
 SUDO=""
@@ -49,3 +75,4 @@ echo "install-deps: installing$missing"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 install_azurite
+install_playwright
