@@ -370,6 +370,13 @@ PAIL_HIDDEN pail_status http_stream_read(pail_http_stream *stream,
                                          void *buffer, size_t capacity,
                                          size_t *got, pail_error **err);
 PAIL_HIDDEN void http_stream_close(pail_http_stream *stream);
+/* Another backend opened for a storage's backend (delegate.c; contracts in
+ * include/pail/backend.h, ABI 1.5). */
+PAIL_HIDDEN pail_status delegate_open(const pail_config *cfg, const char *type,
+                                      const char *fields_json,
+                                      pail_delegate **out, pail_error **err);
+PAIL_HIDDEN void delegate_close(pail_delegate *delegate);
+
 /* The resumable reader of pail_core_services (resume.c; contracts in
  * include/pail/backend.h), over the streams above. */
 PAIL_HIDDEN pail_status resumable_open(const pail_config *cfg,

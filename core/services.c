@@ -191,6 +191,8 @@ const pail_core_services core_services = {
     .resumable_read = resumable_read,
     .resumable_close = resumable_close,
     .endpoint_problem = settings_endpoint_problem,
+    .delegate_open = delegate_open,
+    .delegate_close = delegate_close,
 };
 
 const pail_core_services *pail_core_services_get(void) {

@@ -582,6 +582,146 @@ START_TEST(secret_that_reads_like_the_mask_does_not_hang_redaction) {
 }
 END_TEST
 
+/* "relay": a backend that hands its storage to another backend through
+ * core_services.delegate_open (ABI 1.5), as gcs does with HMAC keys. */
+static const pail_core_services *relay_core;
+
+static const pail_backend_field relay_fields[] = {
+    {"to", PAIL_FIELD_STRING, 1, 0, "the backend to delegate to"},
+    {"with", PAIL_FIELD_STRING, 1, 0, "its fields, as a string of JSON"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static pail_status relay_open(const pail_config *cfg, void **instance,
+                              pail_error **err) {
+  pail_delegate *d = NULL;
+  pail_status status = relay_core->delegate_open(
+      cfg, relay_core->config_string(cfg, "to"),
+      relay_core->config_string(cfg, "with"), &d, err);
+  *instance = d;
+  return status;
+}
+
+static void relay_close(void *instance) {
+  relay_core->delegate_close(instance);
+}
+
+static pail_status relay_stat(void *instance, const char *key,
+                              pail_object_info *out, pail_error **err) {
+  pail_delegate *d = instance;
+  return d->ops->stat(d->instance, key, out, err);
+}
+
+static const pail_backend_ops relay_ops = {
+    .abi_version = PAIL_BACKEND_ABI_VERSION,
+    .struct_size = sizeof(pail_backend_ops),
+    .name = "relay",
+    .version = "1",
+    .fields = relay_fields,
+    .open = relay_open,
+    .close = relay_close,
+    .stat = relay_stat,
+};
+
+static void relay_register(void) {
+  relay_core = pail_core_services_get();
+  static bool registered;
+  if (!registered)
+    ck_assert_int_eq(pail_backend_register(&relay_ops, NULL), PAIL_OK);
+  registered = true;
+}
+
+/* A workspace whose primary storage relays to `to` with fields `with`, and
+ * whose secondary "direct" is a mem storage named "relayed". */
+static pail_workspace *relay_workspace(const char *to, const char *with,
+                                       log_capture *c) {
+  relay_register();
+  json_t *doc = json_pack(
+      "{s:{s:s, s:s, s:s}, s:{s:{s:s, s:s}}}", "storage", "type", "relay",
+      "to", to, "with", with, "secondary_storage", "direct", "type", "mem", "name",
+      "relayed");
+  char *json = json_dumps(doc, 0);
+  json_decref(doc);
+  pail_options options = {.struct_size = sizeof options};
+  options.log = capture_log;
+  options.log_user_data = c;
+  options.log_level = PAIL_LOG_DEBUG;
+  pail_workspace *ws = NULL;
+  pail_error *err = NULL;
+  ck_assert_msg(pail_workspace_open_json(json, &options, &ws, &err) == PAIL_OK,
+                "%s", pail_error_message(err));
+  free(json);
+  return ws;
+}
+
+START_TEST(delegate_reaches_the_other_backends_objects) {
+  log_capture c = {""};
+  pail_workspace *ws = relay_workspace("mem", "{\"name\": \"relayed\"}", &c);
+  pail_pointer direct = {.key = (char *)"a/b.txt", .storage = (char *)"direct"};
+  pail_pointer relayed = {.key = (char *)"a/b.txt"};
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_write(ws, &direct, "hello", 5, NULL, &err), PAIL_OK);
+  pail_object_info info;
+  ck_assert_msg(pail_stat(ws, &relayed, &info, &err) == PAIL_OK, "%s",
+                pail_error_message(err));
+  ck_assert_uint_eq(info.size, 5);
+  pail_object_info_clear(&info);
+  pail_pointer missing = {.key = (char *)"a/none"};
+  ck_assert_int_eq(pail_stat(ws, &missing, &info, &err), PAIL_ERR_NOT_FOUND);
+  pail_error_free(err);
+  pail_workspace_close(ws);
+}
+END_TEST
+
+START_TEST(delegate_fields_are_checked_and_named_for_the_storage) {
+  log_capture c = {""};
+  pail_workspace *ws = relay_workspace("mem", "{\"bogus\": 1}", &c);
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_workspace_check_storage(ws, NULL, &err),
+                   PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(err), "unknown field \"bogus\"");
+  ck_assert_contains(pail_error_message(err), "(type mem)");
+  pail_error_free(err);
+  pail_workspace_close(ws);
+
+  ws = relay_workspace("mem", "[1, 2]", &c);
+  err = NULL;
+  ck_assert_int_eq(pail_workspace_check_storage(ws, NULL, &err),
+                   PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(err), "not a JSON object");
+  pail_error_free(err);
+  pail_workspace_close(ws);
+
+  setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
+  ws = relay_workspace("nosuchbackend", "{}", &c);
+  err = NULL;
+  ck_assert_int_eq(pail_workspace_check_storage(ws, NULL, &err),
+                   PAIL_ERR_NOT_FOUND);
+  ck_assert_contains(pail_error_message(err), "nosuchbackend");
+  pail_error_free(err);
+  pail_workspace_close(ws);
+}
+END_TEST
+
+/* The delegate's own secret fields are redacted from its logs and errors,
+ * which carry the storage's name. */
+START_TEST(delegate_secrets_are_redacted_and_logs_name_the_storage) {
+  leaky_register();
+  log_capture c = {""};
+  pail_workspace *ws = relay_workspace(
+      "leaky", "{\"token\": \"tok-2718281828\", \"region\": \"refuse\"}", &c);
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_workspace_check_storage(ws, NULL, &err),
+                   PAIL_ERR_ACCESS_DENIED);
+  ck_assert_contains(pail_error_message(err), "open refused token ***");
+  assert_no_secret(pail_error_message(err), "tok-2718281828");
+  pail_error_free(err);
+  ck_assert_contains(c.text, "primary storage: token=*** key= region=refuse");
+  assert_no_secret(c.text, "tok-2718281828");
+  pail_workspace_close(ws);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("plugin");
   TCase *tc = tcase_create("loader");
@@ -607,6 +747,9 @@ int main(void) {
   tcase_add_test(tc, scan_lists_broken_plugins_with_their_error);
   tcase_add_test(tc, secrets_never_show_in_logs_or_backend_errors);
   tcase_add_test(tc, secret_that_reads_like_the_mask_does_not_hang_redaction);
+  tcase_add_test(tc, delegate_reaches_the_other_backends_objects);
+  tcase_add_test(tc, delegate_fields_are_checked_and_named_for_the_storage);
+  tcase_add_test(tc, delegate_secrets_are_redacted_and_logs_name_the_storage);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }

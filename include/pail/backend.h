@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 4
+#define PAIL_BACKEND_ABI_MINOR 5
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -284,6 +284,16 @@ typedef struct pail_resumable_source {
                        pail_error **err);
 } pail_resumable_source;
 
+/* ABI 1.5: another backend opened on behalf of a storage
+ * (core_services.delegate_open). A backend whose service also speaks a
+ * protocol another backend implements (GCS's XML API, which is S3's with
+ * HMAC keys) forwards operations to an instance of that backend instead of
+ * speaking the protocol a second time. Call ops' members with instance. */
+typedef struct pail_delegate {
+  const pail_backend_ops *ops;
+  void *instance;
+} pail_delegate;
+
 /* The services the core lends to plugins. Valid for the life of the process. */
 typedef struct pail_core_services {
   uint32_t abi_version;
@@ -511,6 +521,21 @@ typedef struct pail_core_services {
    * a user part, an empty host, a port outside 1 to 65535), as a static
    * phrase for the backend's message; NULL when it is well formed. */
   const char *(*endpoint_problem)(const char *endpoint);
+
+  /* ------------------------------------------------ ABI 1.5: delegation */
+
+  /* Opens backend `type` (found and loaded as for a storage of that type)
+   * with the storage fields of the JSON object fields_json, checked against
+   * that backend's field table as a storage's are. The delegate belongs to
+   * cfg's storage: same name in messages and logs, same retry policy, same
+   * caBundle and tlsVerify; its own secret fields are redacted from what it
+   * logs. *out is the caller's until delegate_close, which must come before
+   * cfg's storage is closed. */
+  pail_status (*delegate_open)(const pail_config *cfg, const char *type,
+                               const char *fields_json, pail_delegate **out,
+                               pail_error **err);
+  /* Closes the delegate's instance and frees it (NULL is fine). */
+  void (*delegate_close)(pail_delegate *delegate);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
