@@ -509,6 +509,29 @@ PAIL_EXPORT pail_status pail_grant_verify(pail_workspace *workspace,
                                           const pail_pointer *pointer,
                                           int64_t now, pail_error **err);
 
+/* --------------------------------------------------------------- preview */
+
+typedef struct pail_preview_options {
+  size_t struct_size; /* sizeof, for growth */
+  size_t max_rows;    /* CSV/TSV/NDJSON rows, text lines; 0 = 20 */
+  size_t max_bytes;   /* bytes read from the head for text formats;
+                         0 = 64 KiB */
+} pail_preview_options;
+#define PAIL_PREVIEW_OPTIONS_INIT {sizeof(pail_preview_options), 0, 0}
+
+/* Describes the object at pointer (any pointer form; bare keys name the
+ * primary storage) as one JSON document, schema in docs/preview.md: its
+ * format, detected from content and name (csv, tsv, json, ndjson, text,
+ * parquet, image, binary, unknown), and a preview of it. Reads only ranged
+ * parts: the head (max_bytes) for text formats and images, the footer for
+ * Parquet; never the whole of a large object. Needs read access. Content
+ * that cannot be decoded (a broken Parquet footer) is PAIL_ERR_IO with a
+ * message saying why. *json is malloc'ed; the caller frees it with free(). */
+PAIL_EXPORT pail_status pail_preview(pail_workspace *workspace,
+                                     const char *pointer,
+                                     const pail_preview_options *options,
+                                     char **json, pail_error **err);
+
 /* -------------------------------------------------------------- backends */
 
 typedef struct pail_backend_info {
