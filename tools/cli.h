@@ -53,6 +53,9 @@ struct command {
 extern const command cli_commands[];
 const command *cli_command_find(const char *name);
 
+/* serve.c: `pail serve`, the explorer. */
+int run_serve(cli *c, const command *cmd, int argc, char **argv);
+
 /* Prints `pail COMMAND --help` (or the global help for NULL) to stdout. */
 void cli_print_help(const command *cmd);
 

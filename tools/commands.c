@@ -1103,5 +1103,19 @@ const command cli_commands[] = {
      "\nLoads the settings, opens every storage (loading its plugin, checking\n"
      "its fields, resolving credentials) and says what is wrong with each.\n",
      run_config},
+    {"serve", "serve [--listen HOST:PORT] [--token T]",
+     "browse the storages in a web page (the explorer)",
+     "\nServes the explorer, a web page and a JSON API over the workspace, on\n"
+     "HOST:PORT (default 127.0.0.1:8080; port 0: any free port) until\n"
+     "interrupted. Prints the URL with a random access token; every API call\n"
+     "needs the token. --storage picks the storage shown first.\n\n"
+     "Options:\n"
+     "      --listen HOST:PORT  address to listen on (an IP address or\n"
+     "                          localhost; default 127.0.0.1:8080)\n"
+     "      --token T           the access token (default: $PAIL_SERVE_TOKEN,\n"
+     "                          else 32 random bytes in hex)\n"
+     "      --max-upload SIZE   largest upload accepted (suffix K, M, G, T;\n"
+     "                          default 5G)\n",
+     run_serve},
     {NULL, NULL, NULL, NULL, NULL},
 };
