@@ -51,6 +51,8 @@ struct command {
 
 /* The command table, ended by a NULL name. */
 extern const command cli_commands[];
+/* Commands that live in their own files. */
+int cli_run_preview(cli *c, const command *cmd, int argc, char **argv);
 const command *cli_command_find(const char *name);
 
 /* serve.c: `pail serve`, the explorer. */

@@ -1099,6 +1099,19 @@ const command cli_commands[] = {
      "install directory, with its version, ABI and capabilities. A plugin\n"
      "that fails to load is reported on stderr and makes the exit status 1.\n",
      run_backends},
+    {"preview", "preview PTR [--rows N] [--bytes N]",
+     "what an object is, and the start of it",
+     "\nDetects the object's format from its first bytes and its name and\n"
+     "shows the start of it: CSV and TSV as a table, JSON pretty-printed,\n"
+     "NDJSON records, text lines, Parquet's schema, row count, row groups and\n"
+     "column statistics (read from the footer), an image's type and size.\n"
+     "Binary content is described, not printed. Only ranged reads: the head\n"
+     "for text, the footer for Parquet. --json prints the document of\n"
+     "docs/preview.md.\n\n"
+     "Options:\n"
+     "      --rows N    rows, records or lines shown (default 20)\n"
+     "      --bytes N   bytes read from the head (default 65536)\n",
+     cli_run_preview},
     {"config", "config check", "load the settings and open every storage",
      "\nLoads the settings, opens every storage (loading its plugin, checking\n"
      "its fields, resolving credentials) and says what is wrong with each.\n",
