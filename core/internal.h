@@ -136,6 +136,12 @@ PAIL_HIDDEN uint32_t crc32c_update(uint32_t crc, const void *data,
  * one. */
 PAIL_HIDDEN uint32_t crc32c_portable(uint32_t crc, const void *data,
                                      size_t length);
+/* CRC-32 (ISO-HDLC, zlib's and S3's x-amz-checksum-crc32) and CRC-64/NVME
+ * (S3's x-amz-checksum-crc64nvme), continuing from crc (0 to start). */
+PAIL_HIDDEN uint32_t crc32_update(uint32_t crc, const void *data,
+                                  size_t length);
+PAIL_HIDDEN uint64_t crc64nvme_update(uint64_t crc, const void *data,
+                                      size_t length);
 
 /* Fills buffer with cryptographically secure random bytes. */
 PAIL_HIDDEN pail_status crypto_random(void *buffer, size_t length,
@@ -389,6 +395,8 @@ PAIL_HIDDEN pail_status resumable_read(pail_resumable_reader *reader,
                                        void *buffer, size_t capacity,
                                        size_t *got, pail_error **err);
 PAIL_HIDDEN void resumable_close(pail_resumable_reader *reader);
+PAIL_HIDDEN int resumable_verify(pail_resumable_reader *reader,
+                                 const char *algorithm, const char *expected);
 /* For tests: the most body bytes the stream has held beyond the reader's
  * buffer, which stays bounded whatever the size of the body. */
 PAIL_HIDDEN size_t http_stream_buffer_peak(const pail_http_stream *stream);

@@ -2,14 +2,29 @@
  * resume.c: the resumable streamed GET the cloud backends share
  * (core_services.resumable_open). A body broken mid-way is re-requested from
  * the next byte pinned to the version being read, so a resumed read never
- * mixes two versions of an object. Memory is bounded by the caller's buffer
- * and the HTTP stream's.
+ * mixes two versions of an object. A whole-object read is checked against
+ * the digest the provider stores (resumable_verify): the one place every
+ * backend's downloads are verified, catching what TLS cannot (a bad disk, a
+ * proxy, a bug on the way). Memory is bounded by the caller's buffer and
+ * the HTTP stream's.
  */
 #include "internal.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A digest being computed over the bytes a read delivers. */
+typedef struct digest {
+  const char *name; /* as messages show it: "MD5", "CRC-32C" */
+  size_t size;      /* bytes of the digest */
+  const EVP_MD *md; /* the cryptographic ones */
+  EVP_MD_CTX *ctx;
+  int crc;          /* 32: CRC-32, 33: CRC-32C, 64: CRC-64/NVME */
+  uint64_t value;   /* the CRC so far */
+  unsigned char expected[EVP_MAX_MD_SIZE];
+} digest;
 
 struct pail_resumable_reader {
   const pail_config *cfg;
@@ -18,8 +33,10 @@ struct pail_resumable_reader {
   uint64_t next;                /* absolute offset of the next byte to give */
   uint64_t end;                 /* absolute end (exclusive) */
   uint64_t skip;                /* bytes to drop: a server that ignored Range */
+  uint64_t size;                /* of the object */
   pail_http_stream *stream;
   int resumes_left;
+  digest *verify;               /* NULL: not checked */
 };
 
 static void stream_drop(pail_resumable_reader *reader) {
@@ -85,10 +102,17 @@ static pail_status request_from(pail_resumable_reader *reader, uint64_t offset,
   }
 }
 
+static void digest_free(digest *d) {
+  if (d != NULL)
+    EVP_MD_CTX_free(d->ctx);
+  free(d);
+}
+
 void resumable_close(pail_resumable_reader *reader) {
   if (reader == NULL)
     return;
   stream_drop(reader);
+  digest_free(reader->verify);
   free((char *)reader->source.label);
   free((char *)reader->source.key);
   free(reader->version);
@@ -149,12 +173,139 @@ pail_status resumable_open(const pail_config *cfg,
     return status;
   }
   uint64_t size = info->size;
+  reader->size = size;
   if (!bounded || end > size)
     end = size;
   reader->next = offset < size ? offset : size;
   reader->end = length == 0 ? reader->next : end;
   *out = reader;
   return PAIL_OK;
+}
+
+static int hex_value(int c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* expected as hex (exactly 2 * size digits) or padded base64 of size bytes
+ * into out; false when it is neither. */
+static bool digest_decode(const char *expected, size_t size,
+                          unsigned char *out) {
+  size_t length = strlen(expected);
+  if (length == 2 * size) {
+    size_t i = 0;
+    for (; i < size; i++) {
+      int high = hex_value(expected[2 * i]), low = hex_value(expected[2 * i + 1]);
+      if (high < 0 || low < 0)
+        break;
+      out[i] = (unsigned char)(high << 4 | low);
+    }
+    if (i == size)
+      return true;
+  }
+  unsigned char decoded[3 * (EVP_MAX_MD_SIZE + 3) / 4 + 3];
+  size_t got = 0;
+  if (length != 4 * ((size + 2) / 3) ||
+      crypto_base64_decode(expected, length, decoded, &got) != PAIL_OK ||
+      got != size)
+    return false;
+  memcpy(out, decoded, size);
+  return true;
+}
+
+int resumable_verify(pail_resumable_reader *reader, const char *algorithm,
+                     const char *expected) {
+  static const struct {
+    const char *algorithm, *name;
+    int crc;
+    size_t size;
+  } known[] = {{"md5", "MD5", 0, 16},         {"sha1", "SHA-1", 0, 20},
+               {"sha256", "SHA-256", 0, 32},  {"crc32", "CRC-32", 32, 4},
+               {"crc32c", "CRC-32C", 33, 4},  {"crc64nvme", "CRC-64/NVME", 64, 8}};
+  if (reader == NULL || algorithm == NULL || expected == NULL ||
+      reader->verify != NULL || reader->next != 0 ||
+      reader->end != reader->size || reader->skip != 0)
+    return 0; /* a range (or already checked) */
+  size_t i = 0;
+  while (i < sizeof known / sizeof known[0] &&
+         strcmp(known[i].algorithm, algorithm) != 0)
+    i++;
+  digest *d = i < sizeof known / sizeof known[0] ? calloc(1, sizeof *d) : NULL;
+  if (d == NULL)
+    return 0;
+  d->name = known[i].name;
+  d->size = known[i].size;
+  d->crc = known[i].crc;
+  if (!digest_decode(expected, d->size, d->expected)) {
+    core_services.log(reader->cfg, PAIL_LOG_DEBUG,
+                      "%s: %s: the %s the storage gave is not one; the "
+                      "download is not checked",
+                      reader->source.label, reader->source.key, d->name);
+    digest_free(d);
+    return 0;
+  }
+  if (d->crc == 0) {
+    d->md = strcmp(algorithm, "md5") == 0    ? EVP_md5()
+            : strcmp(algorithm, "sha1") == 0 ? EVP_sha1()
+                                             : EVP_sha256();
+    d->ctx = EVP_MD_CTX_new();
+    if (d->ctx == NULL || EVP_DigestInit_ex(d->ctx, d->md, NULL) != 1) {
+      digest_free(d);
+      return 0;
+    }
+  }
+  reader->verify = d;
+  return 1;
+}
+
+static void digest_update(digest *d, const void *data, size_t length) {
+  if (d->crc == 32)
+    d->value = crc32_update((uint32_t)d->value, data, length);
+  else if (d->crc == 33)
+    d->value = crc32c_update((uint32_t)d->value, data, length);
+  else if (d->crc == 64)
+    d->value = crc64nvme_update(d->value, data, length);
+  else
+    EVP_DigestUpdate(d->ctx, data, length);
+}
+
+/* At the end of the object: its bytes must have the digest the storage
+ * stored. */
+static pail_status digest_check(pail_resumable_reader *reader,
+                                pail_error **err) {
+  digest *d = reader->verify;
+  unsigned char got[EVP_MAX_MD_SIZE];
+  if (d->crc != 0) {
+    for (size_t i = 0; i < d->size; i++) /* big-endian */
+      got[i] = (unsigned char)(d->value >> (8 * (d->size - 1 - i)));
+  } else {
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(d->ctx, got, &n);
+  }
+  reader->verify = NULL; /* checked once */
+  pail_status status = PAIL_OK;
+  if (memcmp(got, d->expected, d->size) != 0) {
+    char got_hex[2 * EVP_MAX_MD_SIZE + 1], want_hex[2 * EVP_MAX_MD_SIZE + 1];
+    crypto_hex_encode(got, d->size, got_hex);
+    crypto_hex_encode(d->expected, d->size, want_hex);
+    status = pail_error_set(err, PAIL_ERR_IO, 0, "checksumMismatch", NULL,
+                            "%s: %s: the downloaded data is corrupt: its %s "
+                            "is %s, the storage has %s",
+                            reader->source.label, reader->source.key, d->name,
+                            got_hex, want_hex);
+  } else {
+    core_services.log(reader->cfg, PAIL_LOG_DEBUG,
+                      "%s: %s: %llu bytes verified by their %s",
+                      reader->source.label, reader->source.key,
+                      (unsigned long long)reader->size, d->name);
+  }
+  digest_free(d);
+  return status;
 }
 
 pail_status resumable_read(pail_resumable_reader *reader, void *buffer,
@@ -182,6 +333,13 @@ pail_status resumable_read(pail_resumable_reader *reader, void *buffer,
       if (*got > reader->end - reader->next) /* a whole object past the end */
         *got = (size_t)(reader->end - reader->next);
       reader->next += *got;
+      if (reader->verify != NULL) {
+        digest_update(reader->verify, buffer, *got);
+        if (reader->next == reader->end &&
+            (status = digest_check(reader, err)) != PAIL_OK)
+          *got = 0; /* the last bytes are not given */
+        return status;
+      }
       return PAIL_OK;
     }
     /* The body ended early or the connection broke: resume where it

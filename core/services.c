@@ -193,6 +193,7 @@ const pail_core_services core_services = {
     .endpoint_problem = settings_endpoint_problem,
     .delegate_open = delegate_open,
     .delegate_close = delegate_close,
+    .resumable_verify = resumable_verify,
 };
 
 const pail_core_services *pail_core_services_get(void) {

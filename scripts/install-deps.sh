@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
-  libcurl4-openssl-dev libssl-dev libjansson-dev libxml2-dev check
+  libcurl4-openssl-dev libssl-dev libjansson-dev libxml2-dev zlib1g-dev check
   libmicrohttpd-dev python3 chromium"
 
 # The Azure tests' server and independent client (tests/azure_lib.sh),

@@ -7,7 +7,10 @@
 #   - a block that fails every attempt (503, reset) fails the upload,
 #     classified, and leaves no blob; an existing blob keeps its content;
 #   - with retries on (the default), one 503 or reset of a block, of a GET's
-#     start, of a HEAD or of a listing is absorbed.
+#     start, of a HEAD or of a listing is absorbed;
+#   - a download whose bytes are corrupted on the way (one byte flipped) is
+#     refused by the blob's Content-MD5 and `get` leaves no file; a clean
+#     one is verified.
 if [ -z "${AZURE_TOOLS:-}" ]; then
   AZURE_TOOLS=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/pail/azurite/node_modules
 fi
@@ -39,8 +42,8 @@ run_pail --config "$SCRATCH/proxy.json" get faults/big.bin "$SCRATCH/got"
 expect_status 0 "get through a body cut at 3,000,000 bytes"
 check "the cut download is byte-exact" cmp -s "$DATA/24MiB" "$SCRATCH/got"
 check "the proxy cut the first GET" grep -q "truncate at 3000000" "$PROXY_LOG"
-check "the rest was asked for with If-Match $ETAG" \
-  grep -q "^GET .*faults/big.bin -> 206 if-match=$ETAG" "$PROXY_LOG"
+check "the rest was asked for with x-ms-range and If-Match $ETAG" \
+  grep -Eq "^GET .*faults/big.bin -> 206 x-ms-range=bytes=[0-9]+-[0-9]* if-match=$ETAG" "$PROXY_LOG"
 
 # ------------------------------------------------------------ stalled GET
 proxy_start --rule "GET $BLOB/faults/big\\.bin\$ stall 5000000 1"
@@ -52,8 +55,8 @@ expect_status 0 "get through a body that stalls at 5,000,000 bytes"
 check "the stalled download is byte-exact" cmp -s "$DATA/24MiB" "$SCRATCH/got2"
 check "the stall was noticed, not waited out ($took ms; the proxy stalls 120 s)" \
   test "$took" -lt 60000
-check "the stalled rest was asked for with If-Match" \
-  grep -q "^GET .*faults/big.bin -> 206 if-match=$ETAG" "$PROXY_LOG"
+check "the stalled rest was asked for with x-ms-range and If-Match" \
+  grep -Eq "^GET .*faults/big.bin -> 206 x-ms-range=bytes=[0-9]+-[0-9]* if-match=$ETAG" "$PROXY_LOG"
 
 # ------------------------------------------------------------ failed blocks
 # Every attempt of one block fails: the retries give up, the upload fails,
@@ -113,6 +116,25 @@ for case in "PUT block status put" "PUT block reset put" \
   get) check "the retried get is byte-exact ($fault)" cmp -s "$DATA/24MiB" "$SCRATCH/got3" ;;
   esac
 done
+
+# ------------------------------------------------------------ corrupted GET
+# Put Blob has Azure store the blob's Content-MD5, which a whole-blob Get
+# Blob returns: it catches a flipped byte.
+head -c 300000 /dev/urandom >"$DATA/small"
+run_pail put "$DATA/small" sums/md5.bin
+expect_status 0 "put a blob that gets a Content-MD5"
+proxy_start --rule "GET $BLOB/sums/md5\\.bin\$ corrupt 123456 100"
+run_pail --config "$SCRATCH/proxy.json" get sums/md5.bin "$SCRATCH/sum"
+expect_status 1 "get with a byte flipped on the way fails"
+expect_stderr "i/o error.*corrupt: its MD5 is" "the MD5 mismatch is named"
+check "the proxy flipped a byte" grep -q " corrupt" "$PROXY_LOG"
+check "no file is left by the corrupt download" \
+  sh -c '! ls "$1"/sum* 2>/dev/null | grep -q .' sh "$SCRATCH"
+proxy_start
+run_pail -v --config "$SCRATCH/proxy.json" get sums/md5.bin "$SCRATCH/sum"
+expect_status 0 "get without faults"
+check "the clean download is byte-exact" cmp -s "$DATA/small" "$SCRATCH/sum"
+expect_stderr "300000 bytes verified by their MD5" "the clean download was checked by its MD5"
 proxy_stop
 
 finish

@@ -11,6 +11,10 @@ random mode picks a fault for a request:
              (the client's stalled-transfer limit has to notice)
   status     answer 500, 503 or 503 SlowDown itself (S3-style XML body),
              without forwarding the request
+  corrupt    forward the whole response, with the body's byte number BYTES
+             (the last one if the body is shorter) flipped: what a bad disk
+             or proxy does, and only a checksum notices (rules only; the
+             random mode never corrupts, as a range has no checksum)
 
 Usage:
   fault_proxy.py --upstream 127.0.0.1:PORT --port-file F --log F
@@ -19,8 +23,8 @@ Usage:
 
 A rule applies to the first COUNT (default 1) requests that match; BYTES is
 how much of the body truncate/stall let through. Every request is logged
-as one line: `METHOD TARGET -> STATUS [fault]` plus the request's Range and
-If-Match headers, so tests can see what the client sent. Only loopback
+as one line: `METHOD TARGET -> STATUS [fault]` plus the request's Range,
+x-ms-range and If-Match headers, so tests can see what the client sent. Only loopback
 addresses are accepted for --upstream.
 """
 import argparse
@@ -140,11 +144,28 @@ class Cut(Exception):
     """The relay reached the byte where a fault cuts the body."""
 
 
-def relay_body(reader, headers, method, status, out, limit):
+def relay_body(reader, headers, method, status, out, limit, flip=None):
     """Copies a response body from reader to out as it arrives, never more
-    than limit bytes of wire data (None: no limit; Cut when reached).
-    Returns True when the server closes the connection after it."""
+    than limit bytes of wire data (None: no limit; Cut when reached), with
+    the payload's byte number flip inverted (None: none; past the end: the
+    last byte). Returns True when the server closes the connection after
+    it."""
     sent = [0]
+    payload = [0]  # payload bytes relayed so far
+    if flip is not None:
+        length = header(headers, "content-length")
+        if length is not None and int(length) > 0:
+            flip = min(flip, int(length) - 1)
+
+    def corrupt(piece):
+        """piece is payload: flip the byte if it is in there."""
+        at = payload[0]
+        payload[0] += len(piece)
+        if flip is None or not at <= flip < at + len(piece):
+            return piece
+        data = bytearray(piece)
+        data[flip - at] ^= 0xFF
+        return bytes(data)
 
     def send(data):
         if limit is not None and sent[0] + len(data) >= limit:
@@ -153,13 +174,13 @@ def relay_body(reader, headers, method, status, out, limit):
         out.sendall(data)
         sent[0] += len(data)
 
-    def take(n):
+    def take(n, is_payload=True):
         while n > 0:
             if not reader.buffer:
                 reader._fill()
             piece = reader.buffer[:n]
             reader.buffer = reader.buffer[len(piece):]
-            send(piece)
+            send(corrupt(piece) if is_payload else piece)
             n -= len(piece)
 
     if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
@@ -175,7 +196,8 @@ def relay_body(reader, headers, method, status, out, limit):
                     send(trailer + b"\r\n")
                     if trailer == b"":
                         return False
-            take(size + 2)
+            take(size)
+            take(2, False)
     length = header(headers, "content-length")
     if length is not None:
         take(int(length))
@@ -187,7 +209,7 @@ def relay_body(reader, headers, method, status, out, limit):
             data = reader.sock.recv(65536)
             if not data:
                 return True
-        send(data)
+        send(corrupt(data))
 
 
 class Proxy:
@@ -236,7 +258,7 @@ class Proxy:
                 method, target = start.decode("latin-1").split(" ")[:2]
                 fault, size = self.choose(method, target)
                 seen = " ".join(f"{n}={header(headers, n)}" for n in
-                                ("range", "if-match")
+                                ("range", "x-ms-range", "if-match")
                                 if header(headers, n) is not None)
                 if fault == "reset":
                     self.note(f"{method} {target} -> reset {seen}")
@@ -261,16 +283,18 @@ class Proxy:
                     rstart, rheaders, rraw = read_head(ureader)
                 status = int(rstart.split(b" ")[1])
                 limit = size if fault in ("truncate", "stall") else None
+                flip = size if fault == "corrupt" else None
                 client.sendall(rraw)
                 try:
                     closing = relay_body(ureader, rheaders, method, status,
-                                         client, limit)
+                                         client, limit, flip)
                 except Cut:
                     self.note(f"{method} {target} -> {status} {fault} at {size} {seen}")
                     if fault == "stall":
                         time.sleep(STALL_SECONDS)
                     return
-                self.note(f"{method} {target} -> {status} {seen}")
+                self.note(f"{method} {target} -> {status}"
+                          f"{' corrupt' if flip is not None else ''} {seen}")
                 if closing or (header(headers, "connection") or "").lower() == "close":
                     return
         except (Closed, OSError, ValueError, IndexError):

@@ -187,6 +187,22 @@ START_TEST(crc32c_matches_rfc3720_vectors) {
 }
 END_TEST
 
+/* The catalogue's check values (the CRC of "123456789"), whole and in
+ * pieces. */
+START_TEST(crc32_and_crc64nvme_match_their_check_values) {
+  ck_assert_uint_eq(crc32_update(0, "123456789", 9), 0xCBF43926u);
+  ck_assert_uint_eq(crc32_update(crc32_update(0, "1234", 4), "56789", 5),
+                    0xCBF43926u);
+  ck_assert_uint_eq(crc32_update(0, "", 0), 0);
+  ck_assert_uint_eq(crc64nvme_update(0, "123456789", 9),
+                    0xAE8B14860A799888ull);
+  ck_assert_uint_eq(
+      crc64nvme_update(crc64nvme_update(0, "12345", 5), "6789", 4),
+      0xAE8B14860A799888ull);
+  ck_assert_uint_eq(crc64nvme_update(0, "", 0), 0);
+}
+END_TEST
+
 START_TEST(crc32c_paths_agree_at_every_alignment_and_split) {
   enum { N = 4099 };
   unsigned char *data = malloc(N);
@@ -225,6 +241,7 @@ int main(void) {
   tc = tcase_create("crc32c");
   tcase_add_test(tc, crc32c_matches_rfc3720_vectors);
   tcase_add_test(tc, crc32c_paths_agree_at_every_alignment_and_split);
+  tcase_add_test(tc, crc32_and_crc64nvme_match_their_check_values);
   suite_add_tcase(s, tc);
   return test_run_suite(s);
 }

@@ -1344,6 +1344,122 @@ START_TEST(check_asks_once_for_the_request_again) {
 }
 END_TEST
 
+/* As read_through, with the read checked against algorithm's expected
+ * digest; *verified says whether resumable_verify took it. */
+static pail_status read_verified(const pail_resumable_source *source,
+                                 uint64_t offset, uint64_t length,
+                                 const char *algorithm, const char *expected,
+                                 int *verified, size_t *got) {
+  pail_object_info info = {0};
+  pail_resumable_reader *reader = NULL;
+  EXPECT(PAIL_OK,
+         resumable_open(&cfg, source, offset, length, &info, &reader, &err));
+  *verified = resumable_verify(reader, algorithm, expected);
+  unsigned char buffer[300];
+  pail_status status;
+  size_t n = 0;
+  *got = 0;
+  while ((status = resumable_read(reader, buffer, sizeof buffer, &n, &err)) ==
+             PAIL_OK &&
+         n > 0)
+    *got += n;
+  resumable_close(reader);
+  return status;
+}
+
+START_TEST(a_whole_read_is_verified_by_the_digest_the_storage_has) {
+  unsigned char *want = pattern_make(1000), md5[16], sha[32];
+  char md5_hex[33], sha_base64[45], crc_base64[9];
+  crypto_md5(want, 1000, md5);
+  crypto_hex_encode(md5, 16, md5_hex);
+  crypto_sha256(want, 1000, sha);
+  crypto_base64_encode(sha, 32, sha_base64);
+  uint32_t crc = crc32c_update(0, want, 1000);
+  unsigned char crc_bytes[4] = {crc >> 24, crc >> 16, crc >> 8, crc};
+  crypto_base64_encode(crc_bytes, 4, crc_base64);
+  int verified = 0;
+  size_t got = 0;
+  scripted_source s = {.paths = {"/bytes/1000"}, .size = 1000};
+  pail_resumable_source source = scripted(&s, 3);
+  EXPECT(PAIL_OK, read_verified(&source, 0, PAIL_READ_TO_END, "md5", md5_hex,
+                                &verified, &got));
+  ck_assert_int_eq(verified, 1);
+  ck_assert_uint_eq(got, 1000);
+  ck_assert_ptr_nonnull(
+      strstr(log_lines(), "t: k: 1000 bytes verified by their MD5"));
+  /* Across a resumed body, with a base64 digest. */
+  scripted_source r = {
+      .paths = {"/truncate/1000?send=300", "/bytes/700?offset=300&status=206"},
+      .size = 1000};
+  source = scripted(&r, 3);
+  EXPECT(PAIL_OK, read_verified(&source, 0, PAIL_READ_TO_END, "sha256",
+                                sha_base64, &verified, &got));
+  ck_assert_int_eq(verified, 1);
+  ck_assert_uint_eq(got, 1000);
+  ck_assert_int_eq(r.requests, 2);
+  scripted_source c = {.paths = {"/bytes/1000"}, .size = 1000};
+  source = scripted(&c, 3);
+  EXPECT(PAIL_OK, read_verified(&source, 0, PAIL_READ_TO_END, "crc32c",
+                                crc_base64, &verified, &got));
+  ck_assert_int_eq(verified, 1);
+  free(want);
+  free(s.url);
+  free(r.url);
+  free(c.url);
+}
+END_TEST
+
+START_TEST(a_digest_mismatch_fails_io_without_the_last_bytes) {
+  scripted_source s = {.paths = {"/bytes/1000"}, .size = 1000};
+  pail_resumable_source source = scripted(&s, 3);
+  int verified = 0;
+  size_t got = 0;
+  EXPECT(PAIL_ERR_IO,
+         read_verified(&source, 0, PAIL_READ_TO_END, "md5",
+                       "0123456789abcdef0123456789ABCDEF", &verified, &got));
+  ck_assert_int_eq(verified, 1);
+  ck_assert_uint_lt(got, 1000); /* the caller never has every byte */
+  ck_assert_str_eq(pail_error_provider_code(err), "checksumMismatch");
+  ck_assert_contains(pail_error_message(err),
+                     "t: k: the downloaded data is corrupt: its MD5 is ");
+  ck_assert_contains(pail_error_message(err),
+                     "the storage has 0123456789abcdef0123456789abcdef");
+  free(s.url);
+}
+END_TEST
+
+START_TEST(ranges_and_bad_digests_are_not_verified) {
+  int verified = 1;
+  size_t got = 0;
+  scripted_source s = {.paths = {"/bytes/990?offset=10&status=206"},
+                       .size = 1000};
+  pail_resumable_source source = scripted(&s, 3);
+  /* A range: no sum to check it against (a wrong one is not noticed). */
+  EXPECT(PAIL_OK, read_verified(&source, 10, PAIL_READ_TO_END, "md5",
+                                "0123456789abcdef0123456789abcdef", &verified,
+                                &got));
+  ck_assert_int_eq(verified, 0);
+  ck_assert_uint_eq(got, 990);
+  const char *bad[][2] = {{"md7", "0123456789abcdef0123456789abcdef"},
+                          {"md5", "0123456789abcdef"},
+                          {"md5", "0123456789abcdef0123456789abcdeg"},
+                          {"crc32", "AAAA"},
+                          {"crc32c", "AAAAAAAAAA=="},
+                          {"sha256", "not base64 at all, not hex either!!!!!!=="}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    scripted_source b = {.paths = {"/bytes/100"}, .size = 100};
+    source = scripted(&b, 3);
+    verified = 1;
+    EXPECT(PAIL_OK, read_verified(&source, 0, PAIL_READ_TO_END, bad[i][0],
+                                  bad[i][1], &verified, &got));
+    ck_assert_int_eq(verified, 0);
+    ck_assert_uint_eq(got, 100);
+    free(b.url);
+  }
+  free(s.url);
+}
+END_TEST
+
 /* -------------------------------------------------------------- server */
 
 /* Starts tests/http_server.py with extra (NULL-ended) arguments; its port
@@ -1526,6 +1642,10 @@ static Suite *http_suite(void) {
   tcase_add_test(resume, bytes_before_an_ignored_range_are_dropped);
   tcase_add_test(resume, a_refused_range_from_byte_zero_is_asked_again_whole);
   tcase_add_test(resume, check_asks_once_for_the_request_again);
+  tcase_add_test(resume,
+                 a_whole_read_is_verified_by_the_digest_the_storage_has);
+  tcase_add_test(resume, a_digest_mismatch_fails_io_without_the_last_bytes);
+  tcase_add_test(resume, ranges_and_bad_digests_are_not_verified);
   suite_add_tcase(s, resume);
   suite_add_tcase(s, retries);
   return s;

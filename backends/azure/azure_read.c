@@ -2,8 +2,9 @@
  * azure_read.c: streamed Get Blob over the core's resumable reader, which
  * resumes a GET broken mid-way with an x-ms-range request pinned to the
  * blob's ETag (If-Match), so a resumed read never mixes two versions of a
- * blob. This file only speaks Azure: the request and the meaning of its
- * answers.
+ * blob, and checks a whole-blob read against the MD5 Azure stores (the
+ * core's resumable_verify). This file only speaks Azure: the request and the
+ * meaning of its answers.
  */
 #include "azure.h"
 
@@ -14,6 +15,7 @@ typedef struct azure_read {
   azure_instance *az;
   char *key;
   char *if_match; /* the caller's condition, if any */
+  char *md5;      /* the blob's Content-MD5 from the first response, if any */
   azure_request request;
   pail_resumable_reader *reader;
 } azure_read;
@@ -52,9 +54,16 @@ static pail_status check_head(void *context, const pail_http_response *head,
         "azure_blob: %s: the object changed while it was being read", rd->key);
   if (head->status < 200 || head->status > 299)
     return azure_response_error(rd->az, head, rd->key, err);
-  if (info != NULL)
-    return azure_info_from_headers(head, rd->key, info, err);
-  return PAIL_OK;
+  if (info == NULL)
+    return PAIL_OK;
+  /* The blob's MD5: Content-MD5 of a whole-blob answer (of a range it would
+   * be the range's, and only on request), x-ms-blob-content-md5 of any. */
+  const char *md5 = azure_core->http_header(head, "x-ms-blob-content-md5");
+  if (md5 == NULL && head->status == 200)
+    md5 = azure_core->http_header(head, "content-md5");
+  free(rd->md5);
+  rd->md5 = md5 ? strdup(md5) : NULL;
+  return azure_info_from_headers(head, rd->key, info, err);
 }
 
 void azure_read_close(void *stream) {
@@ -65,6 +74,7 @@ void azure_read_close(void *stream) {
   azure_request_free(&rd->request);
   free(rd->key);
   free(rd->if_match);
+  free(rd->md5);
   free(rd);
 }
 
@@ -96,6 +106,8 @@ pail_status azure_read_open(void *instance, const char *key,
     azure_read_close(rd);
     return status;
   }
+  if (rd->md5 != NULL)
+    azure_core->resumable_verify(rd->reader, "md5", rd->md5);
   *stream = rd;
   return PAIL_OK;
 }

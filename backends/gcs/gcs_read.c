@@ -4,9 +4,8 @@
  * request is pinned to that generation (ifGenerationMatch), so a read never
  * mixes two versions, and a download broken mid-way resumes with a Range
  * request from where it stopped (the core's resumable reader does the
- * streaming and the resuming; this file speaks GCS). A whole-object read is checked against
- * the CRC-32C GCS stores, which catches corruption TLS cannot (a bad disk or
- * proxy on the way); a range cannot be checked, GCS has no per-range sums.
+ * streaming and the resuming; this file speaks GCS). A whole-object read is
+ * checked against the CRC-32C GCS stores (the core's resumable_verify).
  * Memory is bounded by the caller's buffer and the HTTP stream's.
  */
 #include "gcs.h"
@@ -19,10 +18,6 @@ typedef struct gcs_read {
   gcs_instance *gcs;
   char *key;
   char *generation; /* the version being read */
-  uint64_t next;    /* absolute offset of the next byte to deliver */
-  uint64_t end;     /* absolute end (exclusive) */
-  bool verify;      /* whole object with a known CRC-32C */
-  uint32_t expected_crc, crc;
   gcs_request request;
   unsigned token_generation;     /* of the token the request carries */
   pail_resumable_reader *reader; /* NULL when there is nothing to read */
@@ -114,9 +109,10 @@ pail_status gcs_read_open(void *instance, const char *key,
   rd->gcs = gcs;
   rd->key = strdup(key);
   bool has_crc = false;
+  uint32_t crc = 0;
   pail_status status = rd->key
                            ? gcs_stat_object(gcs, key, info, &rd->generation,
-                                             &rd->expected_crc, &has_crc, err)
+                                             &crc, &has_crc, err)
                            : gcs_no_memory(err);
   if (status == PAIL_OK && options->if_match != NULL &&
       strcmp(options->if_match, rd->generation) != 0)
@@ -130,15 +126,13 @@ pail_status gcs_read_open(void *instance, const char *key,
     return status;
   }
   uint64_t size = info->size;
-  rd->next = options->offset < size ? options->offset : size;
-  rd->end = size;
-  if (options->length != PAIL_READ_TO_END &&
-      options->length < rd->end - rd->next)
-    rd->end = rd->next + options->length;
-  rd->verify = has_crc && rd->next == 0 && rd->end == size;
+  uint64_t next = options->offset < size ? options->offset : size;
+  uint64_t end = size;
+  if (options->length != PAIL_READ_TO_END && options->length < end - next)
+    end = next + options->length;
   /* Nothing to read (an empty object or range): no media request, which
    * GCS would answer 416 for an empty object's byte 0. */
-  if (rd->next < rd->end) {
+  if (next < end) {
     pail_resumable_source source = {.label = "gcs",
                                     .key = key,
                                     .version = rd->generation,
@@ -146,9 +140,14 @@ pail_status gcs_read_open(void *instance, const char *key,
                                     .context = rd,
                                     .build = build_request,
                                     .check = check_head};
-    uint64_t length = rd->end == size ? PAIL_READ_TO_END : rd->end - rd->next;
-    status = gcs_core->resumable_open(gcs->cfg, &source, rd->next, length, info,
+    uint64_t length = end == size ? PAIL_READ_TO_END : end - next;
+    status = gcs_core->resumable_open(gcs->cfg, &source, next, length, info,
                                       &rd->reader, err);
+    if (status == PAIL_OK && has_crc) {
+      char text[9];
+      gcs_crc32c_encode(crc, text);
+      gcs_core->resumable_verify(rd->reader, "crc32c", text);
+    }
   }
   if (status != PAIL_OK) {
     gcs_read_close(rd);
@@ -158,37 +157,11 @@ pail_status gcs_read_open(void *instance, const char *key,
   return PAIL_OK;
 }
 
-/* At the end of a whole-object read: the bytes must have GCS's CRC-32C. */
-static pail_status check_crc(gcs_read *rd, pail_error **err) {
-  if (!rd->verify || rd->crc == rd->expected_crc)
-    return PAIL_OK;
-  char got[9], want[9];
-  gcs_crc32c_encode(rd->crc, got);
-  gcs_crc32c_encode(rd->expected_crc, want);
-  rd->verify = false; /* said once */
-  return gcs_core->error_set(err, PAIL_ERR_IO, 0, "crc32cMismatch", NULL,
-                             "gcs: %s: the downloaded data is corrupt: its "
-                             "CRC-32C is %s, GCS stored %s",
-                             rd->key, got, want);
-}
-
 pail_status gcs_read_stream(void *stream, void *buffer, size_t capacity,
                             size_t *got, pail_error **err) {
   gcs_read *rd = stream;
   *got = 0;
   if (rd->reader == NULL)
     return PAIL_OK;
-  pail_status status =
-      gcs_core->resumable_read(rd->reader, buffer, capacity, got, err);
-  if (status != PAIL_OK || *got == 0)
-    return status;
-  if (rd->verify)
-    rd->crc = gcs_core->crc32c(rd->crc, buffer, *got);
-  rd->next += *got;
-  if (rd->next == rd->end) {
-    status = check_crc(rd, err);
-    if (status != PAIL_OK)
-      *got = 0;
-  }
-  return status;
+  return gcs_core->resumable_read(rd->reader, buffer, capacity, got, err);
 }

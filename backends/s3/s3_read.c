@@ -1,18 +1,25 @@
 /*
  * s3_read.c: streamed GET over the core's resumable reader, which resumes a
  * GET broken mid-way with a range request pinned to the object's ETag
- * (If-Match), so a resumed read never mixes two versions of an object. This
- * file only speaks S3: the request and the meaning of its answers.
+ * (If-Match), so a resumed read never mixes two versions of an object, and
+ * checks a whole-object read against the digest S3 stores (the core's
+ * resumable_verify). This file only speaks S3: the request and the meaning
+ * of its answers.
  */
 #include "s3.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct s3_read {
   s3_instance *s3;
   char *key;
   char *if_match; /* the caller's condition, if any */
+  /* The digest of the whole object from the first response, if any. */
+  const char *algorithm;
+  char *expected;
   s3_request request;
   pail_resumable_reader *reader;
 } s3_read;
@@ -32,10 +39,51 @@ static pail_status build_request(void *context, const char *range,
   const char *pin = version ? version : rd->if_match;
   if (status == PAIL_OK && pin != NULL)
     status = s3_request_header(&rd->request, err, "If-Match: %s", pin);
+  /* The object's additional checksum in the answer, when it has one. */
+  if (status == PAIL_OK && range == NULL)
+    status = s3_request_header(&rd->request, err,
+                               "x-amz-checksum-mode: ENABLED");
   if (status == PAIL_OK)
     status = s3_request_sign(rd->s3, &rd->request, err);
   *request = &rd->request.http;
   return status;
+}
+
+/* The digest a whole-object GET's head gives for the object: an additional
+ * checksum (x-amz-checksum-*) of the whole object, else the ETag when it is
+ * the MD5 of the bytes: a single-part upload's (32 hex digits; a multipart
+ * one's ends in "-N") not encrypted with SSE-KMS or SSE-C (whose ETags are
+ * not MD5s). A composite checksum (of parts' checksums, "...-N") cannot be
+ * checked against the bytes. */
+static void choose_digest(s3_read *rd, const pail_http_response *head) {
+  static const char *const algorithms[] = {"crc64nvme", "crc32c", "crc32",
+                                           "sha256", "sha1"};
+  free(rd->expected);
+  rd->expected = NULL;
+  rd->algorithm = NULL;
+  const char *type = s3_core->http_header(head, "x-amz-checksum-type");
+  bool composite = type != NULL && strcasecmp(type, "COMPOSITE") == 0;
+  for (size_t i = 0; !composite && i < sizeof algorithms / sizeof *algorithms;
+       i++) {
+    char name[40];
+    snprintf(name, sizeof name, "x-amz-checksum-%s", algorithms[i]);
+    const char *value = s3_core->http_header(head, name);
+    if (value != NULL && strchr(value, '-') == NULL) {
+      rd->algorithm = algorithms[i];
+      rd->expected = strdup(value);
+      return;
+    }
+  }
+  const char *etag = s3_core->http_header(head, "etag");
+  const char *sse = s3_core->http_header(head, "x-amz-server-side-encryption");
+  if (etag == NULL || strlen(etag) != 34 || etag[0] != '"' || etag[33] != '"' ||
+      strspn(etag + 1, "0123456789abcdefABCDEF") != 32 ||
+      (sse != NULL && strncmp(sse, "aws:kms", 7) == 0) ||
+      s3_core->http_header(
+          head, "x-amz-server-side-encryption-customer-algorithm") != NULL)
+    return;
+  rd->algorithm = "md5";
+  rd->expected = strndup(etag + 1, 32);
 }
 
 static pail_status check_head(void *context, const pail_http_response *head,
@@ -51,9 +99,10 @@ static pail_status check_head(void *context, const pail_http_response *head,
         "s3: %s: the object changed while it was being read", rd->key);
   if (head->status < 200 || head->status > 299)
     return s3_response_error(rd->s3, head, rd->key, err);
-  if (info != NULL)
-    return s3_info_from_headers(head, rd->key, info, err);
-  return PAIL_OK;
+  if (info == NULL)
+    return PAIL_OK;
+  choose_digest(rd, head);
+  return s3_info_from_headers(head, rd->key, info, err);
 }
 
 void s3_read_close(void *stream) {
@@ -64,6 +113,7 @@ void s3_read_close(void *stream) {
   s3_request_free(&rd->request);
   free(rd->key);
   free(rd->if_match);
+  free(rd->expected);
   free(rd);
 }
 
@@ -95,6 +145,8 @@ pail_status s3_read_open(void *instance, const char *key,
     s3_read_close(rd);
     return status;
   }
+  if (rd->expected != NULL)
+    s3_core->resumable_verify(rd->reader, rd->algorithm, rd->expected);
   *stream = rd;
   return PAIL_OK;
 }

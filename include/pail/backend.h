@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 5
+#define PAIL_BACKEND_ABI_MINOR 6
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -536,6 +536,24 @@ typedef struct pail_core_services {
                                pail_error **err);
   /* Closes the delegate's instance and frees it (NULL is fine). */
   void (*delegate_close)(pail_delegate *delegate);
+
+  /* -------------------------------------- ABI 1.6: verified downloads */
+
+  /* Has a resumable read check its bytes against the digest the provider
+   * stores for the object, when the read covers the whole object (from
+   * byte 0 to the end; a range is not checked: providers have no per-range
+   * sums). Call it after resumable_open and before the first
+   * resumable_read. algorithm is "md5", "sha1", "sha256", "crc32",
+   * "crc32c" or "crc64nvme"; expected is the digest as the provider writes
+   * it: base64 of its bytes (big-endian for the CRCs, as S3's
+   * x-amz-checksum-* and GCS's crc32c) or hex (an S3 ETag, without its
+   * quotes). The check is made as the last byte arrives: on a mismatch that
+   * resumable_read fails PAIL_ERR_IO (provider code "checksumMismatch")
+   * without giving the last bytes, so no download completes with corrupt
+   * data. Returns 1 when the read will be checked, 0 when not (a range, an
+   * unknown algorithm, a value that is not such a digest). */
+  int (*resumable_verify)(pail_resumable_reader *reader,
+                          const char *algorithm, const char *expected);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
