@@ -6,6 +6,11 @@ set -eu
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libcurl4-openssl-dev libssl-dev libjansson-dev libxml2-dev zlib1g-dev check
   libmicrohttpd-dev python3 chromium"
+# --bench: also what bench/run needs (docs/performance.md): the peers it
+# measures pail against and the fast server. Not for the normal CI install.
+case "${1:-}" in
+--bench) PACKAGES="$PACKAGES time nginx-light rclone s3cmd curl" ;;
+esac
 
 # The Azure tests' server and independent client (tests/azure_lib.sh),
 # from npm, into the user's cache rather than a global prefix: no root

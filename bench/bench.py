@@ -1,0 +1,793 @@
+#!/usr/bin/env python3
+"""The measuring half of bench/run (which starts the servers and sets the
+environment this reads; run that, not this).
+
+Every scenario moves the same object with pail and with each peer that
+applies, alternating the tools within each repetition (the order rotates),
+under /usr/bin/time: wall seconds, user+sys CPU seconds, peak RSS, and the
+bytes moved, which are checked (a run that moved the wrong bytes is a failed
+run, never a figure). Medians over the repetitions and ratios to pail go to
+<out>/<date>-<commit>.md and .json.
+"""
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+E = os.environ
+SCRATCH = E["BENCH_SCRATCH"]
+OUT = E["BENCH_OUT"]
+SMOKE = E["BENCH_SMOKE"] == "1"
+REPS = int(E["BENCH_REPS"])
+SIZE = int(E["BENCH_SIZE_MIB"]) << 20
+CLOUD_SIZE = int(E["BENCH_CLOUD_MIB"]) << 20
+ONLY = [s for s in E.get("BENCH_ONLY", "").split(",") if s]
+PAIL = E["PAIL"]
+PAIL_BENCH = E["BENCH_PAIL_BENCH"]
+MIB = 1 << 20
+GIB = 1 << 30
+
+NGINX = "127.0.0.1:%s" % E["NGINX_PORT"]
+MOTO = "127.0.0.1:%s" % E["S3_PORT"]
+BUCKET = E["S3_BUCKET"]
+FAST_BUCKET = "bench"  # a directory under nginx's root
+WWW = os.path.join(SCRATCH, "www")
+WORK = os.path.join(SCRATCH, "bench")
+os.makedirs(WORK, exist_ok=True)
+
+results = {"scenarios": [], "inprocess": {}, "notes": []}
+
+
+def log(text):
+    print(text, flush=True)
+
+
+# ------------------------------------------------------------- settings
+
+def write_json(name, document):
+    path = os.path.join(WORK, name)
+    with open(path, "w") as f:
+        json.dump(document, f, indent=2)
+    return path
+
+
+S3_MOTO = {"type": "s3", "bucket": BUCKET, "region": E["S3_REGION"],
+           "endPoint": MOTO, "useSSL": False, "pathStyle": True,
+           "accessKey": E["S3_ACCESS_KEY"], "secretKey": E["S3_SECRET_KEY"]}
+MOTO_SETTINGS = write_json("moto.json", {"storage": S3_MOTO})
+# nginx takes any signature; only single PUTs (no multipart API), so the
+# part size is the largest S3 allows.
+S3_NGINX = {"type": "s3", "bucket": FAST_BUCKET, "region": "us-east-1",
+            "endPoint": NGINX, "useSSL": False, "pathStyle": True,
+            "accessKey": "AKIABENCHMARK", "secretKey": "bench-secret-key"}
+NGINX_SETTINGS = write_json("nginx.json", {"storage": S3_NGINX})
+NGINX_PUT_SETTINGS = write_json(
+    "nginx-put.json", {"storage": dict(S3_NGINX, partSize=5 << 30)})
+GCS_SETTINGS = write_json("gcs.json", {"storage": {
+    "type": "gcs", "bucket": E["GCS_BUCKET"],
+    "endpoint": "127.0.0.1:%s" % E["GCS_PORT"], "useSSL": False,
+    "serviceAccountKey": E["GCS_KEY_FILE"]}})
+HAVE_AZURE = E.get("BENCH_HAVE_AZURE") == "1"
+if HAVE_AZURE:
+    AZURE_SETTINGS = write_json("azure.json", {"storage": {
+        "type": "azure_blob", "accountName": E["AZURE_ACCOUNT"],
+        "containerName": E["AZURE_CONTAINER"], "accessKey": E["AZURE_KEY"],
+        "endpoint": "127.0.0.1:%s" % E["AZURE_PORT"], "useSSL": False}})
+
+# The AWS CLI: one config file per server (nginx needs single PUTs, and no
+# flexible checksums: aws-chunked bodies would be stored as they are sent).
+AWS_DIR = os.path.join(WORK, "aws")
+os.makedirs(AWS_DIR, exist_ok=True)
+with open(os.path.join(AWS_DIR, "config"), "w") as f:
+    f.write("[default]\nregion = us-east-1\n")
+with open(os.path.join(AWS_DIR, "config-nginx"), "w") as f:
+    f.write("[default]\nregion = us-east-1\n"
+            "request_checksum_calculation = when_required\n"
+            "response_checksum_validation = when_required\n"
+            "s3 =\n  multipart_threshold = 5GB\n")
+with open(os.path.join(AWS_DIR, "credentials"), "w") as f:
+    f.write("")
+
+
+def aws_env(server):
+    env = dict(E)
+    if server == "nginx":
+        env.update(AWS_ACCESS_KEY_ID="AKIABENCHMARK",
+                   AWS_SECRET_ACCESS_KEY="bench-secret-key",
+                   AWS_CONFIG_FILE=os.path.join(AWS_DIR, "config-nginx"))
+    else:
+        env.update(AWS_ACCESS_KEY_ID=E["S3_ACCESS_KEY"],
+                   AWS_SECRET_ACCESS_KEY=E["S3_SECRET_KEY"],
+                   AWS_CONFIG_FILE=os.path.join(AWS_DIR, "config"))
+    env.update(AWS_SHARED_CREDENTIALS_FILE=os.path.join(AWS_DIR, "credentials"),
+               AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1",
+               AWS_EC2_METADATA_DISABLED="true")
+    return env
+
+
+def rclone_env():
+    env = dict(E)
+    for name, endpoint, key, secret in (
+            ("MOTO", MOTO, E["S3_ACCESS_KEY"], E["S3_SECRET_KEY"]),
+            ("FAST", NGINX, "AKIABENCHMARK", "bench-secret-key")):
+        prefix = "RCLONE_CONFIG_%s_" % name
+        env.update({prefix + "TYPE": "s3", prefix + "PROVIDER": "Other",
+                    prefix + "ENDPOINT": "http://" + endpoint,
+                    prefix + "ACCESS_KEY_ID": key,
+                    prefix + "SECRET_ACCESS_KEY": secret,
+                    prefix + "REGION": "us-east-1",
+                    prefix + "FORCE_PATH_STYLE": "true"})
+    # A failure is an answer: no retries that would hide it in sleeps.
+    env.update(RCLONE_RETRIES="1", RCLONE_LOW_LEVEL_RETRIES="1")
+    env["RCLONE_CONFIG"] = os.path.join(WORK, "rclone.conf")
+    open(env["RCLONE_CONFIG"], "a").close()
+    return env
+
+
+def s3cmd_config(name, endpoint, key, secret):
+    path = os.path.join(WORK, "s3cmd-%s.cfg" % name)
+    with open(path, "w") as f:
+        f.write("[default]\naccess_key = %s\nsecret_key = %s\n"
+                "host_base = %s\nhost_bucket = %s\nuse_https = False\n"
+                "signature_v2 = False\nbucket_location = us-east-1\n"
+                "check_ssl_certificate = False\nprogress_meter = False\n"
+                % (key, secret, endpoint, endpoint))
+    return path
+
+
+S3CMD_MOTO = s3cmd_config("moto", MOTO, E["S3_ACCESS_KEY"], E["S3_SECRET_KEY"])
+S3CMD_FAST = s3cmd_config("fast", NGINX, "AKIABENCHMARK", "bench-secret-key")
+
+PEERS = {name: shutil.which(name) for name in ("curl", "aws", "rclone", "s3cmd")}
+for name, path in PEERS.items():
+    if path is None:
+        results["notes"].append("%s is not installed: left out" % name)
+        log("bench: %s is not installed: left out" % name)
+
+
+def pail_env(settings):
+    env = dict(E)
+    env["PAIL_CONFIG"] = settings
+    return env
+
+
+# ---------------------------------------------------------------- runs
+
+def make_object(path, size):
+    """A file of size bytes that compresses badly."""
+    if os.path.exists(path) and os.path.getsize(path) == size:
+        return
+    block = hashlib.sha256(b"pail bench").digest()
+    with open(path, "wb") as f:
+        done = 0
+        seed = os.urandom(1 << 20)
+        while done < size:
+            chunk = seed if size - done >= len(seed) else seed[:size - done]
+            # Each MiB differs from the last, cheaply.
+            block = hashlib.sha256(block).digest()
+            chunk = block + chunk[len(block):]
+            f.write(chunk)
+            done += len(chunk)
+
+
+def timed(command, env, stdout=None):
+    """Runs command under /usr/bin/time; (status, wall, cpu, rss_kib, err)."""
+    tfile = os.path.join(WORK, "time.out")
+    full = ["/usr/bin/time", "-f", "%e %U %S %M", "-o", tfile, "--"] + command
+    try:
+        p = subprocess.run(full, env=env, stdin=subprocess.DEVNULL,
+                           stdout=stdout or subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=900)
+    except subprocess.TimeoutExpired:
+        return 1, 0, 0, 0, "timed out after 900 s"
+    with open(tfile) as f:
+        lines = f.read().strip().splitlines()
+    wall, user, system, rss = lines[-1].split()
+    return (p.returncode, float(wall), float(user) + float(system), int(rss),
+            p.stderr.decode(errors="replace")[-600:])
+
+
+def run_scenario(name, title, size, tools, verify, prepare=None,
+                 unit_bytes=None):
+    """tools: list of (tool, command, env). verify(tool) -> None or a
+    message. prepare(tool) runs untimed before each run."""
+    if ONLY and not any(name.startswith(o) for o in ONLY):
+        return
+    log("bench: %s (%s, %d MiB, %d repetitions)" % (title, name, size >> 20,
+                                                    REPS))
+    runs = {tool: [] for tool, _, _ in tools}
+    failures = {}
+    for rep in range(REPS):
+        order = tools[rep % len(tools):] + tools[:rep % len(tools)]
+        for tool, command, env in order:
+            if tool in failures:
+                continue
+            if prepare:
+                prepare(tool)
+            status, wall, cpu, rss, err = timed(command, env)
+            problem = ("exit %d: %s" % (status, err.strip())) if status else \
+                verify(tool)
+            if problem:
+                failures[tool] = problem
+                log("  %-10s FAILED: %s" % (tool, problem[:300]))
+                continue
+            runs[tool].append({"wall": wall, "cpu": cpu, "rss_kib": rss,
+                               "bytes": size})
+            log("  %-10s wall %6.2f s  cpu %6.2f s  rss %6.1f MiB" %
+                (tool, wall, cpu, rss / 1024))
+    summary = {}
+    for tool, rs in runs.items():
+        if not rs:
+            continue
+        wall = statistics.median(r["wall"] for r in rs)
+        cpu = statistics.median(r["cpu"] for r in rs)
+        summary[tool] = {
+            "wall": wall, "cpu": cpu,
+            "rss_mib": statistics.median(r["rss_kib"] for r in rs) / 1024,
+            "rss_max_mib": max(r["rss_kib"] for r in rs) / 1024,
+            "cpu_per_gib": cpu * GIB / size if size else None,
+            "mb_per_s": size / 1e6 / wall if size and wall > 0 else None,
+            "runs": len(rs)}
+    results["scenarios"].append({"name": name, "title": title, "bytes": size,
+                                 "runs": runs, "summary": summary,
+                                 "failures": failures})
+
+
+def same_size(path, size):
+    try:
+        got = os.path.getsize(path)
+    except OSError:
+        return "%s was not written" % path
+    return None if got == size else "%s has %d bytes, not %d" % (path, got,
+                                                                 size)
+
+
+def same_bytes(path, source):
+    """Size always; the content too in smoke mode (cheap there)."""
+    problem = same_size(path, os.path.getsize(source))
+    if problem or not SMOKE:
+        return problem
+    with open(path, "rb") as a, open(source, "rb") as b:
+        if hashlib.sha256(a.read()).digest() != hashlib.sha256(b.read()).digest():
+            return "%s differs from %s" % (path, source)
+    return None
+
+
+def remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+# ------------------------------------------------------------ scenarios
+
+def fast_server():
+    size = SIZE
+    src = os.path.join(WORK, "fast.bin")
+    make_object(src, size)
+    served = os.path.join(WWW, FAST_BUCKET, "fast.bin")
+    os.makedirs(os.path.dirname(served), exist_ok=True)
+    shutil.copyfile(src, served)
+    dl = os.path.join(WORK, "fast.download")
+    url = "http://%s/%s/fast.bin" % (NGINX, FAST_BUCKET)
+    tools = [("curl", ["curl", "-sS", "-f", "-o", dl, url], E),
+             ("pail", [PAIL, "-q", "get", "fast.bin", dl],
+              pail_env(NGINX_SETTINGS))]
+    if PEERS["aws"]:
+        tools.append(("aws", ["aws", "--endpoint-url", "http://" + NGINX,
+                              "s3", "cp", "--only-show-errors",
+                              "s3://%s/fast.bin" % FAST_BUCKET, dl],
+                      aws_env("nginx")))
+    if PEERS["rclone"]:
+        tools.append(("rclone", ["rclone", "copyto", "--s3-no-check-bucket",
+                                 "fast:%s/fast.bin" % FAST_BUCKET, dl],
+                      rclone_env()))
+    if PEERS["s3cmd"]:
+        tools.append(("s3cmd", ["s3cmd", "-c", S3CMD_FAST, "get", "--force",
+                                "--no-check-md5", "--no-progress",
+                                "s3://%s/fast.bin" % FAST_BUCKET, dl], E))
+    run_scenario("fast-get", "download from nginx", size, tools,
+                 lambda tool: same_bytes(dl, src),
+                 prepare=lambda tool: remove(dl))
+
+    # Uploads: nginx takes single PUTs only, so every client sends one.
+    up = os.path.join(WWW, FAST_BUCKET, "up.bin")
+    tools = [("curl", ["curl", "-sS", "-f", "-T", src,
+                       "http://%s/%s/up.bin" % (NGINX, FAST_BUCKET)], E),
+             ("pail", [PAIL, "-q", "put", src, "up.bin"],
+              pail_env(NGINX_PUT_SETTINGS)),
+             ("sha256sum", ["sha256sum", src], E)]
+    if PEERS["aws"]:
+        tools.append(("aws", ["aws", "--endpoint-url", "http://" + NGINX,
+                              "s3", "cp", "--only-show-errors", src,
+                              "s3://%s/up.bin" % FAST_BUCKET],
+                      aws_env("nginx")))
+    if PEERS["rclone"]:
+        tools.append(("rclone", ["rclone", "copyto", "--s3-no-check-bucket",
+                                 "--s3-upload-cutoff", "5G", "--s3-no-head",
+                                 src, "fast:%s/up.bin" % FAST_BUCKET],
+                      rclone_env()))
+    # s3cmd is left out: it takes nginx's ETag (not an MD5) for a corrupted
+    # upload and sends the file again, forever.
+    run_scenario("fast-put", "single-PUT upload to nginx", size, tools,
+                 lambda tool: None if tool == "sha256sum"
+                 else same_bytes(up, src),
+                 prepare=lambda tool: remove(up))
+
+
+def presigned(method, key):
+    out = subprocess.run([PAIL, "sign", key, "--method", method],
+                         env=pail_env(MOTO_SETTINGS), capture_output=True,
+                         check=True, text=True).stdout.strip()
+    return out.splitlines()[-1].strip()
+
+
+def moto():
+    size = CLOUD_SIZE
+    src = os.path.join(WORK, "cloud.bin")
+    make_object(src, size)
+    subprocess.run([PAIL, "-q", "mb"], env=pail_env(MOTO_SETTINGS),
+                   check=False)
+    head = ["aws", "--endpoint-url", "http://" + MOTO, "s3api", "head-object",
+            "--bucket", BUCKET]
+
+    def uploaded(key):
+        p = subprocess.run(head + ["--key", key], env=aws_env("moto"),
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            return "%s is not in the bucket: %s" % (key, p.stderr.strip())
+        got = json.loads(p.stdout)["ContentLength"]
+        return None if got == size else "%s has %d bytes" % (key, got)
+
+    tools = [("pail", [PAIL, "-q", "put", src, "up/pail.bin"],
+              pail_env(MOTO_SETTINGS)),
+             ("curl", ["curl", "-sS", "-f", "-T", src,
+                       presigned("PUT", "up/curl.bin")], E)]
+    if PEERS["aws"]:
+        tools.append(("aws", ["aws", "--endpoint-url", "http://" + MOTO, "s3",
+                              "cp", "--only-show-errors", src,
+                              "s3://%s/up/aws.bin" % BUCKET], aws_env("moto")))
+    if PEERS["rclone"]:
+        tools.append(("rclone", ["rclone", "copyto", "--s3-no-check-bucket",
+                                 src, "moto:%s/up/rclone.bin" % BUCKET],
+                      rclone_env()))
+    if PEERS["s3cmd"]:
+        tools.append(("s3cmd", ["s3cmd", "-c", S3CMD_MOTO, "put",
+                                "--no-progress", src,
+                                "s3://%s/up/s3cmd.bin" % BUCKET], E))
+    run_scenario("moto-put", "upload to moto_server, default settings", size,
+                 tools, lambda tool: uploaded("up/%s.bin" % tool))
+
+    dl = os.path.join(WORK, "cloud.download")
+    tools = [("pail", [PAIL, "-q", "get", "up/pail.bin", dl],
+              pail_env(MOTO_SETTINGS)),
+             ("curl", ["curl", "-sS", "-f", "-o", dl,
+                       presigned("GET", "up/pail.bin")], E)]
+    if PEERS["aws"]:
+        tools.append(("aws", ["aws", "--endpoint-url", "http://" + MOTO, "s3",
+                              "cp", "--only-show-errors",
+                              "s3://%s/up/pail.bin" % BUCKET, dl],
+                      aws_env("moto")))
+    if PEERS["rclone"]:
+        tools.append(("rclone", ["rclone", "copyto", "--s3-no-check-bucket",
+                                 "moto:%s/up/pail.bin" % BUCKET, dl],
+                      rclone_env()))
+    if PEERS["s3cmd"]:
+        tools.append(("s3cmd", ["s3cmd", "-c", S3CMD_MOTO, "get", "--force",
+                                "--no-progress",
+                                "s3://%s/up/pail.bin" % BUCKET, dl], E))
+    run_scenario("moto-get", "download from moto_server", size, tools,
+                 lambda tool: same_bytes(dl, src),
+                 prepare=lambda tool: remove(dl))
+
+
+def azure_and_gcs():
+    size = CLOUD_SIZE
+    src = os.path.join(WORK, "cloud.bin")
+    make_object(src, size)
+    dl = os.path.join(WORK, "cloud.download")
+    stores = [("gcs", GCS_SETTINGS, None)]
+    if HAVE_AZURE:
+        # rclone 1.60 reaches Azurite only on its fixed port (use_emulator).
+        stores.insert(0, ("azure", AZURE_SETTINGS, None))
+    for name, settings, rclone_remote in stores:
+        subprocess.run([PAIL, "-q", "mb"], env=pail_env(settings),
+                       check=False)
+        tools = [("pail", [PAIL, "-q", "put", src, "up/pail.bin"],
+                  pail_env(settings))]
+        if rclone_remote and PEERS["rclone"]:
+            tools.append(("rclone", ["rclone", "copyto", src,
+                                     rclone_remote + "/up/rclone.bin"],
+                          rclone_env()))
+
+        def check_put(tool, settings=settings):
+            p = subprocess.run([PAIL, "--json", "stat", "up/%s.bin" % tool],
+                               env=pail_env(settings), capture_output=True,
+                               text=True)
+            if p.returncode != 0:
+                return p.stderr.strip()
+            got = json.loads(p.stdout).get("size")
+            return None if got == size else "stored %s bytes" % got
+        run_scenario("%s-put" % name, "upload to %s, default settings" % (
+            "Azurite" if name == "azure" else "the GCS fixture"), size, tools,
+            check_put)
+        tools = [("pail", [PAIL, "-q", "get", "up/pail.bin", dl],
+                  pail_env(settings))]
+        if rclone_remote and PEERS["rclone"]:
+            tools.append(("rclone", ["rclone", "copyto",
+                                     rclone_remote + "/up/pail.bin", dl],
+                          rclone_env()))
+        run_scenario("%s-get" % name, "download from %s" % (
+            "Azurite" if name == "azure" else "the GCS fixture"), size, tools,
+            lambda tool: same_bytes(dl, src), prepare=lambda tool: remove(dl))
+
+
+def small_ops():
+    if ONLY and not any("small".startswith(o) or o == "small" for o in ONLY):
+        return
+    count = 50 if SMOKE else 1000
+    size = 4096
+    log("bench: %d x 4 KiB put then get on moto_server" % count)
+    entry = {"count": count, "size": size, "pail": [], "rclone": []}
+    local = os.path.join(WORK, "small")
+    back = os.path.join(WORK, "small-back")
+    os.makedirs(local, exist_ok=True)
+    data = os.urandom(size)
+    for i in range(count):
+        with open(os.path.join(local, "%06d" % i), "wb") as f:
+            f.write(data)
+    for rep in range(REPS):
+        p = subprocess.run([PAIL_BENCH, "smallops", MOTO_SETTINGS, str(count),
+                            str(size)], capture_output=True, text=True)
+        if p.returncode != 0:
+            entry["pail_failure"] = p.stderr.strip()
+            log("  pail FAILED: " + p.stderr.strip())
+            break
+        r = json.loads(p.stdout)
+        entry["pail"].append(r)
+        log("  pail      %.0f ops/s (cpu %.2f s)" % (r["ops_per_second"],
+                                                    r["cpu_seconds"]))
+        if not PEERS["rclone"]:
+            continue
+        shutil.rmtree(back, ignore_errors=True)
+        prefix = "moto:%s/rclone-small-%d" % (BUCKET, rep)
+        start = time.monotonic()
+        st1, w1, c1, _, e1 = timed(["rclone", "copy", "--s3-no-check-bucket",
+                                    local, prefix], rclone_env())
+        st2, w2, c2, _, e2 = timed(["rclone", "copy", prefix, back],
+                                   rclone_env())
+        wall = time.monotonic() - start
+        got = len(os.listdir(back)) if os.path.isdir(back) else 0
+        if st1 or st2 or got != count:
+            entry["rclone_failure"] = (e1 + e2).strip() or "%d files back" % got
+            log("  rclone FAILED: " + entry["rclone_failure"][:300])
+            continue
+        entry["rclone"].append({"put_seconds": w1, "get_seconds": w2,
+                                "cpu_seconds": c1 + c2,
+                                "ops_per_second": 2 * count / (w1 + w2)})
+        log("  rclone    %.0f ops/s (cpu %.2f s)" % (2 * count / (w1 + w2),
+                                                    c1 + c2))
+    results["inprocess"]["small_ops"] = entry
+
+
+def signing():
+    if ONLY and "sign" not in ONLY:
+        return
+    seconds = "0.3" if SMOKE else "3"
+    log("bench: presigned URLs per second, one thread")
+    runs = []
+    for rep in range(REPS):
+        p = subprocess.run([PAIL_BENCH, "presign", MOTO_SETTINGS, seconds],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            log("  pail FAILED: " + p.stderr.strip())
+            results["inprocess"]["presign_failure"] = p.stderr.strip()
+            return
+        runs.append(json.loads(p.stdout))
+        log("  pail_sign %.0f/s, sigv4_presign %.0f/s" % (
+            runs[-1]["pail_sign_per_second"],
+            runs[-1]["sigv4_presign_per_second"]))
+    entry = {"pail": runs}
+    boto = subprocess.run([sys.executable, "-c", BOTO_PRESIGN, seconds],
+                          capture_output=True, text=True)
+    if boto.returncode == 0:
+        entry["botocore_per_second"] = float(boto.stdout.strip())
+        log("  botocore generate_presigned_url %.0f/s" %
+            entry["botocore_per_second"])
+    else:
+        results["notes"].append("botocore presign not measured: %s" %
+                                boto.stderr.strip()[-200:])
+    results["inprocess"]["presign"] = entry
+
+
+BOTO_PRESIGN = r'''
+import sys, time
+import botocore.session
+s = botocore.session.get_session()
+c = s.create_client("s3", region_name="us-east-1",
+                    aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+                    aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+params = {"Bucket": "examplebucket", "Key": "bench/presign/object.csv"}
+c.generate_presigned_url("get_object", Params=params, ExpiresIn=3600)
+n, start, limit = 0, time.process_time(), float(sys.argv[1])
+while time.process_time() - start < limit:
+    for _ in range(100):
+        c.generate_presigned_url("get_object", Params=params, ExpiresIn=3600)
+    n += 100
+print(n / (time.process_time() - start))
+'''
+
+
+def stat_latency():
+    if ONLY and "stat" not in ONLY:
+        return
+    count = 5 if SMOKE else 21
+    log("bench: pail stat end to end (%d runs each)" % count)
+    fs_home = os.path.join(WORK, "fs-home")
+    os.makedirs(fs_home, exist_ok=True)
+    with open(os.path.join(fs_home, "object.bin"), "wb") as f:
+        f.write(b"x" * 4096)
+    fs_env = dict(E, PAIL_HOME=fs_home)
+    fs_env.pop("PAIL_CONFIG", None)
+    tiny = os.path.join(WWW, FAST_BUCKET, "tiny.bin")
+    os.makedirs(os.path.dirname(tiny), exist_ok=True)
+    with open(tiny, "wb") as f:
+        f.write(b"x" * 4096)
+    cases = [("fs", [PAIL, "stat", "object.bin"], fs_env),
+             ("s3 on nginx", [PAIL, "stat", "tiny.bin"],
+              pail_env(NGINX_SETTINGS)),
+             ("s3 on moto", [PAIL, "stat", "up/pail.bin"],
+              pail_env(MOTO_SETTINGS))]
+    if PEERS["aws"]:
+        cases.append(("aws s3api head-object on moto",
+                      ["aws", "--endpoint-url", "http://" + MOTO, "s3api",
+                       "head-object", "--bucket", BUCKET, "--key",
+                       "up/pail.bin"], aws_env("moto")))
+    entry = {}
+    for name, command, env in cases:
+        walls = []
+        for _ in range(count):
+            # Timed here: /usr/bin/time gives wall time in 10 ms steps.
+            start = time.perf_counter()
+            p = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+            wall = time.perf_counter() - start
+            if p.returncode:
+                entry[name] = {"failure": p.stderr.decode(errors="replace")}
+                break
+            walls.append(wall)
+        else:
+            entry[name] = {"median_ms": statistics.median(walls) * 1000,
+                           "min_ms": min(walls) * 1000, "runs": count}
+            log("  %-32s median %5.0f ms" % (name, entry[name]["median_ms"]))
+        if "failure" in entry[name]:
+            log("  %-32s FAILED: %s" % (name, entry[name]["failure"][:200]))
+    results["inprocess"]["stat"] = entry
+
+
+# ---------------------------------------------------------------- report
+
+def machine():
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) // 1024
+    versions = {}
+    for name, cmd in (("curl", ["curl", "--version"]),
+                      ("aws", ["aws", "--version"]),
+                      ("rclone", ["rclone", "version"]),
+                      ("s3cmd", ["s3cmd", "--version"]),
+                      ("nginx", ["nginx", "-v"]),
+                      ("pail", [PAIL, "--version"])):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            versions[name] = (p.stdout or p.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            versions[name] = None
+    return {"host": platform.node(), "kernel": platform.release(),
+            "cpu": model, "cpus": os.cpu_count(), "memory_mib": mem,
+            "load_average": os.getloadavg(), "versions": versions}
+
+
+def fmt(value, spec="%.2f"):
+    return "n/a" if value is None else spec % value
+
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+def targets():
+    """Issue 7's targets from this run's medians: (measure, target, value,
+    met)."""
+    by = {s["name"]: s["summary"] for s in results["scenarios"]}
+    rows = []
+
+    def cpu(scenario, tool):
+        return by.get(scenario, {}).get(tool, {}).get("cpu")
+
+    def wall(scenario, tool):
+        return by.get(scenario, {}).get(tool, {}).get("wall")
+
+    if "fast-get" in by:
+        r = ratio(cpu("fast-get", "pail"), cpu("fast-get", "curl"))
+        rows.append(("download CPU vs curl (nginx)", "<= 1.2", r,
+                     r is not None and r <= 1.2))
+        r = ratio(cpu("fast-get", "pail"), cpu("fast-get", "aws"))
+        rows.append(("download CPU vs aws cli (nginx)", "<= 0.25", r,
+                     r is not None and r <= 0.25))
+    if "fast-put" in by:
+        floor = None
+        if cpu("fast-put", "curl") is not None and \
+                cpu("fast-put", "sha256sum") is not None:
+            floor = cpu("fast-put", "curl") + cpu("fast-put", "sha256sum")
+        r = ratio(cpu("fast-put", "pail"), floor)
+        rows.append(("signed upload CPU vs curl + sha256sum (nginx)",
+                     "<= 1.3", r, r is not None and r <= 1.3))
+        r = ratio(cpu("fast-put", "pail"), cpu("fast-put", "aws"))
+        rows.append(("signed upload CPU vs aws cli (nginx)", "<= 0.3", r,
+                     r is not None and r <= 0.3))
+    if "fast-get" in by and "fast-put" in by:
+        peers = [t for t in ("aws", "rclone")
+                 if wall("fast-get", t) and wall("fast-put", t)]
+        if peers and wall("fast-get", "pail") and wall("fast-put", "pail"):
+            best = min(wall("fast-get", t) + wall("fast-put", t)
+                       for t in peers)
+            r = (wall("fast-get", "pail") + wall("fast-put", "pail")) / best
+            rows.append(("wall up+down vs faster of aws cli, rclone (nginx)",
+                         "<= 0.7", r, r <= 0.7))
+    worst = None
+    for s in results["scenarios"]:
+        p = s["summary"].get("pail")
+        if p and not s["name"].startswith("fast-put"):
+            if worst is None or p["rss_max_mib"] > worst[1]:
+                worst = (s["name"], p["rss_max_mib"])
+    if worst:
+        rows.append(("peak RSS, default settings (worst: %s)" % worst[0],
+                     "<= 32 MiB", worst[1], worst[1] <= 32))
+    sign = results["inprocess"].get("presign")
+    if sign and sign["pail"]:
+        v = statistics.median(r["pail_sign_per_second"] for r in sign["pail"])
+        rows.append(("presigned URLs/s, one thread (pail_sign)", ">= 300,000",
+                     v, v >= 300000))
+    small = results["inprocess"].get("small_ops")
+    if small and small["pail"] and small["rclone"]:
+        v = statistics.median(r["ops_per_second"] for r in small["pail"]) / \
+            statistics.median(r["ops_per_second"] for r in small["rclone"])
+        rows.append(("1,000 x 4 KiB put+get rate vs rclone (moto)", ">= 3",
+                     v, v >= 3))
+    st = results["inprocess"].get("stat", {})
+    for name in ("fs", "s3 on nginx", "s3 on moto"):
+        if name in st and "median_ms" in st[name]:
+            v = st[name]["median_ms"]
+            rows.append(("pail stat end to end, %s (ms)" % name, "<= 20", v,
+                         v <= 20))
+    return rows
+
+
+def report():
+    now = datetime.datetime.now(datetime.timezone.utc)
+    results.update(date=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   commit=E["BENCH_COMMIT"], smoke=SMOKE, repetitions=REPS,
+                   machine=machine())
+    rows = targets()
+    results["targets"] = [{"measure": m, "target": t, "value": v, "met": ok}
+                          for m, t, v, ok in rows]
+    base = "%s-%s%s" % (now.strftime("%Y%m%d-%H%M"), E["BENCH_COMMIT"],
+                        "-smoke" if SMOKE else "")
+    with open(os.path.join(OUT, base + ".json"), "w") as f:
+        json.dump(results, f, indent=1)
+    m = results["machine"]
+    lines = ["# pail bench, %s, commit %s%s" % (results["date"],
+                                                 results["commit"],
+                                                 " (smoke)" if SMOKE else ""),
+             "",
+             "%s, %d CPUs, %d MiB; load average at the end %.2f %.2f %.2f; "
+             "%d repetitions, medians." % (m["cpu"], m["cpus"],
+                                           m["memory_mib"],
+                                           *m["load_average"], REPS),
+             "Versions: " + "; ".join("%s" % v for v in m["versions"].values()
+                                     if v) + ".", "",
+             "## Targets (issue 7)", "",
+             "| measure | target | this run | met |",
+             "| --- | --- | --- | --- |"]
+    for measure, target, value, ok in rows:
+        lines.append("| %s | %s | %s | %s |" % (
+            measure, target, fmt(value, "%.2f" if value and value < 1000
+                                 else "%.0f"), "yes" if ok else "**no**"))
+    for s in results["scenarios"]:
+        lines += ["", "## %s (%d MiB)" % (s["title"], s["bytes"] >> 20), "",
+                  "| tool | wall s | CPU s | CPU s/GiB | peak RSS MiB | MB/s "
+                  "| pail CPU ÷ tool | pail wall ÷ tool |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        pail = s["summary"].get("pail", {})
+        for tool, v in s["summary"].items():
+            lines.append("| %s | %.2f | %.2f | %s | %.1f | %s | %s | %s |" % (
+                tool, v["wall"], v["cpu"], fmt(v["cpu_per_gib"]),
+                v["rss_mib"], fmt(v["mb_per_s"], "%.0f"),
+                fmt(ratio(pail.get("cpu"), v["cpu"])),
+                fmt(ratio(pail.get("wall"), v["wall"]))))
+        for tool, problem in s["failures"].items():
+            lines.append("| %s | failed: %s |||||||" % (
+                tool, problem.replace("|", "/").replace("\n", " ")[:200]))
+    sign = results["inprocess"].get("presign")
+    if sign:
+        lines += ["", "## Presigned URLs per CPU second, one thread", "",
+                  "| signer | URLs/s |", "| --- | --- |"]
+        if sign["pail"]:
+            lines.append("| pail_sign (public API) | %.0f |" % statistics.median(
+                r["pail_sign_per_second"] for r in sign["pail"]))
+            lines.append("| sigv4_presign (core service) | %.0f |" %
+                         statistics.median(r["sigv4_presign_per_second"]
+                                           for r in sign["pail"]))
+        if "botocore_per_second" in sign:
+            lines.append("| botocore generate_presigned_url | %.0f |" %
+                         sign["botocore_per_second"])
+    small = results["inprocess"].get("small_ops")
+    if small:
+        lines += ["", "## %d × 4 KiB put then get, one process, moto_server"
+                  % small["count"], "",
+                  "| client | ops/s | put s | get s | CPU s |",
+                  "| --- | --- | --- | --- | --- |"]
+        for tool in ("pail", "rclone"):
+            rs = small[tool]
+            if rs:
+                lines.append("| %s | %.0f | %.2f | %.2f | %.2f |" % (
+                    tool, statistics.median(r["ops_per_second"] for r in rs),
+                    statistics.median(r["put_seconds"] for r in rs),
+                    statistics.median(r["get_seconds"] for r in rs),
+                    statistics.median(r["cpu_seconds"] for r in rs)))
+            if tool + "_failure" in small:
+                lines.append("| %s | failed: %s |||" % (
+                    tool, small[tool + "_failure"][:200].replace("\n", " ")))
+    st = results["inprocess"].get("stat")
+    if st:
+        lines += ["", "## stat end to end (process start to exit)", "",
+                  "| case | median ms | min ms |", "| --- | --- | --- |"]
+        for name, v in st.items():
+            if "median_ms" in v:
+                lines.append("| %s | %.0f | %.0f |" % (name, v["median_ms"],
+                                                      v["min_ms"]))
+            else:
+                lines.append("| %s | failed ||" % name)
+    if results["notes"]:
+        lines += ["", "Notes: " + "; ".join(results["notes"]) + "."]
+    with open(os.path.join(OUT, base + ".md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    log("bench: wrote %s.md and .json in %s" % (base, OUT))
+    failed = [s["name"] + ":pail" for s in results["scenarios"]
+              if "pail" in s["failures"]]
+    return failed
+
+
+def main():
+    fast_server()
+    moto()
+    azure_and_gcs()
+    small_ops()
+    signing()
+    stat_latency()
+    failed = report()
+    if failed:
+        log("bench: pail failed in " + ", ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
