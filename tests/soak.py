@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """soak.py: many mixed pail operations through a faulty network, checked
-against a model of what the storage may hold.
+against a model of what the storage may hold. Backend-neutral: it drives
+only the CLI, and runs against moto (tests/s3_soak.sh), Azurite
+(tests/azure_soak.sh) and the GCS fixture (tests/gcs_soak.sh); each script
+checks the backend's own leftovers (multipart uploads, uncommitted blocks,
+resumable sessions) afterwards.
 
   soak.py --pail PATH --faulty SETTINGS --direct SETTINGS --seed N --ops N
           --scratch DIR

@@ -1,0 +1,49 @@
+#!/bin/sh
+# gcs_soak.sh: mixed operations (puts of 0 B to 6 MiB, those over 256 KiB as
+# resumable uploads in chunks of 256 KiB; gets checked by CRC-32C; ranged
+# reads; copies; deletes; listings) through tests/fault_proxy.py in its
+# seeded random mode, in front of tests/gcs_fixture.py, which checks every
+# bearer token. tests/soak.py checks that each operation either succeeds
+# with the exact bytes or fails with a classified error, and that afterwards
+# every object is whole; this script adds that no resumable upload session
+# is left open (the fixture counts them).
+#   PAIL_SOAK_OPS (500), PAIL_SOAK_SEED (3), PAIL_SOAK_RATE (0.04) change
+#   the run.
+. "${top_srcdir:?}/tests/lib.sh"
+. "$top_srcdir/tests/gcs_lib.sh"
+
+. "$top_srcdir/tests/proxy_lib.sh"
+gcs_start
+GCS_KEY_FILE=$GCS_DIR/service-account.json
+gcs_key_json "$GCS_KEY_PEM" "$GCS_KEY_FILE"
+# Chunks of 256 KiB, the least GCS allows: most puts are resumable uploads.
+# The token endpoint (the key's token_uri) is reached without the proxy.
+cat >"$SCRATCH/soak.json" <<EOF
+{ "storage": { "type": "gcs", "bucket": "$GCS_BUCKET",
+               "endpoint": "127.0.0.1:$GCS_PORT", "useSSL": false,
+               "serviceAccountKey": "$GCS_KEY_FILE", "chunkSize": 262144 } }
+EOF
+PROXY_UPSTREAM_PORT=$GCS_PORT PROXY_SETTINGS=$SCRATCH/soak.json
+trap 'proxy_stop; gcs_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+
+OPS=${PAIL_SOAK_OPS:-500}
+SEED=${PAIL_SOAK_SEED:-3}
+RATE=${PAIL_SOAK_RATE:-0.04}
+proxy_start --seed "$SEED" --rate "$RATE"
+
+"$PAIL" --config "$SCRATCH/soak.json" mb >/dev/null ||
+  { fail "mb"; finish; }
+mkdir -p "$SCRATCH/soak"
+# A stalled transfer is given up after 2 s instead of 30.
+export PAIL_HTTP_LOW_SPEED_TIME=2
+started=$(now_ms)
+check "$OPS operations through faults (seed $SEED, rate $RATE) keep every object whole" \
+  python3 "$top_srcdir/tests/soak.py" --pail "$PAIL" --faulty "$SCRATCH/proxy.json" \
+  --direct "$SCRATCH/soak.json" --seed "$SEED" --ops "$OPS" --scratch "$SCRATCH/soak"
+printf 'soak took %d s; the proxy broke %d of %d requests\n' \
+  $((($(now_ms) - started) / 1000)) \
+  "$(grep -Ec ' (reset|truncate|stall|status)' "$PROXY_LOG")" "$(wc -l <"$PROXY_LOG")"
+check "the soak's puts included resumable uploads" grep -q "uploadType=resumable" "$PROXY_LOG"
+check "the soak's ranged reads used Range" grep -q "range=bytes=" "$PROXY_LOG"
+check "no resumable upload session is left open" [ "$(gcs_stat sessions_open)" = 0 ]
+finish

@@ -1,0 +1,7 @@
+## tests/reliability.mk: the reliability tests of issue 6 that span every
+## backend (docs/reliability.md). Included at the end of the top
+## Makefile.am, so it may append (+=) to UNIT_TESTS, SCRIPT_TESTS, EXTRA_DIST.
+
+# tests/soak.py through tests/fault_proxy.py against Azurite and the GCS
+# fixture (tests/s3_soak.sh does moto).
+SCRIPT_TESTS += tests/azure_soak.sh tests/gcs_soak.sh
