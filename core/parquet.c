@@ -24,7 +24,7 @@
 /* Caps that keep a hostile footer from costing much memory or output. */
 #define MAX_DEPTH 32                 /* nested structs, lists, maps */
 #define MAX_SCHEMA_ELEMENTS 100000
-#define MAX_COLUMN_CHUNKS (1u << 20) /* over all row groups */
+#define MAX_COLUMN_CHUNKS (1u << 18) /* over all row groups */
 #define MAX_PATH_PARTS 64
 #define ROW_GROUPS_SHOWN 10          /* row groups listed with their columns */
 #define KEY_VALUES_SHOWN 32
@@ -290,7 +290,7 @@ typedef struct statistics {
 } statistics;
 
 typedef struct column_chunk {
-  slice path[MAX_PATH_PARTS];
+  slice *path; /* path_parts strings */
   size_t path_parts;
   bool has_meta;
   int32_t type, codec;
@@ -327,8 +327,11 @@ typedef struct file_meta {
 } file_meta;
 
 static void file_meta_free(file_meta *m) {
-  for (size_t i = 0; i < m->row_group_count; i++)
+  for (size_t i = 0; i < m->row_group_count; i++) {
+    for (size_t c = 0; c < m->row_groups[i].column_count; c++)
+      free(m->row_groups[i].columns[c].path);
     free(m->row_groups[i].columns);
+  }
   free(m->row_groups);
   free(m->schema);
   free(m->key_values);
@@ -524,6 +527,11 @@ static bool read_column_meta(reader *r, column_chunk *c) {
         ok = fail(r, "column path is not a list of strings");
       if (ok && count > MAX_PATH_PARTS)
         ok = fail(r, "column path too deep");
+      if (ok) {
+        free(c->path);
+        c->path_parts = 0;
+        ok = (c->path = list_alloc(r, count, sizeof *c->path)) != NULL;
+      }
       for (uint64_t i = 0; ok && i < count; i++)
         ok = read_binary(r, &c->path[i]);
       if (ok)
@@ -595,7 +603,7 @@ static bool read_row_group(reader *r, row_group *g) {
         ok = (g->columns = list_alloc(r, count, sizeof *g->columns)) != NULL;
       for (uint64_t i = 0; ok && i < count; i++) {
         ok = read_column_chunk(r, &g->columns[i]);
-        g->column_count = (size_t)i + ok;
+        g->column_count = (size_t)i + 1; /* its path is freed too */
       }
     } else if (id == 2) {
       ok = read_int_field(r, type, &g->total_byte_size);
@@ -761,14 +769,14 @@ static json_t *enum_json(const char *name, int64_t value) {
 /* Untrusted bytes from the file as a JSON string: valid UTF-8, control
  * characters escaped, at most max bytes. */
 static json_t *slice_json(slice s, size_t max) {
-  char *text = preview_clean_text(s.data, s.length, max);
+  char *text = preview_clean_text(s.data, s.length, max, false);
   json_t *j = text ? json_string(text) : NULL;
   free(text);
   return j;
 }
 
 static char *slice_text(slice s, size_t max) {
-  return preview_clean_text(s.data, s.length, max);
+  return preview_clean_text(s.data, s.length, max, false);
 }
 
 /* ----------------------------------------------------- statistic values */
@@ -1017,6 +1025,8 @@ static column_kind kind_of(const schema_element *e) {
 static bool walk_schema(reader *r, const file_meta *m, size_t *at, int depth,
                         const char *parent, json_t *array, leaf *leaves,
                         size_t *leaf_count) {
+  if (*at >= m->schema_count)
+    return fail(r, "schema tree larger than the schema");
   const schema_element *e = &m->schema[*at];
   (*at)++;
   char *name = slice_text(e->name, 256);

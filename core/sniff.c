@@ -66,7 +66,8 @@ bool preview_utf8_valid(const uint8_t *p, size_t n) {
   return true;
 }
 
-char *preview_clean_text(const uint8_t *p, size_t n, size_t max) {
+char *preview_clean_text(const uint8_t *p, size_t n, size_t max,
+                         bool keep_newlines) {
   size_t take = n < max ? n : max;
   char *out = malloc(take * 4 + 4);
   if (out == NULL)
@@ -84,7 +85,8 @@ char *preview_clean_text(const uint8_t *p, size_t n, size_t max) {
       i += len;
       continue;
     }
-    if ((p[i] >= 0x20 && p[i] < 0x7F) || p[i] == '\t')
+    if ((p[i] >= 0x20 && p[i] < 0x7F) || p[i] == '\t' ||
+        (p[i] == '\n' && keep_newlines))
       out[o++] = (char)p[i];
     else
       o += (size_t)snprintf(out + o, 5, "\\x%02x", p[i]);
@@ -99,7 +101,7 @@ char *preview_clean_text(const uint8_t *p, size_t n, size_t max) {
 }
 
 static json_t *clean_json(const uint8_t *p, size_t n, size_t max) {
-  char *text = preview_clean_text(p, n, max);
+  char *text = preview_clean_text(p, n, max, false);
   json_t *j = text ? json_string(text) : NULL;
   free(text);
   return j;
@@ -400,7 +402,8 @@ static pail_status describe_json(const uint8_t *p, size_t n, bool complete,
   } else {
     char *raw = reindent(p, n, max_bytes, &cut);
     if (raw != NULL)
-      text = preview_clean_text((const uint8_t *)raw, strlen(raw), max_bytes);
+      text = preview_clean_text((const uint8_t *)raw, strlen(raw), max_bytes,
+                                true);
     free(raw);
   }
   if (text == NULL) {
