@@ -1112,6 +1112,16 @@ const command cli_commands[] = {
      "      --rows N    rows, records or lines shown (default 20)\n"
      "      --bytes N   bytes read from the head (default 65536)\n",
      cli_run_preview},
+    {"settings", "settings duckdb|polars|boto3",
+     "how DuckDB, Polars or boto3 read a storage directly",
+     "\nPrints the settings that let a data tool read the storage (--storage,\n"
+     "else the primary) directly: for duckdb, SQL statements (a CREATE SECRET\n"
+     "for httpfs, or for azure with a connection string); for polars, the\n"
+     "storage_options JSON object; for boto3, the JSON object of\n"
+     "boto3.client(\"s3\", **args). The output holds the storage's\n"
+     "credentials. fs and mem storages, and storages whose credentials are\n"
+     "not in the settings (or, for S3, in AWS_* variables), fail (exit 1).\n",
+     cli_run_settings},
     {"config", "config check", "load the settings and open every storage",
      "\nLoads the settings, opens every storage (loading its plugin, checking\n"
      "its fields, resolving credentials) and says what is wrong with each.\n",

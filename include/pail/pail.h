@@ -532,6 +532,23 @@ PAIL_EXPORT pail_status pail_preview(pail_workspace *workspace,
                                      const pail_preview_options *options,
                                      char **json, pail_error **err);
 
+/* ------------------------------------------------- data-tool settings */
+
+/* The settings that let a data tool read the storage (NULL: primary)
+ * directly, from the storage's settings (docs/settings.md, "Data tools"):
+ * tool "duckdb" (SQL statements: a CREATE SECRET for httpfs or azure),
+ * "polars" (a storage_options JSON object) or "boto3" (a JSON object of
+ * boto3.client("s3", ...) arguments). Opens the storage first, so bad
+ * fields fail as in pail_workspace_check_storage(). PAIL_ERR_UNSUPPORTED
+ * when the tool cannot reach the storage's backend (fs, mem) or the
+ * settings hold no credentials pail can export. The text holds the
+ * storage's credentials: treat it as a secret. *text is malloc'ed; the
+ * caller frees it with free(). */
+PAIL_EXPORT pail_status pail_settings_export(pail_workspace *workspace,
+                                             const char *storage,
+                                             const char *tool, char **text,
+                                             pail_error **err);
+
 /* -------------------------------------------------------------- backends */
 
 typedef struct pail_backend_info {
