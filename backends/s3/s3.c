@@ -239,6 +239,9 @@ pail_status s3_response_error(const s3_instance *s3,
   if (doc != NULL)
     xmlFreeDoc(doc);
   const char *header_id = s3_core->http_header(response, "x-amz-request-id");
+  /* Google Cloud Storage names its requests in another header. */
+  if (header_id == NULL)
+    header_id = s3_core->http_header(response, "x-guploader-uploadid");
   int status = response->status;
   /* A HEAD has no body: its 404 is a missing object. */
   if (code == NULL && status == 404)
@@ -313,6 +316,16 @@ static char *dup_header(const pail_http_response *response, const char *name) {
   return value ? strdup(value) : NULL;
 }
 
+/* The length of a user metadata header's prefix, or 0 for other headers.
+ * Google Cloud Storage answers x-goog-meta-* whatever prefix set them. */
+static size_t meta_prefix_length(const char *name) {
+  if (strncmp(name, "x-amz-meta-", 11) == 0)
+    return 11;
+  if (strncmp(name, "x-goog-meta-", 12) == 0)
+    return 12;
+  return 0;
+}
+
 pail_status s3_info_from_headers(const pail_http_response *response,
                                  const char *key, pail_object_info *info,
                                  pail_error **err) {
@@ -335,7 +348,7 @@ pail_status s3_info_from_headers(const pail_http_response *response,
   info->content_disposition = dup_header(response, "content-disposition");
   size_t count = 0;
   for (size_t i = 0; i < response->header_count; i++)
-    if (strncmp(response->headers[i].name, "x-amz-meta-", 11) == 0)
+    if (meta_prefix_length(response->headers[i].name) > 0)
       count++;
   if (count > 0) {
     info->metadata = calloc(count, sizeof *info->metadata);
@@ -343,10 +356,11 @@ pail_status s3_info_from_headers(const pail_http_response *response,
       return s3_no_memory(err);
     for (size_t i = 0; i < response->header_count; i++) {
       const pail_http_header *h = &response->headers[i];
-      if (strncmp(h->name, "x-amz-meta-", 11) != 0)
+      size_t prefix = meta_prefix_length(h->name);
+      if (prefix == 0)
         continue;
       pail_metadata_entry *e = &info->metadata[info->metadata_count++];
-      e->name = strdup(h->name + 11);
+      e->name = strdup(h->name + prefix);
       e->value = strdup(h->value);
       if (e->name == NULL || e->value == NULL)
         return s3_no_memory(err);
@@ -381,27 +395,11 @@ static pail_status s3_stat(void *instance, const char *key,
   return s3_stat_object(instance, key, out, err);
 }
 
-static pail_status s3_delete(void *instance, const char *key,
-                             pail_error **err) {
-  s3_instance *s3 = instance;
-  s3_request r;
-  pail_http_response response = {0};
-  pail_status status =
-      s3_request_init(&r, "DELETE", s3_url(s3, key, NULL), err);
-  if (status == PAIL_OK)
-    status = s3_request_sign(s3, &r, err);
-  if (status == PAIL_OK)
-    status = s3_exchange(s3, &r, key, &response, err);
-  s3_core->http_response_clear(&response);
-  s3_request_free(&r);
-  return status;
-}
-
 static pail_status s3_create_container(void *instance, pail_error **err) {
   s3_instance *s3 = instance;
   /* us-east-1 is the default location and must not be named. */
   char *body = NULL;
-  if (strcmp(s3->region, "us-east-1") != 0 &&
+  if (s3->name_location && strcmp(s3->region, "us-east-1") != 0 &&
       asprintf(&body,
                "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/"
                "doc/2006-03-01/\"><LocationConstraint>%s</LocationConstraint>"
@@ -516,6 +514,9 @@ static const pail_backend_field s3_fields[] = {
      "(default and minimum 5 MiB)"},
     {"concurrency", PAIL_FIELD_INTEGER, 0, 0,
      "parts uploaded at once per object (default 4)"},
+    {"provider", PAIL_FIELD_STRING, 0, 0,
+     "the service behind the endpoint when it is not S3 itself: \"gcs\" "
+     "(Google Cloud Storage's XML API with HMAC keys); default \"aws\""},
     {"copyCutoff", PAIL_FIELD_INTEGER, 0, 0,
      "server-side copies of larger objects go by parts (UploadPartCopy) "
      "of this size, in parallel (default and maximum 5 GiB, at least "
@@ -561,6 +562,38 @@ static pail_status check_bucket_name(const char *name, pail_error **err) {
                             why);
 }
 
+/* The S3 dialect of the "provider" setting (see s3_instance). */
+static pail_status set_provider(s3_instance *s3, pail_error **err) {
+  const char *provider = s3_core->config_string(s3->cfg, "provider");
+  s3->batch_delete = true;
+  s3->part_copy = true;
+  s3->conditional_multipart = true;
+  s3->create_only_header = "If-None-Match: *";
+  s3->meta_prefix = "x-amz-meta-";
+  s3->name_location = true;
+  s3->provider = "S3";
+  if (provider == NULL || *provider == '\0' ||
+      strcasecmp(provider, "aws") == 0 || strcasecmp(provider, "other") == 0)
+    return PAIL_OK;
+  if (strcasecmp(provider, "gcs") == 0) {
+    s3->batch_delete = false;
+    s3->part_copy = false;
+    s3->conditional_multipart = false;
+    s3->create_only_header = "x-goog-if-generation-match: 0";
+    s3->meta_prefix = "x-goog-meta-";
+    /* "auto" is a signing region, not a location: the default (US). */
+    s3->name_location = false;
+    s3->provider = "Google Cloud Storage";
+    s3->default_endpoint = "storage.googleapis.com";
+    s3->default_region = "auto"; /* what Google documents for HMAC keys */
+    return PAIL_OK;
+  }
+  return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "s3: unknown provider \"%.40s\" (known: aws, "
+                            "gcs, other)",
+                            provider);
+}
+
 static void s3_close(void *instance) {
   s3_instance *s3 = instance;
   if (s3 == NULL)
@@ -582,6 +615,8 @@ static pail_status s3_open(const pail_config *cfg, void **instance,
   s3->bucket = strdup(s3_core->config_string(cfg, "bucket"));
   pail_status status = s3->bucket ? check_bucket_name(s3->bucket, err)
                                   : s3_no_memory(err);
+  if (status == PAIL_OK)
+    status = set_provider(s3, err);
   if (status == PAIL_OK)
     status = s3_resolve(s3, err);
   /* 5 MiB parts, 4 at a time (rclone's defaults): against moto, 256 MiB

@@ -54,6 +54,21 @@ typedef struct s3_instance {
   uint64_t copy_cutoff; /* larger server-side copies go by parts */
   size_t concurrency;  /* parts in flight per upload */
   int read_retries;    /* resumptions of a broken GET */
+  /* What the service leaves out of S3 (the "provider" setting): Google
+   * Cloud Storage's XML API has no DeleteObjects and no UploadPartCopy,
+   * takes "x-goog-if-generation-match: 0" for create-only uploads, and no
+   * precondition on CompleteMultipartUpload. */
+  bool batch_delete;
+  bool part_copy;
+  bool conditional_multipart;
+  const char *create_only_header;
+  const char *meta_prefix; /* "x-amz-meta-", "x-goog-meta-" */
+  bool name_location;      /* mb names the region as LocationConstraint */
+  const char *provider; /* for messages: "S3", "Google Cloud Storage" */
+  /* Without settings: the service's own endpoint and signing region
+   * (NULL: AWS's endpoint for the region; the AWS region chain). */
+  const char *default_endpoint;
+  const char *default_region;
 } s3_instance;
 
 /* ------------------------------------------------------------ s3.c */
@@ -144,6 +159,7 @@ pail_status s3_write_stream(void *stream, const void *buffer, size_t length,
 pail_status s3_write_commit(void *stream, pail_object_info *info,
                             pail_error **err);
 void s3_write_abort(void *stream);
+pail_status s3_delete(void *instance, const char *key, pail_error **err);
 pail_status s3_delete_objects(void *instance, const char *const *keys,
                               size_t count, pail_status *results,
                               pail_error **errors, pail_error **err);

@@ -38,7 +38,9 @@ pail_status s3_copy(void *instance, const char *src_key, const char *dst_key,
     merged.metadata = source_info.metadata;
     merged.metadata_count = source_info.metadata_count;
   }
-  if (status == PAIL_OK && source_info.size > s3->copy_cutoff)
+  /* A service without UploadPartCopy copies any size in one request. */
+  if (status == PAIL_OK && s3->part_copy &&
+      source_info.size > s3->copy_cutoff)
     status = s3_copy_by_parts(s3, source, source_info.size, dst_key, &merged,
                               err);
   else if (status == PAIL_OK)

@@ -183,6 +183,9 @@ pail_status s3_resolve(s3_instance *s3, pail_error **err) {
     status = check_endpoint(endpoint, err);
     if (status == PAIL_OK && (s3->endpoint = strdup(endpoint)) == NULL)
       status = s3_no_memory(err);
+  } else if (s3->default_endpoint != NULL) {
+    if ((s3->endpoint = strdup(s3->default_endpoint)) == NULL)
+      status = s3_no_memory(err);
   } else if (env("AWS_ENDPOINT_URL_S3") != NULL) {
     status = endpoint_from_url(s3, "AWS_ENDPOINT_URL_S3",
                                env("AWS_ENDPOINT_URL_S3"), err);
@@ -195,6 +198,8 @@ pail_status s3_resolve(s3_instance *s3, pail_error **err) {
 
   /* Region: settings, environment, profile; other endpoints may omit it. */
   const char *region = s3_core->config_string(cfg, "region");
+  if ((region == NULL || *region == '\0') && s3->default_region != NULL)
+    region = s3->default_region;
   if (region == NULL || *region == '\0')
     region = env("AWS_REGION");
   if (region == NULL)

@@ -1,7 +1,7 @@
 /*
- * s3_delete.c: DeleteObjects, up to 1,000 keys a request, for `rm` of many
- * objects (a folder with -r). Quiet mode: the server lists only the keys it
- * could not delete, each with its own error code.
+ * s3_delete.c: DeleteObject, and DeleteObjects, up to 1,000 keys a request,
+ * for `rm` of many objects (a folder with -r). Quiet mode: the server lists
+ * only the keys it could not delete, each with its own error code.
  */
 #include "s3.h"
 
@@ -126,10 +126,33 @@ static pail_status delete_chunk(const s3_instance *s3, const char *const *keys,
   return status;
 }
 
+/* DeleteObject: one key. */
+pail_status s3_delete(void *instance, const char *key, pail_error **err) {
+  s3_instance *s3 = instance;
+  s3_request r;
+  pail_http_response response = {0};
+  pail_status status =
+      s3_request_init(&r, "DELETE", s3_url(s3, key, NULL), err);
+  if (status == PAIL_OK)
+    status = s3_request_sign(s3, &r, err);
+  if (status == PAIL_OK)
+    status = s3_exchange(s3, &r, key, &response, err);
+  s3_core->http_response_clear(&response);
+  s3_request_free(&r);
+  return status;
+}
+
 pail_status s3_delete_objects(void *instance, const char *const *keys,
                               size_t count, pail_status *results,
                               pail_error **errors, pail_error **err) {
   s3_instance *s3 = instance;
+  if (!s3->batch_delete) {
+    /* No DeleteObjects (Google Cloud Storage): one DELETE per key, each
+     * with its own result. */
+    for (size_t i = 0; i < count; i++)
+      results[i] = s3_delete(s3, keys[i], &errors[i]);
+    return PAIL_OK;
+  }
   for (size_t at = 0; at < count; at += S3_DELETE_BATCH) {
     size_t n = count - at < S3_DELETE_BATCH ? count - at : S3_DELETE_BATCH;
     pail_error *failure = NULL;

@@ -100,7 +100,7 @@ static pail_status prepare_headers(s3_write *w,
                                 m->name);
     status = check_header_value("a metadata value", m->value, err);
     char *name = NULL;
-    if (status == PAIL_OK && asprintf(&name, "x-amz-meta-%s", m->name) < 0)
+    if (status == PAIL_OK && asprintf(&name, "%s%s", w->s3->meta_prefix, m->name) < 0)
       status = s3_no_memory(err);
     if (status == PAIL_OK)
       status = add_header(w, err, name, m->value);
@@ -153,6 +153,16 @@ static char *upload_query(const s3_write *w, int part_number) {
 
 static pail_status multipart_begin(s3_write *w, pail_error **err) {
   s3_instance *s3 = w->s3;
+  /* Without a precondition on the completion, a create-only multipart
+   * upload could replace an object written meanwhile: refuse it before
+   * anything is sent rather than break the promise. */
+  if (w->create_only && !s3->conditional_multipart)
+    return s3_core->error_set(
+        err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+        "s3: %s: %s takes no precondition on multipart uploads, so a "
+        "create-only upload must fit in one request of at most partSize "
+        "(%zu bytes); raise partSize or drop the create-only condition",
+        w->key, s3->provider, w->part_size);
   s3_request r;
   pail_http_response response = {0};
   pail_status status =
@@ -313,7 +323,7 @@ static pail_status multipart_complete(s3_write *w, pail_object_info *info,
     status = s3_request_header(&r, err, "Content-Type: application/xml");
   }
   if (status == PAIL_OK && w->create_only)
-    status = s3_request_header(&r, err, "If-None-Match: *");
+    status = s3_request_header(&r, err, "%s", w->s3->create_only_header);
   if (status == PAIL_OK)
     status = s3_request_sign(w->s3, &r, err);
   if (status == PAIL_OK)
@@ -372,7 +382,7 @@ static pail_status single_put(s3_write *w, pail_object_info *info,
     status = apply_headers(w, &r, err);
   }
   if (status == PAIL_OK && w->create_only)
-    status = s3_request_header(&r, err, "If-None-Match: *");
+    status = s3_request_header(&r, err, "%s", w->s3->create_only_header);
   if (status == PAIL_OK)
     status = s3_request_sign(w->s3, &r, err);
   if (status == PAIL_OK)
@@ -587,7 +597,7 @@ pail_status s3_copy_object(s3_instance *s3, const char *source,
   if (status == PAIL_OK && replace)
     status = apply_headers(w, &r, err);
   if (status == PAIL_OK && w->create_only)
-    status = s3_request_header(&r, err, "If-None-Match: *");
+    status = s3_request_header(&r, err, "%s", w->s3->create_only_header);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)
