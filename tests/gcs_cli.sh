@@ -23,14 +23,7 @@ gcs_start --token-lifetime 4 --rewrite-chunk 1048576 --page-size 50 \
   --bound-host "cdn.localhost=$GCS_BUCKET"
 
 # No command may hang the suite: each pail run gets 5 minutes at most.
-PAIL_BINARY=$PAIL
-mkdir -p "$SCRATCH/bin"
-cat >"$SCRATCH/bin/pail" <<EOF
-#!/bin/sh
-exec timeout -k 10 300 "$PAIL_BINARY" "\$@"
-EOF
-chmod +x "$SCRATCH/bin/pail"
-PAIL=$SCRATCH/bin/pail
+gcs_pail_timeout
 
 GCS_KEY_FILE=$GCS_DIR/service-account.json
 gcs_key_json "$GCS_KEY_PEM" "$GCS_KEY_FILE"
@@ -79,25 +72,10 @@ no_secret() {
   fi
 }
 
-# same_as_fixture KEY FILE NAME: the fixture holds KEY with FILE's bytes.
-same_as_fixture() {
-  want_size=$(wc -c <"$2" | tr -d ' ')
-  want_md5=$(md5sum <"$2" | cut -d' ' -f1)
-  got_size=$(gcs_object "$1" size)
-  got_md5=$(gcs_object "$1" md5)
-  if [ "$got_size" = "$want_size" ] && [ "$got_md5" = "$want_md5" ]; then
-    pass "$3: the fixture holds $want_size bytes, MD5 equal"
-  else
-    fail "$3: the fixture holds $got_size bytes MD5 $got_md5, wanted $want_size bytes MD5 $want_md5"
-  fi
-}
-
 # make_file PATH BYTES: BYTES of random data.
 make_file() {
   head -c "$2" /dev/urandom >"$1"
 }
-
-delta() { echo $(($(gcs_stat "$1") - $2)); }
 
 # ------------------------------------------------------------- basics
 run_pail backends

@@ -22,6 +22,21 @@ documents it, and refuses what the real service refuses:
   everywhere; crc32c and md5Hash reported, and an X-Goog-Hash crc32c sent
   with an upload checked (400 when it differs). Errors in Google's JSON
   shape: {"error": {"code", "message", "errors": [{"reason", ...}]}}.
+- XML API with HMAC keys (--hmac), requests signed in the Authorization
+  header with AWS4-HMAC-SHA256 (service s3) or GOOG4-HMAC-SHA256 (service
+  storage), checked as SigV4 prescribes: canonical request rebuilt from the
+  request as received, x-amz-date / x-goog-date within 15 minutes, the
+  body's SHA-256 against x-amz-content-sha256 unless UNSIGNED-PAYLOAD.
+  Served: list (list-type=2: prefix, delimiter -> CommonPrefixes, max-keys
+  capped at --page-size, continuation-token), HEAD/GET (Range, If-Match on
+  the ETag), PUT (x-goog-if-generation-match; x-goog-meta-* and
+  x-amz-meta-* stored, answered as x-goog-meta-*), copy (x-goog-copy-source
+  or x-amz-copy-source), DELETE, bucket PUT (no LocationConstraint "auto"),
+  multipart uploads (initiate, parts of at least 5 MiB but the last,
+  complete, abort, list). What the XML API does not do is refused: POST
+  ?delete (DeleteObjects), UploadPartCopy (x-amz-copy-source-range),
+  If-None-Match on a write, any precondition on a multipart completion.
+  Errors in S3's XML shape (Code, Message, Details).
 - V4 signed URLs (XML API paths /BUCKET/OBJECT, the bucket in the Host
   name, or a --bound-host domain serving a bucket): GOOG4-RSA-SHA256 verified with the public key, GOOG4-HMAC-SHA256
   with --hmac ID:SECRET, the canonical request rebuilt from the request as
@@ -74,6 +89,7 @@ import hmac
 import http.server
 import json
 import os
+import re
 import secrets
 import socketserver
 import sys
@@ -97,13 +113,16 @@ lock = threading.RLock()
 tokens = {}          # token -> expiry (time.time())
 buckets = {}         # name -> {object name -> object dict}
 sessions = {}        # upload id -> session dict
+uploads = {}         # XML API multipart upload id -> upload dict
 rewrites = {}        # rewrite token -> state
 faults = set()
 stats = {"tokens_issued": 0, "token_refusals": 0, "unauthorized": 0,
          "chunks": 0, "status_queries": 0, "simple_uploads": 0,
          "sessions_started": 0, "sessions_cancelled": 0, "rewrite_calls": 0,
          "media_gets": 0, "ranged_gets": 0, "signed_requests": 0,
-         "signature_refusals": 0, "list_calls": 0, "overlaps": 0}
+         "signature_refusals": 0, "list_calls": 0, "overlaps": 0,
+         "xml_requests": 0, "xml_signature_refusals": 0,
+         "xml_multipart_started": 0, "xml_deletes": 0, "xml_copies": 0}
 generation_counter = [int(time.time() * 1000000)]
 
 
@@ -182,16 +201,40 @@ def resource(obj):
         "name": obj["name"], "bucket": obj["bucket"],
         "generation": str(obj["generation"]), "metageneration": "1",
         "contentType": obj["contentType"], "size": str(len(obj["data"])),
-        "md5Hash": obj["md5Hash"], "crc32c": obj["crc32c"],
+        "crc32c": obj["crc32c"],
         "etag": base64.b64encode(str(obj["generation"]).encode()).decode(),
         "timeCreated": rfc3339(obj["created"]),
         "updated": rfc3339(obj["updated"]), "storageClass": "STANDARD",
     }
+    if obj["md5Hash"]:
+        r["md5Hash"] = obj["md5Hash"]
     if obj["contentDisposition"] is not None:
         r["contentDisposition"] = obj["contentDisposition"]
     if obj["metadata"]:
         r["metadata"] = obj["metadata"]
     return r
+
+
+def xml_escape(text):
+    return (text.replace("&", "&amp;").replace("<", "&lt;")
+            .replace(">", "&gt;").replace('"', "&quot;"))
+
+
+def md5_hex(obj):
+    """The XML API's ETag of an object: its MD5 in hex, or for a multipart
+    object (no MD5) a digest of its generation."""
+    if obj.get("etag"):
+        return obj["etag"]
+    return base64.b64decode(obj["md5Hash"]).hex()
+
+
+class XmlRefusal(Exception):
+    """An XML API error: status, S3-style code, message, details."""
+
+    def __init__(self, status, code, message, details=""):
+        super().__init__(message)
+        self.status, self.code = status, code
+        self.message, self.details = message, details
 
 
 class Refusal(Exception):
@@ -295,6 +338,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.token()
             if "X-Goog-Signature" in query:
                 return self.signed(path, raw_query)
+            if self.headers.get("Authorization", "").split(" ")[0] in (
+                    "AWS4-HMAC-SHA256", "GOOG4-HMAC-SHA256"):
+                return self.xml_api(path, query, raw_query)
             if path.startswith("/upload/storage/v1/b/"):
                 if "upload_id" in query:
                     return self.session(query)
@@ -318,7 +364,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/_fixture/stats":
             with lock:
                 snapshot = dict(stats, sessions_open=sum(
-                    1 for s in sessions.values() if s["state"] == "open"))
+                    1 for s in sessions.values() if s["state"] == "open"),
+                    multipart_uploads_open=len(uploads))
             return self.reply(200, snapshot)
         if path == "/_fixture/fault":
             with lock:
@@ -597,9 +644,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         headers += [("x-goog-generation", str(obj["generation"])),
                     ("x-goog-metageneration", "1"),
                     ("x-goog-stored-content-length", str(len(data))),
-                    ("x-goog-hash", "crc32c=%s,md5=%s" %
-                     (obj["crc32c"], obj["md5Hash"])),
-                    ("ETag", '"%s"' % obj["md5Hash"])]
+                    ("x-goog-hash", "crc32c=%s" % obj["crc32c"] +
+                     (",md5=%s" % obj["md5Hash"] if obj["md5Hash"] else "")),
+                    ("ETag", '"%s"' % (obj["md5Hash"] or md5_hex(obj)))]
         if self.take_fault("cut-download") and len(body) > 1:
             self.send_response(status)
             for n, v in headers:
@@ -846,6 +893,465 @@ class Handler(http.server.BaseHTTPRequestHandler):
         obj = self.store(dst_bucket, dst, source["data"], copied, query)
         answer["resource"] = resource(obj)
         self.reply(200, answer)
+
+    # ----------------------------------------------- XML API, HMAC keys
+
+    def xml_reply(self, status, root, children, headers=()):
+        """An XML document <root> with children (name, text or list)."""
+        def render(items):
+            out = []
+            for name, value in items:
+                if isinstance(value, list):
+                    out.append("<%s>%s</%s>" % (name, render(value), name))
+                else:
+                    out.append("<%s>%s</%s>" % (name, xml_escape(str(value)),
+                                                name))
+            return "".join(out)
+        body = ("<?xml version='1.0' encoding='UTF-8'?><%s>%s</%s>" %
+                (root, render(children), root)).encode()
+        self.reply(status, body, ctype="application/xml; charset=UTF-8",
+                   headers=headers)
+
+    def xml_refuse(self, status, code, message, details=""):
+        self.close_connection = True
+        self.xml_reply(status, "Error", [("Code", code), ("Message", message),
+                                         ("Details", details)])
+
+    def xml_api(self, path, query, raw_query):
+        count("xml_requests")
+        try:
+            data = self.body()
+            self.verify_header_signature(path, raw_query, data)
+            return self.xml_dispatch(path, query, data)
+        except XmlRefusal as refusal:
+            if refusal.code == "SignatureDoesNotMatch":
+                count("xml_signature_refusals")
+            return self.xml_refuse(refusal.status, refusal.code,
+                                   refusal.message, refusal.details)
+
+    def verify_header_signature(self, path, raw_query, data):
+        def refuse(code, why, status=403):
+            raise XmlRefusal(status, code, why)
+        if not args.hmac:
+            refuse("InvalidSecurity", "HMAC keys are not enabled here")
+        header = self.headers.get("Authorization", "")
+        algorithm, _, rest = header.partition(" ")
+        fields = {}
+        for part in rest.split(","):
+            name, _, value = part.strip().partition("=")
+            fields[name] = value
+        try:
+            who, date, region, service, terminator = \
+                fields["Credential"].split("/")
+            signed = fields["SignedHeaders"].split(";")
+            signature = bytes.fromhex(fields["Signature"])
+        except (KeyError, ValueError):
+            refuse("MalformedSecurityHeader", "malformed Authorization")
+        goog = algorithm == "GOOG4-HMAC-SHA256"
+        prefix = "x-goog-" if goog else "x-amz-"
+        if (service, terminator) != (("storage", "goog4_request") if goog
+                                     else ("s3", "aws4_request")):
+            refuse("SignatureDoesNotMatch", "bad credential scope")
+        access_id, _, secret = args.hmac.partition(":")
+        if who != access_id:
+            refuse("InvalidAccessKeyId", "The provided security credentials "
+                   "are not valid.")
+        stamp = self.headers.get(prefix + "date", "")
+        try:
+            when = time.mktime(time.strptime(stamp, "%Y%m%dT%H%M%SZ")) - \
+                time.timezone
+        except ValueError:
+            refuse("AccessDenied", "missing or malformed %sdate" % prefix)
+        if stamp[:8] != date:
+            refuse("SignatureDoesNotMatch", "the scope's date is not the "
+                   "request's")
+        if abs(time.time() - when) > 900:
+            refuse("RequestTimeTooSkewed", "The difference between the "
+                   "request time and the server's time is too large.")
+        for required in ("host", prefix + "date"):
+            if required not in signed:
+                refuse("SignatureDoesNotMatch", "%s must be signed" % required)
+        payload = self.headers.get(prefix + "content-sha256")
+        if payload is None:
+            refuse("InvalidRequest", "missing %scontent-sha256" % prefix, 400)
+        if payload != "UNSIGNED-PAYLOAD" and \
+                payload != hashlib.sha256(data).hexdigest():
+            refuse("XAmzContentSHA256Mismatch", "The provided "
+                   "content-sha256 does not match what was computed.", 400)
+        encode = lambda v: urllib.parse.quote(v, safe="-_.~")
+        pairs = [p.split("=", 1) if "=" in p else [p, ""]
+                 for p in raw_query.split("&") if p]
+        canonical_query = "&".join("%s=%s" % nv for nv in sorted(
+            (encode(urllib.parse.unquote(n)), encode(urllib.parse.unquote(v)))
+            for n, v in pairs))
+        lines = []
+        for h in signed:
+            value = self.headers.get(h)
+            if value is None:
+                refuse("SignatureDoesNotMatch", "signed header %s was not "
+                       "sent" % h)
+            lines.append("%s:%s\n" % (h, " ".join(value.split())))
+        canonical = "\n".join([self.command, path, canonical_query,
+                               "".join(lines), ";".join(signed), payload])
+        scope = "/".join([date, region, service, terminator])
+        to_sign = "\n".join([algorithm, stamp, scope,
+                             hashlib.sha256(canonical.encode()).hexdigest()])
+        k = (("GOOG4" if goog else "AWS4") + secret).encode()
+        for part in (date, region, service, terminator):
+            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+        want = hmac.new(k, to_sign.encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(want, signature):
+            refuse("SignatureDoesNotMatch", "The request signature we "
+                   "calculated does not match the signature you provided. "
+                   "Check your Google secret key and signing method.")
+
+    def xml_target(self, path):
+        """(bucket, object name or None) of a path-style or virtual-hosted
+        request."""
+        host = self.headers.get("Host", "").rsplit(":", 1)[0]
+        with lock:
+            hosted = [b for b in buckets if host.startswith(b + ".")]
+        raw = path[1:]
+        if hosted:
+            return hosted[0], urllib.parse.unquote(raw) or None
+        bucket, slash, name = raw.partition("/")
+        return urllib.parse.unquote(bucket), \
+            (urllib.parse.unquote(name) if slash and name else None)
+
+    def xml_header(self, name):
+        """A request header given with either prefix (x-goog-..., x-amz-...),
+        as GCS's XML API takes both from S3 tools."""
+        value = self.headers.get("x-goog-" + name)
+        return value if value is not None else \
+            self.headers.get("x-amz-" + name)
+
+    def xml_meta(self):
+        meta = {}
+        for h, v in self.headers.items():
+            low = h.lower()
+            for p in ("x-goog-meta-", "x-amz-meta-"):
+                if low.startswith(p):
+                    meta[low[len(p):]] = v
+        return meta or None
+
+    def xml_dispatch(self, path, query, data):
+        bucket, name = self.xml_target(path)
+        method = self.command
+        if name is None:
+            if method == "PUT" and not query:
+                return self.xml_bucket_create(bucket, data)
+            with lock:
+                objects = buckets.get(bucket)
+            if objects is None:
+                raise XmlRefusal(404, "NoSuchBucket", "The specified bucket "
+                                 "does not exist.")
+            if method == "POST" and "delete" in query:
+                raise XmlRefusal(501, "NotImplemented", "A header or query "
+                                 "you provided requested a function that is "
+                                 "not implemented.", "POST ?delete")
+            if method == "GET" and "uploads" in query:
+                return self.xml_list_uploads(bucket, query)
+            if method == "GET":
+                return self.xml_list(bucket, objects, query)
+            raise XmlRefusal(405, "MethodNotAllowed", "not allowed")
+        with lock:
+            objects = buckets.get(bucket)
+        if objects is None:
+            raise XmlRefusal(404, "NoSuchBucket", "The specified bucket does "
+                             "not exist.")
+        if "uploadId" in query or "uploads" in query:
+            return self.xml_multipart(bucket, objects, name, query, data)
+        if method in ("GET", "HEAD"):
+            return self.xml_get(objects, name)
+        if method == "PUT":
+            return self.xml_put(bucket, objects, name, data)
+        if method == "DELETE":
+            count("xml_deletes")
+            with lock:
+                if objects.pop(name, None) is None:
+                    raise XmlRefusal(404, "NoSuchKey", "The specified key "
+                                     "does not exist.", "No such object: "
+                                     "%s/%s" % (bucket, name))
+            return self.reply(204)
+        raise XmlRefusal(405, "MethodNotAllowed", "not allowed")
+
+    def xml_bucket_create(self, bucket, data):
+        if data and b"<LocationConstraint>auto<" in data:
+            raise XmlRefusal(400, "InvalidArgument", "Invalid argument.",
+                             "Invalid location: auto")
+        with lock:
+            if bucket in buckets:
+                raise XmlRefusal(409, "BucketAlreadyOwnedByYou", "Your "
+                                 "previous request to create the named "
+                                 "bucket succeeded and you already own it.")
+            buckets[bucket] = {}
+        self.reply(200, b"")
+
+    def xml_list(self, bucket, objects, query):
+        count("list_calls")
+        if query.get("list-type") != "2":
+            raise XmlRefusal(400, "InvalidArgument", "the fixture serves "
+                             "list-type=2 only")
+        prefix = query.get("prefix", "")
+        delimiter = query.get("delimiter")
+        try:
+            limit = min(int(query.get("max-keys", "1000")), 1000,
+                        args.page_size)
+        except ValueError:
+            raise XmlRefusal(400, "InvalidArgument", "Invalid max-keys")
+        after = ""
+        if "continuation-token" in query:
+            try:
+                after = base64.b64decode(query["continuation-token"],
+                                         validate=True).decode()
+            except (ValueError, UnicodeDecodeError):
+                raise XmlRefusal(400, "InvalidArgument",
+                                 "Invalid continuation-token")
+        with lock:
+            names = sorted(n for n in objects if n.startswith(prefix))
+            snapshot = {n: objects[n] for n in names}
+        contents, folders, last, more = [], [], None, False
+        for n in names:
+            if n <= after:
+                continue
+            rest = n[len(prefix):]
+            folder = None
+            if delimiter and delimiter in rest:
+                folder = prefix + rest[:rest.index(delimiter) + len(delimiter)]
+                if folders and folders[-1] == folder:
+                    last = n
+                    continue
+                if folder <= after:
+                    continue
+            if len(contents) + len(folders) == limit:
+                more = True
+                break
+            if folder is not None:
+                folders.append(folder)
+            else:
+                o = snapshot[n]
+                contents.append(("Contents", [
+                    ("Key", n), ("Generation", o["generation"]),
+                    ("MetaGeneration", 1),
+                    ("LastModified", rfc3339(o["updated"])),
+                    ("ETag", '"%s"' % md5_hex(o)),
+                    ("Size", len(o["data"])),
+                    ("StorageClass", "STANDARD")]))
+            last = n
+        children = [("Name", bucket), ("Prefix", prefix),
+                    ("KeyCount", len(contents) + len(folders)),
+                    ("MaxKeys", limit)]
+        if delimiter:
+            children.append(("Delimiter", delimiter))
+        children.append(("IsTruncated", "true" if more else "false"))
+        children += contents
+        children += [("CommonPrefixes", [("Prefix", f)]) for f in folders]
+        if more:
+            # Past every name of the last folder too.
+            mark = folders[-1] + "\U0010ffff" if folders and \
+                last.startswith(folders[-1]) else last
+            children.append(("NextContinuationToken",
+                             base64.b64encode(mark.encode()).decode()))
+        self.xml_reply(200, "ListBucketResult", children)
+
+    def xml_object_headers(self, o):
+        headers = [("ETag", '"%s"' % md5_hex(o)),
+                   ("Last-Modified", time.strftime(
+                       "%a, %d %b %Y %H:%M:%S GMT", time.gmtime(o["updated"]))),
+                   ("x-goog-generation", str(o["generation"])),
+                   ("x-goog-metageneration", "1"),
+                   ("x-goog-stored-content-length", str(len(o["data"]))),
+                   ("x-goog-hash", "crc32c=%s" % o["crc32c"]),
+                   ("Accept-Ranges", "bytes")]
+        if o["md5Hash"]:
+            headers.append(("x-goog-hash", "md5=%s" % o["md5Hash"]))
+        if o["contentDisposition"]:
+            headers.append(("Content-Disposition", o["contentDisposition"]))
+        for k, v in (o["metadata"] or {}).items():
+            headers.append(("x-goog-meta-" + k, v))
+        return headers
+
+    def xml_get(self, objects, name):
+        with lock:
+            o = objects.get(name)
+        if o is None:
+            raise XmlRefusal(404, "NoSuchKey", "The specified key does not "
+                             "exist.", "No such object: %s" % name)
+        pin = self.headers.get("If-Match")
+        if pin is not None and pin.strip('"') != md5_hex(o):
+            raise XmlRefusal(412, "PreconditionFailed", "At least one of the "
+                             "pre-conditions you specified did not hold.")
+        data, status = o["data"], 200
+        headers = self.xml_object_headers(o)
+        rng = self.headers.get("Range")
+        if rng is not None and self.command == "GET":
+            count("ranged_gets")
+            try:
+                a, _, b = rng[len("bytes="):].partition("-")
+                if not rng.startswith("bytes=") or "," in rng:
+                    raise ValueError
+                first = max(len(data) - int(b), 0) if a == "" else int(a)
+                last = len(data) - 1 if a == "" or b == "" else \
+                    min(int(b), len(data) - 1)
+            except ValueError:
+                raise XmlRefusal(400, "InvalidArgument", "Invalid Range")
+            if first >= len(data) or first > last:
+                raise XmlRefusal(416, "InvalidRange", "The requested range "
+                                 "cannot be satisfied.")
+            headers.append(("Content-Range", "bytes %d-%d/%d" %
+                            (first, last, len(data))))
+            data, status = data[first:last + 1], 206
+        if self.command == "GET":
+            count("media_gets")
+        self.reply(status, data, ctype=o["contentType"], headers=headers)
+
+    def xml_put(self, bucket, objects, name, data):
+        if self.headers.get("If-None-Match") is not None:
+            raise XmlRefusal(501, "NotImplemented", "A header you provided "
+                             "implies functionality that is not implemented.",
+                             "If-None-Match")
+        source = self.xml_header("copy-source")
+        if self.xml_header("copy-source-range") is not None:
+            raise XmlRefusal(501, "NotImplemented", "UploadPartCopy is not "
+                             "implemented.")
+        want = self.xml_header("if-generation-match")
+        with lock:
+            current = objects.get(name)
+            if want is not None and (not want.isdigit() or int(want) != (
+                    current["generation"] if current else 0)):
+                raise XmlRefusal(412, "PreconditionFailed", "At least one of "
+                                 "the pre-conditions you specified did not "
+                                 "hold.")
+            if source is not None:
+                count("xml_copies")
+                sb, _, sn = urllib.parse.unquote(
+                    source.lstrip("/")).partition("/")
+                src = buckets.get(sb, {}).get(sn)
+                if src is None:
+                    raise XmlRefusal(404, "NoSuchKey", "The specified key "
+                                     "does not exist.", "No such object: "
+                                     "%s/%s" % (sb, sn))
+                replace = (self.xml_header("metadata-directive") or
+                           "COPY").upper() == "REPLACE"
+                meta = {"contentType": self.headers.get("Content-Type"),
+                        "contentDisposition":
+                            self.headers.get("Content-Disposition"),
+                        "metadata": self.xml_meta()} if replace else src
+                o = make_object(bucket, name, src["data"], meta)
+                objects[name] = o
+                body = ("<?xml version='1.0' encoding='UTF-8'?>"
+                        "<CopyObjectResult><LastModified>%s</LastModified>"
+                        "<ETag>\"%s\"</ETag></CopyObjectResult>" %
+                        (rfc3339(o["updated"]), md5_hex(o))).encode()
+            else:
+                md5 = self.headers.get("Content-MD5")
+                if md5 is not None and md5 != base64.b64encode(
+                        hashlib.md5(data).digest()).decode():
+                    raise XmlRefusal(400, "BadDigest", "The Content-MD5 you "
+                                     "specified did not match what we "
+                                     "received.")
+                o = make_object(bucket, name, data, {
+                    "contentType": self.headers.get("Content-Type"),
+                    "contentDisposition":
+                        self.headers.get("Content-Disposition"),
+                    "metadata": self.xml_meta()})
+                objects[name] = o
+                body = b""
+        return self.reply(200, body, ctype="application/xml; charset=UTF-8",
+                          headers=self.xml_object_headers(o)[:1])
+
+    def xml_multipart(self, bucket, objects, name, query, data):
+        method = self.command
+        if method == "POST" and "uploads" in query:
+            upload_id = secrets.token_urlsafe(18)
+            with lock:
+                uploads[upload_id] = {
+                    "bucket": bucket, "name": name, "parts": {},
+                    "initiated": time.time(),
+                    "meta": {"contentType": self.headers.get("Content-Type"),
+                             "contentDisposition":
+                                 self.headers.get("Content-Disposition"),
+                             "metadata": self.xml_meta()}}
+                stats["xml_multipart_started"] += 1
+            return self.xml_reply(200, "InitiateMultipartUploadResult", [
+                ("Bucket", bucket), ("Key", name), ("UploadId", upload_id)])
+        with lock:
+            upload = uploads.get(query.get("uploadId"))
+        if upload is None or (upload["bucket"], upload["name"]) != \
+                (bucket, name):
+            raise XmlRefusal(404, "NoSuchUpload", "The specified multipart "
+                             "upload does not exist.")
+        if method == "PUT":
+            if self.xml_header("copy-source") is not None:
+                raise XmlRefusal(501, "NotImplemented", "UploadPartCopy is "
+                                 "not implemented.")
+            try:
+                number = int(query.get("partNumber", ""))
+            except ValueError:
+                number = 0
+            if not 1 <= number <= 10000:
+                raise XmlRefusal(400, "InvalidArgument", "Part number must "
+                                 "be an integer between 1 and 10000.")
+            etag = hashlib.md5(data).hexdigest()
+            with lock:
+                upload["parts"][number] = (etag, data)
+            return self.reply(200, b"", headers=[("ETag", '"%s"' % etag)])
+        if method == "DELETE":
+            with lock:
+                uploads.pop(query["uploadId"], None)
+            return self.reply(204)
+        if method != "POST":
+            raise XmlRefusal(405, "MethodNotAllowed", "not allowed")
+        for h in ("If-None-Match", "If-Match", "x-goog-if-generation-match",
+                  "x-amz-if-generation-match"):
+            if self.headers.get(h) is not None:
+                raise XmlRefusal(501, "NotImplemented", "Preconditions are "
+                                 "not supported for multipart uploads.", h)
+        listed = re.findall(rb"<PartNumber>(\d+)</PartNumber>\s*<ETag>"
+                            rb"([^<]*)</ETag>", data)
+        if not listed:
+            raise XmlRefusal(400, "MalformedXML", "The XML you provided was "
+                             "not well-formed.")
+        pieces, previous = [], 0
+        with lock:
+            for i, (number, etag) in enumerate(listed):
+                number = int(number)
+                etag = etag.decode().replace("&quot;", '"').strip('"')
+                part = upload["parts"].get(number)
+                if number <= previous or part is None or part[0] != etag:
+                    raise XmlRefusal(400, "InvalidPart", "One or more of the "
+                                     "specified parts could not be found.")
+                if i < len(listed) - 1 and len(part[1]) < 5 * 1024 * 1024:
+                    raise XmlRefusal(400, "EntityTooSmall", "Your proposed "
+                                     "upload is smaller than the minimum "
+                                     "allowed object size.")
+                pieces.append(part[1])
+                previous = number
+            o = make_object(bucket, name, b"".join(pieces), upload["meta"])
+            # As GCS: a multipart object has no MD5; its ETag is S3's form.
+            o["md5Hash"] = None
+            o["etag"] = "%s-%d" % (hashlib.md5(b"".join(
+                bytes.fromhex(upload["parts"][int(n)][0])
+                for n, _ in listed)).hexdigest(), len(listed))
+            objects[name] = o
+            del uploads[query["uploadId"]]
+        self.xml_reply(200, "CompleteMultipartUploadResult", [
+            ("Location", "http://%s/%s/%s" % (self.headers.get("Host"),
+                                              bucket, name)),
+            ("Bucket", bucket), ("Key", name), ("ETag", '"%s"' % o["etag"])])
+
+    def xml_list_uploads(self, bucket, query):
+        prefix = query.get("prefix", "")
+        with lock:
+            found = sorted((u["name"], uid, u["initiated"])
+                           for uid, u in uploads.items()
+                           if u["bucket"] == bucket and
+                           u["name"].startswith(prefix))
+        self.xml_reply(200, "ListMultipartUploadsResult", [
+            ("Bucket", bucket), ("Prefix", prefix),
+            ("IsTruncated", "false")] + [
+            ("Upload", [("Key", n), ("UploadId", uid),
+                        ("Initiated", rfc3339(t))]) for n, uid, t in found])
 
     # ------------------------------------------------------ signed URLs
 

@@ -16,6 +16,9 @@
 #                                   it (size, md5, contentType, ...)
 #        gcs_key_json PEM FILE      writes a service account key for PEM
 #        gcs_stop                   stops the fixture (also run on exit)
+#        gcs_pail_timeout           later pail runs time out after 5 min
+#        same_as_fixture KEY FILE NAME  a check: the fixture holds FILE
+#        delta NAME BEFORE          growth of a counter since BEFORE
 #
 # Skips the test (exit 77) only when python3's cryptography package is
 # missing (keys are generated with openssl, or with that package where the
@@ -190,3 +193,33 @@ except ValueError:
     v = "missing"
 print(json.dumps(v) if isinstance(v, dict) else v)' "$2"
 }
+
+# gcs_pail_timeout: every later pail run of the test gets 5 minutes at most,
+# so that no command can hang the suite.
+gcs_pail_timeout() {
+  PAIL_BINARY=$PAIL
+  mkdir -p "$SCRATCH/bin"
+  cat >"$SCRATCH/bin/pail" <<EOF
+#!/bin/sh
+exec timeout -k 10 300 "$PAIL_BINARY" "\$@"
+EOF
+  chmod +x "$SCRATCH/bin/pail"
+  PAIL=$SCRATCH/bin/pail
+}
+
+# same_as_fixture KEY FILE NAME: the fixture holds KEY with FILE's bytes
+# (checked through its own view, not by reading back with pail).
+same_as_fixture() {
+  want_size=$(wc -c <"$2" | tr -d ' ')
+  want_md5=$(md5sum <"$2" | cut -d' ' -f1)
+  got_size=$(gcs_object "$1" size)
+  got_md5=$(gcs_object "$1" md5)
+  if [ "$got_size" = "$want_size" ] && [ "$got_md5" = "$want_md5" ]; then
+    pass "$3: the fixture holds $want_size bytes, MD5 equal"
+  else
+    fail "$3: the fixture holds $got_size bytes MD5 $got_md5, wanted $want_size bytes MD5 $want_md5"
+  fi
+}
+
+# delta NAME BEFORE: how much the fixture's counter NAME grew since BEFORE.
+delta() { echo $(($(gcs_stat "$1") - $2)); }

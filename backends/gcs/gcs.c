@@ -401,6 +401,9 @@ pail_status gcs_stat_object(gcs_instance *gcs, const char *key,
 
 static pail_status gcs_stat(void *instance, const char *key,
                             pail_object_info *out, pail_error **err) {
+  gcs_instance *gcs = instance;
+  if (gcs->relay != NULL)
+    return gcs->relay->ops->stat(gcs->relay->instance, key, out, err);
   return gcs_stat_object(instance, key, out, NULL, NULL, NULL, err);
 }
 
@@ -428,6 +431,9 @@ static pail_status delete_object(gcs_instance *gcs, const char *key,
 
 static pail_status gcs_delete(void *instance, const char *key,
                               pail_error **err) {
+  gcs_instance *gcs = instance;
+  if (gcs->relay != NULL)
+    return gcs->relay->ops->delete_object(gcs->relay->instance, key, err);
   return delete_object(instance, key, NULL, err);
 }
 
@@ -467,6 +473,8 @@ static pail_status bucket_exists(gcs_instance *gcs, bool *exists,
 
 static pail_status gcs_create_container(void *instance, pail_error **err) {
   gcs_instance *gcs = instance;
+  if (gcs->relay != NULL)
+    return gcs->relay->ops->create_container(gcs->relay->instance, err);
   /* Already there and reachable with our credentials is what `mb` wants. */
   bool exists = false;
   pail_status status = bucket_exists(gcs, &exists, err);
@@ -608,7 +616,8 @@ static const pail_backend_field gcs_fields[] = {
      "signed URLs go to this custom domain serving the bucket: host[:port], "
      "or http:// or https:// then host[:port] (default https)"},
     {"accessKey", PAIL_FIELD_STRING, 0, 0,
-     "HMAC access id: sign URLs with GOOG4-HMAC-SHA256"},
+     "HMAC access id: signs URLs with GOOG4-HMAC-SHA256; without a service "
+     "account, data goes through the XML API (the s3 backend)"},
     {"secretKey", PAIL_FIELD_STRING, 0, 1, "HMAC secret"},
     {"project", PAIL_FIELD_STRING, 0, 0,
      "project that `mb` creates the bucket in (default: the key's "
@@ -677,6 +686,7 @@ static void gcs_close(void *instance) {
   gcs_instance *gcs = instance;
   if (gcs == NULL)
     return;
+  gcs_core->delegate_close(gcs->relay);
   free(gcs->bucket);
   free(gcs->endpoint);
   free(gcs->bound_host);
@@ -748,9 +758,10 @@ static pail_status gcs_open(const pail_config *cfg, void **instance,
   gcs->chunk_size = (size_t)chunk;
   if (status == PAIL_OK)
     status = gcs_resolve_account(gcs, err);
-  /* HMAC keys alone sign URLs but reach nothing through the JSON API:
-   * without an account the storage still opens, and each operation says
-   * why it cannot run. */
+  /* HMAC keys alone reach nothing through the JSON API: the XML API
+   * serves them, through the s3 backend (gcs_relay.c). */
+  if (status == PAIL_OK && !gcs->has_account && has_access)
+    status = gcs_relay_open(gcs, err);
   if (status == PAIL_OK && !gcs->has_account && !has_access)
     status = gcs_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
                                  "gcs: no credentials for bucket \"%s\": %s",
@@ -768,8 +779,10 @@ static pail_status gcs_open(const pail_config *cfg, void **instance,
   gcs_core->log(cfg, PAIL_LOG_DEBUG,
                 "gcs: bucket %s at %s (credentials from %s%s)", gcs->bucket,
                 gcs->api_base,
-                gcs->has_account ? gcs->account.source : "nowhere",
-                has_access ? "; HMAC keys for signing" : "");
+                gcs->has_account ? gcs->account.source : "HMAC keys",
+                !has_access        ? ""
+                : gcs->has_account ? "; HMAC keys for signing"
+                                   : "; the XML API, through the s3 backend");
   *instance = gcs;
   return PAIL_OK;
 }

@@ -3,7 +3,9 @@
  * backend speaks GCS's JSON API (storage/v1) with OAuth2 bearer tokens from a
  * service account key or Application Default Credentials, and signs V4 URLs
  * (GOOG4-RSA-SHA256 with the service account, GOOG4-HMAC-SHA256 with HMAC
- * keys). HTTP and crypto come from the core's services; JSON is jansson.
+ * keys). With HMAC keys alone it hands the storage to the s3 backend, which
+ * speaks the XML API (gcs_relay.c). HTTP and crypto come from the core's
+ * services; JSON is jansson.
  */
 #ifndef PAIL_BACKEND_GCS_H
 #define PAIL_BACKEND_GCS_H
@@ -65,6 +67,9 @@ typedef struct gcs_instance {
   char *missing_account; /* why there is no account: the sources tried */
   char *hmac_access_id;  /* HMAC keys, for GOOG4-HMAC-SHA256 URLs */
   char *hmac_secret;
+  /* HMAC keys without an account: the s3 backend speaking the XML API
+   * (gcs_relay.c) serves every operation but sign; else NULL. */
+  pail_delegate *relay;
   char *project;     /* for mb: setting "project", else the key's */
   size_t chunk_size; /* resumable chunk size and simple-upload limit */
   int retries;       /* resumptions of a broken download or chunk */
@@ -222,6 +227,29 @@ pail_status gcs_v4_sign(const gcs_v4_signer *signer,
                         const gcs_v4_request *request, char **url,
                         char **canonical_request, char **string_to_sign,
                         pail_error **err);
+
+/* ------------------------------------------------------ gcs_relay.c */
+
+/* Opens gcs->relay: the s3 backend for the bucket's XML API. */
+pail_status gcs_relay_open(gcs_instance *gcs, pail_error **err);
+/* Whether a read or write stream is the relay's. The JSON API's stream
+ * structs start with a bool member `relayed` that is false. */
+bool gcs_stream_is_relayed(const void *stream);
+pail_status gcs_relay_read_open(gcs_instance *gcs, const char *key,
+                                const pail_read_options *options,
+                                void **stream, pail_object_info *info,
+                                pail_error **err);
+pail_status gcs_relay_read_stream(void *stream, void *buffer, size_t capacity,
+                                  size_t *got, pail_error **err);
+void gcs_relay_read_close(void *stream);
+pail_status gcs_relay_write_open(gcs_instance *gcs, const char *key,
+                                 const pail_write_options *options,
+                                 void **stream, pail_error **err);
+pail_status gcs_relay_write_stream(void *stream, const void *buffer,
+                                   size_t length, pail_error **err);
+pail_status gcs_relay_write_commit(void *stream, pail_object_info *info,
+                                   pail_error **err);
+void gcs_relay_write_abort(void *stream);
 
 /* ----------------------------------------------------- the operations */
 

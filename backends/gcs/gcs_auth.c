@@ -447,7 +447,7 @@ pail_status gcs_token_get(gcs_instance *gcs, char **token, unsigned *generation,
   if (!gcs->has_account)
     return gcs_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
                                "gcs: bucket \"%s\": no OAuth2 credentials for "
-                               "the JSON API (HMAC keys only sign URLs): %s",
+                               "the JSON API: %s",
                                gcs->bucket, gcs->missing_account);
   pthread_mutex_lock(&gcs->token_lock);
   pail_status status = PAIL_OK;

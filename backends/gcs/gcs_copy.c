@@ -40,6 +40,9 @@ static char *rewrite_url(const gcs_instance *gcs, const char *src_key,
 pail_status gcs_copy(void *instance, const char *src_key, const char *dst_key,
                      const pail_write_options *options, pail_error **err) {
   gcs_instance *gcs = instance;
+  if (gcs->relay != NULL)
+    return gcs->relay->ops->copy(gcs->relay->instance, src_key, dst_key,
+                                 options, err);
   bool replace = options->content_type != NULL ||
                  options->content_disposition != NULL ||
                  options->metadata_count > 0;

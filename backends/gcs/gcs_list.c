@@ -102,6 +102,8 @@ pail_status gcs_list_parse_page(const gcs_instance *gcs,
 pail_status gcs_list(void *instance, const pail_backend_list_request *request,
                      pail_list_page *out, pail_error **err) {
   gcs_instance *gcs = instance;
+  if (gcs->relay != NULL)
+    return gcs->relay->ops->list(gcs->relay->instance, request, out, err);
   char max[32];
   /* objects.list gives at most 1,000 a page. */
   snprintf(max, sizeof max, "%zu",

@@ -15,6 +15,7 @@
 #include <string.h>
 
 typedef struct gcs_read {
+  bool relayed; /* false: see gcs_stream_is_relayed */
   gcs_instance *gcs;
   char *key;
   char *generation; /* the version being read */
@@ -77,6 +78,10 @@ void gcs_read_close(void *stream) {
   gcs_read *rd = stream;
   if (rd == NULL)
     return;
+  if (gcs_stream_is_relayed(stream)) {
+    gcs_relay_read_close(stream);
+    return;
+  }
   gcs_core->resumable_close(rd->reader);
   gcs_request_free(&rd->request);
   free(rd->key);
@@ -98,6 +103,8 @@ pail_status gcs_read_open(void *instance, const char *key,
                           const pail_read_options *options, void **stream,
                           pail_object_info *info, pail_error **err) {
   gcs_instance *gcs = instance;
+  if (gcs->relay != NULL)
+    return gcs_relay_read_open(gcs, key, options, stream, info, err);
   if (options->if_match != NULL && !is_generation(options->if_match))
     return gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                "gcs: %s: the ETag to match must be a "
@@ -159,6 +166,8 @@ pail_status gcs_read_open(void *instance, const char *key,
 
 pail_status gcs_read_stream(void *stream, void *buffer, size_t capacity,
                             size_t *got, pail_error **err) {
+  if (gcs_stream_is_relayed(stream))
+    return gcs_relay_read_stream(stream, buffer, capacity, got, err);
   gcs_read *rd = stream;
   *got = 0;
   if (rd->reader == NULL)

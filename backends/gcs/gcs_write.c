@@ -26,6 +26,7 @@
 #define INITIAL_BUFFER ((size_t)64 << 10)
 
 typedef struct gcs_write {
+  bool relayed; /* false: see gcs_stream_is_relayed */
   gcs_instance *gcs;
   char *key;
   char *metadata;     /* the object resource (JSON) for a session */
@@ -409,6 +410,8 @@ pail_status gcs_write_open(void *instance, const char *key,
                            const pail_write_options *options, void **stream,
                            pail_error **err) {
   gcs_instance *gcs = instance;
+  if (gcs->relay != NULL)
+    return gcs_relay_write_open(gcs, key, options, stream, err);
   pail_status status = PAIL_OK;
   if (options->content_type != NULL)
     status = check_header_value("the content type", options->content_type, err);
@@ -442,6 +445,8 @@ pail_status gcs_write_open(void *instance, const char *key,
 
 pail_status gcs_write_stream(void *stream, const void *buffer, size_t length,
                              pail_error **err) {
+  if (gcs_stream_is_relayed(stream))
+    return gcs_relay_write_stream(stream, buffer, length, err);
   gcs_write *w = stream;
   const char *data = buffer;
   size_t chunk = w->gcs->chunk_size;
@@ -482,6 +487,8 @@ pail_status gcs_write_stream(void *stream, const void *buffer, size_t length,
 
 pail_status gcs_write_commit(void *stream, pail_object_info *info,
                              pail_error **err) {
+  if (gcs_stream_is_relayed(stream))
+    return gcs_relay_write_commit(stream, info, err);
   gcs_write *w = stream;
   pail_status status = PAIL_OK;
   if (w->session == NULL && w->simple) {
@@ -502,6 +509,10 @@ void gcs_write_abort(void *stream) {
   gcs_write *w = stream;
   if (w == NULL)
     return;
+  if (gcs_stream_is_relayed(stream)) {
+    gcs_relay_write_abort(stream);
+    return;
+  }
   if (w->session != NULL)
     session_cancel(w);
   write_free(w);

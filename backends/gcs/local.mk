@@ -4,7 +4,7 @@
 
 GCS_SOURCES = backends/gcs/gcs.h backends/gcs/gcs.c backends/gcs/gcs_auth.c \
 	backends/gcs/gcs_sign.c backends/gcs/gcs_list.c backends/gcs/gcs_read.c \
-	backends/gcs/gcs_write.c backends/gcs/gcs_copy.c
+	backends/gcs/gcs_write.c backends/gcs/gcs_copy.c backends/gcs/gcs_relay.c
 backends_LTLIBRARIES += backends/gcs/pail_gcs.la
 backends_gcs_pail_gcs_la_SOURCES = $(GCS_SOURCES)
 backends_gcs_pail_gcs_la_CFLAGS = $(PLUGIN_CFLAGS) $(JANSSON_CFLAGS)
@@ -26,7 +26,7 @@ tests_test_gcs_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS) -I$(top_srcdir)/backends
 tests_test_gcs_LDADD = tests/libgcs_test.la $(UNIT_LDADD) $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
 # The CLI against tests/gcs_fixture.py, a strict local JSON API server.
-SCRIPT_TESTS += tests/gcs_cli.sh
+SCRIPT_TESTS += tests/gcs_cli.sh tests/gcs_hmac.sh
 dist_check_SCRIPTS += tests/gcs_lib.sh
 EXTRA_DIST += tests/gcs_fixture.py
 
