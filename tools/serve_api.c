@@ -379,6 +379,47 @@ static void disposition(char *out, size_t size, const char *kind,
   out[n] = '\0';
 }
 
+/* Answers 416 with the object's size in Content-Range when known (stat
+ * when not given); frees p. */
+static enum MHD_Result range_not_satisfiable(serve_server *server,
+                                             struct MHD_Connection *connection,
+                                             pail_pointer *p,
+                                             uint64_t known_size) {
+  if (known_size == UINT64_MAX) {
+    pail_object_info info = {0};
+    if (pail_stat(server->workspace, p, &info, NULL) == PAIL_OK)
+      known_size = info.size;
+    pail_object_info_clear(&info);
+  }
+  pail_pointer_free(p);
+  char content_range[64] = "";
+  if (known_size != UINT64_MAX)
+    snprintf(content_range, sizeof content_range, "bytes */%" PRIu64,
+             known_size);
+  json_t *doc = json_pack(
+      "{s:{s:s, s:s}}", "error", "category", "invalid argument", "message",
+      "the range asked for is not satisfiable: it starts at or past the end "
+      "of the object, or is empty");
+  char *text = json_dumps(doc, JSON_COMPACT);
+  json_decref(doc);
+  if (text == NULL)
+    return MHD_NO;
+  struct MHD_Response *r = MHD_create_response_from_buffer(
+      strlen(text), text, MHD_RESPMEM_MUST_FREE);
+  if (r == NULL) {
+    free(text);
+    return MHD_NO;
+  }
+  serve_common_headers(r);
+  MHD_add_response_header(r, "Content-Type", "application/json");
+  if (content_range[0] != '\0')
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, content_range);
+  enum MHD_Result result =
+      MHD_queue_response(connection, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
+  MHD_destroy_response(r);
+  return result;
+}
+
 /* GET /api/download: the object streamed from a reader, or the one range
  * asked for (206), never held whole in memory. */
 static enum MHD_Result api_download(serve_server *server,
@@ -426,44 +467,18 @@ static enum MHD_Result api_download(serve_server *server,
     }
   }
   if (unsatisfiable) {
-    if (known_size == UINT64_MAX) {
-      pail_object_info info = {0};
-      if (pail_stat(server->workspace, p, &info, NULL) == PAIL_OK)
-        known_size = info.size;
-      pail_object_info_clear(&info);
-    }
-    pail_pointer_free(p);
-    char content_range[64] = "";
-    if (known_size != UINT64_MAX)
-      snprintf(content_range, sizeof content_range, "bytes */%" PRIu64,
-               known_size);
-    json_t *doc = json_pack(
-        "{s:{s:s, s:s}}", "error", "category", "invalid argument", "message",
-        "the range asked for is not satisfiable: it starts past the end of "
-        "the object, or is empty");
     pail_error_free(err);
-    char *text = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    if (text == NULL)
-      return MHD_NO;
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    if (r == NULL) {
-      free(text);
-      return MHD_NO;
-    }
-    serve_common_headers(r);
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    if (content_range[0] != '\0')
-      MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, content_range);
-    enum MHD_Result result =
-        MHD_queue_response(connection, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
-    MHD_destroy_response(r);
-    return result;
+    return range_not_satisfiable(server, connection, p, known_size);
   }
 
   const pail_object_info *info = pail_reader_info(reader);
   uint64_t size = info->size;
+  if (range.present && range.first >= size) {
+    /* The library reads an empty range at the very end; HTTP calls any
+     * range that starts there unsatisfiable. */
+    pail_reader_close(reader);
+    return range_not_satisfiable(server, connection, p, size);
+  }
   uint64_t first = range.present ? range.first : 0;
   uint64_t length = size - first;
   if (range.present && range.last != UINT64_MAX &&
@@ -626,6 +641,9 @@ enum MHD_Result serve_api(serve_server *server,
     return api_sign(server, connection);
   if (strcmp(url, "object") == 0 && strcmp(method, MHD_HTTP_METHOD_DELETE) == 0)
     return api_delete(server, connection);
+  if (strcmp(url, "preview") == 0 && get)
+    return serve_error(connection, MHD_HTTP_NOT_IMPLEMENTED, "unsupported",
+                       "previews are not in this build of pail yet");
   static const char *const known[] = {"storages", "list", "stat",   "resolve",
                                       "download", "sign", "object", "preview"};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)

@@ -217,7 +217,7 @@ static void append_query(char *out, size_t size, const char *name,
   static const char hex[] = "0123456789ABCDEF";
   size_t n = strlen(out);
   n += (size_t)snprintf(out + n, n < size ? size - n : 0,
-                        "%s%s=", n > 1 ? "&" : "", name);
+                        "%s%s=", n > 2 ? "&" : "", name);
   for (size_t i = 0; i < len && n + 4 < size; i++) {
     unsigned char ch = (unsigned char)value[i];
     if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||

@@ -1,0 +1,46 @@
+# serve_lib.sh: starts `pail serve` for a test (sourced after lib.sh).
+#
+# Gives: serve_start ARGS...  starts pail serve --listen 127.0.0.1:0 --json
+#                             with ARGS (global options such as --config
+#                             may be among them) and waits for its URL;
+#                             sets SERVE_URL (http://127.0.0.1:PORT/),
+#                             SERVE_PORT, SERVE_PGID, and SERVE_TOKEN when
+#                             the server made the token itself
+#        serve_stop           stops it (also on exit, with whatever the
+#                             test's own trap runs: call it there)
+# The server runs in a process group of its own (spawn_server), its output
+# in $SCRATCH/serve.log. Port 0: the system picks a free port and the
+# server prints it, so there is no race for the port.
+
+SERVE_PGID=
+SERVE_LOG=$SCRATCH/serve.log
+
+serve_stop() {
+  [ -n "$SERVE_PGID" ] || return 0
+  group_stop "$SERVE_PGID"
+  SERVE_PGID=
+}
+
+serve_start() {
+  : >"$SERVE_LOG"
+  spawn_server "$SERVE_LOG" "$PAIL" serve --listen 127.0.0.1:0 --json "$@"
+  SERVE_PGID=$SPAWNED_PID
+  serve_tries=0
+  SERVE_URL=
+  while [ "$serve_tries" -lt 300 ]; do
+    SERVE_URL=$(sed -n 's/^{"url":"\([^"]*\)".*/\1/p' "$SERVE_LOG" | head -n 1)
+    [ -n "$SERVE_URL" ] && break
+    process_running "$SERVE_PGID" || break
+    sleep 0.1
+    serve_tries=$((serve_tries + 1))
+  done
+  if [ -z "$SERVE_URL" ]; then
+    echo "pail serve did not start:" >&2
+    sed 's/^/  | /' "$SERVE_LOG" >&2
+    serve_stop
+    return 1
+  fi
+  SERVE_PORT=$(echo "$SERVE_URL" | sed 's|.*:\([0-9]*\)/$|\1|')
+  SERVE_TOKEN=$(sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p' "$SERVE_LOG" | head -n 1)
+  wait_listening "$SERVE_PGID" "$SERVE_PORT" 10
+}
