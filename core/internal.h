@@ -338,9 +338,9 @@ PAIL_HIDDEN void retry_sleep_ms(int64_t ms);
 PAIL_HIDDEN extern const pail_core_services core_services;
 
 /* Replaces, in place, every credential of the storage found in text by
- * "***": the values of its backend's secret fields, and for a secret given
- * as a JSON object (or a string holding one) its credential-like members.
- * cfg may be NULL. */
+ * "***": the values of its backend's secret fields, for a secret given as a
+ * JSON object (or a string holding one) its credential-like members, and
+ * the "user:password" of any URL's userinfo. cfg may be NULL. */
 PAIL_HIDDEN void config_redact(const pail_config *cfg, char *text);
 /* Redacts the message of *err with config_redact when status is a failure;
  * returns status, so that a backend call can be wrapped:

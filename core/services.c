@@ -97,8 +97,31 @@ static void redact_json(char *text, const json_t *value, bool credential) {
   }
 }
 
-void config_redact(const pail_config *cfg, char *text) {
-  if (cfg == NULL || cfg->fields == NULL || text == NULL)
+/* Replaces every "user:password@" in text by "***@": the userinfo of a URL
+ * or endpoint a setting gave (which no secret field names) is quoted by
+ * messages that say what is wrong with it. */
+static void redact_userinfo(char *text) {
+  static const char boundary[] = " \t\n\"'/(<[,;=";
+  for (char *at = strchr(text, '@'); at != NULL; at = strchr(at + 1, '@')) {
+    char *start = at;
+    while (start > text && strchr(boundary, start[-1]) == NULL)
+      start--;
+    size_t n = (size_t)(at - start);
+    if (memchr(start, ':', n) == NULL)
+      continue; /* no password: an e-mail address, a user name */
+    if (n <= 3) {
+      memset(start, '*', n);
+      continue;
+    }
+    memcpy(start, "***", 3);
+    memmove(start + 3, at, strlen(at) + 1);
+    at = start + 3;
+  }
+}
+
+/* The values of the storage's secret fields. */
+static void config_redact_fields(const pail_config *cfg, char *text) {
+  if (cfg == NULL || cfg->fields == NULL)
     return;
   for (const pail_backend_field *f = cfg->fields; f->name != NULL; f++) {
     if (!f->secret)
@@ -114,6 +137,13 @@ void config_redact(const pail_config *cfg, char *text) {
       redact_json(text, value, false);
     }
   }
+}
+
+void config_redact(const pail_config *cfg, char *text) {
+  if (text == NULL)
+    return;
+  config_redact_fields(cfg, text);
+  redact_userinfo(text); /* after: a secret in a password is *** by now */
 }
 
 static void core_log(const pail_config *cfg, pail_log_level level,
@@ -194,6 +224,7 @@ const pail_core_services core_services = {
     .delegate_open = delegate_open,
     .delegate_close = delegate_close,
     .resumable_verify = resumable_verify,
+    .sha256_file = crypto_sha256_file,
 };
 
 const pail_core_services *pail_core_services_get(void) {

@@ -5,3 +5,7 @@
 # tests/soak.py through tests/fault_proxy.py against Azurite and the GCS
 # fixture (tests/s3_soak.sh does moto).
 SCRIPT_TESTS += tests/azure_soak.sh tests/gcs_soak.sh
+
+# Distinctive fake secrets in every backend's settings, every command's
+# error and -v paths: none may be printed (moto, Azurite, the GCS fixture).
+SCRIPT_TESTS += tests/canary_secrets.sh

@@ -582,6 +582,26 @@ START_TEST(secret_that_reads_like_the_mask_does_not_hang_redaction) {
 }
 END_TEST
 
+/* A URL's userinfo with a password, in a field that is not secret (an
+ * endpoint), is masked wherever a message quotes it; e-mail addresses are
+ * left alone. */
+START_TEST(a_password_in_a_url_is_masked) {
+  leaky_register();
+  log_capture c = {""};
+  pail_workspace *ws = leaky_workspace(
+      "{\"type\": \"leaky\", \"token\": \"t0k\", "
+      "\"region\": \"http://bot:hunter2%2Fx@proxy.example:8080/ a:b@c "
+      "bot@example.iam\"}",
+      &c);
+  ck_assert_int_eq(pail_workspace_check_storage(ws, NULL, NULL), PAIL_OK);
+  assert_no_secret(c.text, "hunter2");
+  assert_no_secret(c.text, "bot:");
+  ck_assert_contains(c.text, "region=http://***@proxy.example:8080/ ***@c "
+                             "bot@example.iam");
+  pail_workspace_close(ws);
+}
+END_TEST
+
 /* "relay": a backend that hands its storage to another backend through
  * core_services.delegate_open (ABI 1.5), as gcs does with HMAC keys. */
 static const pail_core_services *relay_core;
@@ -747,6 +767,7 @@ int main(void) {
   tcase_add_test(tc, scan_lists_broken_plugins_with_their_error);
   tcase_add_test(tc, secrets_never_show_in_logs_or_backend_errors);
   tcase_add_test(tc, secret_that_reads_like_the_mask_does_not_hang_redaction);
+  tcase_add_test(tc, a_password_in_a_url_is_masked);
   tcase_add_test(tc, delegate_reaches_the_other_backends_objects);
   tcase_add_test(tc, delegate_fields_are_checked_and_named_for_the_storage);
   tcase_add_test(tc, delegate_secrets_are_redacted_and_logs_name_the_storage);
