@@ -22,14 +22,14 @@
 #include <time.h>
 
 /* Caps that keep a hostile footer from costing much memory or output. */
-#define MAX_DEPTH 32                 /* nested structs, lists, maps */
+#define MAX_DEPTH 32 /* nested structs, lists, maps */
 #define MAX_SCHEMA_ELEMENTS 100000
 #define MAX_COLUMN_CHUNKS (1u << 18) /* over all row groups */
 #define MAX_PATH_PARTS 64
-#define ROW_GROUPS_SHOWN 10          /* row groups listed with their columns */
+#define ROW_GROUPS_SHOWN 10 /* row groups listed with their columns */
 #define KEY_VALUES_SHOWN 32
-#define VALUE_BYTES_SHOWN 256        /* of a key-value metadata value */
-#define STAT_BYTES_SHOWN 64          /* of a byte-array statistic */
+#define VALUE_BYTES_SHOWN 256 /* of a key-value metadata value */
+#define STAT_BYTES_SHOWN 64   /* of a byte-array statistic */
 
 /* ------------------------------------------------ compact protocol reader */
 
@@ -135,8 +135,7 @@ static bool read_list_header(reader *r, uint8_t *type, uint64_t *count) {
 
 /* The next field of a struct: 1 with *id and *type set, 0 at its end. A
  * boolean field's value is its type (T_TRUE or T_FALSE). */
-static int next_field(reader *r, int16_t *last_id, int16_t *id,
-                      uint8_t *type) {
+static int next_field(reader *r, int16_t *last_id, int16_t *id, uint8_t *type) {
   if (r->p >= r->end)
     return fail(r, "truncated structure"), -1;
   uint8_t b = *r->p++;
@@ -266,11 +265,11 @@ static bool read_i32_field(reader *r, uint8_t type, int32_t *out) {
 /* ------------------------------------------------------ parquet.thrift */
 
 typedef struct logical_type {
-  int kind; /* LogicalType union member id, 0 when absent */
-  int32_t scale, precision;       /* DECIMAL */
-  int unit;                       /* TIME, TIMESTAMP: 1 ms, 2 us, 3 ns */
-  int adjusted_to_utc;            /* TIME, TIMESTAMP */
-  int32_t bit_width, is_signed;   /* INTEGER */
+  int kind;                     /* LogicalType union member id, 0 when absent */
+  int32_t scale, precision;     /* DECIMAL */
+  int unit;                     /* TIME, TIMESTAMP: 1 ms, 2 us, 3 ns */
+  int adjusted_to_utc;          /* TIME, TIMESTAMP */
+  int32_t bit_width, is_signed; /* INTEGER */
 } logical_type;
 
 typedef struct schema_element {
@@ -432,14 +431,13 @@ static bool read_schema_element(reader *r, schema_element *e) {
       break;
     case 4:
       ok = has_name = type == T_BINARY ? read_binary(r, &e->name)
-                                        : fail(r, "field of the wrong type");
+                                       : fail(r, "field of the wrong type");
       break;
     case 5:
       ok = e->has_num_children = read_i32_field(r, type, &e->num_children);
       break;
     case 6:
-      ok = e->has_converted_type =
-          read_i32_field(r, type, &e->converted_type);
+      ok = e->has_converted_type = read_i32_field(r, type, &e->converted_type);
       break;
     case 7:
       ok = e->has_scale = read_i32_field(r, type, &e->scale);
@@ -715,9 +713,9 @@ static bool read_file_meta(reader *r, file_meta *m) {
 /* --------------------------------------------------------------- names */
 
 static const char *type_name(int32_t type) {
-  static const char *names[] = {"BOOLEAN", "INT32",  "INT64",
-                                "INT96",   "FLOAT",  "DOUBLE",
-                                "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
+  static const char *names[] = {
+      "BOOLEAN", "INT32",  "INT64",      "INT96",
+      "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
   return type >= 0 && type < 8 ? names[type] : NULL;
 }
 
@@ -727,22 +725,36 @@ static const char *repetition_name(int32_t r) {
 }
 
 static const char *converted_name(int32_t c) {
-  static const char *names[] = {
-      "UTF8",        "MAP",          "MAP_KEY_VALUE",    "LIST",
-      "ENUM",        "DECIMAL",      "DATE",             "TIME_MILLIS",
-      "TIME_MICROS", "TIMESTAMP_MILLIS", "TIMESTAMP_MICROS", "UINT_8",
-      "UINT_16",     "UINT_32",      "UINT_64",          "INT_8",
-      "INT_16",      "INT_32",       "INT_64",           "JSON",
-      "BSON",        "INTERVAL"};
+  static const char *names[] = {"UTF8",
+                                "MAP",
+                                "MAP_KEY_VALUE",
+                                "LIST",
+                                "ENUM",
+                                "DECIMAL",
+                                "DATE",
+                                "TIME_MILLIS",
+                                "TIME_MICROS",
+                                "TIMESTAMP_MILLIS",
+                                "TIMESTAMP_MICROS",
+                                "UINT_8",
+                                "UINT_16",
+                                "UINT_32",
+                                "UINT_64",
+                                "INT_8",
+                                "INT_16",
+                                "INT_32",
+                                "INT_64",
+                                "JSON",
+                                "BSON",
+                                "INTERVAL"};
   return c >= 0 && c < 22 ? names[c] : NULL;
 }
 
 static const char *logical_name(int kind) {
   static const char *names[] = {
-      NULL,      "STRING",  "MAP",     "LIST",      "ENUM",    "DECIMAL",
-      "DATE",    "TIME",    "TIMESTAMP", NULL,      "INTEGER", "UNKNOWN",
-      "JSON",    "BSON",    "UUID",    "FLOAT16",   "VARIANT", "GEOMETRY",
-      "GEOGRAPHY"};
+      NULL,   "STRING",    "MAP",     "LIST",     "ENUM",     "DECIMAL", "DATE",
+      "TIME", "TIMESTAMP", NULL,      "INTEGER",  "UNKNOWN",  "JSON",    "BSON",
+      "UUID", "FLOAT16",   "VARIANT", "GEOMETRY", "GEOGRAPHY"};
   return kind > 0 && kind < 19 ? names[kind] : NULL;
 }
 
@@ -753,11 +765,16 @@ static const char *codec_name(int32_t codec) {
 }
 
 static const char *encoding_name(int e) {
-  static const char *names[] = {
-      "PLAIN",     "GROUP_VAR_INT",       "PLAIN_DICTIONARY",
-      "RLE",       "BIT_PACKED",          "DELTA_BINARY_PACKED",
-      "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY", "RLE_DICTIONARY",
-      "BYTE_STREAM_SPLIT"};
+  static const char *names[] = {"PLAIN",
+                                "GROUP_VAR_INT",
+                                "PLAIN_DICTIONARY",
+                                "RLE",
+                                "BIT_PACKED",
+                                "DELTA_BINARY_PACKED",
+                                "DELTA_LENGTH_BYTE_ARRAY",
+                                "DELTA_BYTE_ARRAY",
+                                "RLE_DICTIONARY",
+                                "BYTE_STREAM_SPLIT"};
   return e >= 0 && e < 10 ? names[e] : NULL;
 }
 
@@ -876,8 +893,8 @@ static json_t *value_json(const column_kind *k, slice s) {
         snprintf(text, sizeof text, "%" PRIu64, u);
         return json_string(text);
       }
-      int unit = k->logical == 8 ? k->unit
-                 : k->converted == 9 ? 1
+      int unit = k->logical == 8      ? k->unit
+                 : k->converted == 9  ? 1
                  : k->converted == 10 ? 2
                                       : 0;
       if (unit >= 1 && unit <= 3) {
@@ -911,9 +928,10 @@ static json_t *value_json(const column_kind *k, slice s) {
       uint32_t bits = (uint32_t)load_le(p, 4);
       float f;
       memcpy(&f, &bits, 4);
-      return isfinite(f) ? json_real(f) : json_string(isnan(f) ? "NaN"
-                                                     : f > 0 ? "Infinity"
-                                                             : "-Infinity");
+      return isfinite(f) ? json_real(f)
+                         : json_string(isnan(f) ? "NaN"
+                                       : f > 0  ? "Infinity"
+                                                : "-Infinity");
     }
     break;
   case 5:
@@ -921,9 +939,10 @@ static json_t *value_json(const column_kind *k, slice s) {
       uint64_t bits = load_le(p, 8);
       double d;
       memcpy(&d, &bits, 8);
-      return isfinite(d) ? json_real(d) : json_string(isnan(d) ? "NaN"
-                                                     : d > 0 ? "Infinity"
-                                                             : "-Infinity");
+      return isfinite(d) ? json_real(d)
+                         : json_string(isnan(d) ? "NaN"
+                                       : d > 0  ? "Infinity"
+                                                : "-Infinity");
     }
     break;
   case 6:
@@ -967,7 +986,8 @@ static int value_compare(const column_kind *k, slice a, slice b) {
       return 2;
     double da, db;
     if (n == 4) {
-      uint32_t ba = (uint32_t)load_le(a.data, 4), bb = (uint32_t)load_le(b.data, 4);
+      uint32_t ba = (uint32_t)load_le(a.data, 4),
+               bb = (uint32_t)load_le(b.data, 4);
       float fa, fb;
       memcpy(&fa, &ba, 4);
       memcpy(&fb, &bb, 4);
@@ -1031,14 +1051,14 @@ static bool walk_schema(reader *r, const file_meta *m, size_t *at, int depth,
   (*at)++;
   char *name = slice_text(e->name, 256);
   char *path = name == NULL ? NULL
-               : parent   ? str_printf("%s.%s", parent, name)
-                          : strdup(name);
+               : parent     ? str_printf("%s.%s", parent, name)
+                            : strdup(name);
   if (path == NULL) {
     free(name);
     return fail(r, "out of memory");
   }
-  json_t *entry = json_pack("{s:s, s:s, s:i}", "name", name, "path", path,
-                            "depth", depth);
+  json_t *entry =
+      json_pack("{s:s, s:s, s:i}", "name", name, "path", path, "depth", depth);
   free(name);
   if (entry == NULL) {
     free(path);
@@ -1049,25 +1069,25 @@ static bool walk_schema(reader *r, const file_meta *m, size_t *at, int depth,
   if (e->has_type_length)
     json_object_set_new(entry, "type_length", json_integer(e->type_length));
   if (e->has_repetition)
-    json_object_set_new(entry, "repetition",
-                        enum_json(repetition_name(e->repetition),
-                                  e->repetition));
+    json_object_set_new(
+        entry, "repetition",
+        enum_json(repetition_name(e->repetition), e->repetition));
   if (e->has_converted_type)
-    json_object_set_new(entry, "converted_type",
-                        enum_json(converted_name(e->converted_type),
-                                  e->converted_type));
+    json_object_set_new(
+        entry, "converted_type",
+        enum_json(converted_name(e->converted_type), e->converted_type));
   if (e->logical.kind != 0)
-    json_object_set_new(entry, "logical_type",
-                        enum_json(logical_name(e->logical.kind),
-                                  e->logical.kind));
+    json_object_set_new(
+        entry, "logical_type",
+        enum_json(logical_name(e->logical.kind), e->logical.kind));
   if (e->has_scale || e->logical.kind == 5)
-    json_object_set_new(entry, "scale",
-                        json_integer(e->has_scale ? e->scale
-                                                  : e->logical.scale));
+    json_object_set_new(
+        entry, "scale",
+        json_integer(e->has_scale ? e->scale : e->logical.scale));
   if (e->has_precision || e->logical.kind == 5)
-    json_object_set_new(entry, "precision",
-                        json_integer(e->has_precision ? e->precision
-                                                      : e->logical.precision));
+    json_object_set_new(
+        entry, "precision",
+        json_integer(e->has_precision ? e->precision : e->logical.precision));
   if (e->logical.kind == 7 || e->logical.kind == 8) {
     static const char *units[] = {NULL, "MILLIS", "MICROS", "NANOS"};
     if (e->logical.unit >= 1 && e->logical.unit <= 3)
@@ -1170,8 +1190,7 @@ static json_t *chunk_json(const column_chunk *c, const column_kind *k) {
 /* One leaf column summed up over every row group: sizes, nulls, codecs,
  * encodings, and the smallest min and largest max when every row group
  * has them and they can be ordered. */
-static json_t *column_summary(const file_meta *m, const leaf *l,
-                              size_t index) {
+static json_t *column_summary(const file_meta *m, const leaf *l, size_t index) {
   json_t *j = json_pack("{s:s}", "path", l->path);
   if (j == NULL)
     return NULL;
@@ -1179,13 +1198,13 @@ static json_t *column_summary(const file_meta *m, const leaf *l,
   if (e->has_type)
     json_object_set_new(j, "type", enum_json(type_name(e->type), e->type));
   if (e->logical.kind != 0)
-    json_object_set_new(j, "logical_type",
-                        enum_json(logical_name(e->logical.kind),
-                                  e->logical.kind));
+    json_object_set_new(
+        j, "logical_type",
+        enum_json(logical_name(e->logical.kind), e->logical.kind));
   else if (e->has_converted_type)
-    json_object_set_new(j, "logical_type",
-                        enum_json(converted_name(e->converted_type),
-                                  e->converted_type));
+    json_object_set_new(
+        j, "logical_type",
+        enum_json(converted_name(e->converted_type), e->converted_type));
   uint64_t codecs = 0, encodings = 0;
   int64_t compressed = 0, uncompressed = 0, nulls = 0;
   bool nulls_known = m->row_group_count > 0, range_known = nulls_known;
@@ -1271,9 +1290,9 @@ static bool describe(reader *r, const file_meta *m, json_t *doc) {
     const row_group *rg = &m->row_groups[g];
     json_t *cols = json_array();
     for (size_t c = 0; c < rg->column_count; c++)
-      json_array_append_new(cols, chunk_json(&rg->columns[c],
-                                             c < leaf_count ? &leaves[c].kind
-                                                            : NULL));
+      json_array_append_new(
+          cols,
+          chunk_json(&rg->columns[c], c < leaf_count ? &leaves[c].kind : NULL));
     json_t *jg = json_pack("{s:I, s:I, s:o}", "num_rows",
                            (json_int_t)rg->num_rows, "total_byte_size",
                            (json_int_t)rg->total_byte_size, "columns", cols);

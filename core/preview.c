@@ -30,8 +30,7 @@ typedef struct preview {
  * object's info. A backend without ranged reads is read from the start and
  * closed early, which only serves a head. */
 static pail_status read_range(preview *pv, uint64_t offset, size_t length,
-                              uint8_t *buffer, size_t *got,
-                              pail_error **err) {
+                              uint8_t *buffer, size_t *got, pail_error **err) {
   pail_read_options ro = PAIL_READ_OPTIONS_INIT;
   ro.offset = offset;
   ro.length = length;
@@ -96,8 +95,7 @@ static pail_status preview_parquet(preview *pv, const uint8_t *head,
     status = read_range(pv, size - tail_length, tail_length, tail, &got, err);
     if (status == PAIL_OK && got != tail_length)
       status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
-                              "\"%s\" changed while it was read",
-                              pv->ptr->key);
+                              "\"%s\" changed while it was read", pv->ptr->key);
     if (status != PAIL_OK) {
       free(tail);
       return status;
@@ -108,8 +106,8 @@ static pail_status preview_parquet(preview *pv, const uint8_t *head,
   if (tail_length < 8)
     status = parquet_footer_length(NULL, size, &footer_length, err);
   else
-    status = parquet_footer_length(head + tail_length - 8, size,
-                                   &footer_length, err);
+    status = parquet_footer_length(head + tail_length - 8, size, &footer_length,
+                                   err);
   const uint8_t *footer = NULL;
   uint8_t *footer_copy = NULL;
   if (status == PAIL_OK && (size_t)footer_length + 8 <= tail_length) {
@@ -122,9 +120,9 @@ static pail_status preview_parquet(preview *pv, const uint8_t *head,
       status = read_range(pv, size - 8 - footer_length, footer_length,
                           footer_copy, &got, err);
       if (status == PAIL_OK && got != footer_length)
-        status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
-                                "\"%s\" changed while it was read",
-                                pv->ptr->key);
+        status =
+            pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                           "\"%s\" changed while it was read", pv->ptr->key);
       footer = footer_copy;
     }
   }
@@ -140,8 +138,7 @@ static pail_status preview_parquet(preview *pv, const uint8_t *head,
   return status;
 }
 
-static pail_status preview_pointer(preview *pv, json_t *doc,
-                                   pail_error **err) {
+static pail_status preview_pointer(preview *pv, json_t *doc, pail_error **err) {
   /* A name that says Parquet reads just the magic first: its tail is what
    * matters, and the head of a large file would be wasted. */
   bool short_head = named_parquet(pv->ptr->key);
@@ -170,10 +167,11 @@ static pail_status preview_pointer(preview *pv, json_t *doc,
   if (preview_is_parquet(head, got))
     status = preview_parquet(pv, head, got, doc, err);
   else
-    status = preview_describe_head(head, got, pv->info.size, pv->ptr->key,
-                                   pv->opts.max_rows, pv->opts.max_bytes, doc,
-                                   err);
-  json_object_set_new(doc, "bytes_read", json_integer((json_int_t)pv->bytes_read));
+    status =
+        preview_describe_head(head, got, pv->info.size, pv->ptr->key,
+                              pv->opts.max_rows, pv->opts.max_bytes, doc, err);
+  json_object_set_new(doc, "bytes_read",
+                      json_integer((json_int_t)pv->bytes_read));
   free(head);
   return status;
 }
@@ -193,8 +191,8 @@ pail_status pail_preview(pail_workspace *ws, const char *pointer,
     pv.opts.max_bytes = DEFAULT_BYTES;
   if (pv.opts.max_rows > MAX_ROWS)
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                          "a preview shows at most %d rows, not %zu",
-                          MAX_ROWS, pv.opts.max_rows);
+                          "a preview shows at most %d rows, not %zu", MAX_ROWS,
+                          pv.opts.max_rows);
   if (pv.opts.max_bytes > MAX_BYTES)
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "a preview reads at most %u bytes of the head, not "

@@ -53,8 +53,7 @@ PAIL_HIDDEN bool preview_is_parquet(const uint8_t *head, size_t length);
  * format but parquet. Never fails on content, only when out of memory. */
 PAIL_HIDDEN pail_status preview_describe_head(const uint8_t *head,
                                               size_t length, uint64_t size,
-                                              const char *name,
-                                              size_t max_rows,
+                                              const char *name, size_t max_rows,
                                               size_t max_bytes, json_t *doc,
                                               pail_error **err);
 

@@ -66,7 +66,7 @@ static void secret_name(FILE *out, const char *storage) {
   for (const char *s = storage; *s; s++)
     fputc((*s >= 'A' && *s <= 'Z') ? *s - 'A' + 'a'
           : ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) ? *s
-                                                                  : '_',
+                                                                   : '_',
           out);
 }
 
@@ -81,9 +81,9 @@ static pail_status s3_resolve(const resolved *r, const char *tool,
                               s3_settings *s, pail_error **err) {
   const json_t *f = r->fields;
   s->bucket = field_string(f, "bucket");
-  s->gcs = r->type[0] == 'g' ||
-           (field_string(f, "provider") != NULL &&
-            strcmp(field_string(f, "provider"), "gcs") == 0);
+  s->gcs =
+      r->type[0] == 'g' || (field_string(f, "provider") != NULL &&
+                            strcmp(field_string(f, "provider"), "gcs") == 0);
   s->region = field_string(f, "region");
   if (s->region == NULL)
     s->region = s->gcs ? "auto" : env("AWS_REGION");
@@ -137,12 +137,11 @@ static pail_status duckdb_s3(const resolved *r, FILE *out, pail_error **err) {
     fputs(",\n  ENDPOINT ", out);
     sql_string(out, r->endpoint);
   }
-  fprintf(out, ",\n  URL_STYLE '%s',\n  USE_SSL %s", s.path_style ? "path"
-                                                                  : "vhost",
-          r->use_ssl ? "true" : "false");
+  fprintf(out, ",\n  URL_STYLE '%s',\n  USE_SSL %s",
+          s.path_style ? "path" : "vhost", r->use_ssl ? "true" : "false");
   fprintf(out, ",\n  SCOPE ");
-  char *scope = str_printf("%s://%s", s.gcs && r->type[0] == 'g' ? "gs" : "s3",
-                           s.bucket);
+  char *scope =
+      str_printf("%s://%s", s.gcs && r->type[0] == 'g' ? "gs" : "s3", s.bucket);
   if (scope == NULL)
     return error_no_memory(err);
   sql_string(out, scope);
@@ -283,17 +282,17 @@ static pail_status azure_resolve(const resolved *r, const char *tool,
                        "cannot export credentials from the environment");
   }
   if (a->blob_endpoint == NULL)
-    a->blob_endpoint = str_printf("https://%s.blob.core.windows.net",
-                                  a->account);
+    a->blob_endpoint =
+        str_printf("https://%s.blob.core.windows.net", a->account);
   a->connection_string =
-      a->key ? str_printf("DefaultEndpointsProtocol=%s;AccountName=%s;"
-                          "AccountKey=%s;BlobEndpoint=%s",
-                          strncmp(a->blob_endpoint, "http:", 5) == 0 ? "http"
-                                                                     : "https",
-                          a->account ? a->account : "", a->key,
-                          a->blob_endpoint)
-             : str_printf("BlobEndpoint=%s;SharedAccessSignature=%s",
-                          a->blob_endpoint, a->sas);
+      a->key
+          ? str_printf("DefaultEndpointsProtocol=%s;AccountName=%s;"
+                       "AccountKey=%s;BlobEndpoint=%s",
+                       strncmp(a->blob_endpoint, "http:", 5) == 0 ? "http"
+                                                                  : "https",
+                       a->account ? a->account : "", a->key, a->blob_endpoint)
+          : str_printf("BlobEndpoint=%s;SharedAccessSignature=%s",
+                       a->blob_endpoint, a->sas);
   if (a->blob_endpoint == NULL || a->connection_string == NULL) {
     azure_free(a);
     return error_no_memory(err);
@@ -349,9 +348,9 @@ static pail_status polars_gcs(const resolved *r, json_t *o, pail_error **err) {
     free(text);
   } else if (json_is_string(key)) {
     const char *s = json_string_value(key);
-    json_object_set_new(o, *s == '{' ? "service_account_key"
-                                     : "service_account_path",
-                        json_string(s));
+    json_object_set_new(
+        o, *s == '{' ? "service_account_key" : "service_account_path",
+        json_string(s));
   } else {
     return unsupported(err, r, "Polars",
                        "no service account key in the settings (Polars "
@@ -388,12 +387,11 @@ pail_status pail_settings_export(pail_workspace *ws, const char *storage,
                 .type = st->type,
                 .fields = st->fields,
                 .use_ssl = field_bool(st->fields, "useSSL", true),
-                .endpoint = field_string(st->fields, st->type[0] == 's'
-                                                         ? "endPoint"
-                                                         : "endpoint")};
+                .endpoint = field_string(
+                    st->fields, st->type[0] == 's' ? "endPoint" : "endpoint")};
   const char *name = duckdb ? "DuckDB" : polars ? "Polars" : "boto3";
-  bool s3 = strcmp(st->type, "s3") == 0, azure = strcmp(st->type,
-                                                        "azure_blob") == 0;
+  bool s3 = strcmp(st->type, "s3") == 0,
+       azure = strcmp(st->type, "azure_blob") == 0;
   bool gcs = strcmp(st->type, "gcs") == 0;
   bool gcs_hmac = gcs && field_string(st->fields, "accessKey") != NULL;
 
@@ -403,8 +401,9 @@ pail_status pail_settings_export(pail_workspace *ws, const char *storage,
     FILE *out = open_memstream(&out_text, &out_length);
     if (out == NULL)
       return error_no_memory(err);
-    fprintf(out, "-- DuckDB: read storage %s%s%s (type %s) with the %s "
-                 "extension\n",
+    fprintf(out,
+            "-- DuckDB: read storage %s%s%s (type %s) with the %s "
+            "extension\n",
             storage ? "\"" : "", storage ? storage : "primary",
             storage ? "\"" : "", st->type, azure ? "azure" : "httpfs");
     if (s3 || gcs_hmac)
@@ -429,8 +428,8 @@ pail_status pail_settings_export(pail_workspace *ws, const char *storage,
   json_t *o = json_object();
   if (o == NULL)
     return error_no_memory(err);
-  if (polars && (s3 || (gcs && gcs_hmac && !json_object_get(st->fields,
-                                                            "serviceAccountKey"))))
+  if (polars && (s3 || (gcs && gcs_hmac &&
+                        !json_object_get(st->fields, "serviceAccountKey"))))
     status = polars_s3(&r, o, err);
   else if (polars && azure)
     status = polars_azure(&r, o, err);

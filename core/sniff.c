@@ -13,9 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define SNIFF_ROWS 20        /* rows read to choose a CSV delimiter */
-#define CELL_MAX 1024        /* bytes of a CSV cell shown */
-#define LINE_MAX_SHOWN 4096  /* bytes of a text line shown */
+#define SNIFF_ROWS 20       /* rows read to choose a CSV delimiter */
+#define CELL_MAX 1024       /* bytes of a CSV cell shown */
+#define LINE_MAX_SHOWN 4096 /* bytes of a text line shown */
 
 /* --------------------------------------------------------------- UTF-8 */
 
@@ -143,7 +143,8 @@ static bool jpeg_size(const uint8_t *p, size_t n, uint32_t *w, uint32_t *h) {
       i++;
       continue;
     }
-    if (marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+    if (marker == 0xD8 || marker == 0x01 ||
+        (marker >= 0xD0 && marker <= 0xD7)) {
       i += 2;
       continue;
     }
@@ -203,11 +204,19 @@ static const char *binary_type(const uint8_t *p, size_t n) {
     size_t length;
     const char *name;
   } magics[] = {
-      {"\x1f\x8b", 2, "gzip"},         {"PK\x03\x04", 4, "zip"},
-      {"PK\x05\x06", 4, "zip"},        {"\x28\xb5\x2f\xfd", 4, "zstd"},
-      {"BZh", 3, "bzip2"},             {"\xfd" "7zXZ\x00", 6, "xz"},
-      {"7z\xbc\xaf\x27\x1c", 6, "7z"}, {"%PDF-", 5, "pdf"},
-      {"\x7f" "ELF", 4, "elf"},
+      {"\x1f\x8b", 2, "gzip"},
+      {"PK\x03\x04", 4, "zip"},
+      {"PK\x05\x06", 4, "zip"},
+      {"\x28\xb5\x2f\xfd", 4, "zstd"},
+      {"BZh", 3, "bzip2"},
+      {"\xfd"
+       "7zXZ\x00",
+       6, "xz"},
+      {"7z\xbc\xaf\x27\x1c", 6, "7z"},
+      {"%PDF-", 5, "pdf"},
+      {"\x7f"
+       "ELF",
+       4, "elf"},
   };
   for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
     if (starts(p, n, magics[i].magic, magics[i].length))
@@ -280,8 +289,7 @@ static bool blank(line l) {
 /* The first byte that is not whitespace or a byte order mark. */
 static size_t skip_space(const uint8_t *p, size_t n) {
   size_t i = starts(p, n, "\xEF\xBB\xBF", 3) ? 3 : 0;
-  while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' ||
-                   p[i] == '\r'))
+  while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
     i++;
   return i;
 }
@@ -420,8 +428,9 @@ static pail_status describe_json(const uint8_t *p, size_t n, bool complete,
     char *message = str_printf("%s at line %d, column %d", error->text,
                                error->line, error->column);
     if (message != NULL)
-      json_object_set_new(doc, "error", clean_json((const uint8_t *)message,
-                                                   strlen(message), 512));
+      json_object_set_new(
+          doc, "error",
+          clean_json((const uint8_t *)message, strlen(message), 512));
     free(message);
   }
   return PAIL_OK;
@@ -633,8 +642,8 @@ static bool sniff_header(json_t *rows) {
     const char *name = json_string_value(json_array_get(first, j));
     bool all_numbers = json_array_size(rows) > 1;
     for (size_t r = 1; r < json_array_size(rows); r++) {
-      const char *v = json_string_value(json_array_get(json_array_get(rows, r),
-                                                       j));
+      const char *v =
+          json_string_value(json_array_get(json_array_get(rows, r), j));
       if (v == NULL || *v == '\0')
         continue;
       all_numbers &= numeric(v);
@@ -650,8 +659,8 @@ static pail_status describe_csv(const uint8_t *p, size_t n, bool complete,
   json_t *rows = json_array();
   bool more;
   /* One row more than shown, for a header. */
-  size_t parsed = csv_parse(p, n, complete, delim, max_rows + 1, NULL, rows,
-                            &more);
+  size_t parsed =
+      csv_parse(p, n, complete, delim, max_rows + 1, NULL, rows, &more);
   if (parsed == SIZE_MAX || rows == NULL) {
     json_decref(rows);
     return PAIL_ERR_INTERNAL;
@@ -678,8 +687,8 @@ static pail_status describe_csv(const uint8_t *p, size_t n, bool complete,
     more = true;
   }
   char delimiter[2] = {delim, '\0'};
-  json_object_set_new(doc, "format", json_string(delim == '\t' ? "tsv"
-                                                               : "csv"));
+  json_object_set_new(doc, "format",
+                      json_string(delim == '\t' ? "tsv" : "csv"));
   json_object_set_new(doc, "delimiter", json_string(delimiter));
   json_object_set_new(doc, "header", json_boolean(header));
   json_object_set_new(doc, "columns", columns);
@@ -705,8 +714,8 @@ static void describe_text(const uint8_t *p, size_t n, bool complete,
   }
   json_object_set_new(doc, "format", json_string("text"));
   json_object_set_new(doc, "lines", lines);
-  json_object_set_new(doc, "truncated", json_boolean(more || at < n ||
-                                                     !complete));
+  json_object_set_new(doc, "truncated",
+                      json_boolean(more || at < n || !complete));
 }
 
 /* ------------------------------------------------------------ dispatch */

@@ -104,9 +104,8 @@ static pail_status rec_read_open(void *instance, const char *key,
                          "no object \"%s\"", key);
 }
 
-static pail_status rec_read_stream(void *stream, void *buffer,
-                                   size_t capacity, size_t *got,
-                                   pail_error **err) {
+static pail_status rec_read_stream(void *stream, void *buffer, size_t capacity,
+                                   size_t *got, pail_error **err) {
   (void)err;
   rec_stream *s = stream;
   size_t n = s->end - s->at < capacity ? s->end - s->at : capacity;
@@ -179,9 +178,8 @@ static void teardown(void) {
 static unsigned char *load_file(const char *name, size_t *size) {
   char *path = NULL;
   const char *dir = getenv("PAIL_TEST_DATA");
-  ck_assert_int_ge(asprintf(&path, "%s/parquet/%s", dir ? dir : PAIL_TEST_DATA,
-                            name),
-                   0);
+  ck_assert_int_ge(
+      asprintf(&path, "%s/parquet/%s", dir ? dir : PAIL_TEST_DATA, name), 0);
   FILE *f = fopen(path, "rb");
   ck_assert_msg(f != NULL, "cannot open %s", path);
   free(path);
@@ -255,17 +253,17 @@ static json_t *preview_data_file(const char *name) {
 }
 
 static const char *column_path(json_t *doc, size_t i) {
-  return json_string_value(
-      json_object_get(json_array_get(json_object_get(doc, "columns"), i),
-                      "path"));
+  return json_string_value(json_object_get(
+      json_array_get(json_object_get(doc, "columns"), i), "path"));
 }
 
 /* The README of ../shared/data: 8 rows and these 11 columns. */
 START_TEST(parquet_alltypes_plain) {
   static const char *names[] = {
-      "id",         "bool_col",   "tinyint_col",     "smallint_col",
-      "int_col",    "bigint_col", "float_col",       "double_col",
-      "date_string_col", "string_col", "timestamp_col"};
+      "id",           "bool_col",     "tinyint_col",
+      "smallint_col", "int_col",      "bigint_col",
+      "float_col",    "double_col",   "date_string_col",
+      "string_col",   "timestamp_col"};
   json_t *doc = preview_data_file("alltypes_plain.parquet");
   ck_assert_int_eq(num(doc, "num_rows"), 8);
   ck_assert_int_eq(num(doc, "num_columns"), 11);
@@ -295,9 +293,9 @@ START_TEST(parquet_alltypes_plain_snappy) {
   ck_assert_int_eq(num(doc, "num_rows"), 2);
   ck_assert_int_eq(num(doc, "num_columns"), 11);
   json_t *column = json_array_get(json_object_get(doc, "columns"), 0);
-  ck_assert_str_eq(json_string_value(
-                       json_array_get(json_object_get(column, "codecs"), 0)),
-                   "SNAPPY");
+  ck_assert_str_eq(
+      json_string_value(json_array_get(json_object_get(column, "codecs"), 0)),
+      "SNAPPY");
   json_decref(doc);
 }
 END_TEST
@@ -331,9 +329,8 @@ START_TEST(parquet_nested_lists) {
   json_t *a = json_array_get(json_object_get(doc, "columns"), 0);
   ck_assert_str_eq(str(a, "type"), "BYTE_ARRAY");
   ck_assert_str_eq(str(a, "logical_type"), "UTF8");
-  ck_assert_str_eq(str(json_array_get(json_object_get(doc, "columns"), 1),
-                       "type"),
-                   "INT32");
+  ck_assert_str_eq(
+      str(json_array_get(json_object_get(doc, "columns"), 1), "type"), "INT32");
   ck_assert_str_eq(str(doc, "created_by"),
                    "parquet-mr version 1.8.2 (build "
                    "c6522788629e590a53eb79874b95f6c3ff11f16c)");
@@ -383,10 +380,9 @@ END_TEST
 static unsigned char *large_parquet(size_t *size, size_t padding) {
   size_t real_size;
   unsigned char *real = load_file("alltypes_plain.parquet", &real_size);
-  uint32_t footer = (uint32_t)real[real_size - 8] |
-                    (uint32_t)real[real_size - 7] << 8 |
-                    (uint32_t)real[real_size - 6] << 16 |
-                    (uint32_t)real[real_size - 5] << 24;
+  uint32_t footer =
+      (uint32_t)real[real_size - 8] | (uint32_t)real[real_size - 7] << 8 |
+      (uint32_t)real[real_size - 6] << 16 | (uint32_t)real[real_size - 5] << 24;
   *size = 4 + padding + footer + 8;
   unsigned char *data = calloc(1, *size);
   memcpy(data, "PAR1", 4);
@@ -545,8 +541,9 @@ START_TEST(parquet_hostile_footers) {
   assert_footer_refused((const unsigned char *)"\x29\xfc\xff\xff\xff\xff\x0f",
                         7, "list longer than the footer at byte 7 of 7");
   /* A string longer than what follows. */
-  assert_footer_refused((const unsigned char *)"\x68\x7f" "abc", 5,
-                        "string longer than the footer");
+  assert_footer_refused((const unsigned char *)"\x68\x7f"
+                                               "abc",
+                        5, "string longer than the footer");
   /* Structures nested 1000 deep (field 1, type struct, again and again). */
   unsigned char deep[1000];
   memset(deep, 0x1c, sizeof deep);
@@ -557,8 +554,7 @@ START_TEST(parquet_hostile_footers) {
       (const unsigned char *)"\x16\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
       12, "integer longer than 64 bits");
   /* An unknown field type (13). */
-  assert_footer_refused((const unsigned char *)"\x1d", 1,
-                        "unknown field type");
+  assert_footer_refused((const unsigned char *)"\x1d", 1, "unknown field type");
   /* Empty, and a structure with no fields at all. */
   assert_footer_refused((const unsigned char *)"", 0, "truncated structure");
   assert_footer_refused((const unsigned char *)"\x00", 1, "no schema");
@@ -608,9 +604,8 @@ START_TEST(parquet_truncated_and_flipped_footers) {
     size_t size;
     unsigned char *data = load_file(files[f], &size);
     uint32_t length;
-    ck_assert_int_eq(parquet_footer_length(data + size - 8, size, &length,
-                                           NULL),
-                     PAIL_OK);
+    ck_assert_int_eq(
+        parquet_footer_length(data + size - 8, size, &length, NULL), PAIL_OK);
     unsigned char *footer = data + size - 8 - length;
     for (size_t cut = 0; cut < length; cut++) {
       unsigned char *copy = malloc(cut ? cut : 1); /* ASan sees overreads */
@@ -707,14 +702,15 @@ static const char *cell(json_t *doc, size_t row, size_t column) {
 }
 
 START_TEST(csv_with_header) {
-  json_t *doc = preview_text("people.csv", "name,age,city\r\nalice,31,paris\r\n"
-                                           "bob,27,\"new \"\"york\"\", ny\"\r\n");
+  json_t *doc =
+      preview_text("people.csv", "name,age,city\r\nalice,31,paris\r\n"
+                                 "bob,27,\"new \"\"york\"\", ny\"\r\n");
   ck_assert_str_eq(str(doc, "format"), "csv");
   ck_assert_str_eq(str(doc, "delimiter"), ",");
   ck_assert(json_is_true(json_object_get(doc, "header")));
-  ck_assert_str_eq(json_string_value(
-                       json_array_get(json_object_get(doc, "columns"), 2)),
-                   "city");
+  ck_assert_str_eq(
+      json_string_value(json_array_get(json_object_get(doc, "columns"), 2)),
+      "city");
   ck_assert_uint_eq(json_array_size(json_object_get(doc, "rows")), 2);
   ck_assert_str_eq(cell(doc, 0, 2), "paris");
   ck_assert_str_eq(cell(doc, 1, 2), "new \"york\", ny");
@@ -731,9 +727,9 @@ START_TEST(tsv_sniffed_without_header) {
   ck_assert_str_eq(str(doc, "format"), "tsv");
   ck_assert_str_eq(str(doc, "delimiter"), "\t");
   ck_assert(json_is_false(json_object_get(doc, "header")));
-  ck_assert_str_eq(json_string_value(
-                       json_array_get(json_object_get(doc, "columns"), 0)),
-                   "column_1");
+  ck_assert_str_eq(
+      json_string_value(json_array_get(json_object_get(doc, "columns"), 0)),
+      "column_1");
   ck_assert_uint_eq(json_array_size(json_object_get(doc, "rows")), 3);
   ck_assert_str_eq(cell(doc, 2, 2), "9");
   json_decref(doc);
@@ -741,8 +737,8 @@ START_TEST(tsv_sniffed_without_header) {
 END_TEST
 
 START_TEST(csv_semicolon_and_rows_limit) {
-  json_t *doc = preview_bytes("eu.csv", "a;b\n1,5;2\n3;4\n5;6\n7;8\n", 22, 2,
-                              0);
+  json_t *doc =
+      preview_bytes("eu.csv", "a;b\n1,5;2\n3;4\n5;6\n7;8\n", 22, 2, 0);
   ck_assert_str_eq(str(doc, "format"), "csv");
   ck_assert_str_eq(str(doc, "delimiter"), ";");
   ck_assert(json_is_true(json_object_get(doc, "header")));
@@ -776,14 +772,14 @@ START_TEST(prose_is_text_not_csv) {
 END_TEST
 
 START_TEST(json_complete) {
-  json_t *doc = preview_text("cfg.json", "{\"a\": [1, 2], \"b\": {\"c\": null}}");
+  json_t *doc =
+      preview_text("cfg.json", "{\"a\": [1, 2], \"b\": {\"c\": null}}");
   ck_assert_str_eq(str(doc, "format"), "json");
   ck_assert_str_eq(str(doc, "text"), "{\n  \"a\": [\n    1,\n    2\n  ],\n"
                                      "  \"b\": {\n    \"c\": null\n  }\n}");
   json_t *value = json_object_get(doc, "value");
-  ck_assert_int_eq(json_integer_value(
-                       json_array_get(json_object_get(value, "a"), 1)),
-                   2);
+  ck_assert_int_eq(
+      json_integer_value(json_array_get(json_object_get(value, "a"), 1)), 2);
   ck_assert(json_is_false(json_object_get(doc, "truncated")));
   json_decref(doc);
 }
@@ -822,8 +818,8 @@ START_TEST(ndjson_by_content_and_name) {
                       31, 2, 0);
   ck_assert_str_eq(str(doc, "format"), "ndjson");
   ck_assert_uint_eq(json_array_size(json_object_get(doc, "records")), 2);
-  ck_assert_int_eq(json_integer_value(
-                       json_array_get(json_object_get(doc, "invalid_lines"), 0)),
+  ck_assert_int_eq(json_integer_value(json_array_get(
+                       json_object_get(doc, "invalid_lines"), 0)),
                    2);
   ck_assert(json_is_true(json_object_get(doc, "truncated")));
   json_decref(doc);
@@ -881,9 +877,8 @@ START_TEST(images) {
                "RIFF\x24\0\0\0WEBPVP8X\x0a\0\0\0\x10\0\0\0"
                "\x1f\x03\x00\xdf\x01\x00",
                30, "webp", 800, 480);
-  assert_image("l.webp",
-               "RIFF\x1a\0\0\0WEBPVP8L\x0d\0\0\0\x2f\x07\xc0\x07\x00", 25,
-               "webp", 8, 32);
+  assert_image("l.webp", "RIFF\x1a\0\0\0WEBPVP8L\x0d\0\0\0\x2f\x07\xc0\x07\x00",
+               25, "webp", 8, 32);
 }
 END_TEST
 

@@ -16,13 +16,15 @@ static const char *settings =
     "\"accessKey\": \"AKID\", \"secretKey\": \"it's secret\", "
     "\"caBundle\": \"/etc/ca.pem\"},"
     " \"secondary_storage\": {"
-    "  \"az\": {\"type\": \"azure_blob\", \"accountName\": \"devstoreaccount1\","
+    "  \"az\": {\"type\": \"azure_blob\", \"accountName\": "
+    "\"devstoreaccount1\","
     "   \"containerName\": \"archive\", \"accessKey\": \"a2V5\","
     "   \"endpoint\": \"127.0.0.1:10000\", \"useSSL\": false},"
     "  \"azcs\": {\"type\": \"azure_blob\", \"containerName\": \"ccc\","
     "   \"connectionString\": \"AccountName=acct;AccountKey=S0VZ;"
     "EndpointSuffix=core.windows.net\"},"
-    "  \"aws\": {\"type\": \"s3\", \"bucket\": \"on-aws\", \"region\": \"us-east-2\"},"
+    "  \"aws\": {\"type\": \"s3\", \"bucket\": \"on-aws\", \"region\": "
+    "\"us-east-2\"},"
     "  \"gcs\": {\"type\": \"gcs\", \"bucket\": \"bkt\", \"accessKey\": "
     "\"GOOGHMAC\", \"secretKey\": \"hmacsecret\"},"
     "  \"scratch\": {\"type\": \"fs\", \"root_path\": \"/nonexistent\"}}}";
@@ -179,9 +181,9 @@ START_TEST(refusals) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char *text = NULL;
     pail_error *err = NULL;
-    ck_assert_int_eq(pail_settings_export(ws, cases[i].storage, cases[i].tool,
-                                          &text, &err),
-                     cases[i].status);
+    ck_assert_int_eq(
+        pail_settings_export(ws, cases[i].storage, cases[i].tool, &text, &err),
+        cases[i].status);
     ck_assert_ptr_null(text);
     ck_assert_contains(pail_error_message(err), cases[i].expected);
     pail_error_free(err);

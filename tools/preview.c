@@ -140,7 +140,8 @@ static void print_parquet(json_t *doc) {
          json_integer_value(json_object_get(doc, "num_rows")),
          json_integer_value(json_object_get(doc, "num_row_groups")),
          json_integer_value(json_object_get(doc, "num_columns")));
-  const char *created_by = json_string_value(json_object_get(doc, "created_by"));
+  const char *created_by =
+      json_string_value(json_object_get(doc, "created_by"));
   if (created_by != NULL)
     printf("created by: %s\n", created_by);
   puts("\nschema:");
@@ -153,8 +154,8 @@ static void print_parquet(json_t *doc) {
     char *logical = scalar_text(json_object_get(e, "logical_type"));
     char *converted = scalar_text(json_object_get(e, "converted_type"));
     printf("%*s%s: %s%s%s%s%s%s%s\n", depth * 2, "",
-           json_string_value(json_object_get(e, "name")),
-           rep ? rep : "", rep ? " " : "", type ? type : "group",
+           json_string_value(json_object_get(e, "name")), rep ? rep : "",
+           rep ? " " : "", type ? type : "group",
            logical && *logical ? " " : "", logical ? logical : "",
            (!logical || !*logical) && converted && *converted ? " " : "",
            (!logical || !*logical) && converted ? converted : "");
@@ -165,15 +166,14 @@ static void print_parquet(json_t *doc) {
                              "encodings", "compressed", "nulls", "min", "max");
   json_t *rows = json_array();
   json_array_foreach(json_object_get(doc, "columns"), i, e) {
-    char *cells[8] = {
-        scalar_text(json_object_get(e, "path")),
-        scalar_text(json_object_get(e, "type")),
-        joined(json_object_get(e, "codecs")),
-        joined(json_object_get(e, "encodings")),
-        scalar_text(json_object_get(e, "compressed_size")),
-        scalar_text(json_object_get(e, "null_count")),
-        scalar_text(json_object_get(e, "min")),
-        scalar_text(json_object_get(e, "max"))};
+    char *cells[8] = {scalar_text(json_object_get(e, "path")),
+                      scalar_text(json_object_get(e, "type")),
+                      joined(json_object_get(e, "codecs")),
+                      joined(json_object_get(e, "encodings")),
+                      scalar_text(json_object_get(e, "compressed_size")),
+                      scalar_text(json_object_get(e, "null_count")),
+                      scalar_text(json_object_get(e, "min")),
+                      scalar_text(json_object_get(e, "max"))};
     json_t *row = json_array();
     for (int k = 0; k < 8; k++) {
       json_array_append_new(row, json_string(cells[k] ? cells[k] : ""));
@@ -225,7 +225,7 @@ static void print_preview(json_t *doc) {
   } else if (strcmp(format, "text") == 0) {
     putchar('\n');
     json_array_foreach(json_object_get(doc, "lines"), i, v)
-      puts(json_string_value(v));
+        puts(json_string_value(v));
   } else if (strcmp(format, "parquet") == 0) {
     print_parquet(doc);
   } else if (strcmp(format, "image") == 0) {
@@ -239,8 +239,8 @@ static void print_preview(json_t *doc) {
       printf("%s image (size not found in the first bytes)\n", kind);
   } else if (strcmp(format, "binary") == 0) {
     const char *kind = json_string_value(json_object_get(doc, "binary_type"));
-    printf("binary data%s%s%s; not shown\n", kind ? " (" : "",
-           kind ? kind : "", kind ? ")" : "");
+    printf("binary data%s%s%s; not shown\n", kind ? " (" : "", kind ? kind : "",
+           kind ? ")" : "");
   } else {
     const char *reason = json_string_value(json_object_get(doc, "reason"));
     printf("nothing to preview%s%s\n", reason ? ": " : "",

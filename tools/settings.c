@@ -10,8 +10,8 @@
 #include <string.h>
 
 int cli_run_settings(cli *c, const command *cmd, int argc, char **argv) {
-  int first, rc = cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL,
-                                    &first);
+  int first,
+      rc = cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL, &first);
   if (rc == -1)
     return EXIT_OK;
   if (rc != EXIT_OK)
@@ -23,8 +23,9 @@ int cli_run_settings(cli *c, const command *cmd, int argc, char **argv) {
   const char *tool = argv[first];
   if (strcmp(tool, "duckdb") != 0 && strcmp(tool, "polars") != 0 &&
       strcmp(tool, "boto3") != 0)
-    return cli_usage_error(c, "unknown tool '%s' (there are: duckdb, polars, "
-                              "boto3)",
+    return cli_usage_error(c,
+                           "unknown tool '%s' (there are: duckdb, polars, "
+                           "boto3)",
                            tool);
   pail_workspace *ws = cli_workspace(c);
   if (ws == NULL)

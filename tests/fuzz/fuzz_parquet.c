@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size >= 8) {
     uint32_t length = 0;
     pail_error *err = NULL;
-    pail_status status = parquet_footer_length(data + size - 8, size, &length,
-                                               &err);
+    pail_status status =
+        parquet_footer_length(data + size - 8, size, &length, &err);
     if (status == PAIL_OK) {
       FUZZ_ASSERT(length > 0 && (uint64_t)length + 12 <= size);
       describe(data + size - 8 - length, length);

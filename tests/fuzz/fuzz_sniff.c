@@ -11,8 +11,8 @@
 
 #include "fuzz_preview.h"
 
-static const char *const names[] = {
-    "x.csv", "x.tsv", "x.json", "x.ndjson", "x.txt", "x", "x.png", "x.bin"};
+static const char *const names[] = {"x.csv", "x.tsv", "x.json", "x.ndjson",
+                                    "x.txt", "x",     "x.png",  "x.bin"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1)
@@ -28,14 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(head, data + 1, length);
   json_t *doc = json_object();
   pail_error *err = NULL;
-  pail_status status = preview_describe_head(
-      head, length, cut ? length + 1000 : length, name, max_rows, 4096, doc,
-      &err);
+  pail_status status =
+      preview_describe_head(head, length, cut ? length + 1000 : length, name,
+                            max_rows, 4096, doc, &err);
   FUZZ_ASSERT(status == PAIL_OK && err == NULL);
   const char *format = json_string_value(json_object_get(doc, "format"));
   FUZZ_ASSERT(format != NULL);
-  static const char *const formats[] = {"csv",   "tsv",   "json",   "ndjson",
-                                        "text",  "image", "binary", "unknown"};
+  static const char *const formats[] = {"csv",  "tsv",   "json",   "ndjson",
+                                        "text", "image", "binary", "unknown"};
   bool known = false;
   for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
     known |= strcmp(format, formats[i]) == 0;
