@@ -136,9 +136,9 @@ async function browseStorage(page, label, storage, folder) {
     check(label + ": the pointer is on the clipboard", clip === text, clip);
   });
   await step(label + ": copy presigned link", async () => {
+    const before = await page.locator("#copied").textContent();
     await page.click("#copy-link");
-    await page.waitForFunction((old) => document.getElementById("copied").textContent !== old,
-      await page.locator("#copied").textContent());
+    await page.waitForFunction((old) => document.getElementById("copied").textContent !== old, before);
     const text = await page.locator("#copied").textContent();
     if (storage) {
       check(label + ": the link is a presigned S3 URL", /^http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Signature=/.test(text), text);

@@ -10,7 +10,7 @@
  *   GET    /api/list?storage&prefix&page_token&max_keys
  *   GET    /api/stat?storage&key
  *   GET    /api/resolve?pointer=TEXT         any pointer form -> storage, key
- *   GET    /api/preview?storage&key&max_rows&max_bytes
+ *   GET    /api/preview?storage&key&max_rows&max_bytes   (docs/preview.md)
  *   GET    /api/download?storage&key[&inline=1]   Range: bytes=... honoured
  *   PUT    /api/object?storage&key[&no_clobber=1] body streamed to a writer
  *   DELETE /api/object?storage&key
@@ -247,6 +247,48 @@ static enum MHD_Result api_sign(serve_server *server,
       "expires_at", (json_int_t)signature.expires_at);
   pail_signature_clear(&signature);
   pail_pointer_free(p);
+  return serve_json(connection, MHD_HTTP_OK, doc);
+}
+
+/* GET /api/preview: pail_preview()'s document (docs/preview.md), which
+ * reads only the head of the object, or the footer of a Parquet file. */
+static enum MHD_Result api_preview(serve_server *server,
+                                   struct MHD_Connection *connection) {
+  pail_error *err = NULL;
+  pail_pointer *p = NULL;
+  if (object_arg(connection, &p, &err) != PAIL_OK)
+    return serve_pail_error(connection, err);
+  pail_preview_options options = PAIL_PREVIEW_OPTIONS_INIT;
+  uint64_t rows = 0, bytes = 0;
+  if (count_arg(connection, "max_rows", 10000, &rows) != 0 ||
+      count_arg(connection, "max_bytes", 16u << 20, &bytes) != 0) {
+    pail_pointer_free(p);
+    return serve_error(connection, MHD_HTTP_BAD_REQUEST, "invalid argument",
+                       "max_rows must be 0 to 10000 and max_bytes 0 to "
+                       "16777216 (0: the default)");
+  }
+  options.max_rows = (size_t)rows;
+  options.max_bytes = (size_t)bytes;
+  /* pail_preview takes a pointer's text: the JSON form keeps the key
+   * exactly as validated here. */
+  char *text = pail_pointer_to_json(p);
+  pail_pointer_free(p);
+  if (text == NULL)
+    return serve_error(connection, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                       "internal error", "out of memory");
+  char *document = NULL;
+  pail_status status =
+      pail_preview(server->workspace, text, &options, &document, &err);
+  free(text);
+  if (status != PAIL_OK)
+    return serve_pail_error(connection, err);
+  json_error_t error;
+  json_t *doc = json_loads(document, 0, &error);
+  free(document);
+  if (doc == NULL)
+    return serve_error(
+        connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error",
+        "the preview is not valid JSON: %s at line %d", error.text, error.line);
   return serve_json(connection, MHD_HTTP_OK, doc);
 }
 
@@ -642,8 +684,7 @@ enum MHD_Result serve_api(serve_server *server,
   if (strcmp(url, "object") == 0 && strcmp(method, MHD_HTTP_METHOD_DELETE) == 0)
     return api_delete(server, connection);
   if (strcmp(url, "preview") == 0 && get)
-    return serve_error(connection, MHD_HTTP_NOT_IMPLEMENTED, "unsupported",
-                       "previews are not in this build of pail yet");
+    return api_preview(server, connection);
   static const char *const known[] = {"storages", "list", "stat",   "resolve",
                                       "download", "sign", "object", "preview"};
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
