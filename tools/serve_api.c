@@ -160,7 +160,8 @@ static enum MHD_Result api_list(serve_server *server,
   pail_list_options options = PAIL_LIST_OPTIONS_INIT;
   options.max_keys = (size_t)max_keys;
   options.page_token = serve_arg(connection, "page_token", NULL);
-  options.recursive = serve_arg(connection, "recursive", NULL) != NULL;
+  const char *recursive = serve_arg(connection, "recursive", NULL);
+  options.recursive = recursive != NULL && strcmp(recursive, "1") == 0;
   pail_list_page page = {0};
   if (pail_list(server->workspace, &prefix, &options, &page, &err) != PAIL_OK)
     return serve_pail_error(connection, err);
