@@ -5,14 +5,58 @@
 #include "internal.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+
+/* Read in blocks of this size: large enough for few system calls, small
+ * enough to stay in the CPU's cache while it is hashed. */
+#define FILE_HASH_BLOCK (256 * 1024)
+
+pail_status crypto_sha256_file(int fd, uint64_t offset, uint64_t length,
+                               unsigned char out[32], pail_error **err) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  unsigned char *buffer = malloc(FILE_HASH_BLOCK);
+  pail_status status = PAIL_OK;
+  if (ctx == NULL || buffer == NULL ||
+      EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+    status = error_no_memory(err);
+  while (status == PAIL_OK && length > 0) {
+    size_t want = length < FILE_HASH_BLOCK ? (size_t)length : FILE_HASH_BLOCK;
+    ssize_t n = pread(fd, buffer, want, (off_t)offset);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                              "cannot read the local file: %s",
+                              strerror(errno));
+    else if (n == 0)
+      status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                              "the local file ended %llu bytes early (it "
+                              "changed during the upload)",
+                              (unsigned long long)length);
+    else if (EVP_DigestUpdate(ctx, buffer, (size_t)n) != 1)
+      status = error_no_memory(err);
+    if (n > 0) {
+      offset += (uint64_t)n;
+      length -= (uint64_t)n;
+    }
+  }
+  unsigned int size = 32;
+  if (status == PAIL_OK && EVP_DigestFinal_ex(ctx, out, &size) != 1)
+    status = error_no_memory(err);
+  EVP_MD_CTX_free(ctx);
+  free(buffer);
+  return status;
+}
 
 void crypto_sha256(const void *data, size_t length, unsigned char out[32]) {
   unsigned int n = 32;

@@ -25,12 +25,14 @@
 #include "internal.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* Every transfer reads the socket in blocks of this size. One size for all
  * handles: curl keeps an easy handle's receive buffer across resets. */
@@ -420,6 +422,12 @@ typedef struct transfer {
   CURL *easy;
   struct curl_slist *headers;
   bool sends_body;
+  /* PAIL_HTTP_BODY_FILE: the body is read from the request's file; the
+   * bytes of it sent so far, and why the file could not give the next
+   * (an errno, or -1 for a file that ended early). */
+  bool body_from_file;
+  uint64_t file_sent;
+  int file_error;
   char origin[HTTP_ORIGIN_SIZE];
   char errbuf[CURL_ERROR_SIZE];
 
@@ -665,6 +673,8 @@ static bool header_named(const char *line, const char *name) {
   return strncasecmp(line, name, n) == 0 && line[n] == ':';
 }
 
+static uint32_t request_flags(const transfer *t);
+
 /* Checks the request and builds the header list curl sends: the caller's
  * lines (an empty value written "Name;", curl's way to send it), then
  * "Expect:" so that no 100-continue round trip is made, and for a body
@@ -678,16 +688,23 @@ static pail_status transfer_prepare(transfer *t, const pail_http_request *rq,
                           "HTTP request without %s",
                           rq == NULL || rq->url == NULL ? "a URL"
                                                         : "a valid method");
-  if (rq->body == NULL && rq->body_length > 0)
+  t->request = rq;
+  t->body_from_file = (request_flags(t) & PAIL_HTTP_BODY_FILE) != 0;
+  if (t->body_from_file &&
+      (rq->body == NULL || ((const pail_http_body_file *)rq->body)->fd < 0))
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "HTTP %s request: a body from a file without "
+                          "the file",
+                          rq->method);
+  if (rq->body == NULL && rq->body_length > 0 && !t->body_from_file)
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "HTTP %s request: body_length without a body",
                           rq->method);
-  t->request = rq;
   t->content_length = -1;
   url_origin(rq->url, t->origin, sizeof t->origin);
   t->sends_body =
       strcmp(rq->method, "HEAD") != 0 &&
-      (rq->body != NULL || strcmp(rq->method, "PUT") == 0 ||
+      (rq->body != NULL || t->body_from_file || strcmp(rq->method, "PUT") == 0 ||
        strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PATCH") == 0);
   bool has_expect = false, has_content_type = false;
   for (size_t i = 0; i < rq->header_count; i++) {
@@ -752,6 +769,43 @@ static const char *ca_bundle(const pail_config *cfg) {
   return path != NULL && *path != '\0' ? path : NULL;
 }
 
+/* PAIL_HTTP_BODY_FILE: the next bytes of the body, read from the file
+ * where they are (pread: the descriptor's offset is not the caller's to
+ * move, and parts of one file go up in parallel). */
+static size_t on_file_read(char *buffer, size_t size, size_t count,
+                           void *user) {
+  transfer *t = user;
+  const pail_http_request *rq = t->request;
+  const pail_http_body_file *file = rq->body;
+  uint64_t left = rq->body_length - t->file_sent;
+  size_t want = size * count < left ? size * count : (size_t)left;
+  if (want == 0)
+    return 0;
+  for (;;) {
+    ssize_t n = pread(file->fd, buffer, want,
+                      (off_t)(file->offset + t->file_sent));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      t->file_error = n < 0 ? errno : -1;
+      return CURL_READFUNC_ABORT;
+    }
+    t->file_sent += (uint64_t)n;
+    return (size_t)n;
+  }
+}
+
+/* curl rewinds the body when it must send it again (a reused connection
+ * found closed, a redirect). */
+static int on_file_seek(void *user, curl_off_t offset, int origin) {
+  transfer *t = user;
+  if (origin != SEEK_SET || offset < 0 ||
+      (uint64_t)offset > t->request->body_length)
+    return CURL_SEEKFUNC_CANTSEEK;
+  t->file_sent = (uint64_t)offset;
+  return CURL_SEEKFUNC_OK;
+}
+
 /* Sets every option of easy for t's request, from a clean handle. */
 static pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
   const pail_http_request *rq = t->request;
@@ -798,6 +852,29 @@ static pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, (void *)t);
   if (strcmp(rq->method, "HEAD") == 0) {
     curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (t->sends_body && t->body_from_file) {
+    /* Read as it is sent, from the start on every attempt; the seek
+     * callback lets curl rewind it by itself as it does a body in memory. */
+    t->file_sent = 0;
+    t->file_error = 0;
+    curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_file_read);
+    curl_easy_setopt(easy, CURLOPT_READDATA, (void *)t);
+    curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, on_file_seek);
+    curl_easy_setopt(easy, CURLOPT_SEEKDATA, (void *)t);
+    if (strcmp(rq->method, "POST") == 0) {
+      curl_easy_setopt(easy, CURLOPT_POST, 1L);
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       (curl_off_t)rq->body_length);
+    } else {
+      curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE,
+                       (curl_off_t)rq->body_length);
+      if (strcmp(rq->method, "PUT") != 0)
+        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, rq->method);
+    }
+    if (rq->body_length >= HTTP_UPLOAD_BUFFER_FROM)
+      curl_easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE,
+                       (long)HTTP_UPLOAD_BUFFER);
   } else if (t->sends_body) {
     /* From memory, so that curl can send it again by itself when a reused
      * connection turns out to be closed; the length set explicitly, so a
@@ -902,6 +979,13 @@ static pail_status transfer_result(transfer *t, pail_error **err) {
   if (t->out_of_memory || t->result == CURLE_OUT_OF_MEMORY) {
     status = PAIL_ERR_INTERNAL;
     detail = str_dup("out of memory");
+  } else if (t->file_error != 0) {
+    status = PAIL_ERR_IO;
+    detail = t->file_error > 0
+                 ? str_printf("cannot read the body from the local file: %s",
+                              strerror(t->file_error))
+                 : str_dup("the local file ended before the body did (it "
+                           "changed during the upload)");
   } else if (t->over_limit) {
     status = PAIL_ERR_IO;
     detail = str_printf("response body larger than the %zu bytes allowed",
@@ -967,6 +1051,9 @@ static uint32_t request_flags(const transfer *t) {
   if (PAIL_ABI_MAJOR_OF(abi) != PAIL_BACKEND_ABI_MAJOR ||
       PAIL_ABI_MINOR_OF(abi) < 3)
     return 0;
+  /* The body's file fields are there from ABI 1.7 on. */
+  if (PAIL_ABI_MINOR_OF(abi) < 7)
+    return t->request->flags & ~PAIL_HTTP_BODY_FILE;
   return t->request->flags;
 }
 
@@ -979,7 +1066,7 @@ static bool transfer_should_retry(const transfer *t, int64_t *delay_ms) {
   if ((flags & PAIL_HTTP_NO_RETRY) ||
       (!retry_method_is_idempotent(t->request->method) &&
        !(flags & PAIL_HTTP_IDEMPOTENT)) ||
-      t->out_of_memory || t->over_limit)
+      t->out_of_memory || t->over_limit || t->file_error != 0)
     return false;
   bool complete = t->result == CURLE_OK ||
                   (t->error_body_cut && t->result == CURLE_WRITE_ERROR);

@@ -97,6 +97,12 @@ PAIL_HIDDEN pail_status clock_parse_provider_time(const char *text,
 
 PAIL_HIDDEN void crypto_sha256(const void *data, size_t length,
                                unsigned char out[32]);
+/* SHA-256 of length bytes of the file fd from offset (core_services'
+ * sha256_file). */
+PAIL_HIDDEN pail_status crypto_sha256_file(int fd, uint64_t offset,
+                                           uint64_t length,
+                                           unsigned char out[32],
+                                           pail_error **err);
 PAIL_HIDDEN void crypto_hmac_sha256(const void *key, size_t key_length,
                                     const void *data, size_t length,
                                     unsigned char out[32]);
@@ -456,6 +462,14 @@ PAIL_HIDDEN pail_status workspace_storage(pail_workspace *workspace,
 PAIL_HIDDEN pail_status write_options_check(const storage_handle *handle,
                                             const pail_write_options *options,
                                             pail_error **err);
+/* Whether w's backend takes file ranges (write_stream_file, ABI 1.7). */
+PAIL_HIDDEN bool writer_takes_files(const pail_writer *w);
+/* pail_writer_write for `length` bytes of the regular file fd at offset,
+ * through the backend's write_stream_file: fd must stay open and the
+ * range unchanged until the writer is closed or aborted. */
+PAIL_HIDDEN pail_status writer_write_file(pail_writer *w, int fd,
+                                          uint64_t offset, uint64_t length,
+                                          pail_error **err);
 /* Logs through the workspace's sink. */
 PAIL_HIDDEN void workspace_log(pail_workspace *workspace, pail_log_level level,
                                const char *format, ...) PAIL_PRINTF(3, 4);

@@ -300,6 +300,25 @@ pail_status pail_writer_write(pail_writer *w, const void *buffer,
   return status;
 }
 
+bool writer_takes_files(const pail_writer *w) {
+  return w != NULL && w->backend->ops.write_stream_file != NULL;
+}
+
+pail_status writer_write_file(pail_writer *w, int fd, uint64_t offset,
+                              uint64_t length, pail_error **err) {
+  if (w->failed)
+    return pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                          "write of \"%s\" already failed", w->key);
+  if (length == 0)
+    return PAIL_OK;
+  pail_status status = error_redact(
+      err, w->config,
+      w->backend->ops.write_stream_file(w->stream, fd, offset, length, err));
+  if (status != PAIL_OK)
+    w->failed = true;
+  return status;
+}
+
 pail_status pail_writer_close(pail_writer *w, pail_object_info *info,
                               pail_error **err) {
   pail_status status;

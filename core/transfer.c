@@ -347,6 +347,26 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
   }
   if (status == PAIL_OK)
     status = pail_writer_open(ws, ptr, &opts, &w, err);
+  /* A regular file whose backend takes file ranges is handed over by
+   * ranges: the backend sends its parts straight from the file rather
+   * than copying them into part buffers. The size is the one at the
+   * start; the first block was only read to check the file. */
+  if (status == PAIL_OK && S_ISREG(st.st_mode) && writer_takes_files(w)) {
+    free(buffer);
+    buffer = NULL;
+    while (status == PAIL_OK && done < total) {
+      uint64_t step = total - done < TRANSFER_BUFFER_SIZE
+                          ? total - done
+                          : TRANSFER_BUFFER_SIZE;
+      status = writer_write_file(w, fd, done, step, err);
+      if (status != PAIL_OK)
+        break;
+      done += step;
+      status = report_progress(opts.progress, opts.progress_user_data, done,
+                               total, ptr->key, err);
+    }
+    n = 0;
+  }
   while (status == PAIL_OK && n > 0) {
     status = pail_writer_write(w, buffer, (size_t)n, err);
     if (status != PAIL_OK)
@@ -363,15 +383,14 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
       status = local_error(err, errno, "cannot read", local_path);
   }
   free(buffer);
+  /* The writer may read the file until it is closed or aborted. */
+  if (w != NULL && status != PAIL_OK)
+    pail_writer_abort(w);
+  else if (w != NULL)
+    status = pail_writer_close(w, NULL, err);
   if (!from_stdin)
     close(fd);
-  if (w == NULL)
-    return status;
-  if (status != PAIL_OK) {
-    pail_writer_abort(w);
-    return status;
-  }
-  return pail_writer_close(w, NULL, err);
+  return status;
 }
 
 static bool same_storage(const pail_pointer *a, const pail_pointer *b) {

@@ -235,6 +235,79 @@ START_TEST(large_put_arrives_whole_without_expect) {
 }
 END_TEST
 
+/* A temporary file holding data, open for reading. */
+static int temp_file_of(const unsigned char *data, size_t length) {
+  char path[] = "/tmp/test_http.XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  unlink(path);
+  ck_assert_int_eq(write(fd, data, length), (ssize_t)length);
+  return fd;
+}
+
+START_TEST(a_body_from_a_file_arrives_exactly) {
+  /* A range from the middle of the file, by PUT and by POST, with the
+   * descriptor's own offset left where it was. */
+  size_t length = 5 * 1024 * 1024 + 11, skip = 1000003;
+  unsigned char *data = pattern_make(length + skip + 17);
+  int fd = temp_file_of(data, length + skip + 17);
+  off_t before = lseek(fd, 0, SEEK_CUR);
+  pail_http_body_file file = {fd, skip};
+  unsigned char digest[32], from_file[32];
+  char hex[65];
+  crypto_sha256(data + skip, length, digest);
+  crypto_hex_encode(digest, 32, hex);
+  EXPECT(PAIL_OK, crypto_sha256_file(fd, skip, length, from_file, &err));
+  ck_assert_mem_eq(from_file, digest, 32);
+  const char *methods[] = {"PUT", "POST"};
+  for (int i = 0; i < 2; i++) {
+    char *url = url_of("/sink/file");
+    pail_http_request request = {methods[i], url, NULL, 0, &file, length,
+                                 PAIL_HTTP_BODY_FILE};
+    pail_http_response r;
+    EXPECT(PAIL_OK, http_exchange(&cfg, &request, 1 << 20, &r, &err));
+    json_t *d = echo_document(&r);
+    ck_assert_str_eq(json_string_value(json_object_get(d, "method")),
+                     methods[i]);
+    ck_assert_int_eq(echo_integer(d, "body_length"), (json_int_t)length);
+    ck_assert_str_eq(json_string_value(json_object_get(d, "body_sha256")),
+                     hex);
+    json_decref(d);
+    http_response_clear(&r);
+    free(url);
+  }
+  ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), before);
+  close(fd);
+  free(data);
+}
+END_TEST
+
+START_TEST(a_file_shorter_than_its_body_fails_and_is_not_retried) {
+  cfg.max_attempts = 5;
+  unsigned char *data = pattern_make(4096);
+  int fd = temp_file_of(data, 4096);
+  pail_http_body_file file = {fd, 0};
+  char *url = url_of("/sink/short");
+  pail_http_request request = {"PUT", url, NULL, 0, &file, 8192,
+                               PAIL_HTTP_BODY_FILE};
+  pail_http_response r;
+  EXPECT(PAIL_ERR_IO, http_exchange(&cfg, &request, 1 << 20, &r, &err));
+  ck_assert_contains(pail_error_message(err), "local file ended");
+  ck_assert_ptr_null(strstr(log_lines(), "retrying"));
+  pail_error_free(err);
+  err = NULL;
+  unsigned char digest[32];
+  EXPECT(PAIL_ERR_IO, crypto_sha256_file(fd, 0, 8192, digest, &err));
+  ck_assert_contains(pail_error_message(err), "ended");
+  pail_error_free(err);
+  err = NULL;
+  http_response_clear(&r);
+  free(url);
+  close(fd);
+  free(data);
+}
+END_TEST
+
 START_TEST(delete_and_get_send_no_body) {
   pail_http_response r;
   EXPECT(PAIL_OK, exchange("DELETE", "/echo/k", NULL, 0, NULL, 0, 1 << 20, &r));
@@ -369,6 +442,7 @@ static pail_http_stream *stream_open(const char *path, pail_http_response *head,
   request->header_count = 0;
   request->body = NULL;
   request->body_length = 0;
+  request->flags = 0;
   pail_http_stream *stream = NULL;
   EXPECT(PAIL_OK, http_stream_open(&cfg, request, &stream, head, &err));
   return stream;
@@ -1573,6 +1647,8 @@ static Suite *http_suite(void) {
   tcase_add_test(wire, empty_put_sends_content_length_zero);
   tcase_add_test(wire, post_body_and_headers_arrive_exactly);
   tcase_add_test(wire, large_put_arrives_whole_without_expect);
+  tcase_add_test(wire, a_body_from_a_file_arrives_exactly);
+  tcase_add_test(wire, a_file_shorter_than_its_body_fails_and_is_not_retried);
   tcase_add_test(wire, delete_and_get_send_no_body);
   tcase_add_test(wire, head_gives_headers_without_body);
   tcase_add_test(wire, response_header_names_are_lowercase);

@@ -83,7 +83,16 @@ pail_status s3_request_sign(const s3_instance *s3, s3_request *r,
     const char *hash = empty_payload_hash;
     char hex[65];
     if (r->http.body_length > 0 || r->http.body != NULL) {
-      if (s3->sign_payload) {
+      if (s3->sign_payload && (r->http.flags & PAIL_HTTP_BODY_FILE)) {
+        unsigned char digest[32];
+        const pail_http_body_file *file = r->http.body;
+        pail_status status = s3_core->sha256_file(
+            file->fd, file->offset, r->http.body_length, digest, err);
+        if (status != PAIL_OK)
+          return status;
+        s3_core->hex_encode(digest, sizeof digest, hex);
+        hash = hex;
+      } else if (s3->sign_payload) {
         unsigned char digest[32];
         s3_core->sha256(r->http.body, r->http.body_length, digest);
         s3_core->hex_encode(digest, sizeof digest, hex);
@@ -697,6 +706,7 @@ static const pail_backend_ops s3_ops = {
     .sign = s3_sign,
     .create_container = s3_create_container,
     .delete_objects = s3_delete_objects,
+    .write_stream_file = s3_write_stream_file,
 };
 
 PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core)

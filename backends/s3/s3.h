@@ -159,6 +159,8 @@ pail_status s3_write_stream(void *stream, const void *buffer, size_t length,
 pail_status s3_write_commit(void *stream, pail_object_info *info,
                             pail_error **err);
 void s3_write_abort(void *stream);
+pail_status s3_write_stream_file(void *stream, int fd, uint64_t offset,
+                                 uint64_t length, pail_error **err);
 pail_status s3_delete(void *instance, const char *key, pail_error **err);
 pail_status s3_delete_objects(void *instance, const char *const *keys,
                               size_t count, pail_status *results,

@@ -3,15 +3,19 @@
  * an object that fits goes up in one PUT. Anything larger becomes a
  * multipart upload whose parts travel in parallel (s3->concurrency at once,
  * on the core's HTTP group), so memory stays within part size ×
- * (concurrency + 1) whatever the object's size. Any failure aborts the
+ * (concurrency + 1) whatever the object's size; parts of a local file
+ * (write_stream_file) are not copied at all but sent from the file. Any
+ * failure aborts the
  * upload: no orphaned multipart upload is left behind, and nothing is
  * visible under the key until CompleteMultipartUpload succeeds.
  */
 #include "s3.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The first buffer grows from this size, so small objects cost little. */
 #define INITIAL_BUFFER ((size_t)64 << 10)
@@ -19,6 +23,11 @@
 typedef struct part_slot {
   char *data;
   size_t length, capacity;
+  /* From write_stream_file: the slot's bytes are the file's, from
+   * file_offset (data unused); -1 for bytes in data. */
+  int file;
+  uint64_t file_offset;
+  pail_http_body_file file_body; /* the body of a request from the file */
   int number;          /* part number while in flight, else 0 */
   s3_request request;  /* lives until the part's completion is collected */
 } part_slot;
@@ -151,6 +160,91 @@ static char *upload_query(const s3_write *w, int part_number) {
   return n < 0 ? NULL : query;
 }
 
+static void multipart_abort(s3_write *w);
+
+/* True when a failed CreateMultipartUpload may still have started an
+ * upload: its answer was lost, broken or a server error (not a refusal). */
+static bool may_have_begun(pail_status status) {
+  return status == PAIL_ERR_UNAVAILABLE || status == PAIL_ERR_IO ||
+         status == PAIL_ERR_THROTTLED || status == PAIL_ERR_INTERNAL;
+}
+
+/* CreateMultipartUpload is a POST, never replayed: when its answer is lost
+ * the server may have begun an upload whose ID nobody knows, and which
+ * would stay in the bucket (and be billed) until a lifecycle rule removes
+ * it. Lists the key's uploads (ListMultipartUploads, prefix=key) begun
+ * since the attempt did, by the server's clock (its Date less the time
+ * elapsed here, less 2 s for Date's resolution), and aborts them. Another
+ * writer's upload of the same key begun in those few seconds would be
+ * aborted too; that writer then fails cleanly, as with a lost race. Best
+ * effort: a failure is logged and the caller's error stands. */
+static void multipart_orphans_abort(s3_write *w, int64_t began) {
+  s3_instance *s3 = w->s3;
+  char *encoded = s3_core->uri_encode(w->key, 0);
+  char *query = NULL;
+  if (encoded == NULL || asprintf(&query, "prefix=%s&uploads=", encoded) < 0)
+    query = NULL;
+  free(encoded);
+  if (query == NULL)
+    return;
+  s3_request r;
+  pail_http_response response = {0};
+  pail_error *failure = NULL;
+  pail_status status =
+      s3_request_init(&r, "GET", s3_url(s3, NULL, query), &failure);
+  free(query);
+  if (status == PAIL_OK)
+    status = s3_request_sign(s3, &r, &failure);
+  if (status == PAIL_OK)
+    status = s3_exchange(s3, &r, w->key, &response, &failure);
+  int64_t now = s3_core->now(NULL), server_now = now;
+  const char *date = s3_core->http_header(&response, "date");
+  if (date != NULL && s3_core->time_parse(date, &server_now, NULL) != PAIL_OK)
+    server_now = now;
+  int64_t since = server_now - (now - began) - 2;
+  xmlDocPtr doc = status == PAIL_OK ? s3_xml_parse(response.body,
+                                                   response.body_length)
+                                    : NULL;
+  xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
+  for (xmlNodePtr u = root ? root->children : NULL; u != NULL; u = u->next) {
+    if (u->type != XML_ELEMENT_NODE ||
+        strcmp((const char *)u->name, "Upload") != 0)
+      continue;
+    char *key = s3_xml_child_text(u, "Key");
+    char *id = s3_xml_child_text(u, "UploadId");
+    char *initiated = s3_xml_child_text(u, "Initiated");
+    int64_t at = 0;
+    if (key != NULL && id != NULL && *id != '\0' && initiated != NULL &&
+        strcmp(key, w->key) == 0 &&
+        s3_core->time_parse(initiated, &at, NULL) == PAIL_OK && at >= since) {
+      s3_core->log(s3->cfg, PAIL_LOG_INFO,
+                   "s3: %s: aborting multipart upload %s, begun by a "
+                   "request whose answer was lost",
+                   w->key, id);
+      free(w->upload_id);
+      w->upload_id = id;
+      id = NULL;
+      multipart_abort(w);
+      free(w->upload_id);
+      w->upload_id = NULL;
+    }
+    free(key);
+    free(id);
+    free(initiated);
+  }
+  if (doc != NULL)
+    xmlFreeDoc(doc);
+  if (status != PAIL_OK)
+    s3_core->log(s3->cfg, PAIL_LOG_WARNING,
+                 "s3: %s: could not list the multipart uploads a lost "
+                 "CreateMultipartUpload may have begun (%s); one may be left "
+                 "in the bucket until a lifecycle rule removes it",
+                 w->key, s3_core->error_message(failure));
+  s3_core->error_free(failure);
+  s3_core->http_response_clear(&response);
+  s3_request_free(&r);
+}
+
 static pail_status multipart_begin(s3_write *w, pail_error **err) {
   s3_instance *s3 = w->s3;
   /* Without a precondition on the completion, a create-only multipart
@@ -165,24 +259,33 @@ static pail_status multipart_begin(s3_write *w, pail_error **err) {
         w->key, s3->provider, w->part_size);
   s3_request r;
   pail_http_response response = {0};
+  int64_t began = s3_core->now(NULL);
+  bool sent = false;
   pail_status status =
       s3_request_init(&r, "POST", s3_url(s3, w->key, "uploads="), err);
   if (status == PAIL_OK)
     status = apply_headers(w, &r, err);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
-  if (status == PAIL_OK)
+  if (status == PAIL_OK) {
+    sent = true;
     status = s3_exchange(s3, &r, w->key, &response, err);
+  }
   if (status == PAIL_OK) {
     w->upload_id = s3_xml_body_text(&response, "UploadId");
-    if (w->upload_id == NULL || *w->upload_id == '\0')
+    if (w->upload_id == NULL || *w->upload_id == '\0') {
+      free(w->upload_id);
+      w->upload_id = NULL;
       status = s3_core->error_set(
           err, PAIL_ERR_IO, response.status, NULL,
           s3_core->http_header(&response, "x-amz-request-id"),
           "s3: %s: the server started a multipart upload without an "
           "UploadId",
           w->key);
+    }
   }
+  if (status != PAIL_OK && sent && may_have_begun(status))
+    multipart_orphans_abort(w, began);
   if (status == PAIL_OK) {
     w->group = s3_core->http_group_new(s3->cfg, s3->concurrency);
     if (w->group == NULL)
@@ -239,8 +342,22 @@ static pail_status collect_one(s3_write *w, pail_error **err) {
     s3_request_free(&slot->request);
     slot->number = 0;
     slot->length = 0;
+    slot->file = -1;
   }
   return status;
+}
+
+/* Makes the slot's bytes the request's body: from memory, or read from the
+ * file as it is sent. */
+static void slot_body(part_slot *slot, s3_request *r) {
+  if (slot->file >= 0 && slot->length > 0) {
+    slot->file_body.fd = slot->file;
+    slot->file_body.offset = slot->file_offset;
+    s3_request_body(r, &slot->file_body, slot->length);
+    r->http.flags |= PAIL_HTTP_BODY_FILE;
+  } else {
+    s3_request_body(r, slot->data ? slot->data : "", slot->length);
+  }
 }
 
 /* Sends the filling slot as the next part. */
@@ -259,7 +376,7 @@ static pail_status send_part(s3_write *w, part_slot *slot, pail_error **err) {
                              : s3_no_memory(err);
   free(query);
   if (status == PAIL_OK) {
-    s3_request_body(&slot->request, slot->data, slot->length);
+    slot_body(slot, &slot->request);
     status = s3_request_sign(w->s3, &slot->request, err);
   }
   if (status == PAIL_OK)
@@ -378,7 +495,7 @@ static pail_status single_put(s3_write *w, pail_object_info *info,
       s3_request_init(&r, "PUT", s3_url(w->s3, w->key, NULL), err);
   if (status == PAIL_OK) {
     /* A zero-length body must still be sent as one (Content-Length: 0). */
-    s3_request_body(&r, slot->data ? slot->data : "", slot->length);
+    slot_body(slot, &r);
     status = apply_headers(w, &r, err);
   }
   if (status == PAIL_OK && w->create_only)
@@ -423,6 +540,8 @@ pail_status s3_write_open(void *instance, const char *key,
   }
   w->slot_count = s3->concurrency + 1;
   w->slots = calloc(w->slot_count, sizeof *w->slots);
+  for (size_t i = 0; w->slots != NULL && i < w->slot_count; i++)
+    w->slots[i].file = -1;
   w->key = strdup(key);
   pail_status status =
       w->slots && w->key ? prepare_headers(w, options, err) : s3_no_memory(err);
@@ -435,6 +554,98 @@ pail_status s3_write_open(void *instance, const char *key,
   return PAIL_OK;
 }
 
+/* The filling slot is a full part: sends it and takes another to fill. */
+static pail_status rotate(s3_write *w, pail_error **err) {
+  pail_status status = PAIL_OK;
+  if (w->upload_id == NULL)
+    status = multipart_begin(w, err);
+  if (status == PAIL_OK)
+    status = send_part(w, w->filling, err);
+  part_slot *next = NULL;
+  w->filling = NULL;
+  if (status == PAIL_OK)
+    status = free_slot(w, &next, err);
+  w->filling = next;
+  return status;
+}
+
+/* Copies a file-backed slot's bytes into memory, for bytes from memory to
+ * follow them. */
+static pail_status slot_to_memory(part_slot *slot, pail_error **err) {
+  size_t capacity = slot->length > INITIAL_BUFFER ? slot->length
+                                                  : INITIAL_BUFFER;
+  char *data = slot->capacity >= slot->length ? slot->data
+                                              : realloc(slot->data, capacity);
+  if (data == NULL)
+    return s3_no_memory(err);
+  if (data != slot->data) {
+    slot->data = data;
+    slot->capacity = capacity;
+  }
+  for (size_t done = 0; done < slot->length;) {
+    ssize_t n = pread(slot->file, data + done, slot->length - done,
+                      (off_t)(slot->file_offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return s3_core->error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                                "s3: cannot read the local file: %s",
+                                n < 0 ? strerror(errno)
+                                      : "it ended early (changed during "
+                                        "the upload)");
+    done += (size_t)n;
+  }
+  slot->file = -1;
+  return PAIL_OK;
+}
+
+pail_status s3_write_stream_file(void *stream, int fd, uint64_t offset,
+                                 uint64_t length, pail_error **err) {
+  s3_write *w = stream;
+  while (length > 0) {
+    part_slot *slot = w->filling;
+    if (slot->length == w->part_size) {
+      pail_status status = rotate(w, err);
+      if (status != PAIL_OK)
+        return status;
+      continue;
+    }
+    /* Only a range that continues the slot's own can extend it; anything
+     * else goes through memory (never the case for pail_upload). */
+    if (slot->length > 0 &&
+        (slot->file != fd || slot->file_offset + slot->length != offset)) {
+      char block[64 * 1024];
+      size_t want = length < sizeof block ? (size_t)length : sizeof block;
+      ssize_t n = pread(fd, block, want, (off_t)offset);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return s3_core->error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                                  "s3: cannot read the local file: %s",
+                                  n < 0 ? strerror(errno)
+                                        : "it ended early (changed during "
+                                          "the upload)");
+      pail_status status = s3_write_stream(w, block, (size_t)n, err);
+      if (status != PAIL_OK)
+        return status;
+      offset += (uint64_t)n;
+      length -= (uint64_t)n;
+      continue;
+    }
+    if (slot->length == 0) {
+      slot->file = fd;
+      slot->file_offset = offset;
+    }
+    size_t room = w->part_size - slot->length;
+    size_t take = length < room ? (size_t)length : room;
+    slot->length += take;
+    w->written += take;
+    offset += take;
+    length -= take;
+  }
+  return PAIL_OK;
+}
+
 pail_status s3_write_stream(void *stream, const void *buffer, size_t length,
                             pail_error **err) {
   s3_write *w = stream;
@@ -443,20 +654,17 @@ pail_status s3_write_stream(void *stream, const void *buffer, size_t length,
     part_slot *slot = w->filling;
     if (slot->length == w->part_size) {
       /* The slot is a full part: send it and fill another. */
-      pail_status status = PAIL_OK;
-      if (w->upload_id == NULL)
-        status = multipart_begin(w, err);
-      if (status == PAIL_OK)
-        status = send_part(w, slot, err);
-      part_slot *next = NULL;
-      w->filling = NULL;
-      if (status == PAIL_OK)
-        status = free_slot(w, &next, err);
+      pail_status status = rotate(w, err);
       if (status != PAIL_OK)
         return status;
-      w->filling = next;
       continue;
     }
+    if (slot->file >= 0 && slot->length > 0) {
+      pail_status status = slot_to_memory(slot, err);
+      if (status != PAIL_OK)
+        return status;
+    }
+    slot->file = -1;
     size_t room = w->part_size - slot->length;
     size_t take = length < room ? length : room;
     if (slot->length + take > slot->capacity) {

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 6
+#define PAIL_BACKEND_ABI_MINOR 7
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -189,6 +189,17 @@ typedef struct pail_backend_ops {
   pail_status (*delete_objects)(void *instance, const char *const *keys,
                                 size_t count, pail_status *results,
                                 pail_error **errors, pail_error **err);
+
+  /* ABI 1.7. Appends to a write the next `length` bytes of the object,
+   * found in the regular file fd at `offset`: pail_upload() calls it
+   * instead of write_stream for a local file, so that the backend can send
+   * parts straight from the file (PAIL_HTTP_BODY_FILE) instead of copying
+   * them into part buffers. fd stays open and the range unchanged until
+   * write_commit or write_abort returns; a file that shrinks meanwhile
+   * fails the write. Calls may be mixed with write_stream. May be NULL:
+   * the core reads the file and calls write_stream. */
+  pail_status (*write_stream_file)(void *stream, int fd, uint64_t offset,
+                                   uint64_t length, pail_error **err);
 } pail_backend_ops;
 
 /* An HTTP request for the core's HTTP services. Strings belong to the
@@ -206,12 +217,25 @@ typedef struct pail_http_request {
   uint32_t flags;
 } pail_http_request;
 
+/* ABI 1.7: with PAIL_HTTP_BODY_FILE in a request's flags, its body points to
+ * one of these instead of the bytes: the body is body_length bytes of the
+ * file fd from offset, read with pread as they are sent (again on a
+ * retry), so that a part of a local file goes up without a copy in memory.
+ * It must stay valid as the body would, and the file must not shrink
+ * meanwhile (that fails the request, PAIL_ERR_IO). */
+typedef struct pail_http_body_file {
+  int fd;
+  uint64_t offset;
+} pail_http_body_file;
+
 /* The core retries transient failures of GET, HEAD, PUT and DELETE (see
  * docs/settings.md); POST only with PAIL_HTTP_IDEMPOTENT, for a POST that
  * can be replayed harmlessly (S3's DeleteObjects, an OAuth token request).
  * PAIL_HTTP_NO_RETRY turns retries off for one request. */
 #define PAIL_HTTP_IDEMPOTENT (1u << 0)
 #define PAIL_HTTP_NO_RETRY (1u << 1)
+/* ABI 1.7: body is a pail_http_body_file. */
+#define PAIL_HTTP_BODY_FILE (1u << 2)
 
 typedef struct pail_http_header {
   char *name; /* lowercase */
@@ -554,6 +578,15 @@ typedef struct pail_core_services {
    * unknown algorithm, a value that is not such a digest). */
   int (*resumable_verify)(pail_resumable_reader *reader,
                           const char *algorithm, const char *expected);
+
+  /* ------------------------------------------ ABI 1.7: bodies from files */
+
+  /* SHA-256 of `length` bytes of the file fd from `offset` (pread), for the
+   * payload hash of a body sent from a file (PAIL_HTTP_BODY_FILE,
+   * write_stream_file). PAIL_ERR_IO when the file cannot be read or ends
+   * before. */
+  pail_status (*sha256_file)(int fd, uint64_t offset, uint64_t length,
+                             unsigned char out[32], pail_error **err);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
