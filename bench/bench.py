@@ -540,16 +540,20 @@ def stat_latency():
     os.makedirs(os.path.dirname(tiny), exist_ok=True)
     with open(tiny, "wb") as f:
         f.write(b"x" * 4096)
+    subprocess.run([PAIL, "-q", "mb"], env=pail_env(MOTO_SETTINGS),
+                   check=False)
+    subprocess.run([PAIL, "-q", "put", tiny, "tiny.bin"],
+                   env=pail_env(MOTO_SETTINGS), check=True)
     cases = [("fs", [PAIL, "stat", "object.bin"], fs_env),
              ("s3 on nginx", [PAIL, "stat", "tiny.bin"],
               pail_env(NGINX_SETTINGS)),
-             ("s3 on moto", [PAIL, "stat", "up/pail.bin"],
+             ("s3 on moto", [PAIL, "stat", "tiny.bin"],
               pail_env(MOTO_SETTINGS))]
     if PEERS["aws"]:
         cases.append(("aws s3api head-object on moto",
                       ["aws", "--endpoint-url", "http://" + MOTO, "s3api",
                        "head-object", "--bucket", BUCKET, "--key",
-                       "up/pail.bin"], aws_env("moto")))
+                       "tiny.bin"], aws_env("moto")))
     entry = {}
     for name, command, env in cases:
         walls = []
