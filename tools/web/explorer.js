@@ -277,6 +277,7 @@ async function openObject(storage, key) {
 async function loadPreview(storage, key) {
   const box = $("preview");
   box.textContent = "";
+  delete box.dataset.format;
   box.append(el("p", { class: "note" }, "Loading…"));
   let doc;
   try {
@@ -287,7 +288,8 @@ async function loadPreview(storage, key) {
       "No preview: " + (error.category ? error.category + ": " : "") + error.message));
     return;
   }
-  if (!state.selected || state.selected.key !== key) return;
+  const s = state.selected;
+  if (!s || s.key !== key || (s.storage || null) !== (storage || null)) return;
   box.textContent = "";
   box.dataset.format = doc.format;
   const render = previewers[doc.format] || previewers.binary;
