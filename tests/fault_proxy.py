@@ -11,6 +11,10 @@ random mode picks a fault for a request:
              (the client's stalled-transfer limit has to notice)
   status     answer 500, 503 or 503 SlowDown itself (S3-style XML body),
              without forwarding the request
+  drop       forward the request, let the server answer it, and reset the
+             client's connection instead of forwarding the answer: a
+             request that took effect but whose answer was lost (rules
+             only)
   corrupt    forward the whole response, with the body's byte number BYTES
              (the last one if the body is shorter) flipped: what a bad disk
              or proxy does, and only a checksum notices (rules only; the
@@ -282,6 +286,11 @@ class Proxy:
                     client.sendall(rraw)
                     rstart, rheaders, rraw = read_head(ureader)
                 status = int(rstart.split(b" ")[1])
+                if fault == "drop":
+                    read_body(ureader, rheaders, method, status)
+                    self.note(f"{method} {target} -> {status} drop {seen}")
+                    reset(client)
+                    return
                 limit = size if fault in ("truncate", "stall") else None
                 flip = size if fault == "corrupt" else None
                 client.sendall(rraw)

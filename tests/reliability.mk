@@ -9,3 +9,6 @@ SCRIPT_TESTS += tests/azure_soak.sh tests/gcs_soak.sh
 # Distinctive fake secrets in every backend's settings, every command's
 # error and -v paths: none may be printed (moto, Azurite, the GCS fixture).
 SCRIPT_TESTS += tests/canary_secrets.sh
+
+# moto's ListMultipartUploads with real initiation times (tests/s3_faults.sh).
+EXTRA_DIST += tests/moto_fix/sitecustomize.py
