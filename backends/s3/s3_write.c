@@ -3,15 +3,19 @@
  * an object that fits goes up in one PUT. Anything larger becomes a
  * multipart upload whose parts travel in parallel (s3->concurrency at once,
  * on the core's HTTP group), so memory stays within part size ×
- * (concurrency + 1) whatever the object's size. Any failure aborts the
+ * (concurrency + 1) whatever the object's size; parts of a local file
+ * (write_stream_file) are not copied at all but sent from the file. Any
+ * failure aborts the
  * upload: no orphaned multipart upload is left behind, and nothing is
  * visible under the key until CompleteMultipartUpload succeeds.
  */
 #include "s3.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The first buffer grows from this size, so small objects cost little. */
 #define INITIAL_BUFFER ((size_t)64 << 10)
@@ -19,6 +23,11 @@
 typedef struct part_slot {
   char *data;
   size_t length, capacity;
+  /* From write_stream_file: the slot's bytes are the file's, from
+   * file_offset (data unused); -1 for bytes in data. */
+  int file;
+  uint64_t file_offset;
+  pail_http_body_file file_body; /* the body of a request from the file */
   int number;          /* part number while in flight, else 0 */
   s3_request request;  /* lives until the part's completion is collected */
 } part_slot;
@@ -333,8 +342,22 @@ static pail_status collect_one(s3_write *w, pail_error **err) {
     s3_request_free(&slot->request);
     slot->number = 0;
     slot->length = 0;
+    slot->file = -1;
   }
   return status;
+}
+
+/* Makes the slot's bytes the request's body: from memory, or read from the
+ * file as it is sent. */
+static void slot_body(part_slot *slot, s3_request *r) {
+  if (slot->file >= 0 && slot->length > 0) {
+    slot->file_body.fd = slot->file;
+    slot->file_body.offset = slot->file_offset;
+    s3_request_body(r, &slot->file_body, slot->length);
+    r->http.flags |= PAIL_HTTP_BODY_FILE;
+  } else {
+    s3_request_body(r, slot->data ? slot->data : "", slot->length);
+  }
 }
 
 /* Sends the filling slot as the next part. */
@@ -353,7 +376,7 @@ static pail_status send_part(s3_write *w, part_slot *slot, pail_error **err) {
                              : s3_no_memory(err);
   free(query);
   if (status == PAIL_OK) {
-    s3_request_body(&slot->request, slot->data, slot->length);
+    slot_body(slot, &slot->request);
     status = s3_request_sign(w->s3, &slot->request, err);
   }
   if (status == PAIL_OK)
@@ -472,7 +495,7 @@ static pail_status single_put(s3_write *w, pail_object_info *info,
       s3_request_init(&r, "PUT", s3_url(w->s3, w->key, NULL), err);
   if (status == PAIL_OK) {
     /* A zero-length body must still be sent as one (Content-Length: 0). */
-    s3_request_body(&r, slot->data ? slot->data : "", slot->length);
+    slot_body(slot, &r);
     status = apply_headers(w, &r, err);
   }
   if (status == PAIL_OK && w->create_only)
@@ -517,6 +540,8 @@ pail_status s3_write_open(void *instance, const char *key,
   }
   w->slot_count = s3->concurrency + 1;
   w->slots = calloc(w->slot_count, sizeof *w->slots);
+  for (size_t i = 0; w->slots != NULL && i < w->slot_count; i++)
+    w->slots[i].file = -1;
   w->key = strdup(key);
   pail_status status =
       w->slots && w->key ? prepare_headers(w, options, err) : s3_no_memory(err);
@@ -529,6 +554,98 @@ pail_status s3_write_open(void *instance, const char *key,
   return PAIL_OK;
 }
 
+/* The filling slot is a full part: sends it and takes another to fill. */
+static pail_status rotate(s3_write *w, pail_error **err) {
+  pail_status status = PAIL_OK;
+  if (w->upload_id == NULL)
+    status = multipart_begin(w, err);
+  if (status == PAIL_OK)
+    status = send_part(w, w->filling, err);
+  part_slot *next = NULL;
+  w->filling = NULL;
+  if (status == PAIL_OK)
+    status = free_slot(w, &next, err);
+  w->filling = next;
+  return status;
+}
+
+/* Copies a file-backed slot's bytes into memory, for bytes from memory to
+ * follow them. */
+static pail_status slot_to_memory(part_slot *slot, pail_error **err) {
+  size_t capacity = slot->length > INITIAL_BUFFER ? slot->length
+                                                  : INITIAL_BUFFER;
+  char *data = slot->capacity >= slot->length ? slot->data
+                                              : realloc(slot->data, capacity);
+  if (data == NULL)
+    return s3_no_memory(err);
+  if (data != slot->data) {
+    slot->data = data;
+    slot->capacity = capacity;
+  }
+  for (size_t done = 0; done < slot->length;) {
+    ssize_t n = pread(slot->file, data + done, slot->length - done,
+                      (off_t)(slot->file_offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return s3_core->error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                                "s3: cannot read the local file: %s",
+                                n < 0 ? strerror(errno)
+                                      : "it ended early (changed during "
+                                        "the upload)");
+    done += (size_t)n;
+  }
+  slot->file = -1;
+  return PAIL_OK;
+}
+
+pail_status s3_write_stream_file(void *stream, int fd, uint64_t offset,
+                                 uint64_t length, pail_error **err) {
+  s3_write *w = stream;
+  while (length > 0) {
+    part_slot *slot = w->filling;
+    if (slot->length == w->part_size) {
+      pail_status status = rotate(w, err);
+      if (status != PAIL_OK)
+        return status;
+      continue;
+    }
+    /* Only a range that continues the slot's own can extend it; anything
+     * else goes through memory (never the case for pail_upload). */
+    if (slot->length > 0 &&
+        (slot->file != fd || slot->file_offset + slot->length != offset)) {
+      char block[64 * 1024];
+      size_t want = length < sizeof block ? (size_t)length : sizeof block;
+      ssize_t n = pread(fd, block, want, (off_t)offset);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return s3_core->error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                                  "s3: cannot read the local file: %s",
+                                  n < 0 ? strerror(errno)
+                                        : "it ended early (changed during "
+                                          "the upload)");
+      pail_status status = s3_write_stream(w, block, (size_t)n, err);
+      if (status != PAIL_OK)
+        return status;
+      offset += (uint64_t)n;
+      length -= (uint64_t)n;
+      continue;
+    }
+    if (slot->length == 0) {
+      slot->file = fd;
+      slot->file_offset = offset;
+    }
+    size_t room = w->part_size - slot->length;
+    size_t take = length < room ? (size_t)length : room;
+    slot->length += take;
+    w->written += take;
+    offset += take;
+    length -= take;
+  }
+  return PAIL_OK;
+}
+
 pail_status s3_write_stream(void *stream, const void *buffer, size_t length,
                             pail_error **err) {
   s3_write *w = stream;
@@ -537,20 +654,17 @@ pail_status s3_write_stream(void *stream, const void *buffer, size_t length,
     part_slot *slot = w->filling;
     if (slot->length == w->part_size) {
       /* The slot is a full part: send it and fill another. */
-      pail_status status = PAIL_OK;
-      if (w->upload_id == NULL)
-        status = multipart_begin(w, err);
-      if (status == PAIL_OK)
-        status = send_part(w, slot, err);
-      part_slot *next = NULL;
-      w->filling = NULL;
-      if (status == PAIL_OK)
-        status = free_slot(w, &next, err);
+      pail_status status = rotate(w, err);
       if (status != PAIL_OK)
         return status;
-      w->filling = next;
       continue;
     }
+    if (slot->file >= 0 && slot->length > 0) {
+      pail_status status = slot_to_memory(slot, err);
+      if (status != PAIL_OK)
+        return status;
+    }
+    slot->file = -1;
     size_t room = w->part_size - slot->length;
     size_t take = length < room ? length : room;
     if (slot->length + take > slot->capacity) {
