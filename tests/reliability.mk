@@ -10,5 +10,13 @@ SCRIPT_TESTS += tests/azure_soak.sh tests/gcs_soak.sh
 # error and -v paths: none may be printed (moto, Azurite, the GCS fixture).
 SCRIPT_TESTS += tests/canary_secrets.sh
 
+# 8 threads sharing one workspace handle run 10,000 mixed operations against
+# mem, fs and moto (tests/concurrency.sh); clean under ThreadSanitizer with
+# ./configure CC=clang --enable-sanitizers=thread (docs/reliability.md).
+check_PROGRAMS += tests/concurrency
+tests_concurrency_SOURCES = tests/concurrency.c
+tests_concurrency_LDADD = libpail.la
+SCRIPT_TESTS += tests/concurrency.sh
+
 # moto's ListMultipartUploads with real initiation times (tests/s3_faults.sh).
 EXTRA_DIST += tests/moto_fix/sitecustomize.py
