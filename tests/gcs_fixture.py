@@ -50,8 +50,9 @@ Faults and counters for the tests, under /_fixture/ (no auth):
                                           unanswered
   POST /_fixture/fault?name=cut-download  the next media download stops half
                                           way (the connection closes)
-  POST /_fixture/fault?name=corrupt-download  the next media download has
-                                          one byte flipped
+  POST /_fixture/fault?name=corrupt-download  the next media download (or
+                                          whole XML API GET) has one byte
+                                          flipped
   POST /_fixture/fault?name=fail-rewrite  the next rewrite call answers 503
   POST /_fixture/fault?name=replace-on-get  the next media download finds
                                           the object replaced (a new
@@ -1203,6 +1204,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             data, status = data[first:last + 1], 206
         if self.command == "GET":
             count("media_gets")
+            if rng is None and data and self.take_fault("corrupt-download"):
+                data = bytes([data[0] ^ 0x40]) + data[1:]
         self.reply(status, data, ctype=o["contentType"], headers=headers)
 
     def xml_put(self, bucket, objects, name, data):

@@ -111,6 +111,15 @@ check "the range is byte-exact" \
 run_pail --storage vhost cat rt/small
 check "virtual-hosted requests reach the bucket" cmp -s "$DATA/small" "$OUT"
 
+# A whole download is checked against the CRC-32C in x-goog-hash.
+gcs_fixture POST /_fixture/fault?name=corrupt-download >/dev/null
+run_pail get rt/small "$SCRATCH/corrupt"
+expect_status 1 "a download corrupted on the way fails"
+expect_stderr "corrupt: its CRC-32C is" "the CRC-32C mismatch is named"
+check "no file is left by the corrupt download" [ ! -e "$SCRATCH/corrupt" ]
+run_pail -v get rt/small "$SCRATCH/clean"
+expect_stderr "bytes verified by their CRC-32C" "a clean download is verified"
+
 # An object written through the JSON API reads back through the XML API.
 printf 'from json' >"$DATA/json"
 run_pail --storage json put "$DATA/json" rt/json

@@ -580,6 +580,7 @@ static pail_status set_provider(s3_instance *s3, pail_error **err) {
   s3->create_only_header = "If-None-Match: *";
   s3->meta_prefix = "x-amz-meta-";
   s3->name_location = true;
+  s3->checksum_mode = true;
   s3->provider = "S3";
   if (provider == NULL || *provider == '\0' ||
       strcasecmp(provider, "aws") == 0 || strcasecmp(provider, "other") == 0)
@@ -592,6 +593,7 @@ static pail_status set_provider(s3_instance *s3, pail_error **err) {
     s3->meta_prefix = "x-goog-meta-";
     /* "auto" is a signing region, not a location: the default (US). */
     s3->name_location = false;
+    s3->checksum_mode = false;
     s3->provider = "Google Cloud Storage";
     s3->default_endpoint = "storage.googleapis.com";
     s3->default_region = "auto"; /* what Google documents for HMAC keys */

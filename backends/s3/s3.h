@@ -64,6 +64,9 @@ typedef struct s3_instance {
   const char *create_only_header;
   const char *meta_prefix; /* "x-amz-meta-", "x-goog-meta-" */
   bool name_location;      /* mb names the region as LocationConstraint */
+  /* GETs ask for the object's checksum (x-amz-checksum-mode: ENABLED); GCS
+   * gives its own (x-goog-hash) unasked. */
+  bool checksum_mode;
   const char *provider; /* for messages: "S3", "Google Cloud Storage" */
   /* Without settings: the service's own endpoint and signing region
    * (NULL: AWS's endpoint for the region; the AWS region chain). */

@@ -40,7 +40,7 @@ static pail_status build_request(void *context, const char *range,
   if (status == PAIL_OK && pin != NULL)
     status = s3_request_header(&rd->request, err, "If-Match: %s", pin);
   /* The object's additional checksum in the answer, when it has one. */
-  if (status == PAIL_OK && range == NULL)
+  if (status == PAIL_OK && range == NULL && rd->s3->checksum_mode)
     status = s3_request_header(&rd->request, err,
                                "x-amz-checksum-mode: ENABLED");
   if (status == PAIL_OK)
@@ -49,9 +49,23 @@ static pail_status build_request(void *context, const char *range,
   return status;
 }
 
+/* The value of name=VALUE in a GCS x-goog-hash header ("crc32c=..,md5=.."),
+ * or NULL. Caller frees. */
+static char *goog_hash(const char *header, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = header; p != NULL && *p != '\0';) {
+    p += strspn(p, " ,");
+    if (strncmp(p, name, n) == 0 && p[n] == '=')
+      return strndup(p + n + 1, strcspn(p + n + 1, " ,"));
+    p = strchr(p, ',');
+  }
+  return NULL;
+}
+
 /* The digest a whole-object GET's head gives for the object: an additional
- * checksum (x-amz-checksum-*) of the whole object, else the ETag when it is
- * the MD5 of the bytes: a single-part upload's (32 hex digits; a multipart
+ * checksum (x-amz-checksum-*) of the whole object, else GCS's CRC-32C
+ * (x-goog-hash, which every GCS object has), else the ETag when it is the
+ * MD5 of the bytes: a single-part upload's (32 hex digits; a multipart
  * one's ends in "-N") not encrypted with SSE-KMS or SSE-C (whose ETags are
  * not MD5s). A composite checksum (of parts' checksums, "...-N") cannot be
  * checked against the bytes. */
@@ -73,6 +87,11 @@ static void choose_digest(s3_read *rd, const pail_http_response *head) {
       rd->expected = strdup(value);
       return;
     }
+  }
+  const char *goog = s3_core->http_header(head, "x-goog-hash");
+  if (goog != NULL && (rd->expected = goog_hash(goog, "crc32c")) != NULL) {
+    rd->algorithm = "crc32c";
+    return;
   }
   const char *etag = s3_core->http_header(head, "etag");
   const char *sse = s3_core->http_header(head, "x-amz-server-side-encryption");
