@@ -19,6 +19,12 @@ serve_stop() {
   [ -n "$SERVE_PGID" ] || return 0
   group_stop "$SERVE_PGID"
   SERVE_PGID=
+  # Under --enable-sanitizers the server reports memory errors and leaks
+  # in its log (at exit, for leaks): they fail the test.
+  if grep -q 'Sanitizer' "$SERVE_LOG"; then
+    fail "pail serve's sanitizer report:"
+    sed 's/^/  | /' "$SERVE_LOG" >&2
+  fi
 }
 
 serve_start() {

@@ -204,6 +204,9 @@ int serve_token_matches(const serve_server *server, const char *text,
   return CRYPTO_memcmp(given, server->token_digest, sizeof given) == 0;
 }
 
+/* libmicrohttpd's own messages (a socket error, a malformed request). */
+static void log_mhd(void *cls, const char *format, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void log_mhd(void *cls, const char *format, va_list ap) {
   (void)cls;
   fputs("pail: serve: ", stderr);

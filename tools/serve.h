@@ -96,12 +96,15 @@ const char *serve_arg(struct MHD_Connection *connection, const char *name,
 enum MHD_Result serve_api(serve_server *server,
                           struct MHD_Connection *connection, const char *url,
                           const char *method, serve_request *request);
-/* Feeds an upload's body to its writer; called for each piece. Returns
- * MHD_NO to drop the connection (it never does for a client mistake: those
- * are answered once the body has arrived). */
+/* PUT /api/object, in three steps. serve_upload_start (headers only)
+ * checks the key and the declared size and opens the writer, or queues the
+ * error. serve_upload_data feeds each piece of the body to the writer; a
+ * failure (or the size limit) aborts it and the rest of the body is
+ * dropped. serve_upload_finish (the body is through) commits, or answers
+ * the failure met on the way. */
 enum MHD_Result serve_upload_start(serve_server *server,
                                    struct MHD_Connection *connection,
-                                   serve_request *request, int *answered);
+                                   serve_request *request);
 void serve_upload_data(serve_server *server, serve_request *request,
                        const char *data, size_t size);
 enum MHD_Result serve_upload_finish(serve_server *server,

@@ -568,8 +568,7 @@ static enum MHD_Result api_download(serve_server *server,
 
 enum MHD_Result serve_upload_start(serve_server *server,
                                    struct MHD_Connection *connection,
-                                   serve_request *request, int *answered) {
-  *answered = 1;
+                                   serve_request *request) {
   pail_error *err = NULL;
   if (object_arg(connection, &request->pointer, &err) != PAIL_OK)
     return serve_pail_error(connection, err);
@@ -604,7 +603,6 @@ enum MHD_Result serve_upload_start(serve_server *server,
   if (pail_writer_open(server->workspace, request->pointer, &options,
                        &request->writer, &err) != PAIL_OK)
     return serve_pail_error(connection, err);
-  *answered = 0;
   return MHD_YES;
 }
 

@@ -326,10 +326,7 @@ enum MHD_Result serve_handle(void *cls, struct MHD_Connection *connection,
     request->authorized = 1;
     if (strcmp(url, "/api/object") == 0 &&
         strcmp(method, MHD_HTTP_METHOD_PUT) == 0) {
-      int answered = 0;
-      enum MHD_Result result =
-          serve_upload_start(server, connection, request, &answered);
-      return result;
+      return serve_upload_start(server, connection, request);
     }
     return serve_api(server, connection, url + 5, method, request);
   }
