@@ -70,6 +70,10 @@ int serve_token_matches(const serve_server *server, const char *text,
 /* Queues doc (a JSON value, released here) with HTTP status. */
 enum MHD_Result serve_json(struct MHD_Connection *connection,
                            unsigned int status, json_t *doc);
+/* The same with one more header (name and value) on the response. */
+enum MHD_Result serve_json_with(struct MHD_Connection *connection,
+                                unsigned int status, json_t *doc,
+                                const char *header, const char *value);
 /* Queues {"error": {category, message, provider_code, http_status,
  * request_id}} with the HTTP status that fits the category; frees err. */
 enum MHD_Result serve_pail_error(struct MHD_Connection *connection,

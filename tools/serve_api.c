@@ -443,24 +443,10 @@ static enum MHD_Result range_not_satisfiable(serve_server *server,
       "{s:{s:s, s:s}}", "error", "category", "invalid argument", "message",
       "the range asked for is not satisfiable: it starts at or past the end "
       "of the object, or is empty");
-  char *text = json_dumps(doc, JSON_COMPACT);
-  json_decref(doc);
-  if (text == NULL)
-    return MHD_NO;
-  struct MHD_Response *r = MHD_create_response_from_buffer(
-      strlen(text), text, MHD_RESPMEM_MUST_FREE);
-  if (r == NULL) {
-    free(text);
-    return MHD_NO;
-  }
-  serve_common_headers(r);
-  MHD_add_response_header(r, "Content-Type", "application/json");
-  if (content_range[0] != '\0')
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, content_range);
-  enum MHD_Result result =
-      MHD_queue_response(connection, MHD_HTTP_RANGE_NOT_SATISFIABLE, r);
-  MHD_destroy_response(r);
-  return result;
+  return serve_json_with(
+      connection, MHD_HTTP_RANGE_NOT_SATISFIABLE, doc,
+      content_range[0] != '\0' ? MHD_HTTP_HEADER_CONTENT_RANGE : NULL,
+      content_range);
 }
 
 /* GET /api/download: the object streamed from a reader, or the one range

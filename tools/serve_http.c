@@ -35,44 +35,51 @@ void serve_common_headers(struct MHD_Response *response) {
   MHD_add_response_header(response, "Cache-Control", "no-store");
 }
 
-enum MHD_Result serve_json(struct MHD_Connection *connection,
-                           unsigned int status, json_t *doc) {
-  char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-  json_decref(doc);
-  if (text == NULL) {
-    static char oom[] =
-        "{\"error\":{\"category\":\"internal error\",\"message\":\"out of "
-        "memory\"}}";
-    text = oom;
-    status = MHD_HTTP_INTERNAL_SERVER_ERROR;
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(oom), oom, MHD_RESPMEM_PERSISTENT);
-    if (r == NULL)
-      return MHD_NO;
-    serve_common_headers(r);
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    enum MHD_Result result = MHD_queue_response(connection, status, r);
-    MHD_destroy_response(r);
-    return result;
-  }
-  size_t n = strlen(text);
-  /* One line per document, for people reading it with curl. */
-  text = realloc(text, n + 2);
-  if (text == NULL)
-    return MHD_NO;
-  text[n] = '\n';
-  text[n + 1] = '\0';
-  struct MHD_Response *r =
-      MHD_create_response_from_buffer(n + 1, text, MHD_RESPMEM_MUST_FREE);
+/* Queues a buffer (freed by MHD when mode says so) as a JSON answer. */
+static enum MHD_Result queue_json_text(struct MHD_Connection *connection,
+                                       unsigned int status, char *text,
+                                       size_t length,
+                                       enum MHD_ResponseMemoryMode mode,
+                                       const char *header, const char *value) {
+  struct MHD_Response *r = MHD_create_response_from_buffer(length, text, mode);
   if (r == NULL) {
-    free(text);
+    if (mode == MHD_RESPMEM_MUST_FREE)
+      free(text);
     return MHD_NO;
   }
   serve_common_headers(r);
   MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+  if (header != NULL)
+    MHD_add_response_header(r, header, value);
   enum MHD_Result result = MHD_queue_response(connection, status, r);
   MHD_destroy_response(r);
   return result;
+}
+
+enum MHD_Result serve_json_with(struct MHD_Connection *connection,
+                                unsigned int status, json_t *doc,
+                                const char *header, const char *value) {
+  char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+  json_decref(doc);
+  size_t n = text ? strlen(text) : 0;
+  /* One line per document, for people reading it with curl. */
+  char *line = text ? realloc(text, n + 2) : NULL;
+  if (line == NULL) {
+    free(text);
+    static char oom[] = "{\"error\":{\"category\":\"internal error\","
+                        "\"message\":\"out of memory\"}}\n";
+    return queue_json_text(connection, MHD_HTTP_INTERNAL_SERVER_ERROR, oom,
+                           strlen(oom), MHD_RESPMEM_PERSISTENT, NULL, NULL);
+  }
+  line[n] = '\n';
+  line[n + 1] = '\0';
+  return queue_json_text(connection, status, line, n + 1, MHD_RESPMEM_MUST_FREE,
+                         header, value);
+}
+
+enum MHD_Result serve_json(struct MHD_Connection *connection,
+                           unsigned int status, json_t *doc) {
+  return serve_json_with(connection, status, doc, NULL, NULL);
 }
 
 /* The HTTP status that fits a libpail error. */
