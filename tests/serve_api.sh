@@ -81,6 +81,28 @@ outside_snapshot() {
     -o -name 'serve.log' -prune -o -name answers -prune -o -print | sort)
 }
 
+# ======================================================== the command line
+run_pail serve --help
+expect_status 0 "serve --help"
+check "the help names --listen" grep -q -- '--listen HOST:PORT' "$OUT"
+for listen in 127.0.0.1 127.0.0.1:65536 127.0.0.1:-1 127.0.0.1:http ':8080' \
+  'example.com:8080' '[::1' '[::1]8080'; do
+  run_pail serve --listen "$listen"
+  expect_status 2 "--listen $listen is refused"
+done
+run_pail serve --listen 127.0.0.1:0 --max-upload 10Q
+expect_status 2 "--max-upload 10Q is refused"
+expect_stderr "max-upload wants a size" "it says what a size is"
+run_pail serve --listen 127.0.0.1:0 --token short
+expect_status 2 "a token of 5 characters is refused"
+run_pail serve --listen 127.0.0.1:0 --token 'has spaces in it'
+expect_status 2 "a token with spaces is refused"
+run_pail --storage nosuch serve --listen 127.0.0.1:0
+expect_status 1 "an unknown --storage"
+expect_stderr 'no storage named "nosuch"' "it names the storage"
+run_pail serve --listen 127.0.0.1:0 extra
+expect_status 2 "an operand"
+
 # ================================================= fs, with access rules
 FS_ROOT=$SCRATCH/fsroot
 OTHER_ROOT=$SCRATCH/other
@@ -312,6 +334,9 @@ if ! serve_start --config "$SCRATCH/plain.json"; then
 fi
 TOKEN=$SERVE_TOKEN
 check "the random token is 64 hex digits" sh -c "echo '$TOKEN' | grep -Eqx '[0-9a-f]{64}'"
+run_pail serve --listen "127.0.0.1:$SERVE_PORT"
+expect_status 1 "a second server on the same port"
+expect_stderr "cannot listen on 127.0.0.1:$SERVE_PORT" "it says it cannot listen there"
 
 # ---------------------------------------------------------- pagination
 keys=
