@@ -2,40 +2,35 @@
  * settings_export.c: pail_settings_export(), a storage's settings as data
  * tools take them: DuckDB statements (httpfs and azure extensions), Polars
  * storage_options, boto3 client arguments (docs/settings.md, "Data
- * tools"). The storage is opened first, so its fields have been checked by
- * its backend; the values come from its settings, with the AWS_* variables
- * as the fallback for S3 credentials. The text holds credentials: it is for
- * the caller to hand to the tool, never for a log.
+ * tools"). Each backend says how its storage is reached, as it resolved it
+ * when the storage opened (connection_describe: "connection facts", with
+ * credentials from settings, environment or profiles alike); this file
+ * only knows the tools. The text holds credentials: it is for the caller
+ * to hand to the tool, never for a log.
  */
 #include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-/* What a storage's settings say, resolved as its backend would. */
+/* A storage's connection facts (docs/plugins.md) and what the core knows
+ * of the storage itself. */
 typedef struct resolved {
   const char *name; /* storage name, NULL for the primary */
   const char *type;
-  const json_t *fields;
-  bool use_ssl;
-  const char *endpoint; /* host[:port], NULL: the provider's own */
+  const json_t *facts;
+  const storage_settings *storage;
 } resolved;
 
-static const char *field_string(const json_t *fields, const char *name) {
-  const char *s = json_string_value(json_object_get(fields, name));
+static const char *fact(const resolved *r, const char *name) {
+  const char *s = json_string_value(json_object_get(r->facts, name));
   return s != NULL && *s != '\0' ? s : NULL;
 }
 
-static bool field_bool(const json_t *fields, const char *name, bool fallback) {
-  json_t *v = json_object_get(fields, name);
+static bool fact_bool(const resolved *r, const char *name, bool fallback) {
+  json_t *v = json_object_get(r->facts, name);
   return json_is_boolean(v) ? json_is_true(v) : fallback;
-}
-
-static const char *env(const char *name) {
-  const char *v = getenv(name);
-  return v != NULL && *v != '\0' ? v : NULL;
 }
 
 static pail_status unsupported(pail_error **err, const resolved *r,
@@ -66,82 +61,95 @@ static void secret_name(FILE *out, const char *storage) {
   for (const char *s = storage; *s; s++)
     fputc((*s >= 'A' && *s <= 'Z') ? *s - 'A' + 'a'
           : ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) ? *s
-                                                                   : '_',
+                                                                  : '_',
           out);
 }
 
 /* ------------------------------------------------------------------ S3 */
 
-typedef struct s3_settings {
-  const char *bucket, *region, *key_id, *secret, *token;
-  bool path_style, anonymous, gcs;
-} s3_settings;
+/* What S3 tools are given: an s3 storage's facts, or a gcs storage's HMAC
+ * keys (GCS's XML API is S3's protocol). */
+typedef struct s3_view {
+  const char *bucket, *region, *endpoint, *key_id, *secret, *token;
+  bool use_ssl, path_style, anonymous, gcs;
+} s3_view;
 
-static pail_status s3_resolve(const resolved *r, const char *tool,
-                              s3_settings *s, pail_error **err) {
-  const json_t *f = r->fields;
-  s->bucket = field_string(f, "bucket");
-  s->gcs =
-      r->type[0] == 'g' || (field_string(f, "provider") != NULL &&
-                            strcmp(field_string(f, "provider"), "gcs") == 0);
-  s->region = field_string(f, "region");
-  if (s->region == NULL)
-    s->region = s->gcs ? "auto" : env("AWS_REGION");
-  if (s->region == NULL)
-    s->region = env("AWS_DEFAULT_REGION");
-  if (s->region == NULL)
-    s->region = "us-east-1";
-  s->path_style = field_bool(f, "pathStyle", r->endpoint != NULL);
-  s->anonymous = field_bool(f, "anonymous", false);
-  s->key_id = field_string(f, "accessKey");
-  s->secret = field_string(f, "secretKey");
-  s->token = field_string(f, "token");
-  if (s->key_id == NULL && s->secret == NULL && !s->gcs && !s->anonymous) {
-    s->key_id = env("AWS_ACCESS_KEY_ID");
-    s->secret = env("AWS_SECRET_ACCESS_KEY");
-    s->token = env("AWS_SESSION_TOKEN");
+static pail_status s3_view_of(const resolved *r, const char *tool,
+                              s3_view *v, pail_error **err) {
+  const char *protocol = fact(r, "protocol");
+  memset(v, 0, sizeof *v);
+  v->bucket = fact(r, "bucket");
+  v->endpoint = fact(r, "endpoint");
+  v->use_ssl = fact_bool(r, "use_ssl", true);
+  if (protocol != NULL && strcmp(protocol, "s3") == 0) {
+    const char *provider = fact(r, "provider");
+    v->gcs = provider != NULL && strcmp(provider, "gcs") == 0;
+    v->region = fact(r, "region");
+    v->path_style = fact_bool(r, "path_style", v->endpoint != NULL);
+    v->anonymous = fact_bool(r, "anonymous", false);
+    v->key_id = fact(r, "access_key_id");
+    v->secret = fact(r, "secret_access_key");
+    v->token = fact(r, "session_token");
+  } else if (protocol != NULL && strcmp(protocol, "gcs") == 0) {
+    v->gcs = true;
+    v->region = "auto";
+    v->path_style = true;
+    v->key_id = fact(r, "hmac_access_id");
+    v->secret = fact(r, "hmac_secret");
+    if (v->key_id == NULL || v->secret == NULL)
+      return unsupported(err, r, tool,
+                         "it reads GCS only with an HMAC key (accessKey and "
+                         "secretKey), and the storage has none");
+  } else {
+    return unsupported(err, r, tool, "it cannot reach this backend");
   }
-  if (!s->anonymous && (s->key_id == NULL || s->secret == NULL))
-    return unsupported(err, r, tool,
-                       s->gcs ? "no HMAC key (accessKey and secretKey) in "
-                                "the settings"
-                              : "no credentials in the settings (accessKey "
-                                "and secretKey) nor in AWS_ACCESS_KEY_ID "
-                                "and AWS_SECRET_ACCESS_KEY; pail cannot "
-                                "export credentials from profiles or "
-                                "instance roles");
+  if (v->region == NULL)
+    v->region = "us-east-1";
+  if (!v->anonymous && (v->key_id == NULL || v->secret == NULL))
+    return unsupported(err, r, tool, "the storage has no key pair to give");
   return PAIL_OK;
 }
 
+/* The endpoint as a URL (GCS's own when none is set), or NULL for AWS. */
+static char *endpoint_url(const s3_view *v, bool *failed) {
+  const char *host = v->endpoint ? v->endpoint
+                     : v->gcs    ? "storage.googleapis.com"
+                                 : NULL;
+  char *url =
+      host ? str_printf("%s://%s", v->use_ssl ? "https" : "http", host) : NULL;
+  *failed = host != NULL && url == NULL;
+  return url;
+}
+
 static pail_status duckdb_s3(const resolved *r, FILE *out, pail_error **err) {
-  s3_settings s;
-  pail_status status = s3_resolve(r, "DuckDB", &s, err);
+  s3_view v;
+  pail_status status = s3_view_of(r, "DuckDB", &v, err);
   if (status != PAIL_OK)
     return status;
   fputs("INSTALL httpfs;\nLOAD httpfs;\nCREATE OR REPLACE SECRET ", out);
   secret_name(out, r->name);
-  fprintf(out, " (\n  TYPE %s", s.gcs && r->type[0] == 'g' ? "gcs" : "s3");
-  if (!s.anonymous) {
+  fprintf(out, " (\n  TYPE %s", v.gcs ? "gcs" : "s3");
+  if (!v.anonymous) {
     fputs(",\n  KEY_ID ", out);
-    sql_string(out, s.key_id);
+    sql_string(out, v.key_id);
     fputs(",\n  SECRET ", out);
-    sql_string(out, s.secret);
-    if (s.token != NULL) {
+    sql_string(out, v.secret);
+    if (v.token != NULL) {
       fputs(",\n  SESSION_TOKEN ", out);
-      sql_string(out, s.token);
+      sql_string(out, v.token);
     }
   }
   fputs(",\n  REGION ", out);
-  sql_string(out, s.region);
-  if (r->endpoint != NULL) {
+  sql_string(out, v.region);
+  if (v.endpoint != NULL &&
+      !(v.gcs && strcmp(v.endpoint, "storage.googleapis.com") == 0)) {
     fputs(",\n  ENDPOINT ", out);
-    sql_string(out, r->endpoint);
+    sql_string(out, v.endpoint);
   }
   fprintf(out, ",\n  URL_STYLE '%s',\n  USE_SSL %s",
-          s.path_style ? "path" : "vhost", r->use_ssl ? "true" : "false");
+          v.path_style ? "path" : "vhost", v.use_ssl ? "true" : "false");
   fprintf(out, ",\n  SCOPE ");
-  char *scope =
-      str_printf("%s://%s", s.gcs && r->type[0] == 'g' ? "gs" : "s3", s.bucket);
+  char *scope = str_printf("%s://%s", v.gcs ? "gs" : "s3", v.bucket);
   if (scope == NULL)
     return error_no_memory(err);
   sql_string(out, scope);
@@ -150,216 +158,168 @@ static pail_status duckdb_s3(const resolved *r, FILE *out, pail_error **err) {
   return PAIL_OK;
 }
 
-/* The endpoint as a URL. */
-static char *endpoint_url(const resolved *r, const char *fallback) {
-  return str_printf("%s://%s", r->use_ssl ? "https" : "http",
-                    r->endpoint ? r->endpoint : fallback);
-}
-
 static pail_status polars_s3(const resolved *r, json_t *o, pail_error **err) {
-  s3_settings s;
-  pail_status status = s3_resolve(r, "Polars", &s, err);
+  s3_view v;
+  pail_status status = s3_view_of(r, "Polars", &v, err);
   if (status != PAIL_OK)
     return status;
-  if (s.anonymous)
+  if (v.anonymous)
     json_object_set_new(o, "aws_skip_signature", json_string("true"));
   else {
-    json_object_set_new(o, "aws_access_key_id", json_string(s.key_id));
-    json_object_set_new(o, "aws_secret_access_key", json_string(s.secret));
-    if (s.token != NULL)
-      json_object_set_new(o, "aws_session_token", json_string(s.token));
+    json_object_set_new(o, "aws_access_key_id", json_string(v.key_id));
+    json_object_set_new(o, "aws_secret_access_key", json_string(v.secret));
+    if (v.token != NULL)
+      json_object_set_new(o, "aws_session_token", json_string(v.token));
   }
-  json_object_set_new(o, "aws_region", json_string(s.region));
-  if (r->endpoint != NULL || s.gcs) {
-    char *url = endpoint_url(r, "storage.googleapis.com");
-    if (url == NULL)
-      return error_no_memory(err);
+  json_object_set_new(o, "aws_region", json_string(v.region));
+  bool failed = false;
+  char *url = endpoint_url(&v, &failed);
+  if (failed)
+    return error_no_memory(err);
+  if (url != NULL)
     json_object_set_new(o, "aws_endpoint_url", json_string(url));
-    free(url);
-  }
-  if (!r->use_ssl)
+  free(url);
+  if (!v.use_ssl)
     json_object_set_new(o, "aws_allow_http", json_string("true"));
   json_object_set_new(o, "aws_virtual_hosted_style_request",
-                      json_string(s.path_style ? "false" : "true"));
+                      json_string(v.path_style ? "false" : "true"));
   return PAIL_OK;
 }
 
-static pail_status boto3_s3(const resolved *r, json_t *o,
-                            const storage_settings *st, pail_error **err) {
-  s3_settings s;
-  pail_status status = s3_resolve(r, "boto3", &s, err);
+static pail_status boto3_s3(const resolved *r, json_t *o, pail_error **err) {
+  s3_view v;
+  pail_status status = s3_view_of(r, "boto3", &v, err);
   if (status != PAIL_OK)
     return status;
-  if (s.anonymous)
+  if (v.anonymous)
     return unsupported(err, r, "boto3",
                        "anonymous access needs botocore's UNSIGNED "
                        "configuration, which is not a client argument");
-  if (r->endpoint != NULL || s.gcs) {
-    char *url = endpoint_url(r, "storage.googleapis.com");
-    if (url == NULL)
-      return error_no_memory(err);
+  bool failed = false;
+  char *url = endpoint_url(&v, &failed);
+  if (failed)
+    return error_no_memory(err);
+  if (url != NULL)
     json_object_set_new(o, "endpoint_url", json_string(url));
-    free(url);
-  }
-  json_object_set_new(o, "region_name", json_string(s.region));
-  json_object_set_new(o, "use_ssl", json_boolean(r->use_ssl));
-  if (st->tls_verify_off)
+  free(url);
+  json_object_set_new(o, "region_name", json_string(v.region));
+  json_object_set_new(o, "use_ssl", json_boolean(v.use_ssl));
+  if (r->storage->tls_verify_off)
     json_object_set_new(o, "verify", json_false());
-  else if (st->ca_bundle != NULL)
-    json_object_set_new(o, "verify", json_string(st->ca_bundle));
-  json_object_set_new(o, "aws_access_key_id", json_string(s.key_id));
-  json_object_set_new(o, "aws_secret_access_key", json_string(s.secret));
-  if (s.token != NULL)
-    json_object_set_new(o, "aws_session_token", json_string(s.token));
+  else if (r->storage->ca_bundle != NULL)
+    json_object_set_new(o, "verify", json_string(r->storage->ca_bundle));
+  json_object_set_new(o, "aws_access_key_id", json_string(v.key_id));
+  json_object_set_new(o, "aws_secret_access_key", json_string(v.secret));
+  if (v.token != NULL)
+    json_object_set_new(o, "aws_session_token", json_string(v.token));
   return PAIL_OK;
 }
 
 /* --------------------------------------------------------------- Azure */
 
-typedef struct azure_settings {
-  char *account, *key, *sas, *blob_endpoint; /* owned */
-  char *connection_string;                   /* owned */
-} azure_settings;
-
-static void azure_free(azure_settings *a) {
-  free(a->account);
-  free(a->key);
-  free(a->sas);
-  free(a->blob_endpoint);
-  free(a->connection_string);
+/* The connection string Azure's tools take, from the facts. */
+static char *azure_connection_string(const resolved *r) {
+  const char *endpoint = fact(r, "blob_endpoint");
+  const char *key = fact(r, "account_key");
+  if (key != NULL)
+    return str_printf("DefaultEndpointsProtocol=%s;AccountName=%s;"
+                      "AccountKey=%s;BlobEndpoint=%s",
+                      strncmp(endpoint, "http:", 5) == 0 ? "http" : "https",
+                      fact(r, "account"), key, endpoint);
+  return str_printf("BlobEndpoint=%s;SharedAccessSignature=%s", endpoint,
+                    fact(r, "sas_token"));
 }
 
-/* One "Name=value" of a connection string, or NULL. */
-static char *connection_part(const char *cs, const char *name) {
-  size_t n = strlen(name);
-  for (const char *p = cs; p && *p;) {
-    const char *end = strchr(p, ';');
-    size_t len = end ? (size_t)(end - p) : strlen(p);
-    if (len > n && strncasecmp(p, name, n) == 0 && p[n] == '=')
-      return strndup(p + n + 1, len - n - 1);
-    p = end ? end + 1 : NULL;
-  }
-  return NULL;
-}
-
-static pail_status azure_resolve(const resolved *r, const char *tool,
-                                 azure_settings *a, pail_error **err) {
-  const json_t *f = r->fields;
-  const char *cs = field_string(f, "connectionString");
-  memset(a, 0, sizeof *a);
-  if (cs != NULL) {
-    char *development = connection_part(cs, "UseDevelopmentStorage");
-    bool azurite = development != NULL && strcasecmp(development, "true") == 0;
-    free(development);
-    if (azurite) { /* Azurite's well-known account, as Azure's tools use */
-      a->account = strdup("devstoreaccount1");
-      a->key = strdup("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErC"
-                      "z4I6tq/K1SZFPTOtr/KBHBeksoGMGw==");
-      a->blob_endpoint = strdup("http://127.0.0.1:10000/devstoreaccount1");
-    } else {
-      a->account = connection_part(cs, "AccountName");
-      a->key = connection_part(cs, "AccountKey");
-      a->sas = connection_part(cs, "SharedAccessSignature");
-      a->blob_endpoint = connection_part(cs, "BlobEndpoint");
-    }
-  } else {
-    a->account = str_dup(field_string(f, "accountName"));
-    a->key = str_dup(field_string(f, "accessKey"));
-    const char *sas = field_string(f, "sasToken");
-    a->sas = str_dup(sas && *sas == '?' ? sas + 1 : sas);
-    if (r->endpoint != NULL && a->account != NULL)
-      a->blob_endpoint = str_printf("%s://%s/%s", r->use_ssl ? "https" : "http",
-                                    r->endpoint, a->account);
-  }
-  if (a->account == NULL && a->blob_endpoint == NULL) {
-    azure_free(a);
-    return unsupported(err, r, tool, "no account name in the settings");
-  }
-  if (a->key == NULL && a->sas == NULL) {
-    azure_free(a);
+static pail_status azure_check(const resolved *r, const char *tool,
+                               pail_error **err) {
+  if (fact(r, "account") == NULL || fact(r, "blob_endpoint") == NULL)
+    return unsupported(err, r, tool, "the backend gave no account");
+  if (fact(r, "account_key") == NULL && fact(r, "sas_token") == NULL)
     return unsupported(err, r, tool,
-                       "no account key or SAS token in the settings; pail "
-                       "cannot export credentials from the environment");
-  }
-  if (a->blob_endpoint == NULL)
-    a->blob_endpoint =
-        str_printf("https://%s.blob.core.windows.net", a->account);
-  a->connection_string =
-      a->key
-          ? str_printf("DefaultEndpointsProtocol=%s;AccountName=%s;"
-                       "AccountKey=%s;BlobEndpoint=%s",
-                       strncmp(a->blob_endpoint, "http:", 5) == 0 ? "http"
-                                                                  : "https",
-                       a->account ? a->account : "", a->key, a->blob_endpoint)
-          : str_printf("BlobEndpoint=%s;SharedAccessSignature=%s",
-                       a->blob_endpoint, a->sas);
-  if (a->blob_endpoint == NULL || a->connection_string == NULL) {
-    azure_free(a);
-    return error_no_memory(err);
-  }
+                       "the storage has neither an account key nor a SAS "
+                       "token to give");
   return PAIL_OK;
 }
 
 static pail_status duckdb_azure(const resolved *r, FILE *out,
                                 pail_error **err) {
-  azure_settings a;
-  pail_status status = azure_resolve(r, "DuckDB", &a, err);
+  pail_status status = azure_check(r, "DuckDB", err);
   if (status != PAIL_OK)
     return status;
+  char *cs = azure_connection_string(r);
+  if (cs == NULL)
+    return error_no_memory(err);
   fputs("INSTALL azure;\nLOAD azure;\nCREATE OR REPLACE SECRET ", out);
   secret_name(out, r->name);
   fputs(" (\n  TYPE azure,\n  CONNECTION_STRING ", out);
-  sql_string(out, a.connection_string);
+  sql_string(out, cs);
   fputs("\n);\n", out);
-  azure_free(&a);
+  free(cs);
   return PAIL_OK;
 }
 
 static pail_status polars_azure(const resolved *r, json_t *o,
                                 pail_error **err) {
-  azure_settings a;
-  pail_status status = azure_resolve(r, "Polars", &a, err);
+  pail_status status = azure_check(r, "Polars", err);
   if (status != PAIL_OK)
     return status;
-  if (a.account != NULL)
-    json_object_set_new(o, "account_name", json_string(a.account));
-  if (a.key != NULL)
-    json_object_set_new(o, "account_key", json_string(a.key));
+  const char *endpoint = fact(r, "blob_endpoint");
+  json_object_set_new(o, "account_name", json_string(fact(r, "account")));
+  if (fact(r, "account_key") != NULL)
+    json_object_set_new(o, "account_key", json_string(fact(r, "account_key")));
   else
-    json_object_set_new(o, "sas_token", json_string(a.sas));
-  if (r->endpoint != NULL ||
-      strstr(a.blob_endpoint, ".blob.core.windows.net") == NULL)
-    json_object_set_new(o, "endpoint", json_string(a.blob_endpoint));
-  if (strncmp(a.blob_endpoint, "http:", 5) == 0)
+    json_object_set_new(o, "sas_token", json_string(fact(r, "sas_token")));
+  if (strstr(endpoint, ".blob.core.windows.net") == NULL)
+    json_object_set_new(o, "endpoint", json_string(endpoint));
+  if (strncmp(endpoint, "http:", 5) == 0)
     json_object_set_new(o, "allow_http", json_string("true"));
-  azure_free(&a);
   return PAIL_OK;
 }
 
 /* ----------------------------------------------------------------- GCS */
 
 static pail_status polars_gcs(const resolved *r, json_t *o, pail_error **err) {
-  json_t *key = json_object_get(r->fields, "serviceAccountKey");
-  if (json_is_object(key)) {
-    char *text = json_dumps(key, JSON_COMPACT);
-    if (text == NULL)
-      return error_no_memory(err);
-    json_object_set_new(o, "service_account_key", json_string(text));
-    free(text);
-  } else if (json_is_string(key)) {
-    const char *s = json_string_value(key);
-    json_object_set_new(
-        o, *s == '{' ? "service_account_key" : "service_account_path",
-        json_string(s));
-  } else {
-    return unsupported(err, r, "Polars",
-                       "no service account key in the settings (Polars "
-                       "cannot use GCS HMAC keys)");
-  }
+  if (fact(r, "service_account_key") != NULL)
+    json_object_set_new(o, "service_account_key",
+                        json_string(fact(r, "service_account_key")));
+  else if (fact(r, "service_account_path") != NULL)
+    json_object_set_new(o, "service_account_path",
+                        json_string(fact(r, "service_account_path")));
+  else
+    return polars_s3(r, o, err); /* HMAC keys, through the XML API */
   return PAIL_OK;
 }
 
 /* ------------------------------------------------------------- dispatch */
+
+/* The connection facts of the storage's backend, parsed into *facts. */
+static pail_status describe(const storage_handle *h, const resolved *r,
+                            const char *tool, json_t **facts,
+                            pail_error **err) {
+  if (h->backend->ops.connection_describe == NULL)
+    return unsupported(err, r, tool,
+                       "other programs cannot reach this backend");
+  char *text = NULL;
+  pail_status status = error_redact(
+      err, h->config,
+      h->backend->ops.connection_describe(h->instance, &text, err));
+  if (status != PAIL_OK)
+    return status;
+  *facts = json_loads(text, 0, NULL);
+  size_t n = strlen(text);
+  memset(text, 0, n); /* it holds credentials */
+  free(text);
+  if (!json_is_object(*facts) ||
+      !json_is_string(json_object_get(*facts, "protocol"))) {
+    json_decref(*facts);
+    *facts = NULL;
+    return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                          "backend %s described its connection without a "
+                          "\"protocol\"",
+                          r->type);
+  }
+  return PAIL_OK;
+}
 
 pail_status pail_settings_export(pail_workspace *ws, const char *storage,
                                  const char *tool, char **text,
@@ -382,71 +342,59 @@ pail_status pail_settings_export(pail_workspace *ws, const char *storage,
   pail_status status = workspace_storage(ws, storage, &h, err);
   if (status != PAIL_OK)
     return status;
-  const storage_settings *st = h.settings;
-  resolved r = {.name = storage,
-                .type = st->type,
-                .fields = st->fields,
-                .use_ssl = field_bool(st->fields, "useSSL", true),
-                .endpoint = field_string(
-                    st->fields, st->type[0] == 's' ? "endPoint" : "endpoint")};
   const char *name = duckdb ? "DuckDB" : polars ? "Polars" : "boto3";
-  bool s3 = strcmp(st->type, "s3") == 0,
-       azure = strcmp(st->type, "azure_blob") == 0;
-  bool gcs = strcmp(st->type, "gcs") == 0;
-  bool gcs_hmac = gcs && field_string(st->fields, "accessKey") != NULL;
+  resolved r = {.name = storage, .type = h.settings->type,
+                .storage = h.settings};
+  json_t *facts = NULL;
+  status = describe(&h, &r, name, &facts, err);
+  if (status != PAIL_OK)
+    return status;
+  r.facts = facts;
+  const char *protocol = fact(&r, "protocol");
+  bool azure = strcmp(protocol, "azure_blob") == 0;
+  bool gcs = strcmp(protocol, "gcs") == 0;
 
   if (duckdb) {
     char *out_text = NULL;
     size_t out_length = 0;
     FILE *out = open_memstream(&out_text, &out_length);
-    if (out == NULL)
+    if (out == NULL) {
+      json_decref(facts);
       return error_no_memory(err);
+    }
     fprintf(out,
             "-- DuckDB: read storage %s%s%s (type %s) with the %s "
             "extension\n",
             storage ? "\"" : "", storage ? storage : "primary",
-            storage ? "\"" : "", st->type, azure ? "azure" : "httpfs");
-    if (s3 || gcs_hmac)
-      status = duckdb_s3(&r, out, err);
-    else if (azure)
-      status = duckdb_azure(&r, out, err);
-    else if (gcs)
-      status = unsupported(err, &r, name,
-                           "DuckDB reads GCS only with an HMAC key "
-                           "(accessKey and secretKey), and the storage has "
-                           "none");
-    else
-      status = unsupported(err, &r, name, "DuckDB cannot reach this backend");
+            storage ? "\"" : "", r.type, azure ? "azure" : "httpfs");
+    status = azure ? duckdb_azure(&r, out, err) : duckdb_s3(&r, out, err);
     fclose(out);
     if (status == PAIL_OK)
       *text = out_text;
     else
       free(out_text);
+    json_decref(facts);
     return status;
   }
 
   json_t *o = json_object();
   if (o == NULL)
-    return error_no_memory(err);
-  if (polars && (s3 || (gcs && gcs_hmac &&
-                        !json_object_get(st->fields, "serviceAccountKey"))))
-    status = polars_s3(&r, o, err);
-  else if (polars && azure)
-    status = polars_azure(&r, o, err);
-  else if (polars && gcs)
-    status = polars_gcs(&r, o, err);
-  else if (boto3 && (s3 || gcs_hmac))
-    status = boto3_s3(&r, o, st, err);
+    status = error_no_memory(err);
+  else if (polars)
+    status = azure ? polars_azure(&r, o, err)
+             : gcs ? polars_gcs(&r, o, err)
+                   : polars_s3(&r, o, err);
   else
-    status = unsupported(err, &r, name,
-                         boto3 ? "boto3 reaches S3 and GCS (with an HMAC "
-                                 "key) only"
-                               : "Polars cannot reach this backend");
+    status = azure ? unsupported(err, &r, name,
+                                 "boto3 reaches S3 and GCS (with an HMAC "
+                                 "key) only")
+                   : boto3_s3(&r, o, err);
   if (status == PAIL_OK) {
     *text = json_dumps(o, JSON_INDENT(2));
     if (*text == NULL)
       status = error_no_memory(err);
   }
   json_decref(o);
+  json_decref(facts);
   return status;
 }

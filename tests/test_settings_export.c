@@ -9,6 +9,8 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static const char *settings =
     "{\"storage\": {\"type\": \"s3\", \"bucket\": \"data\", \"region\": "
@@ -165,12 +167,75 @@ START_TEST(s3_credentials_from_environment) {
 }
 END_TEST
 
+/* Credentials the backend found in a profile file are what the tools get:
+ * the backend says how it reached the storage, whatever the source. */
+START_TEST(s3_credentials_from_a_profile) {
+  char path[] = "/tmp/pail-export-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  const char *profile = "[default]\naws_access_key_id = PROFKEY\n"
+                        "aws_secret_access_key = PROFSECRET\n";
+  ck_assert_int_eq(write(fd, profile, strlen(profile)),
+                   (ssize_t)strlen(profile));
+  close(fd);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", path, 1);
+  pail_workspace_close(ws);
+  ck_assert_int_eq(pail_workspace_open_json(settings, NULL, &ws, NULL),
+                   PAIL_OK);
+  json_t *o = export_json("aws", "polars");
+  ck_assert_str_eq(str(o, "aws_access_key_id"), "PROFKEY");
+  ck_assert_str_eq(str(o, "aws_secret_access_key"), "PROFSECRET");
+  ck_assert_str_eq(str(o, "aws_region"), "us-east-2");
+  json_decref(o);
+  unlink(path);
+}
+END_TEST
+
+/* A gcs storage with a service account key: Polars gets where the key is
+ * (the file the backend read); with HMAC keys only, the S3 side of GCS
+ * (through the s3 backend); DuckDB needs HMAC keys. */
+START_TEST(gcs_service_account_and_hmac) {
+  const char *top = getenv("top_srcdir");
+  char *key = NULL;
+  ck_assert_int_ge(asprintf(&key, "%s/tests/vectors/gcs-v4/"
+                                  "test_service_account.json",
+                            top ? top : "."),
+                   0);
+  json_t *doc = json_pack("{s:{s:s, s:s, s:s}}", "storage", "type", "gcs",
+                          "bucket", "bkt", "serviceAccountKey", key);
+  char *text = json_dumps(doc, 0);
+  json_decref(doc);
+  pail_workspace_close(ws);
+  ck_assert_int_eq(pail_workspace_open_json(text, NULL, &ws, NULL), PAIL_OK);
+  free(text);
+  json_t *o = export_json(NULL, "polars");
+  ck_assert_str_eq(str(o, "service_account_path"), key);
+  json_decref(o);
+  text = NULL;
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_settings_export(ws, NULL, "duckdb", &text, &err),
+                   PAIL_ERR_UNSUPPORTED);
+  ck_assert_contains(pail_error_message(err), "only with an HMAC key");
+  pail_error_free(err);
+  free(key);
+  pail_workspace_close(ws);
+  ck_assert_int_eq(pail_workspace_open_json(settings, NULL, &ws, NULL),
+                   PAIL_OK);
+  o = export_json("gcs", "polars");
+  ck_assert_str_eq(str(o, "aws_access_key_id"), "GOOGHMAC");
+  ck_assert_str_eq(str(o, "aws_endpoint_url"),
+                   "https://storage.googleapis.com");
+  ck_assert_str_eq(str(o, "aws_region"), "auto");
+  json_decref(o);
+}
+END_TEST
+
 START_TEST(refusals) {
   static const struct {
     const char *storage, *tool, *expected;
     pail_status status;
   } cases[] = {
-      {"scratch", "duckdb", "DuckDB cannot reach this backend",
+      {"scratch", "duckdb", "other programs cannot reach this backend",
        PAIL_ERR_UNSUPPORTED},
       {"scratch", "polars", "type fs", PAIL_ERR_UNSUPPORTED},
       {"az", "boto3", "boto3 reaches S3 and GCS", PAIL_ERR_UNSUPPORTED},
@@ -201,6 +266,8 @@ int main(void) {
   tcase_add_test(t, polars_s3_and_azure);
   tcase_add_test(t, boto3_s3);
   tcase_add_test(t, s3_credentials_from_environment);
+  tcase_add_test(t, s3_credentials_from_a_profile);
+  tcase_add_test(t, gcs_service_account_and_hmac);
   tcase_add_test(t, refusals);
   suite_add_tcase(s, t);
   return test_run_suite(s);

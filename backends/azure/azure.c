@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 const pail_core_services *azure_core;
 
 pail_status azure_no_memory(pail_error **err) {
@@ -701,6 +703,30 @@ static pail_status azure_open(const pail_config *cfg, void **instance,
   return PAIL_OK;
 }
 
+/* connection_describe: the container as resolved at open, for data tools.
+ * The account key is given back in the base64 form Azure issues. */
+static pail_status azure_connection_describe(void *instance, char **json,
+                                             pail_error **err) {
+  const azure_instance *az = instance;
+  char *endpoint = NULL;
+  if (asprintf(&endpoint, "%s%s", az->origin, az->path_prefix) < 0)
+    return azure_no_memory(err);
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "protocol", "azure_blob",
+                        "account", az->account, "container", az->container,
+                        "blob_endpoint", endpoint);
+  free(endpoint);
+  if (o != NULL && az->key_length > 0) {
+    char key[((sizeof az->key + 2) / 3) * 4 + 1];
+    azure_core->base64_encode(az->key, az->key_length, key);
+    json_object_set_new(o, "account_key", json_string(key));
+  } else if (o != NULL && az->sas != NULL) {
+    json_object_set_new(o, "sas_token", json_string(az->sas));
+  }
+  *json = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  return *json ? PAIL_OK : azure_no_memory(err);
+}
+
 static const pail_backend_ops azure_ops = {
     .abi_version = PAIL_BACKEND_ABI_VERSION,
     .struct_size = sizeof(pail_backend_ops),
@@ -727,6 +753,7 @@ static const pail_backend_ops azure_ops = {
     .sign = azure_sign,
     .create_container = azure_create_container,
     .delete_objects = azure_delete_objects,
+    .connection_describe = azure_connection_describe,
 };
 
 PAIL_BACKEND_DEFINE_ENTRY(azure_ops, azure_core)

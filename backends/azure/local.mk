@@ -9,17 +9,18 @@ AZURE_SOURCES = backends/azure/azure.h backends/azure/azure.c \
 	backends/azure/azure_copy.c backends/azure/azure_delete.c
 backends_LTLIBRARIES += backends/azure/pail_azure_blob.la
 backends_azure_pail_azure_blob_la_SOURCES = $(AZURE_SOURCES)
-backends_azure_pail_azure_blob_la_CFLAGS = $(PLUGIN_CFLAGS) $(XML_CFLAGS)
+backends_azure_pail_azure_blob_la_CFLAGS = $(PLUGIN_CFLAGS) $(XML_CFLAGS) \
+	$(JANSSON_CFLAGS)
 backends_azure_pail_azure_blob_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-backends_azure_pail_azure_blob_la_LIBADD = $(XML_LIBS)
+backends_azure_pail_azure_blob_la_LIBADD = $(XML_LIBS) $(JANSSON_LIBS)
 
 # The plugin's sources once more, as a convenience library the unit test
 # and the fuzz targets link with the core: they call the signing and the
 # parsers directly, with azure_core set to the core's own services.
 check_LTLIBRARIES += tests/libazure_test.la
 tests_libazure_test_la_SOURCES = $(AZURE_SOURCES)
-tests_libazure_test_la_CFLAGS = $(PLUGIN_CFLAGS) $(XML_CFLAGS)
-tests_libazure_test_la_LIBADD = $(XML_LIBS)
+tests_libazure_test_la_CFLAGS = $(PLUGIN_CFLAGS) $(XML_CFLAGS) $(JANSSON_CFLAGS)
+tests_libazure_test_la_LIBADD = $(XML_LIBS) $(JANSSON_LIBS)
 
 UNIT_TESTS += tests/test_azure
 tests_test_azure_SOURCES = tests/test_azure.c
@@ -38,8 +39,9 @@ if FUZZING
 noinst_LTLIBRARIES += tests/fuzz/libfuzz_azure.la
 endif
 tests_fuzz_libfuzz_azure_la_SOURCES = $(AZURE_SOURCES)
-tests_fuzz_libfuzz_azure_la_CFLAGS = $(PLUGIN_CFLAGS) $(XML_CFLAGS)
-tests_fuzz_libfuzz_azure_la_LIBADD = $(XML_LIBS)
+tests_fuzz_libfuzz_azure_la_CFLAGS = $(PLUGIN_CFLAGS) $(XML_CFLAGS) \
+	$(JANSSON_CFLAGS)
+tests_fuzz_libfuzz_azure_la_LIBADD = $(XML_LIBS) $(JANSSON_LIBS)
 tests_fuzz_fuzz_azure_list_SOURCES = tests/fuzz/fuzz_azure_list.c \
 	tests/fuzz/fuzz_azure.h tests/fuzz/fuzz.h
 tests_fuzz_fuzz_azure_list_CFLAGS = $(FUZZ_AZURE_CFLAGS)

@@ -598,6 +598,53 @@ static pail_status gcs_sign(void *instance, const char *key,
   return status;
 }
 
+/* --------------------------------------------------- connection facts */
+
+/* connection_describe: for data tools. HMAC-only storages are the s3
+ * backend's to describe (provider gcs); otherwise the service account's
+ * key, where it is: its file, or the key the settings hold. */
+static pail_status gcs_connection_describe(void *instance, char **json,
+                                           pail_error **err) {
+  gcs_instance *gcs = instance;
+  *json = NULL;
+  if (gcs->relay != NULL)
+    return gcs->relay->ops->connection_describe != NULL
+               ? gcs->relay->ops->connection_describe(gcs->relay->instance,
+                                                      json, err)
+               : gcs_core->error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL,
+                                     NULL, "gcs: the s3 backend cannot "
+                                           "describe the XML API connection");
+  if (!gcs->has_account || !gcs->account.service_account)
+    return gcs_core->error_set(
+        err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+        "gcs: bucket \"%s\": only a service account key can be handed to "
+        "other programs; the credentials here are %s",
+        gcs->bucket,
+        gcs->has_account ? "a gcloud user login (refresh token)" : "none");
+  json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "protocol", "gcs", "bucket",
+                        gcs->bucket, "endpoint", gcs->endpoint, "use_ssl",
+                        gcs->use_ssl);
+  if (o != NULL && gcs->account.path != NULL) {
+    json_object_set_new(o, "service_account_path",
+                        json_string(gcs->account.path));
+  } else if (o != NULL) {
+    const char *given = gcs_core->config_string(gcs->cfg, "serviceAccountKey");
+    char *text = given ? strdup(given)
+                       : gcs_core->config_json(gcs->cfg, "serviceAccountKey");
+    if (text != NULL)
+      json_object_set_new(o, "service_account_key", json_string(text));
+    gcs_wipe(text);
+  }
+  /* HMAC keys beside the account: what S3 tools (DuckDB, boto3) use. */
+  if (o != NULL && gcs->hmac_access_id != NULL) {
+    json_object_set_new(o, "hmac_access_id", json_string(gcs->hmac_access_id));
+    json_object_set_new(o, "hmac_secret", json_string(gcs->hmac_secret));
+  }
+  *json = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  return *json ? PAIL_OK : gcs_no_memory(err);
+}
+
 /* ------------------------------------------------------------ settings */
 
 static const pail_backend_field gcs_fields[] = {
@@ -812,6 +859,7 @@ static const pail_backend_ops gcs_ops = {
     .copy = gcs_copy,
     .sign = gcs_sign,
     .create_container = gcs_create_container,
+    .connection_describe = gcs_connection_describe,
 };
 
 PAIL_BACKEND_DEFINE_ENTRY(gcs_ops, gcs_core)

@@ -49,6 +49,7 @@ typedef struct gcs_account {
   char *client_secret;
   char *refresh_token;
   char *source; /* where it came from, for messages: "settings", a path */
+  char *path;   /* the key's file, NULL when the settings hold the key */
 } gcs_account;
 
 /* One configured storage. Everything but the token cache is immutable after

@@ -37,6 +37,7 @@ void gcs_account_clear(gcs_account *account) {
   gcs_wipe(account->client_secret);
   gcs_wipe(account->refresh_token);
   free(account->source);
+  free(account->path);
   memset(account, 0, sizeof *account);
 }
 
@@ -204,6 +205,8 @@ static pail_status parse_file(const char *path, const char *label,
     source = NULL;
   status = source ? gcs_account_parse(text, length, source, account, err)
                   : gcs_no_memory(err);
+  if (status == PAIL_OK && (account->path = strdup(path)) == NULL)
+    status = gcs_no_memory(err);
   memset(text, 0, length);
   free(text);
   free(source);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <jansson.h>
+
 const pail_core_services *s3_core;
 
 /* SHA-256 of the empty string: the payload hash of bodiless requests. */
@@ -494,6 +496,34 @@ static pail_status s3_sign(void *instance, const char *key,
   return status;
 }
 
+/* ------------------------------------------------ connection facts */
+
+/* connection_describe: the bucket as resolved at open, for data tools. */
+static pail_status s3_connection_describe(void *instance, char **json,
+                                          pail_error **err) {
+  const s3_instance *s3 = instance;
+  const s3_credentials *c = &s3->credentials;
+  json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:s, s:s, s:b}", "protocol",
+                        "s3", "bucket", s3->bucket, "use_ssl", s3->use_ssl,
+                        "path_style", s3->path_style, "region", s3->region,
+                        "provider",
+                        s3->default_endpoint != NULL ? "gcs" : "aws",
+                        "anonymous", c->anonymous);
+  /* AWS's own endpoint is left out: tools derive it from the region. */
+  if (o != NULL && !s3->aws)
+    json_object_set_new(o, "endpoint", json_string(s3->endpoint));
+  if (o != NULL && !c->anonymous) {
+    json_object_set_new(o, "access_key_id", json_string(c->access_key_id));
+    json_object_set_new(o, "secret_access_key",
+                        json_string(c->secret_access_key));
+    if (c->session_token != NULL)
+      json_object_set_new(o, "session_token", json_string(c->session_token));
+  }
+  *json = o ? json_dumps(o, JSON_COMPACT) : NULL;
+  json_decref(o);
+  return *json ? PAIL_OK : s3_no_memory(err);
+}
+
 /* ------------------------------------------------------------ settings */
 
 static const pail_backend_field s3_fields[] = {
@@ -709,6 +739,7 @@ static const pail_backend_ops s3_ops = {
     .create_container = s3_create_container,
     .delete_objects = s3_delete_objects,
     .write_stream_file = s3_write_stream_file,
+    .connection_describe = s3_connection_describe,
 };
 
 PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core)

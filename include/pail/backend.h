@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 7
+#define PAIL_BACKEND_ABI_MINOR 8
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -200,6 +200,18 @@ typedef struct pail_backend_ops {
    * the core reads the file and calls write_stream. */
   pail_status (*write_stream_file)(void *stream, int fd, uint64_t offset,
                                    uint64_t length, pail_error **err);
+
+  /* ABI 1.8. How a program other than pail reaches this storage, as the
+   * backend resolved it when the storage opened (credentials from the
+   * settings, the environment or profile files alike): one JSON object,
+   * "protocol" ("s3", "azure_blob" or "gcs") and that protocol's members
+   * (docs/plugins.md, "Connection facts"). The core turns it into the
+   * settings of data tools (pail_settings_export). *json is malloc'ed and
+   * holds credentials. PAIL_ERR_UNSUPPORTED when the storage's credentials
+   * cannot be handed out (a token that only this process can refresh). May
+   * be NULL: no other program can reach the storage (fs, mem). */
+  pail_status (*connection_describe)(void *instance, char **json,
+                                     pail_error **err);
 } pail_backend_ops;
 
 /* An HTTP request for the core's HTTP services. Strings belong to the

@@ -535,13 +535,15 @@ PAIL_EXPORT pail_status pail_preview(pail_workspace *workspace,
 /* ------------------------------------------------- data-tool settings */
 
 /* The settings that let a data tool read the storage (NULL: primary)
- * directly, from the storage's settings (docs/settings.md, "Data tools"):
+ * directly (docs/settings.md, "Data tools"):
  * tool "duckdb" (SQL statements: a CREATE SECRET for httpfs or azure),
  * "polars" (a storage_options JSON object) or "boto3" (a JSON object of
- * boto3.client("s3", ...) arguments). Opens the storage first, so bad
- * fields fail as in pail_workspace_check_storage(). PAIL_ERR_UNSUPPORTED
- * when the tool cannot reach the storage's backend (fs, mem) or the
- * settings hold no credentials pail can export. The text holds the
+ * boto3.client("s3", ...) arguments), from what the storage's backend
+ * resolved when it opened (its connection facts: credentials from the
+ * settings, the environment or profile files alike). Opens the storage
+ * first, so bad fields fail as in pail_workspace_check_storage().
+ * PAIL_ERR_UNSUPPORTED when the tool cannot reach the storage's backend
+ * (fs, mem) or its credentials cannot be handed out. The text holds the
  * storage's credentials: treat it as a secret. *text is malloc'ed; the
  * caller frees it with free(). */
 PAIL_EXPORT pail_status pail_settings_export(pail_workspace *workspace,
