@@ -228,6 +228,24 @@ async function main() {
       check("a pointer with .. is refused with the library's message", await page.locator("#drawer").isHidden());
     });
 
+    await step("the Go to box", async () => {
+      await page.fill("#goto", "many");
+      await page.press("#goto", "Enter");
+      await rowFor(page, "many/file-00.txt").waitFor();
+      pass("a folder typed in Go to is listed");
+      await page.fill("#goto", "s3://" + s3Storage + "/data/cities.csv");
+      await page.press("#goto", "Enter");
+      await page.waitForFunction(() => document.getElementById("drawer-title").textContent === "cities.csv");
+      check("a URI typed in Go to opens the object in its storage",
+        await page.locator("#storage").inputValue() === s3Storage);
+      await page.keyboard.press("Escape");
+      check("Escape closes the drawer", await page.locator("#drawer").isHidden());
+      await rowFor(page, "data/cities.csv").focus();
+      await page.keyboard.press("Enter");
+      await page.waitForFunction(() => !document.getElementById("drawer").hidden);
+      pass("Enter on a focused row opens it");
+    });
+
     await step("pages through a large folder", async () => {
       await page.goto(url + "?prefix=many/&page_size=10");
       await rowFor(page, "many/file-00.txt").waitFor();

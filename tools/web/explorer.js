@@ -12,6 +12,7 @@ const state = {
   pageSize: 100,
   maxUpload: 0,
   selected: null, // {storage, key, pointer, info}
+  listing: 0, // counts listings, so that a slow answer cannot overwrite a newer one
 };
 
 const $ = (id) => document.getElementById(id);
@@ -156,7 +157,7 @@ function renderCrumbs() {
   const nav = $("crumbs");
   nav.textContent = "";
   const parts = state.prefix ? state.prefix.slice(0, -1).split("/") : [];
-  const root = el("a", { "data-prefix": "" }, storageLabel(state.storage) + ":");
+  const root = el("a", { "data-prefix": "", tabindex: "0" }, storageLabel(state.storage) + ":");
   root.addEventListener("click", () => openFolder(""));
   nav.append(parts.length === 0 ? el("span", { class: "here" }, root.textContent) : root);
   let path = "";
@@ -167,7 +168,7 @@ function renderCrumbs() {
       nav.append(el("span", { class: "here" }, part));
     } else {
       const target = path;
-      const link = el("a", { "data-prefix": target }, part);
+      const link = el("a", { "data-prefix": target, tabindex: "0" }, part);
       link.addEventListener("click", () => openFolder(target));
       nav.append(link);
     }
@@ -178,6 +179,7 @@ function renderCrumbs() {
 async function loadPage() {
   renderCrumbs();
   const tbody = document.querySelector("#files tbody");
+  const listing = ++state.listing;
   let doc;
   try {
     doc = await api("list", {
@@ -187,10 +189,12 @@ async function loadPage() {
       page_token: state.pageTokens[state.page],
     });
   } catch (error) {
+    if (listing !== state.listing) return;
     tbody.textContent = "";
     sayError("cannot list " + storageLabel(state.storage) + ":/" + state.prefix, error);
     return;
   }
+  if (listing !== state.listing) return;
   tbody.textContent = "";
   for (const entry of doc.entries) {
     const name = entry.key.slice(state.prefix.length);
@@ -206,6 +210,10 @@ async function loadPage() {
       row.addEventListener("click", () => openObject(state.storage, entry.key));
       if (state.selected && state.selected.key === entry.key) row.classList.add("selected");
     }
+    row.tabIndex = 0;
+    row.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") row.click();
+    });
     tbody.append(row);
   }
   $("empty").hidden = doc.entries.length > 0 || state.page > 0;
@@ -217,6 +225,9 @@ async function loadPage() {
 }
 
 function openFolder(prefix) {
+  // What was said about the last place does not belong to the next.
+  $("message").hidden = true;
+  $("uploads").hidden = true;
   state.prefix = prefix;
   state.pageTokens = [null];
   state.page = 0;
@@ -553,6 +564,37 @@ function setUpDragAndDrop() {
   });
 }
 
+// An object named by any pointer form: its storage picked, its folder
+// listed, its drawer opened.
+async function openPointer(text) {
+  const doc = await api("resolve", { pointer: text });
+  state.storage = doc.storage;
+  $("storage").value = doc.storage || "";
+  state.prefix = folderOf(doc.key);
+  state.pageTokens = [null];
+  state.page = 0;
+  await loadPage();
+  await openObject(doc.storage, doc.key);
+}
+
+// The "Go to" box: a pointer ({"s3": ...} or s3://...) opens that object;
+// anything else is a folder of the storage shown (where the access rules
+// may allow listing it even when they do not allow listing the root).
+async function goTo(text) {
+  text = text.trim();
+  if (text.startsWith("{") || text.startsWith("s3:")) {
+    try {
+      await openPointer(text);
+    } catch (error) {
+      sayError("cannot open " + text, error);
+    }
+    return;
+  }
+  let prefix = text.replace(/^\/+/, "");
+  if (prefix !== "" && !prefix.endsWith("/")) prefix += "/";
+  openFolder(prefix);
+}
+
 // ---------------------------------------------------------------- start
 
 async function start() {
@@ -592,17 +634,16 @@ async function start() {
     if (event.key === "Escape" && !$("drawer").hidden && !$("confirm").open) closeDrawer();
   });
   setUpDragAndDrop();
+  $("goto-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    goTo($("goto").value);
+  });
 
   // /?pointer=<JSON or s3:// URI> opens that object, as clicking it would.
   const pointer = params.get("pointer");
   if (pointer) {
     try {
-      const doc = await api("resolve", { pointer: pointer });
-      state.storage = doc.storage;
-      $("storage").value = doc.storage || "";
-      state.prefix = folderOf(doc.key);
-      await loadPage();
-      await openObject(doc.storage, doc.key);
+      await openPointer(pointer);
     } catch (error) {
       sayError("cannot open the pointer " + pointer, error);
       await loadPage();
