@@ -748,6 +748,7 @@ static const pail_backend_ops azure_ops = {
     .write_stream = azure_write_stream,
     .write_commit = azure_write_commit,
     .write_abort = azure_write_abort,
+    .write_stream_file = azure_write_stream_file,
     .delete_object = azure_delete,
     .copy = azure_copy,
     .sign = azure_sign,

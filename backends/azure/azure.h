@@ -192,6 +192,8 @@ pail_status azure_write_stream(void *stream, const void *buffer, size_t length,
 pail_status azure_write_commit(void *stream, pail_object_info *info,
                                pail_error **err);
 void azure_write_abort(void *stream);
+pail_status azure_write_stream_file(void *stream, int fd, uint64_t offset,
+                                    uint64_t length, pail_error **err);
 pail_status azure_delete_objects(void *instance, const char *const *keys,
                                  size_t count, pail_status *results,
                                  pail_error **errors, pail_error **err);

@@ -7,13 +7,18 @@
  *
  * Uncommitted blocks are never visible: until Put Block List succeeds the
  * key shows what it held before (or nothing), and a failed or aborted
- * upload leaves no blob. The service discards uncommitted blocks itself
+ * upload leaves no blob. Blocks of a local file (write_stream_file) are not
+ * copied at all: a block is kept as a range of the file and sent from it
+ * (PAIL_HTTP_BODY_FILE), so such an upload holds no block buffers.
+ *
+ * The service discards uncommitted blocks itself
  * (after a week, or at the blob's next commit); the Blob API offers no call
  * to discard them sooner. Block IDs carry a random upload tag, so two
  * uploads of one key never take each other's blocks.
  */
 #include "azure.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +30,11 @@
 typedef struct block_slot {
   char *data;
   size_t length, capacity;
+  /* From write_stream_file: the slot's bytes are the file's, from
+   * file_offset (data unused); -1 for bytes in data. */
+  int file;
+  uint64_t file_offset;
+  pail_http_body_file file_body; /* the body of a request from the file */
   int number;            /* block number while in flight, else 0 */
   azure_request request; /* lives until the block's completion is collected */
 } block_slot;
@@ -65,6 +75,24 @@ static void write_free(azure_write *w) {
   free(w->metadata);
   free(w->key);
   free(w);
+}
+
+/* Reads exactly `length` bytes of fd from `offset`. */
+static pail_status read_range(int fd, uint64_t offset, char *out, size_t length,
+                              pail_error **err) {
+  for (size_t done = 0; done < length;) {
+    ssize_t n = pread(fd, out + done, length - done, (off_t)(offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return azure_core->error_set(
+          err, PAIL_ERR_IO, 0, NULL, NULL,
+          "azure_blob: cannot read the local file: %s",
+          n < 0 ? strerror(errno)
+                : "it ended early (changed during the upload)");
+    done += (size_t)n;
+  }
+  return PAIL_OK;
 }
 
 /* Keeps copies of the options' strings: they belong to the caller and live
@@ -156,8 +184,23 @@ static pail_status collect_one(azure_write *w, pail_error **err) {
     azure_request_free(&slot->request);
     slot->number = 0;
     slot->length = 0;
+    slot->file = -1;
   }
   return status;
+}
+
+/* Makes the slot's bytes the request's body: from memory, or read from the
+ * file as it is sent. A zero-length body is still sent as one
+ * (Content-Length: 0). */
+static void slot_body(block_slot *slot, azure_request *r) {
+  if (slot->file >= 0 && slot->length > 0) {
+    slot->file_body.fd = slot->file;
+    slot->file_body.offset = slot->file_offset;
+    azure_request_body(r, &slot->file_body, slot->length);
+    r->http.flags |= PAIL_HTTP_BODY_FILE;
+  } else {
+    azure_request_body(r, slot->data ? slot->data : "", slot->length);
+  }
 }
 
 /* Sends a slot as the next block. */
@@ -186,7 +229,7 @@ static pail_status send_block(azure_write *w, block_slot *slot,
             : azure_no_memory(err);
   free(query);
   if (status == PAIL_OK) {
-    azure_request_body(&slot->request, slot->data, slot->length);
+    slot_body(slot, &slot->request);
     status = azure_request_sign(w->az, &slot->request, err);
   }
   if (status == PAIL_OK)
@@ -267,8 +310,7 @@ static pail_status single_put(azure_write *w, pail_object_info *info,
   pail_status status =
       azure_request_init(&r, "PUT", azure_url(w->az, w->key, NULL), err);
   if (status == PAIL_OK) {
-    /* A zero-length body must still be sent as one (Content-Length: 0). */
-    azure_request_body(&r, slot->data ? slot->data : "", slot->length);
+    slot_body(slot, &r);
     status = azure_request_header(&r, err, "x-ms-blob-type: BlockBlob");
   }
   if (status == PAIL_OK)
@@ -321,6 +363,8 @@ pail_status azure_write_open(void *instance, const char *key,
   make_tag(w);
   w->slot_count = az->concurrency + 1;
   w->slots = calloc(w->slot_count, sizeof *w->slots);
+  for (size_t i = 0; w->slots != NULL && i < w->slot_count; i++)
+    w->slots[i].file = -1;
   w->key = strdup(key);
   pail_status status =
       w->slots && w->key ? keep_options(w, options, err) : azure_no_memory(err);
@@ -333,6 +377,76 @@ pail_status azure_write_open(void *instance, const char *key,
   return PAIL_OK;
 }
 
+/* The filling slot is a full block: sends it and takes another to fill. */
+static pail_status rotate(azure_write *w, pail_error **err) {
+  pail_status status = send_block(w, w->filling, err);
+  block_slot *next = NULL;
+  w->filling = NULL;
+  if (status == PAIL_OK)
+    status = free_slot(w, &next, err);
+  w->filling = next;
+  return status;
+}
+
+/* Copies a file-backed slot's bytes into memory, for bytes from memory to
+ * follow them. */
+static pail_status slot_to_memory(block_slot *slot, pail_error **err) {
+  if (slot->capacity < slot->length) {
+    size_t capacity =
+        slot->length > INITIAL_BUFFER ? slot->length : INITIAL_BUFFER;
+    char *data = realloc(slot->data, capacity);
+    if (data == NULL)
+      return azure_no_memory(err);
+    slot->data = data;
+    slot->capacity = capacity;
+  }
+  pail_status status =
+      read_range(slot->file, slot->file_offset, slot->data, slot->length, err);
+  if (status == PAIL_OK)
+    slot->file = -1;
+  return status;
+}
+
+pail_status azure_write_stream_file(void *stream, int fd, uint64_t offset,
+                                    uint64_t length, pail_error **err) {
+  azure_write *w = stream;
+  while (length > 0) {
+    block_slot *slot = w->filling;
+    if (slot->length == w->block_size) {
+      pail_status status = rotate(w, err);
+      if (status != PAIL_OK)
+        return status;
+      continue;
+    }
+    /* Only a range that continues the slot's own can extend it; anything
+     * else goes through memory (never the case for pail_upload). */
+    if (slot->length > 0 &&
+        (slot->file != fd || slot->file_offset + slot->length != offset)) {
+      char block[64 * 1024];
+      size_t take = length < sizeof block ? (size_t)length : sizeof block;
+      pail_status status = read_range(fd, offset, block, take, err);
+      if (status == PAIL_OK)
+        status = azure_write_stream(w, block, take, err);
+      if (status != PAIL_OK)
+        return status;
+      offset += take;
+      length -= take;
+      continue;
+    }
+    if (slot->length == 0) {
+      slot->file = fd;
+      slot->file_offset = offset;
+    }
+    size_t room = w->block_size - slot->length;
+    size_t take = length < room ? (size_t)length : room;
+    slot->length += take;
+    w->written += take;
+    offset += take;
+    length -= take;
+  }
+  return PAIL_OK;
+}
+
 pail_status azure_write_stream(void *stream, const void *buffer, size_t length,
                                pail_error **err) {
   azure_write *w = stream;
@@ -341,16 +455,17 @@ pail_status azure_write_stream(void *stream, const void *buffer, size_t length,
     block_slot *slot = w->filling;
     if (slot->length == w->block_size) {
       /* The slot is a full block: send it and fill another. */
-      pail_status status = send_block(w, slot, err);
-      block_slot *next = NULL;
-      w->filling = NULL;
-      if (status == PAIL_OK)
-        status = free_slot(w, &next, err);
+      pail_status status = rotate(w, err);
       if (status != PAIL_OK)
         return status;
-      w->filling = next;
       continue;
     }
+    if (slot->file >= 0 && slot->length > 0) {
+      pail_status status = slot_to_memory(slot, err);
+      if (status != PAIL_OK)
+        return status;
+    }
+    slot->file = -1;
     size_t room = w->block_size - slot->length;
     size_t take = length < room ? length : room;
     if (slot->length + take > slot->capacity) {
