@@ -1,5 +1,6 @@
 /*
- * test_crypto.c: the ABI 1.2 crypto services (core/crypto.c, core/crc32c.c).
+ * test_crypto.c: the ABI 1.2 crypto services (core/crypto.c, core/crc32c.c):
+ * SHA-256 and HMAC-SHA256 against published vectors, from several threads.
  * RSA expectations were computed independently with
  *   printf 'pail RS256 test' | openssl dgst -sha256 -sign key.pem
  * using the private key of tests/vectors/gcs-v4/test_service_account.json
@@ -7,6 +8,8 @@
  */
 #include "internal.h"
 #include "testutil.h"
+
+#include <pthread.h>
 
 #define RS256_HEX                                                              \
   "6c70340c81e159734104eef9acf633ecc027a22c9bd3dc7cbbf8806d5313b1110f0bb1db3a" \
@@ -225,6 +228,82 @@ START_TEST(crc32c_paths_agree_at_every_alignment_and_split) {
 }
 END_TEST
 
+/* ------------------------------------------------------- SHA-256, HMAC */
+
+/* RFC 4231 test cases 1, 2 and 6 (a key longer than SHA-256's block), the
+ * empty key, and FIPS 180-2's "abc". */
+static const struct {
+  const char *key;
+  size_t key_length;
+  const char *data;
+  const char *hex;
+} hmac_vectors[] = {
+    {"\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b\x0b"
+     "\x0b\x0b\x0b",
+     20, "Hi There",
+     "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
+    {"Jefe", 4, "what do ya want for nothing?",
+     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+    {NULL, 131, "Test Using Larger Than Block-Size Key - Hash Key First",
+     "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+    {"", 0, "",
+     "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"},
+};
+
+static void expect_hmac_vectors(void) {
+  unsigned char long_key[131];
+  memset(long_key, 0xaa, sizeof long_key);
+  /* Twice round, so that each key follows another: the contexts are
+   * reused and must carry nothing from one call to the next. */
+  for (int round = 0; round < 2; round++) {
+    for (size_t i = 0; i < sizeof hmac_vectors / sizeof *hmac_vectors; i++) {
+      unsigned char mac[32];
+      char hex[65];
+      const void *key =
+          hmac_vectors[i].key ? (const void *)hmac_vectors[i].key : long_key;
+      crypto_hmac_sha256(key, hmac_vectors[i].key_length, hmac_vectors[i].data,
+                         strlen(hmac_vectors[i].data), mac);
+      crypto_hex_encode(mac, 32, hex);
+      ck_assert_str_eq(hex, hmac_vectors[i].hex);
+    }
+    unsigned char digest[32];
+    char hex[65];
+    crypto_sha256("abc", 3, digest);
+    crypto_hex_encode(digest, 32, hex);
+    ck_assert_str_eq(
+        hex,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    crypto_sha256("", 0, digest);
+    crypto_hex_encode(digest, 32, hex);
+    ck_assert_str_eq(
+        hex,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  }
+}
+
+START_TEST(hmac_sha256_matches_rfc4231) {
+  expect_hmac_vectors();
+}
+END_TEST
+
+static void *hmac_thread(void *unused) {
+  (void)unused;
+  for (int i = 0; i < 200; i++)
+    expect_hmac_vectors();
+  return NULL;
+}
+
+/* Each thread has its own contexts: threads hashing at once agree. */
+START_TEST(hmac_sha256_from_threads_at_once) {
+  pthread_t threads[4];
+  for (int i = 0; i < 4; i++)
+    ck_assert_int_eq(pthread_create(&threads[i], NULL, hmac_thread, NULL), 0);
+  hmac_thread(NULL);
+  for (int i = 0; i < 4; i++)
+    ck_assert_int_eq(pthread_join(threads[i], NULL), 0);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("crypto");
   TCase *tc = tcase_create("base64");
@@ -232,6 +311,10 @@ int main(void) {
   tcase_add_test(tc, base64_decode_refuses_what_is_not_base64);
   tcase_add_test(tc, base64_round_trips_every_byte);
   tcase_add_test(tc, base64url_has_no_padding_and_url_alphabet);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("hash");
+  tcase_add_test(tc, hmac_sha256_matches_rfc4231);
+  tcase_add_test(tc, hmac_sha256_from_threads_at_once);
   suite_add_tcase(s, tc);
   tc = tcase_create("rsa");
   tcase_add_test(tc, rsa_sha256_matches_openssl_dgst);
