@@ -454,6 +454,38 @@ check "the file is gone" test ! -e "$SCRATCH/plain/ten.txt"
 call DELETE "/api/object?key=ten.txt"
 expect_error 404 "not found" "ten.txt" "delete it again"
 
+# --------------------------------------------------------- concurrency
+# 16 uploads and then 16 downloads at once, one connection (and thread)
+# each, all through the one workspace handle.
+# (wait names the clients: a bare wait would wait for the server too.)
+clients=
+i=0
+while [ "$i" -lt 16 ]; do
+  head -c $((100000 + i * 977)) /dev/urandom >"$SCRATCH/par$i"
+  curl -s -m 60 -o "$SCRATCH/par$i.put" -w '%{http_code}' -X PUT -H "X-Pail-Token: $TOKEN" \
+    -T "$SCRATCH/par$i" "${SERVE_URL}api/object?key=par/$i.bin" >"$SCRATCH/par$i.code" &
+  clients="$clients $!"
+  i=$((i + 1))
+done
+wait $clients
+clients=
+i=0
+while [ "$i" -lt 16 ]; do
+  curl -s -m 60 -o "$SCRATCH/par$i.get" -H "X-Pail-Token: $TOKEN" \
+    "${SERVE_URL}api/download?key=par/$i.bin" &
+  clients="$clients $!"
+  i=$((i + 1))
+done
+wait $clients
+same=0
+i=0
+while [ "$i" -lt 16 ]; do
+  [ "$(cat "$SCRATCH/par$i.code")" = 201 ] && cmp -s "$SCRATCH/par$i" "$SCRATCH/plain/par/$i.bin" &&
+    cmp -s "$SCRATCH/par$i" "$SCRATCH/par$i.get" && same=$((same + 1))
+  i=$((i + 1))
+done
+check "16 parallel uploads and downloads are all whole ($same of 16)" test "$same" -eq 16
+
 # -------------------------------------------------------------- memory
 # 128 MiB through a server whose peak resident set stays under 64 MiB: the
 # upload is streamed to the writer and the download from a reader.
