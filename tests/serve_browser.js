@@ -200,6 +200,25 @@ async function main() {
     await browseStorage(page, "fs", null, "data/");
     await browseStorage(page, "s3", s3Storage, "data/");
 
+    await step("JSON and image previews", async () => {
+      await page.goto(url + "?pointer=" + encodeURIComponent("s3:///more/city.json"));
+      await page.waitForFunction(() => document.getElementById("drawer-title").textContent === "city.json");
+      check("a JSON file is previewed as json", await previewFormat(page) === "json");
+      const text = await page.locator("#preview pre").textContent();
+      check("it is pretty-printed", text.includes('\n  "city": "Lisbon",'), text);
+      await page.goto(url + "?pointer=" + encodeURIComponent("s3:///more/dot.png"));
+      await page.waitForFunction(() => document.getElementById("drawer-title").textContent === "dot.png");
+      check("a PNG is previewed as an image", await previewFormat(page) === "image");
+      await page.waitForFunction(() => {
+        const img = document.querySelector("#preview img");
+        return img && img.complete;
+      });
+      const size = await page.locator("#preview img").evaluate((img) => img.naturalWidth + "x" + img.naturalHeight);
+      check("the image is shown inline (3x2 pixels)", size === "3x2", size);
+      const summary = await page.locator("#preview .summary").textContent();
+      check("its type and size are given", summary.startsWith("PNG, 3 × 2"), summary);
+    });
+
     await step("drag and drop upload", async () => {
       await page.selectOption("#storage", "");
       await rowFor(page, "data/").click();

@@ -68,6 +68,18 @@ for storage in _default_ "$S3_STORAGE"; do
   run_pail --storage "$storage" put "$PARQUET" data/alltypes_plain.parquet
   expect_status 0 "alltypes_plain.parquet is put in $storage"
 done
+# A JSON document and a 3x2 PNG for the other previews.
+printf '{"city":"Lisbon","tags":["a","b"],"population":545923}' >"$SCRATCH/city.json"
+python3 -c 'import struct, sys, zlib
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+rows = b"".join(b"\0" + bytes([200, 40, 40] * 3) for _ in range(2))
+sys.stdout.buffer.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 3, 2, 8, 2, 0, 0, 0))
+    + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))' >"$SCRATCH/dot.png"
+run_pail put "$SCRATCH/city.json" more/city.json
+expect_status 0 "city.json is put"
+run_pail put "$SCRATCH/dot.png" more/dot.png
+expect_status 0 "dot.png is put"
 i=0
 while [ "$i" -lt 25 ]; do
   n=$(printf '%02d' "$i")

@@ -477,7 +477,8 @@ function putFile(file, key, replace) {
     const params = objectParams(state.storage, key, replace ? {} : { no_clobber: 1 });
     xhr.open("PUT", "/api/object" + query(params));
     xhr.setRequestHeader("X-Pail-Request", "1");
-    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
+    // Without a type the server guesses one from the key's extension.
+    if (file.type) xhr.setRequestHeader("Content-Type", file.type);
     xhr.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) {
         const percent = Math.floor((100 * event.loaded) / event.total);
