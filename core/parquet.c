@@ -6,7 +6,9 @@
  * package offers a Parquet reader for C, so this file holds a small compact
  * protocol reader and the few structures of parquet.thrift a preview shows
  * (schema, row count, row groups, column chunks with codec, encodings and
- * statistics). The input is untrusted: every length is checked against the
+ * statistics). Every structure goes through one loop (read_struct), which
+ * hands each field to that structure's field reader; lists go through
+ * read_list. The input is untrusted: every length is checked against the
  * bytes left, nesting is bounded, counts are capped, and anything malformed
  * is PAIL_ERR_IO naming what was wrong and where. Fuzzed by
  * tests/fuzz/fuzz_parquet.c.
@@ -96,16 +98,6 @@ static bool read_i64(reader *r, int64_t *out) {
   return true;
 }
 
-static bool read_i32(reader *r, int32_t *out) {
-  int64_t v;
-  if (!read_i64(r, &v))
-    return false;
-  if (v < INT32_MIN || v > INT32_MAX)
-    return fail(r, "32-bit integer out of range");
-  *out = (int32_t)v;
-  return true;
-}
-
 static bool read_binary(reader *r, slice *out) {
   uint64_t length;
   if (!read_varint(r, &length))
@@ -167,17 +159,34 @@ static bool enter(reader *r) {
   return true;
 }
 
-static bool skip_struct(reader *r) {
+/* What a structure's reader does with one of its fields: reads the value
+ * into target, or skips it. False when the footer is broken. */
+typedef bool field_reader(reader *r, void *target, int16_t id, uint8_t type);
+
+/* The one loop every structure goes through: field by field to the stop
+ * byte, each handed to field, nesting bounded. */
+static bool read_struct(reader *r, void *target, field_reader *field) {
   if (!enter(r))
     return false;
   int16_t last = 0, id;
   uint8_t type;
   int more;
   while ((more = next_field(r, &last, &id, &type)) == 1)
-    if (type != T_TRUE && type != T_FALSE && !skip(r, type))
+    if (!field(r, target, id, type))
       return false;
   r->depth--;
   return more == 0;
+}
+
+/* Skips a field's value; a boolean field has none (its type is its value). */
+static bool skip_field(reader *r, uint8_t type) {
+  return type == T_TRUE || type == T_FALSE || skip(r, type);
+}
+
+static bool skip_any_field(reader *r, void *target, int16_t id, uint8_t type) {
+  (void)target;
+  (void)id;
+  return skip_field(r, type);
 }
 
 /* Skips one value of type; booleans inside lists and maps take a byte. */
@@ -233,33 +242,99 @@ static bool skip(reader *r, uint8_t type) {
     return true;
   }
   case T_STRUCT:
-    return skip_struct(r);
+    return read_struct(r, NULL, skip_any_field);
   default:
     return fail(r, "unknown value type");
   }
 }
 
-/* Reads an integer field of any integer width into *out. */
-static bool read_int_field(reader *r, uint8_t type, int64_t *out) {
+/* An integer field of any integer width into *out; *has (when not NULL)
+ * set once it is read. */
+static bool read_int_field(reader *r, uint8_t type, int64_t *out, bool *has) {
   if (type == T_BYTE) {
     if (r->p >= r->end)
       return fail(r, "truncated value");
     *out = (int8_t)*r->p++;
-    return true;
-  }
-  if (type != T_I16 && type != T_I32 && type != T_I64)
+  } else if (type != T_I16 && type != T_I32 && type != T_I64) {
     return fail(r, "field of the wrong type");
-  return read_i64(r, out);
+  } else if (!read_i64(r, out)) {
+    return false;
+  }
+  if (has != NULL)
+    *has = true;
+  return true;
 }
 
-static bool read_i32_field(reader *r, uint8_t type, int32_t *out) {
+static bool read_i32_field(reader *r, uint8_t type, int32_t *out, bool *has) {
   int64_t v;
-  if (!read_int_field(r, type, &v))
+  if (!read_int_field(r, type, &v, NULL))
     return false;
   if (v < INT32_MIN || v > INT32_MAX)
     return fail(r, "32-bit integer out of range");
   *out = (int32_t)v;
+  if (has != NULL)
+    *has = true;
   return true;
+}
+
+/* A string field into *out (*has as above); a field of another type is
+ * skipped. */
+static bool read_binary_field(reader *r, uint8_t type, slice *out, bool *has) {
+  if (type != T_BINARY)
+    return skip_field(r, type);
+  if (!read_binary(r, out))
+    return false;
+  if (has != NULL)
+    *has = true;
+  return true;
+}
+
+/* Allocates a list of count elements of size bytes. count was checked
+ * against the bytes left, and each element is at least one byte. */
+static void *list_alloc(reader *r, uint64_t count, size_t size) {
+  void *p = calloc(count ? (size_t)count : 1, size);
+  if (p == NULL)
+    fail(r, "out of memory");
+  return p;
+}
+
+/* A list field read into an array: the type its elements must have, how
+ * to read and release one, how many a preview reads, and what to say when
+ * the list is not what it should be. */
+typedef struct list_spec {
+  uint8_t element; /* T_STRUCT, T_BINARY */
+  size_t size;     /* of an element in the array */
+  uint64_t max;
+  bool (*read)(reader *r, void *element);
+  void (*release)(void *element); /* frees what an element owns, or NULL */
+  const char *wrong_type, *too_many;
+} list_spec;
+
+static void free_list(const list_spec *l, void *items, size_t count) {
+  for (size_t i = 0; items != NULL && l->release != NULL && i < count; i++)
+    l->release((char *)items + i * l->size);
+  free(items);
+}
+
+/* Reads a list into a new array of *count elements, which the caller
+ * frees with free_list; NULL when the list does not decode. */
+static void *read_list(reader *r, const list_spec *l, size_t *count) {
+  uint8_t element;
+  uint64_t n;
+  if (!read_list_header(r, &element, &n))
+    return NULL;
+  if (element != l->element)
+    return fail(r, l->wrong_type), NULL;
+  if (n > l->max)
+    return fail(r, l->too_many), NULL;
+  char *items = list_alloc(r, n, l->size);
+  for (uint64_t i = 0; items != NULL && i < n; i++)
+    if (!l->read(r, items + i * l->size)) {
+      free_list(l, items, (size_t)n); /* elements not read are zeroes */
+      return NULL;
+    }
+  *count = (size_t)n;
+  return items;
 }
 
 /* ------------------------------------------------------ parquet.thrift */
@@ -276,15 +351,20 @@ typedef struct schema_element {
   slice name;
   int32_t type, type_length, repetition, num_children, converted_type;
   int32_t scale, precision, field_id;
-  bool has_type, has_type_length, has_repetition, has_num_children;
+  bool has_name, has_type, has_type_length, has_repetition, has_num_children;
   bool has_converted_type, has_scale, has_precision, has_field_id;
   logical_type logical;
 } schema_element;
 
+/* A statistic bound: min_value/max_value, else the deprecated min/max. */
+typedef struct bound {
+  slice value;
+  bool present, is_new;
+} bound;
+
 typedef struct statistics {
-  bool has_min, has_max, has_null_count, has_distinct_count;
-  slice min, max; /* min_value/max_value, else the deprecated min/max */
-  bool min_is_new, max_is_new;
+  bound min, max;
+  bool has_null_count, has_distinct_count;
   int64_t null_count, distinct_count;
 } statistics;
 
@@ -303,7 +383,7 @@ typedef struct row_group {
   column_chunk *columns;
   size_t column_count;
   int64_t total_byte_size, num_rows, total_compressed_size;
-  bool has_num_rows, has_total_compressed_size;
+  bool has_total_compressed_size;
 } row_group;
 
 typedef struct key_value {
@@ -316,398 +396,305 @@ typedef struct file_meta {
   schema_element *schema;
   size_t schema_count;
   int64_t num_rows;
-  bool has_num_rows, has_schema, has_row_groups;
+  bool has_num_rows;
   row_group *row_groups;
   size_t row_group_count;
   key_value *key_values;
   size_t key_value_count;
   slice created_by;
-  bool has_created_by, encrypted_columns;
+  bool has_created_by;
 } file_meta;
 
-static void file_meta_free(file_meta *m) {
-  for (size_t i = 0; i < m->row_group_count; i++) {
-    for (size_t c = 0; c < m->row_groups[i].column_count; c++)
-      free(m->row_groups[i].columns[c].path);
-    free(m->row_groups[i].columns);
+/* TimeUnit: a union of empty structures, MILLIS (1), MICROS, NANOS. */
+static bool time_unit_field(reader *r, void *unit, int16_t id, uint8_t type) {
+  if (type == T_STRUCT && id >= 1 && id <= 3)
+    *(int *)unit = id;
+  return skip_field(r, type);
+}
+
+/* The parameters a preview names of the LogicalType member t->kind:
+ * DECIMAL (5), TIME (7), TIMESTAMP (8), INTEGER (10). */
+static bool logical_param_field(reader *r, void *target, int16_t id,
+                                uint8_t type) {
+  logical_type *t = target;
+  bool timed = t->kind == 7 || t->kind == 8;
+  if (t->kind == 5 && (id == 1 || id == 2) && type == T_I32)
+    return read_i32_field(r, type, id == 1 ? &t->scale : &t->precision, NULL);
+  if (timed && id == 2 && type == T_STRUCT)
+    return read_struct(r, &t->unit, time_unit_field);
+  if (t->kind == 10 && id == 1 && type == T_BYTE)
+    return read_i32_field(r, type, &t->bit_width, NULL);
+  if (type == T_TRUE || type == T_FALSE) { /* a flag's value is its type */
+    if (timed && id == 1)
+      t->adjusted_to_utc = type == T_TRUE;
+    if (t->kind == 10 && id == 2)
+      t->is_signed = type == T_TRUE;
+    return true;
   }
-  free(m->row_groups);
-  free(m->schema);
-  free(m->key_values);
+  return skip_field(r, type);
 }
 
-/* Allocates a list of count elements of size bytes. count was checked
- * against the bytes left, and each element is at least one byte. */
-static void *list_alloc(reader *r, uint64_t count, size_t size) {
-  void *p = calloc(count ? (size_t)count : 1, size);
-  if (p == NULL)
-    fail(r, "out of memory");
-  return p;
+/* LogicalType: a union whose member (a structure) is the kind. */
+static bool logical_type_field(reader *r, void *target, int16_t id,
+                               uint8_t type) {
+  logical_type *t = target;
+  if (type != T_STRUCT)
+    return skip_field(r, type);
+  t->kind = id;
+  return read_struct(r, t, logical_param_field);
 }
 
-static bool read_time_unit(reader *r, int *unit) {
-  if (!enter(r))
-    return false;
-  int16_t last = 0, id;
-  uint8_t type;
-  int more;
-  while ((more = next_field(r, &last, &id, &type)) == 1) {
-    if (type == T_STRUCT && id >= 1 && id <= 3)
-      *unit = id;
-    if (type != T_TRUE && type != T_FALSE && !skip(r, type))
-      return false;
-  }
-  r->depth--;
-  return more == 0;
-}
-
-/* The member of a LogicalType union, with the parameters a preview names. */
-static bool read_logical_type(reader *r, logical_type *out) {
-  if (!enter(r))
-    return false;
-  int16_t last = 0, id;
-  uint8_t type;
-  int more;
-  while ((more = next_field(r, &last, &id, &type)) == 1) {
-    if (type != T_STRUCT) {
-      if (type != T_TRUE && type != T_FALSE && !skip(r, type))
-        return false;
-      continue;
-    }
-    out->kind = id;
-    if (!enter(r))
-      return false;
-    int16_t inner_last = 0, inner;
-    uint8_t inner_type;
-    int inner_more;
-    while ((inner_more = next_field(r, &inner_last, &inner, &inner_type)) ==
-           1) {
-      bool ok = true;
-      if (id == 5 && inner == 1 && inner_type == T_I32)
-        ok = read_i32(r, &out->scale);
-      else if (id == 5 && inner == 2 && inner_type == T_I32)
-        ok = read_i32(r, &out->precision);
-      else if ((id == 7 || id == 8) && inner == 1 &&
-               (inner_type == T_TRUE || inner_type == T_FALSE))
-        out->adjusted_to_utc = inner_type == T_TRUE;
-      else if ((id == 7 || id == 8) && inner == 2 && inner_type == T_STRUCT)
-        ok = read_time_unit(r, &out->unit);
-      else if (id == 10 && inner == 1 && inner_type == T_BYTE)
-        ok = read_i32_field(r, inner_type, &out->bit_width);
-      else if (id == 10 && inner == 2 &&
-               (inner_type == T_TRUE || inner_type == T_FALSE))
-        out->is_signed = inner_type == T_TRUE;
-      else if (inner_type != T_TRUE && inner_type != T_FALSE)
-        ok = skip(r, inner_type);
-      if (!ok)
-        return false;
-    }
-    if (inner_more < 0)
-      return false;
-    r->depth--;
-  }
-  r->depth--;
-  return more == 0;
-}
-
-static bool read_schema_element(reader *r, schema_element *e) {
-  if (!enter(r))
-    return false;
-  int16_t last = 0, id;
-  uint8_t type;
-  int more;
-  bool has_name = false;
-  while ((more = next_field(r, &last, &id, &type)) == 1) {
-    bool ok = true;
-    switch (id) {
-    case 1:
-      ok = e->has_type = read_i32_field(r, type, &e->type);
-      break;
-    case 2:
-      ok = e->has_type_length = read_i32_field(r, type, &e->type_length);
-      break;
-    case 3:
-      ok = e->has_repetition = read_i32_field(r, type, &e->repetition);
-      break;
-    case 4:
-      ok = has_name = type == T_BINARY ? read_binary(r, &e->name)
-                                       : fail(r, "field of the wrong type");
-      break;
-    case 5:
-      ok = e->has_num_children = read_i32_field(r, type, &e->num_children);
-      break;
-    case 6:
-      ok = e->has_converted_type = read_i32_field(r, type, &e->converted_type);
-      break;
-    case 7:
-      ok = e->has_scale = read_i32_field(r, type, &e->scale);
-      break;
-    case 8:
-      ok = e->has_precision = read_i32_field(r, type, &e->precision);
-      break;
-    case 9:
-      ok = e->has_field_id = read_i32_field(r, type, &e->field_id);
-      break;
-    case 10:
-      ok = type == T_STRUCT ? read_logical_type(r, &e->logical)
+static bool schema_field(reader *r, void *target, int16_t id, uint8_t type) {
+  schema_element *e = target;
+  switch (id) {
+  case 1:
+    return read_i32_field(r, type, &e->type, &e->has_type);
+  case 2:
+    return read_i32_field(r, type, &e->type_length, &e->has_type_length);
+  case 3:
+    return read_i32_field(r, type, &e->repetition, &e->has_repetition);
+  case 4:
+    return type == T_BINARY ? read_binary_field(r, type, &e->name, &e->has_name)
                             : fail(r, "field of the wrong type");
-      break;
-    default:
-      ok = type == T_TRUE || type == T_FALSE || skip(r, type);
-    }
-    if (!ok)
-      return false;
+  case 5:
+    return read_i32_field(r, type, &e->num_children, &e->has_num_children);
+  case 6:
+    return read_i32_field(r, type, &e->converted_type, &e->has_converted_type);
+  case 7:
+    return read_i32_field(r, type, &e->scale, &e->has_scale);
+  case 8:
+    return read_i32_field(r, type, &e->precision, &e->has_precision);
+  case 9:
+    return read_i32_field(r, type, &e->field_id, &e->has_field_id);
+  case 10:
+    return type == T_STRUCT ? read_struct(r, &e->logical, logical_type_field)
+                            : fail(r, "field of the wrong type");
+  default:
+    return skip_field(r, type);
   }
-  r->depth--;
-  if (more == 0 && !has_name)
-    return fail(r, "schema element without a name");
-  return more == 0;
 }
 
-static bool read_statistics(reader *r, statistics *s) {
-  if (!enter(r))
-    return false;
-  int16_t last = 0, id;
-  uint8_t type;
-  int more;
-  while ((more = next_field(r, &last, &id, &type)) == 1) {
-    bool ok = true;
-    slice value;
-    if ((id == 1 || id == 2 || id == 5 || id == 6) && type == T_BINARY) {
-      ok = read_binary(r, &value);
-      bool is_new = id >= 5, is_max = id == 1 || id == 5;
-      if (ok && is_max && (is_new || !s->max_is_new)) {
-        s->max = value;
-        s->has_max = true;
-        s->max_is_new = is_new;
-      } else if (ok && !is_max && (is_new || !s->min_is_new)) {
-        s->min = value;
-        s->has_min = true;
-        s->min_is_new = is_new;
-      }
-    } else if (id == 3) {
-      ok = s->has_null_count = read_int_field(r, type, &s->null_count);
-    } else if (id == 4) {
-      ok = s->has_distinct_count = read_int_field(r, type, &s->distinct_count);
-    } else if (type != T_TRUE && type != T_FALSE) {
-      ok = skip(r, type);
-    }
-    if (!ok)
-      return false;
-  }
-  r->depth--;
-  return more == 0;
+static bool read_schema_element(reader *r, void *element) {
+  schema_element *e = element;
+  return read_struct(r, e, schema_field) &&
+         (e->has_name || fail(r, "schema element without a name"));
 }
 
-static bool read_column_meta(reader *r, column_chunk *c) {
-  if (!enter(r))
+static bool statistics_field(reader *r, void *target, int16_t id,
+                             uint8_t type) {
+  statistics *s = target;
+  if (id == 3)
+    return read_int_field(r, type, &s->null_count, &s->has_null_count);
+  if (id == 4)
+    return read_int_field(r, type, &s->distinct_count, &s->has_distinct_count);
+  if (type != T_BINARY || (id != 1 && id != 2 && id != 5 && id != 6))
+    return skip_field(r, type);
+  /* max (1), min (2), max_value (5), min_value (6): the new ones win. */
+  bound *b = id == 1 || id == 5 ? &s->max : &s->min;
+  bool is_new = id >= 5;
+  slice value;
+  if (!read_binary(r, &value))
     return false;
-  int16_t last = 0, id;
-  uint8_t type;
-  int more;
-  while ((more = next_field(r, &last, &id, &type)) == 1) {
-    bool ok = true;
-    uint8_t element;
-    uint64_t count;
-    if (id == 1) {
-      ok = read_i32_field(r, type, &c->type);
-    } else if (id == 2 && type == T_LIST) {
-      ok = read_list_header(r, &element, &count);
-      for (uint64_t i = 0; ok && i < count; i++) {
-        int32_t e = 0;
-        ok = element == T_I32 ? read_i32(r, &e) : skip(r, element);
-        if (ok && element == T_I32 && e >= 0 && e < 64)
-          c->encodings |= (uint64_t)1 << e;
-      }
-    } else if (id == 3 && type == T_LIST) {
-      ok = read_list_header(r, &element, &count);
-      if (ok && element != T_BINARY)
-        ok = fail(r, "column path is not a list of strings");
-      if (ok && count > MAX_PATH_PARTS)
-        ok = fail(r, "column path too deep");
-      if (ok) {
-        free(c->path);
-        c->path_parts = 0;
-        ok = (c->path = list_alloc(r, count, sizeof *c->path)) != NULL;
-      }
-      for (uint64_t i = 0; ok && i < count; i++)
-        ok = read_binary(r, &c->path[i]);
-      if (ok)
-        c->path_parts = (size_t)count;
-    } else if (id == 4) {
-      ok = read_i32_field(r, type, &c->codec);
-    } else if (id == 5) {
-      ok = read_int_field(r, type, &c->num_values);
-    } else if (id == 6) {
-      ok = read_int_field(r, type, &c->uncompressed);
-    } else if (id == 7) {
-      ok = read_int_field(r, type, &c->compressed);
-    } else if (id == 12 && type == T_STRUCT) {
-      ok = read_statistics(r, &c->stats);
-    } else if (type != T_TRUE && type != T_FALSE) {
-      ok = skip(r, type);
-    }
-    if (!ok)
-      return false;
-  }
-  r->depth--;
-  if (more == 0)
-    c->has_meta = true;
-  return more == 0;
+  if (is_new || !b->is_new)
+    *b = (bound){.value = value, .present = true, .is_new = is_new};
+  return true;
 }
 
-static bool read_column_chunk(reader *r, column_chunk *c) {
-  if (!enter(r))
+/* The encodings of a column chunk, as bits. */
+static bool read_encodings(reader *r, uint64_t *bits) {
+  uint8_t element;
+  uint64_t count;
+  if (!read_list_header(r, &element, &count))
     return false;
+  for (uint64_t i = 0; i < count; i++) {
+    int32_t e = 0;
+    if (element != T_I32 ? !skip(r, element)
+                         : !read_i32_field(r, element, &e, NULL))
+      return false;
+    if (element == T_I32 && e >= 0 && e < 64)
+      *bits |= (uint64_t)1 << e;
+  }
+  return true;
+}
+
+static bool read_path_part(reader *r, void *element) {
+  return read_binary(r, element);
+}
+
+static const list_spec path_list = {.element = T_BINARY,
+                                    .size = sizeof(slice),
+                                    .max = MAX_PATH_PARTS,
+                                    .read = read_path_part,
+                                    .wrong_type =
+                                        "column path is not a list of strings",
+                                    .too_many = "column path too deep"};
+
+/* A column chunk's path; a later one replaces it. */
+static bool read_path(reader *r, column_chunk *c) {
+  free(c->path);
+  c->path_parts = 0;
+  return (c->path = read_list(r, &path_list, &c->path_parts)) != NULL;
+}
+
+static bool column_meta_field(reader *r, void *target, int16_t id,
+                              uint8_t type) {
+  column_chunk *c = target;
+  switch (id) {
+  case 1:
+    return read_i32_field(r, type, &c->type, NULL);
+  case 2:
+    return type == T_LIST ? read_encodings(r, &c->encodings)
+                          : skip_field(r, type);
+  case 3:
+    return type == T_LIST ? read_path(r, c) : skip_field(r, type);
+  case 4:
+    return read_i32_field(r, type, &c->codec, NULL);
+  case 5:
+    return read_int_field(r, type, &c->num_values, NULL);
+  case 6:
+    return read_int_field(r, type, &c->uncompressed, NULL);
+  case 7:
+    return read_int_field(r, type, &c->compressed, NULL);
+  case 12:
+    return type == T_STRUCT ? read_struct(r, &c->stats, statistics_field)
+                            : skip_field(r, type);
+  default:
+    return skip_field(r, type);
+  }
+}
+
+static bool column_chunk_field(reader *r, void *target, int16_t id,
+                               uint8_t type) {
+  column_chunk *c = target;
+  if (id == 3 && type == T_STRUCT)
+    return c->has_meta = read_struct(r, c, column_meta_field);
+  if (id == 8 || id == 9) { /* crypto metadata, encrypted column metadata */
+    c->encrypted = true;
+    return skip(r, type);
+  }
+  return skip_field(r, type);
+}
+
+static bool read_column_chunk(reader *r, void *element) {
+  column_chunk *c = element;
   if (++r->chunks > MAX_COLUMN_CHUNKS)
     return fail(r, "more column chunks than a preview reads");
   c->type = -1;
   c->codec = -1;
-  int16_t last = 0, id;
-  uint8_t type;
-  int more;
-  while ((more = next_field(r, &last, &id, &type)) == 1) {
-    bool ok = true;
-    if (id == 3 && type == T_STRUCT)
-      ok = read_column_meta(r, c);
-    else if (id == 8 || id == 9)
-      c->encrypted = true, ok = skip(r, type);
-    else if (type != T_TRUE && type != T_FALSE)
-      ok = skip(r, type);
-    if (!ok)
-      return false;
-  }
-  r->depth--;
-  return more == 0;
+  return read_struct(r, c, column_chunk_field);
 }
 
-static bool read_row_group(reader *r, row_group *g) {
-  if (!enter(r))
-    return false;
-  int16_t last = 0, id;
-  uint8_t type;
-  int more;
-  while ((more = next_field(r, &last, &id, &type)) == 1) {
-    bool ok = true;
-    if (id == 1 && type == T_LIST && g->columns == NULL) {
-      uint8_t element;
-      uint64_t count;
-      ok = read_list_header(r, &element, &count);
-      if (ok && element != T_STRUCT)
-        ok = fail(r, "row group columns are not structures");
-      if (ok && count > MAX_COLUMN_CHUNKS)
-        ok = fail(r, "more column chunks than a preview reads");
-      if (ok)
-        ok = (g->columns = list_alloc(r, count, sizeof *g->columns)) != NULL;
-      for (uint64_t i = 0; ok && i < count; i++) {
-        ok = read_column_chunk(r, &g->columns[i]);
-        g->column_count = (size_t)i + 1; /* its path is freed too */
-      }
-    } else if (id == 2) {
-      ok = read_int_field(r, type, &g->total_byte_size);
-    } else if (id == 3) {
-      ok = g->has_num_rows = read_int_field(r, type, &g->num_rows);
-    } else if (id == 6) {
-      ok = g->has_total_compressed_size =
-          read_int_field(r, type, &g->total_compressed_size);
-    } else if (type != T_TRUE && type != T_FALSE) {
-      ok = skip(r, type);
-    }
-    if (!ok)
-      return false;
-  }
-  r->depth--;
-  return more == 0;
+static void release_column_chunk(void *element) {
+  free(((column_chunk *)element)->path);
 }
 
-static bool read_key_value(reader *r, key_value *kv) {
-  if (!enter(r))
-    return false;
-  int16_t last = 0, id;
-  uint8_t type;
-  int more;
-  while ((more = next_field(r, &last, &id, &type)) == 1) {
-    bool ok = true;
-    if (id == 1 && type == T_BINARY)
-      ok = read_binary(r, &kv->key);
-    else if (id == 2 && type == T_BINARY)
-      ok = kv->has_value = read_binary(r, &kv->value);
-    else if (type != T_TRUE && type != T_FALSE)
-      ok = skip(r, type);
-    if (!ok)
-      return false;
-  }
-  r->depth--;
-  return more == 0;
+static const list_spec column_list = {
+    .element = T_STRUCT,
+    .size = sizeof(column_chunk),
+    .max = MAX_COLUMN_CHUNKS,
+    .read = read_column_chunk,
+    .release = release_column_chunk,
+    .wrong_type = "row group columns are not structures",
+    .too_many = "more column chunks than a preview reads"};
+
+static bool row_group_field(reader *r, void *target, int16_t id, uint8_t type) {
+  row_group *g = target;
+  if (id == 1 && type == T_LIST && g->columns == NULL)
+    return (g->columns = read_list(r, &column_list, &g->column_count)) != NULL;
+  if (id == 2)
+    return read_int_field(r, type, &g->total_byte_size, NULL);
+  if (id == 3)
+    return read_int_field(r, type, &g->num_rows, NULL);
+  if (id == 6)
+    return read_int_field(r, type, &g->total_compressed_size,
+                          &g->has_total_compressed_size);
+  return skip_field(r, type);
 }
 
+static bool read_row_group(reader *r, void *element) {
+  return read_struct(r, element, row_group_field);
+}
+
+static void release_row_group(void *element) {
+  row_group *g = element;
+  free_list(&column_list, g->columns, g->column_count);
+}
+
+static bool key_value_field(reader *r, void *target, int16_t id, uint8_t type) {
+  key_value *kv = target;
+  if (id == 1)
+    return read_binary_field(r, type, &kv->key, NULL);
+  if (id == 2)
+    return read_binary_field(r, type, &kv->value, &kv->has_value);
+  return skip_field(r, type);
+}
+
+static bool read_key_value(reader *r, void *element) {
+  return read_struct(r, element, key_value_field);
+}
+
+static const list_spec schema_list = {
+    .element = T_STRUCT,
+    .size = sizeof(schema_element),
+    .max = MAX_SCHEMA_ELEMENTS,
+    .read = read_schema_element,
+    .wrong_type = "schema is not a list of structures",
+    .too_many = "more schema elements than a preview reads"};
+
+static const list_spec row_group_list = {
+    .element = T_STRUCT,
+    .size = sizeof(row_group),
+    .max = MAX_COLUMN_CHUNKS,
+    .read = read_row_group,
+    .release = release_row_group,
+    .wrong_type = "row groups are not a list of structures",
+    .too_many = "more row groups than a preview reads"};
+
+static const list_spec key_value_list = {
+    .element = T_STRUCT,
+    .size = sizeof(key_value),
+    .max = UINT64_MAX,
+    .read = read_key_value,
+    .wrong_type = "key-value metadata is not a list of structures"};
+
+/* Only the first schema, row group and key-value lists are read. */
+static bool file_meta_field(reader *r, void *target, int16_t id, uint8_t type) {
+  file_meta *m = target;
+  bool list = type == T_LIST;
+  if (id == 1)
+    return read_i32_field(r, type, &m->version, NULL);
+  if (id == 2 && list && m->schema == NULL)
+    return (m->schema = read_list(r, &schema_list, &m->schema_count)) != NULL;
+  if (id == 3)
+    return read_int_field(r, type, &m->num_rows, &m->has_num_rows);
+  if (id == 4 && list && m->row_groups == NULL)
+    return (m->row_groups =
+                read_list(r, &row_group_list, &m->row_group_count)) != NULL;
+  if (id == 5 && list && m->key_values == NULL)
+    return (m->key_values =
+                read_list(r, &key_value_list, &m->key_value_count)) != NULL;
+  if (id == 6)
+    return read_binary_field(r, type, &m->created_by, &m->has_created_by);
+  return skip_field(r, type);
+}
+
+/* The FileMetaData; r->depth starts at -1, as it is not nested in anything. */
 static bool read_file_meta(reader *r, file_meta *m) {
-  int16_t last = 0, id;
-  uint8_t type;
-  int more;
-  while ((more = next_field(r, &last, &id, &type)) == 1) {
-    bool ok = true;
-    uint8_t element;
-    uint64_t count;
-    if (id == 1) {
-      ok = read_i32_field(r, type, &m->version);
-    } else if (id == 2 && type == T_LIST && !m->has_schema) {
-      ok = read_list_header(r, &element, &count);
-      if (ok && element != T_STRUCT)
-        ok = fail(r, "schema is not a list of structures");
-      if (ok && count > MAX_SCHEMA_ELEMENTS)
-        ok = fail(r, "more schema elements than a preview reads");
-      if (ok)
-        ok = (m->schema = list_alloc(r, count, sizeof *m->schema)) != NULL;
-      for (uint64_t i = 0; ok && i < count; i++) {
-        ok = read_schema_element(r, &m->schema[i]);
-        m->schema_count = (size_t)i + ok;
-      }
-      m->has_schema = ok;
-    } else if (id == 3) {
-      ok = m->has_num_rows = read_int_field(r, type, &m->num_rows);
-    } else if (id == 4 && type == T_LIST && !m->has_row_groups) {
-      ok = read_list_header(r, &element, &count);
-      if (ok && element != T_STRUCT)
-        ok = fail(r, "row groups are not a list of structures");
-      if (ok && count > MAX_COLUMN_CHUNKS)
-        ok = fail(r, "more row groups than a preview reads");
-      if (ok)
-        ok = (m->row_groups = list_alloc(r, count, sizeof *m->row_groups)) !=
-             NULL;
-      for (uint64_t i = 0; ok && i < count; i++) {
-        ok = read_row_group(r, &m->row_groups[i]);
-        m->row_group_count = (size_t)i + 1; /* the columns are freed too */
-      }
-      m->has_row_groups = ok;
-    } else if (id == 5 && type == T_LIST && m->key_values == NULL) {
-      ok = read_list_header(r, &element, &count);
-      if (ok && element != T_STRUCT)
-        ok = fail(r, "key-value metadata is not a list of structures");
-      if (ok)
-        ok = (m->key_values = list_alloc(r, count, sizeof *m->key_values)) !=
-             NULL;
-      for (uint64_t i = 0; ok && i < count; i++) {
-        ok = read_key_value(r, &m->key_values[i]);
-        m->key_value_count = (size_t)i + ok;
-      }
-    } else if (id == 6 && type == T_BINARY) {
-      ok = m->has_created_by = read_binary(r, &m->created_by);
-    } else if (type != T_TRUE && type != T_FALSE) {
-      ok = skip(r, type);
-    }
-    if (!ok)
-      return false;
-  }
-  if (more < 0)
+  if (!read_struct(r, m, file_meta_field))
     return false;
-  if (!m->has_schema || m->schema_count == 0)
+  if (m->schema_count == 0)
     return fail(r, "no schema");
   if (!m->has_num_rows)
     return fail(r, "no row count");
-  if (!m->has_row_groups)
+  if (m->row_groups == NULL)
     return fail(r, "no row groups");
   return true;
+}
+
+static void file_meta_free(file_meta *m) {
+  free_list(&row_group_list, m->row_groups, m->row_group_count);
+  free(m->schema);
+  free(m->key_values);
 }
 
 /* --------------------------------------------------------------- names */
@@ -810,6 +797,20 @@ static uint64_t load_le(const uint8_t *p, size_t n) {
   for (size_t i = 0; i < n; i++)
     v |= (uint64_t)p[i] << (8 * i);
   return v;
+}
+
+/* A PLAIN FLOAT (n = 4) or DOUBLE (n = 8). */
+static double load_real(const uint8_t *p, size_t n) {
+  if (n == 4) {
+    uint32_t bits = (uint32_t)load_le(p, 4);
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+  }
+  uint64_t bits = load_le(p, 8);
+  double d;
+  memcpy(&d, &bits, 8);
+  return d;
 }
 
 static json_t *hex_json(slice s) {
@@ -924,21 +925,9 @@ static json_t *value_json(const column_kind *k, slice s) {
     }
     break;
   case 4:
-    if (s.length == 4) {
-      uint32_t bits = (uint32_t)load_le(p, 4);
-      float f;
-      memcpy(&f, &bits, 4);
-      return isfinite(f) ? json_real(f)
-                         : json_string(isnan(f) ? "NaN"
-                                       : f > 0  ? "Infinity"
-                                                : "-Infinity");
-    }
-    break;
   case 5:
-    if (s.length == 8) {
-      uint64_t bits = load_le(p, 8);
-      double d;
-      memcpy(&d, &bits, 8);
+    if (s.length == (k->type == 4 ? 4u : 8u)) {
+      double d = load_real(p, s.length);
       return isfinite(d) ? json_real(d)
                          : json_string(isnan(d) ? "NaN"
                                        : d > 0  ? "Infinity"
@@ -984,19 +973,7 @@ static int value_compare(const column_kind *k, slice a, slice b) {
     size_t n = k->type == 4 ? 4 : 8;
     if (a.length != n || b.length != n)
       return 2;
-    double da, db;
-    if (n == 4) {
-      uint32_t ba = (uint32_t)load_le(a.data, 4),
-               bb = (uint32_t)load_le(b.data, 4);
-      float fa, fb;
-      memcpy(&fa, &ba, 4);
-      memcpy(&fb, &bb, 4);
-      da = fa, db = fb;
-    } else {
-      uint64_t ba = load_le(a.data, 8), bb = load_le(b.data, 8);
-      memcpy(&da, &ba, 8);
-      memcpy(&db, &bb, 8);
-    }
+    double da = load_real(a.data, n), db = load_real(b.data, n);
     if (isnan(da) || isnan(db))
       return 2;
     return da < db ? -1 : da > db;
@@ -1171,17 +1148,18 @@ static json_t *chunk_json(const column_chunk *c, const column_kind *k) {
   json_object_set_new(j, "compressed_size", json_integer(c->compressed));
   json_object_set_new(j, "uncompressed_size", json_integer(c->uncompressed));
   const statistics *s = &c->stats;
-  if (s->has_min || s->has_max || s->has_null_count || s->has_distinct_count) {
+  if (s->min.present || s->max.present || s->has_null_count ||
+      s->has_distinct_count) {
     json_t *st = json_object();
     if (s->has_null_count)
       json_object_set_new(st, "null_count", json_integer(s->null_count));
     if (s->has_distinct_count)
       json_object_set_new(st, "distinct_count",
                           json_integer(s->distinct_count));
-    if (s->has_min && k != NULL)
-      json_object_set_new(st, "min", value_json(k, s->min));
-    if (s->has_max && k != NULL)
-      json_object_set_new(st, "max", value_json(k, s->max));
+    if (s->min.present && k != NULL)
+      json_object_set_new(st, "min", value_json(k, s->min.value));
+    if (s->max.present && k != NULL)
+      json_object_set_new(st, "max", value_json(k, s->max.value));
     json_object_set_new(j, "statistics", st);
   }
   return j;
@@ -1225,23 +1203,23 @@ static json_t *column_summary(const file_meta *m, const leaf *l, size_t index) {
       nulls += c->stats.null_count;
     else
       nulls_known = false;
-    if (!c->stats.has_min || !c->stats.has_max) {
+    if (!c->stats.min.present || !c->stats.max.present) {
       range_known = false;
       continue;
     }
     if (g == 0 || min.data == NULL) {
-      min = c->stats.min;
-      max = c->stats.max;
+      min = c->stats.min.value;
+      max = c->stats.max.value;
       continue;
     }
-    int a = value_compare(&l->kind, c->stats.min, min);
-    int b = value_compare(&l->kind, c->stats.max, max);
+    int a = value_compare(&l->kind, c->stats.min.value, min);
+    int b = value_compare(&l->kind, c->stats.max.value, max);
     if (a == 2 || b == 2)
       range_known = false;
     if (a < 0)
-      min = c->stats.min;
+      min = c->stats.min.value;
     if (b > 0 && b != 2)
-      max = c->stats.max;
+      max = c->stats.max.value;
   }
   json_t *codec_list = json_array();
   for (int i = 0; i < 64; i++)
@@ -1355,7 +1333,8 @@ pail_status parquet_footer_length(const uint8_t *tail, uint64_t file_size,
 
 pail_status parquet_footer_describe(const uint8_t *footer, size_t length,
                                     json_t *doc, pail_error **err) {
-  reader r = {.start = footer, .p = footer, .end = footer + length};
+  reader r = {
+      .start = footer, .p = footer, .end = footer + length, .depth = -1};
   file_meta m = {0};
   bool ok = read_file_meta(&r, &m) && describe(&r, &m, doc);
   file_meta_free(&m);

@@ -15,6 +15,7 @@ tests_test_preview_CFLAGS = $(UNIT_CFLAGS) \
 tests_test_preview_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
 SCRIPT_TESTS += tests/preview_cli.sh tests/preview_s3.sh
+EXTRA_DIST += tests/expected
 
 FUZZ_TARGETS += tests/fuzz/fuzz_parquet tests/fuzz/fuzz_sniff
 tests_fuzz_fuzz_parquet_SOURCES = tests/fuzz/fuzz_parquet.c \
