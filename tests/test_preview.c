@@ -230,6 +230,19 @@ static json_int_t num(json_t *doc, const char *field) {
   return json_integer_value(v);
 }
 
+static bool flag(json_t *doc, const char *field) {
+  json_t *v = json_object_get(doc, field);
+  ck_assert_msg(json_is_boolean(v), "no boolean %s", field);
+  return json_is_true(v);
+}
+
+/* The length of an array field. */
+static size_t count_of(json_t *doc, const char *field) {
+  json_t *v = json_object_get(doc, field);
+  ck_assert_msg(json_is_array(v), "no array %s", field);
+  return json_array_size(v);
+}
+
 static void assert_only_ranged_reads(void) {
   for (size_t i = 0; i < read_count; i++)
     ck_assert_msg(reads[i].length != PAIL_READ_TO_END,
@@ -238,7 +251,10 @@ static void assert_only_ranged_reads(void) {
 
 /* --------------------------------------------------- real Parquet files */
 
-static json_t *preview_data_file(const char *name) {
+/* Previews a file of ../shared/data, checking what every Parquet preview
+ * says (format, size, ranged reads only) and its row and column counts. */
+static json_t *preview_data_file(const char *name, json_int_t rows,
+                                 json_int_t columns) {
   size_t size;
   unsigned char *data = load_file(name, &size);
   char key[128];
@@ -249,12 +265,20 @@ static json_t *preview_data_file(const char *name) {
   ck_assert_str_eq(str(doc, "format"), "parquet");
   ck_assert_int_eq(num(doc, "size"), (json_int_t)size);
   assert_only_ranged_reads();
+  ck_assert_int_eq(num(doc, "num_rows"), rows);
+  ck_assert_int_eq(num(doc, "num_columns"), columns);
   return doc;
 }
 
+/* The summary of leaf column i. */
+static json_t *column(json_t *doc, size_t i) {
+  json_t *c = json_array_get(json_object_get(doc, "columns"), i);
+  ck_assert_msg(c != NULL, "no column %zu", i);
+  return c;
+}
+
 static const char *column_path(json_t *doc, size_t i) {
-  return json_string_value(json_object_get(
-      json_array_get(json_object_get(doc, "columns"), i), "path"));
+  return str(column(doc, i), "path");
 }
 
 /* The README of ../shared/data: 8 rows and these 11 columns. */
@@ -264,9 +288,7 @@ START_TEST(parquet_alltypes_plain) {
       "smallint_col", "int_col",      "bigint_col",
       "float_col",    "double_col",   "date_string_col",
       "string_col",   "timestamp_col"};
-  json_t *doc = preview_data_file("alltypes_plain.parquet");
-  ck_assert_int_eq(num(doc, "num_rows"), 8);
-  ck_assert_int_eq(num(doc, "num_columns"), 11);
+  json_t *doc = preview_data_file("alltypes_plain.parquet", 8, 11);
   ck_assert_int_eq(num(doc, "num_row_groups"), 1);
   json_t *schema = json_object_get(doc, "schema");
   ck_assert_uint_eq(json_array_size(schema), 11);
@@ -278,7 +300,7 @@ START_TEST(parquet_alltypes_plain) {
   ck_assert_str_eq(str(json_array_get(schema, 10), "type"), "INT96");
   json_t *group = json_array_get(json_object_get(doc, "row_groups"), 0);
   ck_assert_int_eq(num(group, "num_rows"), 8);
-  ck_assert_uint_eq(json_array_size(json_object_get(group, "columns")), 11);
+  ck_assert_uint_eq(count_of(group, "columns"), 11);
   json_t *id = json_array_get(json_object_get(group, "columns"), 0);
   ck_assert_str_eq(str(id, "codec"), "UNCOMPRESSED");
   ck_assert_int_eq(num(id, "num_values"), 8);
@@ -289,28 +311,23 @@ END_TEST
 
 /* Other readers' test suites: 2 rows (ids 6 and 7), 11 columns, Snappy. */
 START_TEST(parquet_alltypes_plain_snappy) {
-  json_t *doc = preview_data_file("alltypes_plain.snappy.parquet");
-  ck_assert_int_eq(num(doc, "num_rows"), 2);
-  ck_assert_int_eq(num(doc, "num_columns"), 11);
-  json_t *column = json_array_get(json_object_get(doc, "columns"), 0);
-  ck_assert_str_eq(
-      json_string_value(json_array_get(json_object_get(column, "codecs"), 0)),
-      "SNAPPY");
+  json_t *doc = preview_data_file("alltypes_plain.snappy.parquet", 2, 11);
+  ck_assert_str_eq(json_string_value(json_array_get(
+                       json_object_get(column(doc, 0), "codecs"), 0)),
+                   "SNAPPY");
   json_decref(doc);
 }
 END_TEST
 
 /* 12 rows of one binary column "foo"; its statistics are bytes, not text. */
 START_TEST(parquet_binary) {
-  json_t *doc = preview_data_file("binary.parquet");
-  ck_assert_int_eq(num(doc, "num_rows"), 12);
-  ck_assert_int_eq(num(doc, "num_columns"), 1);
+  json_t *doc = preview_data_file("binary.parquet", 12, 1);
   ck_assert_str_eq(column_path(doc, 0), "foo");
-  json_t *column = json_array_get(json_object_get(doc, "columns"), 0);
-  ck_assert_str_eq(str(column, "type"), "BYTE_ARRAY");
-  ck_assert_str_eq(str(column, "min"), "0x00");
-  ck_assert_str_eq(str(column, "max"), "0x0b");
-  ck_assert_int_eq(num(column, "null_count"), 0);
+  json_t *foo = column(doc, 0);
+  ck_assert_str_eq(str(foo, "type"), "BYTE_ARRAY");
+  ck_assert_str_eq(str(foo, "min"), "0x00");
+  ck_assert_str_eq(str(foo, "max"), "0x0b");
+  ck_assert_int_eq(num(foo, "null_count"), 0);
   json_decref(doc);
 }
 END_TEST
@@ -319,18 +336,14 @@ END_TEST
  * a.list.element.list.element.list.element (BYTE_ARRAY, UTF8) and b
  * (INT32), written by parquet-mr 1.8.2. */
 START_TEST(parquet_nested_lists) {
-  json_t *doc = preview_data_file("nested_lists.snappy.parquet");
-  ck_assert_int_eq(num(doc, "num_rows"), 3);
+  json_t *doc = preview_data_file("nested_lists.snappy.parquet", 3, 2);
   ck_assert_int_eq(num(doc, "num_row_groups"), 1);
-  ck_assert_int_eq(num(doc, "num_columns"), 2);
   ck_assert_str_eq(column_path(doc, 0),
                    "a.list.element.list.element.list.element");
   ck_assert_str_eq(column_path(doc, 1), "b");
-  json_t *a = json_array_get(json_object_get(doc, "columns"), 0);
-  ck_assert_str_eq(str(a, "type"), "BYTE_ARRAY");
-  ck_assert_str_eq(str(a, "logical_type"), "UTF8");
-  ck_assert_str_eq(
-      str(json_array_get(json_object_get(doc, "columns"), 1), "type"), "INT32");
+  ck_assert_str_eq(str(column(doc, 0), "type"), "BYTE_ARRAY");
+  ck_assert_str_eq(str(column(doc, 0), "logical_type"), "UTF8");
+  ck_assert_str_eq(str(column(doc, 1), "type"), "INT32");
   ck_assert_str_eq(str(doc, "created_by"),
                    "parquet-mr version 1.8.2 (build "
                    "c6522788629e590a53eb79874b95f6c3ff11f16c)");
@@ -345,20 +358,16 @@ END_TEST
 
 /* Other readers: 3 rows; two list columns. */
 START_TEST(parquet_list_columns) {
-  json_t *doc = preview_data_file("list_columns.parquet");
-  ck_assert_int_eq(num(doc, "num_rows"), 3);
-  ck_assert_int_eq(num(doc, "num_columns"), 2);
+  json_t *doc = preview_data_file("list_columns.parquet", 3, 2);
   json_decref(doc);
 }
 END_TEST
 
 /* 8 rows whose b_struct.b_c_int is null in every row. */
 START_TEST(parquet_nulls) {
-  json_t *doc = preview_data_file("nulls.snappy.parquet");
-  ck_assert_int_eq(num(doc, "num_rows"), 8);
+  json_t *doc = preview_data_file("nulls.snappy.parquet", 8, 1);
   ck_assert_str_eq(column_path(doc, 0), "b_struct.b_c_int");
-  json_t *column = json_array_get(json_object_get(doc, "columns"), 0);
-  ck_assert_int_eq(num(column, "null_count"), 8);
+  ck_assert_int_eq(num(column(doc, 0), "null_count"), 8);
   json_decref(doc);
 }
 END_TEST
@@ -366,9 +375,7 @@ END_TEST
 /* The malformed one's damage is in a dictionary page, which a preview
  * never reads: its footer says 25 rows of 4 columns, nation_key first. */
 START_TEST(parquet_malformed_dictionary) {
-  json_t *doc = preview_data_file("nation.dict-malformed.parquet");
-  ck_assert_int_eq(num(doc, "num_rows"), 25);
-  ck_assert_int_eq(num(doc, "num_columns"), 4);
+  json_t *doc = preview_data_file("nation.dict-malformed.parquet", 25, 4);
   ck_assert_str_eq(column_path(doc, 0), "nation_key");
   json_decref(doc);
 }
@@ -454,35 +461,44 @@ static void put_string(buf *b, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
     put_byte(b, (unsigned char)s[i]);
 }
+/* A field: its header (id delta << 4 | type), then its value. */
+static void put_int_field(buf *b, unsigned header, int64_t v) {
+  put_byte(b, header);
+  put_int(b, v);
+}
+static void put_string_field(buf *b, unsigned header, const char *s) {
+  put_byte(b, header);
+  put_string(b, s, strlen(s));
+}
+/* A SchemaElement with a name and children (the root, or a group). */
+static void put_group(buf *b, const char *name, int children) {
+  put_string_field(b, 0x48, name);  /* 4 name */
+  put_int_field(b, 0x15, children); /* 5 num_children */
+  put_byte(b, 0x00);
+}
+/* FileMetaData's fields after the schema: num_rows, no row groups. */
+static void put_rows_no_groups(buf *b, int64_t rows) {
+  put_int_field(b, 0x16, rows); /* 3: i64 num_rows */
+  put_byte(b, 0x19);            /* 4: list row_groups, empty */
+  put_byte(b, 0x0c);
+}
 
 /* FileMetaData: version 1, schema root + one INT64 leaf "x", num_rows,
  * no row groups, and one key-value pair whose value has value_size bytes. */
 static void footer_with_metadata(buf *b, size_t value_size) {
-  put_byte(b, 0x15); /* 1: i32 version */
-  put_int(b, 1);
-  put_byte(b, 0x19); /* 2: list schema */
-  put_byte(b, 0x2c); /* 2 structs */
-  put_byte(b, 0x48); /* root: 4 name */
-  put_string(b, "schema", 6);
-  put_byte(b, 0x15); /* 5 num_children */
-  put_int(b, 1);
+  put_int_field(b, 0x15, 1);      /* 1: i32 version */
+  put_byte(b, 0x19);              /* 2: list schema */
+  put_byte(b, 0x2c);              /* 2 structs */
+  put_group(b, "schema", 1);      /* the root */
+  put_int_field(b, 0x15, 2);      /* leaf: 1 type INT64 */
+  put_int_field(b, 0x25, 0);      /* 3 repetition REQUIRED */
+  put_string_field(b, 0x18, "x"); /* 4 name */
   put_byte(b, 0x00);
-  put_byte(b, 0x15); /* leaf: 1 type INT64 */
-  put_int(b, 2);
-  put_byte(b, 0x25); /* 3 repetition REQUIRED */
-  put_int(b, 0);
-  put_byte(b, 0x18); /* 4 name */
-  put_string(b, "x", 1);
-  put_byte(b, 0x00);
-  put_byte(b, 0x16); /* 3: i64 num_rows */
-  put_int(b, 1234567);
-  put_byte(b, 0x19); /* 4: list row_groups, empty */
-  put_byte(b, 0x0c);
+  put_rows_no_groups(b, 1234567);
   put_byte(b, 0x19); /* 5: list key_value_metadata */
   put_byte(b, 0x1c);
-  put_byte(b, 0x18); /* key */
-  put_string(b, "k", 1);
-  put_byte(b, 0x18); /* value */
+  put_string_field(b, 0x18, "k"); /* key */
+  put_byte(b, 0x18);              /* value */
   put_varint(b, value_size);
   for (size_t i = 0; i < value_size; i++)
     put_byte(b, 'v');
@@ -526,14 +542,27 @@ END_TEST
 
 /* -------------------------------------------------- hostile footers */
 
+/* parquet_footer_describe on a copy of exactly n bytes, so that ASan sees
+ * any read past them. */
+static pail_status describe_copy(const unsigned char *bytes, size_t n,
+                                 pail_error **err) {
+  unsigned char *copy = malloc(n ? n : 1);
+  ck_assert_ptr_nonnull(copy);
+  if (n > 0)
+    memcpy(copy, bytes, n);
+  json_t *doc = json_object();
+  pail_status status = parquet_footer_describe(copy, n, doc, err);
+  json_decref(doc);
+  free(copy);
+  return status;
+}
+
 static void assert_footer_refused(const unsigned char *bytes, size_t n,
                                   const char *expected) {
-  json_t *doc = json_object();
   pail_error *err = NULL;
-  ck_assert_int_eq(parquet_footer_describe(bytes, n, doc, &err), PAIL_ERR_IO);
+  ck_assert_int_eq(describe_copy(bytes, n, &err), PAIL_ERR_IO);
   ck_assert_contains(pail_error_message(err), expected);
   pail_error_free(err);
-  json_decref(doc);
 }
 
 START_TEST(parquet_hostile_footers) {
@@ -561,34 +590,19 @@ START_TEST(parquet_hostile_footers) {
   /* A schema whose root claims more children than there are. */
   static buf b;
   b.n = 0;
-  put_byte(&b, 0x29);
+  put_byte(&b, 0x29); /* 2: list schema, 1 struct */
   put_byte(&b, 0x1c);
-  put_byte(&b, 0x48);
-  put_string(&b, "schema", 6);
-  put_byte(&b, 0x15);
-  put_int(&b, 5);
-  put_byte(&b, 0x00);
-  put_byte(&b, 0x16);
-  put_int(&b, 1);
-  put_byte(&b, 0x19);
-  put_byte(&b, 0x0c);
+  put_group(&b, "schema", 5);
+  put_rows_no_groups(&b, 1);
   put_byte(&b, 0x00);
   assert_footer_refused(b.data, b.n, "more children than the schema has");
   /* Found by fuzz_parquet: a child claiming children past the list's end. */
   b.n = 0;
   put_byte(&b, 0x29);
   put_byte(&b, 0x3c); /* root (2 children), a (1 child), b: one short */
-  for (int i = 2; i >= 0; i--) {
-    put_byte(&b, 0x48);
-    put_string(&b, "n", 1);
-    put_byte(&b, 0x15);
-    put_int(&b, i);
-    put_byte(&b, 0x00);
-  }
-  put_byte(&b, 0x16);
-  put_int(&b, 1);
-  put_byte(&b, 0x19);
-  put_byte(&b, 0x0c);
+  for (int i = 2; i >= 0; i--)
+    put_group(&b, "n", i);
+  put_rows_no_groups(&b, 1);
   put_byte(&b, 0x00);
   assert_footer_refused(b.data, b.n, "schema tree larger than the schema");
 }
@@ -607,30 +621,16 @@ START_TEST(parquet_truncated_and_flipped_footers) {
     ck_assert_int_eq(
         parquet_footer_length(data + size - 8, size, &length, NULL), PAIL_OK);
     unsigned char *footer = data + size - 8 - length;
-    for (size_t cut = 0; cut < length; cut++) {
-      unsigned char *copy = malloc(cut ? cut : 1); /* ASan sees overreads */
-      memcpy(copy, footer, cut);
-      json_t *doc = json_object();
-      pail_error *err = NULL;
-      ck_assert_int_eq(parquet_footer_describe(copy, cut, doc, &err),
-                       PAIL_ERR_IO);
-      ck_assert_contains(pail_error_message(err), "broken Parquet footer");
-      pail_error_free(err);
-      json_decref(doc);
-      free(copy);
-    }
+    for (size_t cut = 0; cut < length; cut++)
+      assert_footer_refused(footer, cut, "broken Parquet footer");
     for (size_t at = 0; at < length; at++) {
-      unsigned char *copy = malloc(length);
-      memcpy(copy, footer, length);
-      copy[at] ^= 0xA5;
-      json_t *doc = json_object();
+      footer[at] ^= 0xA5;
       pail_error *err = NULL;
-      pail_status status = parquet_footer_describe(copy, length, doc, &err);
+      pail_status status = describe_copy(footer, length, &err);
+      footer[at] ^= 0xA5;
       ck_assert(status == PAIL_OK || status == PAIL_ERR_IO);
       ck_assert((status == PAIL_OK) == (err == NULL));
       pail_error_free(err);
-      json_decref(doc);
-      free(copy);
     }
     free(data);
   }
@@ -696,6 +696,11 @@ static json_t *preview_text(const char *key, const char *text) {
   return preview_bytes(key, text, strlen(text), 0, 0);
 }
 
+/* The name of CSV column i. */
+static const char *csv_column(json_t *doc, size_t i) {
+  return json_string_value(json_array_get(json_object_get(doc, "columns"), i));
+}
+
 static const char *cell(json_t *doc, size_t row, size_t column) {
   return json_string_value(json_array_get(
       json_array_get(json_object_get(doc, "rows"), row), column));
@@ -707,14 +712,12 @@ START_TEST(csv_with_header) {
                                  "bob,27,\"new \"\"york\"\", ny\"\r\n");
   ck_assert_str_eq(str(doc, "format"), "csv");
   ck_assert_str_eq(str(doc, "delimiter"), ",");
-  ck_assert(json_is_true(json_object_get(doc, "header")));
-  ck_assert_str_eq(
-      json_string_value(json_array_get(json_object_get(doc, "columns"), 2)),
-      "city");
-  ck_assert_uint_eq(json_array_size(json_object_get(doc, "rows")), 2);
+  ck_assert(flag(doc, "header"));
+  ck_assert_str_eq(csv_column(doc, 2), "city");
+  ck_assert_uint_eq(count_of(doc, "rows"), 2);
   ck_assert_str_eq(cell(doc, 0, 2), "paris");
   ck_assert_str_eq(cell(doc, 1, 2), "new \"york\", ny");
-  ck_assert(json_is_false(json_object_get(doc, "truncated")));
+  ck_assert(!flag(doc, "truncated"));
   ck_assert_str_eq(str(doc, "content_type"), "text/csv");
   ck_assert_uint_eq(read_count, 1);
   json_decref(doc);
@@ -726,11 +729,9 @@ START_TEST(tsv_sniffed_without_header) {
   json_t *doc = preview_text("dump", "1\t2\t3\n4\t5\t6\n7\t8\t9\n");
   ck_assert_str_eq(str(doc, "format"), "tsv");
   ck_assert_str_eq(str(doc, "delimiter"), "\t");
-  ck_assert(json_is_false(json_object_get(doc, "header")));
-  ck_assert_str_eq(
-      json_string_value(json_array_get(json_object_get(doc, "columns"), 0)),
-      "column_1");
-  ck_assert_uint_eq(json_array_size(json_object_get(doc, "rows")), 3);
+  ck_assert(!flag(doc, "header"));
+  ck_assert_str_eq(csv_column(doc, 0), "column_1");
+  ck_assert_uint_eq(count_of(doc, "rows"), 3);
   ck_assert_str_eq(cell(doc, 2, 2), "9");
   json_decref(doc);
 }
@@ -741,10 +742,10 @@ START_TEST(csv_semicolon_and_rows_limit) {
       preview_bytes("eu.csv", "a;b\n1,5;2\n3;4\n5;6\n7;8\n", 22, 2, 0);
   ck_assert_str_eq(str(doc, "format"), "csv");
   ck_assert_str_eq(str(doc, "delimiter"), ";");
-  ck_assert(json_is_true(json_object_get(doc, "header")));
-  ck_assert_uint_eq(json_array_size(json_object_get(doc, "rows")), 2);
+  ck_assert(flag(doc, "header"));
+  ck_assert_uint_eq(count_of(doc, "rows"), 2);
   ck_assert_str_eq(cell(doc, 0, 0), "1,5");
-  ck_assert(json_is_true(json_object_get(doc, "truncated")));
+  ck_assert(flag(doc, "truncated"));
   json_decref(doc);
 }
 END_TEST
@@ -755,9 +756,9 @@ START_TEST(csv_head_cut_mid_row) {
   json_t *doc = preview_bytes("cut.csv", text, strlen(text), 0, 16);
   ck_assert_uint_eq(reads[0].length, 16);
   ck_assert_int_eq(num(doc, "bytes_read"), 16);
-  ck_assert_uint_eq(json_array_size(json_object_get(doc, "rows")), 1);
+  ck_assert_uint_eq(count_of(doc, "rows"), 1);
   ck_assert_str_eq(cell(doc, 0, 0), "alpha");
-  ck_assert(json_is_true(json_object_get(doc, "truncated")));
+  ck_assert(flag(doc, "truncated"));
   json_decref(doc);
 }
 END_TEST
@@ -766,7 +767,7 @@ START_TEST(prose_is_text_not_csv) {
   json_t *doc = preview_text("notes", "Hello, world.\nThis is prose, with "
                                       "commas, here and there.\nEnd.\n");
   ck_assert_str_eq(str(doc, "format"), "text");
-  ck_assert_uint_eq(json_array_size(json_object_get(doc, "lines")), 3);
+  ck_assert_uint_eq(count_of(doc, "lines"), 3);
   json_decref(doc);
 }
 END_TEST
@@ -780,7 +781,7 @@ START_TEST(json_complete) {
   json_t *value = json_object_get(doc, "value");
   ck_assert_int_eq(
       json_integer_value(json_array_get(json_object_get(value, "a"), 1)), 2);
-  ck_assert(json_is_false(json_object_get(doc, "truncated")));
+  ck_assert(!flag(doc, "truncated"));
   json_decref(doc);
 }
 END_TEST
@@ -793,7 +794,7 @@ START_TEST(json_truncated) {
   strcat(text, "]");
   json_t *doc = preview_bytes("list", text, strlen(text), 0, 64);
   ck_assert_str_eq(str(doc, "format"), "json");
-  ck_assert(json_is_true(json_object_get(doc, "truncated")));
+  ck_assert(flag(doc, "truncated"));
   ck_assert_ptr_null(json_object_get(doc, "value"));
   ck_assert(strncmp(str(doc, "text"), "[\n  {\n    \"n\": 1\n  },\n  {", 24) ==
             0);
@@ -812,16 +813,16 @@ END_TEST
 START_TEST(ndjson_by_content_and_name) {
   json_t *doc = preview_text("events", "{\"e\": 1}\n{\"e\": 2}\n{\"e\": 3}\n");
   ck_assert_str_eq(str(doc, "format"), "ndjson");
-  ck_assert_uint_eq(json_array_size(json_object_get(doc, "records")), 3);
+  ck_assert_uint_eq(count_of(doc, "records"), 3);
   json_decref(doc);
   doc = preview_bytes("log.jsonl", "{\"e\": 1}\nnot json\n{\"e\": 3}\n[4]\n",
                       31, 2, 0);
   ck_assert_str_eq(str(doc, "format"), "ndjson");
-  ck_assert_uint_eq(json_array_size(json_object_get(doc, "records")), 2);
+  ck_assert_uint_eq(count_of(doc, "records"), 2);
   ck_assert_int_eq(json_integer_value(json_array_get(
                        json_object_get(doc, "invalid_lines"), 0)),
                    2);
-  ck_assert(json_is_true(json_object_get(doc, "truncated")));
+  ck_assert(flag(doc, "truncated"));
   json_decref(doc);
 }
 END_TEST
@@ -843,8 +844,8 @@ END_TEST
 
 START_TEST(text_lines_limit) {
   json_t *doc = preview_bytes("many.txt", "1\n2\n3\n4\n5\n", 10, 3, 0);
-  ck_assert_uint_eq(json_array_size(json_object_get(doc, "lines")), 3);
-  ck_assert(json_is_true(json_object_get(doc, "truncated")));
+  ck_assert_uint_eq(count_of(doc, "lines"), 3);
+  ck_assert(flag(doc, "truncated"));
   json_decref(doc);
 }
 END_TEST
