@@ -8,7 +8,6 @@
 # any data race makes the program fail (TSAN_OPTIONS halt_on_error=1).
 #   PAIL_CONCURRENCY_OPS (10000), PAIL_CONCURRENCY_SEED (1) change the run.
 . "${top_srcdir:?}/tests/lib.sh"
-. "$top_srcdir/tests/s3_lib.sh"
 
 PROGRAM=${top_builddir:?}/tests/concurrency
 OPS=${PAIL_CONCURRENCY_OPS:-10000}
@@ -37,6 +36,13 @@ run_concurrency fs "$SCRATCH/fs.json" "$OPS" 3145728
 check "fs: no temporary file is left" \
   test -z "$(find "$SCRATCH/fs" -name '*.pail-*' -print)"
 
+# moto last: without it (s3_lib.sh would skip the whole test) mem and fs
+# still count.
+if ! command -v moto_server >/dev/null 2>&1 || ! command -v aws >/dev/null 2>&1; then
+  echo "NOTE: moto_server or the aws CLI is missing: no S3 run"
+  finish
+fi
+. "$top_srcdir/tests/s3_lib.sh"
 "$PAIL" --config "$S3_SETTINGS" mb >/dev/null || fail "mb"
 s3_signature_checks off
 # 6 MiB puts go up as multipart uploads.
