@@ -33,6 +33,30 @@ for f in empty one ten-mib; do
   check "cp $f bytes" cmp -s "$DATA/$f" "$SCRATCH/cp-$f"
 done
 
+# A local file goes in by copy_file_range, past the MD5 a write computes:
+# its etag is still the file's MD5, computed when first asked for.
+for f in one ten-mib; do
+  run_pail --json stat "sizes/$f.bin"
+  check "stat $f: the etag is the file's MD5" python_json \
+    "assert d['etag'] == '\"$(md5sum <"$DATA/$f" | cut -c1-32)\"', d" <"$OUT"
+done
+# From another file system (tmpfs) the kernel may refuse to copy between
+# the two files (EXDEV): the bytes are read and written instead.
+if other=$(mktemp -d /dev/shm/pail-test.XXXXXX 2>/dev/null); then
+  cp "$DATA/ten-mib" "$other/f"
+  run_pail put "$other/f" other-fs/f.bin
+  expect_status 0 "put of a file on another file system"
+  rm -rf "$other"
+  run_pail get other-fs/f.bin "$SCRATCH/other-fs"
+  check "a file from another file system round-trips" \
+    cmp -s "$DATA/ten-mib" "$SCRATCH/other-fs"
+  run_pail --json stat other-fs/f.bin
+  check "a file from another file system has its MD5 as etag" python_json \
+    "assert d['etag'] == '\"$(md5sum <"$DATA/ten-mib" | cut -c1-32)\"', d" \
+    <"$OUT"
+  rm -f "$SCRATCH/other-fs"
+fi
+
 # Standard input, ranged reads, a directory as destination.
 head -c 3000000 /dev/urandom >"$DATA/piped"
 "$PAIL" put - sizes/piped.bin <"$DATA/piped" >/dev/null

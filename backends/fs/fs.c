@@ -863,6 +863,7 @@ typedef struct fs_writer {
   uint64_t size;
   unsigned char *buffer; /* WRITE_BUFFER_SIZE, allocated on first use */
   size_t buffered;
+  bool no_copy_range; /* copy_file_range refused once: read and write */
   fs_attrs attrs;
 } fs_writer;
 
@@ -1113,6 +1114,64 @@ static pail_status fs_write_stream(void *stream, const void *buffer,
   return writer_append(stream, buffer, length, err);
 }
 
+/* A range of a local file (pail_upload): copied by the kernel
+ * (copy_file_range: no copy through this process, a reflink where the file
+ * system shares extents), as fs_copy does. The bytes bypass MD5, so the
+ * etag is computed when first asked for, as after a copy. Where the kernel
+ * cannot copy between the two files, they are read and written. */
+static pail_status fs_write_stream_file(void *stream, int fd, uint64_t offset,
+                                        uint64_t length, pail_error **err) {
+  fs_writer *w = stream;
+  pail_status status = writer_flush(w, err);
+  off_t at = (off_t)offset;
+  while (status == PAIL_OK && length > 0 && !w->no_copy_range) {
+    size_t chunk = length < COPY_CHUNK_SIZE ? (size_t)length : COPY_CHUNK_SIZE;
+    ssize_t n = copy_file_range(fd, &at, w->fd, NULL, chunk, 0);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+                  errno == EOPNOTSUPP)) {
+      w->no_copy_range = true; /* nothing was copied by this call */
+      break;
+    }
+    if (n < 0)
+      return fs_errno_error(err, errno, "write", w->key);
+    if (n == 0)
+      return fs_core->error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                                "fs: cannot store \"%s\": the local file ended "
+                                "early (it changed during the upload)",
+                                w->key);
+    w->hashed = false;
+    w->size += (uint64_t)n;
+    length -= (uint64_t)n;
+  }
+  unsigned char *buffer = NULL;
+  while (status == PAIL_OK && length > 0) {
+    if (buffer == NULL && (buffer = malloc(HASH_BUFFER_SIZE)) == NULL)
+      return no_memory(err);
+    size_t want = length < HASH_BUFFER_SIZE ? (size_t)length : HASH_BUFFER_SIZE;
+    ssize_t n = pread(fd, buffer, want, at);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      status = fs_errno_error(err, errno, "read the local file for", w->key);
+    else if (n == 0)
+      status = fs_core->error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                                  "fs: cannot store \"%s\": the local file "
+                                  "ended early (it changed during the "
+                                  "upload)",
+                                  w->key);
+    else
+      status = writer_append(w, buffer, (size_t)n, err);
+    if (n > 0) {
+      at += n;
+      length -= (uint64_t)n;
+    }
+  }
+  free(buffer);
+  return status;
+}
+
 static pail_status fs_write_commit(void *stream, pail_object_info *info,
                                    pail_error **err) {
   return writer_commit(stream, info, err);
@@ -1341,6 +1400,7 @@ static const pail_backend_ops fs_ops = {
     .write_stream = fs_write_stream,
     .write_commit = fs_write_commit,
     .write_abort = fs_write_abort,
+    .write_stream_file = fs_write_stream_file,
     .delete_object = fs_delete,
     .copy = fs_copy,
     .sign = NULL, /* the core answers with a workspace grant */
