@@ -11,11 +11,11 @@ tools_pail_SOURCES += tools/preview.c tools/settings.c
 UNIT_TESTS += tests/test_preview
 tests_test_preview_SOURCES = tests/test_preview.c
 tests_test_preview_CFLAGS = $(UNIT_CFLAGS) \
-	-DPAIL_TEST_DATA='"$(abs_top_srcdir)/../shared/data"'
+	-DPAIL_TEST_DATA='"$(abs_top_srcdir)/tests/data"'
 tests_test_preview_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
 
 SCRIPT_TESTS += tests/preview_cli.sh tests/preview_s3.sh
-EXTRA_DIST += tests/expected
+EXTRA_DIST += tests/expected tests/data
 
 FUZZ_TARGETS += tests/fuzz/fuzz_parquet tests/fuzz/fuzz_sniff
 tests_fuzz_fuzz_parquet_SOURCES = tests/fuzz/fuzz_parquet.c \

@@ -1,12 +1,12 @@
 #!/bin/sh
 # preview_cli.sh: `pail preview` end to end on an fs storage (issue 8): the
-# real Parquet files of ../shared/data (row counts as other readers report
+# real Parquet files of tests/data (row counts as other readers report
 # them), CSV as a table, JSON, text with terminal escapes neutralised,
 # binary content described and never printed, a broken Parquet file, and
 # usage errors. The same against S3 (moto) is tests/preview_s3.sh.
 . "${top_srcdir:?}/tests/lib.sh"
 
-DATA=${PAIL_TEST_DATA:-$top_srcdir/../shared/data}/parquet
+DATA=${PAIL_TEST_DATA:-$top_srcdir/tests/data}/parquet
 if [ ! -d "$DATA" ]; then
   echo "SKIP: no test data at $DATA"
   exit 77

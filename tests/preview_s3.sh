@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/s3_lib.sh"
 
 export PAIL_CONFIG="$S3_SETTINGS"
-DATA=${PAIL_TEST_DATA:-$top_srcdir/../shared/data}/parquet
+DATA=${PAIL_TEST_DATA:-$top_srcdir/tests/data}/parquet
 if [ ! -d "$DATA" ]; then
   echo "SKIP: no test data at $DATA"
   exit 77

@@ -31,18 +31,9 @@ fi
 . "$top_srcdir/tests/serve_lib.sh"
 trap 'serve_stop; s3_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
-# The shared test data lies beside the source tree (beside the tree that
-# `make distcheck` unpacks, one level further up).
-PARQUET=
-for data in ${PAIL_TEST_DATA:+"$PAIL_TEST_DATA"} "$top_srcdir/../shared/data" \
-  "$top_srcdir/../../shared/data"; do
-  if [ -f "$data/parquet/alltypes_plain.parquet" ]; then
-    PARQUET=$data/parquet/alltypes_plain.parquet
-    break
-  fi
-done
-[ -n "$PARQUET" ] ||
-  echo "NOTE: no shared/data/parquet/alltypes_plain.parquet beside the source tree (or in \$PAIL_TEST_DATA): the Parquet preview is not checked"
+# A real writer's Parquet file (tests/data, copied unmodified from the
+# project's shared test data; see tests/data/SOURCES.md).
+PARQUET=${PAIL_TEST_DATA:-$top_srcdir/tests/data}/parquet/alltypes_plain.parquet
 
 FS_ROOT=$SCRATCH/fsroot
 S3_STORAGE=lake

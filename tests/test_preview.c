@@ -1,6 +1,6 @@
 /*
  * test_preview.c: pail_preview() over an in-process backend that records
- * every read it is asked for: the real Parquet files of ../shared/data
+ * every read it is asked for: the real Parquet files of tests/data
  * (schema and row counts as other readers report them), proof that only
  * ranged reads happen and how many, hostile and truncated footers, and the
  * text formats, images and binary content.
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #ifndef PAIL_TEST_DATA
-#define PAIL_TEST_DATA "../shared/data"
+#define PAIL_TEST_DATA "tests/data"
 #endif
 
 /* ------------------------------------------------ the recording backend */
@@ -251,7 +251,7 @@ static void assert_only_ranged_reads(void) {
 
 /* --------------------------------------------------- real Parquet files */
 
-/* Previews a file of ../shared/data, checking what every Parquet preview
+/* Previews a file of tests/data, checking what every Parquet preview
  * says (format, size, ranged reads only) and its row and column counts. */
 static json_t *preview_data_file(const char *name, json_int_t rows,
                                  json_int_t columns) {
@@ -281,7 +281,7 @@ static const char *column_path(json_t *doc, size_t i) {
   return str(column(doc, i), "path");
 }
 
-/* The README of ../shared/data: 8 rows and these 11 columns. */
+/* tests/data/SOURCES.md: 8 rows and these 11 columns. */
 START_TEST(parquet_alltypes_plain) {
   static const char *names[] = {
       "id",           "bool_col",     "tinyint_col",
