@@ -853,6 +853,7 @@ static const pail_backend_ops gcs_ops = {
     .read_close = gcs_read_close,
     .write_open = gcs_write_open,
     .write_stream = gcs_write_stream,
+    .write_stream_file = gcs_write_stream_file,
     .write_commit = gcs_write_commit,
     .write_abort = gcs_write_abort,
     .delete_object = gcs_delete,

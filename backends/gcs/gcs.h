@@ -278,6 +278,10 @@ pail_status gcs_write_stream(void *stream, const void *buffer, size_t length,
 pail_status gcs_write_commit(void *stream, pail_object_info *info,
                              pail_error **err);
 void gcs_write_abort(void *stream);
+pail_status gcs_write_stream_file(void *stream, int fd, uint64_t offset,
+                                  uint64_t length, pail_error **err);
+pail_status gcs_relay_write_stream_file(void *stream, int fd, uint64_t offset,
+                                        uint64_t length, pail_error **err);
 /* The JSON object resource a write or a copy sends for options (name,
  * contentType, contentDisposition, metadata). */
 pail_status gcs_write_metadata(const char *key,

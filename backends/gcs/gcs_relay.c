@@ -9,8 +9,11 @@
  */
 #include "gcs.h"
 
+#include <errno.h>
+
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A stream of the delegate. Its first member tells it apart from the JSON
  * API's streams (gcs_read, gcs_write), which start with a false one. */
@@ -100,6 +103,34 @@ pail_status gcs_relay_write_stream(void *stream, const void *buffer,
                                    size_t length, pail_error **err) {
   gcs_relayed_stream *r = stream;
   return r->ops->write_stream(r->stream, buffer, length, err);
+}
+
+/* Hands file ranges on to the relay's backend when it takes them, else
+ * reads them. */
+pail_status gcs_relay_write_stream_file(void *stream, int fd, uint64_t offset,
+                                        uint64_t length, pail_error **err) {
+  gcs_relayed_stream *r = stream;
+  if (r->ops->write_stream_file != NULL)
+    return r->ops->write_stream_file(r->stream, fd, offset, length, err);
+  char block[64 * 1024];
+  while (length > 0) {
+    size_t want = length < sizeof block ? (size_t)length : sizeof block;
+    ssize_t n = pread(fd, block, want, (off_t)offset);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return gcs_core->error_set(
+          err, PAIL_ERR_IO, 0, NULL, NULL,
+          "gcs: cannot read the local file: %s",
+          n < 0 ? strerror(errno)
+                : "it ended early (changed during the upload)");
+    pail_status status = r->ops->write_stream(r->stream, block, (size_t)n, err);
+    if (status != PAIL_OK)
+      return status;
+    offset += (uint64_t)n;
+    length -= (uint64_t)n;
+  }
+  return PAIL_OK;
 }
 
 pail_status gcs_relay_write_commit(void *stream, pail_object_info *info,

@@ -17,10 +17,12 @@
  */
 #include "gcs.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The buffer grows from this size, so small objects cost little. */
 #define INITIAL_BUFFER ((size_t)64 << 10)
@@ -35,6 +37,11 @@ typedef struct gcs_write {
   bool create_only;
   char *buffer; /* data not yet acknowledged */
   size_t length, capacity;
+  /* From write_stream_file: the chunk's bytes are the file's, from
+   * file_offset (buffer unused); -1 for bytes in buffer. */
+  int file;
+  uint64_t file_offset;
+  pail_http_body_file file_body; /* the body of a request from the file */
   uint64_t sent;    /* bytes the server has acknowledged (buffer[0]'s) */
   uint64_t written; /* bytes the caller gave */
   uint32_t crc;
@@ -142,6 +149,27 @@ static pail_status hash_header(gcs_write *w, gcs_request *r, pail_error **err) {
   return gcs_request_header(r, err, "X-Goog-Hash: crc32c=%s", crc);
 }
 
+/* Makes the chunk's bytes from `from` on the request's body: from memory,
+ * or read from the file as they are sent. A zero-length body is still sent
+ * as one (Content-Length: 0). */
+static void chunk_body(gcs_write *w, gcs_request *r, size_t from) {
+  if (w->file >= 0 && w->length > from) {
+    w->file_body.fd = w->file;
+    w->file_body.offset = w->file_offset + from;
+    gcs_request_body(r, &w->file_body, w->length - from);
+    r->http.flags |= PAIL_HTTP_BODY_FILE;
+  } else {
+    gcs_request_body(r, w->length > from ? w->buffer + from : "",
+                     w->length - from);
+  }
+}
+
+/* The chunk was stored: it starts empty, in memory. */
+static void chunk_clear(gcs_write *w) {
+  w->length = 0;
+  w->file = -1;
+}
+
 /* --------------------------------------------------------------- simple */
 
 static pail_status simple_upload(gcs_write *w, pail_object_info *info,
@@ -156,13 +184,12 @@ static pail_status simple_upload(gcs_write *w, pail_object_info *info,
       &r, "POST", gcs_object_url(w->gcs, NULL, true, query), err);
   free(query);
   if (status == PAIL_OK) {
-    /* A zero-length body must still be sent as one (Content-Length: 0). */
-    gcs_request_body(&r, w->buffer ? w->buffer : "", w->length);
+    chunk_body(w, &r, 0);
     /* Sending the same bytes again is harmless, unless the first attempt
      * created the object and a create-only replay would then report a
      * conflict that is not one. */
     if (!w->create_only)
-      r.http.flags = PAIL_HTTP_IDEMPOTENT;
+      r.http.flags |= PAIL_HTTP_IDEMPOTENT;
     status = gcs_request_header(&r, err, "Content-Type: %s",
                                 w->content_type ? w->content_type
                                                 : "application/octet-stream");
@@ -277,14 +304,15 @@ static pail_status session_put(gcs_write *w, size_t from, bool final,
                                 (unsigned long long)(total - 1));
   if (status == PAIL_OK && final && !query)
     status = hash_header(w, &r, err);
-  if (status == PAIL_OK)
-    gcs_request_body(&r, query ? "" : w->buffer + from,
-                     query ? 0 : w->length - from);
+  if (status == PAIL_OK && query)
+    gcs_request_body(&r, "", 0);
+  else if (status == PAIL_OK)
+    chunk_body(w, &r, from);
   /* A chunk is not replayed blind by the core's retries: after a failure
    * the session is asked what it kept (send_chunk), as Google's protocol
    * says. A status query can be repeated freely. */
   if (!query)
-    r.http.flags = PAIL_HTTP_NO_RETRY;
+    r.http.flags |= PAIL_HTTP_NO_RETRY;
   if (status == PAIL_OK)
     status = gcs_exchange(w->gcs, &r, w->key, accept, response, err);
   gcs_request_free(&r);
@@ -341,7 +369,7 @@ static pail_status send_chunk(gcs_write *w, bool final, pail_object_info *info,
       gcs_core->http_response_clear(&response);
       if (status == PAIL_OK) {
         w->sent += w->length;
-        w->length = 0;
+        chunk_clear(w);
       }
       return status;
     }
@@ -376,7 +404,7 @@ static pail_status send_chunk(gcs_write *w, bool final, pail_object_info *info,
     query = false;
     if (!final && from == w->length) {
       w->sent = persisted;
-      w->length = 0;
+      chunk_clear(w);
       return PAIL_OK;
     }
     /* Part of the chunk is missing (or this was the status query): send
@@ -421,6 +449,7 @@ pail_status gcs_write_open(void *instance, const char *key,
   if (w == NULL)
     return gcs_no_memory(err);
   w->gcs = gcs;
+  w->file = -1;
   w->create_only = options->if_none_match != 0;
   w->simple =
       options->content_disposition == NULL && options->metadata_count == 0;
@@ -443,6 +472,96 @@ pail_status gcs_write_open(void *instance, const char *key,
   return PAIL_OK;
 }
 
+/* Reads exactly `length` bytes of fd from `offset`. */
+static pail_status read_range(int fd, uint64_t offset, char *out, size_t length,
+                              pail_error **err) {
+  for (size_t done = 0; done < length;) {
+    ssize_t n = pread(fd, out + done, length - done, (off_t)(offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return gcs_core->error_set(
+          err, PAIL_ERR_IO, 0, NULL, NULL,
+          "gcs: cannot read the local file: %s",
+          n < 0 ? strerror(errno)
+                : "it ended early (changed during the upload)");
+    done += (size_t)n;
+  }
+  return PAIL_OK;
+}
+
+/* Copies a file-backed chunk's bytes into memory, for bytes from memory to
+ * follow them. */
+static pail_status chunk_to_memory(gcs_write *w, pail_error **err) {
+  if (w->capacity < w->length) {
+    size_t capacity = w->length > INITIAL_BUFFER ? w->length : INITIAL_BUFFER;
+    char *grown = realloc(w->buffer, capacity);
+    if (grown == NULL)
+      return gcs_no_memory(err);
+    w->buffer = grown;
+    w->capacity = capacity;
+  }
+  pail_status status =
+      read_range(w->file, w->file_offset, w->buffer, w->length, err);
+  if (status == PAIL_OK)
+    w->file = -1;
+  return status;
+}
+
+/* A full chunk with more to come: it is not the last. */
+static pail_status chunk_send_full(gcs_write *w, pail_error **err) {
+  pail_status status = PAIL_OK;
+  if (w->session == NULL)
+    status = session_begin(w, err);
+  if (status == PAIL_OK)
+    status = send_chunk(w, false, NULL, err);
+  return status;
+}
+
+pail_status gcs_write_stream_file(void *stream, int fd, uint64_t offset,
+                                  uint64_t length, pail_error **err) {
+  if (gcs_stream_is_relayed(stream))
+    return gcs_relay_write_stream_file(stream, fd, offset, length, err);
+  gcs_write *w = stream;
+  size_t chunk = w->gcs->chunk_size;
+  char block[64 * 1024];
+  while (length > 0) {
+    if (w->length == chunk) {
+      pail_status status = chunk_send_full(w, err);
+      if (status != PAIL_OK)
+        return status;
+      continue;
+    }
+    size_t take =
+        chunk - w->length < length ? chunk - w->length : (size_t)length;
+    if (take > sizeof block)
+      take = sizeof block;
+    pail_status status = read_range(fd, offset, block, take, err);
+    if (status != PAIL_OK)
+      return status;
+    /* Only a range that continues the chunk's own can extend it; anything
+     * else goes through memory (never the case for pail_upload). */
+    if (w->length > 0 &&
+        (w->file != fd || w->file_offset + w->length != offset)) {
+      status = gcs_write_stream(w, block, take, err);
+      if (status != PAIL_OK)
+        return status;
+    } else {
+      if (w->length == 0) {
+        w->file = fd;
+        w->file_offset = offset;
+      }
+      /* Read once here for the object's CRC32C, and again as it is sent. */
+      w->crc = gcs_core->crc32c(w->crc, block, take);
+      w->length += take;
+      w->written += take;
+    }
+    offset += take;
+    length -= take;
+  }
+  return PAIL_OK;
+}
+
 pail_status gcs_write_stream(void *stream, const void *buffer, size_t length,
                              pail_error **err) {
   if (gcs_stream_is_relayed(stream))
@@ -452,16 +571,17 @@ pail_status gcs_write_stream(void *stream, const void *buffer, size_t length,
   size_t chunk = w->gcs->chunk_size;
   while (length > 0) {
     if (w->length == chunk) {
-      /* A full chunk with more to come: it is not the last. */
-      pail_status status = PAIL_OK;
-      if (w->session == NULL)
-        status = session_begin(w, err);
-      if (status == PAIL_OK)
-        status = send_chunk(w, false, NULL, err);
+      pail_status status = chunk_send_full(w, err);
       if (status != PAIL_OK)
         return status;
       continue;
     }
+    if (w->file >= 0 && w->length > 0) {
+      pail_status status = chunk_to_memory(w, err);
+      if (status != PAIL_OK)
+        return status;
+    }
+    w->file = -1;
     size_t take = chunk - w->length < length ? chunk - w->length : length;
     if (w->length + take > w->capacity) {
       size_t capacity = w->capacity ? w->capacity : INITIAL_BUFFER;
