@@ -68,7 +68,10 @@ static char *goog_hash(const char *header, const char *name) {
  * MD5 of the bytes: a single-part upload's (32 hex digits; a multipart
  * one's ends in "-N") not encrypted with SSE-KMS or SSE-C (whose ETags are
  * not MD5s). A composite checksum (of parts' checksums, "...-N") cannot be
- * checked against the bytes. */
+ * checked against the bytes; nor can a multipart object's (an ETag ending
+ * in "-N") unless S3 says it is of the full object (x-amz-checksum-type),
+ * as a server that leaves out the "-N" and the type would otherwise have
+ * every such download refused. */
 static void choose_digest(s3_read *rd, const pail_http_response *head) {
   static const char *const algorithms[] = {"crc64nvme", "crc32c", "crc32",
                                            "sha256", "sha1"};
@@ -76,7 +79,10 @@ static void choose_digest(s3_read *rd, const pail_http_response *head) {
   rd->expected = NULL;
   rd->algorithm = NULL;
   const char *type = s3_core->http_header(head, "x-amz-checksum-type");
-  bool composite = type != NULL && strcasecmp(type, "COMPOSITE") == 0;
+  const char *etag = s3_core->http_header(head, "etag");
+  bool multipart = etag != NULL && strchr(etag, '-') != NULL;
+  bool composite = type != NULL ? strcasecmp(type, "FULL_OBJECT") != 0
+                                : multipart;
   for (size_t i = 0; !composite && i < sizeof algorithms / sizeof *algorithms;
        i++) {
     char name[40];
@@ -93,7 +99,6 @@ static void choose_digest(s3_read *rd, const pail_http_response *head) {
     rd->algorithm = "crc32c";
     return;
   }
-  const char *etag = s3_core->http_header(head, "etag");
   const char *sse = s3_core->http_header(head, "x-amz-server-side-encryption");
   if (etag == NULL || strlen(etag) != 34 || etag[0] != '"' || etag[33] != '"' ||
       strspn(etag + 1, "0123456789abcdefABCDEF") != 32 ||
