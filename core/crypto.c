@@ -90,6 +90,16 @@ static void hash_init(void) {
   hash_key_made = pthread_key_create(&hash_key, hash_contexts_free) == 0;
 }
 
+/* Should libpail be unloaded (dlclose) while threads that hashed live on,
+ * their exit must not call hash_contexts_free, which goes with it: the key
+ * is deleted, and their contexts are left to the process. */
+__attribute__((destructor)) static void hash_unload(void) {
+  if (hash_key_made) {
+    pthread_key_delete(hash_key);
+    hash_key_made = false;
+  }
+}
+
 /* This thread's contexts, made on first use; NULL when out of memory (the
  * caller then takes OpenSSL's one-shot functions). */
 static hash_contexts *thread_contexts(void) {
