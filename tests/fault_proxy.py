@@ -293,6 +293,12 @@ class Proxy:
                     return
                 limit = size if fault in ("truncate", "stall") else None
                 flip = size if fault == "corrupt" else None
+                if flip is not None:
+                    # Logged before the body goes: a client that finds the
+                    # damage may hang up before the relay ends, and a test
+                    # may read the log as soon as the client has exited.
+                    self.note(f"{method} {target} -> {status} corrupt at "
+                              f"{flip} {seen}")
                 client.sendall(rraw)
                 try:
                     closing = relay_body(ureader, rheaders, method, status,
