@@ -1610,9 +1610,16 @@ START_TEST(tls_is_verified_unless_the_storage_says_otherwise) {
   pail_http_request request = {"GET", url, NULL, 0, NULL, 0, 0};
   pail_http_response r;
   cfg.max_attempts = 5;
-  /* A certificate nobody vouches for: refused, never retried. */
+  /* A certificate nobody vouches for: refused, never retried for it. (A
+   * handshake slower than the 2 s connect timeout, under valgrind on a
+   * loaded machine, is a transient failure and may be retried first.) */
   EXPECT(PAIL_ERR_UNAVAILABLE, http_exchange(&cfg, &request, 1 << 20, &r, &err));
-  ck_assert_msg(strstr(log_text, "retrying") == NULL, "%s", log_text);
+  for (const char *at = log_text; (at = strstr(at, "retrying")) != NULL;
+       at++) {
+    const char *end = strchr(at, '\n');
+    size_t n = end ? (size_t)(end - at) : strlen(at);
+    ck_assert_msg(memmem(at, n, "certificate", 11) == NULL, "%s", log_text);
+  }
   ck_assert_msg(strstr(pail_error_message(err), "certificate") != NULL, "%s",
                 pail_error_message(err));
   pail_error_free(err);
