@@ -533,6 +533,18 @@ START_TEST(keys_that_are_not_json_or_lack_a_usable_private_key_are_refused) {
   expect_refused("{\"storage\": {\"type\": \"gcs\", \"bucket\": \"data\", "
                  "\"serviceAccountKey\": {\"type\": \"external_account\"}}}",
                  PAIL_ERR_INVALID_ARGUMENT, "external_account");
+  /* A type that is no type name (here the private key itself: a file from
+   * disk is not redacted by the core) is not quoted (fuzz_gcs_token). */
+  const char *odd = "{\"type\": \"----B PRMB-I-I-]\", \"private_key\": "
+                    "\"----B PRMB-I-I-]\", \"token_uri\": \"en\"}";
+  gcs_account odd_account;
+  pail_error *odd_err = NULL;
+  ck_assert_int_eq(gcs_account_parse(odd, strlen(odd), "test", &odd_account,
+                                     &odd_err),
+                   PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(odd_err), "of an unknown type");
+  ck_assert_ptr_null(strstr(pail_error_message(odd_err), "PRMB"));
+  pail_error_free(odd_err);
   /* A token_uri in clear text to a remote host would leak the assertion. */
   json_t *key = json_deep_copy(service_account);
   json_object_set_new(key, "token_uri",

@@ -63,6 +63,20 @@ static bool token_uri_acceptable(const char *uri) {
   return false;
 }
 
+/* True when a credentials file's "type" may be quoted in a message: a name
+ * such as service_account (letters, digits, '_', '-'; at most 40), and
+ * none of the file's private key, which a broken file may hold anywhere
+ * (fuzz_gcs_token found a type that was the key). */
+static bool type_quotable(const char *type, const json_t *root) {
+  size_t n = strlen(type);
+  if (n == 0 || n > 40 ||
+      strspn(type, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789_-") != n)
+    return false;
+  const char *pem = json_string_value(json_object_get(root, "private_key"));
+  return pem == NULL || *pem == '\0' || strstr(type, pem) == NULL;
+}
+
 static char *member(const json_t *object, const char *name) {
   const char *value = json_string_value(json_object_get(object, name));
   return value && *value ? strdup(value) : NULL;
@@ -137,12 +151,18 @@ pail_status gcs_account_parse(const char *text, size_t length,
         gcs_core->error_free(why);
       }
     }
-  } else {
+  } else if (type_quotable(type, root)) {
     status = gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                  "gcs: the credentials from %s are of type "
-                                 "\"%.40s\"; pail takes service_account and "
+                                 "\"%s\"; pail takes service_account and "
                                  "authorized_user",
                                  source, type);
+  } else {
+    status = gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                 "gcs: the credentials from %s are of an "
+                                 "unknown type; pail takes service_account "
+                                 "and authorized_user",
+                                 source);
   }
   if (status == PAIL_OK && account->token_uri == NULL &&
       (account->token_uri = strdup(GCS_DEFAULT_TOKEN_URI)) == NULL)
