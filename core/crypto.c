@@ -24,6 +24,26 @@
  * enough to stay in the CPU's cache while it is hashed. */
 #define FILE_HASH_BLOCK (256 * 1024)
 
+pail_status crypto_file_read(int fd, uint64_t offset, void *out, size_t length,
+                             pail_error **err) {
+  for (size_t done = 0; done < length;) {
+    ssize_t n =
+        pread(fd, (char *)out + done, length - done, (off_t)(offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                            "cannot read the local file: %s", strerror(errno));
+    if (n == 0)
+      return pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                            "the local file ended %llu bytes early (it "
+                            "changed during the upload)",
+                            (unsigned long long)(length - done));
+    done += (size_t)n;
+  }
+  return PAIL_OK;
+}
+
 pail_status crypto_sha256_file(int fd, uint64_t offset, uint64_t length,
                                unsigned char out[32], pail_error **err) {
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -34,24 +54,11 @@ pail_status crypto_sha256_file(int fd, uint64_t offset, uint64_t length,
     status = error_no_memory(err);
   while (status == PAIL_OK && length > 0) {
     size_t want = length < FILE_HASH_BLOCK ? (size_t)length : FILE_HASH_BLOCK;
-    ssize_t n = pread(fd, buffer, want, (off_t)offset);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
-                              "cannot read the local file: %s",
-                              strerror(errno));
-    else if (n == 0)
-      status = pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
-                              "the local file ended %llu bytes early (it "
-                              "changed during the upload)",
-                              (unsigned long long)length);
-    else if (EVP_DigestUpdate(ctx, buffer, (size_t)n) != 1)
+    status = crypto_file_read(fd, offset, buffer, want, err);
+    if (status == PAIL_OK && EVP_DigestUpdate(ctx, buffer, want) != 1)
       status = error_no_memory(err);
-    if (n > 0) {
-      offset += (uint64_t)n;
-      length -= (uint64_t)n;
-    }
+    offset += want;
+    length -= want;
   }
   unsigned int size = 32;
   if (status == PAIL_OK && EVP_DigestFinal_ex(ctx, out, &size) != 1)
@@ -253,8 +260,7 @@ void crypto_private_key_free(pail_private_key *key) {
 pail_status crypto_rsa_sha256_sign(const pail_private_key *key,
                                    const void *data, size_t length,
                                    unsigned char **signature,
-                                   size_t *signature_length,
-                                   pail_error **err) {
+                                   size_t *signature_length, pail_error **err) {
   *signature = NULL;
   *signature_length = 0;
   EVP_PKEY *pkey = (EVP_PKEY *)key;

@@ -99,6 +99,9 @@ PAIL_HIDDEN void crypto_sha256(const void *data, size_t length,
                                unsigned char out[32]);
 /* SHA-256 of length bytes of the file fd from offset (core_services'
  * sha256_file). */
+/* core_services.file_read: exactly length bytes of fd from offset. */
+PAIL_HIDDEN pail_status crypto_file_read(int fd, uint64_t offset, void *out,
+                                         size_t length, pail_error **err);
 PAIL_HIDDEN pail_status crypto_sha256_file(int fd, uint64_t offset,
                                            uint64_t length,
                                            unsigned char out[32],

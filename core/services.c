@@ -225,6 +225,7 @@ const pail_core_services core_services = {
     .delegate_close = delegate_close,
     .resumable_verify = resumable_verify,
     .sha256_file = crypto_sha256_file,
+    .file_read = crypto_file_read,
 };
 
 const pail_core_services *pail_core_services_get(void) {

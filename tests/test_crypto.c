@@ -9,6 +9,8 @@
 #include "internal.h"
 #include "testutil.h"
 
+#include <unistd.h>
+
 #include <pthread.h>
 
 #define RS256_HEX                                                              \
@@ -66,8 +68,8 @@ START_TEST(base64_decode_handles_every_padding) {
 END_TEST
 
 START_TEST(base64_decode_refuses_what_is_not_base64) {
-  static const char *const bad[] = {"Zg=",  "Zg",   "Z===", "Zm9v\n",
-                                    " Zm9", "Zm-v", "Zm_v", "=Zm9",
+  static const char *const bad[] = {"Zg=",  "Zg",   "Z===",       "Zm9v\n",
+                                    " Zm9", "Zm-v", "Zm_v",       "=Zm9",
                                     "Zg=a", "Z=g=", "Zm9vYg=\x80"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     unsigned char out[16];
@@ -197,8 +199,7 @@ START_TEST(crc32_and_crc64nvme_match_their_check_values) {
   ck_assert_uint_eq(crc32_update(crc32_update(0, "1234", 4), "56789", 5),
                     0xCBF43926u);
   ck_assert_uint_eq(crc32_update(0, "", 0), 0);
-  ck_assert_uint_eq(crc64nvme_update(0, "123456789", 9),
-                    0xAE8B14860A799888ull);
+  ck_assert_uint_eq(crc64nvme_update(0, "123456789", 9), 0xAE8B14860A799888ull);
   ck_assert_uint_eq(
       crc64nvme_update(crc64nvme_update(0, "12345", 5), "6789", 4),
       0xAE8B14860A799888ull);
@@ -281,6 +282,38 @@ static void expect_hmac_vectors(void) {
   }
 }
 
+/* file_read and sha256_file: a range of a file, exactly, wherever the
+ * descriptor's offset is; a file that ends early is an I/O error. */
+START_TEST(file_ranges_are_read_exactly) {
+  char path[] = "/tmp/pail-crypto-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  unlink(path);
+  char data[1000];
+  for (size_t i = 0; i < sizeof data; i++)
+    data[i] = (char)(i * 7);
+  ck_assert_int_eq(write(fd, data, sizeof data), (ssize_t)sizeof data);
+  char out[300];
+  const pail_core_services *core = pail_core_services_get();
+  ck_assert_int_eq(core->file_read(fd, 600, out, sizeof out, NULL), PAIL_OK);
+  ck_assert_int_eq(memcmp(out, data + 600, sizeof out), 0);
+  ck_assert_int_eq(lseek(fd, 0, SEEK_CUR), (off_t)sizeof data);
+  unsigned char want[32], got[32];
+  core->sha256(data + 100, 800, want);
+  ck_assert_int_eq(core->sha256_file(fd, 100, 800, got, NULL), PAIL_OK);
+  ck_assert_int_eq(memcmp(want, got, 32), 0);
+  pail_error *err = NULL;
+  ck_assert_int_eq(core->file_read(fd, 900, out, 200, &err), PAIL_ERR_IO);
+  ck_assert_msg(strstr(pail_error_message(err), "100 bytes early") != NULL,
+                "%s", pail_error_message(err));
+  pail_error_free(err);
+  err = NULL;
+  ck_assert_int_eq(core->sha256_file(fd, 500, 600, got, &err), PAIL_ERR_IO);
+  pail_error_free(err);
+  close(fd);
+}
+END_TEST
+
 START_TEST(hmac_sha256_matches_rfc4231) {
   expect_hmac_vectors();
 }
@@ -313,6 +346,7 @@ int main(void) {
   tcase_add_test(tc, base64url_has_no_padding_and_url_alphabet);
   suite_add_tcase(s, tc);
   tc = tcase_create("hash");
+  tcase_add_test(tc, file_ranges_are_read_exactly);
   tcase_add_test(tc, hmac_sha256_matches_rfc4231);
   tcase_add_test(tc, hmac_sha256_from_threads_at_once);
   suite_add_tcase(s, tc);

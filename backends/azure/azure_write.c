@@ -35,7 +35,7 @@ typedef struct block_slot {
   int file;
   uint64_t file_offset;
   pail_http_body_file file_body; /* the body of a request from the file */
-  int number;            /* block number while in flight, else 0 */
+  int number;                    /* block number while in flight, else 0 */
   azure_request request; /* lives until the block's completion is collected */
 } block_slot;
 
@@ -80,19 +80,7 @@ static void write_free(azure_write *w) {
 /* Reads exactly `length` bytes of fd from `offset`. */
 static pail_status read_range(int fd, uint64_t offset, char *out, size_t length,
                               pail_error **err) {
-  for (size_t done = 0; done < length;) {
-    ssize_t n = pread(fd, out + done, length - done, (off_t)(offset + done));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return azure_core->error_set(
-          err, PAIL_ERR_IO, 0, NULL, NULL,
-          "azure_blob: cannot read the local file: %s",
-          n < 0 ? strerror(errno)
-                : "it ended early (changed during the upload)");
-    done += (size_t)n;
-  }
-  return PAIL_OK;
+  return azure_core->file_read(fd, offset, out, length, err);
 }
 
 /* Keeps copies of the options' strings: they belong to the caller and live

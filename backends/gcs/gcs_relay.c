@@ -57,9 +57,8 @@ static pail_status relay_stream(const pail_backend_ops *ops, void *stream,
 }
 
 pail_status gcs_relay_read_open(gcs_instance *gcs, const char *key,
-                                const pail_read_options *options,
-                                void **stream, pail_object_info *info,
-                                pail_error **err) {
+                                const pail_read_options *options, void **stream,
+                                pail_object_info *info, pail_error **err) {
   const pail_delegate *d = gcs->relay;
   void *inner = NULL;
   pail_status status =
@@ -89,8 +88,8 @@ pail_status gcs_relay_write_open(gcs_instance *gcs, const char *key,
                                  void **stream, pail_error **err) {
   const pail_delegate *d = gcs->relay;
   void *inner = NULL;
-  pail_status status = d->ops->write_open(d->instance, key, options, &inner,
-                                          err);
+  pail_status status =
+      d->ops->write_open(d->instance, key, options, &inner, err);
   if (status == PAIL_OK) {
     status = relay_stream(d->ops, inner, stream, err);
     if (status != PAIL_OK)
@@ -115,20 +114,13 @@ pail_status gcs_relay_write_stream_file(void *stream, int fd, uint64_t offset,
   char block[64 * 1024];
   while (length > 0) {
     size_t want = length < sizeof block ? (size_t)length : sizeof block;
-    ssize_t n = pread(fd, block, want, (off_t)offset);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return gcs_core->error_set(
-          err, PAIL_ERR_IO, 0, NULL, NULL,
-          "gcs: cannot read the local file: %s",
-          n < 0 ? strerror(errno)
-                : "it ended early (changed during the upload)");
-    pail_status status = r->ops->write_stream(r->stream, block, (size_t)n, err);
+    pail_status status = gcs_core->file_read(fd, offset, block, want, err);
+    if (status == PAIL_OK)
+      status = r->ops->write_stream(r->stream, block, want, err);
     if (status != PAIL_OK)
       return status;
-    offset += (uint64_t)n;
-    length -= (uint64_t)n;
+    offset += want;
+    length -= want;
   }
   return PAIL_OK;
 }

@@ -475,19 +475,7 @@ pail_status gcs_write_open(void *instance, const char *key,
 /* Reads exactly `length` bytes of fd from `offset`. */
 static pail_status read_range(int fd, uint64_t offset, char *out, size_t length,
                               pail_error **err) {
-  for (size_t done = 0; done < length;) {
-    ssize_t n = pread(fd, out + done, length - done, (off_t)(offset + done));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return gcs_core->error_set(
-          err, PAIL_ERR_IO, 0, NULL, NULL,
-          "gcs: cannot read the local file: %s",
-          n < 0 ? strerror(errno)
-                : "it ended early (changed during the upload)");
-    done += (size_t)n;
-  }
-  return PAIL_OK;
+  return gcs_core->file_read(fd, offset, out, length, err);
 }
 
 /* Copies a file-backed chunk's bytes into memory, for bytes from memory to

@@ -28,8 +28,8 @@ typedef struct part_slot {
   int file;
   uint64_t file_offset;
   pail_http_body_file file_body; /* the body of a request from the file */
-  int number;          /* part number while in flight, else 0 */
-  s3_request request;  /* lives until the part's completion is collected */
+  int number;                    /* part number while in flight, else 0 */
+  s3_request request; /* lives until the part's completion is collected */
 } part_slot;
 
 typedef struct done_part {
@@ -109,7 +109,8 @@ static pail_status prepare_headers(s3_write *w,
                                 m->name);
     status = check_header_value("a metadata value", m->value, err);
     char *name = NULL;
-    if (status == PAIL_OK && asprintf(&name, "%s%s", w->s3->meta_prefix, m->name) < 0)
+    if (status == PAIL_OK &&
+        asprintf(&name, "%s%s", w->s3->meta_prefix, m->name) < 0)
       status = s3_no_memory(err);
     if (status == PAIL_OK)
       status = add_header(w, err, name, m->value);
@@ -151,11 +152,10 @@ static void write_free(s3_write *w) {
 static char *upload_query(const s3_write *w, int part_number) {
   char *encoded = s3_core->uri_encode(w->upload_id, 0);
   char *query = NULL;
-  int n = encoded == NULL ? -1
-          : part_number > 0
-              ? asprintf(&query, "partNumber=%d&uploadId=%s", part_number,
-                         encoded)
-              : asprintf(&query, "uploadId=%s", encoded);
+  int n = encoded == NULL   ? -1
+          : part_number > 0 ? asprintf(&query, "partNumber=%d&uploadId=%s",
+                                       part_number, encoded)
+                            : asprintf(&query, "uploadId=%s", encoded);
   free(encoded);
   return n < 0 ? NULL : query;
 }
@@ -202,9 +202,9 @@ static void multipart_orphans_abort(s3_write *w, int64_t began) {
   if (date != NULL && s3_core->time_parse(date, &server_now, NULL) != PAIL_OK)
     server_now = now;
   int64_t since = server_now - (now - began) - 2;
-  xmlDocPtr doc = status == PAIL_OK ? s3_xml_parse(response.body,
-                                                   response.body_length)
-                                    : NULL;
+  xmlDocPtr doc = status == PAIL_OK
+                      ? s3_xml_parse(response.body, response.body_length)
+                      : NULL;
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   for (xmlNodePtr u = root ? root->children : NULL; u != NULL; u = u->next) {
     if (u->type != XML_ELEMENT_NODE ||
@@ -300,11 +300,9 @@ static pail_status multipart_begin(s3_write *w, pail_error **err) {
 static pail_status collect_one(s3_write *w, pail_error **err) {
   void *tag = NULL;
   pail_http_response response = {0};
-  pail_status status =
-      s3_core->http_group_wait(w->group, &tag, &response, err);
+  pail_status status = s3_core->http_group_wait(w->group, &tag, &response, err);
   part_slot *slot = tag;
-  if (status == PAIL_OK &&
-      (response.status < 200 || response.status > 299)) {
+  if (status == PAIL_OK && (response.status < 200 || response.status > 299)) {
     char *what = NULL;
     if (asprintf(&what, "%s (part %d)", w->key, slot->number) < 0)
       what = NULL;
@@ -370,10 +368,10 @@ static pail_status send_part(s3_write *w, part_slot *slot, pail_error **err) {
         w->key, S3_MAX_PARTS, w->part_size);
   slot->number = ++w->next_number;
   char *query = upload_query(w, slot->number);
-  pail_status status = query ? s3_request_init(&slot->request, "PUT",
-                                               s3_url(w->s3, w->key, query),
-                                               err)
-                             : s3_no_memory(err);
+  pail_status status = query
+                           ? s3_request_init(&slot->request, "PUT",
+                                             s3_url(w->s3, w->key, query), err)
+                           : s3_no_memory(err);
   free(query);
   if (status == PAIL_OK) {
     slot_body(slot, &slot->request);
@@ -426,8 +424,8 @@ static pail_status multipart_complete(s3_write *w, pail_object_info *info,
                              w->done[i].number, etag);
     free(etag);
   }
-  used += (size_t)snprintf(body + used, size - used,
-                           "</CompleteMultipartUpload>");
+  used +=
+      (size_t)snprintf(body + used, size - used, "</CompleteMultipartUpload>");
   char *query = upload_query(w, 0);
   s3_request r;
   pail_http_response response = {0};
@@ -572,8 +570,8 @@ static pail_status rotate(s3_write *w, pail_error **err) {
 /* Copies a file-backed slot's bytes into memory, for bytes from memory to
  * follow them. */
 static pail_status slot_to_memory(part_slot *slot, pail_error **err) {
-  size_t capacity = slot->length > INITIAL_BUFFER ? slot->length
-                                                  : INITIAL_BUFFER;
+  size_t capacity =
+      slot->length > INITIAL_BUFFER ? slot->length : INITIAL_BUFFER;
   char *data = slot->capacity >= slot->length ? slot->data
                                               : realloc(slot->data, capacity);
   if (data == NULL)
@@ -582,21 +580,11 @@ static pail_status slot_to_memory(part_slot *slot, pail_error **err) {
     slot->data = data;
     slot->capacity = capacity;
   }
-  for (size_t done = 0; done < slot->length;) {
-    ssize_t n = pread(slot->file, data + done, slot->length - done,
-                      (off_t)(slot->file_offset + done));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return s3_core->error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
-                                "s3: cannot read the local file: %s",
-                                n < 0 ? strerror(errno)
-                                      : "it ended early (changed during "
-                                        "the upload)");
-    done += (size_t)n;
-  }
-  slot->file = -1;
-  return PAIL_OK;
+  pail_status status = s3_core->file_read(slot->file, slot->file_offset, data,
+                                          slot->length, err);
+  if (status == PAIL_OK)
+    slot->file = -1;
+  return status;
 }
 
 pail_status s3_write_stream_file(void *stream, int fd, uint64_t offset,
@@ -616,20 +604,13 @@ pail_status s3_write_stream_file(void *stream, int fd, uint64_t offset,
         (slot->file != fd || slot->file_offset + slot->length != offset)) {
       char block[64 * 1024];
       size_t want = length < sizeof block ? (size_t)length : sizeof block;
-      ssize_t n = pread(fd, block, want, (off_t)offset);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return s3_core->error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
-                                  "s3: cannot read the local file: %s",
-                                  n < 0 ? strerror(errno)
-                                        : "it ended early (changed during "
-                                          "the upload)");
-      pail_status status = s3_write_stream(w, block, (size_t)n, err);
+      pail_status status = s3_core->file_read(fd, offset, block, want, err);
+      if (status == PAIL_OK)
+        status = s3_write_stream(w, block, want, err);
       if (status != PAIL_OK)
         return status;
-      offset += (uint64_t)n;
-      length -= (uint64_t)n;
+      offset += want;
+      length -= want;
       continue;
     }
     if (slot->length == 0) {
@@ -737,8 +718,8 @@ static uint64_t copy_part_size(uint64_t size, uint64_t cutoff) {
   return part;
 }
 
-pail_status s3_copy_by_parts(s3_instance *s3, const char *source,
-                             uint64_t size, const char *dst_key,
+pail_status s3_copy_by_parts(s3_instance *s3, const char *source, uint64_t size,
+                             const char *dst_key,
                              const pail_write_options *options,
                              pail_error **err) {
   void *stream = NULL;
@@ -765,10 +746,9 @@ pail_status s3_copy_by_parts(s3_instance *s3, const char *source,
       status = s3_request_header(&slot->request, err, "x-amz-copy-source: %s",
                                  source);
     if (status == PAIL_OK)
-      status = s3_request_header(&slot->request, err,
-                                 "x-amz-copy-source-range: bytes=%llu-%llu",
-                                 (unsigned long long)offset,
-                                 (unsigned long long)last);
+      status = s3_request_header(
+          &slot->request, err, "x-amz-copy-source-range: bytes=%llu-%llu",
+          (unsigned long long)offset, (unsigned long long)last);
     if (status == PAIL_OK)
       status = s3_request_sign(s3, &slot->request, err);
     if (status == PAIL_OK)

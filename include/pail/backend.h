@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 8
+#define PAIL_BACKEND_ABI_MINOR 9
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -599,6 +599,16 @@ typedef struct pail_core_services {
    * before. */
   pail_status (*sha256_file)(int fd, uint64_t offset, uint64_t length,
                              unsigned char out[32], pail_error **err);
+
+  /* ----------------------------------------- ABI 1.9: file ranges read */
+
+  /* Reads exactly `length` bytes of the file fd from `offset` into out
+   * (pread, so fd's own offset is left alone), for a backend holding a
+   * range of a local file (write_stream_file) that needs its bytes in
+   * memory. PAIL_ERR_IO when the file cannot be read or ends before (it
+   * changed during the upload). */
+  pail_status (*file_read)(int fd, uint64_t offset, void *out, size_t length,
+                           pail_error **err);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
