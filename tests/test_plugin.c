@@ -113,16 +113,17 @@ END_TEST
 START_TEST(plugin_whose_open_fails_reports_error_with_storage_and_provider) {
   setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
   pail_workspace *ws = NULL;
-  ck_assert_int_eq(pail_workspace_open_json(
-                       "{\"storage\": {\"type\": \"openfails\"},"
-                       " \"secondary_storage\": {\"arc\": {\"type\": "
-                       "\"openfails\", \"token\": \"s3cr3t-value\"}}}",
-                       NULL, &ws, NULL),
-                   PAIL_OK);
+  ck_assert_int_eq(
+      pail_workspace_open_json("{\"storage\": {\"type\": \"openfails\"},"
+                               " \"secondary_storage\": {\"arc\": {\"type\": "
+                               "\"openfails\", \"token\": \"s3cr3t-value\"}}}",
+                               NULL, &ws, NULL),
+      PAIL_OK);
   pail_error *err = NULL;
   ck_assert_int_eq(pail_workspace_check_storage(ws, "arc", &err),
                    PAIL_ERR_ACCESS_DENIED);
-  ck_assert_contains(pail_error_message(err), "storage \"arc\" (type openfails)");
+  ck_assert_contains(pail_error_message(err),
+                     "storage \"arc\" (type openfails)");
   ck_assert_contains(pail_error_message(err), "credentials were refused");
   ck_assert_ptr_null(strstr(pail_error_message(err), "s3cr3t-value"));
   ck_assert_str_eq(pail_error_provider_code(err), "InvalidToken");
@@ -147,12 +148,12 @@ END_TEST
 START_TEST(missing_backend_names_the_storage_that_uses_the_type) {
   setenv("PAIL_PLUGIN_PATH", plugin_dir(), 1);
   pail_workspace *ws = NULL;
-  ck_assert_int_eq(pail_workspace_open_json(
-                       "{\"storage\": {\"type\": \"nosuchtype\"},"
-                       " \"secondary_storage\": {\"arc\": {\"type\": "
-                       "\"nosuchtype\"}}}",
-                       NULL, &ws, NULL),
-                   PAIL_OK);
+  ck_assert_int_eq(
+      pail_workspace_open_json("{\"storage\": {\"type\": \"nosuchtype\"},"
+                               " \"secondary_storage\": {\"arc\": {\"type\": "
+                               "\"nosuchtype\"}}}",
+                               NULL, &ws, NULL),
+      PAIL_OK);
   pail_error *err = NULL;
   ck_assert_int_eq(pail_workspace_check_storage(ws, "arc", &err),
                    PAIL_ERR_NOT_FOUND);
@@ -196,9 +197,9 @@ END_TEST
 static char *touch_under(const char *dir, const char *relative) {
   char *path = NULL, *cmd = NULL;
   ck_assert_int_ge(asprintf(&path, "%s/%s", dir, relative), 0);
-  ck_assert_int_ge(asprintf(&cmd, "mkdir -p \"$(dirname '%s')\" && : > '%s'",
-                            path, path),
-                   0);
+  ck_assert_int_ge(
+      asprintf(&cmd, "mkdir -p \"$(dirname '%s')\" && : > '%s'", path, path),
+      0);
   ck_assert_int_eq(system(cmd), 0);
   free(cmd);
   return path;
@@ -255,17 +256,15 @@ START_TEST(world_writable_plugin_directory_is_refused) {
   char *dir = test_tempdir();
   char *dst = NULL, *cmd = NULL;
   ck_assert_int_ge(asprintf(&dst, "%s/pail_openfails.so", dir), 0);
-  ck_assert_int_ge(asprintf(&cmd, "cp '%s/pail_openfails.so' '%s'",
-                            plugin_dir(), dst),
-                   0);
+  ck_assert_int_ge(
+      asprintf(&cmd, "cp '%s/pail_openfails.so' '%s'", plugin_dir(), dst), 0);
   ck_assert_int_eq(system(cmd), 0);
   ck_assert_int_eq(chmod(dir, 0777), 0);
   /* Loaded by path, not through the process-wide registry, which may hold
    * openfails already when tests share one process (CK_FORK=no). */
   backend *b = NULL;
   pail_error *err = NULL;
-  ck_assert_int_ne(backend_load_file(dst, "openfails", &b, &err),
-                   PAIL_OK);
+  ck_assert_int_ne(backend_load_file(dst, "openfails", &b, &err), PAIL_OK);
   ck_assert_ptr_null(b);
   ck_assert_int_eq(pail_error_category(err), PAIL_ERR_ACCESS_DENIED);
   ck_assert_contains(pail_error_message(err), "world-writable");
@@ -284,9 +283,8 @@ START_TEST(plugin_of_another_user_in_a_sticky_shared_directory_is_refused) {
   char *dir = test_tempdir();
   char *dst = NULL, *cmd = NULL;
   ck_assert_int_ge(asprintf(&dst, "%s/pail_openfails.so", dir), 0);
-  ck_assert_int_ge(asprintf(&cmd, "cp '%s/pail_openfails.so' '%s'",
-                            plugin_dir(), dst),
-                   0);
+  ck_assert_int_ge(
+      asprintf(&cmd, "cp '%s/pail_openfails.so' '%s'", plugin_dir(), dst), 0);
   ck_assert_int_eq(system(cmd), 0);
   ck_assert_int_eq(chmod(dir, 01777), 0);
   ck_assert_int_eq(chown(dst, 65534, 65534), 0);
@@ -383,7 +381,8 @@ START_TEST(in_process_backend_with_wrong_abi_is_refused) {
   ops.name = "inproc2";
   ops.abi_version = PAIL_ABI_VERSION_MAKE(0, 9);
   pail_error *err = NULL;
-  ck_assert_int_eq(pail_backend_register(&ops, &err), PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(pail_backend_register(&ops, &err),
+                   PAIL_ERR_INVALID_ARGUMENT);
   ck_assert_contains(pail_error_message(err), "ABI 0.9");
   pail_error_free(err);
 }
@@ -451,8 +450,8 @@ static pail_status leaky_open(const pail_config *cfg, void **instance,
                   leaky_core->config_string(cfg, "region"));
   pail_status status = PAIL_OK;
   if (strcmp(leaky_core->config_string(cfg, "region"), "refuse") == 0)
-    status = leaky_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 403, NULL,
-                                   NULL, "open refused token %s key %s",
+    status = leaky_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 403, NULL, NULL,
+                                   "open refused token %s key %s",
                                    token ? token : "", private_key);
   free(private_key);
   *instance = (void *)cfg;
@@ -469,10 +468,10 @@ static pail_status leaky_stat(void *instance, const char *key,
   const pail_config *cfg = instance;
   char *private_key = leaky_private_key(cfg);
   const char *token = leaky_core->config_string(cfg, "token");
-  pail_status status = leaky_core->error_set(
-      err, PAIL_ERR_ACCESS_DENIED, 403, NULL, NULL,
-      "stat of %s refused: token %s, key %s", key, token ? token : "",
-      private_key);
+  pail_status status =
+      leaky_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 403, NULL, NULL,
+                            "stat of %s refused: token %s, key %s", key,
+                            token ? token : "", private_key);
   free(private_key);
   return status;
 }
@@ -510,10 +509,8 @@ static void leaky_register(void) {
 
 #define PRIVATE_KEY "-----BEGIN PRIVATE KEY-----MIIEvQIBADANBg-----END"
 
-/* Settings whose secrets the messages must never show. */
-static pail_workspace *leaky_workspace(const char *storage, log_capture *c) {
-  char *json = NULL;
-  ck_assert_int_ge(asprintf(&json, "{\"storage\": %s}", storage), 0);
+/* A workspace of the settings document json whose log lines go to c. */
+static pail_workspace *logged_workspace(const char *json, log_capture *c) {
   pail_options options = PAIL_OPTIONS_INIT;
   options.log = capture_log;
   options.log_user_data = c;
@@ -522,6 +519,14 @@ static pail_workspace *leaky_workspace(const char *storage, log_capture *c) {
   pail_error *err = NULL;
   ck_assert_msg(pail_workspace_open_json(json, &options, &ws, &err) == PAIL_OK,
                 "%s", pail_error_message(err));
+  return ws;
+}
+
+/* Settings whose secrets the messages must never show. */
+static pail_workspace *leaky_workspace(const char *storage, log_capture *c) {
+  char *json = NULL;
+  ck_assert_int_ge(asprintf(&json, "{\"storage\": %s}", storage), 0);
+  pail_workspace *ws = logged_workspace(json, c);
   free(json);
   return ws;
 }
@@ -656,20 +661,13 @@ static void relay_register(void) {
 static pail_workspace *relay_workspace(const char *to, const char *with,
                                        log_capture *c) {
   relay_register();
-  json_t *doc = json_pack(
-      "{s:{s:s, s:s, s:s}, s:{s:{s:s, s:s}}}", "storage", "type", "relay",
-      "to", to, "with", with, "secondary_storage", "direct", "type", "mem", "name",
-      "relayed");
+  json_t *doc =
+      json_pack("{s:{s:s, s:s, s:s}, s:{s:{s:s, s:s}}}", "storage", "type",
+                "relay", "to", to, "with", with, "secondary_storage", "direct",
+                "type", "mem", "name", "relayed");
   char *json = json_dumps(doc, 0);
   json_decref(doc);
-  pail_options options = {.struct_size = sizeof options};
-  options.log = capture_log;
-  options.log_user_data = c;
-  options.log_level = PAIL_LOG_DEBUG;
-  pail_workspace *ws = NULL;
-  pail_error *err = NULL;
-  ck_assert_msg(pail_workspace_open_json(json, &options, &ws, &err) == PAIL_OK,
-                "%s", pail_error_message(err));
+  pail_workspace *ws = logged_workspace(json, c);
   free(json);
   return ws;
 }
@@ -748,19 +746,20 @@ int main(void) {
   tcase_add_test(tc, wrong_abi_major_is_refused_naming_file_and_both_versions);
   tcase_add_test(tc, every_core_service_is_provided);
   tcase_add_test(tc, missing_entry_symbol_is_refused_naming_file);
-  tcase_add_test(tc, future_plugin_refusing_silently_is_named_with_both_versions);
+  tcase_add_test(tc,
+                 future_plugin_refusing_silently_is_named_with_both_versions);
   tcase_add_test(tc, ops_table_smaller_than_abi_1_0_is_refused);
   tcase_add_test(tc, file_that_is_not_a_shared_object_is_refused);
-  tcase_add_test(tc,
-                 plugin_whose_open_fails_reports_error_with_storage_and_provider);
+  tcase_add_test(
+      tc, plugin_whose_open_fails_reports_error_with_storage_and_provider);
   tcase_add_test(tc, unknown_type_is_not_found_listing_searched_dirs);
   tcase_add_test(tc, missing_backend_names_the_storage_that_uses_the_type);
   tcase_add_test(tc, relative_plugin_path_entries_are_ignored);
   tcase_add_test(tc, build_tree_plugins_are_found_without_configuration);
   tcase_add_test(tc, build_tree_is_libtools_uninstalled_directories_exactly);
   tcase_add_test(tc, world_writable_plugin_directory_is_refused);
-  tcase_add_test(tc,
-                 plugin_of_another_user_in_a_sticky_shared_directory_is_refused);
+  tcase_add_test(
+      tc, plugin_of_another_user_in_a_sticky_shared_directory_is_refused);
   tcase_add_test(tc, plugins_load_lazily_on_first_use_of_a_storage);
   tcase_add_test(tc, in_process_backend_registers_once_and_is_scanned);
   tcase_add_test(tc, in_process_backend_with_wrong_abi_is_refused);
