@@ -23,23 +23,7 @@ json.dump(s, open(sys.argv[2], "w"))' "$AZURE_SETTINGS" "$SCRATCH/soak.json"
 PROXY_UPSTREAM_PORT=$AZURE_PORT PROXY_SETTINGS=$SCRATCH/soak.json
 trap 'proxy_stop; azure_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
-OPS=${PAIL_SOAK_OPS:-500}
-SEED=${PAIL_SOAK_SEED:-2}
-RATE=${PAIL_SOAK_RATE:-0.04}
-proxy_start --seed "$SEED" --rate "$RATE"
-
-"$PAIL" --config "$SCRATCH/soak.json" mb >/dev/null ||
-  { fail "mb"; finish; }
-mkdir -p "$SCRATCH/soak"
-# A stalled transfer is given up after 2 s instead of 30.
-export PAIL_HTTP_LOW_SPEED_TIME=2
-started=$(now_ms)
-check "$OPS operations through faults (seed $SEED, rate $RATE) keep every blob whole" \
-  python3 "$top_srcdir/tests/soak.py" --pail "$PAIL" --faulty "$SCRATCH/proxy.json" \
-  --direct "$SCRATCH/soak.json" --seed "$SEED" --ops "$OPS" --scratch "$SCRATCH/soak"
-printf 'soak took %d s; the proxy broke %d of %d requests\n' \
-  $((($(now_ms) - started) / 1000)) \
-  "$(grep -Ec ' (reset|truncate|stall|status)' "$PROXY_LOG")" "$(wc -l <"$PROXY_LOG")"
+soak_run "$SCRATCH/soak.json" 500 2 blob
 check "the soak's puts went up in blocks" grep -q "comp=blocklist" "$PROXY_LOG"
 check "the soak's ranged reads used x-ms-range" grep -q "x-ms-range=bytes=" "$PROXY_LOG"
 

@@ -26,23 +26,7 @@ EOF
 PROXY_UPSTREAM_PORT=$GCS_PORT PROXY_SETTINGS=$SCRATCH/soak.json
 trap 'proxy_stop; gcs_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
-OPS=${PAIL_SOAK_OPS:-500}
-SEED=${PAIL_SOAK_SEED:-3}
-RATE=${PAIL_SOAK_RATE:-0.04}
-proxy_start --seed "$SEED" --rate "$RATE"
-
-"$PAIL" --config "$SCRATCH/soak.json" mb >/dev/null ||
-  { fail "mb"; finish; }
-mkdir -p "$SCRATCH/soak"
-# A stalled transfer is given up after 2 s instead of 30.
-export PAIL_HTTP_LOW_SPEED_TIME=2
-started=$(now_ms)
-check "$OPS operations through faults (seed $SEED, rate $RATE) keep every object whole" \
-  python3 "$top_srcdir/tests/soak.py" --pail "$PAIL" --faulty "$SCRATCH/proxy.json" \
-  --direct "$SCRATCH/soak.json" --seed "$SEED" --ops "$OPS" --scratch "$SCRATCH/soak"
-printf 'soak took %d s; the proxy broke %d of %d requests\n' \
-  $((($(now_ms) - started) / 1000)) \
-  "$(grep -Ec ' (reset|truncate|stall|status)' "$PROXY_LOG")" "$(wc -l <"$PROXY_LOG")"
+soak_run "$SCRATCH/soak.json" 500 3 object
 check "the soak's puts included resumable uploads" grep -q "uploadType=resumable" "$PROXY_LOG"
 check "the soak's ranged reads used Range" grep -q "range=bytes=" "$PROXY_LOG"
 check "no resumable upload session is left open" [ "$(gcs_stat sessions_open)" = 0 ]

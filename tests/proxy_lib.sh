@@ -36,3 +36,33 @@ proxy_start() {
   sed "s/127.0.0.1:$PROXY_UPSTREAM_PORT/127.0.0.1:$PROXY_PORT/" \
     "${PROXY_SETTINGS:?}" >"$SCRATCH/proxy.json"
 }
+
+# soak_run SETTINGS OPS SEED WHAT: tests/soak.py's mixed operations through
+# the proxy in its random mode, against the storage of SETTINGS (made first
+# with mb): OPS operations under SEED at a 4 % fault rate, unless
+# PAIL_SOAK_OPS, PAIL_SOAK_SEED or PAIL_SOAK_RATE say otherwise. WHAT names
+# what must stay whole ("object", "blob"). PROXY_LOG holds the requests.
+soak_run() {
+  soak_settings=$1
+  OPS=${PAIL_SOAK_OPS:-$2}
+  SEED=${PAIL_SOAK_SEED:-$3}
+  RATE=${PAIL_SOAK_RATE:-0.04}
+  proxy_start --seed "$SEED" --rate "$RATE"
+  "$PAIL" --config "$soak_settings" mb >/dev/null || {
+    fail "mb"
+    finish
+  }
+  mkdir -p "$SCRATCH/soak"
+  # A stalled transfer is given up after 2 s instead of 30.
+  PAIL_HTTP_LOW_SPEED_TIME=2
+  export PAIL_HTTP_LOW_SPEED_TIME
+  soak_started=$(now_ms)
+  check "$OPS operations through faults (seed $SEED, rate $RATE) keep every $4 whole" \
+    python3 "$top_srcdir/tests/soak.py" --pail "$PAIL" \
+    --faulty "$SCRATCH/proxy.json" --direct "$soak_settings" --seed "$SEED" \
+    --ops "$OPS" --scratch "$SCRATCH/soak"
+  printf 'soak took %d s; the proxy broke %d of %d requests\n' \
+    $((($(now_ms) - soak_started) / 1000)) \
+    "$(grep -Ec ' (reset|truncate|stall|status)' "$PROXY_LOG")" \
+    "$(wc -l <"$PROXY_LOG")"
+}
