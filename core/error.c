@@ -136,6 +136,11 @@ pail_status error_redact(pail_error **err, const pail_config *cfg,
   return status;
 }
 
+void error_redact_document(pail_error *err, const char *json, size_t length) {
+  if (err != NULL && err != &out_of_memory_error)
+    document_redact(json, length, err->message);
+}
+
 pail_status pail_error_category(const pail_error *error) {
   return error ? error->category : PAIL_OK;
 }

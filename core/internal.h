@@ -351,6 +351,13 @@ PAIL_HIDDEN extern const pail_core_services core_services;
  * JSON object (or a string holding one) its credential-like members, and
  * the "user:password" of any URL's userinfo. cfg may be NULL. */
 PAIL_HIDDEN void config_redact(const pail_config *cfg, char *text);
+/* Replaces in text every credential member of the JSON document (by name,
+ * as in a secret field of the settings) by "***"; nothing when it is not
+ * JSON. */
+PAIL_HIDDEN void document_redact(const char *json, size_t length, char *text);
+/* The ABI 1.10 service: document_redact on err's message. */
+PAIL_HIDDEN void error_redact_document(pail_error *err, const char *json,
+                                       size_t length);
 /* Redacts the message of *err with config_redact when status is a failure;
  * returns status, so that a backend call can be wrapped:
  * return error_redact(err, cfg, ops->delete_object(...)). */

@@ -139,11 +139,43 @@ static void config_redact_fields(const pail_config *cfg, char *text) {
   }
 }
 
-void config_redact(const pail_config *cfg, char *text) {
-  if (text == NULL)
+/* Runs pass over text until it changes nothing. Redacting one secret can
+ * splice the text around it into another ("a" + "***" + "b" where a secret
+ * is "***b"), so one pass is not always enough; each pass that changes
+ * anything shortens the text or turns a character into '*', so passes
+ * end. Without memory for the comparison, one pass is all. */
+static void redact_fully(char *text, void (*pass)(char *, const void *),
+                         const void *what) {
+  char *before = NULL;
+  do {
+    free(before);
+    before = strdup(text);
+    pass(text, what);
+  } while (before != NULL && strcmp(before, text) != 0);
+  free(before);
+}
+
+static void document_pass(char *text, const void *root) {
+  redact_json(text, root, false);
+}
+
+void document_redact(const char *json, size_t length, char *text) {
+  if (text == NULL || json == NULL)
     return;
+  json_t *root = json_loadb(json, length, 0, NULL);
+  if (root != NULL)
+    redact_fully(text, document_pass, root);
+  json_decref(root);
+}
+
+static void config_pass(char *text, const void *cfg) {
   config_redact_fields(cfg, text);
   redact_userinfo(text); /* after: a secret in a password is *** by now */
+}
+
+void config_redact(const pail_config *cfg, char *text) {
+  if (text != NULL)
+    redact_fully(text, config_pass, cfg);
 }
 
 static void core_log(const pail_config *cfg, pail_log_level level,
@@ -226,6 +258,7 @@ const pail_core_services core_services = {
     .resumable_verify = resumable_verify,
     .sha256_file = crypto_sha256_file,
     .file_read = crypto_file_read,
+    .error_redact_document = error_redact_document,
 };
 
 const pail_core_services *pail_core_services_get(void) {

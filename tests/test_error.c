@@ -1,6 +1,7 @@
 /*
  * test_error.c: error objects (core/error.c): categories' names and the
- * terminal-safety of every text an error carries.
+ * terminal-safety of every text an error carries, and the redaction of a
+ * credentials document from its message.
  */
 #include "internal.h"
 #include "testutil.h"
@@ -42,6 +43,34 @@ START_TEST(plain_messages_are_unchanged) {
 }
 END_TEST
 
+START_TEST(a_documents_credentials_are_redacted_until_none_is_left) {
+  /* Redacting a_secret splices "***" and the text after it into b_secret,
+   * which the pass had already looked for: passes repeat. Names that are no
+   * credential (client_email, token_uri) stay readable; nested members and
+   * every copy of a value go. */
+  const char *document =
+      "{\"b_secret\": \"***bcdefghij\", \"a_secret\": \"abcdefghij1\", "
+      "\"client_email\": \"me@example.com\", \"token_uri\": "
+      "\"https://oauth2.example/token\", \"nested\": [{\"private_key\": "
+      "\"PEMPEMPEM\"}]}";
+  pail_error *err = NULL;
+  pail_error_set(&err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                 "<abcdefghij1bcdefghij> me@example.com "
+                 "https://oauth2.example/token PEMPEMPEM, PEMPEMPEM");
+  core_services.error_redact_document(err, document, strlen(document));
+  ck_assert_str_eq(pail_error_message(err),
+                   "<***> me@example.com https://oauth2.example/token ***, "
+                   "***");
+  /* Not JSON, or no error: nothing happens. */
+  core_services.error_redact_document(err, "{not json", 9);
+  core_services.error_redact_document(NULL, document, strlen(document));
+  ck_assert_str_eq(pail_error_message(err),
+                   "<***> me@example.com https://oauth2.example/token ***, "
+                   "***");
+  pail_error_free(err);
+}
+END_TEST
+
 START_TEST(every_category_has_a_name) {
   for (int s = PAIL_OK; s <= PAIL_ERR_CANCELLED; s++)
     ck_assert_str_ne(pail_status_name((pail_status)s), "unknown error");
@@ -55,6 +84,7 @@ int main(void) {
   tcase_add_test(tc, message_from_a_server_cannot_drive_the_terminal);
   tcase_add_test(tc, message_keeps_unicode_and_escapes_broken_utf8_and_c1);
   tcase_add_test(tc, plain_messages_are_unchanged);
+  tcase_add_test(tc, a_documents_credentials_are_redacted_until_none_is_left);
   tcase_add_test(tc, every_category_has_a_name);
   suite_add_tcase(s, tc);
   return test_run_suite(s);

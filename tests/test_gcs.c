@@ -545,6 +545,38 @@ START_TEST(keys_that_are_not_json_or_lack_a_usable_private_key_are_refused) {
   ck_assert_contains(pail_error_message(odd_err), "of an unknown type");
   ck_assert_ptr_null(strstr(pail_error_message(odd_err), "PRMB"));
   pail_error_free(odd_err);
+  /* Whatever part of a refusal a credential of the file matches (a type
+   * name, words of the message, the start of the PEM header OpenSSL's
+   * reason names), it is redacted, for every credential member
+   * (fuzz_gcs_token). */
+  static const struct {
+    const char *file, *secret;
+  } leaks[] = {
+      {"{\"type\": \"abcdefghijklmnopq\", \"private_key\": "
+       "\"abcdefghijklmnopq\"}",
+       "abcdefghijklmnopq"},
+      {"{\"private_key\": \"gcs: the service account\"}",
+       "gcs: the service account"},
+      {"{\"type\": \"service_account\", \"client_email\": "
+       "\"a@b.iam.gserviceaccount.com\", \"private_key\": "
+       "\"-----BEGIN PRIVATE KEY--\"}",
+       "-----BEGIN PRIVATE KEY--"},
+      {"{\"type\": \"authorized_user\", \"client_id\": \"x\", "
+       "\"refresh_token\": \"authorized_user credentials\"}",
+       "authorized_user credentials"},
+  };
+  for (size_t i = 0; i < sizeof leaks / sizeof *leaks; i++) {
+    gcs_account leaky;
+    pail_error *leak_err = NULL;
+    ck_assert_int_eq(gcs_account_parse(leaks[i].file, strlen(leaks[i].file),
+                                       "test", &leaky, &leak_err),
+                     PAIL_ERR_INVALID_ARGUMENT);
+    const char *message = pail_error_message(leak_err);
+    ck_assert_msg(strstr(message, leaks[i].secret) == NULL &&
+                      strstr(message, "***") != NULL,
+                  "case %zu: %s", i, message);
+    pail_error_free(leak_err);
+  }
   /* A token_uri in clear text to a remote host would leak the assertion. */
   json_t *key = json_deep_copy(service_account);
   json_object_set_new(key, "token_uri",

@@ -64,17 +64,14 @@ static bool token_uri_acceptable(const char *uri) {
 }
 
 /* True when a credentials file's "type" may be quoted in a message: a name
- * such as service_account (letters, digits, '_', '-'; at most 40), and
- * none of the file's private key, which a broken file may hold anywhere
- * (fuzz_gcs_token found a type that was the key). */
-static bool type_quotable(const char *type, const json_t *root) {
+ * such as service_account (letters, digits, '_', '-'; at most 40), not
+ * whatever a broken file holds there. (The file's credentials are
+ * redacted from every refusal anyway: gcs_account_parse.) */
+static bool type_quotable(const char *type) {
   size_t n = strlen(type);
-  if (n == 0 || n > 40 ||
-      strspn(type, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789_-") != n)
-    return false;
-  const char *pem = json_string_value(json_object_get(root, "private_key"));
-  return pem == NULL || *pem == '\0' || strstr(type, pem) == NULL;
+  return n > 0 && n <= 40 &&
+         strspn(type, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                      "0123456789_-") == n;
 }
 
 static char *member(const json_t *object, const char *name) {
@@ -82,28 +79,9 @@ static char *member(const json_t *object, const char *name) {
   return value && *value ? strdup(value) : NULL;
 }
 
-pail_status gcs_account_parse(const char *text, size_t length,
-                              const char *source, gcs_account *account,
-                              pail_error **err) {
-  memset(account, 0, sizeof *account);
-  json_error_t parse_error;
-  json_t *root = json_loadb(text, length, JSON_REJECT_DUPLICATES, &parse_error);
-  /* jansson's message may quote the text, which holds the private key: only
-   * the position is shown. */
-  if (root == NULL || !json_is_object(root)) {
-    if (root == NULL)
-      (void)gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                                "gcs: the credentials from %s are not JSON "
-                                "(line %d, column %d)",
-                                source, parse_error.line, parse_error.column);
-    else
-      (void)gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                                "gcs: the credentials from %s are not a JSON "
-                                "object",
-                                source);
-    json_decref(root);
-    return PAIL_ERR_INVALID_ARGUMENT;
-  }
+/* The account a parsed credentials file describes (root: a JSON object). */
+static pail_status account_from_json(const json_t *root, const char *source,
+                                     gcs_account *account, pail_error **err) {
   pail_status status = PAIL_OK;
   const char *type = json_string_value(json_object_get(root, "type"));
   account->source = strdup(source);
@@ -151,7 +129,7 @@ pail_status gcs_account_parse(const char *text, size_t length,
         gcs_core->error_free(why);
       }
     }
-  } else if (type_quotable(type, root)) {
+  } else if (type_quotable(type)) {
     status = gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                  "gcs: the credentials from %s are of type "
                                  "\"%s\"; pail takes service_account and "
@@ -175,9 +153,39 @@ pail_status gcs_account_parse(const char *text, size_t length,
                                  source);
   if (status == PAIL_OK && account->source == NULL)
     status = gcs_no_memory(err);
+  return status;
+}
+
+pail_status gcs_account_parse(const char *text, size_t length,
+                              const char *source, gcs_account *account,
+                              pail_error **err) {
+  memset(account, 0, sizeof *account);
+  json_error_t parse_error;
+  json_t *root = json_loadb(text, length, JSON_REJECT_DUPLICATES, &parse_error);
+  pail_status status = PAIL_ERR_INVALID_ARGUMENT;
+  /* jansson's message may quote the text, which holds the private key: only
+   * the position is shown. */
+  if (root == NULL)
+    (void)gcs_core->error_set(err, status, 0, NULL, NULL,
+                              "gcs: the credentials from %s are not JSON "
+                              "(line %d, column %d)",
+                              source, parse_error.line, parse_error.column);
+  else if (!json_is_object(root))
+    (void)gcs_core->error_set(err, status, 0, NULL, NULL,
+                              "gcs: the credentials from %s are not a JSON "
+                              "object",
+                              source);
+  else
+    status = account_from_json(root, source, account, err);
   json_decref(root);
-  if (status != PAIL_OK)
+  if (status != PAIL_OK) {
+    /* Whatever a refusal quotes (the source, the type, OpenSSL's reason),
+     * none of the file's credentials reach it: fuzz_gcs_token found two
+     * ways in before this was done here, once, for every message. */
+    if (err != NULL)
+      gcs_core->error_redact_document(*err, text, length);
     gcs_account_clear(account);
+  }
   return status;
 }
 

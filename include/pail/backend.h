@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 9
+#define PAIL_BACKEND_ABI_MINOR 10
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -609,6 +609,20 @@ typedef struct pail_core_services {
    * changed during the upload). */
   pail_status (*file_read)(int fd, uint64_t offset, void *out, size_t length,
                            pail_error **err);
+
+  /* ------------------------------------ ABI 1.10: credentials documents */
+
+  /* Redacts from err's message the credentials a JSON document holds, as
+   * the core redacts a secret field of the settings: every string member
+   * named as a credential (private_key, private_key_id, client_secret,
+   * refresh_token, ...key, ...secret, ...token, password, credential; not
+   * ..._uri or ..._url), at any depth, becomes "***" wherever it appears.
+   * For a credentials file a backend read itself (the settings name only
+   * its path), called on every refusal that file caused, so that no member
+   * of it can leak through any message, whatever its shape. Does nothing
+   * when err is NULL or the document is not JSON. */
+  void (*error_redact_document)(pail_error *err, const char *json,
+                                size_t length);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
