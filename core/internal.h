@@ -358,6 +358,13 @@ PAIL_HIDDEN void document_redact(const char *json, size_t length, char *text);
 /* The ABI 1.10 service: document_redact on err's message. */
 PAIL_HIDDEN void error_redact_document(pail_error *err, const char *json,
                                        size_t length);
+/* The request builder of ABI 1.11 (core/request.c). */
+PAIL_HIDDEN pail_status request_init(pail_request *r, const char *method,
+                                     char *url, pail_error **err);
+PAIL_HIDDEN pail_status request_header(pail_request *r, pail_error **err,
+                                       const char *format, ...)
+    PAIL_PRINTF(3, 4);
+PAIL_HIDDEN void request_free(pail_request *r);
 /* Redacts the message of *err with config_redact when status is a failure;
  * returns status, so that a backend call can be wrapped:
  * return error_redact(err, cfg, ops->delete_object(...)). */

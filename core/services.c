@@ -259,6 +259,9 @@ const pail_core_services core_services = {
     .sha256_file = crypto_sha256_file,
     .file_read = crypto_file_read,
     .error_redact_document = error_redact_document,
+    .request_init = request_init,
+    .request_header = request_header,
+    .request_free = request_free,
 };
 
 const pail_core_services *pail_core_services_get(void) {

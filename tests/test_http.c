@@ -212,6 +212,45 @@ START_TEST(post_body_and_headers_arrive_exactly) {
 }
 END_TEST
 
+/* The request builder of ABI 1.11: a request built with it goes out with
+ * exactly its lines, and its http view follows every change. */
+START_TEST(a_built_request_sends_exactly_its_lines) {
+  const pail_core_services *core = pail_core_services_get();
+  pail_request r;
+  EXPECT(PAIL_OK,
+         core->request_init(&r, "PUT", url_of("/echo/built?x=1"), &err));
+  ck_assert_str_eq(r.http.url, r.url);
+  ck_assert_uint_eq(r.http.header_count, 0);
+  for (int i = 0; i < 40; i++) /* the array grows under the view */
+    EXPECT(PAIL_OK, core->request_header(&r, &err, "X-Line-%d: %d%%", i, i));
+  ck_assert_uint_eq(r.http.header_count, 40);
+  ck_assert_ptr_eq(r.http.headers, (const char *const *)r.headers);
+  ck_assert_str_eq(r.http.headers[39], "X-Line-39: 39%");
+  pail_request_body(&r, "abc", 3);
+  pail_http_response response;
+  EXPECT(PAIL_OK, http_exchange(&cfg, &r.http, 1 << 20, &response, &err));
+  json_t *d = echo_document(&response);
+  ck_assert_str_eq(json_string_value(json_object_get(d, "method")), "PUT");
+  ck_assert_str_eq(json_string_value(json_object_get(d, "query")), "x=1");
+  ck_assert_str_eq(received_header(d, "X-Line-0"), "0%");
+  ck_assert_str_eq(received_header(d, "X-Line-39"), "39%");
+  ck_assert_int_eq(echo_integer(d, "body_length"), 3);
+  json_decref(d);
+  http_response_clear(&response);
+  core->request_free(&r);
+  ck_assert_ptr_null(r.url);
+  ck_assert_uint_eq(r.header_count, 0);
+  core->request_free(&r); /* a zeroed request frees nothing */
+  /* A URL that could not be made is out of memory, the request zeroed. */
+  ck_assert_int_eq(core->request_init(&r, "GET", NULL, &err),
+                   PAIL_ERR_INTERNAL);
+  ck_assert_str_eq(pail_error_message(err), "out of memory");
+  ck_assert_ptr_null(r.http.url);
+  pail_error_free(err);
+  err = NULL;
+}
+END_TEST
+
 START_TEST(large_put_arrives_whole_without_expect) {
   size_t length = 6 * 1024 * 1024 + 7;
   unsigned char *body = pattern_make(length);
@@ -1653,6 +1692,7 @@ static Suite *http_suite(void) {
   tcase_add_checked_fixture(wire, setup, teardown);
   tcase_add_test(wire, empty_put_sends_content_length_zero);
   tcase_add_test(wire, post_body_and_headers_arrive_exactly);
+  tcase_add_test(wire, a_built_request_sends_exactly_its_lines);
   tcase_add_test(wire, large_put_arrives_whole_without_expect);
   tcase_add_test(wire, a_body_from_a_file_arrives_exactly);
   tcase_add_test(wire, a_file_shorter_than_its_body_fails_and_is_not_retried);

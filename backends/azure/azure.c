@@ -38,38 +38,6 @@ char *azure_url(const azure_instance *az, const char *key, const char *query) {
 
 /* ----------------------------------------------------------- requests */
 
-pail_status azure_request_init(azure_request *r, const char *method, char *url,
-                               pail_error **err) {
-  memset(r, 0, sizeof *r);
-  if (url == NULL)
-    return azure_no_memory(err);
-  r->url = url;
-  r->http.method = method;
-  r->http.url = url;
-  return PAIL_OK;
-}
-
-pail_status azure_request_header(azure_request *r, pail_error **err,
-                                 const char *format, ...) {
-  char **grown = realloc(r->headers, (r->header_count + 1) * sizeof *grown);
-  if (grown == NULL)
-    return azure_no_memory(err);
-  r->headers = grown;
-  va_list args;
-  va_start(args, format);
-  int n = vasprintf(&r->headers[r->header_count], format, args);
-  va_end(args);
-  if (n < 0)
-    return azure_no_memory(err);
-  r->header_count++;
-  return PAIL_OK;
-}
-
-void azure_request_body(azure_request *r, const void *body, size_t length) {
-  r->http.body = body;
-  r->http.body_length = length;
-}
-
 pail_status azure_request_sign(const azure_instance *az, azure_request *r,
                                pail_error **err) {
   char date[64];
@@ -102,17 +70,7 @@ pail_status azure_request_sign(const azure_instance *az, azure_request *r,
     r->url = url;
     r->http.url = url;
   }
-  r->http.headers = (const char *const *)r->headers;
-  r->http.header_count = r->header_count;
   return PAIL_OK;
-}
-
-void azure_request_free(azure_request *r) {
-  for (size_t i = 0; i < r->header_count; i++)
-    free(r->headers[i]);
-  free(r->headers);
-  free(r->url);
-  memset(r, 0, sizeof *r);
 }
 
 /* ------------------------------------------------------------- errors */

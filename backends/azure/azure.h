@@ -56,27 +56,32 @@ pail_status azure_no_memory(pail_error **err);
  * out of memory. */
 char *azure_url(const azure_instance *az, const char *key, const char *query);
 
-/* A request being assembled: headers are owned strings. */
-typedef struct azure_request {
-  pail_http_request http;
-  char **headers;
-  size_t header_count;
-  char *url;
-} azure_request;
+/* A request being assembled: the core's builder (ABI 1.11), under the
+ * backend's names. */
+typedef pail_request azure_request;
 
-/* Starts a request for method on url (taken over). */
-pail_status azure_request_init(azure_request *r, const char *method, char *url,
-                               pail_error **err);
+/* Starts a request for method on url (taken over; NULL: out of memory). */
+static inline pail_status azure_request_init(azure_request *r,
+                                             const char *method, char *url,
+                                             pail_error **err) {
+  return azure_core->request_init(r, method, url, err);
+}
 /* Adds a header "Name: value" (printf). */
-pail_status azure_request_header(azure_request *r, pail_error **err,
-                                 const char *format, ...) PAIL_PRINTF(3, 4);
+#define azure_request_header(r, err, ...)                                      \
+  azure_core->request_header((r), (err), __VA_ARGS__)
 /* Sets the body (borrowed; must outlive the exchange). */
-void azure_request_body(azure_request *r, const void *body, size_t length);
+static inline void azure_request_body(azure_request *r, const void *body,
+                                      size_t length) {
+  pail_request_body(r, body, length);
+}
+static inline void azure_request_free(azure_request *r) {
+  azure_core->request_free(r);
+}
+
 /* Authorizes the request (x-ms-date, x-ms-version, then Authorization:
  * SharedKey, or the SAS token appended to the URL). Call last. */
 pail_status azure_request_sign(const azure_instance *az, azure_request *r,
                                pail_error **err);
-void azure_request_free(azure_request *r);
 
 /* Runs an exchange and turns a non-2xx status into an error about `what`
  * (a key, or a phrase). */

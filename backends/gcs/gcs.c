@@ -61,40 +61,6 @@ bool gcs_query_add(char **query, const char *name, const char *value) {
 
 /* ----------------------------------------------------------- requests */
 
-pail_status gcs_request_init(gcs_request *r, const char *method, char *url,
-                             pail_error **err) {
-  memset(r, 0, sizeof *r);
-  if (url == NULL)
-    return gcs_no_memory(err);
-  r->url = url;
-  r->http.method = method;
-  r->http.url = url;
-  return PAIL_OK;
-}
-
-pail_status gcs_request_header(gcs_request *r, pail_error **err,
-                               const char *format, ...) {
-  char **grown = realloc(r->headers, (r->header_count + 1) * sizeof *grown);
-  if (grown == NULL)
-    return gcs_no_memory(err);
-  r->headers = grown;
-  va_list args;
-  va_start(args, format);
-  int n = vasprintf(&r->headers[r->header_count], format, args);
-  va_end(args);
-  if (n < 0)
-    return gcs_no_memory(err);
-  r->header_count++;
-  r->http.headers = (const char *const *)r->headers;
-  r->http.header_count = r->header_count;
-  return PAIL_OK;
-}
-
-void gcs_request_body(gcs_request *r, const void *body, size_t length) {
-  r->http.body = body;
-  r->http.body_length = length;
-}
-
 /* Removes the Authorization header a previous authorize added (it is
  * always the last). */
 static void request_unauthorize(gcs_request *r) {
@@ -116,17 +82,7 @@ static pail_status authorize(gcs_instance *gcs, gcs_request *r,
   if (status == PAIL_OK)
     status = gcs_request_header(r, err, "Authorization: Bearer %s", token);
   free(token);
-  r->http.headers = (const char *const *)r->headers;
-  r->http.header_count = r->header_count;
   return status;
-}
-
-void gcs_request_free(gcs_request *r) {
-  for (size_t i = 0; i < r->header_count; i++)
-    free(r->headers[i]);
-  free(r->headers);
-  free(r->url);
-  memset(r, 0, sizeof *r);
 }
 
 static bool accepted(const int *accept, int status) {

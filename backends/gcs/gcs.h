@@ -99,20 +99,26 @@ char *gcs_object_url(const gcs_instance *gcs, const char *key, bool upload,
  * *query, which is replaced; false when out of memory (*query freed). */
 bool gcs_query_add(char **query, const char *name, const char *value);
 
-/* A request being assembled: headers are owned strings. */
-typedef struct gcs_request {
-  pail_http_request http;
-  char **headers;
-  size_t header_count;
-  char *url;
-} gcs_request;
+/* A request being assembled: the core's builder (ABI 1.11), under the
+ * backend's names. */
+typedef pail_request gcs_request;
 
-pail_status gcs_request_init(gcs_request *r, const char *method, char *url,
-                             pail_error **err);
-pail_status gcs_request_header(gcs_request *r, pail_error **err,
-                               const char *format, ...) PAIL_PRINTF(3, 4);
-void gcs_request_body(gcs_request *r, const void *body, size_t length);
-void gcs_request_free(gcs_request *r);
+/* Starts a request for method on url (taken over; NULL: out of memory). */
+static inline pail_status gcs_request_init(gcs_request *r, const char *method,
+                                           char *url, pail_error **err) {
+  return gcs_core->request_init(r, method, url, err);
+}
+/* Adds a header "Name: value" (printf). */
+#define gcs_request_header(r, err, ...)                                        \
+  gcs_core->request_header((r), (err), __VA_ARGS__)
+/* Sets the body (borrowed; must outlive the exchange). */
+static inline void gcs_request_body(gcs_request *r, const void *body,
+                                    size_t length) {
+  pail_request_body(r, body, length);
+}
+static inline void gcs_request_free(gcs_request *r) {
+  gcs_core->request_free(r);
+}
 
 /* Runs an exchange authorized with a bearer token; a 401 drops the cached
  * token and the request is sent once more with a new one. A non-2xx status

@@ -44,38 +44,6 @@ char *s3_url(const s3_instance *s3, const char *key, const char *query) {
 
 /* ----------------------------------------------------------- requests */
 
-pail_status s3_request_init(s3_request *r, const char *method, char *url,
-                            pail_error **err) {
-  memset(r, 0, sizeof *r);
-  if (url == NULL)
-    return s3_no_memory(err);
-  r->url = url;
-  r->http.method = method;
-  r->http.url = url;
-  return PAIL_OK;
-}
-
-pail_status s3_request_header(s3_request *r, pail_error **err,
-                              const char *format, ...) {
-  char **grown = realloc(r->headers, (r->header_count + 1) * sizeof *grown);
-  if (grown == NULL)
-    return s3_no_memory(err);
-  r->headers = grown;
-  va_list args;
-  va_start(args, format);
-  int n = vasprintf(&r->headers[r->header_count], format, args);
-  va_end(args);
-  if (n < 0)
-    return s3_no_memory(err);
-  r->header_count++;
-  return PAIL_OK;
-}
-
-void s3_request_body(s3_request *r, const void *body, size_t length) {
-  r->http.body = body;
-  r->http.body_length = length;
-}
-
 pail_status s3_request_sign(const s3_instance *s3, s3_request *r,
                             pail_error **err) {
   if (!s3->credentials.anonymous) {
@@ -108,30 +76,12 @@ pail_status s3_request_sign(const s3_instance *s3, s3_request *r,
     pail_status status = s3_core->sigv4_sign(
         &s3->key, r->http.method, r->url, (const char *const *)r->headers,
         r->header_count, hash, s3_core->now(NULL), &added, &added_count, err);
-    if (status != PAIL_OK)
-      return status;
-    char **grown =
-        realloc(r->headers, (r->header_count + added_count) * sizeof *grown);
-    if (grown == NULL) {
-      s3_core->strings_free(added, added_count);
-      return s3_no_memory(err);
-    }
-    r->headers = grown;
-    memcpy(r->headers + r->header_count, added, added_count * sizeof *added);
-    r->header_count += added_count;
-    free(added); /* the strings now belong to r->headers */
+    for (size_t i = 0; i < added_count && status == PAIL_OK; i++)
+      status = s3_request_header(r, err, "%s", added[i]);
+    s3_core->strings_free(added, added_count);
+    return status;
   }
-  r->http.headers = (const char *const *)r->headers;
-  r->http.header_count = r->header_count;
   return PAIL_OK;
-}
-
-void s3_request_free(s3_request *r) {
-  for (size_t i = 0; i < r->header_count; i++)
-    free(r->headers[i]);
-  free(r->headers);
-  free(r->url);
-  memset(r, 0, sizeof *r);
 }
 
 /* ------------------------------------------------------------- errors */

@@ -80,26 +80,30 @@ typedef struct s3_instance {
  * encoded, without '?'). Caller frees; NULL when out of memory. */
 char *s3_url(const s3_instance *s3, const char *key, const char *query);
 
-/* A request being assembled: headers are owned strings. */
-typedef struct s3_request {
-  pail_http_request http;
-  char **headers;
-  size_t header_count;
-  char *url;
-} s3_request;
+/* A request being assembled: the core's builder (ABI 1.11), under the
+ * backend's names. */
+typedef pail_request s3_request;
 
-/* Starts a request for method on url (taken over). */
-pail_status s3_request_init(s3_request *r, const char *method, char *url,
-                            pail_error **err);
+/* Starts a request for method on url (taken over; NULL: out of memory). */
+static inline pail_status s3_request_init(s3_request *r, const char *method,
+                                          char *url, pail_error **err) {
+  return s3_core->request_init(r, method, url, err);
+}
 /* Adds a header "Name: value" (printf). */
-pail_status s3_request_header(s3_request *r, pail_error **err,
-                              const char *format, ...) PAIL_PRINTF(3, 4);
+#define s3_request_header(r, err, ...)                                         \
+  s3_core->request_header((r), (err), __VA_ARGS__)
 /* Sets the body (borrowed; must outlive the exchange). */
-void s3_request_body(s3_request *r, const void *body, size_t length);
+static inline void s3_request_body(s3_request *r, const void *body,
+                                   size_t length) {
+  pail_request_body(r, body, length);
+}
+static inline void s3_request_free(s3_request *r) {
+  s3_core->request_free(r);
+}
+
 /* Signs the request (adds X-Amz-Date, Authorization, ...). Call last. */
 pail_status s3_request_sign(const s3_instance *s3, s3_request *r,
                             pail_error **err);
-void s3_request_free(s3_request *r);
 
 /* Runs an exchange and turns a non-2xx status (or a 200 carrying an <Error>
  * document, as CopyObject and CompleteMultipartUpload may) into an error

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 10
+#define PAIL_BACKEND_ABI_MINOR 11
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -239,6 +239,27 @@ typedef struct pail_http_body_file {
   int fd;
   uint64_t offset;
 } pail_http_body_file;
+
+/* ABI 1.11: a request that owns its URL and header lines, built with the
+ * core's request_init / request_header / request_free services, so that
+ * a backend only adds what its protocol needs. `http` is what the HTTP
+ * services take; the services keep its url, headers and header_count in
+ * step with the members below (a backend that edits headers or url itself
+ * updates `http` too). */
+typedef struct pail_request {
+  pail_http_request http;
+  char **headers; /* "Name: value", each malloc'd */
+  size_t header_count;
+  char *url; /* malloc'd */
+} pail_request;
+
+/* Sets a request's body (bytes, or a pail_http_body_file with
+ * PAIL_HTTP_BODY_FILE in http.flags); the body stays the caller's. */
+static inline void pail_request_body(pail_request *r, const void *body,
+                                     size_t length) {
+  r->http.body = body;
+  r->http.body_length = length;
+}
 
 /* The core retries transient failures of GET, HEAD, PUT and DELETE (see
  * docs/settings.md); POST only with PAIL_HTTP_IDEMPOTENT, for a POST that
@@ -623,6 +644,21 @@ typedef struct pail_core_services {
    * when err is NULL or the document is not JSON. */
   void (*error_redact_document)(pail_error *err, const char *json,
                                 size_t length);
+
+  /* ------------------------------------------- ABI 1.11: request builder */
+
+  /* Starts *r (any earlier content is not freed) as a request for method
+   * (a literal) on url, which it takes over. A NULL url, as an allocation
+   * that failed returns, is PAIL_ERR_INTERNAL "out of memory" with r
+   * zeroed, so `request_init(&r, "GET", make_url(...), err)` needs no check
+   * of its own. */
+  pail_status (*request_init)(pail_request *r, const char *method, char *url,
+                              pail_error **err);
+  /* Appends the header line "Name: value" (printf format). */
+  pail_status (*request_header)(pail_request *r, pail_error **err,
+                                const char *format, ...) PAIL_PRINTF(3, 4);
+  /* Frees what *r owns and zeroes it; a zeroed request is fine. */
+  void (*request_free)(pail_request *r);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */

@@ -1,0 +1,55 @@
+/*
+ * request.c: the request builder every backend uses (ABI 1.11): a
+ * pail_request owns its URL and header lines and keeps its pail_http_request
+ * view in step with them, so that a backend writes only what its protocol
+ * adds (signing, its own headers).
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void request_sync(pail_request *r) {
+  r->http.url = r->url;
+  r->http.headers = (const char *const *)r->headers;
+  r->http.header_count = r->header_count;
+}
+
+pail_status request_init(pail_request *r, const char *method, char *url,
+                         pail_error **err) {
+  memset(r, 0, sizeof *r);
+  if (url == NULL)
+    return error_no_memory(err);
+  r->url = url;
+  r->http.method = method;
+  request_sync(r);
+  return PAIL_OK;
+}
+
+pail_status request_header(pail_request *r, pail_error **err,
+                           const char *format, ...) {
+  char **grown = realloc(r->headers, (r->header_count + 1) * sizeof *grown);
+  if (grown == NULL)
+    return error_no_memory(err);
+  r->headers = grown;
+  request_sync(r);
+  va_list args;
+  va_start(args, format);
+  int n = vasprintf(&r->headers[r->header_count], format, args);
+  va_end(args);
+  if (n < 0)
+    return error_no_memory(err);
+  r->header_count++;
+  request_sync(r);
+  return PAIL_OK;
+}
+
+void request_free(pail_request *r) {
+  for (size_t i = 0; i < r->header_count; i++)
+    free(r->headers[i]);
+  free(r->headers);
+  free(r->url);
+  memset(r, 0, sizeof *r);
+}
