@@ -417,6 +417,27 @@ call GET "/api/download?key=pic.png&inline=1"
 check "a PNG is served inline for the preview" grep -qi '^content-type: image/png' "$HEADERS"
 call GET "/api/download?key=missing.txt"
 expect_error 404 "not found" "missing.txt" "a missing object"
+# HEAD: the GET's headers, no body.
+head_download() {
+  CODE=$(curl -s -I -o "$BODY" -w '%{http_code}' -H "X-Pail-Token: $TOKEN" \
+    "$@")
+}
+head_download "${SERVE_URL}api/download?key=ten.txt"
+if [ "$CODE" = 200 ] && grep -qi '^content-length: 10' "$BODY" &&
+  grep -qi '^accept-ranges: bytes' "$BODY"; then
+  pass "HEAD of a download gives its length"
+else
+  fail "HEAD of a download: HTTP $CODE $(cat "$BODY")"
+fi
+head_download -H 'Range: bytes=5-' "${SERVE_URL}api/download?key=ten.txt"
+if [ "$CODE" = 206 ] && grep -qi '^content-length: 5' "$BODY" &&
+  grep -qi '^content-range: bytes 5-9/10' "$BODY"; then
+  pass "HEAD of a range gives the range's length"
+else
+  fail "HEAD of a range: HTTP $CODE $(cat "$BODY")"
+fi
+head_download "${SERVE_URL}api/download?key=missing.txt"
+expect_code 404 "HEAD of a missing object"
 
 # -------------------------------------------- keys that round-trip
 for key in 'sp%20ace%20and%2Bplus.txt' 'q%3Fh%23p%25e%3D.txt' 'caf%C3%A9/%E2%9C%93.txt' 'tilde~x'; do
@@ -540,6 +561,15 @@ call GET "/api/stat?key=data/six.bin"
 expect_json "d['info']['size']" 6000000 "stat on S3"
 call GET "/api/download?key=data/missing"
 expect_error 404 "not found" "data/missing" "a missing S3 object"
+gets_before=$(grep -c 'GET /pail-test/data/six.bin' "$S3_MOTO_LOG")
+head_download "${SERVE_URL}api/download?key=data/six.bin"
+gets_after=$(grep -c 'GET /pail-test/data/six.bin' "$S3_MOTO_LOG")
+if [ "$CODE" = 200 ] && grep -qi '^content-length: 6000000' "$BODY" &&
+  [ "$gets_before" = "$gets_after" ]; then
+  pass "HEAD of an S3 download reads no byte of it (no GET reached moto)"
+else
+  fail "HEAD of an S3 download: HTTP $CODE, GETs $gets_before -> $gets_after"
+fi
 for key in '../x' '%2e%2e%2fx' '/x' 'a%00b' 'a//b'; do
   call GET "/api/stat?key=$key"
   expect_code 400 "S3: key $key is refused before moto sees it"

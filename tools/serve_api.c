@@ -401,6 +401,16 @@ static void download_close(void *cls) {
   pail_reader_close(cls);
 }
 
+/* The body of an answer to HEAD, which libmicrohttpd never reads: it
+ * sends the headers of the GET, Content-Length included, and no body. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buffer, size_t max) {
+  (void)cls;
+  (void)pos;
+  (void)buffer;
+  (void)max;
+  return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
 /* Content-Disposition with the key's base name, RFC 6266 / 8187 encoded. */
 static void disposition(char *out, size_t size, const char *kind,
                         const char *key) {
@@ -450,9 +460,11 @@ static enum MHD_Result range_not_satisfiable(serve_server *server,
 }
 
 /* GET /api/download: the object streamed from a reader, or the one range
- * asked for (206), never held whole in memory. */
+ * asked for (206), never held whole in memory. HEAD: the same headers from
+ * the object's metadata, without opening a read of it. */
 static enum MHD_Result api_download(serve_server *server,
-                                    struct MHD_Connection *connection) {
+                                    struct MHD_Connection *connection,
+                                    bool head) {
   pail_error *err = NULL;
   pail_pointer *p = NULL;
   if (object_arg(connection, &p, &err) != PAIL_OK)
@@ -485,8 +497,14 @@ static enum MHD_Result api_download(serve_server *server,
                                               : range.last - range.first + 1;
   }
   pail_reader *reader = NULL;
-  if (!unsatisfiable && pail_reader_open(server->workspace, p, &options,
-                                         &reader, &err) != PAIL_OK) {
+  pail_object_info head_info = {0};
+  if (!unsatisfiable && head) {
+    if (pail_stat(server->workspace, p, &head_info, &err) != PAIL_OK) {
+      pail_pointer_free(p);
+      return serve_pail_error(connection, err);
+    }
+  } else if (!unsatisfiable && pail_reader_open(server->workspace, p, &options,
+                                                &reader, &err) != PAIL_OK) {
     if (pail_error_category(err) == PAIL_ERR_INVALID_ARGUMENT &&
         pail_error_http_status(err) == 416)
       unsatisfiable = 1; /* the range starts past the end */
@@ -500,12 +518,13 @@ static enum MHD_Result api_download(serve_server *server,
     return range_not_satisfiable(server, connection, p, known_size);
   }
 
-  const pail_object_info *info = pail_reader_info(reader);
+  const pail_object_info *info = head ? &head_info : pail_reader_info(reader);
   uint64_t size = info->size;
   if (range.present && range.first >= size) {
     /* The library reads an empty range at the very end; HTTP calls any
      * range that starts there unsatisfiable. */
     pail_reader_close(reader);
+    pail_object_info_clear(&head_info);
     return range_not_satisfiable(server, connection, p, size);
   }
   uint64_t first = range.present ? range.first : 0;
@@ -513,10 +532,15 @@ static enum MHD_Result api_download(serve_server *server,
   if (range.present && range.last != UINT64_MAX &&
       range.last - first + 1 < length)
     length = range.last - first + 1;
-  struct MHD_Response *r = MHD_create_response_from_callback(
-      length, DOWNLOAD_BLOCK, download_read, reader, download_close);
+  struct MHD_Response *r =
+      head ? MHD_create_response_from_callback(length, DOWNLOAD_BLOCK,
+                                               no_body, NULL, NULL)
+           : MHD_create_response_from_callback(length, DOWNLOAD_BLOCK,
+                                               download_read, reader,
+                                               download_close);
   if (r == NULL) {
     pail_reader_close(reader);
+    pail_object_info_clear(&head_info);
     pail_pointer_free(p);
     return MHD_NO;
   }
@@ -545,6 +569,7 @@ static enum MHD_Result api_download(serve_server *server,
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_RANGE, header);
   }
   pail_pointer_free(p);
+  pail_object_info_clear(&head_info);
   enum MHD_Result result = MHD_queue_response(connection, status, r);
   MHD_destroy_response(r);
   return result;
@@ -662,7 +687,8 @@ enum MHD_Result serve_api(serve_server *server,
   if (strcmp(url, "resolve") == 0 && get)
     return api_resolve(server, connection);
   if (strcmp(url, "download") == 0 && get)
-    return api_download(server, connection);
+    return api_download(server, connection,
+                        strcmp(method, MHD_HTTP_METHOD_HEAD) == 0);
   if (strcmp(url, "sign") == 0 &&
       (get || strcmp(method, MHD_HTTP_METHOD_POST) == 0))
     return api_sign(server, connection);
