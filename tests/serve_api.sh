@@ -417,6 +417,12 @@ call GET "/api/download?key=pic.png&inline=1"
 check "a PNG is served inline for the preview" grep -qi '^content-type: image/png' "$HEADERS"
 call GET "/api/download?key=missing.txt"
 expect_error 404 "not found" "missing.txt" "a missing object"
+# One connection serves a page, a stat, a download and a listing in turn
+# (keep-alive: an answer queued before the request is whole would close it).
+connects=$(curl -s -H "X-Pail-Token: $TOKEN" -w '%{num_connects}' \
+  -o /dev/null "${SERVE_URL}index.html" -o /dev/null "${SERVE_URL}api/stat?key=ten.txt" \
+  -o /dev/null "${SERVE_URL}api/download?key=ten.txt" -o /dev/null "${SERVE_URL}api/list")
+check "four requests travel on one connection ($connects)" test "$connects" = 1000
 # HEAD: the GET's headers, no body.
 head_download() {
   CODE=$(curl -s -I -o "$BODY" -w '%{http_code}' -H "X-Pail-Token: $TOKEN" \

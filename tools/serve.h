@@ -43,6 +43,7 @@ extern const serve_asset serve_assets[];
  * arrives in many). Allocated on the first call, freed by serve_completed. */
 typedef struct serve_request {
   int authorized;
+  int upload; /* PUT /api/object, streamed as its body arrives */
   /* PUT /api/object: the open writer, bytes received so far, and a failure
    * met while the body was still arriving (answered once it has). */
   pail_writer *writer;

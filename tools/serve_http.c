@@ -315,30 +315,45 @@ enum MHD_Result serve_handle(void *cls, struct MHD_Connection *connection,
       return MHD_NO;
     request->declared = UINT64_MAX;
     *con_cls = request;
-    if (strncmp(url, "/api/", 5) != 0)
-      return serve_ui(server, connection, url, method);
-    const char *why = NULL;
-    token_source source = authorize(server, connection, &why);
-    if (source == TOKEN_NONE)
-      return serve_error(connection, MHD_HTTP_UNAUTHORIZED, "access denied",
-                         "%s", why);
-    if (source == TOKEN_BY_COOKIE && strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-        strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
-        MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                    REQUEST_HEADER) == NULL)
-      return serve_error(connection, MHD_HTTP_FORBIDDEN, "access denied",
-                         "a %s authorised by the cookie alone must carry "
-                         "the " REQUEST_HEADER " header",
-                         method);
-    request->authorized = 1;
-    if (strcmp(url, "/api/object") == 0 &&
-        strcmp(method, MHD_HTTP_METHOD_PUT) == 0) {
-      return serve_upload_start(server, connection, request);
+    if (strncmp(url, "/api/", 5) == 0) {
+      /* Refusals go at once: libmicrohttpd then closes the connection
+       * without reading a body nobody wants. */
+      const char *why = NULL;
+      token_source source = authorize(server, connection, &why);
+      if (source == TOKEN_NONE)
+        return serve_error(connection, MHD_HTTP_UNAUTHORIZED, "access denied",
+                           "%s", why);
+      if (source == TOKEN_BY_COOKIE &&
+          strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+          strcmp(method, MHD_HTTP_METHOD_HEAD) != 0 &&
+          MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                      REQUEST_HEADER) == NULL)
+        return serve_error(connection, MHD_HTTP_FORBIDDEN, "access denied",
+                           "a %s authorised by the cookie alone must carry "
+                           "the " REQUEST_HEADER " header",
+                           method);
+      request->authorized = 1;
+      if (strcmp(url, "/api/object") == 0 &&
+          strcmp(method, MHD_HTTP_METHOD_PUT) == 0) {
+        request->upload = 1;
+        return serve_upload_start(server, connection, request);
+      }
     }
-    return serve_api(server, connection, url + 5, method, request);
+    /* Anything else is answered once the request is whole: an answer
+     * queued on this first call makes libmicrohttpd close the connection
+     * after it, and every request would pay for a new one. */
+    return MHD_YES;
   }
-  /* Later calls: only uploads get here (every other request was answered
-   * on its first call). */
+  if (!request->upload) {
+    if (*upload_data_size != 0) {
+      *upload_data_size = 0; /* a body no endpoint reads */
+      return MHD_YES;
+    }
+    return strncmp(url, "/api/", 5) == 0
+               ? serve_api(server, connection, url + 5, method, request)
+               : serve_ui(server, connection, url, method);
+  }
+  /* Later calls of an upload. */
   if (*upload_data_size != 0) {
     serve_upload_data(server, request, upload_data, *upload_data_size);
     *upload_data_size = 0;
