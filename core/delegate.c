@@ -62,6 +62,7 @@ pail_status delegate_open(const pail_config *cfg, const char *type,
   d->storage.max_attempts = parent->max_attempts;
   d->storage.retry_time_limit_ms = parent->retry_time_limit_ms;
   d->storage.tls_verify_off = parent->tls_verify_off;
+  d->storage.stream_buffer_size = parent->stream_buffer_size;
 
   const backend *b = NULL;
   pail_status status = backend_get(type, &b, err);

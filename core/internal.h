@@ -239,6 +239,9 @@ typedef struct storage_settings {
    * trust instead of the system's) and "tlsVerify": false. */
   char *ca_bundle;
   bool tls_verify_off;
+  /* "streamBufferSize": the most bytes of part buffers an upload from a
+   * stream holds (part_writer.c), 0 for the default. */
+  size_t stream_buffer_size;
 } storage_settings;
 
 typedef struct workspace_settings {
@@ -441,6 +444,31 @@ PAIL_HIDDEN pail_status http_group_wait(pail_http_group *group, void **tag,
                                         pail_error **err);
 PAIL_HIDDEN size_t http_group_pending(const pail_http_group *group);
 PAIL_HIDDEN void http_group_free(pail_http_group *group);
+
+/* ------------------------------------------------------ part_writer.c */
+
+/* Uploads by parts (contracts in include/pail/backend.h, ABI 1.12). */
+PAIL_HIDDEN pail_status part_writer_open(const pail_config *cfg,
+                                         const pail_part_protocol *protocol,
+                                         pail_part_writer **writer,
+                                         pail_error **err);
+PAIL_HIDDEN pail_status part_writer_write(pail_part_writer *writer,
+                                          const void *buffer, size_t length,
+                                          pail_error **err);
+PAIL_HIDDEN pail_status part_writer_write_file(pail_part_writer *writer, int fd,
+                                               uint64_t offset, uint64_t length,
+                                               pail_error **err);
+PAIL_HIDDEN pail_status part_writer_copy(pail_part_writer *writer,
+                                         uint64_t offset, uint64_t length,
+                                         pail_error **err);
+PAIL_HIDDEN pail_status part_writer_commit(pail_part_writer *writer,
+                                           pail_object_info *info,
+                                           pail_error **err);
+PAIL_HIDDEN void part_writer_abort(pail_part_writer *writer);
+/* For tests: the bytes of part buffers the writer holds, and in *peak (may
+ * be NULL) the most it has held, which streamBufferSize bounds. */
+PAIL_HIDDEN size_t part_writer_buffered(const pail_part_writer *writer,
+                                        size_t *peak);
 
 /* -------------------------------------------------------- workspace.c */
 

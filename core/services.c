@@ -262,6 +262,12 @@ const pail_core_services core_services = {
     .request_init = request_init,
     .request_header = request_header,
     .request_free = request_free,
+    .part_writer_open = part_writer_open,
+    .part_writer_write = part_writer_write,
+    .part_writer_write_file = part_writer_write_file,
+    .part_writer_copy = part_writer_copy,
+    .part_writer_commit = part_writer_commit,
+    .part_writer_abort = part_writer_abort,
 };
 
 const pail_core_services *pail_core_services_get(void) {

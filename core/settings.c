@@ -109,6 +109,20 @@ static pail_status parse_storage(const char *source, const char *name,
     out->retry_time_limit_ms = (int64_t)(json_number_value(limit) * 1000);
     json_object_del(out->fields, "retryTimeLimit");
   }
+  /* How much memory the parts of an upload from a stream may hold. */
+  json_t *buffer = json_object_get(out->fields, "streamBufferSize");
+  if (buffer != NULL && !json_is_null(buffer)) {
+    if (!json_is_integer(buffer) || json_integer_value(buffer) < (1 << 20) ||
+        (uint64_t)json_integer_value(buffer) > ((uint64_t)16 << 30) ||
+        (uint64_t)json_integer_value(buffer) > SIZE_MAX)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "settings %s: %s: \"streamBufferSize\" must be "
+                            "a number of bytes from 1048576 (1 MiB) to "
+                            "17179869184 (16 GiB)",
+                            source, label);
+    out->stream_buffer_size = (size_t)json_integer_value(buffer);
+  }
+  json_object_del(out->fields, "streamBufferSize");
   /* And how its servers are verified. */
   json_t *verify = json_object_get(out->fields, "tlsVerify");
   if (verify != NULL && !json_is_null(verify)) {

@@ -1575,49 +1575,8 @@ END_TEST
 
 /* -------------------------------------------------------------- server */
 
-/* Starts tests/http_server.py with extra (NULL-ended) arguments; its port
- * goes to *port, the pipe that keeps it alive to *keep. */
-static pid_t server_spawn(const char *const *extra, int *port, int *keep) {
-  const char *srcdir = getenv("top_srcdir");
-  char *script = NULL;
-  int out[2], in[2];
-  if (asprintf(&script, "%s/tests/http_server.py", srcdir ? srcdir : ".") < 0 ||
-      pipe(out) != 0 || pipe(in) != 0) {
-    perror("test_http");
-    exit(EXIT_FAILURE);
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    dup2(in[0], STDIN_FILENO);
-    close(out[0]);
-    close(out[1]);
-    close(in[0]);
-    close(in[1]);
-    const char *argv[16] = {"python3", script, "--exit-on-eof"};
-    for (size_t i = 0; extra && extra[i] && i < 12; i++)
-      argv[3 + i] = extra[i];
-    execvp("python3", (char *const *)argv);
-    perror("python3");
-    _exit(127);
-  }
-  close(out[1]);
-  close(in[0]);
-  *keep = in[1];
-  char line[32] = "";
-  FILE *from = fdopen(out[0], "r");
-  if (from == NULL || fgets(line, sizeof line, from) == NULL ||
-      (*port = atoi(line)) <= 0) {
-    fprintf(stderr, "test_http: %s did not start\n", script);
-    exit(EXIT_FAILURE);
-  }
-  fclose(from);
-  free(script);
-  return pid;
-}
-
 static void server_start(void) {
-  server_pid = server_spawn(NULL, &server_port, &server_stdin);
+  server_pid = test_server_spawn(NULL, &server_port, &server_stdin);
 }
 
 static void server_stop(void) {
@@ -1643,7 +1602,7 @@ START_TEST(tls_is_verified_unless_the_storage_says_otherwise) {
   ck_assert_int_eq(system(command), 0);
   const char *extra[] = {"--tls", cert, key, NULL};
   int port = 0, keep = -1;
-  pid_t pid = server_spawn(extra, &port, &keep);
+  pid_t pid = test_server_spawn(extra, &port, &keep);
   char *url = NULL;
   ck_assert_int_ge(asprintf(&url, "https://127.0.0.1:%d/echo/tls", port), 0);
   pail_http_request request = {"GET", url, NULL, 0, NULL, 0, 0};

@@ -85,6 +85,28 @@ START_TEST(retry_fields_are_the_cores_not_the_backends) {
 }
 END_TEST
 
+START_TEST(the_stream_buffer_is_the_cores_not_the_backends) {
+  const char *json =
+      "{\"storage\": {\"type\": \"s3\", \"streamBufferSize\": 33554432},"
+      " \"secondary_storage\": {\"b\": {\"type\": \"fs\"}}}";
+  workspace_settings s;
+  ck_assert_int_eq(settings_parse(json, strlen(json), "x", &s, NULL), PAIL_OK);
+  ck_assert_uint_eq(s.storages[0].stream_buffer_size, (size_t)32 << 20);
+  ck_assert_ptr_null(json_object_get(s.storages[0].fields, "streamBufferSize"));
+  ck_assert_uint_eq(s.storages[1].stream_buffer_size, 0);
+  settings_free(&s);
+  expect_parse_error(
+      "{\"storage\": {\"type\": \"fs\", \"streamBufferSize\": 1000}}",
+      "\"streamBufferSize\" must be a number of bytes from 1048576 (1 MiB)");
+  expect_parse_error(
+      "{\"storage\": {\"type\": \"fs\", \"streamBufferSize\": \"16M\"}}",
+      "\"streamBufferSize\" must be a number of bytes");
+  expect_parse_error("{\"storage\": {\"type\": \"fs\", "
+                     "\"streamBufferSize\": 17179869185}}",
+                     "to 17179869184 (16 GiB)");
+}
+END_TEST
+
 START_TEST(tls_fields_are_the_cores_not_the_backends) {
   const char *json =
       "{\"storage\": {\"type\": \"fs\", \"tlsVerify\": false,"
@@ -227,7 +249,8 @@ static pail_status validate(const char *storage_json, const char *name,
                             pail_error **err) {
   json_t *fields = json_loads(storage_json, 0, NULL);
   ck_assert_ptr_nonnull(fields);
-  storage_settings storage = {(char *)name, (char *)"t", fields, 0, 0, NULL, false};
+  storage_settings storage = {(char *)name, (char *)"t", fields, 0, 0,
+                              NULL,         false,       0};
   pail_status status = config_validate(&storage, test_fields, err);
   json_decref(fields);
   return status;
@@ -437,6 +460,7 @@ int main(void) {
   tcase_add_test(tc, primary_and_secondaries_parse_in_order);
   tcase_add_test(tc, permissions_and_workspace_key_are_read);
   tcase_add_test(tc, retry_fields_are_the_cores_not_the_backends);
+  tcase_add_test(tc, the_stream_buffer_is_the_cores_not_the_backends);
   tcase_add_test(tc, tls_fields_are_the_cores_not_the_backends);
   tcase_add_test(tc, not_json_names_line_and_column);
   tcase_add_test(tc, json_error_never_quotes_the_text_it_stopped_at);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 /* Asserts that s contains needle, showing both when it does not. */
@@ -55,6 +56,49 @@ static inline int test_run_suite(Suite *suite) {
   int failed = srunner_ntests_failed(runner);
   srunner_free(runner);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* Starts tests/http_server.py (found through $top_srcdir) with extra
+ * (NULL-ended) arguments; its port goes to *port, the pipe that keeps it alive
+ * to *keep. */
+static inline pid_t test_server_spawn(const char *const *extra, int *port,
+                                      int *keep) {
+  const char *srcdir = getenv("top_srcdir");
+  char *script = NULL;
+  int out[2], in[2];
+  if (asprintf(&script, "%s/tests/http_server.py", srcdir ? srcdir : ".") < 0 ||
+      pipe(out) != 0 || pipe(in) != 0) {
+    perror("test_server_spawn");
+    exit(EXIT_FAILURE);
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(in[0], STDIN_FILENO);
+    close(out[0]);
+    close(out[1]);
+    close(in[0]);
+    close(in[1]);
+    const char *argv[16] = {"python3", script, "--exit-on-eof"};
+    for (size_t i = 0; extra && extra[i] && i < 12; i++)
+      argv[3 + i] = extra[i];
+    execvp("python3", (char *const *)argv);
+    perror("python3");
+    _exit(127);
+  }
+  close(out[1]);
+  close(in[0]);
+  *keep = in[1];
+  char line[32] = "";
+  FILE *from = fdopen(out[0], "r");
+  if (from == NULL || fgets(line, sizeof line, from) == NULL ||
+      (*port = atoi(line)) <= 0) {
+    fprintf(stderr, "%s did not start\n", script);
+    exit(EXIT_FAILURE);
+  }
+  fclose(from);
+  free(script);
+  return pid;
 }
 
 #endif /* PAIL_TESTUTIL_H */

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 11
+#define PAIL_BACKEND_ABI_MINOR 12
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -350,6 +350,89 @@ typedef struct pail_delegate {
   const pail_backend_ops *ops;
   void *instance;
 } pail_delegate;
+
+/* ABI 1.12: an upload by parts (core_services.part_writer_open). The backend
+ * speaks its protocol through the callbacks of a pail_part_protocol (begin
+ * the upload, send one part, judge a part's answer, complete, abort, or put
+ * the whole object at once when it fits in one part); the core owns the
+ * rest: the part buffers and their memory budget (the storage's
+ * "streamBufferSize"), file ranges sent without a copy, parts in flight on
+ * an HTTP group, the limit on their number, draining on commit and the
+ * order of things on failure. S3's multipart upload and Azure's blocks are
+ * written with it. */
+typedef struct pail_part_writer pail_part_writer;
+
+/* One part, owned by the core, as the callbacks see it. */
+typedef struct pail_part {
+  int number; /* 1, 2, ... in the order of the object's bytes; 0: single */
+  /* The part's bytes, as the body of a pail_http_request: body_flags is 0
+   * for bytes in memory, PAIL_HTTP_BODY_FILE for a range of a file (body
+   * then points to a pail_http_body_file). Valid until the part's answer
+   * is judged (or until single returns). NULL for a part the server
+   * copies. pail_request_part_body makes them a request's body. */
+  const void *body;
+  size_t body_length;
+  uint32_t body_flags;
+  /* A part the server copies (part_writer_copy): the source's range. */
+  uint64_t copy_offset, copy_length;
+  /* The request that sends the part, built by part_start (request_init
+   * and the rest); the core sends it and frees it with request_free. */
+  pail_request request;
+} pail_part;
+
+/* Makes a part's bytes the body of r (after request_init, before signing:
+ * the signature may cover the body). */
+static inline void pail_request_part_body(pail_request *r,
+                                          const pail_part *part) {
+  pail_request_body(r, part->body, part->body_length);
+  r->http.flags |= part->body_flags;
+}
+
+typedef struct pail_part_protocol {
+  /* Messages read "<label>: <key>: ..." ("s3", "azure_blob"). Copied. */
+  const char *label;
+  const char *key;
+  /* Words of the messages: "part" or "block"; the setting that sets the
+   * part size ("partSize"); what the object cannot exceed ("S3 stores in
+   * one object"). Static strings. */
+  const char *part_word;
+  const char *part_size_setting;
+  const char *capacity;
+  size_t part_size;       /* also the most a single request takes */
+  uint64_t max_part_size; /* when a size hint asks for larger parts */
+  int max_parts;          /* 10,000 for S3, 50,000 for Azure */
+  size_t concurrency;     /* parts in flight at most */
+  uint64_t size_hint;     /* the object's size when known, else 0 */
+  size_t max_body;        /* the largest answer to a part read */
+  void *context;          /* passed to every callback */
+
+  /* Begins the upload before its first part (S3's CreateMultipartUpload);
+   * part_size is the size of its parts, the most a single request would
+   * have taken. May be NULL. abort is called only after begin succeeded. */
+  pail_status (*begin)(void *context, size_t part_size, pail_error **err);
+  /* Builds and signs part->request, which sends `part` (its body as
+   * part->body, body_length and body_flags say, or the range of a copied
+   * part). The core frees the request, whatever this returns. */
+  pail_status (*part_start)(void *context, pail_part *part, pail_error **err);
+  /* Judges the answer to a part (any HTTP status: a failure is the
+   * backend's error, about `what`, "<key> (part N)") and records what
+   * complete needs (an ETag). Not called for a part whose request failed
+   * in transport or was cancelled. */
+  pail_status (*part_finish)(void *context, const pail_part *part,
+                             const pail_http_response *response,
+                             const char *what, pail_error **err);
+  /* Commits parts 1 to `parts`, all stored (Put Block List,
+   * CompleteMultipartUpload); fills info->etag when info is not NULL. */
+  pail_status (*complete)(void *context, int parts, pail_object_info *info,
+                          pail_error **err);
+  /* Discards a begun upload after a failure (AbortMultipartUpload), best
+   * effort, once no part is in flight. May be NULL. */
+  void (*abort)(void *context);
+  /* Writes the whole object in one request (part->number is 0; a
+   * zero-length body too) when it fit in one part; fills info->etag. */
+  pail_status (*single)(void *context, const pail_part *part,
+                        pail_object_info *info, pail_error **err);
+} pail_part_protocol;
 
 /* The services the core lends to plugins. Valid for the life of the process. */
 typedef struct pail_core_services {
@@ -659,6 +742,42 @@ typedef struct pail_core_services {
                                 const char *format, ...) PAIL_PRINTF(3, 4);
   /* Frees what *r owns and zeroes it; a zeroed request is fine. */
   void (*request_free)(pail_request *r);
+
+  /* ------------------------------------------ ABI 1.12: uploads by parts */
+
+  /* Opens an upload by parts of protocol->key (the protocol is copied; its
+   * context must outlive the writer). The part size grows from
+   * protocol->part_size as a size hint needs to stay within max_parts (in
+   * whole MiB); a hint beyond max_part_size × max_parts is refused. Bytes
+   * then come from part_writer_write (buffered: at most the storage's
+   * streamBufferSize of buffers, never less than one part) and
+   * part_writer_write_file (file ranges, sent from the file without a copy,
+   * concurrency parts in flight), in any mix. Nothing is sent until a part
+   * is full. */
+  pail_status (*part_writer_open)(const pail_config *cfg,
+                                  const pail_part_protocol *protocol,
+                                  pail_part_writer **writer, pail_error **err);
+  pail_status (*part_writer_write)(pail_part_writer *writer, const void *buffer,
+                                   size_t length, pail_error **err);
+  /* As write_stream_file: fd and the range stay valid until commit or abort
+   * returns. */
+  pail_status (*part_writer_write_file)(pail_part_writer *writer, int fd,
+                                        uint64_t offset, uint64_t length,
+                                        pail_error **err);
+  /* Adds a part of `length` bytes from `offset` of a source the server
+   * copies (S3's UploadPartCopy): part_start finds the range in
+   * copy_offset and copy_length, and no body. Not mixed with bytes. */
+  pail_status (*part_writer_copy)(pail_part_writer *writer, uint64_t offset,
+                                  uint64_t length, pail_error **err);
+  /* Sends what is left and waits for every part, then completes (or, when
+   * no part was sent, calls single). Any failure aborts. Sets info's key,
+   * size and last_modified (INT64_MIN: unknown) on success. Frees the
+   * writer in every case. */
+  pail_status (*part_writer_commit)(pail_part_writer *writer,
+                                    pail_object_info *info, pail_error **err);
+  /* Cancels the parts in flight, aborts a begun upload and frees the writer
+   * (NULL is fine). */
+  void (*part_writer_abort)(pail_part_writer *writer);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later minor). */
