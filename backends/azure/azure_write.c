@@ -1,20 +1,17 @@
 /*
- * azure_write.c: streamed writes. Up to one block's worth of data is
- * buffered; a blob that fits goes up in one Put Blob. Anything larger goes
- * up as blocks (Put Block) that travel in parallel (az->concurrency at once,
- * on the core's HTTP group), then one Put Block List commits them, so memory
- * stays within block size × (concurrency + 1) whatever the blob's size.
+ * azure_write.c: streamed writes, as Azure's protocol for the core's part
+ * writer (core_services.part_writer_*, which owns the buffers, the blocks
+ * in flight and their order): a blob that fits in one block goes up in one
+ * Put Blob; anything larger goes up as blocks (Put Block), then one Put
+ * Block List commits them.
  *
  * Uncommitted blocks are never visible: until Put Block List succeeds the
  * key shows what it held before (or nothing), and a failed or aborted
- * upload leaves no blob. Blocks of a local file (write_stream_file) are not
- * copied at all: a block is kept as a range of the file and sent from it
- * (PAIL_HTTP_BODY_FILE), so such an upload holds no block buffers.
- *
- * The service discards uncommitted blocks itself
+ * upload leaves no blob. The service discards uncommitted blocks itself
  * (after a week, or at the blob's next commit); the Blob API offers no call
- * to discard them sooner. Block IDs carry a random upload tag, so two
- * uploads of one key never take each other's blocks.
+ * to discard them sooner, so the protocol has no abort. Block IDs carry a
+ * random upload tag, so two uploads of one key never take each other's
+ * blocks.
  */
 #include "azure.h"
 
@@ -24,21 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The first buffer grows from this size, so small blobs cost little. */
-#define INITIAL_BUFFER ((size_t)64 << 10)
-
-typedef struct block_slot {
-  char *data;
-  size_t length, capacity;
-  /* From write_stream_file: the slot's bytes are the file's, from
-   * file_offset (data unused); -1 for bytes in data. */
-  int file;
-  uint64_t file_offset;
-  pail_http_body_file file_body; /* the body of a request from the file */
-  int number;                    /* block number while in flight, else 0 */
-  azure_request request; /* lives until the block's completion is collected */
-} block_slot;
-
 typedef struct azure_write {
   azure_instance *az;
   char *key;
@@ -46,26 +28,12 @@ typedef struct azure_write {
   char *content_type, *content_disposition;
   pail_metadata_entry *metadata;
   char tag[17]; /* random hex, in every block ID of this upload */
-  size_t block_size;
-  block_slot *slots; /* concurrency + 1 */
-  size_t slot_count;
-  block_slot *filling;
-  uint64_t written;
-  pail_http_group *group; /* once blocks have begun */
-  int next_number;        /* blocks sent */
-  int done_count;         /* blocks stored */
+  pail_part_writer *writer;
 } azure_write;
 
 /* ------------------------------------------------------------ helpers */
 
 static void write_free(azure_write *w) {
-  if (w->group != NULL)
-    azure_core->http_group_free(w->group);
-  for (size_t i = 0; i < w->slot_count; i++) {
-    free(w->slots[i].data);
-    azure_request_free(&w->slots[i].request);
-  }
-  free(w->slots);
   free(w->content_type);
   free(w->content_disposition);
   for (size_t i = 0; i < w->options.metadata_count; i++) {
@@ -75,12 +43,6 @@ static void write_free(azure_write *w) {
   free(w->metadata);
   free(w->key);
   free(w);
-}
-
-/* Reads exactly `length` bytes of fd from `offset`. */
-static pail_status read_range(int fd, uint64_t offset, char *out, size_t length,
-                              pail_error **err) {
-  return azure_core->file_read(fd, offset, out, length, err);
 }
 
 /* Keeps copies of the options' strings: they belong to the caller and live
@@ -151,107 +113,51 @@ static void block_id(const azure_write *w, int number, char out[48]) {
 
 /* ------------------------------------------------------------- blocks */
 
-/* Collects one finished block, or returns its error. */
-static pail_status collect_one(azure_write *w, pail_error **err) {
-  void *tag = NULL;
-  pail_http_response response = {0};
-  pail_status status =
-      azure_core->http_group_wait(w->group, &tag, &response, err);
-  block_slot *slot = tag;
-  if (status == PAIL_OK && (response.status < 200 || response.status > 299)) {
-    char *what = NULL;
-    if (asprintf(&what, "%s (block %d)", w->key, slot->number) < 0)
-      what = NULL;
-    status = azure_response_error(w->az, &response, what ? what : w->key, err);
-    free(what);
-  }
-  if (status == PAIL_OK)
-    w->done_count++;
-  azure_core->http_response_clear(&response);
-  if (slot != NULL) {
-    azure_request_free(&slot->request);
-    slot->number = 0;
-    slot->length = 0;
-    slot->file = -1;
-  }
-  return status;
-}
-
-/* Makes the slot's bytes the request's body: from memory, or read from the
- * file as it is sent. A zero-length body is still sent as one
- * (Content-Length: 0). */
-static void slot_body(block_slot *slot, azure_request *r) {
-  if (slot->file >= 0 && slot->length > 0) {
-    slot->file_body.fd = slot->file;
-    slot->file_body.offset = slot->file_offset;
-    azure_request_body(r, &slot->file_body, slot->length);
-    r->http.flags |= PAIL_HTTP_BODY_FILE;
-  } else {
-    azure_request_body(r, slot->data ? slot->data : "", slot->length);
-  }
-}
-
-/* Sends a slot as the next block. */
-static pail_status send_block(azure_write *w, block_slot *slot,
-                              pail_error **err) {
-  if (w->next_number >= AZURE_MAX_BLOCKS)
-    return azure_core->error_set(
-        err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-        "azure_blob: %s: more than %d blocks of %zu bytes; give the size in "
-        "advance or raise blockSize",
-        w->key, AZURE_MAX_BLOCKS, w->block_size);
-  if (w->group == NULL && (w->group = azure_core->http_group_new(
-                               w->az->cfg, w->az->concurrency)) == NULL)
-    return azure_no_memory(err);
-  slot->number = ++w->next_number;
+/* Builds and signs the Put Block of one block. */
+static pail_status block_start(void *context, pail_part *part,
+                               pail_error **err) {
+  azure_write *w = context;
+  azure_request *r = &part->request;
   char id[48];
-  block_id(w, slot->number, id);
+  block_id(w, part->number, id);
   char *encoded = azure_core->uri_encode(id, 0);
   char *query = NULL;
   if (encoded == NULL || asprintf(&query, "comp=block&blockid=%s", encoded) < 0)
     query = NULL;
   free(encoded);
   pail_status status =
-      query ? azure_request_init(&slot->request, "PUT",
-                                 azure_url(w->az, w->key, query), err)
+      query ? azure_request_init(r, "PUT", azure_url(w->az, w->key, query), err)
             : azure_no_memory(err);
   free(query);
   if (status == PAIL_OK) {
-    slot_body(slot, &slot->request);
-    status = azure_request_sign(w->az, &slot->request, err);
+    pail_request_part_body(r, part);
+    status = azure_request_sign(w->az, r, err);
   }
-  if (status == PAIL_OK)
-    status = azure_core->http_group_start(w->group, &slot->request.http,
-                                          AZURE_MAX_BODY, slot, err);
   return status;
 }
 
-/* A slot with nothing in flight, waiting for a block to finish if all are
- * busy. */
-static pail_status free_slot(azure_write *w, block_slot **out,
-                             pail_error **err) {
-  for (;;) {
-    for (size_t i = 0; i < w->slot_count; i++)
-      if (w->slots[i].number == 0 && &w->slots[i] != w->filling) {
-        *out = &w->slots[i];
-        return PAIL_OK;
-      }
-    pail_status status = collect_one(w, err);
-    if (status != PAIL_OK)
-      return status;
-  }
+/* A stored block needs nothing kept: its ID follows from its number. */
+static pail_status block_finish(void *context, const pail_part *part,
+                                const pail_http_response *response,
+                                const char *what, pail_error **err) {
+  azure_write *w = context;
+  (void)part;
+  if (response->status < 200 || response->status > 299)
+    return azure_response_error(w->az, response, what, err);
+  return PAIL_OK;
 }
 
 /* Put Block List: commits blocks 1..n in order, with the blob's headers. */
-static pail_status commit_blocks(azure_write *w, pail_object_info *info,
-                                 pail_error **err) {
-  size_t size = 128 + (size_t)w->next_number * 64;
+static pail_status commit_blocks(void *context, int blocks,
+                                 pail_object_info *info, pail_error **err) {
+  azure_write *w = context;
+  size_t size = 128 + (size_t)blocks * 64;
   char *body = malloc(size);
   if (body == NULL)
     return azure_no_memory(err);
   size_t used = (size_t)snprintf(
       body, size, "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>");
-  for (int n = 1; n <= w->next_number; n++) {
+  for (int n = 1; n <= blocks; n++) {
     char id[48];
     block_id(w, n, id);
     used +=
@@ -290,15 +196,16 @@ static pail_status commit_blocks(azure_write *w, pail_object_info *info,
 
 /* --------------------------------------------------------------- single */
 
-static pail_status single_put(azure_write *w, pail_object_info *info,
-                              pail_error **err) {
-  block_slot *slot = w->filling;
+static pail_status single_put(void *context, const pail_part *part,
+                              pail_object_info *info, pail_error **err) {
+  azure_write *w = context;
   azure_request r;
   pail_http_response response = {0};
   pail_status status =
       azure_request_init(&r, "PUT", azure_url(w->az, w->key, NULL), err);
   if (status == PAIL_OK) {
-    slot_body(slot, &r);
+    /* A zero-length body is still sent as one (Content-Length: 0). */
+    pail_request_part_body(&r, part);
     status = azure_request_header(&r, err, "x-ms-blob-type: BlockBlob");
   }
   if (status == PAIL_OK)
@@ -332,182 +239,63 @@ pail_status azure_write_open(void *instance, const char *key,
   if (w == NULL)
     return azure_no_memory(err);
   w->az = az;
-  w->block_size = az->block_size;
-  /* A known size picks a block size that fits 50,000 blocks. */
-  if (options->size_hint > (uint64_t)w->block_size * AZURE_MAX_BLOCKS) {
-    uint64_t need =
-        (options->size_hint + AZURE_MAX_BLOCKS - 1) / AZURE_MAX_BLOCKS;
-    need = (need + ((1u << 20) - 1)) & ~(uint64_t)((1u << 20) - 1);
-    if (need > AZURE_MAX_BLOCK_SIZE) {
-      free(w);
-      return azure_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
-                                   NULL,
-                                   "azure_blob: %s: %llu bytes is more than "
-                                   "a block blob holds",
-                                   key, (unsigned long long)options->size_hint);
-    }
-    w->block_size = (size_t)need;
-  }
   make_tag(w);
-  w->slot_count = az->concurrency + 1;
-  w->slots = calloc(w->slot_count, sizeof *w->slots);
-  for (size_t i = 0; w->slots != NULL && i < w->slot_count; i++)
-    w->slots[i].file = -1;
   w->key = strdup(key);
   pail_status status =
-      w->slots && w->key ? keep_options(w, options, err) : azure_no_memory(err);
+      w->key ? keep_options(w, options, err) : azure_no_memory(err);
+  const pail_part_protocol protocol = {
+      .label = "azure_blob",
+      .key = key,
+      .part_word = "block",
+      .part_size_setting = "blockSize",
+      .capacity = "a block blob holds",
+      .part_size = az->block_size,
+      .max_part_size = AZURE_MAX_BLOCK_SIZE,
+      .max_parts = AZURE_MAX_BLOCKS,
+      .concurrency = az->concurrency,
+      .size_hint = options->size_hint,
+      .max_body = AZURE_MAX_BODY,
+      .context = w,
+      .part_start = block_start,
+      .part_finish = block_finish,
+      .complete = commit_blocks,
+      .single = single_put,
+  };
+  if (status == PAIL_OK)
+    status = azure_core->part_writer_open(az->cfg, &protocol, &w->writer, err);
   if (status != PAIL_OK) {
     write_free(w);
     return status;
   }
-  w->filling = &w->slots[0];
   *stream = w;
   return PAIL_OK;
-}
-
-/* The filling slot is a full block: sends it and takes another to fill. */
-static pail_status rotate(azure_write *w, pail_error **err) {
-  pail_status status = send_block(w, w->filling, err);
-  block_slot *next = NULL;
-  w->filling = NULL;
-  if (status == PAIL_OK)
-    status = free_slot(w, &next, err);
-  w->filling = next;
-  return status;
-}
-
-/* Copies a file-backed slot's bytes into memory, for bytes from memory to
- * follow them. */
-static pail_status slot_to_memory(block_slot *slot, pail_error **err) {
-  if (slot->capacity < slot->length) {
-    size_t capacity =
-        slot->length > INITIAL_BUFFER ? slot->length : INITIAL_BUFFER;
-    char *data = realloc(slot->data, capacity);
-    if (data == NULL)
-      return azure_no_memory(err);
-    slot->data = data;
-    slot->capacity = capacity;
-  }
-  pail_status status =
-      read_range(slot->file, slot->file_offset, slot->data, slot->length, err);
-  if (status == PAIL_OK)
-    slot->file = -1;
-  return status;
 }
 
 pail_status azure_write_stream_file(void *stream, int fd, uint64_t offset,
                                     uint64_t length, pail_error **err) {
   azure_write *w = stream;
-  while (length > 0) {
-    block_slot *slot = w->filling;
-    if (slot->length == w->block_size) {
-      pail_status status = rotate(w, err);
-      if (status != PAIL_OK)
-        return status;
-      continue;
-    }
-    /* Only a range that continues the slot's own can extend it; anything
-     * else goes through memory (never the case for pail_upload). */
-    if (slot->length > 0 &&
-        (slot->file != fd || slot->file_offset + slot->length != offset)) {
-      char block[64 * 1024];
-      size_t take = length < sizeof block ? (size_t)length : sizeof block;
-      pail_status status = read_range(fd, offset, block, take, err);
-      if (status == PAIL_OK)
-        status = azure_write_stream(w, block, take, err);
-      if (status != PAIL_OK)
-        return status;
-      offset += take;
-      length -= take;
-      continue;
-    }
-    if (slot->length == 0) {
-      slot->file = fd;
-      slot->file_offset = offset;
-    }
-    size_t room = w->block_size - slot->length;
-    size_t take = length < room ? (size_t)length : room;
-    slot->length += take;
-    w->written += take;
-    offset += take;
-    length -= take;
-  }
-  return PAIL_OK;
+  return azure_core->part_writer_write_file(w->writer, fd, offset, length, err);
 }
 
 pail_status azure_write_stream(void *stream, const void *buffer, size_t length,
                                pail_error **err) {
   azure_write *w = stream;
-  const char *data = buffer;
-  while (length > 0) {
-    block_slot *slot = w->filling;
-    if (slot->length == w->block_size) {
-      /* The slot is a full block: send it and fill another. */
-      pail_status status = rotate(w, err);
-      if (status != PAIL_OK)
-        return status;
-      continue;
-    }
-    if (slot->file >= 0 && slot->length > 0) {
-      pail_status status = slot_to_memory(slot, err);
-      if (status != PAIL_OK)
-        return status;
-    }
-    slot->file = -1;
-    size_t room = w->block_size - slot->length;
-    size_t take = length < room ? length : room;
-    if (slot->length + take > slot->capacity) {
-      size_t capacity = slot->capacity ? slot->capacity : INITIAL_BUFFER;
-      while (capacity < slot->length + take)
-        capacity *= 2;
-      if (capacity > w->block_size)
-        capacity = w->block_size;
-      char *grown = realloc(slot->data, capacity);
-      if (grown == NULL)
-        return azure_no_memory(err);
-      slot->data = grown;
-      slot->capacity = capacity;
-    }
-    memcpy(slot->data + slot->length, data, take);
-    slot->length += take;
-    w->written += take;
-    data += take;
-    length -= take;
-  }
-  return PAIL_OK;
+  return azure_core->part_writer_write(w->writer, buffer, length, err);
 }
 
 pail_status azure_write_commit(void *stream, pail_object_info *info,
                                pail_error **err) {
   azure_write *w = stream;
-  pail_status status = PAIL_OK;
-  if (w->next_number == 0) {
-    status = single_put(w, info, err);
-  } else {
-    if (w->filling != NULL && w->filling->length > 0) {
-      status = send_block(w, w->filling, err);
-      w->filling = NULL;
-    }
-    while (status == PAIL_OK && azure_core->http_group_pending(w->group) > 0)
-      status = collect_one(w, err);
-    if (status == PAIL_OK && w->done_count != w->next_number)
-      status = azure_core->error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
-                                     "azure_blob: %s: %d of %d blocks stored",
-                                     w->key, w->done_count, w->next_number);
-    if (status == PAIL_OK)
-      status = commit_blocks(w, info, err);
-  }
-  if (status == PAIL_OK && info != NULL) {
-    info->key = strdup(w->key);
-    info->size = w->written;
-    info->last_modified = INT64_MIN;
-  }
-  write_free(w); /* cancels blocks still in flight after a failure */
+  /* Blocks still in flight after a failure are cancelled by the writer. */
+  pail_status status = azure_core->part_writer_commit(w->writer, info, err);
+  write_free(w);
   return status;
 }
 
 void azure_write_abort(void *stream) {
   azure_write *w = stream;
-  if (w != NULL)
-    write_free(w);
+  if (w == NULL)
+    return;
+  azure_core->part_writer_abort(w->writer);
+  write_free(w);
 }

@@ -1,13 +1,13 @@
 /*
- * s3_write.c: streamed writes. Up to one part's worth of data is buffered;
- * an object that fits goes up in one PUT. Anything larger becomes a
- * multipart upload whose parts travel in parallel (s3->concurrency at once,
- * on the core's HTTP group), so memory stays within part size ×
- * (concurrency + 1) whatever the object's size; parts of a local file
- * (write_stream_file) are not copied at all but sent from the file. Any
- * failure aborts the
- * upload: no orphaned multipart upload is left behind, and nothing is
- * visible under the key until CompleteMultipartUpload succeeds.
+ * s3_write.c: streamed writes, as S3's protocol for the core's part writer
+ * (core_services.part_writer_*, which owns the buffers, the parts in flight
+ * and their order): an object that fits in one part goes up in one PUT;
+ * anything larger becomes a multipart upload (CreateMultipartUpload,
+ * UploadPart with an ETag per part, CompleteMultipartUpload). Any failure
+ * aborts the upload (AbortMultipartUpload): no orphaned multipart upload is
+ * left behind, and nothing is visible under the key until
+ * CompleteMultipartUpload succeeds. Large server-side copies go through the
+ * same writer with UploadPartCopy parts.
  */
 #include "s3.h"
 
@@ -16,21 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* The first buffer grows from this size, so small objects cost little. */
-#define INITIAL_BUFFER ((size_t)64 << 10)
-
-typedef struct part_slot {
-  char *data;
-  size_t length, capacity;
-  /* From write_stream_file: the slot's bytes are the file's, from
-   * file_offset (data unused); -1 for bytes in data. */
-  int file;
-  uint64_t file_offset;
-  pail_http_body_file file_body; /* the body of a request from the file */
-  int number;                    /* part number while in flight, else 0 */
-  s3_request request; /* lives until the part's completion is collected */
-} part_slot;
 
 typedef struct done_part {
   int number;
@@ -43,14 +28,9 @@ typedef struct s3_write {
   char **headers; /* Content-Type, Content-Disposition, x-amz-meta-* */
   size_t header_count;
   bool create_only;
-  size_t part_size;
-  part_slot *slots; /* concurrency + 1 */
-  size_t slot_count;
-  part_slot *filling;
-  uint64_t written;
-  char *upload_id; /* once multipart has begun */
-  pail_http_group *group;
-  int next_number;
+  const char *copy_source; /* UploadPartCopy's x-amz-copy-source, or NULL */
+  char *upload_id;         /* once multipart has begun */
+  pail_part_writer *writer;
   done_part *done;
   size_t done_count;
 } s3_write;
@@ -129,13 +109,6 @@ static pail_status apply_headers(const s3_write *w, s3_request *r,
 }
 
 static void write_free(s3_write *w) {
-  if (w->group != NULL)
-    s3_core->http_group_free(w->group);
-  for (size_t i = 0; i < w->slot_count; i++) {
-    free(w->slots[i].data);
-    s3_request_free(&w->slots[i].request);
-  }
-  free(w->slots);
   for (size_t i = 0; i < w->header_count; i++)
     free(w->headers[i]);
   free(w->headers);
@@ -160,7 +133,40 @@ static char *upload_query(const s3_write *w, int part_number) {
   return n < 0 ? NULL : query;
 }
 
-static void multipart_abort(s3_write *w);
+/* AbortMultipartUpload of w->upload_id. Best effort: a failed abort is
+ * logged, and the caller's error stands. */
+static void multipart_abort(s3_write *w) {
+  char *query = upload_query(w, 0);
+  s3_request r;
+  pail_http_response response = {0};
+  pail_error *failure = NULL;
+  pail_status status =
+      query ? s3_request_init(&r, "DELETE", s3_url(w->s3, w->key, query),
+                              &failure)
+            : PAIL_ERR_INTERNAL;
+  free(query);
+  if (status == PAIL_OK)
+    status = s3_request_sign(w->s3, &r, &failure);
+  if (status == PAIL_OK)
+    status = s3_exchange(w->s3, &r, w->key, &response, &failure);
+  /* Already gone is what an abort wants. */
+  if (status != PAIL_OK && status != PAIL_ERR_NOT_FOUND)
+    s3_core->log(w->s3->cfg, PAIL_LOG_WARNING,
+                 "s3: %s: could not abort multipart upload %s; it may be "
+                 "left in the bucket until a lifecycle rule removes it",
+                 w->key, w->upload_id);
+  s3_core->error_free(failure);
+  s3_core->http_response_clear(&response);
+  if (query != NULL)
+    s3_request_free(&r);
+}
+
+/* The part writer's abort: it comes once no part is in flight. */
+static void protocol_abort(void *context) {
+  s3_write *w = context;
+  if (w->upload_id != NULL)
+    multipart_abort(w);
+}
 
 /* True when a failed CreateMultipartUpload may still have started an
  * upload: its answer was lost, broken or a server error (not a refusal). */
@@ -245,7 +251,9 @@ static void multipart_orphans_abort(s3_write *w, int64_t began) {
   s3_request_free(&r);
 }
 
-static pail_status multipart_begin(s3_write *w, pail_error **err) {
+static pail_status multipart_begin(void *context, size_t part_size,
+                                   pail_error **err) {
+  s3_write *w = context;
   s3_instance *s3 = w->s3;
   /* Without a precondition on the completion, a create-only multipart
    * upload could replace an object written meanwhile: refuse it before
@@ -256,7 +264,7 @@ static pail_status multipart_begin(s3_write *w, pail_error **err) {
         "s3: %s: %s takes no precondition on multipart uploads, so a "
         "create-only upload must fit in one request of at most partSize "
         "(%zu bytes); raise partSize or drop the create-only condition",
-        w->key, s3->provider, w->part_size);
+        w->key, s3->provider, part_size);
   s3_request r;
   pail_http_response response = {0};
   int64_t began = s3_core->now(NULL);
@@ -286,124 +294,78 @@ static pail_status multipart_begin(s3_write *w, pail_error **err) {
   }
   if (status != PAIL_OK && sent && may_have_begun(status))
     multipart_orphans_abort(w, began);
-  if (status == PAIL_OK) {
-    w->group = s3_core->http_group_new(s3->cfg, s3->concurrency);
-    if (w->group == NULL)
-      status = s3_no_memory(err);
-  }
   s3_core->http_response_clear(&response);
   s3_request_free(&r);
   return status;
 }
 
-/* Collects one finished part: records its ETag or returns its error. */
-static pail_status collect_one(s3_write *w, pail_error **err) {
-  void *tag = NULL;
-  pail_http_response response = {0};
-  pail_status status = s3_core->http_group_wait(w->group, &tag, &response, err);
-  part_slot *slot = tag;
-  if (status == PAIL_OK && (response.status < 200 || response.status > 299)) {
-    char *what = NULL;
-    if (asprintf(&what, "%s (part %d)", w->key, slot->number) < 0)
-      what = NULL;
-    status = s3_response_error(w->s3, &response, what ? what : w->key, err);
-    free(what);
-  }
-  const char *etag =
-      status == PAIL_OK ? s3_core->http_header(&response, "etag") : NULL;
-  /* UploadPartCopy gives the ETag in a CopyPartResult body instead. */
-  char *body_etag = NULL;
-  if (status == PAIL_OK && etag == NULL)
-    etag = body_etag = s3_xml_body_text(&response, "ETag");
-  if (status == PAIL_OK && etag == NULL)
-    status = s3_core->error_set(err, PAIL_ERR_IO, response.status, NULL, NULL,
-                                "s3: %s: part %d was stored without an ETag",
-                                w->key, slot->number);
-  if (status == PAIL_OK) {
-    done_part *grown = realloc(w->done, (w->done_count + 1) * sizeof *grown);
-    char *copy = strdup(etag);
-    if (grown == NULL || copy == NULL) {
-      free(copy);
-      if (grown)
-        w->done = grown;
-      status = s3_no_memory(err);
-    } else {
-      w->done = grown;
-      w->done[w->done_count].number = slot->number;
-      w->done[w->done_count].etag = copy;
-      w->done_count++;
-    }
-  }
-  free(body_etag);
-  s3_core->http_response_clear(&response);
-  if (slot != NULL) {
-    s3_request_free(&slot->request);
-    slot->number = 0;
-    slot->length = 0;
-    slot->file = -1;
-  }
-  return status;
-}
-
-/* Makes the slot's bytes the request's body: from memory, or read from the
- * file as it is sent. */
-static void slot_body(part_slot *slot, s3_request *r) {
-  if (slot->file >= 0 && slot->length > 0) {
-    slot->file_body.fd = slot->file;
-    slot->file_body.offset = slot->file_offset;
-    s3_request_body(r, &slot->file_body, slot->length);
-    r->http.flags |= PAIL_HTTP_BODY_FILE;
-  } else {
-    s3_request_body(r, slot->data ? slot->data : "", slot->length);
-  }
-}
-
-/* Sends the filling slot as the next part. */
-static pail_status send_part(s3_write *w, part_slot *slot, pail_error **err) {
-  if (w->next_number >= S3_MAX_PARTS)
-    return s3_core->error_set(
-        err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-        "s3: %s: more than %d parts of %zu bytes; give the size in advance "
-        "or raise partSize",
-        w->key, S3_MAX_PARTS, w->part_size);
-  slot->number = ++w->next_number;
-  char *query = upload_query(w, slot->number);
-  pail_status status = query
-                           ? s3_request_init(&slot->request, "PUT",
-                                             s3_url(w->s3, w->key, query), err)
-                           : s3_no_memory(err);
+/* Builds and signs UploadPart (or UploadPartCopy) of one part. */
+static pail_status part_start(void *context, pail_part *part,
+                              pail_error **err) {
+  s3_write *w = context;
+  s3_request *r = &part->request;
+  char *query = upload_query(w, part->number);
+  pail_status status =
+      query ? s3_request_init(r, "PUT", s3_url(w->s3, w->key, query), err)
+            : s3_no_memory(err);
   free(query);
-  if (status == PAIL_OK) {
-    slot_body(slot, &slot->request);
-    status = s3_request_sign(w->s3, &slot->request, err);
+  if (status == PAIL_OK && part->body != NULL) {
+    pail_request_part_body(r, part);
+  } else if (status == PAIL_OK) {
+    status = s3_request_header(r, err, "x-amz-copy-source: %s", w->copy_source);
+    if (status == PAIL_OK)
+      status = s3_request_header(
+          r, err, "x-amz-copy-source-range: bytes=%llu-%llu",
+          (unsigned long long)part->copy_offset,
+          (unsigned long long)(part->copy_offset + part->copy_length - 1));
   }
   if (status == PAIL_OK)
-    status = s3_core->http_group_start(w->group, &slot->request.http,
-                                       S3_MAX_BODY, slot, err);
+    status = s3_request_sign(w->s3, r, err);
   return status;
 }
 
-/* A slot with nothing in flight, waiting for a part to finish if all are
- * busy. */
-static pail_status free_slot(s3_write *w, part_slot **out, pail_error **err) {
-  for (;;) {
-    for (size_t i = 0; i < w->slot_count; i++)
-      if (w->slots[i].number == 0 && &w->slots[i] != w->filling) {
-        *out = &w->slots[i];
-        return PAIL_OK;
-      }
-    pail_status status = collect_one(w, err);
-    if (status != PAIL_OK)
-      return status;
+/* Records a stored part's ETag, or returns its error. */
+static pail_status part_finish(void *context, const pail_part *part,
+                               const pail_http_response *response,
+                               const char *what, pail_error **err) {
+  s3_write *w = context;
+  if (response->status < 200 || response->status > 299)
+    return s3_response_error(w->s3, response, what, err);
+  const char *etag = s3_core->http_header(response, "etag");
+  /* UploadPartCopy gives the ETag in a CopyPartResult body instead. */
+  char *body_etag = NULL;
+  if (etag == NULL)
+    etag = body_etag = s3_xml_body_text(response, "ETag");
+  if (etag == NULL)
+    return s3_core->error_set(err, PAIL_ERR_IO, response->status, NULL, NULL,
+                              "s3: %s: part %d was stored without an ETag",
+                              w->key, part->number);
+  pail_status status = PAIL_OK;
+  done_part *grown = realloc(w->done, (w->done_count + 1) * sizeof *grown);
+  char *copy = strdup(etag);
+  if (grown != NULL)
+    w->done = grown;
+  if (grown == NULL || copy == NULL) {
+    free(copy);
+    status = s3_no_memory(err);
+  } else {
+    w->done[w->done_count].number = part->number;
+    w->done[w->done_count].etag = copy;
+    w->done_count++;
   }
+  free(body_etag);
+  return status;
 }
 
 static int compare_parts(const void *a, const void *b) {
   return ((const done_part *)a)->number - ((const done_part *)b)->number;
 }
 
-static pail_status multipart_complete(s3_write *w, pail_object_info *info,
+static pail_status multipart_complete(void *context, int parts,
+                                      pail_object_info *info,
                                       pail_error **err) {
+  s3_write *w = context;
+  (void)parts; /* every part's ETag is in w->done */
   qsort(w->done, w->done_count, sizeof *w->done, compare_parts);
   size_t size = 256;
   for (size_t i = 0; i < w->done_count; i++)
@@ -451,49 +413,18 @@ static pail_status multipart_complete(s3_write *w, pail_object_info *info,
   return status;
 }
 
-/* Best effort: a failed abort is logged, and the caller's error stands. */
-static void multipart_abort(s3_write *w) {
-  if (w->group != NULL) {
-    s3_core->http_group_free(w->group); /* cancels parts in flight */
-    w->group = NULL;
-  }
-  char *query = upload_query(w, 0);
-  s3_request r;
-  pail_http_response response = {0};
-  pail_error *failure = NULL;
-  pail_status status =
-      query ? s3_request_init(&r, "DELETE", s3_url(w->s3, w->key, query),
-                              &failure)
-            : PAIL_ERR_INTERNAL;
-  free(query);
-  if (status == PAIL_OK)
-    status = s3_request_sign(w->s3, &r, &failure);
-  if (status == PAIL_OK)
-    status = s3_exchange(w->s3, &r, w->key, &response, &failure);
-  /* Already gone is what an abort wants. */
-  if (status != PAIL_OK && status != PAIL_ERR_NOT_FOUND)
-    s3_core->log(w->s3->cfg, PAIL_LOG_WARNING,
-                 "s3: %s: could not abort multipart upload %s; it may be "
-                 "left in the bucket until a lifecycle rule removes it",
-                 w->key, w->upload_id);
-  s3_core->error_free(failure);
-  s3_core->http_response_clear(&response);
-  if (query != NULL)
-    s3_request_free(&r);
-}
-
 /* --------------------------------------------------------------- single */
 
-static pail_status single_put(s3_write *w, pail_object_info *info,
-                              pail_error **err) {
-  part_slot *slot = w->filling;
+static pail_status single_put(void *context, const pail_part *part,
+                              pail_object_info *info, pail_error **err) {
+  s3_write *w = context;
   s3_request r;
   pail_http_response response = {0};
   pail_status status =
       s3_request_init(&r, "PUT", s3_url(w->s3, w->key, NULL), err);
   if (status == PAIL_OK) {
     /* A zero-length body must still be sent as one (Content-Length: 0). */
-    slot_body(slot, &r);
+    pail_request_part_body(&r, part);
     status = apply_headers(w, &r, err);
   }
   if (status == PAIL_OK && w->create_only)
@@ -513,185 +444,85 @@ static pail_status single_put(s3_write *w, pail_object_info *info,
 
 /* ---------------------------------------------------------- operations */
 
-pail_status s3_write_open(void *instance, const char *key,
-                          const pail_write_options *options, void **stream,
-                          pail_error **err) {
-  s3_instance *s3 = instance;
+/* The stream's state without its writer: the object's headers checked and
+ * kept (the options belong to the caller). */
+static pail_status write_new(s3_instance *s3, const char *key,
+                             const pail_write_options *options, s3_write **out,
+                             pail_error **err) {
   s3_write *w = calloc(1, sizeof *w);
   if (w == NULL)
     return s3_no_memory(err);
   w->s3 = s3;
   w->create_only = options->if_none_match != 0;
-  w->part_size = s3->part_size;
-  /* A known size picks a part size that fits S3's 10,000 parts. */
-  if (options->size_hint > (uint64_t)w->part_size * S3_MAX_PARTS) {
-    uint64_t need = (options->size_hint + S3_MAX_PARTS - 1) / S3_MAX_PARTS;
-    need = (need + ((1u << 20) - 1)) & ~(uint64_t)((1u << 20) - 1);
-    if (need > S3_MAX_PART_SIZE) {
-      free(w);
-      return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                                "s3: %s: %llu bytes is more than S3 stores in "
-                                "one object",
-                                key, (unsigned long long)options->size_hint);
-    }
-    w->part_size = (size_t)need;
-  }
-  w->slot_count = s3->concurrency + 1;
-  w->slots = calloc(w->slot_count, sizeof *w->slots);
-  for (size_t i = 0; w->slots != NULL && i < w->slot_count; i++)
-    w->slots[i].file = -1;
   w->key = strdup(key);
   pail_status status =
-      w->slots && w->key ? prepare_headers(w, options, err) : s3_no_memory(err);
+      w->key ? prepare_headers(w, options, err) : s3_no_memory(err);
   if (status != PAIL_OK) {
     write_free(w);
     return status;
   }
-  w->filling = &w->slots[0];
-  *stream = w;
+  *out = w;
   return PAIL_OK;
 }
 
-/* The filling slot is a full part: sends it and takes another to fill. */
-static pail_status rotate(s3_write *w, pail_error **err) {
-  pail_status status = PAIL_OK;
-  if (w->upload_id == NULL)
-    status = multipart_begin(w, err);
-  if (status == PAIL_OK)
-    status = send_part(w, w->filling, err);
-  part_slot *next = NULL;
-  w->filling = NULL;
-  if (status == PAIL_OK)
-    status = free_slot(w, &next, err);
-  w->filling = next;
-  return status;
+/* Opens w's part writer; size_hint is the object's size when known. */
+static pail_status writer_open(s3_write *w, uint64_t size_hint,
+                               pail_error **err) {
+  const pail_part_protocol protocol = {
+      .label = "s3",
+      .key = w->key,
+      .part_word = "part",
+      .part_size_setting = "partSize",
+      .capacity = "S3 stores in one object",
+      .part_size = w->s3->part_size,
+      .max_part_size = S3_MAX_PART_SIZE,
+      .max_parts = S3_MAX_PARTS,
+      .concurrency = w->s3->concurrency,
+      .size_hint = size_hint,
+      .max_body = S3_MAX_BODY,
+      .context = w,
+      .begin = multipart_begin,
+      .part_start = part_start,
+      .part_finish = part_finish,
+      .complete = multipart_complete,
+      .abort = protocol_abort,
+      .single = single_put,
+  };
+  return s3_core->part_writer_open(w->s3->cfg, &protocol, &w->writer, err);
 }
 
-/* Copies a file-backed slot's bytes into memory, for bytes from memory to
- * follow them. */
-static pail_status slot_to_memory(part_slot *slot, pail_error **err) {
-  size_t capacity =
-      slot->length > INITIAL_BUFFER ? slot->length : INITIAL_BUFFER;
-  char *data = slot->capacity >= slot->length ? slot->data
-                                              : realloc(slot->data, capacity);
-  if (data == NULL)
-    return s3_no_memory(err);
-  if (data != slot->data) {
-    slot->data = data;
-    slot->capacity = capacity;
-  }
-  pail_status status = s3_core->file_read(slot->file, slot->file_offset, data,
-                                          slot->length, err);
+pail_status s3_write_open(void *instance, const char *key,
+                          const pail_write_options *options, void **stream,
+                          pail_error **err) {
+  s3_write *w = NULL;
+  pail_status status = write_new(instance, key, options, &w, err);
   if (status == PAIL_OK)
-    slot->file = -1;
-  return status;
+    status = writer_open(w, options->size_hint, err);
+  if (status != PAIL_OK) {
+    if (w != NULL)
+      write_free(w);
+    return status;
+  }
+  *stream = w;
+  return PAIL_OK;
 }
 
 pail_status s3_write_stream_file(void *stream, int fd, uint64_t offset,
                                  uint64_t length, pail_error **err) {
   s3_write *w = stream;
-  while (length > 0) {
-    part_slot *slot = w->filling;
-    if (slot->length == w->part_size) {
-      pail_status status = rotate(w, err);
-      if (status != PAIL_OK)
-        return status;
-      continue;
-    }
-    /* Only a range that continues the slot's own can extend it; anything
-     * else goes through memory (never the case for pail_upload). */
-    if (slot->length > 0 &&
-        (slot->file != fd || slot->file_offset + slot->length != offset)) {
-      char block[64 * 1024];
-      size_t want = length < sizeof block ? (size_t)length : sizeof block;
-      pail_status status = s3_core->file_read(fd, offset, block, want, err);
-      if (status == PAIL_OK)
-        status = s3_write_stream(w, block, want, err);
-      if (status != PAIL_OK)
-        return status;
-      offset += want;
-      length -= want;
-      continue;
-    }
-    if (slot->length == 0) {
-      slot->file = fd;
-      slot->file_offset = offset;
-    }
-    size_t room = w->part_size - slot->length;
-    size_t take = length < room ? (size_t)length : room;
-    slot->length += take;
-    w->written += take;
-    offset += take;
-    length -= take;
-  }
-  return PAIL_OK;
+  return s3_core->part_writer_write_file(w->writer, fd, offset, length, err);
 }
 
 pail_status s3_write_stream(void *stream, const void *buffer, size_t length,
                             pail_error **err) {
   s3_write *w = stream;
-  const char *data = buffer;
-  while (length > 0) {
-    part_slot *slot = w->filling;
-    if (slot->length == w->part_size) {
-      /* The slot is a full part: send it and fill another. */
-      pail_status status = rotate(w, err);
-      if (status != PAIL_OK)
-        return status;
-      continue;
-    }
-    if (slot->file >= 0 && slot->length > 0) {
-      pail_status status = slot_to_memory(slot, err);
-      if (status != PAIL_OK)
-        return status;
-    }
-    slot->file = -1;
-    size_t room = w->part_size - slot->length;
-    size_t take = length < room ? length : room;
-    if (slot->length + take > slot->capacity) {
-      size_t capacity = slot->capacity ? slot->capacity : INITIAL_BUFFER;
-      while (capacity < slot->length + take)
-        capacity *= 2;
-      if (capacity > w->part_size)
-        capacity = w->part_size;
-      char *grown = realloc(slot->data, capacity);
-      if (grown == NULL)
-        return s3_no_memory(err);
-      slot->data = grown;
-      slot->capacity = capacity;
-    }
-    memcpy(slot->data + slot->length, data, take);
-    slot->length += take;
-    w->written += take;
-    data += take;
-    length -= take;
-  }
-  return PAIL_OK;
+  return s3_core->part_writer_write(w->writer, buffer, length, err);
 }
 
 pail_status s3_write_commit(void *stream, pail_object_info *info,
                             pail_error **err) {
   s3_write *w = stream;
-  pail_status status = PAIL_OK;
-  if (w->upload_id == NULL) {
-    status = single_put(w, info, err);
-  } else {
-    if (w->filling->length > 0) {
-      status = send_part(w, w->filling, err);
-      w->filling = NULL;
-    }
-    while (status == PAIL_OK && s3_core->http_group_pending(w->group) > 0)
-      status = collect_one(w, err);
-    if (status == PAIL_OK)
-      status = multipart_complete(w, info, err);
-    if (status != PAIL_OK)
-      multipart_abort(w);
-  }
-  if (status == PAIL_OK && info != NULL) {
-    info->key = strdup(w->key);
-    info->size = w->written;
-    info->last_modified = INT64_MIN;
-  }
+  pail_status status = s3_core->part_writer_commit(w->writer, info, err);
   write_free(w);
   return status;
 }
@@ -700,8 +531,7 @@ void s3_write_abort(void *stream) {
   s3_write *w = stream;
   if (w == NULL)
     return;
-  if (w->upload_id != NULL)
-    multipart_abort(w);
+  s3_core->part_writer_abort(w->writer);
   write_free(w);
 }
 
@@ -722,45 +552,20 @@ pail_status s3_copy_by_parts(s3_instance *s3, const char *source, uint64_t size,
                              const char *dst_key,
                              const pail_write_options *options,
                              pail_error **err) {
-  void *stream = NULL;
-  pail_status status = s3_write_open(s3, dst_key, options, &stream, err);
+  s3_write *w = NULL;
+  pail_status status = write_new(s3, dst_key, options, &w, err);
   if (status != PAIL_OK)
     return status;
-  s3_write *w = stream;
-  status = multipart_begin(w, err);
+  w->copy_source = source;
+  status = writer_open(w, 0, err);
   uint64_t part = copy_part_size(size, s3->copy_cutoff);
-  for (uint64_t offset = 0; status == PAIL_OK && offset < size;
-       offset += part) {
-    part_slot *slot = NULL;
-    status = free_slot(w, &slot, err);
-    if (status != PAIL_OK)
-      break;
-    slot->number = ++w->next_number;
-    uint64_t last = offset + part < size ? offset + part - 1 : size - 1;
-    char *query = upload_query(w, slot->number);
-    status = query ? s3_request_init(&slot->request, "PUT",
-                                     s3_url(s3, dst_key, query), err)
-                   : s3_no_memory(err);
-    free(query);
-    if (status == PAIL_OK)
-      status = s3_request_header(&slot->request, err, "x-amz-copy-source: %s",
-                                 source);
-    if (status == PAIL_OK)
-      status = s3_request_header(
-          &slot->request, err, "x-amz-copy-source-range: bytes=%llu-%llu",
-          (unsigned long long)offset, (unsigned long long)last);
-    if (status == PAIL_OK)
-      status = s3_request_sign(s3, &slot->request, err);
-    if (status == PAIL_OK)
-      status = s3_core->http_group_start(w->group, &slot->request.http,
-                                         S3_MAX_BODY, slot, err);
-  }
-  while (status == PAIL_OK && s3_core->http_group_pending(w->group) > 0)
-    status = collect_one(w, err);
+  for (uint64_t offset = 0; status == PAIL_OK && offset < size; offset += part)
+    status = s3_core->part_writer_copy(
+        w->writer, offset, offset + part < size ? part : size - offset, err);
   if (status == PAIL_OK)
-    status = multipart_complete(w, NULL, err);
-  if (status != PAIL_OK && w->upload_id != NULL)
-    multipart_abort(w);
+    status = s3_core->part_writer_commit(w->writer, NULL, err);
+  else
+    s3_core->part_writer_abort(w->writer);
   write_free(w);
   return status;
 }
@@ -769,11 +574,10 @@ pail_status s3_copy_object(s3_instance *s3, const char *source,
                            const char *dst_key,
                            const pail_write_options *options, bool replace,
                            pail_object_info *info, pail_error **err) {
-  void *stream = NULL;
-  pail_status status = s3_write_open(s3, dst_key, options, &stream, err);
+  s3_write *w = NULL;
+  pail_status status = write_new(s3, dst_key, options, &w, err);
   if (status != PAIL_OK)
     return status;
-  s3_write *w = stream;
   s3_request r;
   pail_http_response response = {0};
   status = s3_request_init(&r, "PUT", s3_url(s3, dst_key, NULL), err);
