@@ -84,19 +84,22 @@ static pail_status keep_options(azure_write *w,
 }
 
 /* A tag unlikely to be any other upload's: a hash of the time, the
- * process, the stream's address and a counter. */
+ * process, the stream's address and a counter. The seed is zeroed first:
+ * its padding is hashed too, and an initializer leaves it undefined. */
 static void make_tag(azure_write *w) {
   static unsigned counter;
-  int32_t nsec = 0;
   struct {
     int64_t seconds;
     int32_t nsec;
     pid_t pid;
     void *address;
     unsigned count;
-  } seed = {azure_core->now(&nsec), 0, getpid(), (void *)w,
-            __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED)};
-  seed.nsec = nsec;
+  } seed;
+  memset(&seed, 0, sizeof seed);
+  seed.seconds = azure_core->now(&seed.nsec);
+  seed.pid = getpid();
+  seed.address = (void *)w;
+  seed.count = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
   unsigned char digest[32];
   azure_core->sha256(&seed, sizeof seed, digest);
   azure_core->hex_encode(digest, 8, w->tag);
