@@ -14,6 +14,8 @@
 #include "internal.h"
 #include "testutil.h"
 
+#include <unistd.h>
+
 /* The SDK vectors' account key (Azurite's published one). */
 #define KEY                                                                    \
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr"  \
@@ -343,6 +345,35 @@ START_TEST(error_messages_never_quote_the_sas_token) {
 }
 END_TEST
 
+/* libxml2 reports some encoding errors through its generic handler
+ * (stderr) even when asked not to: a server's body must never print into
+ * the host program's terminal. */
+START_TEST(a_body_with_an_encoding_error_prints_nothing) {
+  static const char body[] =
+      "<?xml version=\"1.0\" encoding=\"ISO-2022-JP\"?><Error><Code>"
+      "\x1b$B</Code></Error>";
+  pail_http_response response = {
+      .status = 500, .body = (char *)body, .body_length = sizeof body - 1};
+  azure_instance az = {.container = (char *)"c", .account = (char *)"a"};
+  FILE *captured = tmpfile();
+  ck_assert_ptr_nonnull(captured);
+  fflush(stderr);
+  int saved = dup(2);
+  ck_assert_int_ge(saved, 0);
+  ck_assert_int_eq(dup2(fileno(captured), 2), 2);
+  pail_error *err = NULL;
+  pail_status status = azure_response_error(&az, &response, "k", &err);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  ck_assert_int_ne(status, PAIL_OK);
+  pail_error_free(err);
+  ck_assert_int_eq(fseek(captured, 0, SEEK_END), 0);
+  ck_assert_int_eq(ftell(captured), 0);
+  fclose(captured);
+}
+END_TEST
+
 /* ------------------------------------------------------------ Copy Blob */
 
 /* A service for azure_copy: the source exists; the copy answers "pending";
@@ -666,6 +697,7 @@ int main(void) {
   tcase_add_test(tc, dates_are_formatted_as_the_service_wants);
   tcase_add_test(tc, batch_answers_give_each_key_its_result);
   tcase_add_test(tc, error_messages_never_quote_the_sas_token);
+  tcase_add_test(tc, a_body_with_an_encoding_error_prints_nothing);
   tcase_add_test(tc, a_pending_copy_is_waited_for);
   tcase_add_test(tc, a_pending_copy_that_fails_is_an_error);
   suite_add_tcase(suite, tc);

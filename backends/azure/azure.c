@@ -183,12 +183,12 @@ static const char *status_phrase(int status) {
 static void error_document(const pail_http_response *response, char **code,
                            char **message) {
   xmlDocPtr doc = response->body
-                      ? azure_xml_parse(response->body, response->body_length)
+                      ? backend_xml_parse(response->body, response->body_length)
                       : NULL;
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   if (root != NULL && strcmp((const char *)root->name, "Error") == 0) {
-    *code = azure_xml_child_text(root, "Code");
-    *message = azure_xml_child_text(root, "Message");
+    *code = backend_xml_child_text(root, "Code");
+    *message = backend_xml_child_text(root, "Message");
   }
   if (doc != NULL)
     xmlFreeDoc(doc);

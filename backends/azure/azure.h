@@ -11,7 +11,7 @@
 
 #include <pail/backend.h>
 
-#include <libxml/tree.h>
+#include "../xml.h"
 #include <stdbool.h>
 
 #define AZURE_VERSION "0.1.0"
@@ -167,17 +167,6 @@ pail_status azure_resolve(azure_instance *az, pail_error **err);
 /* Checks an account name and a container name against Azure's rules. */
 pail_status azure_check_account_name(const char *name, pail_error **err);
 pail_status azure_check_container_name(const char *name, pail_error **err);
-
-/* ---------------------------------------------------- azure_xml.c */
-
-/* Parses an XML body (no network, no entities). NULL when not XML. */
-xmlDocPtr azure_xml_parse(const char *body, size_t length);
-/* The first child element of node with this local name, or NULL. */
-xmlNodePtr azure_xml_child(xmlNodePtr node, const char *name);
-/* The text of the first child element named name (malloc'ed), or NULL. */
-char *azure_xml_child_text(xmlNodePtr node, const char *name);
-/* Text with &, <, >, " and ' escaped for an XML body. Caller frees. */
-char *azure_xml_escape(const char *text);
 
 /* ----------------------------------------------------- the operations */
 

@@ -37,7 +37,7 @@ static int hex_value(char c) {
 /* The <Name> of a Blob or BlobPrefix, malloc'ed. The service percent-
  * encodes names that XML cannot carry and says so with Encoded="true". */
 static char *element_name(xmlNodePtr node) {
-  xmlNodePtr name = azure_xml_child(node, "Name");
+  xmlNodePtr name = backend_xml_child(node, "Name");
   if (name == NULL)
     return NULL;
   xmlChar *text = xmlNodeGetContent(name);
@@ -71,11 +71,11 @@ static char *element_name(xmlNodePtr node) {
 /* Reads one <Blob> element into info. */
 static void parse_blob(xmlNodePtr node, pail_object_info *info) {
   info->key = element_name(node);
-  xmlNodePtr properties = azure_xml_child(node, "Properties");
-  char *size = azure_xml_child_text(properties, "Content-Length");
+  xmlNodePtr properties = backend_xml_child(node, "Properties");
+  char *size = backend_xml_child_text(properties, "Content-Length");
   info->size = size ? strtoull(size, NULL, 10) : 0;
   free(size);
-  char *modified = azure_xml_child_text(properties, "Last-Modified");
+  char *modified = backend_xml_child_text(properties, "Last-Modified");
   if (modified == NULL ||
       azure_core->time_parse(modified, &info->last_modified,
                              &info->last_modified_nsec) != PAIL_OK) {
@@ -83,15 +83,15 @@ static void parse_blob(xmlNodePtr node, pail_object_info *info) {
     info->last_modified_nsec = 0;
   }
   free(modified);
-  info->etag = azure_xml_child_text(properties, "Etag");
-  info->content_type = azure_xml_child_text(properties, "Content-Type");
+  info->etag = backend_xml_child_text(properties, "Etag");
+  info->content_type = backend_xml_child_text(properties, "Content-Type");
 }
 
 pail_status azure_list_parse_page(const azure_instance *az,
                                   const pail_backend_list_request *request,
                                   const pail_http_response *response,
                                   pail_list_page *out, pail_error **err) {
-  xmlDocPtr doc = azure_xml_parse(response->body, response->body_length);
+  xmlDocPtr doc = backend_xml_parse(response->body, response->body_length);
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   if (root == NULL ||
       strcmp((const char *)root->name, "EnumerationResults") != 0) {
@@ -104,7 +104,7 @@ pail_status azure_list_parse_page(const azure_instance *az,
         "EnumerationResults document",
         az->container);
   }
-  xmlNodePtr blobs = azure_xml_child(root, "Blobs");
+  xmlNodePtr blobs = backend_xml_child(root, "Blobs");
   size_t capacity = 0;
   for (xmlNodePtr c = blobs ? blobs->children : NULL; c != NULL; c = c->next)
     if (c->type == XML_ELEMENT_NODE &&
@@ -142,7 +142,7 @@ pail_status azure_list_parse_page(const azure_instance *az,
     }
     out->count++;
   }
-  char *marker = azure_xml_child_text(root, "NextMarker");
+  char *marker = backend_xml_child_text(root, "NextMarker");
   xmlFreeDoc(doc);
   if (status == PAIL_OK && marker != NULL && *marker != '\0') {
     out->next_page_token = marker;

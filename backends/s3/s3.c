@@ -189,13 +189,13 @@ pail_status s3_response_error(const s3_instance *s3,
   (void)s3;
   char *code = NULL, *message = NULL, *request_id = NULL;
   xmlDocPtr doc = response->body
-                      ? s3_xml_parse(response->body, response->body_length)
+                      ? backend_xml_parse(response->body, response->body_length)
                       : NULL;
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   if (root != NULL && strcmp((const char *)root->name, "Error") == 0) {
-    code = s3_xml_child_text(root, "Code");
-    message = s3_xml_child_text(root, "Message");
-    request_id = s3_xml_child_text(root, "RequestId");
+    code = backend_xml_child_text(root, "Code");
+    message = backend_xml_child_text(root, "Message");
+    request_id = backend_xml_child_text(root, "RequestId");
   }
   if (doc != NULL)
     xmlFreeDoc(doc);
@@ -220,11 +220,11 @@ pail_status s3_response_error(const s3_instance *s3,
 
 char *s3_error_code(const pail_http_response *response) {
   xmlDocPtr doc = response->body
-                      ? s3_xml_parse(response->body, response->body_length)
+                      ? backend_xml_parse(response->body, response->body_length)
                       : NULL;
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   char *code = root && strcmp((const char *)root->name, "Error") == 0
-                   ? s3_xml_child_text(root, "Code")
+                   ? backend_xml_child_text(root, "Code")
                    : NULL;
   if (doc != NULL)
     xmlFreeDoc(doc);

@@ -10,7 +10,7 @@
 
 #include <pail/backend.h>
 
-#include <libxml/tree.h>
+#include "../xml.h"
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -126,20 +126,6 @@ pail_status s3_info_from_headers(const pail_http_response *response,
                                  pail_error **err);
 
 pail_status s3_no_memory(pail_error **err);
-
-/* --------------------------------------------------------- s3_xml.c */
-
-/* Parses an XML body (no network, no entities). NULL when not XML. */
-xmlDocPtr s3_xml_parse(const char *body, size_t length);
-/* The first child element of node with this local name, or NULL. */
-xmlNodePtr s3_xml_child(xmlNodePtr node, const char *name);
-/* The text of the first child element named name (malloc'ed), or NULL. */
-char *s3_xml_child_text(xmlNodePtr node, const char *name);
-/* The text of element `name` under the root of a response's XML body
- * (UploadId, ETag, ...), malloc'ed, or NULL. */
-char *s3_xml_body_text(const pail_http_response *response, const char *name);
-/* Appends text to an XML body with &, <, >, " and ' escaped. */
-char *s3_xml_escape(const char *text);
 
 /* -------------------------------------------------- s3_credentials.c */
 

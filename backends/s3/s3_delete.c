@@ -21,7 +21,7 @@ static char *delete_body(const char *const *keys, size_t n, size_t *length) {
     return NULL;
   size_t used = (size_t)snprintf(body, size, "<Delete><Quiet>true</Quiet>");
   for (size_t i = 0; i < n; i++) {
-    char *key = s3_xml_escape(keys[i]);
+    char *key = backend_xml_escape(keys[i]);
     if (key == NULL) {
       free(body);
       return NULL;
@@ -41,7 +41,7 @@ pail_status s3_delete_read_result(const s3_instance *s3,
                                   const char *const *keys, size_t n,
                                   pail_status *results, pail_error **errors,
                                   pail_error **err) {
-  xmlDocPtr doc = s3_xml_parse(response->body, response->body_length);
+  xmlDocPtr doc = backend_xml_parse(response->body, response->body_length);
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   if (root == NULL || strcmp((const char *)root->name, "DeleteResult") != 0) {
     if (doc)
@@ -54,17 +54,17 @@ pail_status s3_delete_read_result(const s3_instance *s3,
   for (xmlNodePtr e = root->children; e != NULL; e = e->next) {
     if (e->type != XML_ELEMENT_NODE || strcmp((const char *)e->name, "Error"))
       continue;
-    char *key = s3_xml_child_text(e, "Key");
-    char *code = s3_xml_child_text(e, "Code");
-    char *message = s3_xml_child_text(e, "Message");
+    char *key = backend_xml_child_text(e, "Key");
+    char *code = backend_xml_child_text(e, "Code");
+    char *message = backend_xml_child_text(e, "Message");
     for (size_t i = 0; key != NULL && i < n; i++) {
       if (strcmp(keys[i], key) != 0 || results[i] != PAIL_OK)
         continue;
       /* Build the error as a response with the code would. */
       pail_http_response fake = {0};
       char *xml = NULL;
-      char *ecode = code ? s3_xml_escape(code) : NULL;
-      char *emessage = message ? s3_xml_escape(message) : NULL;
+      char *ecode = code ? backend_xml_escape(code) : NULL;
+      char *emessage = message ? backend_xml_escape(message) : NULL;
       if (asprintf(&xml, "<Error><Code>%s</Code><Message>%s</Message></Error>",
                    ecode ? ecode : "", emessage ? emessage : "") >= 0) {
         fake.body = xml;

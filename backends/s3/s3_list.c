@@ -28,19 +28,19 @@ static int compare_keys(const void *a, const void *b) {
 
 /* Reads one <Contents> element into info. */
 static bool parse_contents(xmlNodePtr node, pail_object_info *info) {
-  info->key = s3_xml_child_text(node, "Key");
+  info->key = backend_xml_child_text(node, "Key");
   if (info->key == NULL)
     return false;
-  char *size = s3_xml_child_text(node, "Size");
+  char *size = backend_xml_child_text(node, "Size");
   info->size = size ? strtoull(size, NULL, 10) : 0;
   free(size);
-  char *modified = s3_xml_child_text(node, "LastModified");
+  char *modified = backend_xml_child_text(node, "LastModified");
   if (modified == NULL ||
       s3_core->time_parse(modified, &info->last_modified,
                           &info->last_modified_nsec) != PAIL_OK)
     info->last_modified = INT64_MIN;
   free(modified);
-  info->etag = s3_xml_child_text(node, "ETag");
+  info->etag = backend_xml_child_text(node, "ETag");
   return true;
 }
 
@@ -50,7 +50,7 @@ static bool parse_contents(xmlNodePtr node, pail_object_info *info) {
 pail_status s3_list_parse_page(const s3_instance *s3,
                                const pail_http_response *response,
                                pail_list_page *out, pail_error **err) {
-  xmlDocPtr doc = s3_xml_parse(response->body, response->body_length);
+  xmlDocPtr doc = backend_xml_parse(response->body, response->body_length);
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   if (root == NULL || strcmp((const char *)root->name, "ListBucketResult")) {
     if (doc)
@@ -83,7 +83,7 @@ pail_status s3_list_parse_page(const s3_instance *s3,
     pail_object_info *e = &out->entries[out->count];
     e->last_modified = INT64_MIN;
     if (folder) {
-      e->key = s3_xml_child_text(c, "Prefix");
+      e->key = backend_xml_child_text(c, "Prefix");
       e->is_folder = 1;
     } else {
       parse_contents(c, e);
@@ -96,8 +96,8 @@ pail_status s3_list_parse_page(const s3_instance *s3,
     }
     out->count++;
   }
-  char *truncated = s3_xml_child_text(root, "IsTruncated");
-  char *token = s3_xml_child_text(root, "NextContinuationToken");
+  char *truncated = backend_xml_child_text(root, "IsTruncated");
+  char *token = backend_xml_child_text(root, "NextContinuationToken");
   xmlFreeDoc(doc);
   if (status == PAIL_OK && truncated && !strcmp(truncated, "true")) {
     if (token == NULL || *token == '\0')

@@ -209,16 +209,16 @@ static void multipart_orphans_abort(s3_write *w, int64_t began) {
     server_now = now;
   int64_t since = server_now - (now - began) - 2;
   xmlDocPtr doc = status == PAIL_OK
-                      ? s3_xml_parse(response.body, response.body_length)
+                      ? backend_xml_parse(response.body, response.body_length)
                       : NULL;
   xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
   for (xmlNodePtr u = root ? root->children : NULL; u != NULL; u = u->next) {
     if (u->type != XML_ELEMENT_NODE ||
         strcmp((const char *)u->name, "Upload") != 0)
       continue;
-    char *key = s3_xml_child_text(u, "Key");
-    char *id = s3_xml_child_text(u, "UploadId");
-    char *initiated = s3_xml_child_text(u, "Initiated");
+    char *key = backend_xml_child_text(u, "Key");
+    char *id = backend_xml_child_text(u, "UploadId");
+    char *initiated = backend_xml_child_text(u, "Initiated");
     int64_t at = 0;
     if (key != NULL && id != NULL && *id != '\0' && initiated != NULL &&
         strcmp(key, w->key) == 0 &&
@@ -280,7 +280,7 @@ static pail_status multipart_begin(void *context, size_t part_size,
     status = s3_exchange(s3, &r, w->key, &response, err);
   }
   if (status == PAIL_OK) {
-    w->upload_id = s3_xml_body_text(&response, "UploadId");
+    w->upload_id = backend_xml_body_text(&response, "UploadId");
     if (w->upload_id == NULL || *w->upload_id == '\0') {
       free(w->upload_id);
       w->upload_id = NULL;
@@ -335,7 +335,7 @@ static pail_status part_finish(void *context, const pail_part *part,
   /* UploadPartCopy gives the ETag in a CopyPartResult body instead. */
   char *body_etag = NULL;
   if (etag == NULL)
-    etag = body_etag = s3_xml_body_text(response, "ETag");
+    etag = body_etag = backend_xml_body_text(response, "ETag");
   if (etag == NULL)
     return s3_core->error_set(err, PAIL_ERR_IO, response->status, NULL, NULL,
                               "s3: %s: part %d was stored without an ETag",
@@ -375,7 +375,7 @@ static pail_status multipart_complete(void *context, int parts,
     return s3_no_memory(err);
   size_t used = (size_t)snprintf(body, size, "<CompleteMultipartUpload>");
   for (size_t i = 0; i < w->done_count; i++) {
-    char *etag = s3_xml_escape(w->done[i].etag);
+    char *etag = backend_xml_escape(w->done[i].etag);
     if (etag == NULL) {
       free(body);
       return s3_no_memory(err);
@@ -406,7 +406,7 @@ static pail_status multipart_complete(void *context, int parts,
   if (status == PAIL_OK)
     status = s3_exchange(w->s3, &r, w->key, &response, err);
   if (status == PAIL_OK && info != NULL)
-    info->etag = s3_xml_body_text(&response, "ETag");
+    info->etag = backend_xml_body_text(&response, "ETag");
   s3_core->http_response_clear(&response);
   s3_request_free(&r);
   free(body);
@@ -595,7 +595,7 @@ pail_status s3_copy_object(s3_instance *s3, const char *source,
   if (status == PAIL_OK)
     status = s3_exchange(s3, &r, dst_key, &response, err);
   if (status == PAIL_OK && info != NULL)
-    info->etag = s3_xml_body_text(&response, "ETag");
+    info->etag = backend_xml_body_text(&response, "ETag");
   s3_core->http_response_clear(&response);
   s3_request_free(&r);
   write_free(w);
