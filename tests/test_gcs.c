@@ -954,9 +954,9 @@ START_TEST(a_refused_token_is_replaced_once_then_access_is_denied) {
   free(get_token(gcs));
   ck_assert_int_eq(fake_token_requests, 1);
 
-  gcs_request r;
+  pail_request r;
   pail_http_response response = {0};
-  ck_assert_int_eq(gcs_request_init(&r, "GET",
+  ck_assert_int_eq(gcs_core->request_init(&r, "GET",
                                     strdup("https://storage.googleapis.com/"
                                            "storage/v1/b/data/o/k"),
                                     NULL),
@@ -979,7 +979,7 @@ START_TEST(a_refused_token_is_replaced_once_then_access_is_denied) {
   ck_assert_uint_eq(authorizations, 1);
   ck_assert_str_eq(pail_error_provider_code(err), "authError");
   pail_error_free(err);
-  gcs_request_free(&r);
+  gcs_core->request_free(&r);
   fake_instance_free(gcs);
 }
 END_TEST

@@ -38,14 +38,14 @@ char *azure_url(const azure_instance *az, const char *key, const char *query) {
 
 /* ----------------------------------------------------------- requests */
 
-pail_status azure_request_sign(const azure_instance *az, azure_request *r,
+pail_status azure_request_sign(const azure_instance *az, pail_request *r,
                                pail_error **err) {
   char date[64];
   azure_http_date(azure_core->now(NULL), date);
-  pail_status status = azure_request_header(r, err, "x-ms-date: %s", date);
+  pail_status status = azure_core->request_header(r, err, "x-ms-date: %s", date);
   if (status == PAIL_OK)
     status =
-        azure_request_header(r, err, "x-ms-version: %s", AZURE_SERVICE_VERSION);
+        azure_core->request_header(r, err, "x-ms-version: %s", AZURE_SERVICE_VERSION);
   if (status != PAIL_OK)
     return status;
   if (az->key_length > 0) {
@@ -57,7 +57,7 @@ pail_status azure_request_sign(const azure_instance *az, azure_request *r,
     char signature[45];
     azure_hmac_base64(az->key, az->key_length, text, signature);
     free(text);
-    status = azure_request_header(r, err, "Authorization: SharedKey %s:%s",
+    status = azure_core->request_header(r, err, "Authorization: SharedKey %s:%s",
                                   az->account, signature);
     if (status != PAIL_OK)
       return status;
@@ -263,7 +263,7 @@ pail_status azure_response_error(const azure_instance *az,
   return result;
 }
 
-pail_status azure_exchange(const azure_instance *az, azure_request *r,
+pail_status azure_exchange(const azure_instance *az, pail_request *r,
                            const char *what, pail_http_response *out,
                            pail_error **err) {
   pail_status status =
@@ -342,7 +342,7 @@ pail_status azure_check_header_value(const char *what, const char *value,
   return PAIL_OK;
 }
 
-pail_status azure_request_blob_headers(azure_request *r,
+pail_status azure_request_blob_headers(pail_request *r,
                                        const pail_write_options *options,
                                        pail_error **err) {
   pail_status status = PAIL_OK;
@@ -350,14 +350,14 @@ pail_status azure_request_blob_headers(azure_request *r,
     status = azure_check_header_value("the content type", options->content_type,
                                       err);
     if (status == PAIL_OK)
-      status = azure_request_header(r, err, "x-ms-blob-content-type: %s",
+      status = azure_core->request_header(r, err, "x-ms-blob-content-type: %s",
                                     options->content_type);
   }
   if (status == PAIL_OK && options->content_disposition != NULL) {
     status = azure_check_header_value("the content disposition",
                                       options->content_disposition, err);
     if (status == PAIL_OK)
-      status = azure_request_header(r, err, "x-ms-blob-content-disposition: %s",
+      status = azure_core->request_header(r, err, "x-ms-blob-content-disposition: %s",
                                     options->content_disposition);
   }
   for (size_t i = 0; status == PAIL_OK && i < options->metadata_count; i++) {
@@ -375,7 +375,7 @@ pail_status azure_request_blob_headers(azure_request *r,
     status = azure_check_header_value("a metadata value", m->value, err);
     if (status == PAIL_OK)
       status =
-          azure_request_header(r, err, "x-ms-meta-%s: %s", m->name, m->value);
+          azure_core->request_header(r, err, "x-ms-meta-%s: %s", m->name, m->value);
   }
   return status;
 }
@@ -384,10 +384,10 @@ pail_status azure_request_blob_headers(azure_request *r,
 
 pail_status azure_stat_object(const azure_instance *az, const char *key,
                               pail_object_info *out, pail_error **err) {
-  azure_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      azure_request_init(&r, "HEAD", azure_url(az, key, NULL), err);
+      azure_core->request_init(&r, "HEAD", azure_url(az, key, NULL), err);
   if (status == PAIL_OK)
     status = azure_request_sign(az, &r, err);
   if (status == PAIL_OK)
@@ -396,7 +396,7 @@ pail_status azure_stat_object(const azure_instance *az, const char *key,
     status = azure_info_from_headers(&response, key, out, err);
     azure_core->http_response_clear(&response);
   }
-  azure_request_free(&r);
+  azure_core->request_free(&r);
   return status;
 }
 
@@ -408,27 +408,27 @@ static pail_status azure_stat(void *instance, const char *key,
 static pail_status azure_delete(void *instance, const char *key,
                                 pail_error **err) {
   azure_instance *az = instance;
-  azure_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      azure_request_init(&r, "DELETE", azure_url(az, key, NULL), err);
+      azure_core->request_init(&r, "DELETE", azure_url(az, key, NULL), err);
   /* A blob with snapshots cannot be deleted alone. */
   if (status == PAIL_OK)
-    status = azure_request_header(&r, err, "x-ms-delete-snapshots: include");
+    status = azure_core->request_header(&r, err, "x-ms-delete-snapshots: include");
   if (status == PAIL_OK)
     status = azure_request_sign(az, &r, err);
   if (status == PAIL_OK)
     status = azure_exchange(az, &r, key, &response, err);
   azure_core->http_response_clear(&response);
-  azure_request_free(&r);
+  azure_core->request_free(&r);
   return status;
 }
 
 static pail_status azure_create_container(void *instance, pail_error **err) {
   azure_instance *az = instance;
-  azure_request r;
+  pail_request r;
   pail_http_response response = {0};
-  pail_status status = azure_request_init(
+  pail_status status = azure_core->request_init(
       &r, "PUT", azure_url(az, NULL, "restype=container"), err);
   if (status == PAIL_OK)
     status = azure_request_sign(az, &r, err);
@@ -444,7 +444,7 @@ static pail_status azure_create_container(void *instance, pail_error **err) {
     free(code);
   }
   azure_core->http_response_clear(&response);
-  azure_request_free(&r);
+  azure_core->request_free(&r);
   return status;
 }
 

@@ -56,36 +56,14 @@ pail_status azure_no_memory(pail_error **err);
  * out of memory. */
 char *azure_url(const azure_instance *az, const char *key, const char *query);
 
-/* A request being assembled: the core's builder (ABI 1.11), under the
- * backend's names. */
-typedef pail_request azure_request;
-
-/* Starts a request for method on url (taken over; NULL: out of memory). */
-static inline pail_status azure_request_init(azure_request *r,
-                                             const char *method, char *url,
-                                             pail_error **err) {
-  return azure_core->request_init(r, method, url, err);
-}
-/* Adds a header "Name: value" (printf). */
-#define azure_request_header(r, err, ...)                                      \
-  azure_core->request_header((r), (err), __VA_ARGS__)
-/* Sets the body (borrowed; must outlive the exchange). */
-static inline void azure_request_body(azure_request *r, const void *body,
-                                      size_t length) {
-  pail_request_body(r, body, length);
-}
-static inline void azure_request_free(azure_request *r) {
-  azure_core->request_free(r);
-}
-
 /* Authorizes the request (x-ms-date, x-ms-version, then Authorization:
  * SharedKey, or the SAS token appended to the URL). Call last. */
-pail_status azure_request_sign(const azure_instance *az, azure_request *r,
+pail_status azure_request_sign(const azure_instance *az, pail_request *r,
                                pail_error **err);
 
 /* Runs an exchange and turns a non-2xx status into an error about `what`
  * (a key, or a phrase). */
-pail_status azure_exchange(const azure_instance *az, azure_request *r,
+pail_status azure_exchange(const azure_instance *az, pail_request *r,
                            const char *what, pail_http_response *out,
                            pail_error **err);
 
@@ -114,7 +92,7 @@ pail_status azure_check_header_value(const char *what, const char *value,
 
 /* Adds the headers that set a blob's content type, disposition and
  * metadata (x-ms-blob-content-type, ..., x-ms-meta-*). */
-pail_status azure_request_blob_headers(azure_request *r,
+pail_status azure_request_blob_headers(pail_request *r,
                                        const pail_write_options *options,
                                        pail_error **err);
 

@@ -34,14 +34,14 @@ static pail_status wait_for_copy(const azure_instance *az, const char *key,
     pause_ms(delay);
     if (delay < 2000)
       delay *= 2;
-    azure_request r;
+    pail_request r;
     pail_http_response response = {0};
-    status = azure_request_init(&r, "HEAD", azure_url(az, key, NULL), err);
+    status = azure_core->request_init(&r, "HEAD", azure_url(az, key, NULL), err);
     if (status == PAIL_OK)
       status = azure_request_sign(az, &r, err);
     if (status == PAIL_OK)
       status = azure_exchange(az, &r, key, &response, err);
-    azure_request_free(&r);
+    azure_core->request_free(&r);
     if (status != PAIL_OK)
       break;
     const char *state = azure_core->http_header(&response, "x-ms-copy-status");
@@ -102,10 +102,10 @@ static pail_status set_properties(const azure_instance *az, const char *key,
                                 .content_type = options->content_type,
                                 .content_disposition =
                                     options->content_disposition};
-  azure_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      azure_request_init(&r, "PUT", azure_url(az, key, "comp=properties"), err);
+      azure_core->request_init(&r, "PUT", azure_url(az, key, "comp=properties"), err);
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&r, &headers, err);
   if (status == PAIL_OK)
@@ -113,7 +113,7 @@ static pail_status set_properties(const azure_instance *az, const char *key,
   if (status == PAIL_OK)
     status = azure_exchange(az, &r, key, &response, err);
   azure_core->http_response_clear(&response);
-  azure_request_free(&r);
+  azure_core->request_free(&r);
   return status;
 }
 
@@ -142,19 +142,19 @@ pail_status azure_copy(void *instance, const char *src_key, const char *dst_key,
                                       .metadata = options->metadata,
                                       .metadata_count =
                                           options->metadata_count};
-  azure_request r;
+  pail_request r;
   pail_http_response response = {0};
   bool started = false;
   if (status == PAIL_OK) {
-    status = azure_request_init(&r, "PUT", azure_url(az, dst_key, NULL), err);
+    status = azure_core->request_init(&r, "PUT", azure_url(az, dst_key, NULL), err);
     started = true;
   }
   if (status == PAIL_OK)
-    status = azure_request_header(&r, err, "x-ms-copy-source: %s", source);
+    status = azure_core->request_header(&r, err, "x-ms-copy-source: %s", source);
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&r, &metadata_only, err);
   if (status == PAIL_OK && options->if_none_match) {
-    status = azure_request_header(&r, err, "If-None-Match: *");
+    status = azure_core->request_header(&r, err, "If-None-Match: *");
     r.http.flags |= PAIL_HTTP_NO_RETRY; /* as for create-only writes */
   }
   if (status == PAIL_OK)
@@ -183,7 +183,7 @@ pail_status azure_copy(void *instance, const char *src_key, const char *dst_key,
   }
   azure_core->http_response_clear(&response);
   if (started)
-    azure_request_free(&r);
+    azure_core->request_free(&r);
   free(source);
   azure_core->object_info_clear(&source_info);
   return status;

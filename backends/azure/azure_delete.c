@@ -25,7 +25,7 @@ static size_t in_flight(const azure_instance *az) {
 }
 
 typedef struct delete_slot {
-  azure_request request;
+  pail_request request;
   size_t index; /* of the key */
   bool busy;
 } delete_slot;
@@ -33,10 +33,10 @@ typedef struct delete_slot {
 static pail_status start_one(const azure_instance *az, pail_http_group *group,
                              delete_slot *slot, const char *key,
                              pail_error **err) {
-  pail_status status = azure_request_init(&slot->request, "DELETE",
+  pail_status status = azure_core->request_init(&slot->request, "DELETE",
                                           azure_url(az, key, NULL), err);
   if (status == PAIL_OK)
-    status = azure_request_header(&slot->request, err,
+    status = azure_core->request_header(&slot->request, err,
                                   "x-ms-delete-snapshots: include");
   if (status == PAIL_OK)
     status = azure_request_sign(az, &slot->request, err);
@@ -46,7 +46,7 @@ static pail_status start_one(const azure_instance *az, pail_http_group *group,
   if (status == PAIL_OK)
     slot->busy = true;
   else
-    azure_request_free(&slot->request);
+    azure_core->request_free(&slot->request);
   return status;
 }
 
@@ -116,13 +116,13 @@ static pail_status delete_parallel(const azure_instance *az,
       azure_core->error_free(failure);
     }
     azure_core->http_response_clear(&response);
-    azure_request_free(&slot->request);
+    azure_core->request_free(&slot->request);
     slot->busy = false;
   }
   azure_core->http_group_free(group);
   for (size_t i = 0; i < width; i++)
     if (slots[i].busy)
-      azure_request_free(&slots[i].request);
+      azure_core->request_free(&slots[i].request);
   free(slots);
   return status;
 }
@@ -432,13 +432,13 @@ static pail_status delete_batch(const azure_instance *az,
   char *text = batch_body(az, keys, n, boundary, date, &length);
   if (text == NULL)
     return azure_no_memory(err);
-  azure_request r;
+  pail_request r;
   pail_http_response response = {0};
-  pail_status status = azure_request_init(
+  pail_status status = azure_core->request_init(
       &r, "POST", azure_url(az, NULL, "restype=container&comp=batch"), err);
   if (status == PAIL_OK) {
-    azure_request_body(&r, text, length);
-    status = azure_request_header(
+    pail_request_body(&r, text, length);
+    status = azure_core->request_header(
         &r, err, "Content-Type: multipart/mixed; boundary=%s", boundary);
   }
   if (status == PAIL_OK)
@@ -454,7 +454,7 @@ static pail_status delete_batch(const azure_instance *az,
     status =
         azure_batch_read_result(az, &response, keys, n, results, errors, err);
   azure_core->http_response_clear(&response);
-  azure_request_free(&r);
+  azure_core->request_free(&r);
   free(text);
   return status;
 }

@@ -173,10 +173,10 @@ pail_status azure_list(void *instance, const pail_backend_list_request *request,
     free(query);
     return azure_no_memory(err);
   }
-  azure_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      azure_request_init(&r, "GET", azure_url(az, NULL, query), err);
+      azure_core->request_init(&r, "GET", azure_url(az, NULL, query), err);
   free(query);
   if (status == PAIL_OK)
     status = azure_request_sign(az, &r, err);
@@ -185,6 +185,6 @@ pail_status azure_list(void *instance, const pail_backend_list_request *request,
   if (status == PAIL_OK)
     status = azure_list_parse_page(az, request, &response, out, err);
   azure_core->http_response_clear(&response);
-  azure_request_free(&r);
+  azure_core->request_free(&r);
   return status;
 }

@@ -16,7 +16,7 @@ typedef struct azure_read {
   char *key;
   char *if_match; /* the caller's condition, if any */
   char *md5;      /* the blob's Content-MD5 from the first response, if any */
-  azure_request request;
+  pail_request request;
   pail_resumable_reader *reader;
 } azure_read;
 
@@ -27,14 +27,14 @@ static pail_status build_request(void *context, const char *range,
                                  const pail_http_request **request,
                                  pail_error **err) {
   azure_read *rd = context;
-  azure_request_free(&rd->request);
-  pail_status status = azure_request_init(
+  azure_core->request_free(&rd->request);
+  pail_status status = azure_core->request_init(
       &rd->request, "GET", azure_url(rd->az, rd->key, NULL), err);
   if (status == PAIL_OK && range != NULL)
-    status = azure_request_header(&rd->request, err, "x-ms-range: %s", range);
+    status = azure_core->request_header(&rd->request, err, "x-ms-range: %s", range);
   const char *pin = version ? version : rd->if_match;
   if (status == PAIL_OK && pin != NULL)
-    status = azure_request_header(&rd->request, err, "If-Match: %s", pin);
+    status = azure_core->request_header(&rd->request, err, "If-Match: %s", pin);
   if (status == PAIL_OK)
     status = azure_request_sign(rd->az, &rd->request, err);
   *request = &rd->request.http;
@@ -71,7 +71,7 @@ void azure_read_close(void *stream) {
   if (rd == NULL)
     return;
   azure_core->resumable_close(rd->reader);
-  azure_request_free(&rd->request);
+  azure_core->request_free(&rd->request);
   free(rd->key);
   free(rd->if_match);
   free(rd->md5);

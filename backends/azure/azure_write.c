@@ -75,11 +75,11 @@ static pail_status keep_options(azure_write *w,
     }
   }
   /* Checked now, so that a bad value fails before any byte is sent. */
-  azure_request probe;
-  pail_status status = azure_request_init(&probe, "PUT", strdup(""), err);
+  pail_request probe;
+  pail_status status = azure_core->request_init(&probe, "PUT", strdup(""), err);
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&probe, &w->options, err);
-  azure_request_free(&probe);
+  azure_core->request_free(&probe);
   return status;
 }
 
@@ -120,7 +120,7 @@ static void block_id(const azure_write *w, int number, char out[48]) {
 static pail_status block_start(void *context, pail_part *part,
                                pail_error **err) {
   azure_write *w = context;
-  azure_request *r = &part->request;
+  pail_request *r = &part->request;
   char id[48];
   block_id(w, part->number, id);
   char *encoded = azure_core->uri_encode(id, 0);
@@ -129,7 +129,7 @@ static pail_status block_start(void *context, pail_part *part,
     query = NULL;
   free(encoded);
   pail_status status =
-      query ? azure_request_init(r, "PUT", azure_url(w->az, w->key, query), err)
+      query ? azure_core->request_init(r, "PUT", azure_url(w->az, w->key, query), err)
             : azure_no_memory(err);
   free(query);
   if (status == PAIL_OK) {
@@ -167,18 +167,18 @@ static pail_status commit_blocks(void *context, int blocks,
         (size_t)snprintf(body + used, size - used, "<Latest>%s</Latest>", id);
   }
   used += (size_t)snprintf(body + used, size - used, "</BlockList>");
-  azure_request r;
+  pail_request r;
   pail_http_response response = {0};
-  pail_status status = azure_request_init(
+  pail_status status = azure_core->request_init(
       &r, "PUT", azure_url(w->az, w->key, "comp=blocklist"), err);
   if (status == PAIL_OK) {
-    azure_request_body(&r, body, used);
-    status = azure_request_header(&r, err, "Content-Type: application/xml");
+    pail_request_body(&r, body, used);
+    status = azure_core->request_header(&r, err, "Content-Type: application/xml");
   }
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&r, &w->options, err);
   if (status == PAIL_OK && w->options.if_none_match) {
-    status = azure_request_header(&r, err, "If-None-Match: *");
+    status = azure_core->request_header(&r, err, "If-None-Match: *");
     /* Replayed after a lost answer, a create-only write would find its
      * own blob and report a conflict. */
     r.http.flags |= PAIL_HTTP_NO_RETRY;
@@ -192,7 +192,7 @@ static pail_status commit_blocks(void *context, int blocks,
     info->etag = etag ? strdup(etag) : NULL;
   }
   azure_core->http_response_clear(&response);
-  azure_request_free(&r);
+  azure_core->request_free(&r);
   free(body);
   return status;
 }
@@ -202,19 +202,19 @@ static pail_status commit_blocks(void *context, int blocks,
 static pail_status single_put(void *context, const pail_part *part,
                               pail_object_info *info, pail_error **err) {
   azure_write *w = context;
-  azure_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      azure_request_init(&r, "PUT", azure_url(w->az, w->key, NULL), err);
+      azure_core->request_init(&r, "PUT", azure_url(w->az, w->key, NULL), err);
   if (status == PAIL_OK) {
     /* A zero-length body is still sent as one (Content-Length: 0). */
     pail_request_part_body(&r, part);
-    status = azure_request_header(&r, err, "x-ms-blob-type: BlockBlob");
+    status = azure_core->request_header(&r, err, "x-ms-blob-type: BlockBlob");
   }
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&r, &w->options, err);
   if (status == PAIL_OK && w->options.if_none_match) {
-    status = azure_request_header(&r, err, "If-None-Match: *");
+    status = azure_core->request_header(&r, err, "If-None-Match: *");
     /* Replayed after a lost answer, a create-only write would find its
      * own blob and report a conflict. */
     r.http.flags |= PAIL_HTTP_NO_RETRY;
@@ -228,7 +228,7 @@ static pail_status single_put(void *context, const pail_part *part,
     info->etag = etag ? strdup(etag) : NULL;
   }
   azure_core->http_response_clear(&response);
-  azure_request_free(&r);
+  azure_core->request_free(&r);
   return status;
 }
 

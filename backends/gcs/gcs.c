@@ -63,7 +63,7 @@ bool gcs_query_add(char **query, const char *name, const char *value) {
 
 /* Removes the Authorization header a previous authorize added (it is
  * always the last). */
-static void request_unauthorize(gcs_request *r) {
+static void request_unauthorize(pail_request *r) {
   if (r->header_count > 0 &&
       strncmp(r->headers[r->header_count - 1], "Authorization: ", 15) == 0) {
     free(r->headers[--r->header_count]);
@@ -74,13 +74,13 @@ static void request_unauthorize(gcs_request *r) {
 /* Adds "Authorization: Bearer <token>" (a fresh token when the cached one
  * is near its end) in place of any earlier one; *generation receives the
  * token's, for invalidation. */
-static pail_status authorize(gcs_instance *gcs, gcs_request *r,
+static pail_status authorize(gcs_instance *gcs, pail_request *r,
                              unsigned *generation, pail_error **err) {
   char *token = NULL;
   request_unauthorize(r);
   pail_status status = gcs_token_get(gcs, &token, generation, err);
   if (status == PAIL_OK)
-    status = gcs_request_header(r, err, "Authorization: Bearer %s", token);
+    status = gcs_core->request_header(r, err, "Authorization: Bearer %s", token);
   free(token);
   return status;
 }
@@ -92,7 +92,7 @@ static bool accepted(const int *accept, int status) {
   return false;
 }
 
-pail_status gcs_exchange(gcs_instance *gcs, gcs_request *r, const char *what,
+pail_status gcs_exchange(gcs_instance *gcs, pail_request *r, const char *what,
                          const int *accept, pail_http_response *out,
                          pail_error **err) {
   for (int attempt = 0;; attempt++) {
@@ -329,10 +329,10 @@ pail_status gcs_stat_object(gcs_instance *gcs, const char *key,
                             pail_object_info *out, char **generation,
                             uint32_t *crc32c, bool *has_crc32c,
                             pail_error **err) {
-  gcs_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      gcs_request_init(&r, "GET", gcs_object_url(gcs, key, false, NULL), err);
+      gcs_core->request_init(&r, "GET", gcs_object_url(gcs, key, false, NULL), err);
   if (status == PAIL_OK)
     status = gcs_exchange(gcs, &r, key, NULL, &response, err);
   if (status == PAIL_OK) {
@@ -351,7 +351,7 @@ pail_status gcs_stat_object(gcs_instance *gcs, const char *key,
     json_decref(root);
   }
   gcs_core->http_response_clear(&response);
-  gcs_request_free(&r);
+  gcs_core->request_free(&r);
   return status;
 }
 
@@ -372,16 +372,16 @@ static pail_status delete_object(gcs_instance *gcs, const char *key,
     query = NULL;
   if (query == NULL)
     return gcs_no_memory(err);
-  gcs_request r;
+  pail_request r;
   pail_http_response response = {0};
-  pail_status status = gcs_request_init(
+  pail_status status = gcs_core->request_init(
       &r, "DELETE", gcs_object_url(gcs, key, false, *query ? query : NULL),
       err);
   free(query);
   if (status == PAIL_OK)
     status = gcs_exchange(gcs, &r, key, NULL, &response, err);
   gcs_core->http_response_clear(&response);
-  gcs_request_free(&r);
+  gcs_core->request_free(&r);
   return status;
 }
 
@@ -415,15 +415,15 @@ static pail_status bucket_exists(gcs_instance *gcs, bool *exists,
       asprintf(&url, "%s/storage/v1/b/%s", gcs->api_base, bucket) < 0)
     url = NULL;
   free(bucket);
-  gcs_request r;
+  pail_request r;
   pail_http_response response = {0};
-  pail_status status = gcs_request_init(&r, "GET", url, err);
+  pail_status status = gcs_core->request_init(&r, "GET", url, err);
   if (status == PAIL_OK)
     status = gcs_exchange(gcs, &r, "cannot look at the bucket", not_found,
                           &response, err);
   *exists = status == PAIL_OK && response.status == 200;
   gcs_core->http_response_clear(&response);
-  gcs_request_free(&r);
+  gcs_core->request_free(&r);
   return status;
 }
 
@@ -452,14 +452,14 @@ static pail_status gcs_create_container(void *instance, pail_error **err) {
   json_t *resource = json_pack("{s:s}", "name", gcs->bucket);
   char *body = resource ? json_dumps(resource, JSON_COMPACT) : NULL;
   json_decref(resource);
-  gcs_request r;
+  pail_request r;
   pail_http_response response = {0};
-  status = gcs_request_init(&r, "POST", body ? url : NULL, err);
+  status = gcs_core->request_init(&r, "POST", body ? url : NULL, err);
   if (body == NULL)
     free(url);
   if (status == PAIL_OK) {
-    gcs_request_body(&r, body, strlen(body));
-    status = gcs_request_header(&r, err,
+    pail_request_body(&r, body, strlen(body));
+    status = gcs_core->request_header(&r, err,
                                 "Content-Type: application/json; "
                                 "charset=UTF-8");
   }
@@ -467,7 +467,7 @@ static pail_status gcs_create_container(void *instance, pail_error **err) {
     status =
         gcs_exchange(gcs, &r, "cannot create the bucket", NULL, &response, err);
   gcs_core->http_response_clear(&response);
-  gcs_request_free(&r);
+  gcs_core->request_free(&r);
   free(body);
   return status;
 }

@@ -99,32 +99,11 @@ char *gcs_object_url(const gcs_instance *gcs, const char *key, bool upload,
  * *query, which is replaced; false when out of memory (*query freed). */
 bool gcs_query_add(char **query, const char *name, const char *value);
 
-/* A request being assembled: the core's builder (ABI 1.11), under the
- * backend's names. */
-typedef pail_request gcs_request;
-
-/* Starts a request for method on url (taken over; NULL: out of memory). */
-static inline pail_status gcs_request_init(gcs_request *r, const char *method,
-                                           char *url, pail_error **err) {
-  return gcs_core->request_init(r, method, url, err);
-}
-/* Adds a header "Name: value" (printf). */
-#define gcs_request_header(r, err, ...)                                        \
-  gcs_core->request_header((r), (err), __VA_ARGS__)
-/* Sets the body (borrowed; must outlive the exchange). */
-static inline void gcs_request_body(gcs_request *r, const void *body,
-                                    size_t length) {
-  pail_request_body(r, body, length);
-}
-static inline void gcs_request_free(gcs_request *r) {
-  gcs_core->request_free(r);
-}
-
 /* Runs an exchange authorized with a bearer token; a 401 drops the cached
  * token and the request is sent once more with a new one. A non-2xx status
  * becomes an error about `what` (a key or a phrase), unless it is in
  * `accept` (0-terminated, may be NULL), then it is returned as is. */
-pail_status gcs_exchange(gcs_instance *gcs, gcs_request *r, const char *what,
+pail_status gcs_exchange(gcs_instance *gcs, pail_request *r, const char *what,
                          const int *accept, pail_http_response *out,
                          pail_error **err);
 

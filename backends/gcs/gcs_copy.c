@@ -81,19 +81,19 @@ pail_status gcs_copy(void *instance, const char *src_key, const char *dst_key,
                                    src_key, dst_key, MAX_REWRITE_CALLS);
       break;
     }
-    gcs_request r;
+    pail_request r;
     pail_http_response response = {0};
-    status = gcs_request_init(
+    status = gcs_core->request_init(
         &r, "POST",
         rewrite_url(gcs, src_key, dst_key, token, options->if_none_match != 0),
         err);
     if (status == PAIL_OK) {
-      gcs_request_body(&r, body, strlen(body));
+      pail_request_body(&r, body, strlen(body));
       /* A rewrite call can be repeated (the same token continues the same
        * copy), but not a create-only one that may have finished. */
       if (!options->if_none_match)
         r.http.flags = PAIL_HTTP_IDEMPOTENT;
-      status = gcs_request_header(&r, err,
+      status = gcs_core->request_header(&r, err,
                                   "Content-Type: application/json; "
                                   "charset=UTF-8");
     }
@@ -123,7 +123,7 @@ pail_status gcs_copy(void *instance, const char *src_key, const char *dst_key,
     }
     json_decref(root);
     gcs_core->http_response_clear(&response);
-    gcs_request_free(&r);
+    gcs_core->request_free(&r);
     if (finished)
       break;
   }

@@ -120,16 +120,16 @@ pail_status gcs_list(void *instance, const pail_backend_list_request *request,
     free(query);
     return gcs_no_memory(err);
   }
-  gcs_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      gcs_request_init(&r, "GET", gcs_object_url(gcs, NULL, false, query), err);
+      gcs_core->request_init(&r, "GET", gcs_object_url(gcs, NULL, false, query), err);
   free(query);
   if (status == PAIL_OK)
     status = gcs_exchange(gcs, &r, "cannot list", NULL, &response, err);
   if (status == PAIL_OK)
     status = gcs_list_parse_page(gcs, request, &response, out, err);
   gcs_core->http_response_clear(&response);
-  gcs_request_free(&r);
+  gcs_core->request_free(&r);
   return status;
 }

@@ -19,7 +19,7 @@ typedef struct gcs_read {
   gcs_instance *gcs;
   char *key;
   char *generation; /* the version being read */
-  gcs_request request;
+  pail_request request;
   unsigned token_generation;     /* of the token the request carries */
   pail_resumable_reader *reader; /* NULL when there is nothing to read */
 } gcs_read;
@@ -31,23 +31,23 @@ static pail_status build_request(void *context, const char *range,
                                  pail_error **err) {
   gcs_read *rd = context;
   gcs_instance *gcs = rd->gcs;
-  gcs_request_free(&rd->request);
+  gcs_core->request_free(&rd->request);
   *request = &rd->request.http;
   char *query = strdup("alt=media");
   if (query == NULL || !gcs_query_add(&query, "ifGenerationMatch", version)) {
     free(query);
     return gcs_no_memory(err);
   }
-  pail_status status = gcs_request_init(
+  pail_status status = gcs_core->request_init(
       &rd->request, "GET", gcs_object_url(gcs, rd->key, false, query), err);
   free(query);
   if (status == PAIL_OK && range != NULL)
-    status = gcs_request_header(&rd->request, err, "Range: %s", range);
+    status = gcs_core->request_header(&rd->request, err, "Range: %s", range);
   char *token = NULL;
   if (status == PAIL_OK)
     status = gcs_token_get(gcs, &token, &rd->token_generation, err);
   if (status == PAIL_OK)
-    status = gcs_request_header(&rd->request, err, "Authorization: Bearer %s",
+    status = gcs_core->request_header(&rd->request, err, "Authorization: Bearer %s",
                                 token);
   free(token);
   return status;
@@ -83,7 +83,7 @@ void gcs_read_close(void *stream) {
     return;
   }
   gcs_core->resumable_close(rd->reader);
-  gcs_request_free(&rd->request);
+  gcs_core->request_free(&rd->request);
   free(rd->key);
   free(rd->generation);
   free(rd);

@@ -143,23 +143,23 @@ static pail_status check_result(gcs_write *w,
   return status;
 }
 
-static pail_status hash_header(gcs_write *w, gcs_request *r, pail_error **err) {
+static pail_status hash_header(gcs_write *w, pail_request *r, pail_error **err) {
   char crc[9];
   gcs_crc32c_encode(w->crc, crc);
-  return gcs_request_header(r, err, "X-Goog-Hash: crc32c=%s", crc);
+  return gcs_core->request_header(r, err, "X-Goog-Hash: crc32c=%s", crc);
 }
 
 /* Makes the chunk's bytes from `from` on the request's body: from memory,
  * or read from the file as they are sent. A zero-length body is still sent
  * as one (Content-Length: 0). */
-static void chunk_body(gcs_write *w, gcs_request *r, size_t from) {
+static void chunk_body(gcs_write *w, pail_request *r, size_t from) {
   if (w->file >= 0 && w->length > from) {
     w->file_body.fd = w->file;
     w->file_body.offset = w->file_offset + from;
-    gcs_request_body(r, &w->file_body, w->length - from);
+    pail_request_body(r, &w->file_body, w->length - from);
     r->http.flags |= PAIL_HTTP_BODY_FILE;
   } else {
-    gcs_request_body(r, w->length > from ? w->buffer + from : "",
+    pail_request_body(r, w->length > from ? w->buffer + from : "",
                      w->length - from);
   }
 }
@@ -178,9 +178,9 @@ static pail_status simple_upload(gcs_write *w, pail_object_info *info,
   if (query == NULL || !gcs_query_add(&query, "name", w->key) ||
       (w->create_only && !gcs_query_add(&query, "ifGenerationMatch", "0")))
     return gcs_no_memory(err);
-  gcs_request r;
+  pail_request r;
   pail_http_response response = {0};
-  pail_status status = gcs_request_init(
+  pail_status status = gcs_core->request_init(
       &r, "POST", gcs_object_url(w->gcs, NULL, true, query), err);
   free(query);
   if (status == PAIL_OK) {
@@ -190,7 +190,7 @@ static pail_status simple_upload(gcs_write *w, pail_object_info *info,
      * conflict that is not one. */
     if (!w->create_only)
       r.http.flags |= PAIL_HTTP_IDEMPOTENT;
-    status = gcs_request_header(&r, err, "Content-Type: %s",
+    status = gcs_core->request_header(&r, err, "Content-Type: %s",
                                 w->content_type ? w->content_type
                                                 : "application/octet-stream");
   }
@@ -201,7 +201,7 @@ static pail_status simple_upload(gcs_write *w, pail_object_info *info,
   if (status == PAIL_OK)
     status = check_result(w, &response, info, err);
   gcs_core->http_response_clear(&response);
-  gcs_request_free(&r);
+  gcs_core->request_free(&r);
   return status;
 }
 
@@ -213,22 +213,22 @@ static pail_status session_begin(gcs_write *w, pail_error **err) {
   if (query == NULL ||
       (w->create_only && !gcs_query_add(&query, "ifGenerationMatch", "0")))
     return gcs_no_memory(err);
-  gcs_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      gcs_request_init(&r, "POST", gcs_object_url(gcs, NULL, true, query), err);
+      gcs_core->request_init(&r, "POST", gcs_object_url(gcs, NULL, true, query), err);
   free(query);
   if (status == PAIL_OK) {
-    gcs_request_body(&r, w->metadata, strlen(w->metadata));
+    pail_request_body(&r, w->metadata, strlen(w->metadata));
     /* A replayed start opens a second session; the first is never used
      * and GCS drops it after a week. */
     r.http.flags = PAIL_HTTP_IDEMPOTENT;
-    status = gcs_request_header(&r, err,
+    status = gcs_core->request_header(&r, err,
                                 "Content-Type: application/json; "
                                 "charset=UTF-8");
   }
   if (status == PAIL_OK && w->content_type != NULL)
-    status = gcs_request_header(&r, err, "X-Upload-Content-Type: %s",
+    status = gcs_core->request_header(&r, err, "X-Upload-Content-Type: %s",
                                 w->content_type);
   if (status == PAIL_OK)
     status = gcs_exchange(gcs, &r, w->key, NULL, &response, err);
@@ -247,7 +247,7 @@ static pail_status session_begin(gcs_write *w, pail_error **err) {
   if (status == PAIL_OK && (w->session = strdup(location)) == NULL)
     status = gcs_no_memory(err);
   gcs_core->http_response_clear(&response);
-  gcs_request_free(&r);
+  gcs_core->request_free(&r);
   return status;
 }
 
@@ -280,32 +280,32 @@ static pail_status session_put(gcs_write *w, size_t from, bool final,
                                bool query, pail_http_response *response,
                                pail_error **err) {
   static const int accept[] = {308, 0};
-  gcs_request r;
+  pail_request r;
   char *url = strdup(w->session);
-  pail_status status = gcs_request_init(&r, "PUT", url, err);
+  pail_status status = gcs_core->request_init(&r, "PUT", url, err);
   uint64_t total = w->sent + w->length;
   uint64_t first = w->sent + from;
   if (status == PAIL_OK && query)
-    status = final ? gcs_request_header(&r, err, "Content-Range: bytes */%llu",
+    status = final ? gcs_core->request_header(&r, err, "Content-Range: bytes */%llu",
                                         (unsigned long long)total)
-                   : gcs_request_header(&r, err, "Content-Range: bytes */*");
+                   : gcs_core->request_header(&r, err, "Content-Range: bytes */*");
   else if (status == PAIL_OK && first == total)
     /* Nothing left to send: the final request only states the size. */
-    status = gcs_request_header(&r, err, "Content-Range: bytes */%llu",
+    status = gcs_core->request_header(&r, err, "Content-Range: bytes */%llu",
                                 (unsigned long long)total);
   else if (status == PAIL_OK && final)
-    status = gcs_request_header(&r, err, "Content-Range: bytes %llu-%llu/%llu",
+    status = gcs_core->request_header(&r, err, "Content-Range: bytes %llu-%llu/%llu",
                                 (unsigned long long)first,
                                 (unsigned long long)(total - 1),
                                 (unsigned long long)total);
   else if (status == PAIL_OK)
-    status = gcs_request_header(&r, err, "Content-Range: bytes %llu-%llu/*",
+    status = gcs_core->request_header(&r, err, "Content-Range: bytes %llu-%llu/*",
                                 (unsigned long long)first,
                                 (unsigned long long)(total - 1));
   if (status == PAIL_OK && final && !query)
     status = hash_header(w, &r, err);
   if (status == PAIL_OK && query)
-    gcs_request_body(&r, "", 0);
+    pail_request_body(&r, "", 0);
   else if (status == PAIL_OK)
     chunk_body(w, &r, from);
   /* A chunk is not replayed blind by the core's retries: after a failure
@@ -315,7 +315,7 @@ static pail_status session_put(gcs_write *w, size_t from, bool final,
     r.http.flags |= PAIL_HTTP_NO_RETRY;
   if (status == PAIL_OK)
     status = gcs_exchange(w->gcs, &r, w->key, accept, response, err);
-  gcs_request_free(&r);
+  gcs_core->request_free(&r);
   return status;
 }
 
@@ -414,12 +414,12 @@ static pail_status send_chunk(gcs_write *w, bool final, pail_object_info *info,
 
 /* Best effort: a failed cancel is logged, and the caller's error stands. */
 static void session_cancel(gcs_write *w) {
-  gcs_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_error *failure = NULL;
   static const int cancelled[] = {499, 404, 410, 0};
   char *url = strdup(w->session);
-  pail_status status = gcs_request_init(&r, "DELETE", url, &failure);
+  pail_status status = gcs_core->request_init(&r, "DELETE", url, &failure);
   if (status == PAIL_OK)
     status = gcs_exchange(w->gcs, &r, w->key, cancelled, &response, &failure);
   if (status != PAIL_OK)
@@ -429,7 +429,7 @@ static void session_cancel(gcs_write *w) {
                   w->key, gcs_core->error_message(failure));
   gcs_core->error_free(failure);
   gcs_core->http_response_clear(&response);
-  gcs_request_free(&r);
+  gcs_core->request_free(&r);
 }
 
 /* ---------------------------------------------------------- operations */

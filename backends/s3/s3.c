@@ -44,7 +44,7 @@ char *s3_url(const s3_instance *s3, const char *key, const char *query) {
 
 /* ----------------------------------------------------------- requests */
 
-pail_status s3_request_sign(const s3_instance *s3, s3_request *r,
+pail_status s3_request_sign(const s3_instance *s3, pail_request *r,
                             pail_error **err) {
   if (!s3->credentials.anonymous) {
     /* Over TLS the payload is protected by the channel; hashing it costs a
@@ -77,7 +77,7 @@ pail_status s3_request_sign(const s3_instance *s3, s3_request *r,
         &s3->key, r->http.method, r->url, (const char *const *)r->headers,
         r->header_count, hash, s3_core->now(NULL), &added, &added_count, err);
     for (size_t i = 0; i < added_count && status == PAIL_OK; i++)
-      status = s3_request_header(r, err, "%s", added[i]);
+      status = s3_core->request_header(r, err, "%s", added[i]);
     s3_core->strings_free(added, added_count);
     return status;
   }
@@ -257,7 +257,7 @@ static bool body_is_error(const pail_http_response *response) {
   return (size_t)(end - p) >= 7 && strncmp(p, "<Error>", 7) == 0;
 }
 
-pail_status s3_exchange(const s3_instance *s3, s3_request *r, const char *what,
+pail_status s3_exchange(const s3_instance *s3, pail_request *r, const char *what,
                         pail_http_response *out, pail_error **err) {
   pail_status status =
       s3_core->http_exchange(s3->cfg, &r->http, S3_MAX_BODY, out, err);
@@ -336,9 +336,9 @@ pail_status s3_info_from_headers(const pail_http_response *response,
 
 pail_status s3_stat_object(s3_instance *s3, const char *key,
                            pail_object_info *out, pail_error **err) {
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
-  pail_status status = s3_request_init(&r, "HEAD", s3_url(s3, key, NULL), err);
+  pail_status status = s3_core->request_init(&r, "HEAD", s3_url(s3, key, NULL), err);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)
@@ -347,7 +347,7 @@ pail_status s3_stat_object(s3_instance *s3, const char *key,
     status = s3_info_from_headers(&response, key, out, err);
     s3_core->http_response_clear(&response);
   }
-  s3_request_free(&r);
+  s3_core->request_free(&r);
   return status;
 }
 
@@ -367,12 +367,12 @@ static pail_status s3_create_container(void *instance, pail_error **err) {
                "</CreateBucketConfiguration>",
                s3->region) < 0)
     return s3_no_memory(err);
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
-  pail_status status = s3_request_init(&r, "PUT", s3_url(s3, NULL, NULL), err);
+  pail_status status = s3_core->request_init(&r, "PUT", s3_url(s3, NULL, NULL), err);
   if (status == PAIL_OK && body != NULL) {
-    s3_request_body(&r, body, strlen(body));
-    status = s3_request_header(&r, err, "Content-Type: application/xml");
+    pail_request_body(&r, body, strlen(body));
+    status = s3_core->request_header(&r, err, "Content-Type: application/xml");
   }
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
@@ -388,7 +388,7 @@ static pail_status s3_create_container(void *instance, pail_error **err) {
     free(code);
   }
   s3_core->http_response_clear(&response);
-  s3_request_free(&r);
+  s3_core->request_free(&r);
   free(body);
   return status;
 }

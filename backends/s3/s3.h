@@ -80,35 +80,14 @@ typedef struct s3_instance {
  * encoded, without '?'). Caller frees; NULL when out of memory. */
 char *s3_url(const s3_instance *s3, const char *key, const char *query);
 
-/* A request being assembled: the core's builder (ABI 1.11), under the
- * backend's names. */
-typedef pail_request s3_request;
-
-/* Starts a request for method on url (taken over; NULL: out of memory). */
-static inline pail_status s3_request_init(s3_request *r, const char *method,
-                                          char *url, pail_error **err) {
-  return s3_core->request_init(r, method, url, err);
-}
-/* Adds a header "Name: value" (printf). */
-#define s3_request_header(r, err, ...)                                         \
-  s3_core->request_header((r), (err), __VA_ARGS__)
-/* Sets the body (borrowed; must outlive the exchange). */
-static inline void s3_request_body(s3_request *r, const void *body,
-                                   size_t length) {
-  pail_request_body(r, body, length);
-}
-static inline void s3_request_free(s3_request *r) {
-  s3_core->request_free(r);
-}
-
 /* Signs the request (adds X-Amz-Date, Authorization, ...). Call last. */
-pail_status s3_request_sign(const s3_instance *s3, s3_request *r,
+pail_status s3_request_sign(const s3_instance *s3, pail_request *r,
                             pail_error **err);
 
 /* Runs an exchange and turns a non-2xx status (or a 200 carrying an <Error>
  * document, as CopyObject and CompleteMultipartUpload may) into an error
  * about `what` (a key, or a phrase). */
-pail_status s3_exchange(const s3_instance *s3, s3_request *r, const char *what,
+pail_status s3_exchange(const s3_instance *s3, pail_request *r, const char *what,
                         pail_http_response *out, pail_error **err);
 
 /* Sets *err from an S3 error response (XML body, or status alone for HEAD)
@@ -192,6 +171,5 @@ pail_status s3_copy_by_parts(s3_instance *s3, const char *source,
                              uint64_t size, const char *dst_key,
                              const pail_write_options *options,
                              pail_error **err);
-
 
 #endif /* PAIL_BACKEND_S3_H */

@@ -101,18 +101,18 @@ static pail_status delete_chunk(const s3_instance *s3, const char *const *keys,
   char md5[32];
   s3_core->md5(body, length, digest);
   s3_core->base64_encode(digest, sizeof digest, md5);
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      s3_request_init(&r, "POST", s3_url(s3, NULL, "delete="), err);
+      s3_core->request_init(&r, "POST", s3_url(s3, NULL, "delete="), err);
   if (status == PAIL_OK) {
-    s3_request_body(&r, body, length);
+    pail_request_body(&r, body, length);
     /* Deleting the same keys twice is harmless: let the core retry it. */
     r.http.flags |= PAIL_HTTP_IDEMPOTENT;
-    status = s3_request_header(&r, err, "Content-Type: application/xml");
+    status = s3_core->request_header(&r, err, "Content-Type: application/xml");
   }
   if (status == PAIL_OK)
-    status = s3_request_header(&r, err, "Content-MD5: %s", md5);
+    status = s3_core->request_header(&r, err, "Content-MD5: %s", md5);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)
@@ -121,7 +121,7 @@ static pail_status delete_chunk(const s3_instance *s3, const char *const *keys,
     status = s3_delete_read_result(s3, &response, keys, n, results, errors,
                                    err);
   s3_core->http_response_clear(&response);
-  s3_request_free(&r);
+  s3_core->request_free(&r);
   free(body);
   return status;
 }
@@ -129,16 +129,16 @@ static pail_status delete_chunk(const s3_instance *s3, const char *const *keys,
 /* DeleteObject: one key. */
 pail_status s3_delete(void *instance, const char *key, pail_error **err) {
   s3_instance *s3 = instance;
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      s3_request_init(&r, "DELETE", s3_url(s3, key, NULL), err);
+      s3_core->request_init(&r, "DELETE", s3_url(s3, key, NULL), err);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)
     status = s3_exchange(s3, &r, key, &response, err);
   s3_core->http_response_clear(&response);
-  s3_request_free(&r);
+  s3_core->request_free(&r);
   return status;
 }
 

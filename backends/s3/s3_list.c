@@ -135,9 +135,9 @@ pail_status s3_list(void *instance, const pail_backend_list_request *request,
     free(query);
     return s3_no_memory(err);
   }
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
-  pail_status status = s3_request_init(&r, "GET", s3_url(s3, NULL, query), err);
+  pail_status status = s3_core->request_init(&r, "GET", s3_url(s3, NULL, query), err);
   free(query);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
@@ -146,6 +146,6 @@ pail_status s3_list(void *instance, const pail_backend_list_request *request,
   if (status == PAIL_OK)
     status = s3_list_parse_page(s3, &response, out, err);
   s3_core->http_response_clear(&response);
-  s3_request_free(&r);
+  s3_core->request_free(&r);
   return status;
 }

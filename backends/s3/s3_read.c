@@ -20,7 +20,7 @@ typedef struct s3_read {
   /* The digest of the whole object from the first response, if any. */
   const char *algorithm;
   char *expected;
-  s3_request request;
+  pail_request request;
   pail_resumable_reader *reader;
 } s3_read;
 
@@ -31,17 +31,17 @@ static pail_status build_request(void *context, const char *range,
                                  const pail_http_request **request,
                                  pail_error **err) {
   s3_read *rd = context;
-  s3_request_free(&rd->request);
+  s3_core->request_free(&rd->request);
   pail_status status =
-      s3_request_init(&rd->request, "GET", s3_url(rd->s3, rd->key, NULL), err);
+      s3_core->request_init(&rd->request, "GET", s3_url(rd->s3, rd->key, NULL), err);
   if (status == PAIL_OK && range != NULL)
-    status = s3_request_header(&rd->request, err, "Range: %s", range);
+    status = s3_core->request_header(&rd->request, err, "Range: %s", range);
   const char *pin = version ? version : rd->if_match;
   if (status == PAIL_OK && pin != NULL)
-    status = s3_request_header(&rd->request, err, "If-Match: %s", pin);
+    status = s3_core->request_header(&rd->request, err, "If-Match: %s", pin);
   /* The object's additional checksum in the answer, when it has one. */
   if (status == PAIL_OK && range == NULL && rd->s3->checksum_mode)
-    status = s3_request_header(&rd->request, err,
+    status = s3_core->request_header(&rd->request, err,
                                "x-amz-checksum-mode: ENABLED");
   if (status == PAIL_OK)
     status = s3_request_sign(rd->s3, &rd->request, err);
@@ -134,7 +134,7 @@ void s3_read_close(void *stream) {
   if (rd == NULL)
     return;
   s3_core->resumable_close(rd->reader);
-  s3_request_free(&rd->request);
+  s3_core->request_free(&rd->request);
   free(rd->key);
   free(rd->if_match);
   free(rd->expected);

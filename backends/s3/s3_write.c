@@ -100,11 +100,11 @@ static pail_status prepare_headers(s3_write *w,
 }
 
 /* Adds the object's headers to a request (single PUT, multipart start). */
-static pail_status apply_headers(const s3_write *w, s3_request *r,
+static pail_status apply_headers(const s3_write *w, pail_request *r,
                                  pail_error **err) {
   pail_status status = PAIL_OK;
   for (size_t i = 0; status == PAIL_OK && i < w->header_count; i++)
-    status = s3_request_header(r, err, "%s", w->headers[i]);
+    status = s3_core->request_header(r, err, "%s", w->headers[i]);
   return status;
 }
 
@@ -137,11 +137,11 @@ static char *upload_query(const s3_write *w, int part_number) {
  * logged, and the caller's error stands. */
 static void multipart_abort(s3_write *w) {
   char *query = upload_query(w, 0);
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_error *failure = NULL;
   pail_status status =
-      query ? s3_request_init(&r, "DELETE", s3_url(w->s3, w->key, query),
+      query ? s3_core->request_init(&r, "DELETE", s3_url(w->s3, w->key, query),
                               &failure)
             : PAIL_ERR_INTERNAL;
   free(query);
@@ -158,7 +158,7 @@ static void multipart_abort(s3_write *w) {
   s3_core->error_free(failure);
   s3_core->http_response_clear(&response);
   if (query != NULL)
-    s3_request_free(&r);
+    s3_core->request_free(&r);
 }
 
 /* The part writer's abort: it comes once no part is in flight. */
@@ -193,11 +193,11 @@ static void multipart_orphans_abort(s3_write *w, int64_t began) {
   free(encoded);
   if (query == NULL)
     return;
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_error *failure = NULL;
   pail_status status =
-      s3_request_init(&r, "GET", s3_url(s3, NULL, query), &failure);
+      s3_core->request_init(&r, "GET", s3_url(s3, NULL, query), &failure);
   free(query);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, &failure);
@@ -248,7 +248,7 @@ static void multipart_orphans_abort(s3_write *w, int64_t began) {
                  w->key, s3_core->error_message(failure));
   s3_core->error_free(failure);
   s3_core->http_response_clear(&response);
-  s3_request_free(&r);
+  s3_core->request_free(&r);
 }
 
 static pail_status multipart_begin(void *context, size_t part_size,
@@ -265,12 +265,12 @@ static pail_status multipart_begin(void *context, size_t part_size,
         "create-only upload must fit in one request of at most partSize "
         "(%zu bytes); raise partSize or drop the create-only condition",
         w->key, s3->provider, part_size);
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
   int64_t began = s3_core->now(NULL);
   bool sent = false;
   pail_status status =
-      s3_request_init(&r, "POST", s3_url(s3, w->key, "uploads="), err);
+      s3_core->request_init(&r, "POST", s3_url(s3, w->key, "uploads="), err);
   if (status == PAIL_OK)
     status = apply_headers(w, &r, err);
   if (status == PAIL_OK)
@@ -295,7 +295,7 @@ static pail_status multipart_begin(void *context, size_t part_size,
   if (status != PAIL_OK && sent && may_have_begun(status))
     multipart_orphans_abort(w, began);
   s3_core->http_response_clear(&response);
-  s3_request_free(&r);
+  s3_core->request_free(&r);
   return status;
 }
 
@@ -303,18 +303,18 @@ static pail_status multipart_begin(void *context, size_t part_size,
 static pail_status part_start(void *context, pail_part *part,
                               pail_error **err) {
   s3_write *w = context;
-  s3_request *r = &part->request;
+  pail_request *r = &part->request;
   char *query = upload_query(w, part->number);
   pail_status status =
-      query ? s3_request_init(r, "PUT", s3_url(w->s3, w->key, query), err)
+      query ? s3_core->request_init(r, "PUT", s3_url(w->s3, w->key, query), err)
             : s3_no_memory(err);
   free(query);
   if (status == PAIL_OK && part->body != NULL) {
     pail_request_part_body(r, part);
   } else if (status == PAIL_OK) {
-    status = s3_request_header(r, err, "x-amz-copy-source: %s", w->copy_source);
+    status = s3_core->request_header(r, err, "x-amz-copy-source: %s", w->copy_source);
     if (status == PAIL_OK)
-      status = s3_request_header(
+      status = s3_core->request_header(
           r, err, "x-amz-copy-source-range: bytes=%llu-%llu",
           (unsigned long long)part->copy_offset,
           (unsigned long long)(part->copy_offset + part->copy_length - 1));
@@ -389,18 +389,18 @@ static pail_status multipart_complete(void *context, int parts,
   used +=
       (size_t)snprintf(body + used, size - used, "</CompleteMultipartUpload>");
   char *query = upload_query(w, 0);
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      query ? s3_request_init(&r, "POST", s3_url(w->s3, w->key, query), err)
+      query ? s3_core->request_init(&r, "POST", s3_url(w->s3, w->key, query), err)
             : s3_no_memory(err);
   free(query);
   if (status == PAIL_OK) {
-    s3_request_body(&r, body, used);
-    status = s3_request_header(&r, err, "Content-Type: application/xml");
+    pail_request_body(&r, body, used);
+    status = s3_core->request_header(&r, err, "Content-Type: application/xml");
   }
   if (status == PAIL_OK && w->create_only)
-    status = s3_request_header(&r, err, "%s", w->s3->create_only_header);
+    status = s3_core->request_header(&r, err, "%s", w->s3->create_only_header);
   if (status == PAIL_OK)
     status = s3_request_sign(w->s3, &r, err);
   if (status == PAIL_OK)
@@ -408,7 +408,7 @@ static pail_status multipart_complete(void *context, int parts,
   if (status == PAIL_OK && info != NULL)
     info->etag = backend_xml_body_text(&response, "ETag");
   s3_core->http_response_clear(&response);
-  s3_request_free(&r);
+  s3_core->request_free(&r);
   free(body);
   return status;
 }
@@ -418,17 +418,17 @@ static pail_status multipart_complete(void *context, int parts,
 static pail_status single_put(void *context, const pail_part *part,
                               pail_object_info *info, pail_error **err) {
   s3_write *w = context;
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      s3_request_init(&r, "PUT", s3_url(w->s3, w->key, NULL), err);
+      s3_core->request_init(&r, "PUT", s3_url(w->s3, w->key, NULL), err);
   if (status == PAIL_OK) {
     /* A zero-length body must still be sent as one (Content-Length: 0). */
     pail_request_part_body(&r, part);
     status = apply_headers(w, &r, err);
   }
   if (status == PAIL_OK && w->create_only)
-    status = s3_request_header(&r, err, "%s", w->s3->create_only_header);
+    status = s3_core->request_header(&r, err, "%s", w->s3->create_only_header);
   if (status == PAIL_OK)
     status = s3_request_sign(w->s3, &r, err);
   if (status == PAIL_OK)
@@ -438,7 +438,7 @@ static pail_status single_put(void *context, const pail_part *part,
     info->etag = etag ? strdup(etag) : NULL;
   }
   s3_core->http_response_clear(&response);
-  s3_request_free(&r);
+  s3_core->request_free(&r);
   return status;
 }
 
@@ -578,18 +578,18 @@ pail_status s3_copy_object(s3_instance *s3, const char *source,
   pail_status status = write_new(s3, dst_key, options, &w, err);
   if (status != PAIL_OK)
     return status;
-  s3_request r;
+  pail_request r;
   pail_http_response response = {0};
-  status = s3_request_init(&r, "PUT", s3_url(s3, dst_key, NULL), err);
+  status = s3_core->request_init(&r, "PUT", s3_url(s3, dst_key, NULL), err);
   if (status == PAIL_OK)
-    status = s3_request_header(&r, err, "x-amz-copy-source: %s", source);
+    status = s3_core->request_header(&r, err, "x-amz-copy-source: %s", source);
   /* REPLACE takes the headers of this request instead of the source's. */
   if (status == PAIL_OK && replace)
-    status = s3_request_header(&r, err, "x-amz-metadata-directive: REPLACE");
+    status = s3_core->request_header(&r, err, "x-amz-metadata-directive: REPLACE");
   if (status == PAIL_OK && replace)
     status = apply_headers(w, &r, err);
   if (status == PAIL_OK && w->create_only)
-    status = s3_request_header(&r, err, "%s", w->s3->create_only_header);
+    status = s3_core->request_header(&r, err, "%s", w->s3->create_only_header);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)
@@ -597,7 +597,7 @@ pail_status s3_copy_object(s3_instance *s3, const char *source,
   if (status == PAIL_OK && info != NULL)
     info->etag = backend_xml_body_text(&response, "ETag");
   s3_core->http_response_clear(&response);
-  s3_request_free(&r);
+  s3_core->request_free(&r);
   write_free(w);
   return status;
 }

@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const int statuses[] = {404, 403, 503};
   for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
     answer_status = statuses[i];
-    azure_request request = {0};
+    pail_request request = {0};
     pail_http_response out;
     pail_error *err = NULL;
     pail_status status = azure_exchange(&az, &request, "fuzz-key", &out, &err);
