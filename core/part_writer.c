@@ -75,10 +75,6 @@ size_t part_writer_buffered(const pail_part_writer *w, size_t *peak) {
   return w ? w->buffered : 0;
 }
 
-static pail_status no_memory(pail_error **err) {
-  return error_no_memory(err);
-}
-
 /* Gives slot's buffer a capacity of at least `need` bytes (up to the part
  * size). */
 static pail_status buffer_grow(pail_part_writer *w, part_slot *slot,
@@ -96,7 +92,7 @@ static pail_status buffer_grow(pail_part_writer *w, part_slot *slot,
     capacity = w->part_size;
   char *grown = realloc(slot->data, capacity);
   if (grown == NULL)
-    return no_memory(err);
+    return error_no_memory(err);
   if (slot->data == NULL)
     w->buffers++;
   w->buffered += capacity - slot->capacity;
@@ -166,7 +162,7 @@ static pail_status ensure_begun(pail_part_writer *w, pail_error **err) {
     return status;
   w->begun = true;
   w->group = http_group_new(w->cfg, w->protocol.concurrency);
-  return w->group ? PAIL_OK : no_memory(err);
+  return w->group ? PAIL_OK : error_no_memory(err);
 }
 
 /* Starts slot's part on the group as the next part. */
@@ -313,7 +309,7 @@ pail_status part_writer_open(const pail_config *cfg,
     return status;
   pail_part_writer *w = calloc(1, sizeof *w);
   if (w == NULL)
-    return no_memory(err);
+    return error_no_memory(err);
   w->cfg = cfg;
   w->protocol = *protocol;
   if (w->protocol.concurrency == 0)
@@ -332,7 +328,7 @@ pail_status part_writer_open(const pail_config *cfg,
     free(w->label);
     free(w->key);
     free(w);
-    return no_memory(err);
+    return error_no_memory(err);
   }
   w->protocol.label = w->label;
   w->protocol.key = w->key;
