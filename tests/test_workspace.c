@@ -602,6 +602,96 @@ START_TEST(signal_during_a_blocked_read_cancels_the_upload) {
 }
 END_TEST
 
+/* The core's fallocate calls land here (the core is linked into this
+ * program): recorded, and refused with fallocate_refusal when set. */
+static int fallocate_refusal, fallocate_calls, fallocate_mode;
+static off_t fallocate_length;
+
+int fallocate(int fd, int mode, off_t offset, off_t length) {
+  fallocate_calls++;
+  fallocate_mode = mode;
+  fallocate_length = offset + length;
+  if (fallocate_refusal != 0) {
+    errno = fallocate_refusal;
+    return -1;
+  }
+  return (int)syscall(SYS_fallocate, fd, mode, offset, length);
+}
+
+static char *read_whole_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  char *text = calloc(1, 4096);
+  ck_assert_uint_lt(fread(text, 1, 4095, f), 4095);
+  fclose(f);
+  return text;
+}
+
+START_TEST(download_reserves_the_blocks_of_what_it_fetches) {
+  put("pub/data.txt", "0123456789abcdef");
+  char *dir = test_tempdir();
+  char *target = NULL;
+  ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
+  pail_pointer *p = ptr("pub/data.txt");
+  ck_assert_int_eq(pail_download(ws, p, target, NULL, NULL), PAIL_OK);
+  ck_assert_int_eq(fallocate_calls, 1);
+  ck_assert_int_eq(fallocate_mode, FALLOC_FL_KEEP_SIZE);
+  ck_assert_int_eq(fallocate_length, 16);
+  char *text = read_whole_file(target);
+  ck_assert_str_eq(text, "0123456789abcdef");
+  free(text);
+  /* A range reserves the range. */
+  pail_read_options opts = PAIL_READ_OPTIONS_INIT;
+  opts.offset = 3;
+  opts.length = 5;
+  ck_assert_int_eq(pail_download(ws, p, target, &opts, NULL), PAIL_OK);
+  ck_assert_int_eq(fallocate_length, 5);
+  text = read_whole_file(target);
+  ck_assert_str_eq(text, "34567");
+  free(text);
+  /* A file system that cannot reserve gets the bytes all the same. */
+  fallocate_refusal = EOPNOTSUPP;
+  ck_assert_int_eq(pail_download(ws, p, target, NULL, NULL), PAIL_OK);
+  text = read_whole_file(target);
+  ck_assert_str_eq(text, "0123456789abcdef");
+  free(text);
+  fallocate_refusal = 0;
+  pail_pointer_free(p);
+  free(target);
+  test_tempdir_remove(dir);
+}
+END_TEST
+
+START_TEST(download_without_room_fails_before_writing_and_leaves_nothing) {
+  put("pub/data.txt", "0123456789abcdef");
+  char *dir = test_tempdir();
+  char *target = NULL;
+  ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
+  test_write_file(target, "the old file");
+  pail_pointer *p = ptr("pub/data.txt");
+  progress_seen seen = {0, 0, 0, 0};
+  pail_read_options opts = PAIL_READ_OPTIONS_INIT;
+  opts.progress = record_progress;
+  opts.progress_user_data = &seen;
+  pail_error *err = NULL;
+  fallocate_refusal = ENOSPC;
+  ck_assert_int_eq(pail_download(ws, p, target, &opts, &err), PAIL_ERR_IO);
+  fallocate_refusal = 0;
+  ck_assert_contains(pail_error_message(err), "no room for 16 bytes at ");
+  ck_assert_contains(pail_error_message(err), target);
+  pail_error_free(err);
+  ck_assert_int_eq(seen.calls, 0); /* nothing was written */
+  /* The old file is untouched and no temporary file is left. */
+  char *text = read_whole_file(target);
+  ck_assert_str_eq(text, "the old file");
+  free(text);
+  ck_assert_int_eq(directory_entries(dir), 1);
+  pail_pointer_free(p);
+  free(target);
+  test_tempdir_remove(dir);
+}
+END_TEST
+
 START_TEST(ranged_download_reports_progress_up_to_the_range) {
   put("pub/data.txt", "0123456789abcdef");
   char *dir = test_tempdir();
@@ -1290,6 +1380,9 @@ int main(void) {
   tcase_add_test(tc, read_shorter_than_announced_size_is_an_io_error);
   tcase_add_test(tc, truncated_download_leaves_no_local_file);
   tcase_add_test(tc, ranged_download_reports_progress_up_to_the_range);
+  tcase_add_test(tc, download_reserves_the_blocks_of_what_it_fetches);
+  tcase_add_test(tc,
+                 download_without_room_fails_before_writing_and_leaves_nothing);
   tcase_add_test(tc, cancelled_download_leaves_no_file);
   tcase_add_test(tc, cancelled_upload_and_copy_abort_the_writer);
   tcase_add_test(tc, signal_during_a_blocked_read_cancels_the_upload);
