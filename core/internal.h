@@ -398,6 +398,13 @@ PAIL_HIDDEN pail_status http_stream_open(const pail_config *cfg,
                                          pail_http_stream **stream,
                                          pail_http_response *head,
                                          pail_error **err);
+/* http_stream_open for a body expected to be large: the socket is read in
+ * larger blocks (less CPU per byte, more memory per stream). */
+PAIL_HIDDEN pail_status http_stream_open_bulk(const pail_config *cfg,
+                                              const pail_http_request *request,
+                                              pail_http_stream **stream,
+                                              pail_http_response *head,
+                                              pail_error **err);
 PAIL_HIDDEN pail_status http_stream_read(pail_http_stream *stream,
                                          void *buffer, size_t capacity,
                                          size_t *got, pail_error **err);
@@ -417,6 +424,10 @@ PAIL_HIDDEN pail_status resumable_open(const pail_config *cfg,
                                        pail_object_info *info,
                                        pail_resumable_reader **reader,
                                        pail_error **err);
+/* Readers the core opens on this thread from now on are expected to be
+ * large (true) or not (false, the default): their streams read the socket
+ * in larger blocks. Set around a backend's read_open. */
+PAIL_HIDDEN void resumable_expect_bulk(bool bulk);
 PAIL_HIDDEN pail_status resumable_read(pail_resumable_reader *reader,
                                        void *buffer, size_t capacity,
                                        size_t *got, pail_error **err);
@@ -426,6 +437,9 @@ PAIL_HIDDEN int resumable_verify(pail_resumable_reader *reader,
 /* For tests: the most body bytes the stream has held beyond the reader's
  * buffer, which stays bounded whatever the size of the body. */
 PAIL_HIDDEN size_t http_stream_buffer_peak(const pail_http_stream *stream);
+/* For tests: the HTTP stream a resumable reader is reading. */
+PAIL_HIDDEN pail_http_stream *
+resumable_stream(const pail_resumable_reader *reader);
 /* What log lines and errors show of a URL (http.c's url_describe and
  * scrub_url_secrets, for the fuzz target): the URL without user info or
  * fragment, its query kept only when with_query and then with the value of
@@ -480,6 +494,15 @@ typedef struct storage_handle {
   const pail_config *config; /* the storage's, for redaction */
 } storage_handle;
 
+/* pail_reader_open with its arguments checked, saying whether the read
+ * may be large (bulk): then, if it is of 1 MiB or more or to the end of
+ * the object, its stream reads the socket in larger blocks.
+ * pail_reader_open says yes; pail_read, which reads whole objects into
+ * memory (small ones, mostly), says yes only for a bounded range. */
+PAIL_HIDDEN pail_status reader_open(pail_workspace *ws, const pail_pointer *ptr,
+                                    const pail_read_options *options,
+                                    bool bulk, pail_reader **out,
+                                    pail_error **err);
 /* Resolves the pointer's storage, re-validates its key (callers may build a
  * pail_pointer by hand), applies access rules and grants, then opens the
  * storage. allow_empty_key is for listing prefixes. */

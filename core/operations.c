@@ -110,13 +110,14 @@ struct pail_reader {
   bool failed;
 };
 
-pail_status pail_reader_open(pail_workspace *ws, const pail_pointer *ptr,
-                             const pail_read_options *options,
-                             pail_reader **out, pail_error **err) {
-  ARGUMENT_REQUIRED(err, out, "place for the reader");
+/* Reads of this many bytes or more (or to the end of an object) are
+ * opened as large (resumable_expect_bulk). */
+#define READ_BULK_FROM ((uint64_t)1 << 20)
+
+pail_status reader_open(pail_workspace *ws, const pail_pointer *ptr,
+                        const pail_read_options *options, bool bulk,
+                        pail_reader **out, pail_error **err) {
   *out = NULL;
-  ARGUMENT_REQUIRED(err, ws, "workspace");
-  ARGUMENT_REQUIRED(err, ptr, "pointer");
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   storage_handle h;
@@ -139,9 +140,11 @@ pail_status pail_reader_open(pail_workspace *ws, const pail_pointer *ptr,
   info_init(&r->info);
   r->backend = h.backend;
   r->config = h.config;
-  status = error_redact(err, h.config,
-                        h.backend->ops.read_open(h.instance, ptr->key, &opts,
-                                                 &r->stream, &r->info, err));
+  resumable_expect_bulk(bulk && opts.length >= READ_BULK_FROM);
+  status = h.backend->ops.read_open(h.instance, ptr->key, &opts, &r->stream,
+                                    &r->info, err);
+  resumable_expect_bulk(false);
+  status = error_redact(err, h.config, status);
   if (status != PAIL_OK) {
     pail_object_info_clear(&r->info);
     free(r);
@@ -164,6 +167,18 @@ pail_status pail_reader_open(pail_workspace *ws, const pail_pointer *ptr,
   r->expected = opts.length < available ? opts.length : available;
   *out = r;
   return PAIL_OK;
+}
+
+/* Streams are read in bulk: a caller streams what is too large to take in
+ * one piece. */
+pail_status pail_reader_open(pail_workspace *ws, const pail_pointer *ptr,
+                             const pail_read_options *options,
+                             pail_reader **out, pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the reader");
+  *out = NULL;
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
+  return reader_open(ws, ptr, options, true, out, err);
 }
 
 pail_status pail_reader_read(pail_reader *r, void *buffer, size_t capacity,

@@ -37,7 +37,16 @@ struct pail_resumable_reader {
   pail_http_stream *stream;
   int resumes_left;
   digest *verify;               /* NULL: not checked */
+  bool bulk;                    /* http_stream_open_bulk */
 };
+
+/* Whether the read the core is opening on this thread is expected to be
+ * large (resumable_expect_bulk). The backend stands between the core's
+ * reader and this one and calls resumable_open on the same thread, so the
+ * core says it here rather than through every backend. */
+static _Thread_local bool opening_bulk;
+
+void resumable_expect_bulk(bool bulk) { opening_bulk = bulk; }
 
 static void stream_drop(pail_resumable_reader *reader) {
   http_stream_close(reader->stream);
@@ -64,8 +73,8 @@ static pail_status request_from(pail_resumable_reader *reader, uint64_t offset,
     pail_status status = source->build(source->context, ranged ? range : NULL,
                                        reader->version, &request, err);
     if (status == PAIL_OK)
-      status =
-          http_stream_open(reader->cfg, request, &reader->stream, &head, err);
+      status = (reader->bulk ? http_stream_open_bulk : http_stream_open)(
+          reader->cfg, request, &reader->stream, &head, err);
     if (status == PAIL_OK) {
       pail_error *failure = NULL;
       status = source->check(source->context, &head, resuming, info, &again,
@@ -108,6 +117,11 @@ static void digest_free(digest *d) {
   free(d);
 }
 
+/* For tests: the HTTP stream being read. */
+pail_http_stream *resumable_stream(const pail_resumable_reader *reader) {
+  return reader->stream;
+}
+
 void resumable_close(pail_resumable_reader *reader) {
   if (reader == NULL)
     return;
@@ -135,6 +149,7 @@ pail_status resumable_open(const pail_config *cfg,
   reader->source.version = NULL;
   reader->version = str_dup(source->version);
   reader->resumes_left = source->resumes;
+  reader->bulk = opening_bulk;
   if (reader->source.label == NULL || reader->source.key == NULL ||
       (source->version != NULL && reader->version == NULL)) {
     resumable_close(reader);

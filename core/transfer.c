@@ -73,7 +73,8 @@ pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   pail_reader *r = NULL;
-  pail_status status = pail_reader_open(ws, ptr, &opts, &r, err);
+  pail_status status = reader_open(ws, ptr, &opts,
+                                   opts.length != PAIL_READ_TO_END, &r, err);
   if (status != PAIL_OK)
     return status;
   uint64_t size = read_extent(&opts, pail_reader_info(r)->size);

@@ -473,8 +473,9 @@ END_TEST
 
 /* ------------------------------------------------------------- streams */
 
-static pail_http_stream *stream_open(const char *path, pail_http_response *head,
-                                     pail_http_request *request) {
+static pail_http_stream *stream_open_as(const char *path, bool bulk,
+                                        pail_http_response *head,
+                                        pail_http_request *request) {
   request->method = "GET";
   request->url = url_of(path);
   request->headers = NULL;
@@ -483,8 +484,14 @@ static pail_http_stream *stream_open(const char *path, pail_http_response *head,
   request->body_length = 0;
   request->flags = 0;
   pail_http_stream *stream = NULL;
-  EXPECT(PAIL_OK, http_stream_open(&cfg, request, &stream, head, &err));
+  EXPECT(PAIL_OK, (bulk ? http_stream_open_bulk : http_stream_open)(
+                      &cfg, request, &stream, head, &err));
   return stream;
+}
+
+static pail_http_stream *stream_open(const char *path, pail_http_response *head,
+                                     pail_http_request *request) {
+  return stream_open_as(path, false, head, request);
 }
 
 static void stream_request_free(pail_http_request *request) {
@@ -553,6 +560,50 @@ START_TEST(streamed_get_of_300_mb_in_small_reads) {
 #endif
   free(buffer);
   free(pattern);
+}
+END_TEST
+
+/* Reads stream to its end in pieces of `piece` bytes, checking the
+ * pattern; returns the bytes read. */
+static size_t stream_read_pattern(pail_http_stream *stream, size_t piece) {
+  unsigned char *pattern = pattern_make(piece);
+  unsigned char *buffer = malloc(piece);
+  size_t offset = 0, got = 0;
+  do {
+    EXPECT(PAIL_OK, http_stream_read(stream, buffer, piece, &got, &err));
+    ck_assert_uint_le(got, piece);
+    if (got > 0 && memcmp(buffer, pattern + offset % PATTERN_PERIOD, got) != 0)
+      ck_abort_msg("pattern differs in [%zu, %zu)", offset, offset + got);
+    offset += got;
+  } while (got > 0);
+  free(buffer);
+  free(pattern);
+  return offset;
+}
+
+/* A stream opened for a large body takes larger blocks from the socket:
+ * what a small reader cannot take at once is held, up to one block. */
+START_TEST(bulk_stream_reads_larger_blocks_and_holds_at_most_one) {
+  const size_t total = 64u * 1024 * 1024;
+  char path[64];
+  snprintf(path, sizeof path, "/bytes/%zu", total);
+  for (int bulk = 0; bulk <= 1; bulk++) {
+    pail_http_request request;
+    pail_http_response head;
+    pail_http_stream *stream = stream_open_as(path, bulk, &head, &request);
+    ck_assert_ptr_nonnull(stream);
+    ck_assert_uint_eq(stream_read_pattern(stream, 16 * 1024), total);
+    size_t peak = http_stream_buffer_peak(stream);
+    http_stream_close(stream);
+    http_response_clear(&head);
+    stream_request_free(&request);
+    if (bulk) {
+      ck_assert_msg(peak > 128 * 1024, "bulk overflow peak %zu", peak);
+      ck_assert_uint_le(peak, 512 * 1024);
+    } else {
+      ck_assert_uint_le(peak, 128 * 1024);
+    }
+  }
 }
 END_TEST
 
@@ -1347,6 +1398,32 @@ static pail_status read_through(const pail_resumable_source *source,
   return status;
 }
 
+/* Reads opened while the core expects a large one stream in bulk; the
+ * expectation is the opener's, not the reader's next ones. */
+START_TEST(a_read_opened_as_bulk_streams_in_larger_blocks) {
+  const size_t total = 32u * 1024 * 1024;
+  for (int bulk = 1; bulk >= 0; bulk--) {
+    scripted_source s = {.paths = {"/bytes/33554432"}, .size = total};
+    pail_resumable_source source = scripted(&s, 0);
+    pail_object_info info = {0};
+    pail_resumable_reader *reader = NULL;
+    resumable_expect_bulk(bulk);
+    EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
+                                   &reader, &err));
+    resumable_expect_bulk(false);
+    ck_assert_uint_eq(
+        stream_read_pattern(resumable_stream(reader), 16 * 1024), total);
+    size_t peak = http_stream_buffer_peak(resumable_stream(reader));
+    resumable_close(reader);
+    free(s.url);
+    if (bulk)
+      ck_assert_msg(peak > 128 * 1024, "bulk overflow peak %zu", peak);
+    else
+      ck_assert_uint_le(peak, 128 * 1024);
+  }
+}
+END_TEST
+
 START_TEST(a_broken_body_is_resumed_from_the_next_byte_pinned) {
   scripted_source s = {
       .paths = {"/truncate/1000?send=300", "/bytes/700?offset=300&status=206"},
@@ -1668,6 +1745,7 @@ static Suite *http_suite(void) {
   tcase_add_checked_fixture(streams, setup, teardown);
   tcase_set_timeout(streams, 60);
   tcase_add_test(streams, streamed_get_of_300_mb_in_small_reads);
+  tcase_add_test(streams, bulk_stream_reads_larger_blocks_and_holds_at_most_one);
   tcase_add_test(streams, stream_reads_of_one_byte_and_chunked_bodies);
   tcase_add_test(streams, stream_of_an_error_status_gives_its_body);
   tcase_add_test(streams, truncated_body_is_io_error);
@@ -1718,6 +1796,7 @@ static Suite *http_suite(void) {
   TCase *resume = tcase_create("resume");
   tcase_add_checked_fixture(resume, setup, teardown);
   tcase_set_timeout(resume, 30);
+  tcase_add_test(resume, a_read_opened_as_bulk_streams_in_larger_blocks);
   tcase_add_test(resume, a_broken_body_is_resumed_from_the_next_byte_pinned);
   tcase_add_test(resume, resumes_are_capped_and_the_read_then_fails_io);
   tcase_add_test(resume, a_read_without_a_version_is_not_resumed);
