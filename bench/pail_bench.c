@@ -6,17 +6,19 @@
  *       presigned GET URLs per second on one thread: pail_sign() on the
  *       settings' primary storage (access check, pointer, backend, SigV4),
  *       and the core's sigv4_presign service alone.
- *   pail_bench smallops SETTINGS COUNT SIZE
+ *   pail_bench smallops SETTINGS COUNT SIZE [THREADS]
  *       COUNT objects of SIZE bytes written (pail_write) then read back
- *       (pail_read) one after the other from this one process and
- *       workspace, so connections are reused as a long-running worker
- *       reuses them.
+ *       (pail_read) from this one process and workspace, so connections
+ *       are reused as a long-running worker reuses them: one after the
+ *       other, or by THREADS threads sharing the workspace, each taking
+ *       every THREADS-th object (all writes end before the reads begin).
  *
  * Prints one JSON object on stdout. Exits 1 on any failure, naming it.
  */
 #include <pail/backend.h>
 #include <pail/pail.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,7 +139,74 @@ static int presign(const char *settings, double seconds) {
   return 0;
 }
 
-static int smallops(const char *settings, long count, long size) {
+/* One thread's share of smallops: objects first, first + step, ... */
+typedef struct small_share {
+  pail_workspace *ws;
+  const char *data;
+  long count, size, first, step;
+  int reading;
+  int failed;
+} small_share;
+
+static void *small_run(void *arg) {
+  small_share *s = arg;
+  pail_error *err = NULL;
+  char key[64];
+  for (long i = s->first; i < s->count; i += s->step) {
+    snprintf(key, sizeof key, "bench/small/%06ld", i);
+    pail_pointer *ptr = NULL;
+    void *back = NULL;
+    size_t length = 0;
+    if (pail_pointer_parse(key, NULL, &ptr, &err) != PAIL_OK ||
+        (s->reading
+             ? pail_read(s->ws, ptr, NULL, &back, &length, &err)
+             : pail_write(s->ws, ptr, s->data, (size_t)s->size, NULL, &err)) !=
+            PAIL_OK) {
+      s->failed = fail(key, err);
+      pail_pointer_free(ptr);
+      return NULL;
+    }
+    if (s->reading &&
+        (length != (size_t)s->size || memcmp(back, s->data, length) != 0)) {
+      fprintf(stderr, "pail_bench: %s came back different\n", key);
+      s->failed = 1;
+    }
+    free(back);
+    pail_pointer_free(ptr);
+    if (s->failed)
+      return NULL;
+  }
+  return NULL;
+}
+
+/* Runs one phase (writes or reads) on `threads` threads; 0 on success. */
+static int small_phase(small_share *shares, long threads, int reading) {
+  pthread_t ids[64];
+  for (long t = 0; t < threads; t++) {
+    shares[t].reading = reading;
+    if (threads > 1 &&
+        pthread_create(&ids[t], NULL, small_run, &shares[t]) != 0) {
+      fprintf(stderr, "pail_bench: cannot start a thread\n");
+      return 1;
+    }
+  }
+  if (threads == 1)
+    small_run(&shares[0]);
+  else
+    for (long t = 0; t < threads; t++)
+      pthread_join(ids[t], NULL);
+  for (long t = 0; t < threads; t++)
+    if (shares[t].failed)
+      return 1;
+  return 0;
+}
+
+static int smallops(const char *settings, long count, long size,
+                    long threads) {
+  if (threads < 1 || threads > 64) {
+    fprintf(stderr, "pail_bench: THREADS must be 1 to 64\n");
+    return 2;
+  }
   pail_workspace *ws = NULL;
   if (open_workspace(settings, &ws) != 0)
     return 1;
@@ -146,40 +215,22 @@ static int smallops(const char *settings, long count, long size) {
     return 1;
   for (long i = 0; i < size; i++)
     data[i] = (char)('a' + i % 26);
-  pail_error *err = NULL;
+  small_share shares[64];
+  for (long t = 0; t < threads; t++)
+    shares[t] = (small_share){ws, data, count, size, t, threads, 0, 0};
   double start = now_seconds(), cpu_start = cpu_seconds();
-  char key[64];
-  for (long i = 0; i < count; i++) {
-    snprintf(key, sizeof key, "bench/small/%06ld", i);
-    pail_pointer *ptr = NULL;
-    if (pail_pointer_parse(key, NULL, &ptr, &err) != PAIL_OK ||
-        pail_write(ws, ptr, data, (size_t)size, NULL, &err) != PAIL_OK)
-      return fail(key, err);
-    pail_pointer_free(ptr);
-  }
+  if (small_phase(shares, threads, 0) != 0)
+    return 1;
   double put_seconds = now_seconds() - start;
   double middle = now_seconds();
-  for (long i = 0; i < count; i++) {
-    snprintf(key, sizeof key, "bench/small/%06ld", i);
-    pail_pointer *ptr = NULL;
-    void *back = NULL;
-    size_t length = 0;
-    if (pail_pointer_parse(key, NULL, &ptr, &err) != PAIL_OK ||
-        pail_read(ws, ptr, NULL, &back, &length, &err) != PAIL_OK)
-      return fail(key, err);
-    if (length != (size_t)size || memcmp(back, data, length) != 0) {
-      fprintf(stderr, "pail_bench: %s came back different\n", key);
-      return 1;
-    }
-    free(back);
-    pail_pointer_free(ptr);
-  }
+  if (small_phase(shares, threads, 1) != 0)
+    return 1;
   double get_seconds = now_seconds() - middle;
   double cpu = cpu_seconds() - cpu_start;
-  printf("{\"count\": %ld, \"size\": %ld, \"put_seconds\": %.4f, "
-         "\"get_seconds\": %.4f, \"cpu_seconds\": %.4f, "
-         "\"ops_per_second\": %.1f}\n",
-         count, size, put_seconds, get_seconds, cpu,
+  printf("{\"count\": %ld, \"size\": %ld, \"threads\": %ld, "
+         "\"put_seconds\": %.4f, \"get_seconds\": %.4f, "
+         "\"cpu_seconds\": %.4f, \"ops_per_second\": %.1f}\n",
+         count, size, threads, put_seconds, get_seconds, cpu,
          (double)(2 * count) / (put_seconds + get_seconds));
   free(data);
   pail_workspace_close(ws);
@@ -189,9 +240,10 @@ static int smallops(const char *settings, long count, long size) {
 int main(int argc, char **argv) {
   if (argc == 4 && strcmp(argv[1], "presign") == 0)
     return presign(argv[2], atof(argv[3]));
-  if (argc == 5 && strcmp(argv[1], "smallops") == 0)
-    return smallops(argv[2], atol(argv[3]), atol(argv[4]));
+  if ((argc == 5 || argc == 6) && strcmp(argv[1], "smallops") == 0)
+    return smallops(argv[2], atol(argv[3]), atol(argv[4]),
+                    argc == 6 ? atol(argv[5]) : 1);
   fprintf(stderr, "usage: pail_bench presign SETTINGS SECONDS\n"
-                  "       pail_bench smallops SETTINGS COUNT SIZE\n");
+                  "       pail_bench smallops SETTINGS COUNT SIZE [THREADS]\n");
   return 2;
 }
