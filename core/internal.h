@@ -500,9 +500,8 @@ typedef struct storage_handle {
  * pail_reader_open says yes; pail_read, which reads whole objects into
  * memory (small ones, mostly), says yes only for a bounded range. */
 PAIL_HIDDEN pail_status reader_open(pail_workspace *ws, const pail_pointer *ptr,
-                                    const pail_read_options *options,
-                                    bool bulk, pail_reader **out,
-                                    pail_error **err);
+                                    const pail_read_options *options, bool bulk,
+                                    pail_reader **out, pail_error **err);
 /* Resolves the pointer's storage, re-validates its key (callers may build a
  * pail_pointer by hand), applies access rules and grants, then opens the
  * storage. allow_empty_key is for listing prefixes. */

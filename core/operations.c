@@ -233,6 +233,24 @@ void pail_reader_close(pail_reader *r) {
   free(r);
 }
 
+/* The content type, disposition and metadata travel as HTTP header values
+ * to every cloud store: a line break would end the header and start one of
+ * the caller's making, and other control characters are not allowed there.
+ * Refused for every storage, so that what one stores can be copied to any
+ * other. A tab is allowed (HTTP's whitespace). */
+static pail_status header_text_check(const char *what, const char *name,
+                                     const char *value, pail_error **err) {
+  for (const char *p = value; *p; p++)
+    if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "%s%s%.64s%s contains control character U+%04X at "
+                            "byte offset %zu",
+                            what, name ? " \"" : "", name ? name : "",
+                            name ? "\"" : "", (unsigned)(unsigned char)*p,
+                            (size_t)(p - value));
+  return PAIL_OK;
+}
+
 pail_status write_options_check(const storage_handle *h,
                                 const pail_write_options *opts,
                                 pail_error **err) {
@@ -242,6 +260,26 @@ pail_status write_options_check(const storage_handle *h,
                           "write options give %zu metadata entries but no "
                           "metadata array (NULL)",
                           opts->metadata_count);
+  pail_status status = PAIL_OK;
+  if (opts->content_type != NULL)
+    status =
+        header_text_check("the content type", NULL, opts->content_type, err);
+  if (status == PAIL_OK && opts->content_disposition != NULL)
+    status = header_text_check("the content disposition", NULL,
+                               opts->content_disposition, err);
+  for (size_t i = 0; status == PAIL_OK && i < opts->metadata_count; i++) {
+    const pail_metadata_entry *m = &opts->metadata[i];
+    if (m->name == NULL || m->value == NULL)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "metadata entry %zu has no %s (NULL)", i,
+                            m->name == NULL ? "name" : "value");
+    status = header_text_check("the metadata name", NULL, m->name, err);
+    if (status == PAIL_OK)
+      status =
+          header_text_check("the value of metadata", m->name, m->value, err);
+  }
+  if (status != PAIL_OK)
+    return status;
   if (opts->if_none_match && !(capabilities & PAIL_CAP_CONDITIONAL_WRITE))
     return unsupported(h, "create-only writes (if-none-match)", err);
   if (opts->metadata_count > 0 && !(capabilities & PAIL_CAP_METADATA))

@@ -46,7 +46,9 @@ struct pail_resumable_reader {
  * core says it here rather than through every backend. */
 static _Thread_local bool opening_bulk;
 
-void resumable_expect_bulk(bool bulk) { opening_bulk = bulk; }
+void resumable_expect_bulk(bool bulk) {
+  opening_bulk = bulk;
+}
 
 static void stream_drop(pail_resumable_reader *reader) {
   http_stream_close(reader->stream);

@@ -73,8 +73,8 @@ pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   pail_reader *r = NULL;
-  pail_status status = reader_open(ws, ptr, &opts,
-                                   opts.length != PAIL_READ_TO_END, &r, err);
+  pail_status status =
+      reader_open(ws, ptr, &opts, opts.length != PAIL_READ_TO_END, &r, err);
   if (status != PAIL_OK)
     return status;
   uint64_t size = read_extent(&opts, pail_reader_info(r)->size);
@@ -187,8 +187,7 @@ static pail_status local_error(pail_error **err, int error_number,
 #define LOCAL_WRITE_BLOCK ((size_t)64 << 10)
 
 static pail_status write_all(int fd, const char *data, size_t length,
-                             size_t block, const char *path,
-                             pail_error **err) {
+                             size_t block, const char *path, pail_error **err) {
   while (length > 0) {
     ssize_t n = write(fd, data, length < block ? length : block);
     if (n < 0 && errno == EINTR)
@@ -328,9 +327,9 @@ pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
   bool reserved = false;
   status = reserve(fd, total, local_path, &reserved, err);
   if (status == PAIL_OK)
-    status = download_stream(r, fd,
-                             reserved ? TRANSFER_BUFFER_SIZE : LOCAL_WRITE_BLOCK,
-                             local_path, &opts, total, ptr->key, err);
+    status = download_stream(
+        r, fd, reserved ? TRANSFER_BUFFER_SIZE : LOCAL_WRITE_BLOCK, local_path,
+        &opts, total, ptr->key, err);
   pail_reader_close(r);
   if (status == PAIL_OK && fsync(fd) != 0)
     status = local_error(err, errno, "cannot flush", local_path);

@@ -310,6 +310,53 @@ START_TEST(denied_access_never_reaches_the_backend) {
 }
 END_TEST
 
+/* What travels as an HTTP header value cannot carry a line break or another
+ * control character, whatever the storage: refused before the backend. */
+START_TEST(control_characters_in_header_texts_never_reach_the_backend) {
+  pail_pointer *p = ptr("pub/a"), *q = ptr("pub/b");
+  pail_metadata_entry entry = {"owner", "a\nX-Injected: 1"};
+  struct {
+    const char *type, *disposition;
+    pail_metadata_entry *metadata;
+    const char *message;
+  } cases[] = {
+      {"text/plain\r\nX-Injected: 1", NULL, NULL,
+       "the content type contains control character U+000D at byte offset "
+       "10"},
+      {NULL, "attachment\x7f", NULL,
+       "the content disposition contains control character U+007F at byte "
+       "offset 10"},
+      {NULL, NULL, &entry,
+       "the value of metadata \"owner\" contains control character U+000A "
+       "at byte offset 1"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+    opts.content_type = cases[i].type;
+    opts.content_disposition = cases[i].disposition;
+    opts.metadata = cases[i].metadata;
+    opts.metadata_count = cases[i].metadata ? 1 : 0;
+    pail_error *err = NULL;
+    ck_assert_int_eq(pail_write(ws, p, "x", 1, &opts, &err),
+                     PAIL_ERR_INVALID_ARGUMENT);
+    ck_assert_contains(pail_error_message(err), cases[i].message);
+    pail_error_free(err);
+    err = NULL;
+    ck_assert_int_eq(pail_copy(ws, p, q, &opts, &err),
+                     PAIL_ERR_INVALID_ARGUMENT);
+    ck_assert_contains(pail_error_message(err), cases[i].message);
+    pail_error_free(err);
+  }
+  ck_assert_int_eq(atomic_load(&backend_calls), 0);
+  /* A tab is HTTP's whitespace. */
+  pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+  opts.content_type = "text/plain;\tcharset=utf-8";
+  ck_assert_int_eq(pail_write(ws, p, "x", 1, &opts, NULL), PAIL_OK);
+  pail_pointer_free(p);
+  pail_pointer_free(q);
+}
+END_TEST
+
 START_TEST(delete_many_never_sends_a_denied_key) {
   pail_pointer *a = ptr("pub/a"), *b = ptr("private/b");
   const pail_pointer *pointers[] = {a, b};
@@ -1375,6 +1422,8 @@ int main(void) {
   tcase_add_test(tc, hand_built_pointer_with_bad_key_never_reaches_the_backend);
   tcase_add_test(tc, denied_access_never_reaches_the_backend);
   tcase_add_test(tc, delete_many_never_sends_a_denied_key);
+  tcase_add_test(tc,
+                 control_characters_in_header_texts_never_reach_the_backend);
   tcase_add_test(tc, missing_storage_is_not_found_and_names_known_ones);
   tcase_add_test(tc, round_trip_through_writer_and_reader_in_small_chunks);
   tcase_add_test(tc, read_shorter_than_announced_size_is_an_io_error);

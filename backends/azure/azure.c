@@ -330,36 +330,17 @@ pail_status azure_info_from_headers(const pail_http_response *response,
 
 /* ------------------------------------------------------ blob headers */
 
-pail_status azure_check_header_value(const char *what, const char *value,
-                                     pail_error **err) {
-  for (const char *p = value; *p; p++)
-    if ((unsigned char)*p < 0x20 && *p != '\t')
-      return azure_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
-                                   NULL,
-                                   "azure_blob: %s contains a control "
-                                   "character",
-                                   what);
-  return PAIL_OK;
-}
-
 pail_status azure_request_blob_headers(pail_request *r,
                                        const pail_write_options *options,
                                        pail_error **err) {
   pail_status status = PAIL_OK;
-  if (options->content_type != NULL) {
-    status = azure_check_header_value("the content type", options->content_type,
-                                      err);
-    if (status == PAIL_OK)
-      status = azure_core->request_header(r, err, "x-ms-blob-content-type: %s",
-                                    options->content_type);
-  }
-  if (status == PAIL_OK && options->content_disposition != NULL) {
-    status = azure_check_header_value("the content disposition",
-                                      options->content_disposition, err);
-    if (status == PAIL_OK)
-      status = azure_core->request_header(r, err, "x-ms-blob-content-disposition: %s",
-                                    options->content_disposition);
-  }
+  if (options->content_type != NULL)
+    status = azure_core->request_header(r, err, "x-ms-blob-content-type: %s",
+                                        options->content_type);
+  if (status == PAIL_OK && options->content_disposition != NULL)
+    status =
+        azure_core->request_header(r, err, "x-ms-blob-content-disposition: %s",
+                                   options->content_disposition);
   for (size_t i = 0; status == PAIL_OK && i < options->metadata_count; i++) {
     const pail_metadata_entry *m = &options->metadata[i];
     /* Azure metadata names are C# identifiers. */
@@ -372,10 +353,8 @@ pail_status azure_request_blob_headers(pail_request *r,
           "azure_blob: metadata name \"%.64s\" must be letters, digits and "
           "'_', not starting with a digit",
           m->name);
-    status = azure_check_header_value("a metadata value", m->value, err);
-    if (status == PAIL_OK)
-      status =
-          azure_core->request_header(r, err, "x-ms-meta-%s: %s", m->name, m->value);
+    status = azure_core->request_header(r, err, "x-ms-meta-%s: %s", m->name,
+                                        m->value);
   }
   return status;
 }

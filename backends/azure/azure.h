@@ -86,10 +86,6 @@ pail_status azure_info_from_headers(const pail_http_response *response,
 pail_status azure_stat_object(const azure_instance *az, const char *key,
                               pail_object_info *out, pail_error **err);
 
-/* Checks a header value the user gave (no line breaks). */
-pail_status azure_check_header_value(const char *what, const char *value,
-                                     pail_error **err);
-
 /* Adds the headers that set a blob's content type, disposition and
  * metadata (x-ms-blob-content-type, ..., x-ms-meta-*). */
 pail_status azure_request_blob_headers(pail_request *r,

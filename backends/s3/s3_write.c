@@ -49,35 +49,18 @@ static pail_status add_header(s3_write *w, pail_error **err, const char *name,
   return PAIL_OK;
 }
 
-/* Header values cannot carry line breaks: a value that does would inject
- * headers of its own. */
-static pail_status check_header_value(const char *what, const char *value,
-                                      pail_error **err) {
-  for (const char *p = value; *p; p++)
-    if ((unsigned char)*p < 0x20 && *p != '\t')
-      return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                                "s3: %s contains a control character", what);
-  return PAIL_OK;
-}
-
 /* Copies the write options into header lines (the options belong to the
- * caller and live only during write_open). */
+ * caller and live only during write_open; the core has refused control
+ * characters in them). */
 static pail_status prepare_headers(s3_write *w,
                                    const pail_write_options *options,
                                    pail_error **err) {
   pail_status status = PAIL_OK;
-  if (options->content_type != NULL) {
-    status = check_header_value("the content type", options->content_type, err);
-    if (status == PAIL_OK)
-      status = add_header(w, err, "Content-Type", options->content_type);
-  }
-  if (status == PAIL_OK && options->content_disposition != NULL) {
-    status = check_header_value("the content disposition",
-                                options->content_disposition, err);
-    if (status == PAIL_OK)
-      status = add_header(w, err, "Content-Disposition",
-                          options->content_disposition);
-  }
+  if (options->content_type != NULL)
+    status = add_header(w, err, "Content-Type", options->content_type);
+  if (status == PAIL_OK && options->content_disposition != NULL)
+    status =
+        add_header(w, err, "Content-Disposition", options->content_disposition);
   for (size_t i = 0; status == PAIL_OK && i < options->metadata_count; i++) {
     const pail_metadata_entry *m = &options->metadata[i];
     if (*m->name == '\0' || strspn(m->name, "abcdefghijklmnopqrstuvwxyz"
@@ -87,10 +70,8 @@ static pail_status prepare_headers(s3_write *w,
                                 "s3: metadata name \"%.64s\" must be letters, "
                                 "digits, '-' and '_'",
                                 m->name);
-    status = check_header_value("a metadata value", m->value, err);
     char *name = NULL;
-    if (status == PAIL_OK &&
-        asprintf(&name, "%s%s", w->s3->meta_prefix, m->name) < 0)
+    if (asprintf(&name, "%s%s", w->s3->meta_prefix, m->name) < 0)
       status = s3_no_memory(err);
     if (status == PAIL_OK)
       status = add_header(w, err, name, m->value);
