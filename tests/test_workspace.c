@@ -426,11 +426,18 @@ START_TEST(read_shorter_than_announced_size_is_an_io_error) {
 }
 END_TEST
 
+/* A new temporary folder (*dir) and the path of "out.bin" in it. */
+static char *temp_target(char **dir) {
+  *dir = test_tempdir();
+  char *target = NULL;
+  ck_assert_int_ge(asprintf(&target, "%s/out.bin", *dir), 0);
+  return target;
+}
+
 START_TEST(truncated_download_leaves_no_local_file) {
   put("s3://short/pub/t", "truncated");
-  char *dir = test_tempdir();
-  char *target = NULL;
-  ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
+  char *dir = NULL;
+  char *target = temp_target(&dir);
   pail_pointer *p = ptr("s3://short/pub/t");
   pail_error *err = NULL;
   ck_assert_int_eq(pail_download(ws, p, target, NULL, &err), PAIL_ERR_IO);
@@ -493,9 +500,8 @@ START_TEST(download_never_touches_the_process_umask) {
    * every file another thread creates meanwhile world-writable. */
   put("pub/data.txt", "0123456789abcdef");
   mode_t saved = umask(022);
-  char *dir = test_tempdir();
-  char *target = NULL;
-  ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
+  char *dir = NULL;
+  char *target = temp_target(&dir);
   pail_pointer *p = ptr("pub/data.txt");
   atomic_store(&umask_calls, 0);
   ck_assert_int_eq(pail_download(ws, p, target, NULL, NULL), PAIL_OK);
@@ -547,9 +553,8 @@ static void expect_missing(const char *text) {
 
 START_TEST(cancelled_download_leaves_no_file) {
   put("pub/big.txt", "0123456789abcdef0123456789abcdef");
-  char *dir = test_tempdir();
-  char *target = NULL;
-  ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
+  char *dir = NULL;
+  char *target = temp_target(&dir);
   pail_pointer *p = ptr("pub/big.txt");
   progress_seen seen = {.cancel_at = 2};
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
@@ -676,9 +681,8 @@ static char *read_whole_file(const char *path) {
 
 START_TEST(download_reserves_the_blocks_of_what_it_fetches) {
   put("pub/data.txt", "0123456789abcdef");
-  char *dir = test_tempdir();
-  char *target = NULL;
-  ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
+  char *dir = NULL;
+  char *target = temp_target(&dir);
   pail_pointer *p = ptr("pub/data.txt");
   ck_assert_int_eq(pail_download(ws, p, target, NULL, NULL), PAIL_OK);
   ck_assert_int_eq(fallocate_calls, 1);
@@ -711,9 +715,8 @@ END_TEST
 
 START_TEST(download_without_room_fails_before_writing_and_leaves_nothing) {
   put("pub/data.txt", "0123456789abcdef");
-  char *dir = test_tempdir();
-  char *target = NULL;
-  ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
+  char *dir = NULL;
+  char *target = temp_target(&dir);
   test_write_file(target, "the old file");
   pail_pointer *p = ptr("pub/data.txt");
   progress_seen seen = {0, 0, 0, 0};
@@ -741,9 +744,8 @@ END_TEST
 
 START_TEST(ranged_download_reports_progress_up_to_the_range) {
   put("pub/data.txt", "0123456789abcdef");
-  char *dir = test_tempdir();
-  char *target = NULL;
-  ck_assert_int_ge(asprintf(&target, "%s/out.bin", dir), 0);
+  char *dir = NULL;
+  char *target = temp_target(&dir);
   pail_pointer *p = ptr("pub/data.txt");
   progress_seen seen = {0, 0, 0, 0};
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
