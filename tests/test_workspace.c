@@ -232,6 +232,22 @@ static const pail_backend_ops probe_ops = {
 
 static pail_workspace *ws;
 
+/* The core's fallocate calls land here (the core is linked into this
+ * program): recorded, and refused with fallocate_refusal when set. */
+static int fallocate_refusal, fallocate_calls, fallocate_mode;
+static off_t fallocate_length;
+
+int fallocate(int fd, int mode, off_t offset, off_t length) {
+  fallocate_calls++;
+  fallocate_mode = mode;
+  fallocate_length = offset + length;
+  if (fallocate_refusal != 0) {
+    errno = fallocate_refusal;
+    return -1;
+  }
+  return (int)syscall(SYS_fallocate, fd, mode, offset, length);
+}
+
 static void setup(void) {
   core = pail_core_services_get();
   /* Registered once per process: with CK_FORK=no (valgrind) every test
@@ -242,6 +258,8 @@ static void setup(void) {
   registered = true;
   atomic_store(&open_calls, 0);
   atomic_store(&backend_calls, 0);
+  fallocate_calls = 0;
+  fallocate_refusal = 0;
   setenv("PAIL_TEST_NOW", "2026-11-25T10:00:00Z", 1);
   ck_assert_int_eq(
       pail_workspace_open_json(
@@ -653,22 +671,6 @@ START_TEST(signal_during_a_blocked_read_cancels_the_upload) {
   free(path);
 }
 END_TEST
-
-/* The core's fallocate calls land here (the core is linked into this
- * program): recorded, and refused with fallocate_refusal when set. */
-static int fallocate_refusal, fallocate_calls, fallocate_mode;
-static off_t fallocate_length;
-
-int fallocate(int fd, int mode, off_t offset, off_t length) {
-  fallocate_calls++;
-  fallocate_mode = mode;
-  fallocate_length = offset + length;
-  if (fallocate_refusal != 0) {
-    errno = fallocate_refusal;
-    return -1;
-  }
-  return (int)syscall(SYS_fallocate, fd, mode, offset, length);
-}
 
 static char *read_whole_file(const char *path) {
   FILE *f = fopen(path, "rb");
