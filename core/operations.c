@@ -292,8 +292,56 @@ struct pail_writer {
   const pail_config *config;
   void *stream;
   char *key;
+  /* The caller's options, copied: the backend may keep pointing at them
+   * until write_commit or write_abort returns (ABI 1.13). */
+  pail_write_options options;
   bool failed;
 };
+
+static void writer_free(pail_writer *w) {
+  pail_write_options *o = &w->options;
+  free((char *)o->content_type);
+  free((char *)o->content_disposition);
+  pail_metadata_entry *m = (pail_metadata_entry *)o->metadata;
+  for (size_t i = 0; i < o->metadata_count; i++) {
+    free(m[i].name);
+    free(m[i].value);
+  }
+  free(m);
+  free(w->key);
+  free(w);
+}
+
+/* Copies from's strings into w->options; false when out of memory. */
+static bool writer_keep_options(pail_writer *w,
+                                const pail_write_options *from) {
+  pail_write_options *o = &w->options;
+  *o = *from;
+  o->content_type = NULL;
+  o->content_disposition = NULL;
+  o->metadata = NULL;
+  o->metadata_count = 0;
+  if (from->content_type != NULL &&
+      (o->content_type = strdup(from->content_type)) == NULL)
+    return false;
+  if (from->content_disposition != NULL &&
+      (o->content_disposition = strdup(from->content_disposition)) == NULL)
+    return false;
+  if (from->metadata_count == 0)
+    return true;
+  pail_metadata_entry *m = calloc(from->metadata_count, sizeof *m);
+  if (m == NULL)
+    return false;
+  o->metadata = m;
+  for (size_t i = 0; i < from->metadata_count; i++) {
+    o->metadata_count++;
+    m[i].name = strdup(from->metadata[i].name);
+    m[i].value = strdup(from->metadata[i].value);
+    if (m[i].name == NULL || m[i].value == NULL)
+      return false;
+  }
+  return true;
+}
 
 pail_status pail_writer_open(pail_workspace *ws, const pail_pointer *ptr,
                              const pail_write_options *options,
@@ -317,18 +365,19 @@ pail_status pail_writer_open(pail_workspace *ws, const pail_pointer *ptr,
   if (status != PAIL_OK)
     return status;
   pail_writer *w = calloc(1, sizeof *w);
-  if (w == NULL || (w->key = strdup(ptr->key)) == NULL) {
-    free(w);
+  if (w == NULL)
+    return error_no_memory(err);
+  if ((w->key = strdup(ptr->key)) == NULL || !writer_keep_options(w, &opts)) {
+    writer_free(w);
     return error_no_memory(err);
   }
   w->backend = h.backend;
   w->config = h.config;
   status = error_redact(
       err, h.config,
-      ops->write_open(h.instance, ptr->key, &opts, &w->stream, err));
+      ops->write_open(h.instance, ptr->key, &w->options, &w->stream, err));
   if (status != PAIL_OK) {
-    free(w->key);
-    free(w);
+    writer_free(w);
     return status;
   }
   *out = w;
@@ -393,8 +442,7 @@ pail_status pail_writer_close(pail_writer *w, pail_object_info *info,
     if (status != PAIL_OK && info)
       pail_object_info_clear(info);
   }
-  free(w->key);
-  free(w);
+  writer_free(w);
   return status;
 }
 
@@ -402,8 +450,7 @@ void pail_writer_abort(pail_writer *w) {
   if (w == NULL)
     return;
   w->backend->ops.write_abort(w->stream);
-  free(w->key);
-  free(w);
+  writer_free(w);
 }
 
 pail_status pail_delete(pail_workspace *ws, const pail_pointer *ptr,

@@ -33,6 +33,10 @@ typedef struct probe {
   char key[256];
 } probe;
 
+/* The write options as the last write_commit saw them, through the pointer
+ * write_open was given: "type|name=value". */
+static char committed_options[256];
+
 static pail_status probe_open(const pail_config *cfg, void **instance,
                               pail_error **err) {
   (void)err;
@@ -108,6 +112,7 @@ static void probe_read_close(void *stream) {
 
 typedef struct probe_write {
   probe *p;
+  const pail_write_options *options; /* kept, as ABI 1.13 allows */
   char key[256];
   char data[256];
   size_t size;
@@ -116,11 +121,11 @@ typedef struct probe_write {
 static pail_status probe_write_open(void *instance, const char *key,
                                     const pail_write_options *options,
                                     void **stream, pail_error **err) {
-  (void)options;
   (void)err;
   atomic_fetch_add(&backend_calls, 1);
   probe_write *w = calloc(1, sizeof *w);
   w->p = instance;
+  w->options = options;
   snprintf(w->key, sizeof w->key, "%s", key);
   *stream = w;
   return PAIL_OK;
@@ -144,6 +149,11 @@ static pail_status probe_write_commit(void *stream, pail_object_info *info,
   memcpy(w->p->data, w->data, w->size);
   w->p->size = w->size;
   snprintf(w->p->key, sizeof w->p->key, "%s", w->key);
+  const pail_write_options *o = w->options;
+  snprintf(committed_options, sizeof committed_options,
+           "%s|%s=%s", o->content_type ? o->content_type : "",
+           o->metadata_count ? o->metadata[0].name : "",
+           o->metadata_count ? o->metadata[0].value : "");
   pthread_mutex_unlock(&w->p->lock);
   if (info)
     info->size = w->size;
@@ -260,6 +270,7 @@ static void setup(void) {
   atomic_store(&backend_calls, 0);
   fallocate_calls = 0;
   fallocate_refusal = 0;
+  committed_options[0] = '\0';
   setenv("PAIL_TEST_NOW", "2026-11-25T10:00:00Z", 1);
   ck_assert_int_eq(
       pail_workspace_open_json(
@@ -372,6 +383,24 @@ START_TEST(control_characters_in_header_texts_never_reach_the_backend) {
   ck_assert_int_eq(pail_write(ws, p, "x", 1, &opts, NULL), PAIL_OK);
   pail_pointer_free(p);
   pail_pointer_free(q);
+}
+END_TEST
+
+/* A backend may point at the write options until the write ends: the
+ * core keeps its own copy, whatever the caller does with theirs. */
+START_TEST(write_options_outlive_the_callers_strings) {
+  char *type = strdup("text/csv");
+  pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+  opts.content_type = type;
+  pail_pointer *p = ptr("pub/kept");
+  pail_writer *w = NULL;
+  ck_assert_int_eq(pail_writer_open(ws, p, &opts, &w, NULL), PAIL_OK);
+  memset(type, 'x', strlen(type));
+  free(type);
+  ck_assert_int_eq(pail_writer_write(w, "a,b\n", 4, NULL), PAIL_OK);
+  ck_assert_int_eq(pail_writer_close(w, NULL, NULL), PAIL_OK);
+  ck_assert_str_eq(committed_options, "text/csv|=");
+  pail_pointer_free(p);
 }
 END_TEST
 
@@ -1426,6 +1455,7 @@ int main(void) {
   tcase_add_test(tc, hand_built_pointer_with_bad_key_never_reaches_the_backend);
   tcase_add_test(tc, denied_access_never_reaches_the_backend);
   tcase_add_test(tc, delete_many_never_sends_a_denied_key);
+  tcase_add_test(tc, write_options_outlive_the_callers_strings);
   tcase_add_test(tc,
                  control_characters_in_header_texts_never_reach_the_backend);
   tcase_add_test(tc, missing_storage_is_not_found_and_names_known_ones);

@@ -24,9 +24,7 @@
 typedef struct azure_write {
   azure_instance *az;
   char *key;
-  pail_write_options options; /* strings below are owned copies */
-  char *content_type, *content_disposition;
-  pail_metadata_entry *metadata;
+  const pail_write_options *options; /* the core's, valid until the end */
   char tag[17]; /* random hex, in every block ID of this upload */
   pail_part_writer *writer;
 } azure_write;
@@ -34,51 +32,18 @@ typedef struct azure_write {
 /* ------------------------------------------------------------ helpers */
 
 static void write_free(azure_write *w) {
-  free(w->content_type);
-  free(w->content_disposition);
-  for (size_t i = 0; i < w->options.metadata_count; i++) {
-    free(w->metadata[i].name);
-    free(w->metadata[i].value);
-  }
-  free(w->metadata);
   free(w->key);
   free(w);
 }
 
-/* Keeps copies of the options' strings: they belong to the caller and live
- * only during write_open. */
-static pail_status keep_options(azure_write *w,
-                                const pail_write_options *options,
-                                pail_error **err) {
-  w->options = *options;
-  w->options.metadata = NULL;
-  w->options.metadata_count = 0;
-  if (options->content_type != NULL &&
-      (w->options.content_type = w->content_type =
-           strdup(options->content_type)) == NULL)
-    return azure_no_memory(err);
-  if (options->content_disposition != NULL &&
-      (w->options.content_disposition = w->content_disposition =
-           strdup(options->content_disposition)) == NULL)
-    return azure_no_memory(err);
-  if (options->metadata_count > 0) {
-    w->metadata = calloc(options->metadata_count, sizeof *w->metadata);
-    if (w->metadata == NULL)
-      return azure_no_memory(err);
-    w->options.metadata = w->metadata;
-    for (size_t i = 0; i < options->metadata_count; i++) {
-      w->options.metadata_count++;
-      w->metadata[i].name = strdup(options->metadata[i].name);
-      w->metadata[i].value = strdup(options->metadata[i].value);
-      if (w->metadata[i].name == NULL || w->metadata[i].value == NULL)
-        return azure_no_memory(err);
-    }
-  }
-  /* Checked now, so that a bad value fails before any byte is sent. */
+/* Checks the options as the blob's headers now, so that a bad metadata
+ * name fails before any byte is sent. */
+static pail_status check_options(const pail_write_options *options,
+                                 pail_error **err) {
   pail_request probe;
   pail_status status = azure_core->request_init(&probe, "PUT", strdup(""), err);
   if (status == PAIL_OK)
-    status = azure_request_blob_headers(&probe, &w->options, err);
+    status = azure_request_blob_headers(&probe, options, err);
   azure_core->request_free(&probe);
   return status;
 }
@@ -176,8 +141,8 @@ static pail_status commit_blocks(void *context, int blocks,
     status = azure_core->request_header(&r, err, "Content-Type: application/xml");
   }
   if (status == PAIL_OK)
-    status = azure_request_blob_headers(&r, &w->options, err);
-  if (status == PAIL_OK && w->options.if_none_match) {
+    status = azure_request_blob_headers(&r, w->options, err);
+  if (status == PAIL_OK && w->options->if_none_match) {
     status = azure_core->request_header(&r, err, "If-None-Match: *");
     /* Replayed after a lost answer, a create-only write would find its
      * own blob and report a conflict. */
@@ -212,8 +177,8 @@ static pail_status single_put(void *context, const pail_part *part,
     status = azure_core->request_header(&r, err, "x-ms-blob-type: BlockBlob");
   }
   if (status == PAIL_OK)
-    status = azure_request_blob_headers(&r, &w->options, err);
-  if (status == PAIL_OK && w->options.if_none_match) {
+    status = azure_request_blob_headers(&r, w->options, err);
+  if (status == PAIL_OK && w->options->if_none_match) {
     status = azure_core->request_header(&r, err, "If-None-Match: *");
     /* Replayed after a lost answer, a create-only write would find its
      * own blob and report a conflict. */
@@ -244,8 +209,9 @@ pail_status azure_write_open(void *instance, const char *key,
   w->az = az;
   make_tag(w);
   w->key = strdup(key);
+  w->options = options;
   pail_status status =
-      w->key ? keep_options(w, options, err) : azure_no_memory(err);
+      w->key ? check_options(options, err) : azure_no_memory(err);
   const pail_part_protocol protocol = {
       .label = "azure_blob",
       .key = key,

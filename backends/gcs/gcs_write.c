@@ -32,7 +32,7 @@ typedef struct gcs_write {
   gcs_instance *gcs;
   char *key;
   char *metadata;     /* the object resource (JSON) for a session */
-  char *content_type; /* NULL: GCS's default */
+  const char *content_type; /* the core's copy (ABI 1.13); NULL: GCS's */
   bool simple;        /* a simple media upload can carry the options */
   bool create_only;
   char *buffer; /* data not yet acknowledged */
@@ -51,7 +51,6 @@ typedef struct gcs_write {
 static void write_free(gcs_write *w) {
   free(w->key);
   free(w->metadata);
-  free(w->content_type);
   free(w->buffer);
   free(w->session);
   free(w);
@@ -439,13 +438,11 @@ pail_status gcs_write_open(void *instance, const char *key,
   w->simple =
       options->content_disposition == NULL && options->metadata_count == 0;
   w->key = strdup(key);
-  if (options->content_type != NULL)
-    w->content_type = strdup(options->content_type);
+  w->content_type = options->content_type;
   json_t *metadata = NULL;
-  pail_status status =
-      w->key && (options->content_type == NULL || w->content_type)
-          ? gcs_write_metadata(key, options, &metadata, err)
-          : gcs_no_memory(err);
+  pail_status status = w->key
+                           ? gcs_write_metadata(key, options, &metadata, err)
+                           : gcs_no_memory(err);
   if (status == PAIL_OK &&
       (w->metadata = json_dumps(metadata, JSON_COMPACT)) == NULL)
     status = gcs_no_memory(err);

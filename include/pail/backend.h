@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 12
+#define PAIL_BACKEND_ABI_MINOR 13
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -147,7 +147,9 @@ typedef struct pail_backend_ops {
   /* Opens a write of key. Nothing may be visible under key before
    * write_commit succeeds. write_commit and write_abort free the stream;
    * write_commit fills info (may be NULL) and, on failure, must leave no
-   * partial object behind. May be NULL. */
+   * partial object behind. Since ABI 1.13, options and all it points to
+   * stay valid and unchanged until write_commit or write_abort returns (the
+   * core keeps a copy), so the stream may point at them. May be NULL. */
   pail_status (*write_open)(void *instance, const char *key,
                             const pail_write_options *options, void **stream,
                             pail_error **err);
