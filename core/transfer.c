@@ -61,23 +61,49 @@ static uint64_t read_extent(const pail_read_options *opts,
   return opts->length < rest ? opts->length : rest;
 }
 
-pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
-                      const pail_read_options *options, void **data,
-                      size_t *length, pail_error **err) {
-  ARGUMENT_REQUIRED(err, data, "place for the data");
-  ARGUMENT_REQUIRED(err, length, "place for the length");
-  *data = NULL;
-  *length = 0;
-  ARGUMENT_REQUIRED(err, ws, "workspace");
-  ARGUMENT_REQUIRED(err, ptr, "pointer");
-  pail_read_options opts = PAIL_READ_OPTIONS_INIT;
-  OPTIONS_ADOPT(opts, options);
+/* Whole reads whose object another writer replaced while they ran are
+ * started again from the start, at most this many times. */
+#define READ_RESTARTS 2
+
+/* Whether a failed read may be started again from the start: the object
+ * changed while it was being read (a resumed request pinned to the version
+ * being read met a new one: HTTP 412), the caller pinned no version of its
+ * own (if_match), none of the bytes has reached the caller yet, and
+ * restarts are left. Then e's error is dropped (logged) and true returned:
+ * the read yields one version whole, never two mixed (rclone's retries
+ * likewise fetch a changed object again from the start). */
+static bool read_again(pail_workspace *ws, const pail_read_options *opts,
+                       pail_status status, pail_error **e, int *restarts) {
+  if (status != PAIL_ERR_CONFLICT || opts->if_match != NULL || *e == NULL ||
+      pail_error_http_status(*e) != 412 || *restarts <= 0)
+    return false;
+  (*restarts)--;
+  workspace_log(ws, PAIL_LOG_INFO, "%s: reading it again from the start",
+                pail_error_message(*e));
+  pail_error_free(*e);
+  *e = NULL;
+  return true;
+}
+
+/* Hands e to the caller (err may be NULL) and returns status. */
+static pail_status error_hand_over(pail_error **err, pail_error *e,
+                                   pail_status status) {
+  if (err != NULL)
+    *err = e;
+  else
+    pail_error_free(e);
+  return status;
+}
+
+static pail_status read_whole(pail_workspace *ws, const pail_pointer *ptr,
+                              const pail_read_options *opts, void **data,
+                              size_t *length, pail_error **err) {
   pail_reader *r = NULL;
   pail_status status =
-      reader_open(ws, ptr, &opts, opts.length != PAIL_READ_TO_END, &r, err);
+      reader_open(ws, ptr, opts, opts->length != PAIL_READ_TO_END, &r, err);
   if (status != PAIL_OK)
     return status;
-  uint64_t size = read_extent(&opts, pail_reader_info(r)->size);
+  uint64_t size = read_extent(opts, pail_reader_info(r)->size);
   if (size >= SIZE_MAX) {
     pail_reader_close(r);
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
@@ -94,7 +120,7 @@ pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
                               err);
     filled += got;
     if (status == PAIL_OK && got > 0)
-      status = report_progress(opts.progress, opts.progress_user_data, filled,
+      status = report_progress(opts->progress, opts->progress_user_data, filled,
                                size, ptr->key, err);
   } while (status == PAIL_OK && got > 0);
   pail_reader_close(r);
@@ -106,6 +132,26 @@ pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
   *data = buffer;
   *length = filled;
   return PAIL_OK;
+}
+
+pail_status pail_read(pail_workspace *ws, const pail_pointer *ptr,
+                      const pail_read_options *options, void **data,
+                      size_t *length, pail_error **err) {
+  ARGUMENT_REQUIRED(err, data, "place for the data");
+  ARGUMENT_REQUIRED(err, length, "place for the length");
+  *data = NULL;
+  *length = 0;
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, ptr, "pointer");
+  pail_read_options opts = PAIL_READ_OPTIONS_INIT;
+  OPTIONS_ADOPT(opts, options);
+  pail_error *e = NULL;
+  int restarts = READ_RESTARTS;
+  pail_status status;
+  do
+    status = read_whole(ws, ptr, &opts, data, length, &e);
+  while (read_again(ws, &opts, status, &e, &restarts));
+  return error_hand_over(err, e, status);
 }
 
 pail_status pail_write(pail_workspace *ws, const pail_pointer *ptr,
@@ -135,10 +181,11 @@ pail_status pail_write(pail_workspace *ws, const pail_pointer *ptr,
 }
 
 /* Streams reader r into writer w; aborts w on failure. Reports progress of
- * total bytes through opts. */
+ * total bytes through opts. *reading says whether it was the read that
+ * failed. */
 static pail_status pump(pail_reader *r, pail_writer *w,
                         const pail_write_options *opts, uint64_t total,
-                        const char *key, pail_error **err) {
+                        const char *key, bool *reading, pail_error **err) {
   char *buffer = malloc(TRANSFER_BUFFER_SIZE);
   if (buffer == NULL) {
     pail_writer_abort(w);
@@ -149,6 +196,7 @@ static pail_status pump(pail_reader *r, pail_writer *w,
   uint64_t done = 0;
   do {
     status = pail_reader_read(r, buffer, TRANSFER_BUFFER_SIZE, &got, err);
+    *reading = status != PAIL_OK;
     if (status == PAIL_OK && got > 0)
       status = pail_writer_write(w, buffer, got, err);
     done += got;
@@ -223,27 +271,26 @@ static pail_status reserve(int fd, uint64_t total, const char *path,
 }
 
 /* Copies the rest of r into fd in writes of at most block bytes,
- * reporting progress of total bytes. */
+ * reporting progress of total bytes; *written counts what reached fd. */
 static pail_status download_stream(pail_reader *r, int fd, size_t block,
                                    const char *local_path,
                                    const pail_read_options *opts,
                                    uint64_t total, const char *key,
-                                   pail_error **err) {
+                                   uint64_t *written, pail_error **err) {
   char *buffer = malloc(TRANSFER_BUFFER_SIZE);
   if (buffer == NULL)
     return error_no_memory(err);
   pail_status status = PAIL_OK;
-  uint64_t done = 0;
   size_t got = 0;
   while (status == PAIL_OK) {
     status = pail_reader_read(r, buffer, TRANSFER_BUFFER_SIZE, &got, err);
     if (status != PAIL_OK || got == 0)
       break;
     status = write_all(fd, buffer, got, block, local_path, err);
-    done += got;
+    *written += got;
     if (status == PAIL_OK)
-      status = report_progress(opts->progress, opts->progress_user_data, done,
-                               total, key, err);
+      status = report_progress(opts->progress, opts->progress_user_data,
+                               *written, total, key, err);
   }
   free(buffer);
   return status;
@@ -286,6 +333,24 @@ static pail_status temp_beside(const char *local_path, int *fd, char **tmp,
   return local_error(err, EEXIST, "cannot create a file beside", local_path);
 }
 
+/* Opens what a download writes to: a device, pipe or socket (/dev/null,
+ * /dev/stdout, a FIFO) is written to, never replaced: renaming over it
+ * would swap /dev/null for a file when running as root, and there is no
+ * file there to keep whole. Anything else gets a new file beside it
+ * (*tmp), moved into place once complete. */
+static pail_status download_target(const char *local_path, int *fd, char **tmp,
+                                   pail_error **err) {
+  struct stat st;
+  if (stat(local_path, &st) == 0 && !S_ISREG(st.st_mode) &&
+      !S_ISDIR(st.st_mode)) {
+    *tmp = NULL;
+    *fd = open(local_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    return *fd >= 0 ? PAIL_OK
+                    : local_error(err, errno, "cannot write", local_path);
+  }
+  return temp_beside(local_path, fd, tmp, err);
+}
+
 pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
                           const char *local_path,
                           const pail_read_options *options, pail_error **err) {
@@ -294,54 +359,54 @@ pail_status pail_download(pail_workspace *ws, const pail_pointer *ptr,
   ARGUMENT_REQUIRED(err, local_path, "local path");
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
-  /* Open the object first: a missing key must not create a local file. */
-  pail_reader *r = NULL;
-  pail_status status = pail_reader_open(ws, ptr, &opts, &r, err);
-  if (status != PAIL_OK)
-    return status;
-  uint64_t total = read_extent(&opts, pail_reader_info(r)->size);
-  /* A device, pipe or socket (/dev/null, /dev/stdout, a FIFO) is written
-   * to, never replaced: renaming over it would swap /dev/null for a file
-   * when running as root. There is no file there to keep whole. */
-  struct stat st;
-  if (stat(local_path, &st) == 0 && !S_ISREG(st.st_mode) &&
-      !S_ISDIR(st.st_mode)) {
-    int fd = open(local_path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0)
-      status = local_error(err, errno, "cannot write", local_path);
-    else
-      status = download_stream(r, fd, LOCAL_WRITE_BLOCK, local_path, &opts,
-                               total, ptr->key, err);
-    if (fd >= 0 && close(fd) != 0 && status == PAIL_OK)
-      status = local_error(err, errno, "cannot write", local_path);
-    pail_reader_close(r);
-    return status;
-  }
+  pail_error *e = NULL;
+  pail_status status;
   char *tmp = NULL;
-  int fd = -1;
-  status = temp_beside(local_path, &fd, &tmp, err);
-  if (status != PAIL_OK) {
+  int fd = -1, restarts = READ_RESTARTS;
+  for (;;) {
+    uint64_t written = 0;
+    /* The object is opened first: a missing key must not create a local
+     * file. */
+    pail_reader *r = NULL;
+    status = pail_reader_open(ws, ptr, &opts, &r, &e);
+    if (status == PAIL_OK && fd < 0)
+      status = download_target(local_path, &fd, &tmp, &e);
+    if (status == PAIL_OK) {
+      uint64_t total = read_extent(&opts, pail_reader_info(r)->size);
+      bool reserved = false;
+      if (tmp != NULL)
+        status = reserve(fd, total, local_path, &reserved, &e);
+      if (status == PAIL_OK)
+        status = download_stream(
+            r, fd, reserved ? TRANSFER_BUFFER_SIZE : LOCAL_WRITE_BLOCK,
+            local_path, &opts, total, ptr->key, &written, &e);
+    }
     pail_reader_close(r);
-    return status;
+    /* What went to a device cannot be taken back; a file starts anew. */
+    if ((tmp == NULL && written > 0) ||
+        !read_again(ws, &opts, status, &e, &restarts))
+      break;
+    if (tmp != NULL && (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)) {
+      status = local_error(&e, errno, "cannot write", local_path);
+      break;
+    }
   }
-  bool reserved = false;
-  status = reserve(fd, total, local_path, &reserved, err);
-  if (status == PAIL_OK)
-    status = download_stream(
-        r, fd, reserved ? TRANSFER_BUFFER_SIZE : LOCAL_WRITE_BLOCK, local_path,
-        &opts, total, ptr->key, err);
-  pail_reader_close(r);
+  if (tmp == NULL) {
+    if (fd >= 0 && close(fd) != 0 && status == PAIL_OK)
+      status = local_error(&e, errno, "cannot write", local_path);
+    return error_hand_over(err, e, status);
+  }
   if (status == PAIL_OK && fsync(fd) != 0)
-    status = local_error(err, errno, "cannot flush", local_path);
+    status = local_error(&e, errno, "cannot flush", local_path);
   if (close(fd) != 0 && status == PAIL_OK)
-    status = local_error(err, errno, "cannot write", local_path);
+    status = local_error(&e, errno, "cannot write", local_path);
   if (status == PAIL_OK && rename(tmp, local_path) != 0)
-    status = local_error(err, errno, "cannot move the download into place at",
+    status = local_error(&e, errno, "cannot move the download into place at",
                          local_path);
   if (status != PAIL_OK)
     unlink(tmp);
   free(tmp);
-  return status;
+  return error_hand_over(err, e, status);
 }
 
 pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
@@ -444,6 +509,51 @@ static bool same_storage(const pail_pointer *a, const pail_pointer *b) {
   return x == y || (x && y && strcmp(x, y) == 0);
 }
 
+/* Copies src to dst through the client: the object is read and written
+ * again, with its content type, disposition and metadata unless the
+ * caller's options name their own. *reading says whether it was reading
+ * that failed. */
+static pail_status copy_streamed(pail_workspace *ws, const pail_pointer *src,
+                                 const pail_pointer *dst,
+                                 const storage_handle *to,
+                                 const pail_write_options *options,
+                                 bool *reading, pail_error **err) {
+  pail_reader *r = NULL;
+  *reading = true;
+  pail_status status = pail_reader_open(ws, src, NULL, &r, err);
+  if (status != PAIL_OK)
+    return status;
+  const pail_object_info *info = pail_reader_info(r);
+  pail_write_options opts = *options;
+  if (opts.size_hint == 0)
+    opts.size_hint = info->size;
+  if (opts.content_type == NULL)
+    opts.content_type = info->content_type;
+  if (opts.content_disposition == NULL)
+    opts.content_disposition = info->content_disposition;
+  /* User metadata travels too, as in a server-side copy, unless the caller
+   * gave its own. A destination that cannot store it would refuse the
+   * whole write: the bytes matter more, so it is dropped, with a word. */
+  if (opts.metadata_count == 0 && info->metadata_count > 0) {
+    if (to->backend->ops.capabilities & PAIL_CAP_METADATA) {
+      opts.metadata = info->metadata;
+      opts.metadata_count = info->metadata_count;
+    } else {
+      workspace_log(ws, PAIL_LOG_WARNING,
+                    "copy of \"%s\": the %s backend of the destination "
+                    "stores no user metadata; %zu entries not copied",
+                    src->key, to->backend->type, info->metadata_count);
+    }
+  }
+  pail_writer *w = NULL;
+  *reading = false;
+  status = pail_writer_open(ws, dst, &opts, &w, err);
+  if (status == PAIL_OK)
+    status = pump(r, w, &opts, info->size, dst->key, reading, err);
+  pail_reader_close(r);
+  return status;
+}
+
 pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
                       const pail_pointer *dst,
                       const pail_write_options *options, pail_error **err) {
@@ -478,35 +588,12 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
   if (same_storage(src, dst) && strcmp(src->key, dst->key) == 0)
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "source and destination are the same object");
-  pail_reader *r = NULL;
-  status = pail_reader_open(ws, src, NULL, &r, err);
-  if (status != PAIL_OK)
-    return status;
-  const pail_object_info *info = pail_reader_info(r);
-  if (opts.size_hint == 0)
-    opts.size_hint = info->size;
-  if (opts.content_type == NULL)
-    opts.content_type = info->content_type;
-  if (opts.content_disposition == NULL)
-    opts.content_disposition = info->content_disposition;
-  /* User metadata travels too, as in a server-side copy, unless the caller
-   * gave its own. A destination that cannot store it would refuse the
-   * whole write: the bytes matter more, so it is dropped, with a word. */
-  if (opts.metadata_count == 0 && info->metadata_count > 0) {
-    if (to.backend->ops.capabilities & PAIL_CAP_METADATA) {
-      opts.metadata = info->metadata;
-      opts.metadata_count = info->metadata_count;
-    } else {
-      workspace_log(ws, PAIL_LOG_WARNING,
-                    "copy of \"%s\": the %s backend of the destination "
-                    "stores no user metadata; %zu entries not copied",
-                    src->key, to.backend->type, info->metadata_count);
-    }
-  }
-  pail_writer *w = NULL;
-  status = pail_writer_open(ws, dst, &opts, &w, err);
-  if (status == PAIL_OK)
-    status = pump(r, w, &opts, info->size, dst->key, err);
-  pail_reader_close(r);
-  return status;
+  pail_error *e = NULL;
+  int restarts = READ_RESTARTS;
+  pail_read_options read_opts = PAIL_READ_OPTIONS_INIT;
+  bool reading = false;
+  do
+    status = copy_streamed(ws, src, dst, &to, &opts, &reading, &e);
+  while (reading && read_again(ws, &read_opts, status, &e, &restarts));
+  return error_hand_over(err, e, status);
 }

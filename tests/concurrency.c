@@ -328,11 +328,13 @@ static void *run(void *arg) {
   return NULL;
 }
 
+/* Every line is counted; retries, resumed and restarted reads (info and
+ * above) also go to stderr, to tell what led to a violation. */
 static void log_sink(void *user_data, pail_log_level level,
                      const char *message) {
   (void)user_data;
-  (void)level;
-  (void)message;
+  if (level <= PAIL_LOG_INFO)
+    fprintf(stderr, "log: %s\n", message);
   atomic_fetch_add(&log_lines, 1);
 }
 

@@ -28,6 +28,7 @@ typedef struct probe {
   pthread_mutex_t lock;
   char data[256];
   size_t size;
+  int generation; /* its etag is "g<generation>" */
   size_t announced_extra;
   bool stuck_token;
   char key[256];
@@ -72,15 +73,27 @@ typedef struct probe_read {
   size_t pos, end;
 } probe_read;
 
+/* Reads that find the object replaced by another writer after their first
+ * bytes (as a resumed S3, Azure or GCS read pinned to the version being
+ * read does: HTTP 412), and the read_open calls. */
+static atomic_int replace_on_read, read_opens;
+
 static pail_status probe_read_open(void *instance, const char *key,
                                    const pail_read_options *options,
                                    void **stream, pail_object_info *info,
                                    pail_error **err) {
   probe *p = instance;
   atomic_fetch_add(&backend_calls, 1);
+  atomic_fetch_add(&read_opens, 1);
   if (strcmp(key, p->key) != 0)
     return core->error_set(err, PAIL_ERR_NOT_FOUND, 404, NULL, NULL,
                            "no object \"%s\"", key);
+  char etag[32];
+  snprintf(etag, sizeof etag, "g%d", p->generation);
+  if (options->if_match != NULL && strcmp(options->if_match, etag) != 0)
+    return core->error_set(err, PAIL_ERR_CONFLICT, 412, "PreconditionFailed",
+                           NULL, "probe: %s is not %s", etag,
+                           options->if_match);
   probe_read *r = calloc(1, sizeof *r);
   r->p = p;
   r->pos = (size_t)options->offset;
@@ -93,8 +106,18 @@ static pail_status probe_read_open(void *instance, const char *key,
 static pail_status probe_read_stream(void *stream, void *buffer,
                                      size_t capacity, size_t *got,
                                      pail_error **err) {
-  (void)err;
   probe_read *r = stream;
+  if (r->pos > 0 && atomic_load(&replace_on_read) > 0) {
+    atomic_fetch_sub(&replace_on_read, 1);
+    pthread_mutex_lock(&r->p->lock);
+    r->p->data[r->p->size++] = '!';
+    r->p->generation++;
+    pthread_mutex_unlock(&r->p->lock);
+    return core->error_set(err, PAIL_ERR_CONFLICT, 412, "PreconditionFailed",
+                           NULL,
+                           "probe: the object changed while it was "
+                           "being read");
+  }
   size_t n = r->end > r->pos ? r->end - r->pos : 0;
   if (n > capacity)
     n = capacity;
@@ -148,6 +171,7 @@ static pail_status probe_write_commit(void *stream, pail_object_info *info,
   pthread_mutex_lock(&w->p->lock);
   memcpy(w->p->data, w->data, w->size);
   w->p->size = w->size;
+  w->p->generation++;
   snprintf(w->p->key, sizeof w->p->key, "%s", w->key);
   const pail_write_options *o = w->options;
   snprintf(committed_options, sizeof committed_options,
@@ -223,7 +247,7 @@ static const pail_backend_ops probe_ops = {
     .struct_size = sizeof(pail_backend_ops),
     .name = "probe",
     .version = "1",
-    .capabilities = PAIL_CAP_RANGED_READ,
+    .capabilities = PAIL_CAP_RANGED_READ | PAIL_CAP_CONDITIONAL_READ,
     .fields = probe_fields,
     .open = probe_open,
     .close = probe_close,
@@ -270,6 +294,8 @@ static void setup(void) {
   atomic_store(&backend_calls, 0);
   fallocate_calls = 0;
   fallocate_refusal = 0;
+  atomic_store(&replace_on_read, 0);
+  atomic_store(&read_opens, 0);
   committed_options[0] = '\0';
   setenv("PAIL_TEST_NOW", "2026-11-25T10:00:00Z", 1);
   ck_assert_int_eq(
@@ -498,6 +524,145 @@ START_TEST(truncated_download_leaves_no_local_file) {
   free(target);
   pail_pointer_free(p);
   test_tempdir_remove(dir);
+}
+END_TEST
+
+/* A whole read whose object another writer replaces while it runs starts
+ * again and yields the new version whole; never two versions mixed. */
+START_TEST(read_starts_again_when_the_object_is_replaced) {
+  put("pub/r", "first version");
+  pail_pointer *p = ptr("pub/r");
+  atomic_store(&replace_on_read, 1);
+  void *data = NULL;
+  size_t length = 0;
+  pail_error *err = NULL;
+  ck_assert_msg(pail_read(ws, p, NULL, &data, &length, &err) == PAIL_OK, "%s",
+                pail_error_message(err));
+  ck_assert_str_eq(data, "first version!");
+  ck_assert_int_eq(length, 14);
+  ck_assert_int_eq(atomic_load(&read_opens), 2);
+  free(data);
+  /* A range too, with err NULL. */
+  atomic_store(&replace_on_read, 1);
+  pail_read_options range = PAIL_READ_OPTIONS_INIT;
+  range.offset = 6;
+  ck_assert_int_eq(pail_read(ws, p, &range, &data, &length, NULL), PAIL_OK);
+  ck_assert_str_eq(data, "version!!");
+  free(data);
+  pail_pointer_free(p);
+}
+END_TEST
+
+START_TEST(read_gives_up_on_an_object_replaced_again_and_again) {
+  put("pub/r", "version");
+  pail_pointer *p = ptr("pub/r");
+  atomic_store(&replace_on_read, 10);
+  void *data = NULL;
+  size_t length = 0;
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_read(ws, p, NULL, &data, &length, &err),
+                   PAIL_ERR_CONFLICT);
+  ck_assert_contains(pail_error_message(err),
+                     "changed while it was being read");
+  ck_assert_ptr_null(data);
+  /* The first read and two more. */
+  ck_assert_int_eq(atomic_load(&read_opens), 3);
+  pail_error_free(err);
+  err = NULL;
+  /* A caller who pinned the version is told at once. */
+  atomic_store(&replace_on_read, 10);
+  atomic_store(&read_opens, 0);
+  pail_read_options pinned = PAIL_READ_OPTIONS_INIT;
+  pinned.if_match = "g4"; /* the put, then 3 replacements */
+  ck_assert_int_eq(pail_read(ws, p, &pinned, &data, &length, &err),
+                   PAIL_ERR_CONFLICT);
+  ck_assert_int_eq(atomic_load(&read_opens), 1);
+  pail_error_free(err);
+  err = NULL;
+  /* A read opened by the caller is never started again behind its back:
+   * the bytes it was given are its own. */
+  atomic_store(&replace_on_read, 1);
+  atomic_store(&read_opens, 0);
+  pail_reader *r = NULL;
+  ck_assert_int_eq(pail_reader_open(ws, p, NULL, &r, NULL), PAIL_OK);
+  char buffer[64];
+  size_t got = 0, total = 0;
+  pail_status status;
+  while ((status = pail_reader_read(r, buffer, sizeof buffer, &got, &err)) ==
+             PAIL_OK &&
+         got > 0)
+    total += got;
+  ck_assert_int_eq(status, PAIL_ERR_CONFLICT);
+  ck_assert_int_gt(total, 0);
+  ck_assert_int_eq(atomic_load(&read_opens), 1);
+  pail_reader_close(r);
+  pail_error_free(err);
+  pail_pointer_free(p);
+}
+END_TEST
+
+START_TEST(download_starts_again_when_the_object_is_replaced) {
+  put("pub/d", "0123456789abcdef");
+  char *dir = NULL;
+  char *target = temp_target(&dir);
+  pail_pointer *p = ptr("pub/d");
+  atomic_store(&replace_on_read, 2);
+  pail_error *err = NULL;
+  ck_assert_msg(pail_download(ws, p, target, NULL, &err) == PAIL_OK, "%s",
+                pail_error_message(err));
+  ck_assert_int_eq(atomic_load(&read_opens), 3);
+  /* The third version, whole: what the first two attempts wrote is gone. */
+  char *cmd = NULL;
+  ck_assert_int_ge(asprintf(&cmd,
+                            "test \"$(cat '%s')\" = 0123456789abcdef!! "
+                            "&& test \"$(ls -A '%s')\" = %s",
+                            target, dir, strrchr(target, '/') + 1),
+                   0);
+  ck_assert_int_eq(system(cmd), 0);
+  free(cmd);
+  /* Replaced too often: the old file stays, no temporary file is left. */
+  atomic_store(&replace_on_read, 10);
+  ck_assert_int_eq(pail_download(ws, p, target, NULL, &err), PAIL_ERR_CONFLICT);
+  pail_error_free(err);
+  err = NULL;
+  ck_assert_int_ge(asprintf(&cmd,
+                            "test \"$(cat '%s')\" = 0123456789abcdef!! "
+                            "&& test \"$(ls -A '%s')\" = %s",
+                            target, dir, strrchr(target, '/') + 1),
+                   0);
+  ck_assert_int_eq(system(cmd), 0);
+  free(cmd);
+  /* What went into a device cannot be taken back: no second attempt. */
+  atomic_store(&replace_on_read, 1);
+  atomic_store(&read_opens, 0);
+  ck_assert_int_eq(pail_download(ws, p, "/dev/null", NULL, &err),
+                   PAIL_ERR_CONFLICT);
+  ck_assert_int_eq(atomic_load(&read_opens), 1);
+  pail_error_free(err);
+  free(target);
+  pail_pointer_free(p);
+  test_tempdir_remove(dir);
+}
+END_TEST
+
+START_TEST(streamed_copy_starts_again_when_the_source_is_replaced) {
+  put("pub/src", "copied bytes");
+  pail_pointer *src = ptr("pub/src");
+  pail_pointer *dst = ptr("s3://stuck/pub/dst");
+  atomic_store(&replace_on_read, 1);
+  int aborts = atomic_load(&abort_calls);
+  pail_error *err = NULL;
+  ck_assert_msg(pail_copy(ws, src, dst, NULL, &err) == PAIL_OK, "%s",
+                pail_error_message(err));
+  /* The first write was abandoned, never committed. */
+  ck_assert_int_eq(atomic_load(&abort_calls), aborts + 1);
+  void *data = NULL;
+  size_t length = 0;
+  ck_assert_int_eq(pail_read(ws, dst, NULL, &data, &length, NULL), PAIL_OK);
+  ck_assert_str_eq(data, "copied bytes!");
+  free(data);
+  pail_pointer_free(src);
+  pail_pointer_free(dst);
 }
 END_TEST
 
@@ -1462,6 +1627,10 @@ int main(void) {
   tcase_add_test(tc, round_trip_through_writer_and_reader_in_small_chunks);
   tcase_add_test(tc, read_shorter_than_announced_size_is_an_io_error);
   tcase_add_test(tc, truncated_download_leaves_no_local_file);
+  tcase_add_test(tc, read_starts_again_when_the_object_is_replaced);
+  tcase_add_test(tc, read_gives_up_on_an_object_replaced_again_and_again);
+  tcase_add_test(tc, download_starts_again_when_the_object_is_replaced);
+  tcase_add_test(tc, streamed_copy_starts_again_when_the_source_is_replaced);
   tcase_add_test(tc, ranged_download_reports_progress_up_to_the_range);
   tcase_add_test(tc, download_reserves_the_blocks_of_what_it_fetches);
   tcase_add_test(tc,

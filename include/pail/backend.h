@@ -136,7 +136,10 @@ typedef struct pail_backend_ops {
    * (PAIL_READ_TO_END: to the end). The core has already checked the range
    * against the size when it knows it. info receives the object's info (at
    * least size); *stream is opaque. Reads then come through read_stream
-   * until it reports 0 bytes, and read_close ends it. May be NULL. */
+   * until it reports 0 bytes, and read_close ends it. An object that
+   * changes during the read fails read_open or read_stream with
+   * PAIL_ERR_CONFLICT and HTTP status 412: the core's whole reads then
+   * start again. May be NULL. */
   pail_status (*read_open)(void *instance, const char *key,
                            const pail_read_options *options, void **stream,
                            pail_object_info *info, pail_error **err);

@@ -348,7 +348,11 @@ PAIL_EXPORT pail_status pail_reader_open(pail_workspace *workspace,
                                          const pail_pointer *pointer,
                                          const pail_read_options *options,
                                          pail_reader **out, pail_error **err);
-/* Reads up to capacity bytes; *got is 0 only at the end of the data. */
+/* Reads up to capacity bytes; *got is 0 only at the end of the data. A read
+ * that loses its connection resumes where it stopped, pinned to the version
+ * being read; if that version is gone it fails with PAIL_ERR_CONFLICT (the
+ * object changed while it was being read): the bytes already given are
+ * never followed by another version's. */
 PAIL_EXPORT pail_status pail_reader_read(pail_reader *reader, void *buffer,
                                          size_t capacity, size_t *got,
                                          pail_error **err);
@@ -358,7 +362,13 @@ PAIL_EXPORT const pail_object_info *pail_reader_info(const pail_reader *reader);
 PAIL_EXPORT void pail_reader_close(pail_reader *reader);
 
 /* Reads an object (or range) into a new malloc'ed buffer, for small objects.
- * *data is NUL-terminated for convenience (not counted in *length). */
+ * *data is NUL-terminated for convenience (not counted in *length).
+ * pail_read, pail_download and a streamed pail_copy hand over nothing
+ * before the end, so when another writer replaces the object while they
+ * read it (PAIL_ERR_CONFLICT above) they start again from the start, twice
+ * at most, and yield the new version whole; progress then counts from 0
+ * again. Not so when options->if_match pins a version, nor for a download
+ * into a device or pipe once bytes went there. */
 PAIL_EXPORT pail_status pail_read(pail_workspace *workspace,
                                   const pail_pointer *pointer,
                                   const pail_read_options *options,
