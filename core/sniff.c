@@ -393,6 +393,34 @@ static bool looks_like_ndjson(const uint8_t *p, size_t n, bool complete) {
   return values >= 2 || (values == 1 && at < n);
 }
 
+/* json_dumps escapes the C0 controls but leaves DEL and the C1 controls
+ * (U+0080 to U+009F) raw, and a terminal acts on them (U+009B starts an
+ * escape sequence as ESC [ does). In a JSON text they can only stand
+ * inside strings, where a \u escape means the same. Returns text, or a new
+ * string with them escaped (text freed), or NULL without memory. */
+static char *escape_raw_controls(char *text) {
+  size_t count = 0;
+  for (const unsigned char *s = (const unsigned char *)text; *s; s++)
+    count += *s == 0x7F || (s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F);
+  if (count == 0)
+    return text;
+  char *out = malloc(strlen(text) + 5 * count + 1);
+  if (out != NULL) {
+    size_t o = 0;
+    for (const unsigned char *s = (const unsigned char *)text; *s; s++) {
+      if (*s == 0x7F || (s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F)) {
+        unsigned code = *s == 0x7F ? 0x7F : *++s;
+        o += (size_t)snprintf(out + o, 7, "\\u%04x", code);
+      } else {
+        out[o++] = (char)*s;
+      }
+    }
+    out[o] = '\0';
+  }
+  free(text);
+  return out;
+}
+
 static pail_status describe_json(const uint8_t *p, size_t n, bool complete,
                                  size_t max_bytes, json_t *value,
                                  const json_error_t *error, json_t *doc) {
@@ -400,6 +428,8 @@ static pail_status describe_json(const uint8_t *p, size_t n, bool complete,
   bool cut = false;
   if (value != NULL) {
     text = json_dumps(value, JSON_INDENT(2) | JSON_ENCODE_ANY);
+    if (text != NULL)
+      text = escape_raw_controls(text);
     if (text != NULL && strlen(text) > max_bytes) {
       size_t end = max_bytes;
       while (end > 0 && ((uint8_t)text[end] & 0xC0) == 0x80)
@@ -438,7 +468,8 @@ static pail_status describe_json(const uint8_t *p, size_t n, bool complete,
 
 static void describe_ndjson(const uint8_t *p, size_t n, bool complete,
                             size_t max_rows, json_t *doc) {
-  json_t *records = json_array(), *invalid = json_array();
+  json_t *records = json_array(), *texts = json_array(),
+         *invalid = json_array();
   size_t at = 0, line_number = 0, shown = 0;
   bool more = false;
   line l;
@@ -453,6 +484,11 @@ static void describe_ndjson(const uint8_t *p, size_t n, bool complete,
     json_error_t error;
     json_t *v = parse_json(l.p, l.n, &error);
     if (v != NULL) {
+      char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+      if (text != NULL)
+        text = escape_raw_controls(text);
+      json_array_append_new(texts, json_string(text ? text : ""));
+      free(text);
       json_array_append_new(records, v);
       shown++;
     } else {
@@ -461,6 +497,7 @@ static void describe_ndjson(const uint8_t *p, size_t n, bool complete,
   }
   json_object_set_new(doc, "format", json_string("ndjson"));
   json_object_set_new(doc, "records", records);
+  json_object_set_new(doc, "lines", texts);
   json_object_set_new(doc, "invalid_lines", invalid);
   json_object_set_new(doc, "truncated", json_boolean(more || !complete));
 }

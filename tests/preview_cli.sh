@@ -73,6 +73,18 @@ run_pail preview d/doc.json
 expect_status 0 "preview JSON"
 check "JSON pretty" grep -q '^  "tags": \[$' "$OUT"
 
+# DEL and the C1 controls (U+009B is a terminal's CSI) inside JSON strings:
+# jansson writes them raw, pail escapes them.
+printf '{"k": "\302\233[2J\177"}' >"$PAIL_HOME/d/c1.json"
+printf '{"e": "\302\2332J"}\n{"e": "\177"}\n' >"$PAIL_HOME/d/c1.ndjson"
+for f in c1.json c1.ndjson; do
+  run_pail preview "d/$f"
+  expect_status 0 "preview $f"
+  check "$f: no raw DEL or C1 control reaches the terminal" sh -c \
+    "! LC_ALL=C grep -q \"\$(printf '\177\|\302[\200-\237]')\" '$OUT'"
+done
+check "NDJSON records one per line, escaped" grep -qF '{"e":"\u007f"}' "$OUT"
+
 printf 'id\tv\n1\tx\n2\ty\n3\tz\n' >"$PAIL_HOME/d/t"
 run_pail preview --rows 2 --json d/t
 got=$(python_json 'print(d["format"], len(d["rows"]), d["truncated"], d["columns"])' <"$OUT")

@@ -802,6 +802,24 @@ START_TEST(json_truncated) {
 }
 END_TEST
 
+/* jansson leaves DEL and the C1 controls raw (U+009B is a terminal's
+ * CSI); the text escapes them, the value keeps them (fuzz_sniff found it). */
+START_TEST(json_text_escapes_del_and_c1_controls) {
+  json_t *doc =
+      preview_text("c1.json", "[\"\xc2\x80\", \"a\x7f\xc2\x9b[31m\xc2\xa0\"]");
+  ck_assert_str_eq(str(doc, "format"), "json");
+  ck_assert_str_eq(str(doc, "text"),
+                   "[\n  \"\\u0080\",\n  \"a\\u007f\\u009b[31m\xc2\xa0\"\n]");
+  json_t *value = json_object_get(doc, "value");
+  ck_assert_str_eq(json_string_value(json_array_get(value, 0)), "\xc2\x80");
+  json_decref(doc);
+  /* The fuzzer's input: a lone string. */
+  doc = preview_text("x.json", "\"\xc2\x80\"");
+  ck_assert_str_eq(str(doc, "text"), "\"\\u0080\"");
+  json_decref(doc);
+}
+END_TEST
+
 START_TEST(json_invalid_named) {
   json_t *doc = preview_text("bad.json", "{\"a\": 1,}");
   ck_assert_str_eq(str(doc, "format"), "json");
@@ -814,6 +832,16 @@ START_TEST(ndjson_by_content_and_name) {
   json_t *doc = preview_text("events", "{\"e\": 1}\n{\"e\": 2}\n{\"e\": 3}\n");
   ck_assert_str_eq(str(doc, "format"), "ndjson");
   ck_assert_uint_eq(count_of(doc, "records"), 3);
+  ck_assert_str_eq(
+      json_string_value(json_array_get(json_object_get(doc, "lines"), 2)),
+      "{\"e\":3}");
+  json_decref(doc);
+  /* The lines are safe to print: DEL and C1 escaped, other text kept. */
+  doc = preview_text("c1.ndjson", "{\"e\": \"\x7f\xc2\x9b\xc3\xa9\"}\n[1]\n");
+  ck_assert_str_eq(str(doc, "format"), "ndjson");
+  ck_assert_str_eq(
+      json_string_value(json_array_get(json_object_get(doc, "lines"), 0)),
+      "{\"e\":\"\\u007f\\u009b\xc3\xa9\"}");
   json_decref(doc);
   doc = preview_bytes("log.jsonl", "{\"e\": 1}\nnot json\n{\"e\": 3}\n[4]\n",
                       31, 2, 0);
@@ -986,6 +1014,7 @@ int main(void) {
   tcase_add_test(text, prose_is_text_not_csv);
   tcase_add_test(text, json_complete);
   tcase_add_test(text, json_truncated);
+  tcase_add_test(text, json_text_escapes_del_and_c1_controls);
   tcase_add_test(text, json_invalid_named);
   tcase_add_test(text, ndjson_by_content_and_name);
   tcase_add_test(text, text_is_escaped);

@@ -211,10 +211,9 @@ static void print_preview(json_t *doc) {
       printf("(not valid JSON: %s)\n", error);
   } else if (strcmp(format, "ndjson") == 0) {
     putchar('\n');
-    json_array_foreach(json_object_get(doc, "records"), i, v) {
-      char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-      puts(t ? t : "");
-      free(t);
+    json_array_foreach(json_object_get(doc, "lines"), i, v) {
+      const char *line = json_string_value(v);
+      puts(line ? line : "");
     }
     json_t *bad = json_object_get(doc, "invalid_lines");
     if (json_array_size(bad) > 0) {
