@@ -421,15 +421,19 @@ static char *escape_raw_controls(char *text) {
   return out;
 }
 
+/* v as JSON text that is safe to print; NULL without memory. */
+static char *dump_printable(const json_t *v, size_t flags) {
+  char *text = json_dumps(v, flags | JSON_ENCODE_ANY);
+  return text != NULL ? escape_raw_controls(text) : NULL;
+}
+
 static pail_status describe_json(const uint8_t *p, size_t n, bool complete,
                                  size_t max_bytes, json_t *value,
                                  const json_error_t *error, json_t *doc) {
   char *text = NULL;
   bool cut = false;
   if (value != NULL) {
-    text = json_dumps(value, JSON_INDENT(2) | JSON_ENCODE_ANY);
-    if (text != NULL)
-      text = escape_raw_controls(text);
+    text = dump_printable(value, JSON_INDENT(2));
     if (text != NULL && strlen(text) > max_bytes) {
       size_t end = max_bytes;
       while (end > 0 && ((uint8_t)text[end] & 0xC0) == 0x80)
@@ -484,9 +488,7 @@ static void describe_ndjson(const uint8_t *p, size_t n, bool complete,
     json_error_t error;
     json_t *v = parse_json(l.p, l.n, &error);
     if (v != NULL) {
-      char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-      if (text != NULL)
-        text = escape_raw_controls(text);
+      char *text = dump_printable(v, JSON_COMPACT);
       json_array_append_new(texts, json_string(text ? text : ""));
       free(text);
       json_array_append_new(records, v);
