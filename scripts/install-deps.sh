@@ -3,6 +3,18 @@
 # (the machines pail is developed and tested on). Uses sudo when not root.
 set -eu
 
+# Nothing may end this script without saying so: under set -e any failing
+# command ends it, so an EXIT trap names the step that was running and what
+# to do about it. Each step sets $doing and $fix.
+doing="starting" fix="run it again with sh -x to see the failing command"
+on_exit() {
+  rc=$?
+  [ "$rc" -eq 0 ] && return 0
+  echo "install-deps: failed while $doing (exit $rc)" >&2
+  echo "install-deps: $fix" >&2
+}
+trap on_exit EXIT
+
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libcurl4-openssl-dev libssl-dev libjansson-dev libxml2-dev zlib1g-dev check
   libmicrohttpd-dev python3 chromium"
@@ -43,8 +55,10 @@ install_azurite() {
 PLAYWRIGHT_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/pail/playwright
 PLAYWRIGHT_VERSION=1.65.1
 install_playwright() {
+  # "|| true": before the first install the file does not exist, sed fails,
+  # and under set -e a failing assignment would end the script silently.
   have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
-    "$PLAYWRIGHT_DIR/node_modules/playwright-core/package.json" 2>/dev/null)
+    "$PLAYWRIGHT_DIR/node_modules/playwright-core/package.json" 2>/dev/null) || true
   if [ "$have" = "$PLAYWRIGHT_VERSION" ]; then
     echo "install-deps: playwright-core $have is in $PLAYWRIGHT_DIR"
     return 0
@@ -75,9 +89,19 @@ if [ -z "$missing" ]; then
   exit 0
 fi
 SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
+if [ "$(id -u)" -ne 0 ]; then
+  doing="looking for sudo" fix="run this script as root, or install sudo"
+  command -v sudo >/dev/null 2>&1 || exit 1
+  SUDO=sudo
+fi
 echo "install-deps: installing$missing"
+doing="updating apt's package lists"
+fix="check that this machine reaches its Debian mirror (apt-get update), then run this script again"
 $SUDO apt-get update -qq
+doing="installing$missing with apt-get"
+fix="install them yourself (apt-get install$missing) and read apt's message above, then run this script again"
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+doing="installing the npm packages"
+fix="run this script again with sh -x to see the failing command"
 install_azurite
 install_playwright
