@@ -434,6 +434,8 @@ pail_status pail_writer_close(pail_writer *w, pail_object_info *info,
                             "nothing was stored",
                             w->key);
   } else {
+    if (w->options.committing != NULL)
+      w->options.committing(w->options.progress_user_data);
     status = error_redact(err, w->config,
                           w->backend->ops.write_commit(w->stream, info, err));
     if (status == PAIL_OK && info && info->key == NULL &&

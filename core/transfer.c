@@ -17,16 +17,35 @@
 #define TRANSFER_BUFFER_SIZE (1u << 20)
 
 /* Calls the caller's progress callback, when there is one; a nonzero
- * return cancels the transfer (PAIL_ERR_CANCELLED, naming key). */
-static pail_status report_progress(pail_progress_fn progress, void *user_data,
-                                   uint64_t done, uint64_t total,
-                                   const char *key, pail_error **err) {
+ * return cancels the transfer (PAIL_ERR_CANCELLED, naming key). A write is
+ * aborted on that failure, and its message says so. */
+static pail_status report_progress_of(pail_progress_fn progress,
+                                      void *user_data, uint64_t done,
+                                      uint64_t total, const char *key,
+                                      bool writing, pail_error **err) {
   if (progress == NULL || progress(user_data, done, total) == 0)
     return PAIL_OK;
   return pail_error_set(err, PAIL_ERR_CANCELLED, 0, NULL, NULL,
                         "the transfer of \"%s\" was cancelled after %llu "
-                        "bytes",
-                        key, (unsigned long long)done);
+                        "bytes%s",
+                        key, (unsigned long long)done,
+                        writing ? "; nothing was stored" : "");
+}
+
+static pail_status report_progress(pail_progress_fn progress, void *user_data,
+                                   uint64_t done, uint64_t total,
+                                   const char *key, pail_error **err) {
+  return report_progress_of(progress, user_data, done, total, key, false,
+                            err);
+}
+
+/* The same, for a write. */
+static pail_status report_write_progress(pail_progress_fn progress,
+                                         void *user_data, uint64_t done,
+                                         uint64_t total, const char *key,
+                                         pail_error **err) {
+  return report_progress_of(progress, user_data, done, total, key, true,
+                            err);
 }
 
 /* The last call, once the transfer is complete: too late to cancel. */
@@ -48,7 +67,8 @@ static ssize_t read_or_cancel(int fd, void *buffer, size_t capacity,
     ssize_t n = read(fd, buffer, capacity);
     if (n >= 0 || errno != EINTR)
       return n;
-    *status = report_progress(progress, user_data, done, total, key, err);
+    *status =
+        report_write_progress(progress, user_data, done, total, key, err);
     if (*status != PAIL_OK)
       return -2;
   }
@@ -201,8 +221,8 @@ static pail_status pump(pail_reader *r, pail_writer *w,
       status = pail_writer_write(w, buffer, got, err);
     done += got;
     if (status == PAIL_OK && got > 0)
-      status = report_progress(opts->progress, opts->progress_user_data, done,
-                               total, key, err);
+      status = report_write_progress(opts->progress, opts->progress_user_data,
+                                     done, total, key, err);
   } while (status == PAIL_OK && got > 0);
   free(buffer);
   if (status != PAIL_OK) {
@@ -468,8 +488,8 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
       if (status != PAIL_OK)
         break;
       done += step;
-      status = report_progress(opts.progress, opts.progress_user_data, done,
-                               total, ptr->key, err);
+      status = report_write_progress(opts.progress, opts.progress_user_data,
+                                     done, total, ptr->key, err);
     }
     n = 0;
   }
@@ -478,8 +498,8 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
     if (status != PAIL_OK)
       break;
     done += (uint64_t)n;
-    status = report_progress(opts.progress, opts.progress_user_data, done,
-                             total, ptr->key, err);
+    status = report_write_progress(opts.progress, opts.progress_user_data,
+                                   done, total, ptr->key, err);
     if (status != PAIL_OK)
       break;
     n = read_or_cancel(fd, buffer, TRANSFER_BUFFER_SIZE, opts.progress,

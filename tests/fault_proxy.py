@@ -15,6 +15,13 @@ random mode picks a fault for a request:
              client's connection instead of forwarding the answer: a
              request that took effect but whose answer was lost (rules
              only)
+  delay      log the request as it arrives ("-> delay"), wait BYTES
+             milliseconds, then forward it: a request in flight that the
+             server has not yet seen (rules only)
+  hold       forward the request, let the server answer it, log "-> STATUS
+             hold", then wait BYTES milliseconds before forwarding the
+             answer: a request that took effect whose answer is on its way,
+             for a test to act at that moment (rules only)
   corrupt    forward the whole response, with the body's byte number BYTES
              (the last one if the body is shorter) flipped: what a bad disk
              or proxy does, and only a checksum notices (rules only; the
@@ -23,10 +30,11 @@ random mode picks a fault for a request:
 Usage:
   fault_proxy.py --upstream 127.0.0.1:PORT --port-file F --log F
                  [--seed N --rate R]          random faults on R of requests
-                 [--rule 'METHOD PATH-REGEX FAULT [BYTES] [COUNT]']...
+                 [--rule 'METHOD PATH-REGEX FAULT [BYTES] [COUNT] [SKIP]']...
 
-A rule applies to the first COUNT (default 1) requests that match; BYTES is
-how much of the body truncate/stall let through. Every request is logged
+A rule lets the first SKIP (default 0) requests that match pass, then
+applies to the next COUNT (default 1); BYTES is how much of the body
+truncate/stall let through, or the milliseconds of delay/hold. Every request is logged
 as one line: `METHOD TARGET -> STATUS [fault]` plus the request's Range,
 x-ms-range and If-Match headers, so tests can see what the client sent. Only loopback
 addresses are accepted for --upstream.
@@ -230,7 +238,8 @@ class Proxy:
             method, pattern, fault = parts[0], re.compile(parts[1]), parts[2]
             size = int(parts[3]) if len(parts) > 3 else 0
             count = int(parts[4]) if len(parts) > 4 else 1
-            self.rules.append([method, pattern, fault, size, count])
+            skip = int(parts[5]) if len(parts) > 5 else 0
+            self.rules.append([method, pattern, fault, size, count, skip])
         self.lock = threading.Lock()
         self.log = open(args.log, "a", buffering=1)
 
@@ -240,6 +249,9 @@ class Proxy:
             for rule in self.rules:
                 if rule[4] > 0 and rule[0] in (method, "*") and \
                         rule[1].search(target):
+                    if rule[5] > 0:
+                        rule[5] -= 1
+                        return None, 0
                     rule[4] -= 1
                     return rule[2], rule[3]
             if self.rate > 0 and self.random.random() < self.rate:
@@ -277,6 +289,9 @@ class Proxy:
                                    b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
                                    % (status, reason, len(payload), payload))
                     return
+                if fault == "delay":
+                    self.note(f"{method} {target} -> delay {size} ms {seen}")
+                    time.sleep(size / 1000)
                 if upstream is None:
                     upstream = socket.create_connection(self.upstream)
                     ureader = Reader(upstream)
@@ -291,6 +306,17 @@ class Proxy:
                     self.note(f"{method} {target} -> {status} drop {seen}")
                     reset(client)
                     return
+                if fault == "hold":
+                    answer = read_body(ureader, rheaders, method, status)
+                    closing = answer is None
+                    if closing:
+                        answer = ureader.rest()
+                    self.note(f"{method} {target} -> {status} hold {size} ms {seen}")
+                    time.sleep(size / 1000)
+                    client.sendall(rraw + answer)
+                    if closing or (header(headers, "connection") or "").lower() == "close":
+                        return
+                    continue
                 limit = size if fault in ("truncate", "stall") else None
                 flip = size if fault == "corrupt" else None
                 if flip is not None:

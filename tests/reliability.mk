@@ -20,3 +20,9 @@ SCRIPT_TESTS += tests/concurrency.sh
 
 # moto's ListMultipartUploads with real initiation times (tests/s3_faults.sh).
 EXTRA_DIST += tests/moto_fix/sitecustomize.py
+
+# SIGINT and SIGTERM at every phase of a put, through tests/fault_proxy.py:
+# what pail reports (a pointer and exit 0, or "cancelled" and death by the
+# signal) is what the provider holds (tests/signal_lib.sh).
+SCRIPT_TESTS += tests/s3_signals.sh tests/azure_signals.sh tests/gcs_signals.sh
+EXTRA_DIST += tests/signal_lib.sh

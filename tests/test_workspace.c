@@ -824,6 +824,75 @@ START_TEST(cancelled_upload_and_copy_abort_the_writer) {
 }
 END_TEST
 
+/* Counts the committing calls, and the progress calls made before. */
+typedef struct commit_seen {
+  progress_seen progress;
+  int calls;
+  int progress_calls_then;
+} commit_seen;
+
+static int commit_progress(void *user_data, uint64_t done, uint64_t total) {
+  commit_seen *seen = user_data;
+  ck_assert_int_eq(seen->calls, 0); /* never asked again once committing */
+  return record_progress(&seen->progress, done, total);
+}
+
+static void record_committing(void *user_data) {
+  commit_seen *seen = user_data;
+  seen->calls++;
+  seen->progress_calls_then = seen->progress.calls;
+}
+
+START_TEST(committing_is_told_once_before_the_commit_never_on_cancel) {
+  char *dir = test_tempdir();
+  char *source = NULL;
+  ck_assert_int_ge(asprintf(&source, "%s/in.txt", dir), 0);
+  test_write_file(source, "uploaded bytes");
+  pail_pointer *p = ptr("pub/committed.txt");
+  commit_seen seen = {{0}, 0, 0};
+  pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
+  opts.progress = commit_progress;
+  opts.committing = record_committing;
+  opts.progress_user_data = &seen;
+  ck_assert_int_eq(pail_upload(ws, p, source, &opts, NULL), PAIL_OK);
+  ck_assert_int_eq(seen.calls, 1);
+  ck_assert_int_ge(seen.progress_calls_then, 1);
+  ck_assert_int_eq(seen.progress.calls, seen.progress_calls_then);
+  pail_object_info info = {0};
+  ck_assert_int_eq(pail_stat(ws, p, &info, NULL), PAIL_OK);
+  ck_assert_uint_eq(info.size, strlen("uploaded bytes"));
+  pail_object_info_clear(&info);
+  /* Cancelled before the commit: never told, and the error says that
+   * nothing was stored. */
+  pail_pointer *q = ptr("pub/never.txt");
+  commit_seen cancelled = {{.cancel_at = 1}, 0, 0};
+  opts.progress_user_data = &cancelled;
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_upload(ws, q, source, &opts, &err),
+                   PAIL_ERR_CANCELLED);
+  ck_assert_contains(pail_error_message(err), "nothing was stored");
+  pail_error_free(err);
+  ck_assert_int_eq(cancelled.calls, 0);
+  expect_missing("pub/never.txt");
+  /* A writer driven by hand: told at close, not at abort. */
+  commit_seen by_hand = {{0}, 0, 0};
+  opts.progress_user_data = &by_hand;
+  pail_writer *w = NULL;
+  ck_assert_int_eq(pail_writer_open(ws, q, &opts, &w, NULL), PAIL_OK);
+  ck_assert_int_eq(pail_writer_write(w, "abc", 3, NULL), PAIL_OK);
+  pail_writer_abort(w);
+  ck_assert_int_eq(by_hand.calls, 0);
+  ck_assert_int_eq(pail_writer_open(ws, q, &opts, &w, NULL), PAIL_OK);
+  ck_assert_int_eq(pail_writer_write(w, "abc", 3, NULL), PAIL_OK);
+  ck_assert_int_eq(pail_writer_close(w, NULL, NULL), PAIL_OK);
+  ck_assert_int_eq(by_hand.calls, 1);
+  pail_pointer_free(q);
+  pail_pointer_free(p);
+  free(source);
+  test_tempdir_remove(dir);
+}
+END_TEST
+
 static volatile sig_atomic_t alarm_seen;
 static void on_alarm(int signo) { alarm_seen = signo; }
 static int cancel_on_alarm(void *user_data, uint64_t done, uint64_t total) {
@@ -1611,6 +1680,7 @@ int main(void) {
   tcase_add_test(tc, denied_access_never_reaches_the_backend);
   tcase_add_test(tc, delete_many_never_sends_a_denied_key);
   tcase_add_test(tc, write_options_outlive_the_callers_strings);
+  tcase_add_test(tc, committing_is_told_once_before_the_commit_never_on_cancel);
   tcase_add_test(tc,
                  control_characters_in_header_texts_never_reach_the_backend);
   tcase_add_test(tc, missing_storage_is_not_found_and_names_known_ones);

@@ -134,6 +134,7 @@ typedef struct cli_progress {
   uint64_t done, total;
   int64_t started_ms, shown_ms;
   bool shown;
+  bool committing; /* the write is committing: nothing cancels it now */
 } cli_progress;
 
 /* Starts tracking a transfer; the callback always counts bytes (for the
@@ -142,6 +143,9 @@ void cli_progress_start(cli_progress *p, cli *c, const char *label);
 /* The library's progress callback: draws, and returns nonzero (cancel) once
  * a signal was caught (signals.c). */
 int cli_progress_update(void *user_data, uint64_t done, uint64_t total);
+/* The library's committing callback (pail_write_options.committing): from
+ * here a signal no longer cancels the write; the line says "committing". */
+void cli_progress_committing(void *user_data);
 /* Clears the progress line and releases the signals. */
 void cli_progress_end(cli_progress *p);
 
@@ -156,5 +160,13 @@ void cli_signals_release(void);
 int cli_signal_caught(void);
 /* Dies of the caught signal, if any (default action); returns otherwise. */
 void cli_signal_reraise(void);
+/* The write is committing (cli_progress_committing): a signal caught from
+ * now on says on stderr that the outcome will follow. */
+void cli_signals_committing(void);
+/* At the end of a command that returned rc: a signal that was caught is
+ * honoured by dying of it when the command failed (it was cancelled, and
+ * said so); when the command succeeded anyway (the signal came while the
+ * write was committing), pail says so and exits 0, as what it did stands. */
+void cli_signal_settle(const char *name_of_command, int rc);
 
 #endif /* PAIL_TOOLS_CLI_H */

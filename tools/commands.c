@@ -182,6 +182,7 @@ static int run_put(cli *c, const command *cmd, int argc, char **argv) {
   cli_progress_start(&progress, c, dst->key);
   w.options.progress = cli_progress_update;
   w.options.progress_user_data = &progress;
+  w.options.committing = cli_progress_committing;
   pail_error *err = NULL;
   pail_status status = pail_upload(ws, dst, local, &w.options, &err);
   cli_progress_end(&progress);
@@ -751,6 +752,7 @@ static int run_cp(cli *c, const command *cmd, int argc, char **argv) {
     cli_progress_start(&progress, c, dst->key);
     w.options.progress = cli_progress_update;
     w.options.progress_user_data = &progress;
+    w.options.committing = cli_progress_committing;
     pail_error *err = NULL;
     pail_status status = pail_copy(ws, src, dst, &w.options, &err);
     cli_progress_end(&progress);

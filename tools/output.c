@@ -211,6 +211,19 @@ int cli_progress_update(void *user_data, uint64_t done, uint64_t total) {
   return 0;
 }
 
+void cli_progress_committing(void *user_data) {
+  cli_progress *p = user_data;
+  p->committing = true;
+  cli_signals_committing();
+  if (!p->c->progress)
+    return;
+  char a[32];
+  fprintf(stderr, "\r%s  %s  committing\033[K", p->label,
+          human_size((double)p->done, a, sizeof a));
+  fflush(stderr);
+  p->shown = true;
+}
+
 void cli_progress_end(cli_progress *p) {
   cli_signals_release();
   if (p->shown)

@@ -310,7 +310,8 @@ int main(int argc, char **argv) {
     rc = EXIT_FAILED;
   }
   /* A transfer stopped by a signal has been aborted and reported: now die
-   * of that signal, as the parent expects of an interrupted program. */
-  cli_signal_reraise();
+   * of that signal, as the parent expects of an interrupted program. One
+   * that committed all the same exits 0: what it did stands. */
+  cli_signal_settle(c.command, rc);
   return rc;
 }

@@ -5,11 +5,19 @@
  * runs these signals only set a flag; the progress callback returns it, the
  * library aborts the transfer, and pail then dies of the same signal so
  * that its parent sees what happened. A second signal kills at once.
+ *
+ * Once a write commits (the library's committing callback), nothing
+ * cancels it: a signal that comes then is honoured after the outcome, as
+ * the outcome is. Committed: the pointer is printed and pail exits 0, never
+ * a pointer with a failure status; not committed: "cancelled" and death by
+ * the signal.
  */
 #include "cli.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const int caught_signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define SIGNAL_COUNT (sizeof caught_signals / sizeof caught_signals[0])
@@ -18,7 +26,19 @@ static volatile sig_atomic_t caught;
 static struct sigaction saved[SIGNAL_COUNT];
 static bool installed[SIGNAL_COUNT];
 
-static void on_signal(int signo) { caught = signo; }
+static volatile sig_atomic_t committing;
+
+static void on_signal(int signo) {
+  /* write(2) is async-signal-safe; stdio is not. */
+  static const char note[] =
+      "\npail: committing: the outcome follows (a second signal ends pail "
+      "before it can say whether the object was stored)\n";
+  if (committing && caught == 0)
+    (void)!write(STDERR_FILENO, note, sizeof note - 1);
+  caught = signo;
+}
+
+void cli_signals_committing(void) { committing = 1; }
 
 void cli_signals_catch(void) {
   struct sigaction action;
@@ -40,6 +60,7 @@ void cli_signals_catch(void) {
 }
 
 void cli_signals_release(void) {
+  committing = 0;
   for (size_t i = 0; i < SIGNAL_COUNT; i++)
     if (installed[i])
       sigaction(caught_signals[i], &saved[i], NULL);
@@ -54,4 +75,24 @@ void cli_signal_reraise(void) {
     return;
   signal(signo, SIG_DFL);
   raise(signo);
+}
+
+void cli_signal_settle(const char *name_of_command, int rc) {
+  int signo = caught;
+  if (signo == 0)
+    return;
+  if (rc != EXIT_OK) {
+    cli_signal_reraise();
+    return;
+  }
+  const char *cmd = name_of_command ? name_of_command : "command";
+  const char *name = signo == SIGINT    ? "SIGINT"
+                     : signo == SIGTERM ? "SIGTERM"
+                     : signo == SIGHUP  ? "SIGHUP"
+                                        : "a signal";
+  fprintf(stderr,
+          "pail: %s: %s came too late to cancel: the %s completed and "
+          "stands\n",
+          cmd, name, cmd);
+  caught = 0;
 }

@@ -397,9 +397,18 @@ typedef struct pail_write_options {
   /* Progress of pail_upload, pail_write and pail_copy. NULL: none. */
   pail_progress_fn progress;
   void *progress_user_data;
+  /* Called, when not NULL, with progress_user_data once every byte has
+   * been handed over and the write begins to commit (pail_writer_close):
+   * the parts still in flight are awaited, then the request that makes the
+   * object visible is sent (S3's CompleteMultipartUpload, Azure's Put Block
+   * List, the last GCS chunk, fs's rename). From then on nothing cancels
+   * the write and the progress callback is not asked again: the outcome is
+   * the commit's, as the call returns it, so a program that caught a
+   * signal meanwhile reports a success as a success. */
+  void (*committing)(void *user_data);
 } pail_write_options;
 #define PAIL_WRITE_OPTIONS_INIT                                                \
-  {sizeof(pail_write_options), NULL, NULL, 0, 0, NULL, 0, NULL, NULL}
+  {sizeof(pail_write_options), NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL}
 
 typedef struct pail_writer pail_writer;
 
