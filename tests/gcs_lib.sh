@@ -170,6 +170,20 @@ gcs_start() {
   GCS_URL=http://127.0.0.1:$GCS_PORT
 }
 
+# gcs_small_chunks_settings FILE PORT: pail settings for the bucket at
+# 127.0.0.1:PORT (the fixture, or a proxy in front of it) with a service
+# account key, in chunks of 256 KiB, the least GCS allows: most puts are
+# resumable uploads. The key's token_uri is the fixture itself.
+gcs_small_chunks_settings() {
+  GCS_KEY_FILE=$GCS_DIR/service-account.json
+  gcs_key_json "$GCS_KEY_PEM" "$GCS_KEY_FILE"
+  cat >"$1" <<EOF
+{ "storage": { "type": "gcs", "bucket": "$GCS_BUCKET",
+               "endpoint": "127.0.0.1:$2", "useSSL": false,
+               "serviceAccountKey": "$GCS_KEY_FILE", "chunkSize": 262144 } }
+EOF
+}
+
 # gcs_fixture METHOD PATH: the fixture's own API.
 gcs_fixture() {
   curl -sS --fail --max-time 30 -X "$1" "$GCS_URL$2"

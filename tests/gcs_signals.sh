@@ -11,15 +11,9 @@
 . "$top_srcdir/tests/signal_lib.sh"
 PAIL_BINARY=$PAIL
 gcs_start
-GCS_KEY_FILE=$GCS_DIR/service-account.json
-gcs_key_json "$GCS_KEY_PEM" "$GCS_KEY_FILE"
-# Chunks of 256 KiB, the least GCS allows. The token endpoint (the key's
-# token_uri) is reached without the proxy.
-cat >"$SCRATCH/signals.json" <<JSON
-{ "storage": { "type": "gcs", "bucket": "$GCS_BUCKET",
-               "endpoint": "127.0.0.1:$GCS_PORT", "useSSL": false,
-               "serviceAccountKey": "$GCS_KEY_FILE", "chunkSize": 262144 } }
-JSON
+# Chunks of 256 KiB. The token endpoint (the key's token_uri) is reached
+# without the proxy.
+gcs_small_chunks_settings "$SCRATCH/signals.json" "$GCS_PORT"
 PROXY_UPSTREAM_PORT=$GCS_PORT PROXY_SETTINGS=$SCRATCH/signals.json
 trap 'sig_input_stop; proxy_stop; gcs_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 "$PAIL" --config "$PROXY_SETTINGS" mb >/dev/null || fail "mb"

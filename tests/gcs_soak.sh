@@ -14,15 +14,9 @@
 
 . "$top_srcdir/tests/proxy_lib.sh"
 gcs_start
-GCS_KEY_FILE=$GCS_DIR/service-account.json
-gcs_key_json "$GCS_KEY_PEM" "$GCS_KEY_FILE"
-# Chunks of 256 KiB, the least GCS allows: most puts are resumable uploads.
-# The token endpoint (the key's token_uri) is reached without the proxy.
-cat >"$SCRATCH/soak.json" <<EOF
-{ "storage": { "type": "gcs", "bucket": "$GCS_BUCKET",
-               "endpoint": "127.0.0.1:$GCS_PORT", "useSSL": false,
-               "serviceAccountKey": "$GCS_KEY_FILE", "chunkSize": 262144 } }
-EOF
+# Chunks of 256 KiB: most puts are resumable uploads. The token endpoint
+# (the key's token_uri) is reached without the proxy.
+gcs_small_chunks_settings "$SCRATCH/soak.json" "$GCS_PORT"
 PROXY_UPSTREAM_PORT=$GCS_PORT PROXY_SETTINGS=$SCRATCH/soak.json
 trap 'proxy_stop; gcs_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 

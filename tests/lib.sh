@@ -110,6 +110,19 @@ sys.exit(3)
 ' "$@"
 }
 
+# wait_for_match FILE PATTERN [FROM]: waits up to 30 s for a line of FILE
+# (a server's or proxy's log) to match PATTERN (grep -E), from line FROM
+# on (default 1), so that a log that grows over the test is not matched by
+# an earlier run's line.
+wait_for_match() {
+  wait_tries=0
+  until tail -n +"${3:-1}" "$1" 2>/dev/null | grep -Eq -- "$2"; do
+    wait_tries=$((wait_tries + 1))
+    [ "$wait_tries" -lt 300 ] || return 1
+    sleep 0.1
+  done
+}
+
 # fail MESSAGE: records a failed check and goes on.
 fail() {
   FAILURES=$((FAILURES + 1))

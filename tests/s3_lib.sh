@@ -195,14 +195,7 @@ aws_has_key() {
 aws_lacks_key() { ! aws_has_key "$1"; }
 
 # wait_for_log PATTERN: waits up to 30 s for moto's request log to match.
-wait_for_log() {
-  tries=0
-  until grep -Eq -- "$1" "$S3_MOTO_LOG"; do
-    tries=$((tries + 1))
-    [ "$tries" -lt 300 ] || return 1
-    sleep 0.1
-  done
-}
+wait_for_log() { wait_for_match "$S3_MOTO_LOG" "$1"; }
 
 S3_STARTED_MS=$(now_ms)
 if ! s3_start_moto; then

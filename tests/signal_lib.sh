@@ -35,7 +35,7 @@ sig_input() {
   python3 -c 'import os, sys, time
 sys.stdout.buffer.write(os.urandom(int(sys.argv[1])))
 sys.stdout.flush()
-open(sys.argv[2], "w").close()
+open(sys.argv[2], "w").write("fed\n")
 time.sleep(120)' "$1" "$SIG_DATA/fed" >"$SIG_DATA/fifo" &
   SIG_FEEDER=$!
 }
@@ -43,13 +43,7 @@ time.sleep(120)' "$1" "$SIG_DATA/fed" >"$SIG_DATA/fifo" &
 # sig_wait_fed: waits up to 30 s for pail to have read the input: it is
 # then in the transfer, waiting for more.
 sig_wait_fed() {
-  sig_tries=0
-  until [ -e "$SIG_DATA/fed" ]; do
-    sig_tries=$((sig_tries + 1))
-    [ "$sig_tries" -lt 300 ] || return 1
-    sleep 0.1
-  done
-  sleep 0.3
+  wait_for_match "$SIG_DATA/fed" "^fed$" && sleep 0.3
 }
 
 sig_input_stop() {
@@ -73,13 +67,14 @@ os.execv(sys.argv[1], sys.argv[1:])' "$PAIL_BINARY" --config "$SCRATCH/proxy.jso
 }
 
 # sig_wait_log PATTERN: waits up to 30 s for the proxy's log to match.
-sig_wait_log() {
-  sig_tries=0
-  until grep -Eq -- "$1" "$PROXY_LOG"; do
-    sig_tries=$((sig_tries + 1))
-    [ "$sig_tries" -lt 300 ] || return 1
-    sleep 0.1
-  done
+sig_wait_log() { wait_for_match "$PROXY_LOG" "$1"; }
+
+# sig_give_up MESSAGE: the phase could not be reached: a failure, and the
+# put is killed.
+sig_give_up() {
+  fail "$1: $(cat "$SCRATCH/sig.err")"
+  kill -KILL "$SIG_PID" 2>/dev/null
+  wait "$SIG_PID" 2>/dev/null
 }
 
 # sig_reset KEY: KEY holds the 12-byte old object.
@@ -156,9 +151,7 @@ signal_phases() {
       sig_send "$sig"
       sig_expect_cancelled "$sig" "$want" "SIG$sig after the first part" "$key"
     else
-      fail "SIG$sig after the first part: the upload did not begin in 30 s: $(cat "$SCRATCH/sig.err")"
-      kill -KILL "$SIG_PID" 2>/dev/null
-      wait "$SIG_PID" 2>/dev/null
+      sig_give_up "SIG$sig after the first part: the upload did not begin in 30 s"
     fi
     sig_input_stop
 
@@ -183,9 +176,7 @@ signal_phases() {
           sig_send "$sig"
           sig_expect_committed "$sig" "$what" "$key" "$file"
         else
-          fail "$what: the commit request never came: $(cat "$SCRATCH/sig.err")"
-          kill -KILL "$SIG_PID" 2>/dev/null
-          wait "$SIG_PID" 2>/dev/null
+          sig_give_up "$what: the commit request never came"
         fi
       done
     done
