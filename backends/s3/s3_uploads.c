@@ -103,16 +103,22 @@ pail_status s3_uploads_list(const s3_instance *s3, const char *prefix,
                             s3_uploads_page *page, pail_error **err) {
   memset(page, 0, sizeof *page);
   page->server_now = INT64_MIN;
-  char *query = strdup("uploads=");
+  /* In the order SigV4 sorts them (as the request is logged, too). */
+  char *query = strdup("");
   bool ok = query != NULL &&
-            (prefix == NULL || query_add(&query, "prefix", prefix)) &&
             (key_marker == NULL || query_add(&query, "key-marker", key_marker)) &&
+            (prefix == NULL || query_add(&query, "prefix", prefix)) &&
             (id_marker == NULL ||
              query_add(&query, "upload-id-marker", id_marker));
-  if (!ok) {
-    free(query);
+  char *full = NULL;
+  /* query is "" or "&name=value...": uploads= sorts last. */
+  if (ok && asprintf(&full, "%s%suploads=", *query ? query + 1 : "",
+                     *query ? "&" : "") < 0)
+    full = NULL;
+  free(query);
+  if (full == NULL)
     return s3_no_memory(err);
-  }
+  query = full;
   pail_request r;
   pail_http_response response = {0};
   pail_status status =
