@@ -141,6 +141,16 @@ void error_redact_document(pail_error *err, const char *json, size_t length) {
     document_redact(json, length, err->message);
 }
 
+pail_error *error_copy(const pail_error *error) {
+  pail_error *copy = NULL;
+  pail_error_set(&copy, pail_error_category(error),
+                 pail_error_http_status(error),
+                 pail_error_provider_code(error),
+                 pail_error_request_id(error), "%s",
+                 pail_error_message(error));
+  return copy;
+}
+
 pail_status pail_error_category(const pail_error *error) {
   return error ? error->category : PAIL_OK;
 }

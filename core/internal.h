@@ -28,6 +28,10 @@ PAIL_HIDDEN pail_status error_setv(pail_error **err, pail_status category,
 PAIL_HIDDEN void error_prefix(pail_error **err, const char *format, ...)
     PAIL_PRINTF(2, 3);
 PAIL_HIDDEN pail_status error_no_memory(pail_error **err);
+/* A new error with error's category, HTTP status, provider code, request
+ * id and message (one failure reported against several items); NULL when
+ * out of memory. */
+PAIL_HIDDEN pail_error *error_copy(const pail_error *error);
 /* Sets "<function>: no <what> given (NULL)" as PAIL_ERR_INVALID_ARGUMENT:
  * a public function's answer to a NULL it cannot work without. */
 PAIL_HIDDEN pail_status error_null_argument(pail_error **err,

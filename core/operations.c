@@ -566,17 +566,6 @@ pail_status pail_sign(pail_workspace *ws, const pail_pointer *ptr,
   return PAIL_OK;
 }
 
-/* A copy of error (for a batch failure reported against each key). */
-static pail_error *error_copy(const pail_error *error) {
-  pail_error *copy = NULL;
-  pail_error_set(&copy, pail_error_category(error),
-                 pail_error_http_status(error),
-                 pail_error_provider_code(error),
-                 pail_error_request_id(error), "%s",
-                 pail_error_message(error));
-  return copy;
-}
-
 /* Deletes the keys at indexes[0..n) of one storage, in one batch call when
  * the backend offers one. */
 static void delete_batch(const storage_handle *h,

@@ -54,6 +54,7 @@ extern const command cli_commands[];
 /* Commands that live in their own files. */
 int cli_run_preview(cli *c, const command *cmd, int argc, char **argv);
 int cli_run_settings(cli *c, const command *cmd, int argc, char **argv);
+int cli_run_cleanup(cli *c, const command *cmd, int argc, char **argv);
 const command *cli_command_find(const char *name);
 
 /* serve.c: `pail serve`, the explorer. */

@@ -1124,6 +1124,23 @@ const command cli_commands[] = {
      "credentials. fs and mem storages, and storages whose credentials are\n"
      "not in the settings (or, for S3, in AWS_* variables), fail (exit 1).\n",
      cli_run_settings},
+    {"cleanup", "cleanup [STORAGE] [--older-than D] [--dry-run]",
+     "remove what interrupted uploads left behind",
+     "\nLists and removes what writes that never finished (a killed `pail put`)\n"
+     "left in STORAGE (a name or s3://name; default: --storage, else every\n"
+     "storage): fs temporary files, S3 multipart uploads (billed until\n"
+     "aborted). Never a committed object. Prints one line per leftover:\n"
+     "outcome, storage, kind, started, size, key (provider id); and, as\n"
+     "notes, what a provider removes by itself (Azure's uncommitted blocks,\n"
+     "after 7 days) or what pail cannot list there (GCS resumable sessions).\n"
+     "Needs delete access to each leftover's key. Exit 1 when anything\n"
+     "could not be removed.\n\n"
+     "Options:\n"
+     "      --older-than D  only leftovers begun at least D ago (default 24h):\n"
+     "                      seconds, or a number with s, m, h or d. 0 takes\n"
+     "                      everything, writes still running included\n"
+     "      --dry-run       show what would be removed; remove nothing\n",
+     cli_run_cleanup},
     {"config", "config check", "load the settings and open every storage",
      "\nLoads the settings, opens every storage (loading its plugin, checking\n"
      "its fields, resolving credentials) and says what is wrong with each.\n",

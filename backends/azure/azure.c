@@ -664,6 +664,37 @@ static pail_status azure_connection_describe(void *instance, char **json,
   return *json ? PAIL_OK : azure_no_memory(err);
 }
 
+/* pail cleanup (ABI 1.14). Blocks put but never committed (a killed
+ * upload's) are not objects and cost little; the service drops them by
+ * itself, and a Delete Blob would also delete the committed blob they may
+ * belong to. So nothing is removed: the note says what happens. */
+static pail_status azure_leftovers_list(void *instance,
+                                        pail_leftover **leftovers,
+                                        size_t *count, char **note,
+                                        pail_error **err) {
+  (void)instance;
+  *leftovers = NULL;
+  *count = 0;
+  *note = strdup("Azure discards uncommitted blocks (those of an upload "
+                 "that never finished) by itself, 7 days after they were "
+                 "uploaded; pail does not remove them, as deleting them "
+                 "would delete the blob they belong to");
+  return *note ? PAIL_OK
+               : azure_core->error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                                       "azure_blob: out of memory");
+}
+
+static pail_status azure_leftover_remove(void *instance,
+                                         const pail_leftover *leftover,
+                                         int force, pail_error **err) {
+  (void)instance;
+  (void)force;
+  return azure_core->error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                               "azure_blob: \"%s\" is no leftover of this "
+                               "backend",
+                               leftover->id);
+}
+
 static const pail_backend_ops azure_ops = {
     .abi_version = PAIL_BACKEND_ABI_VERSION,
     .struct_size = sizeof(pail_backend_ops),
@@ -692,6 +723,8 @@ static const pail_backend_ops azure_ops = {
     .create_container = azure_create_container,
     .delete_objects = azure_delete_objects,
     .connection_describe = azure_connection_describe,
+    .leftovers_list = azure_leftovers_list,
+    .leftover_remove = azure_leftover_remove,
 };
 
 PAIL_BACKEND_DEFINE_ENTRY(azure_ops, azure_core)

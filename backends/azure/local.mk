@@ -28,7 +28,7 @@ tests_test_azure_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/backends/azure \
 	$(XML_CFLAGS)
 tests_test_azure_LDADD = tests/libazure_test.la $(UNIT_LDADD) $(XML_LIBS)
 
-SCRIPT_TESTS += tests/azure_cli.sh tests/azure_faults.sh
+SCRIPT_TESTS += tests/azure_cli.sh tests/azure_faults.sh tests/cleanup_azure.sh
 dist_check_SCRIPTS += tests/azure_lib.sh
 
 FUZZ_TARGETS += tests/fuzz/fuzz_azure_list tests/fuzz/fuzz_azure_error \

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -36,7 +37,6 @@
 /* Quoted hex MD5, as S3 reports it: '"' + 32 digits + '"'. */
 #define ETAG_SIZE 35
 
-#define TEMP_PREFIX FS_RESERVED_PREFIX "tmp."
 #define TEMP_NAME_SIZE 64
 #define TEMP_ATTEMPTS 16
 
@@ -261,11 +261,7 @@ static pail_status path_blocked(int dirfd, const char *segment, const char *key,
                             key, (int)end, key);
 }
 
-/* Removes the now-empty directories among the first `count` directory
- * segments of segments (NUL-separated), deepest first, down to the one at
- * index `from`, stopping at the first that is not empty. Best effort: a
- * failure only leaves an empty directory behind, which listings hide. */
-static void path_prune(fs_instance *fs, const char *segments, size_t count,
+void fs_path_prune(fs_instance *fs, const char *segments, size_t count,
                        size_t from) {
   int root;
   if (from >= count || fs_root(fs, &root, NULL) != PAIL_OK)
@@ -356,7 +352,7 @@ static pail_status path_open(fs_instance *fs, const char *key, walk_mode mode,
         status = fs_errno_error(err, errnum, "resolve", key);
       close(current);
       if (p->created_from != SIZE_MAX)
-        path_prune(fs, p->segments, i + 1, p->created_from);
+        fs_path_prune(fs, p->segments, i + 1, p->created_from);
       path_clear(p);
       return status;
     }
@@ -877,7 +873,7 @@ static void writer_discard(fs_writer *w) {
     unlinkat(w->path.dirfd, w->temp_name, 0);
   }
   if (w->path.created_from != SIZE_MAX)
-    path_prune(w->fs, w->path.segments, w->path.depth, w->path.created_from);
+    fs_path_prune(w->fs, w->path.segments, w->path.depth, w->path.created_from);
   path_clear(&w->path);
   EVP_MD_CTX_free(w->md5);
   attrs_clear(&w->attrs);
@@ -896,11 +892,17 @@ static int temp_create(fs_writer *w) {
     if (getrandom(random, sizeof random, 0) != (ssize_t)sizeof random)
       return errno ? errno : EIO;
     fs_core->hex_encode(random, sizeof random, hex);
-    snprintf(w->temp_name, sizeof w->temp_name, TEMP_PREFIX "%s", hex);
+    snprintf(w->temp_name, sizeof w->temp_name, FS_TEMP_PREFIX "%s", hex);
     w->fd = openat(w->path.dirfd, w->temp_name,
                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-    if (w->fd >= 0)
+    if (w->fd >= 0) {
+      /* The lock tells `pail cleanup` that this write is alive (it goes
+       * with the process, even a killed one); the key says what it was
+       * for. Both best effort: without them the file's age decides. */
+      flock(w->fd, LOCK_SH | LOCK_NB);
+      fsetxattr(w->fd, FS_XATTR_TEMP_KEY, w->key, strlen(w->key), 0);
       return 0;
+    }
     if (errno != EEXIST)
       return errno;
   }
@@ -1056,6 +1058,10 @@ static pail_status writer_commit(fs_writer *w, pail_object_info *info,
   }
   if (status == PAIL_OK && etag[0])
     etag_cache_put(w->fd, &st, etag);
+  /* The object is no temporary file: it keeps no trace of having been
+   * one. */
+  if (status == PAIL_OK)
+    fremovexattr(w->fd, FS_XATTR_TEMP_KEY);
   if (status == PAIL_OK && fsync(w->fd) != 0)
     status = fs_errno_error(err, errno, "flush", w->key);
   if (status == PAIL_OK)
@@ -1210,7 +1216,7 @@ static pail_status fs_delete(void *instance, const char *key,
                                       "fs: no object \"%s\"", key)
                  : fs_errno_error(err, errno, "delete", key);
   if (status == PAIL_OK)
-    path_prune(fs, p.segments, p.depth, 0);
+    fs_path_prune(fs, p.segments, p.depth, 0);
   path_clear(&p);
   return status;
 }
@@ -1405,6 +1411,8 @@ static const pail_backend_ops fs_ops = {
     .copy = fs_copy,
     .sign = NULL, /* the core answers with a workspace grant */
     .create_container = fs_create_container,
+    .leftovers_list = fs_leftovers_list,
+    .leftover_remove = fs_leftover_remove,
 };
 
 PAIL_BACKEND_DEFINE_ENTRY(fs_ops, fs_core)

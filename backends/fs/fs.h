@@ -21,6 +21,11 @@
 
 #define FS_RESERVED_PREFIX ".pail-"
 #define FS_RESERVED_PREFIX_LENGTH 6
+/* A write's temporary file, beside where its object goes: the prefix, then
+ * 16 random hex digits. */
+#define FS_TEMP_PREFIX FS_RESERVED_PREFIX "tmp."
+/* On a temporary file: the key its write is for (pail cleanup shows it). */
+#define FS_XATTR_TEMP_KEY "user.pail.temp_key"
 
 /* The services table the core lent at entry; lives for the process. */
 extern const pail_core_services *fs_core;
@@ -48,6 +53,19 @@ bool fs_name_is_reserved(const char *name);
  * denied, EEXIST conflict, ENOSPC/EIO io, and so on. */
 pail_status fs_errno_error(pail_error **err, int errnum, const char *action,
                            const char *key);
+
+/* Removes the now-empty directories among the first `count` directory
+ * segments of segments (NUL-separated), deepest first, down to the one at
+ * index `from`, stopping at the first that is not empty. Best effort: a
+ * failure only leaves an empty directory behind, which listings hide. */
+void fs_path_prune(fs_instance *fs, const char *segments, size_t count,
+                   size_t from);
+
+/* The leftovers of interrupted writes (fs_cleanup.c): temporary files. */
+pail_status fs_leftovers_list(void *instance, pail_leftover **leftovers,
+                              size_t *count, char **note, pail_error **err);
+pail_status fs_leftover_remove(void *instance, const pail_leftover *leftover,
+                               int force, pail_error **err);
 
 /* The list operation of the ops table (fs_list.c). */
 pail_status fs_list(void *instance, const pail_backend_list_request *request,

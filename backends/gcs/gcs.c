@@ -601,6 +601,39 @@ static pail_status gcs_connection_describe(void *instance, char **json,
   return *json ? PAIL_OK : gcs_no_memory(err);
 }
 
+/* pail cleanup (ABI 1.14). The JSON API's resumable upload sessions
+ * cannot be listed: GCS offers no call for that, and a killed writer took
+ * its session URI with it. They hold no object and GCS ends them a week
+ * after they began. Through the XML API (HMAC keys alone) writes are S3
+ * multipart uploads, which the s3 backend lists and aborts. */
+#define GCS_SESSIONS_NOTE                                                      \
+  "GCS ends an unfinished resumable upload session by itself, a week after " \
+  "it began; sessions cannot be listed, so pail cannot end them sooner"
+
+static pail_status gcs_leftovers_list(void *instance,
+                                      pail_leftover **leftovers, size_t *count,
+                                      char **note, pail_error **err) {
+  gcs_instance *gcs = instance;
+  const pail_delegate *relay = gcs->relay;
+  if (relay != NULL && relay->ops->leftovers_list != NULL)
+    return relay->ops->leftovers_list(relay->instance, leftovers, count, note,
+                                      err);
+  *note = strdup(GCS_SESSIONS_NOTE);
+  return *note ? PAIL_OK : gcs_no_memory(err);
+}
+
+static pail_status gcs_leftover_remove(void *instance,
+                                       const pail_leftover *leftover,
+                                       int force, pail_error **err) {
+  gcs_instance *gcs = instance;
+  const pail_delegate *relay = gcs->relay;
+  if (relay != NULL && relay->ops->leftover_remove != NULL)
+    return relay->ops->leftover_remove(relay->instance, leftover, force, err);
+  return gcs_core->error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                             "gcs: \"%s\" is no leftover of this backend",
+                             leftover->id);
+}
+
 /* ------------------------------------------------------------ settings */
 
 static const pail_backend_field gcs_fields[] = {
@@ -817,6 +850,8 @@ static const pail_backend_ops gcs_ops = {
     .sign = gcs_sign,
     .create_container = gcs_create_container,
     .connection_describe = gcs_connection_describe,
+    .leftovers_list = gcs_leftovers_list,
+    .leftover_remove = gcs_leftover_remove,
 };
 
 PAIL_BACKEND_DEFINE_ENTRY(gcs_ops, gcs_core)

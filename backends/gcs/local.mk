@@ -26,7 +26,7 @@ tests_test_gcs_CFLAGS = $(UNIT_CFLAGS) $(CRYPTO_CFLAGS) -I$(top_srcdir)/backends
 tests_test_gcs_LDADD = tests/libgcs_test.la $(UNIT_LDADD) $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
 # The CLI against tests/gcs_fixture.py, a strict local JSON API server.
-SCRIPT_TESTS += tests/gcs_cli.sh tests/gcs_hmac.sh
+SCRIPT_TESTS += tests/gcs_cli.sh tests/gcs_hmac.sh tests/cleanup_gcs.sh
 dist_check_SCRIPTS += tests/gcs_lib.sh
 EXTRA_DIST += tests/gcs_fixture.py
 

@@ -690,6 +690,8 @@ static const pail_backend_ops s3_ops = {
     .delete_objects = s3_delete_objects,
     .write_stream_file = s3_write_stream_file,
     .connection_describe = s3_connection_describe,
+    .leftovers_list = s3_leftovers_list,
+    .leftover_remove = s3_leftover_remove,
 };
 
 PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core)

@@ -172,4 +172,41 @@ pail_status s3_copy_by_parts(s3_instance *s3, const char *source,
                              const pail_write_options *options,
                              pail_error **err);
 
+/* -------------------------------------------------------- s3_uploads.c */
+
+/* A multipart upload in progress. */
+typedef struct s3_upload {
+  char *key;
+  char *id;
+  int64_t initiated; /* INT64_MIN when unknown */
+} s3_upload;
+
+/* One page of ListMultipartUploads. */
+typedef struct s3_uploads_page {
+  s3_upload *uploads;
+  size_t count;
+  char *next_key, *next_id; /* the next page's markers; NULL on the last */
+  int64_t server_now;       /* the answer's Date, INT64_MIN when unknown */
+} s3_uploads_page;
+
+/* Lists one page of the uploads in progress whose keys start with prefix
+ * (NULL: all), from the markers of the previous page (NULL for the first).
+ * page is emptied first; release it with s3_uploads_page_clear. */
+pail_status s3_uploads_list(const s3_instance *s3, const char *prefix,
+                            const char *key_marker, const char *id_marker,
+                            s3_uploads_page *page, pail_error **err);
+void s3_uploads_page_clear(s3_uploads_page *page);
+void s3_uploads_free(s3_upload *uploads, size_t count);
+
+/* AbortMultipartUpload of key's upload upload_id. An upload already gone
+ * is PAIL_ERR_NOT_FOUND (NoSuchUpload). */
+pail_status s3_upload_abort(const s3_instance *s3, const char *key,
+                            const char *upload_id, pail_error **err);
+
+/* pail cleanup's operations (ABI 1.14): multipart uploads in progress. */
+pail_status s3_leftovers_list(void *instance, pail_leftover **leftovers,
+                              size_t *count, char **note, pail_error **err);
+pail_status s3_leftover_remove(void *instance, const pail_leftover *leftover,
+                               int force, pail_error **err);
+
 #endif /* PAIL_BACKEND_S3_H */

@@ -117,29 +117,16 @@ static char *upload_query(const s3_write *w, int part_number) {
 /* AbortMultipartUpload of w->upload_id. Best effort: a failed abort is
  * logged, and the caller's error stands. */
 static void multipart_abort(s3_write *w) {
-  char *query = upload_query(w, 0);
-  pail_request r;
-  pail_http_response response = {0};
   pail_error *failure = NULL;
-  pail_status status =
-      query ? s3_core->request_init(&r, "DELETE", s3_url(w->s3, w->key, query),
-                              &failure)
-            : PAIL_ERR_INTERNAL;
-  free(query);
-  if (status == PAIL_OK)
-    status = s3_request_sign(w->s3, &r, &failure);
-  if (status == PAIL_OK)
-    status = s3_exchange(w->s3, &r, w->key, &response, &failure);
+  pail_status status = s3_upload_abort(w->s3, w->key, w->upload_id, &failure);
   /* Already gone is what an abort wants. */
   if (status != PAIL_OK && status != PAIL_ERR_NOT_FOUND)
     s3_core->log(w->s3->cfg, PAIL_LOG_WARNING,
                  "s3: %s: could not abort multipart upload %s; it may be "
-                 "left in the bucket until a lifecycle rule removes it",
+                 "left in the bucket until `pail cleanup` or a lifecycle "
+                 "rule removes it",
                  w->key, w->upload_id);
   s3_core->error_free(failure);
-  s3_core->http_response_clear(&response);
-  if (query != NULL)
-    s3_core->request_free(&r);
 }
 
 /* The part writer's abort: it comes once no part is in flight. */
@@ -167,69 +154,37 @@ static bool may_have_begun(pail_status status) {
  * effort: a failure is logged and the caller's error stands. */
 static void multipart_orphans_abort(s3_write *w, int64_t began) {
   s3_instance *s3 = w->s3;
-  char *encoded = s3_core->uri_encode(w->key, 0);
-  char *query = NULL;
-  if (encoded == NULL || asprintf(&query, "prefix=%s&uploads=", encoded) < 0)
-    query = NULL;
-  free(encoded);
-  if (query == NULL)
-    return;
-  pail_request r;
-  pail_http_response response = {0};
+  s3_uploads_page page;
   pail_error *failure = NULL;
-  pail_status status =
-      s3_core->request_init(&r, "GET", s3_url(s3, NULL, query), &failure);
-  free(query);
-  if (status == PAIL_OK)
-    status = s3_request_sign(s3, &r, &failure);
-  if (status == PAIL_OK)
-    status = s3_exchange(s3, &r, w->key, &response, &failure);
-  int64_t now = s3_core->now(NULL), server_now = now;
-  const char *date = s3_core->http_header(&response, "date");
-  if (date != NULL && s3_core->time_parse(date, &server_now, NULL) != PAIL_OK)
-    server_now = now;
+  pail_status status = s3_uploads_list(s3, w->key, NULL, NULL, &page, &failure);
+  int64_t now = s3_core->now(NULL);
+  int64_t server_now = page.server_now != INT64_MIN ? page.server_now : now;
   int64_t since = server_now - (now - began) - 2;
-  xmlDocPtr doc = status == PAIL_OK
-                      ? backend_xml_parse(response.body, response.body_length)
-                      : NULL;
-  xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-  for (xmlNodePtr u = root ? root->children : NULL; u != NULL; u = u->next) {
-    if (u->type != XML_ELEMENT_NODE ||
-        strcmp((const char *)u->name, "Upload") != 0)
+  for (size_t i = 0; status == PAIL_OK && i < page.count; i++) {
+    s3_upload *u = &page.uploads[i];
+    if (strcmp(u->key, w->key) != 0 || u->initiated == INT64_MIN ||
+        u->initiated < since)
       continue;
-    char *key = backend_xml_child_text(u, "Key");
-    char *id = backend_xml_child_text(u, "UploadId");
-    char *initiated = backend_xml_child_text(u, "Initiated");
-    int64_t at = 0;
-    if (key != NULL && id != NULL && *id != '\0' && initiated != NULL &&
-        strcmp(key, w->key) == 0 &&
-        s3_core->time_parse(initiated, &at, NULL) == PAIL_OK && at >= since) {
-      s3_core->log(s3->cfg, PAIL_LOG_INFO,
-                   "s3: %s: aborting multipart upload %s, begun by a "
-                   "request whose answer was lost",
-                   w->key, id);
-      free(w->upload_id);
-      w->upload_id = id;
-      id = NULL;
-      multipart_abort(w);
-      free(w->upload_id);
-      w->upload_id = NULL;
-    }
-    free(key);
-    free(id);
-    free(initiated);
+    s3_core->log(s3->cfg, PAIL_LOG_INFO,
+                 "s3: %s: aborting multipart upload %s, begun by a "
+                 "request whose answer was lost",
+                 w->key, u->id);
+    free(w->upload_id);
+    w->upload_id = u->id;
+    u->id = NULL;
+    multipart_abort(w);
+    free(w->upload_id);
+    w->upload_id = NULL;
   }
-  if (doc != NULL)
-    xmlFreeDoc(doc);
   if (status != PAIL_OK)
     s3_core->log(s3->cfg, PAIL_LOG_WARNING,
                  "s3: %s: could not list the multipart uploads a lost "
                  "CreateMultipartUpload may have begun (%s); one may be left "
-                 "in the bucket until a lifecycle rule removes it",
+                 "in the bucket until `pail cleanup` or a lifecycle rule "
+                 "removes it",
                  w->key, s3_core->error_message(failure));
   s3_core->error_free(failure);
-  s3_core->http_response_clear(&response);
-  s3_core->request_free(&r);
+  s3_uploads_page_clear(&page);
 }
 
 static pail_status multipart_begin(void *context, size_t part_size,

@@ -48,7 +48,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 13
+#define PAIL_BACKEND_ABI_MINOR 14
 #define PAIL_ABI_VERSION_MAKE(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -217,6 +217,24 @@ typedef struct pail_backend_ops {
    * be NULL: no other program can reach the storage (fs, mem). */
   pail_status (*connection_describe)(void *instance, char **json,
                                      pail_error **err);
+
+  /* ABI 1.14. What interrupted writes left behind in the storage (issue
+   * 15, pail_cleanup): never a committed object. *leftovers is a malloc'ed
+   * array of *count, each with kind, id (malloc'ed), and key, size,
+   * started and in_use where known (started INT64_MIN when not); outcome
+   * and error are the core's. *note (malloc'ed, may stay NULL) tells the
+   * user what the provider removes by itself or what cannot be listed. The
+   * core frees all of it, on failure too. May be NULL: the core reports
+   * that the backend cannot list leftovers. */
+  pail_status (*leftovers_list)(void *instance, pail_leftover **leftovers,
+                                size_t *count, char **note, pail_error **err);
+  /* ABI 1.14. Removes one leftover that leftovers_list returned (the core
+   * passes it back unchanged). A leftover already gone is success. Unless
+   * force is non-zero, one whose write turns out to be still running is
+   * refused with PAIL_ERR_CONFLICT. Must never remove a committed object.
+   * May be NULL only when leftovers_list is. */
+  pail_status (*leftover_remove)(void *instance, const pail_leftover *leftover,
+                                 int force, pail_error **err);
 } pail_backend_ops;
 
 /* An HTTP request for the core's HTTP services. Strings belong to the

@@ -528,6 +528,84 @@ PAIL_EXPORT pail_status pail_grant_verify(pail_workspace *workspace,
                                           const pail_pointer *pointer,
                                           int64_t now, pail_error **err);
 
+/* --------------------------------------------------------------- cleanup */
+
+/* What an interrupted write (a process killed mid-upload, a lost machine)
+ * can leave behind in a storage: never a committed object, but bytes that
+ * take space, and on some providers cost money, until they are removed. */
+typedef enum pail_leftover_kind {
+  PAIL_LEFTOVER_TEMPORARY_FILE = 1,   /* fs: a write's temporary file */
+  PAIL_LEFTOVER_MULTIPART_UPLOAD = 2, /* S3, GCS's XML API: an upload never
+                                         completed nor aborted */
+  PAIL_LEFTOVER_UNCOMMITTED_BLOB = 3, /* Azure: blocks never committed */
+  PAIL_LEFTOVER_RESUMABLE_SESSION = 4 /* GCS: a resumable upload session */
+} pail_leftover_kind;
+
+/* What pail_cleanup did with a leftover. */
+typedef enum pail_leftover_outcome {
+  PAIL_LEFTOVER_REMOVED = 1,
+  PAIL_LEFTOVER_TO_REMOVE = 2, /* dry run: would have been removed */
+  PAIL_LEFTOVER_RECENT = 3,    /* kept: younger than older_than, of unknown
+                                  age, or its write is still running */
+  PAIL_LEFTOVER_FAILED = 4     /* not removed: error says why (access rules
+                                  included) */
+} pail_leftover_outcome;
+
+/* One leftover. A backend's leftovers_list fills kind to in_use; the core
+ * fills outcome and error. All strings owned. */
+typedef struct pail_leftover {
+  pail_leftover_kind kind;
+  char *key;       /* the object the write was for; NULL when unknown */
+  char *id;        /* the provider's id: an upload id, the temporary file's
+                      path under the root; never NULL */
+  uint64_t size;   /* bytes it holds, when size_known */
+  int size_known;
+  int64_t started; /* seconds since the epoch; INT64_MIN when unknown */
+  int in_use;      /* the backend sees its write still running */
+  pail_leftover_outcome outcome;
+  pail_error *error; /* why it was not removed, or NULL */
+} pail_leftover;
+
+typedef struct pail_cleanup_options {
+  size_t struct_size;
+  /* Leftovers younger than this many seconds, or whose write the backend
+   * sees still running, are kept: a write in progress elsewhere looks the
+   * same as an interrupted one. 0 takes every leftover, running writes'
+   * included: the caller's explicit choice. Default 86400 (24 h). */
+  int64_t older_than;
+  int dry_run; /* list and judge, remove nothing */
+} pail_cleanup_options;
+#define PAIL_CLEANUP_OPTIONS_INIT {sizeof(pail_cleanup_options), 86400, 0}
+
+/* What pail_cleanup found in one storage. All owned; released with
+ * pail_cleanup_report_clear. */
+typedef struct pail_cleanup_report {
+  pail_leftover *leftovers;
+  size_t count;
+  /* What the provider removes by itself, or what pail cannot list there
+   * (Azure drops uncommitted blocks after 7 days; GCS resumable sessions
+   * cannot be listed): one or more sentences for the user, or NULL. */
+  char *note;
+  size_t hidden; /* leftovers left out: the access rules deny listing them */
+} pail_cleanup_report;
+PAIL_EXPORT void pail_cleanup_report_clear(pail_cleanup_report *report);
+
+/* Lists what interrupted writes left behind in the storage (NULL: primary)
+ * and removes it: temporary files (fs), multipart uploads (S3, and GCS
+ * through its XML API), whatever else the backend can find. Never touches
+ * a committed object. Each leftover needs delete access to its key (its
+ * id when the key is unknown) under the workspace's rules; one the rules
+ * do not let the user list is left out of the report (counted in hidden).
+ * Fills *out (emptied first) even when it fails. Returns PAIL_OK when
+ * nothing failed, else the status of the first leftover that could not be
+ * removed (with *err naming it) or of the listing. A backend that cannot
+ * list leftovers yields an empty report with a note saying so. */
+PAIL_EXPORT pail_status pail_cleanup(pail_workspace *workspace,
+                                     const char *storage,
+                                     const pail_cleanup_options *options,
+                                     pail_cleanup_report *out,
+                                     pail_error **err);
+
 /* --------------------------------------------------------------- preview */
 
 typedef struct pail_preview_options {

@@ -1,0 +1,277 @@
+/*
+ * test_cleanup.c: pail_cleanup (core/cleanup.c) with the fs backend's
+ * temporary files (backends/fs/fs_cleanup.c), and a backend without the
+ * operations (mem).
+ */
+#include <config.h>
+
+#include <pail/pail.h>
+
+#include "testutil.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <stdbool.h>
+
+static char *root;
+static pail_workspace *ws;
+
+/* A workspace with one fs storage at root, and the rules given (or none). */
+static pail_workspace *open_fs(const char *rules, const char *user) {
+  char *json = NULL;
+  ck_assert_int_ge(asprintf(&json,
+                            "{\"storage\": {\"type\": \"fs\", \"root_path\": "
+                            "\"%s\"}%s%s}",
+                            root, rules ? ", \"advanced_permissions\": " : "",
+                            rules ? rules : ""),
+                   0);
+  pail_options options = PAIL_OPTIONS_INIT;
+  options.username = user;
+  pail_workspace *w = NULL;
+  pail_error *err = NULL;
+  ck_assert_msg(pail_workspace_open_json(json, &options, &w, &err) == PAIL_OK,
+                "%s", pail_error_message(err));
+  free(json);
+  return w;
+}
+
+static void setup(void) {
+  root = test_tempdir();
+  unsetenv("PAIL_TEST_NOW");
+  ws = open_fs(NULL, NULL);
+}
+
+static void teardown(void) {
+  pail_workspace_close(ws);
+  unsetenv("PAIL_TEST_NOW");
+  test_tempdir_remove(root);
+}
+
+static pail_pointer *pointer(const char *key) {
+  pail_pointer *p = NULL;
+  ck_assert_int_eq(pail_pointer_parse(key, NULL, &p, NULL), PAIL_OK);
+  return p;
+}
+
+static void put(const char *key, const char *text) {
+  pail_pointer *p = pointer(key);
+  ck_assert_int_eq(pail_write(ws, p, text, strlen(text), NULL, NULL), PAIL_OK);
+  pail_pointer_free(p);
+}
+
+static bool exists(const char *relative) {
+  char *path = NULL;
+  ck_assert_int_ge(asprintf(&path, "%s/%s", root, relative), 0);
+  struct stat st;
+  bool found = lstat(path, &st) == 0;
+  free(path);
+  return found;
+}
+
+/* The library's clock, days from now: leftovers then look that old. */
+static void clock_ahead(int days) {
+  char text[32];
+  snprintf(text, sizeof text, "%lld",
+           (long long)time(NULL) + (long long)days * 86400);
+  setenv("PAIL_TEST_NOW", text, 1);
+}
+
+/* A writer of key that has written some bytes and stays open. */
+static pail_writer *writer_begun(const char *key) {
+  pail_pointer *p = pointer(key);
+  pail_writer *w = NULL;
+  ck_assert_int_eq(pail_writer_open(ws, p, NULL, &w, NULL), PAIL_OK);
+  ck_assert_int_eq(pail_writer_write(w, "partial", 7, NULL), PAIL_OK);
+  pail_pointer_free(p);
+  return w;
+}
+
+/* A process that begins writing key and dies of SIGKILL mid-write, as
+ * `kill -9` during `pail put` does. */
+static void writer_killed(const char *key) {
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    pail_writer *w = writer_begun(key);
+    char block[4096] = {0};
+    for (int i = 0; i < 64; i++)
+      pail_writer_write(w, block, sizeof block, NULL);
+    /* The writer buffers: only bytes that reached the file count. */
+    raise(SIGKILL);
+    _exit(0);
+  }
+  int status = 0;
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+static pail_status cleanup(int64_t older_than, int dry_run,
+                           pail_cleanup_report *report, pail_error **err) {
+  pail_cleanup_options options = PAIL_CLEANUP_OPTIONS_INIT;
+  options.older_than = older_than;
+  options.dry_run = dry_run;
+  return pail_cleanup(ws, NULL, &options, report, err);
+}
+
+START_TEST(killed_writer_leftover_is_removed_and_objects_stay) {
+  put("keep/object.txt", "committed");
+  writer_killed("deep/er/big.bin");
+  clock_ahead(2);
+  pail_cleanup_report report;
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_cleanup(ws, NULL, NULL, &report, &err), PAIL_OK);
+  ck_assert_uint_eq(report.count, 1);
+  const pail_leftover *l = &report.leftovers[0];
+  ck_assert_int_eq(l->kind, PAIL_LEFTOVER_TEMPORARY_FILE);
+  /* The key rides in an xattr, where the file system has them. */
+  ck_assert(l->key == NULL || strcmp(l->key, "deep/er/big.bin") == 0);
+  ck_assert_contains(l->id, "deep/er/.pail-tmp.");
+  ck_assert(l->size_known && l->size >= 256 * 1024);
+  ck_assert(!l->in_use);
+  ck_assert_int_eq(l->outcome, PAIL_LEFTOVER_REMOVED);
+  ck_assert_ptr_null(l->error);
+  ck_assert_ptr_null(report.note);
+  pail_cleanup_report_clear(&report);
+  /* The folders the write created went with it; the object stays. */
+  ck_assert(!exists("deep"));
+  ck_assert(exists("keep/object.txt"));
+  ck_assert_int_eq(cleanup(0, 0, &report, NULL), PAIL_OK);
+  ck_assert_uint_eq(report.count, 0);
+  pail_cleanup_report_clear(&report);
+}
+END_TEST
+
+START_TEST(running_write_is_kept_unless_older_than_is_zero) {
+  pail_writer *w = writer_begun("live.bin");
+  pail_writer_write(w, "x", 1, NULL);
+  clock_ahead(30);
+  pail_cleanup_report report;
+  ck_assert_int_eq(cleanup(3600, 0, &report, NULL), PAIL_OK);
+  ck_assert_uint_eq(report.count, 1);
+  ck_assert(report.leftovers[0].in_use);
+  ck_assert_int_eq(report.leftovers[0].outcome, PAIL_LEFTOVER_RECENT);
+  pail_cleanup_report_clear(&report);
+  /* Kept: the write completes. */
+  ck_assert_int_eq(pail_writer_close(w, NULL, NULL), PAIL_OK);
+  ck_assert(exists("live.bin"));
+
+  w = writer_begun("live2.bin");
+  ck_assert_int_eq(cleanup(0, 0, &report, NULL), PAIL_OK);
+  ck_assert_uint_eq(report.count, 1);
+  ck_assert_int_eq(report.leftovers[0].outcome, PAIL_LEFTOVER_REMOVED);
+  pail_cleanup_report_clear(&report);
+  /* Taken at the user's word: that write can no longer commit. */
+  ck_assert_int_ne(pail_writer_close(w, NULL, NULL), PAIL_OK);
+  ck_assert(!exists("live2.bin"));
+  ck_assert(exists("live.bin"));
+}
+END_TEST
+
+START_TEST(recent_leftover_is_kept_by_default) {
+  writer_killed("recent.bin");
+  pail_cleanup_report report;
+  ck_assert_int_eq(pail_cleanup(ws, NULL, NULL, &report, NULL), PAIL_OK);
+  ck_assert_uint_eq(report.count, 1);
+  ck_assert_int_eq(report.leftovers[0].outcome, PAIL_LEFTOVER_RECENT);
+  char *id = strdup(report.leftovers[0].id);
+  pail_cleanup_report_clear(&report);
+  ck_assert(exists(id));
+  free(id);
+}
+END_TEST
+
+START_TEST(dry_run_removes_nothing) {
+  writer_killed("a/dry.bin");
+  clock_ahead(2);
+  pail_cleanup_report report;
+  ck_assert_int_eq(cleanup(86400, 1, &report, NULL), PAIL_OK);
+  ck_assert_uint_eq(report.count, 1);
+  ck_assert_int_eq(report.leftovers[0].outcome, PAIL_LEFTOVER_TO_REMOVE);
+  char *id = strdup(report.leftovers[0].id);
+  pail_cleanup_report_clear(&report);
+  ck_assert(exists(id));
+  free(id);
+}
+END_TEST
+
+START_TEST(access_rules_need_delete_and_hide_what_cannot_be_listed) {
+  writer_killed("u/alice/a.bin");
+  writer_killed("u/bob/b.bin");
+  writer_killed("shared/c.bin");
+  clock_ahead(2);
+  pail_workspace_close(ws);
+  ws = open_fs("[{\"pattern\": \"u/{username}/**\", \"allow\": "
+               "\"read,write,delete,list\"},"
+               "{\"pattern\": \"shared/**\", \"allow\": \"read,list\"}]",
+               "alice");
+  pail_cleanup_report report;
+  pail_error *err = NULL;
+  ck_assert_int_eq(pail_cleanup(ws, NULL, NULL, &report, &err),
+                   PAIL_ERR_ACCESS_DENIED);
+  ck_assert_contains(pail_error_message(err), "shared/");
+  pail_error_free(err);
+  ck_assert_uint_eq(report.hidden, 1); /* bob's */
+  ck_assert_uint_eq(report.count, 2);
+  for (size_t i = 0; i < report.count; i++) {
+    const pail_leftover *l = &report.leftovers[i];
+    if (strncmp(l->id, "u/alice/", 8) == 0) {
+      ck_assert_int_eq(l->outcome, PAIL_LEFTOVER_REMOVED);
+    } else {
+      ck_assert_contains(l->id, "shared/");
+      ck_assert_int_eq(l->outcome, PAIL_LEFTOVER_FAILED);
+      ck_assert_int_eq(pail_error_category(l->error), PAIL_ERR_ACCESS_DENIED);
+      ck_assert(exists(l->id));
+    }
+  }
+  pail_cleanup_report_clear(&report);
+  ck_assert(exists("u/bob"));
+  ck_assert(!exists("u/alice"));
+}
+END_TEST
+
+START_TEST(backend_without_cleanup_answers_with_a_note) {
+  pail_workspace *mem = NULL;
+  ck_assert_int_eq(pail_workspace_open_json(
+                       "{\"storage\": {\"type\": \"mem\"}}", NULL, &mem, NULL),
+                   PAIL_OK);
+  pail_cleanup_report report;
+  ck_assert_int_eq(pail_cleanup(mem, NULL, NULL, &report, NULL), PAIL_OK);
+  ck_assert_uint_eq(report.count, 0);
+  ck_assert_contains(report.note, "mem backend cannot list");
+  pail_cleanup_report_clear(&report);
+  pail_workspace_close(mem);
+}
+END_TEST
+
+START_TEST(bad_arguments_are_refused) {
+  pail_cleanup_report report;
+  pail_error *err = NULL;
+  ck_assert_int_eq(cleanup(-1, 0, &report, &err), PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(err), "negative");
+  pail_error_free(err);
+  err = NULL;
+  ck_assert_int_eq(pail_cleanup(ws, "nosuch", NULL, &report, &err),
+                   PAIL_ERR_NOT_FOUND);
+  pail_error_free(err);
+  ck_assert_int_eq(pail_cleanup(ws, NULL, NULL, NULL, NULL),
+                   PAIL_ERR_INVALID_ARGUMENT);
+  pail_cleanup_report_clear(NULL);
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("cleanup");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, killed_writer_leftover_is_removed_and_objects_stay);
+  tcase_add_test(tc, running_write_is_kept_unless_older_than_is_zero);
+  tcase_add_test(tc, recent_leftover_is_kept_by_default);
+  tcase_add_test(tc, dry_run_removes_nothing);
+  tcase_add_test(tc, access_rules_need_delete_and_hide_what_cannot_be_listed);
+  tcase_add_test(tc, backend_without_cleanup_answers_with_a_note);
+  tcase_add_test(tc, bad_arguments_are_refused);
+  suite_add_tcase(s, tc);
+  return test_run_suite(s);
+}
