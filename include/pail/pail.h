@@ -552,7 +552,9 @@ typedef enum pail_leftover_outcome {
 } pail_leftover_outcome;
 
 /* One leftover. A backend's leftovers_list fills kind to in_use; the core
- * fills outcome and error. All strings owned. */
+ * fills outcome and error. All strings owned. Frozen for ABI 1.x: backends
+ * hand the core arrays of it, so its size and layout never change (a later
+ * need gets a struct and ops members of its own). */
 typedef struct pail_leftover {
   pail_leftover_kind kind;
   char *key;       /* the object the write was for; NULL when unknown */
