@@ -141,6 +141,14 @@ tail -c +67108001 "$DATA/64MiB" >"$SCRATCH/range.want"
 check "ranged cat to the end" cmp -s "$SCRATCH/range" "$SCRATCH/range.want"
 run_pail cat --offset 1 --length 1 sizes/0.bin
 check "a range past the end of an empty blob is refused" test "$STATUS" -ne 0
+# A range that starts at the end is empty, as on every backend; one that
+# starts past the end is refused.
+run_pail cat --offset 1 sizes/1.bin
+expect_status 0 "cat --offset 1 (the size) of a 1-byte blob"
+check "cat --offset 1 of a 1-byte blob prints nothing" test ! -s "$OUT"
+run_pail cat --offset 2 sizes/1.bin
+expect_status 1 "cat --offset 2 (past the end) of a 1-byte blob"
+expect_stderr "invalid argument" "a range past the end is an invalid argument"
 
 # ------------------------------------------------------------ cp
 run_pail cp sizes/64MiB.bin copies/64MiB.bin

@@ -166,6 +166,17 @@ check "64 MiB from a pipe went up in several parts (ETag $etag)" \
 "$PAIL" cat --offset 5242000 --length 2000 sizes/64MiB.bin >"$SCRATCH/range"
 tail -c +5242001 "$DATA/64MiB" | head -c 2000 >"$SCRATCH/range.want"
 check "ranged cat" cmp -s "$SCRATCH/range" "$SCRATCH/range.want"
+# A range that starts at the end is empty (S3 answers it 416), as on every
+# backend; one that starts past the end is refused.
+for f in 1 5MiB-1; do
+  size=$(wc -c <"$DATA/$f" | tr -d ' ')
+  run_pail cat --offset "$size" "sizes/$f.bin"
+  expect_status 0 "cat --offset $size (the size) of $f"
+  check "cat --offset $size of $f prints nothing" test ! -s "$OUT"
+  run_pail cat --offset "$((size + 1))" "sizes/$f.bin"
+  expect_status 1 "cat --offset $((size + 1)) (past the end) of $f"
+  expect_stderr "invalid argument" "a range past the end of $f is an invalid argument"
+done
 expect_no_uploads "after the uploads"
 
 # ------------------------------------------------------------ cp
