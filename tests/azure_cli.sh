@@ -374,6 +374,16 @@ run_pail --json cat no/such/key
 check "--json cat: not found from the body's <Code>" python_json \
   'e = d["error"]; assert e["category"] == "not found" and e["provider_code"] == "BlobNotFound" and e["request_id"], d' <"$OUT"
 
+# ------------------------------------------------------------ missing container
+# The container, not the blob, is missing: the message says so.
+sed "s/\"$AZURE_CONTAINER\"/\"pail-no-such-container\"/" "$AZURE_SETTINGS" >"$SCRATCH/nocontainer.json"
+for args in "stat a.txt" "cat a.txt" "ls" "put $DATA/1 a.txt"; do
+  run_pail --config "$SCRATCH/nocontainer.json" $args
+  expect_status 1 "missing container: $args"
+  expect_stderr 'not found: azure_blob: container "pail-no-such-container" does not exist \[HTTP 404, code ContainerNotFound' \
+    "missing container: $args names the container"
+done
+
 # ------------------------------------------------------------ wrong key
 azure_settings "$SCRATCH/wrong.json" "$WRONG_KEY"
 for args in "ls" "stat sizes/1.bin" "cat sizes/1.bin" "put $DATA/1 wrong/x" \

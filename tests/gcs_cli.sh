@@ -92,7 +92,12 @@ expect_status 0 "mb again: the bucket exists and is ours"
 
 run_pail --storage nobucket stat x
 expect_status 1 "stat in a bucket that does not exist"
-expect_stderr "not found" "missing bucket is not found"
+expect_stderr 'not found: gcs: bucket "no-such-bucket" does not exist' \
+  "stat in a missing bucket names the bucket, not the key"
+run_pail --storage nobucket ls
+expect_status 1 "ls of a bucket that does not exist"
+expect_stderr 'not found: gcs: bucket "no-such-bucket" does not exist' \
+  "ls of a missing bucket names the bucket"
 
 # ------------------------------------------- round trips, byte-exact
 DATA=$SCRATCH/data

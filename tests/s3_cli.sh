@@ -403,6 +403,17 @@ run_pail --json stat no/such/key
 check "--json not found document" python_json \
   'assert d["error"]["category"] == "not found" and d["error"]["provider_code"] in ("NoSuchKey", "NotFound"), d' <"$OUT"
 
+# ------------------------------------------------------------ missing bucket
+# The bucket, not the key, is missing: the message says so, whether S3's
+# answer has a body (GET, PUT) or not (HEAD).
+sed "s/\"$S3_BUCKET\"/\"pail-no-such-bucket\"/" "$S3_SETTINGS" >"$SCRATCH/nobucket.json"
+for args in "stat a.txt" "cat a.txt" "rm a.txt" "put $DATA/1 a.txt"; do
+  run_pail --config "$SCRATCH/nobucket.json" $args
+  expect_status 1 "missing bucket: $args"
+  expect_stderr 'not found: s3: bucket "pail-no-such-bucket" does not exist \[HTTP 404, code NoSuchBucket' \
+    "missing bucket: $args names the bucket"
+done
+
 # ------------------------------------------------------------ wrong secret
 s3_settings "$SCRATCH/wrong.json" "$WRONG_SECRET"
 for args in "ls" "stat sizes/1.bin" "cat sizes/1.bin" "put $DATA/1 wrong/x" \
