@@ -87,6 +87,17 @@ run_pail get '{"s3": "existing/object", "storage": "nowhere"}' "$SCRATCH/out/got
 expect_status 1 "get from a storage that does not exist"
 no_local "get from a missing storage" "$SCRATCH/out/got"
 
+# Pointers in a scheme pail does not know are not taken for bare keys.
+for text in gs://bkt/a S3:///a https://host/a; do
+  scheme=${text%%://*}
+  run_pail stat "$text"
+  expect_status 2 "stat of $text"
+  expect_stderr "\"$scheme://\" is not a scheme pail knows.*; a pointer is \\{\"s3\": \"key\"\\}, s3:///key, s3://storage/key or a bare key" \
+    "stat of $text names the scheme and the forms pail accepts"
+  [ "$scheme" = S3 ] &&
+    expect_stderr "s3 is written in lowercase" "S3:// is told that s3 is lowercase"
+done
+
 # ------------------------------------------------------------ local files
 run_pail get missing/key "$SCRATCH/out/got"
 expect_status 1 "get of a missing key"
