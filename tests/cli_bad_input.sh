@@ -98,6 +98,17 @@ for text in gs://bkt/a S3:///a https://host/a; do
     expect_stderr "s3 is written in lowercase" "S3:// is told that s3 is lowercase"
 done
 
+# ------------------------------------------------------------ access rules
+# A denial says its category once.
+printf '%s\n' '{"storage": {"type": "fs", "root_path": "'"$PAIL_HOME"'"}, "advanced_permissions": [{"pattern": "public/**", "allow": "read"}]}' \
+  >"$SCRATCH/rules.json"
+run_pail --config "$SCRATCH/rules.json" cat existing/object
+expect_status 1 "a read the access rules deny"
+expect_stderr '^pail: cat: existing/object: access denied: read to "existing/object" is not allowed' \
+  "a denial names the access and the key"
+check "a denial says \"access denied\" once" \
+  test "$(grep -o 'access denied' "$ERR" | wc -l)" -eq 1
+
 # ------------------------------------------------------------ local files
 run_pail get missing/key "$SCRATCH/out/got"
 expect_status 1 "get of a missing key"
