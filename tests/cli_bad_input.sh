@@ -199,10 +199,26 @@ expect_status 1 "a relative PAIL_PLUGIN_PATH is not searched"
 for args in "" "frobnicate" "put" "put onlyone" "get a" "stat a b" \
   "ls --no-such-option" "sign a --method POST" "sign a --expires soon" \
   "sign a --at yesterday" "rm -r s3:///" "config" "config fix" \
-  "put --metadata novalue $SCRATCH/file x" "get --offset -1 a b"; do
+  "put --metadata novalue $SCRATCH/file x" "get --offset -1 a b" \
+  "sign a --expires 0" "sign a --expires 604801" "sign a --expires 700000"; do
   run_pail $args
   expect_status 2 "usage error: pail $args"
 done
+# Header texts with a control character are invalid option values too.
+for option in --content-type --content-disposition --metadata; do
+  value="$(printf 'a=b\nc')"
+  run_pail put "$option" "$value" "$SCRATCH/file" new/object
+  expect_status 2 "usage error: put $option with a line break"
+  expect_stderr "$option may not contain control characters \\(U\\+000A" \
+    "put $option with a line break says why"
+  run_pail cp "$option" "$value" existing/object new/object
+  expect_status 2 "usage error: cp $option with a line break"
+done
 unchanged "usage errors"
+run_pail sign existing/object --expires 604800
+expect_status 0 "sign --expires 604800 (7 days, the most)"
+run_pail sign existing/object --expires 700000
+expect_stderr "--expires wants 1 to 604800 seconds" \
+  "sign --expires 700000 says the range"
 
 finish

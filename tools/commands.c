@@ -94,15 +94,29 @@ typedef struct write_state {
   "      --no-clobber                fail (exit 1) if the object exists\n"      \
   "      --metadata NAME=VALUE       user metadata; repeatable\n"
 
+/* Option values that travel as HTTP header text may not hold control
+ * characters (the library refuses them too, for every storage): refused
+ * here as the usage errors they are. A tab is allowed. */
+static int header_text_option(cli *c, const char *option, const char *arg) {
+  for (const char *p = arg; *p; p++)
+    if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+      return cli_usage_error(c,
+                             "--%s may not contain control characters "
+                             "(U+%04X at byte offset %zu)",
+                             option, (unsigned)(unsigned char)*p,
+                             (size_t)(p - arg));
+  return EXIT_OK;
+}
+
 static int write_option(cli *c, void *state, int option, const char *arg) {
   write_state *w = state;
   switch (option) {
   case OPT_CONTENT_TYPE:
     w->options.content_type = arg;
-    return EXIT_OK;
+    return header_text_option(c, "content-type", arg);
   case OPT_CONTENT_DISPOSITION:
     w->options.content_disposition = arg;
-    return EXIT_OK;
+    return header_text_option(c, "content-disposition", arg);
   case OPT_NO_CLOBBER:
     w->options.if_none_match = 1;
     return EXIT_OK;
@@ -110,6 +124,8 @@ static int write_option(cli *c, void *state, int option, const char *arg) {
     if (strchr(arg, '=') == NULL || arg[0] == '=')
       return cli_usage_error(c, "--metadata wants NAME=VALUE, not \"%s\"",
                              arg);
+    if (header_text_option(c, "metadata", arg) != EXIT_OK)
+      return EXIT_USAGE;
     return string_list_add(&w->metadata, arg);
   default:
     return EXIT_USAGE;
@@ -789,10 +805,11 @@ static int sign_option(cli *c, void *state, int option, const char *arg) {
     s->options.method = arg;
     return EXIT_OK;
   case OPT_EXPIRES:
-    if (!parse_count(arg, &value) || value == 0 || value > INT64_MAX)
-      return cli_usage_error(c, "--expires wants a number of seconds, not "
-                                "\"%s\"",
-                             arg);
+    if (!parse_count(arg, &value) || value == 0 ||
+        value > PAIL_SIGN_MAX_EXPIRES)
+      return cli_usage_error(c, "--expires wants 1 to %d seconds (7 days), "
+                                "not \"%s\"",
+                             PAIL_SIGN_MAX_EXPIRES, arg);
     s->options.expires = (int64_t)value;
     return EXIT_OK;
   case OPT_AT: {

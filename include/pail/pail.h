@@ -486,6 +486,9 @@ typedef struct pail_sign_options {
   size_t query_count;
 } pail_sign_options;
 #define PAIL_SIGN_OPTIONS_INIT {sizeof(pail_sign_options), NULL, 0, 0, NULL, 0, NULL, 0}
+/* The longest expiry pail_sign accepts, in seconds: seven days, S3's and
+ * GCS's limit. */
+#define PAIL_SIGN_MAX_EXPIRES (7 * 24 * 3600)
 
 /* The answer of pail_sign: a presigned URL from the backend, or, for backends
  * that cannot presign, a pointer carrying a workspace-signed grant. Exactly
