@@ -221,4 +221,20 @@ run_pail sign existing/object --expires 700000
 expect_stderr "--expires wants 1 to 604800 seconds" \
   "sign --expires 700000 says the range"
 
+# With --json, a usage error is the command's one document too, wherever
+# --json stands.
+for args in "--json stat a b" "stat a b --json" "--json sign a --expires 700000" \
+  "--json frobnicate" "--json" "--json ls --no-such-option" "cat --offset x a --json" \
+  "--json stat gs://bkt/a"; do
+  run_pail $args
+  expect_status 2 "usage error: pail $args"
+  check "usage error: pail $args prints {\"error\": ...} on stdout" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = d["error"]
+assert e["category"] == "invalid argument" and e["message"], d
+assert set(e) == {"category", "message", "provider_code", "http_status", "request_id"}, d
+' "$OUT"
+done
+
 finish

@@ -43,12 +43,23 @@ void cli_report_error(cli *c, const char *what, const pail_error *err) {
 int cli_usage_error(cli *c, const char *format, ...) {
   va_list ap;
   va_start(ap, format);
-  fprintf(stderr, "pail: %s%s", c->command ? c->command : "",
-          c->command ? ": " : "");
-  vfprintf(stderr, format, ap);
+  char *message = NULL;
+  if (vasprintf(&message, format, ap) < 0)
+    message = NULL;
   va_end(ap);
-  fprintf(stderr, "\nTry 'pail %s%s--help'.\n", c->command ? c->command : "",
+  fprintf(stderr, "pail: %s%s%s\nTry 'pail %s%s--help'.\n",
+          c->command ? c->command : "", c->command ? ": " : "",
+          message ? message : "usage error", c->command ? c->command : "",
           c->command ? " " : "");
+  /* With --json, stdout carries the command's one document, even when the
+   * command line was not understood. */
+  if (c->json)
+    cli_emit_json(json_pack("{s:{s:s, s:s, s:n, s:n, s:n}}", "error",
+                            "category",
+                            pail_status_name(PAIL_ERR_INVALID_ARGUMENT),
+                            "message", message ? message : "usage error",
+                            "provider_code", "http_status", "request_id"));
+  free(message);
   return EXIT_USAGE;
 }
 
