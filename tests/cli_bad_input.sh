@@ -136,6 +136,26 @@ if [ "$(id -u)" != 0 ]; then
   unchanged "put of an unreadable file"
 fi
 
+# A failed put or cp is labelled with what failed: the local file, the
+# source, or the destination.
+printf '%s\n' '{"storage": {"type": "fs", "root_path": "'"$PAIL_HOME"'"}, "secondary_storage": {"gone": {"type": "fs", "root_path": "'"$SCRATCH"'/gone"}}}' \
+  >"$SCRATCH/gone.json"
+run_pail --config "$SCRATCH/gone.json" put "$SCRATCH/file" s3://gone/small.txt
+expect_status 1 "put to a storage whose root is missing"
+expect_stderr '^pail: put: small\.txt: not found: fs: the storage root' \
+  "a failed put is labelled with the destination, not the local file"
+run_pail put "$SCRATCH/no-such-file" new/object
+expect_stderr "^pail: put: $SCRATCH/no-such-file: not found" \
+  "a put of a missing file is labelled with the file"
+run_pail --config "$SCRATCH/gone.json" cp existing/object s3://gone/copy
+expect_status 1 "cp to a storage whose root is missing"
+expect_stderr '^pail: cp: copy: not found: fs: the storage root' \
+  "a failed cp is labelled with the destination when it failed"
+run_pail --config "$SCRATCH/gone.json" cp missing/source s3://gone/copy
+expect_stderr '^pail: cp: missing/source: not found' \
+  "a cp of a missing source is labelled with the source"
+check "no root was created for the failed put and cp" test ! -e "$SCRATCH/gone"
+
 # ------------------------------------------------------------ settings
 # bad_settings NAME JSON PATTERN: the settings are refused with exit 1 and a
 # message matching PATTERN, and nothing is created anywhere.

@@ -414,6 +414,10 @@ for args in "stat a.txt" "cat a.txt" "rm a.txt" "put $DATA/1 a.txt"; do
   expect_stderr 'not found: s3: bucket "pail-no-such-bucket" does not exist \[HTTP 404, code NoSuchBucket' \
     "missing bucket: $args names the bucket"
 done
+# The destination failed, not the local file: the label says so.
+run_pail --config "$SCRATCH/nobucket.json" put "$DATA/1" small.txt
+expect_stderr '^pail: put: small\.txt: not found' \
+  "put to a missing bucket is labelled with the destination"
 
 # ------------------------------------------------------------ wrong secret
 s3_settings "$SCRATCH/wrong.json" "$WRONG_SECRET"

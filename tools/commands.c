@@ -8,6 +8,7 @@
 #include <pail/backend.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,20 @@ static int parse_write_command(cli *c, const command *cmd, int argc,
   return EXIT_OK;
 }
 
+/* Whether put's LOCAL can be read (standard input is taken as readable):
+ * after a failure, says whether the file or the destination failed, as
+ * the library's error does not. */
+static bool local_file_readable(const char *local) {
+  if (strcmp(local, "-") == 0)
+    return true;
+  int fd = open(local, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  bool readable = fd >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode);
+  if (fd >= 0)
+    close(fd);
+  return readable;
+}
+
 static int run_put(cli *c, const command *cmd, int argc, char **argv) {
   write_state w = {.options = PAIL_WRITE_OPTIONS_INIT};
   int first, rc = parse_write_command(c, cmd, argc, argv, &w, &first);
@@ -203,8 +218,10 @@ static int run_put(cli *c, const command *cmd, int argc, char **argv) {
   cli_progress_end(&progress);
   write_state_free(&w);
   if (status != PAIL_OK) {
+    /* Labelled with what failed: the file, or the object being written. */
+    rc = cli_fail(c, local_file_readable(local) ? dst->key : local, err);
     pail_pointer_free(dst);
-    return cli_fail(c, local, err);
+    return rc;
   }
   if (c->json) {
     char *uri = pail_pointer_to_uri(dst);
@@ -770,14 +787,20 @@ static int run_cp(cli *c, const command *cmd, int argc, char **argv) {
     pail_error *err = NULL;
     pail_status status = pail_copy(ws, src, dst, &w.options, &err);
     cli_progress_end(&progress);
-    if (status != PAIL_OK)
-      rc = cli_fail(c, src->key, err);
-    else if (c->json)
+    if (status != PAIL_OK) {
+      /* Labelled with what failed: the error does not say which side, so
+       * the source is looked at again (after a failure only). */
+      pail_object_info info;
+      bool source_readable = pail_stat(ws, src, &info, NULL) == PAIL_OK;
+      pail_object_info_clear(&info);
+      rc = cli_fail(c, source_readable ? dst->key : src->key, err);
+    } else if (c->json) {
       rc = cli_emit_json(json_pack("{s:o, s:o}", "source",
                                    cli_pointer_json(src), "destination",
                                    cli_pointer_json(dst)));
-    else if (!c->quiet)
+    } else if (!c->quiet) {
       rc = cli_print_pointer(dst);
+    }
   }
   pail_pointer_free(src);
   pail_pointer_free(dst);
