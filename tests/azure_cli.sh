@@ -72,15 +72,22 @@ check "backends lists azure_blob" grep -qw "azure_blob" "$OUT"
 run_pail --json backends
 check "--json backends names azure_blob" \
   python_json 'assert any(b["type"] == "azure_blob" for b in d["backends"])' <"$OUT"
+# config check reaches the storage: before mb, the container is missing.
 run_pail config check
-expect_status 0 "config check"
-check "config check says the storage is ok" grep -q "(azure_blob): ok" "$OUT"
-no_secret "config check"
+expect_status 1 "config check before mb"
+check "config check before mb says the container does not exist" grep -q \
+  '^primary (azure_blob): not found: azure_blob: container "pail-test" does not exist \[HTTP 404, code ContainerNotFound' "$OUT"
+check "config check prints the error once (stdout), stderr the count" \
+  test "$(cat "$ERR")" = "pail: config: 1 of 1 storages failed the check"
 run_pail ls
 expect_status 1 "ls before mb"
 expect_stderr "not found.*ContainerNotFound" "ls before mb: the container is not found"
 run_pail mb
 expect_status 0 "mb creates the container"
+run_pail config check
+expect_status 0 "config check"
+check "config check says the storage is ok" grep -q "(azure_blob): ok" "$OUT"
+no_secret "config check"
 check "the container exists for the SDK" test "$(sdk_count '')" = 0
 run_pail mb
 expect_status 0 "mb of a container that already exists"
@@ -386,6 +393,11 @@ done
 
 # ------------------------------------------------------------ wrong key
 azure_settings "$SCRATCH/wrong.json" "$WRONG_KEY"
+run_pail --config "$SCRATCH/wrong.json" config check
+expect_status 1 "config check with a wrong key"
+check "config check with a wrong key says access denied" grep -q \
+  '^primary (azure_blob): access denied: .*code AuthorizationFailure' "$OUT"
+no_secret "config check with a wrong key"
 for args in "ls" "stat sizes/1.bin" "cat sizes/1.bin" "put $DATA/1 wrong/x" \
   "put $DATA/4MiB-plus-1 wrong/y" "rm sizes/1.bin" "mb" "cp sizes/1.bin wrong/z"; do
   run_pail --verbose --config "$SCRATCH/wrong.json" $args

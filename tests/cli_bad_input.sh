@@ -197,7 +197,34 @@ printf '%s\n' '{"storage": {"type": "fs", "root_path": "'"$PAIL_HOME"'"}, "secon
   >"$SCRATCH/settings.json"
 run_pail --config "$SCRATCH/settings.json" config check
 expect_status 1 "config check fails on a bad secondary"
-expect_stderr 'unknown field "root"' "config check names the field"
+check "config check names the field" grep -q '^arc (fs): invalid argument: .*unknown field "root"' "$OUT"
+
+# config check reaches each storage: a missing fs root and a dead endpoint
+# (a loopback port nobody listens on) fail, each error printed once, on
+# stdout; stderr says how many failed.
+dead_port=$(free_port)
+printf '%s\n' '{"storage": {"type": "fs", "root_path": "'"$PAIL_HOME"'"}, "secondary_storage": {"gone": {"type": "fs", "root_path": "'"$SCRATCH"'/gone"}, "dead": {"type": "s3", "bucket": "pail-test", "region": "us-east-1", "endPoint": "127.0.0.1:'"$dead_port"'", "useSSL": false, "pathStyle": true, "accessKey": "AKIDEXAMPLE", "secretKey": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}}}' \
+  >"$SCRATCH/check.json"
+run_pail --config "$SCRATCH/check.json" --max-attempts 2 config check
+expect_status 1 "config check with a missing fs root and a dead endpoint"
+check "config check: the primary is ok" grep -qx 'primary (fs): ok' "$OUT"
+check "config check: the missing root" grep -q \
+  '^gone (fs): not found: fs: the storage root ".*/gone" does not exist' "$OUT"
+check "config check: the dead endpoint" grep -q \
+  "^dead (s3): unavailable: .*127.0.0.1:$dead_port" "$OUT"
+check "config check: stderr says how many failed, and nothing else" \
+  test "$(cat "$ERR")" = "pail: config: 2 of 3 storages failed the check"
+check "config check created no root" test ! -e "$SCRATCH/gone"
+run_pail --config "$SCRATCH/check.json" --max-attempts 2 --json config check
+expect_status 1 "config check --json with failures"
+check "config check --json: each storage's outcome" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x for x in d["storages"]}
+assert s[None]["ok"] and s[None]["error"] is None, d
+assert not s["gone"]["ok"] and s["gone"]["error"]["category"] == "not found", d
+assert not s["dead"]["ok"] and s["dead"]["error"]["category"] == "unavailable", d
+' "$OUT"
 
 # ------------------------------------------------------------ plugins
 mkdir -p "$SCRATCH/plugins"

@@ -63,11 +63,11 @@ no_secret() {
 }
 
 # --------------------------------------------------------------- setup
-run_pail config check
-expect_status 0 "config check with HMAC keys only"
 run_pail --verbose mb
 expect_status 0 "mb creates the bucket through the XML API"
 check "the log says the XML API is used" grep -q "XML API" "$ERR"
+run_pail config check
+expect_status 0 "config check with HMAC keys only"
 no_secret "mb --verbose"
 run_pail mb
 expect_status 0 "mb again: the bucket exists and is ours"

@@ -92,12 +92,19 @@ check "backends lists s3" grep -qw "s3" "$OUT"
 run_pail --json backends
 check "--json backends names s3" \
   python_json 'assert any(b["type"] == "s3" for b in d["backends"])' <"$OUT"
+# config check reaches the storage: before mb, the bucket is missing.
+run_pail config check
+expect_status 1 "config check before mb"
+check "config check before mb says the bucket does not exist" grep -q \
+  '^primary (s3): not found: s3: bucket "pail-test" does not exist \[HTTP 404, code NoSuchBucket' "$OUT"
+check "config check prints the error once (stdout), stderr the count" \
+  test "$(cat "$ERR")" = "pail: config: 1 of 1 storages failed the check"
+run_pail mb
+expect_status 0 "mb creates the bucket"
 run_pail config check
 expect_status 0 "config check"
 check "config check says the storage is ok" grep -q "(s3): ok" "$OUT"
 no_secret "config check"
-run_pail mb
-expect_status 0 "mb creates the bucket"
 check "the bucket exists for the aws CLI" \
   s3_aws s3api head-bucket --bucket "$S3_BUCKET"
 run_pail mb
@@ -414,6 +421,16 @@ for args in "stat a.txt" "cat a.txt" "rm a.txt" "put $DATA/1 a.txt"; do
   expect_stderr 'not found: s3: bucket "pail-no-such-bucket" does not exist \[HTTP 404, code NoSuchBucket' \
     "missing bucket: $args names the bucket"
 done
+run_pail --config "$SCRATCH/nobucket.json" --json config check
+expect_status 1 "config check of a missing bucket"
+check "--json config check: the missing bucket's error" python_json \
+  'e = d["storages"][0]["error"]; assert not d["storages"][0]["ok"] and e["category"] == "not found" and e["provider_code"] == "NoSuchBucket", d' <"$OUT"
+s3_settings "$SCRATCH/wrong-secret.json" "$WRONG_SECRET"
+run_pail --config "$SCRATCH/wrong-secret.json" config check
+expect_status 1 "config check with a wrong secret"
+check "config check with a wrong secret says access denied" grep -q \
+  '^primary (s3): access denied: .*SignatureDoesNotMatch' "$OUT"
+no_secret "config check with a wrong secret"
 # The destination failed, not the local file: the label says so.
 run_pail --config "$SCRATCH/nobucket.json" put "$DATA/1" small.txt
 expect_stderr '^pail: put: small\.txt: not found' \

@@ -1037,26 +1037,31 @@ static int run_config(cli *c, const command *cmd, int argc, char **argv) {
   if (ws == NULL)
     return EXIT_FAILED;
   json_t *storages = json_array();
-  size_t failures = 0;
+  size_t failures = 0, count = pail_workspace_storage_count(ws);
   if (!c->json)
     printf("settings: %s\n", pail_workspace_source(ws));
-  for (size_t i = 0; i < pail_workspace_storage_count(ws); i++) {
+  /* Each storage's outcome once, in the report on stdout; stderr only
+   * says that some failed. */
+  for (size_t i = 0; i < count; i++) {
     const char *name = pail_workspace_storage_name(ws, i);
     const char *type = pail_workspace_storage_type(ws, i);
     pail_error *err = NULL;
-    pail_status status = pail_workspace_check_storage(ws, name, &err);
-    if (status != PAIL_OK) {
+    pail_status status = pail_workspace_probe_storage(ws, name, &err);
+    if (status != PAIL_OK)
       failures++;
-      cli_report_error(c, name ? name : "primary storage", err);
-    }
-    if (c->json)
+    if (c->json) {
       json_array_append_new(
           storages, json_pack("{s:s?, s:s, s:b, s:o?}", "name", name, "type",
                               type, "ok", status == PAIL_OK, "error",
                               err ? cli_error_json(err) : NULL));
-    else
-      printf("%s (%s): %s\n", name ? name : "primary", type,
-             status == PAIL_OK ? "ok" : pail_error_message(err));
+    } else {
+      printf("%s (%s): ", name ? name : "primary", type);
+      if (status == PAIL_OK)
+        fputs("ok", stdout);
+      else
+        cli_print_error(stdout, err);
+      putchar('\n');
+    }
     pail_error_free(err);
   }
   if (c->json)
@@ -1065,7 +1070,12 @@ static int run_config(cli *c, const command *cmd, int argc, char **argv) {
                                  storages));
   else
     json_decref(storages);
-  return failures > 0 ? EXIT_FAILED : rc;
+  if (failures > 0) {
+    fprintf(stderr, "pail: config: %zu of %zu storages failed the check\n",
+            failures, count);
+    return EXIT_FAILED;
+  }
+  return rc;
 }
 
 /* ---------------------------------------------------------------- table */
@@ -1162,9 +1172,14 @@ const command cli_commands[] = {
      "credentials. fs and mem storages, and storages whose credentials are\n"
      "not in the settings (or, for S3, in AWS_* variables), fail (exit 1).\n",
      cli_run_settings},
-    {"config", "config check", "load the settings and open every storage",
+    {"config", "config check", "load the settings and reach every storage",
      "\nLoads the settings, opens every storage (loading its plugin, checking\n"
-     "its fields, resolving credentials) and says what is wrong with each.\n",
+     "its fields, resolving credentials), then reaches it with the cheapest\n"
+     "read it offers (a listing of at most one key; for fs, its root), so\n"
+     "that a dead endpoint, a missing bucket, container or root, or refused\n"
+     "credentials show. Prints one line per storage, \"ok\" or its error\n"
+     "(category, message, HTTP status, provider code); exit 1 when any\n"
+     "storage fails. Access rules are not applied.\n",
      run_config},
     {"serve", "serve [--listen HOST:PORT] [--token T]",
      "browse the storages in a web page (the explorer)",
