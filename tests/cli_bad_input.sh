@@ -212,6 +212,8 @@ check "config check: the missing root" grep -q \
   '^gone (fs): not found: fs: the storage root ".*/gone" does not exist' "$OUT"
 check "config check: the dead endpoint" grep -q \
   "^dead (s3): unavailable: .*127.0.0.1:$dead_port" "$OUT"
+check "config check: the dead endpoint's message says how many attempts" \
+  grep -q "^dead (s3): unavailable: .*(after 2 attempts)$" "$OUT"
 check "config check: stderr says how many failed, and nothing else" \
   test "$(cat "$ERR")" = "pail: config: 2 of 3 storages failed the check"
 check "config check created no root" test ! -e "$SCRATCH/gone"

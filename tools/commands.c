@@ -1169,8 +1169,11 @@ const command cli_commands[] = {
      "for httpfs, or for azure with a connection string); for polars, the\n"
      "storage_options JSON object; for boto3, the JSON object of\n"
      "boto3.client(\"s3\", **args). The output holds the storage's\n"
-     "credentials. fs and mem storages, and storages whose credentials are\n"
-     "not in the settings (or, for S3, in AWS_* variables), fail (exit 1).\n",
+     "credentials, as pail resolved them: from the settings, the environment\n"
+     "(AWS_*, AZURE_STORAGE_*, GOOGLE_APPLICATION_CREDENTIALS) or profile\n"
+     "files (~/.aws/credentials). fs and mem storages, a tool that cannot\n"
+     "reach the storage's provider, and credentials that cannot be handed\n"
+     "out (a gcloud user login) fail (exit 1).\n",
      cli_run_settings},
     {"config", "config check", "load the settings and reach every storage",
      "\nLoads the settings, opens every storage (loading its plugin, checking\n"
