@@ -1037,6 +1037,12 @@ static pail_status transfer_result(transfer *t, pail_error **err) {
     transfer_log(t, NULL);
     return PAIL_OK;
   }
+  /* A final message says how hard pail tried. */
+  if (detail != NULL && t->attempts > 1) {
+    char *tried = str_printf("%s (after %d attempts)", detail, t->attempts);
+    free(detail);
+    detail = tried;
+  }
   if (detail != NULL)
     http_scrub_url_secrets(detail, rq->url);
   transfer_log(t, detail ? detail : "out of memory");
@@ -1270,6 +1276,30 @@ static void response_move(transfer *t, pail_http_response *out) {
   t->body_capacity = 0;
 }
 
+/* The error status the last exchange or stream opening of this thread
+ * ended with after retries, and the attempts made, until
+ * http_attempts_take takes them: the backend turns that answer into the
+ * error, and the core's error_set adds the count to its message. */
+static _Thread_local struct {
+  int status;
+  int attempts;
+} last_retried;
+
+static void note_final_status(const transfer *t) {
+  int status = t->response.status;
+  bool failed = t->head_done && (status < 200 || status > 299);
+  last_retried.status = failed && t->attempts > 1 ? status : 0;
+  last_retried.attempts = failed ? t->attempts : 0;
+}
+
+int http_attempts_take(int status) {
+  int attempts =
+      status != 0 && status == last_retried.status ? last_retried.attempts : 0;
+  if (attempts > 0)
+    last_retried.status = last_retried.attempts = 0;
+  return attempts;
+}
+
 pail_status http_exchange(const pail_config *cfg,
                           const pail_http_request *request, size_t max_body,
                           pail_http_response *out, pail_error **err) {
@@ -1298,6 +1328,7 @@ pail_status http_exchange(const pail_config *cfg,
       continue;
     }
     status = transfer_result(t, err);
+    note_final_status(t);
     if (status == PAIL_OK)
       response_move(t, out);
     transfer_end_alone(t, multi);
@@ -1376,6 +1407,7 @@ static pail_status stream_open(const pail_config *cfg,
   }
   if (!success) {
     status = transfer_result(t, err);
+    note_final_status(t);
     if (t->head_done) {
       /* The status is what the caller needs; a body cut short is not. */
       if (status != PAIL_OK && err != NULL && *err != NULL &&

@@ -395,6 +395,10 @@ PAIL_HIDDEN pail_status http_exchange(const pail_config *cfg,
                                       pail_http_response *out,
                                       pail_error **err);
 PAIL_HIDDEN void http_response_clear(pail_http_response *response);
+/* The attempts the last exchange or stream opening of this thread made when
+ * it ended with HTTP status `status` after retries (0 otherwise), once:
+ * error_setv appends them to the error the answer becomes. */
+PAIL_HIDDEN int http_attempts_take(int status);
 PAIL_HIDDEN const char *http_header(const pail_http_response *response,
                                     const char *name);
 PAIL_HIDDEN pail_status http_stream_open(const pail_config *cfg,

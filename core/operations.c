@@ -9,7 +9,6 @@
 #include <string.h>
 
 #define LIST_DEFAULT_MAX_KEYS 1000
-#define SIGN_MAX_EXPIRES (7 * 24 * 3600) /* S3's and GCS's limit */
 
 static pail_status unsupported(const storage_handle *h, const char *operation,
                                pail_error **err) {
@@ -516,11 +515,11 @@ pail_status pail_sign(pail_workspace *ws, const pail_pointer *ptr,
                           opts.method);
   if (opts.expires == 0)
     opts.expires = 3600;
-  if (opts.expires < 1 || opts.expires > SIGN_MAX_EXPIRES)
+  if (opts.expires < 1 || opts.expires > PAIL_SIGN_MAX_EXPIRES)
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "expiry of %lld seconds is out of range: 1 to %d "
                           "(7 days)",
-                          (long long)opts.expires, SIGN_MAX_EXPIRES);
+                          (long long)opts.expires, PAIL_SIGN_MAX_EXPIRES);
   if (opts.at == 0)
     opts.at = clock_now(NULL);
   /* Signing hands out the access, so the signer must have it; a grant in

@@ -295,14 +295,14 @@ pail_status access_rules_check(const access_rules *rules, const char *username,
     return error_no_memory(err);
   if (i < rules->count)
     pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-                   "access denied: %s to \"%s\" is not allowed %s (rule %zu "
+                   "%s to \"%s\" is not allowed %s (rule %zu "
                    "\"%s\" allows %s)",
                    access_names(access, wanted), key, who, i + 1,
                    rules->rules[i].pattern,
                    access_names(rules->rules[i].allow, allowed));
   else
     pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-                   "access denied: %s to \"%s\" is not allowed %s (no rule "
+                   "%s to \"%s\" is not allowed %s (no rule "
                    "in advanced_permissions matches)",
                    access_names(access, wanted), key ? key : "", who);
   free(who);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define KEY_MAX_BYTES 1024
 #define STORAGE_NAME_MAX_BYTES 63
@@ -397,6 +398,30 @@ static pail_status parse_uri(const char *text, bool prefix, pail_pointer *p,
   return take_key(p, key, key_len, prefix, err);
 }
 
+/* The length of "scheme://" at the start of text ("gs://", "S3://"), or 0.
+ * No key starts so (the "//" would be an empty path segment): such a text
+ * is a URI in a scheme pail does not know, not a bare key. */
+static size_t uri_scheme_length(const char *text) {
+  size_t n = 0;
+  while ((text[n] >= 'a' && text[n] <= 'z') ||
+         (text[n] >= 'A' && text[n] <= 'Z') ||
+         (n > 0 && ((text[n] >= '0' && text[n] <= '9') || text[n] == '+' ||
+                    text[n] == '-' || text[n] == '.')))
+    n++;
+  return n > 0 && strncmp(text + n, "://", 3) == 0 ? n + 3 : 0;
+}
+
+static pail_status unknown_scheme(const char *text, size_t scheme_length,
+                                  pail_error **err) {
+  bool s3 = scheme_length == 5 && strncasecmp(text, "s3", 2) == 0;
+  return input_error(err, "pointer", text, strlen(text),
+                     "\"%.*s\" is not a scheme pail knows%s; a pointer is "
+                     "{\"s3\": \"key\"}, s3:///key, s3://storage/key or a "
+                     "bare key",
+                     (int)scheme_length, text,
+                     s3 ? " (s3 is written in lowercase)" : "");
+}
+
 static pail_status parse_pointer(const char *text, const char *default_storage,
                                  bool prefix, pail_pointer **out,
                                  pail_error **err) {
@@ -419,6 +444,8 @@ static pail_status parse_pointer(const char *text, const char *default_storage,
     status = parse_json(text, prefix, p, err);
   else if (strncmp(text, "s3:", 3) == 0)
     status = parse_uri(text, prefix, p, err);
+  else if (uri_scheme_length(text) > 0)
+    status = unknown_scheme(text, uri_scheme_length(text), err);
   else {
     status = default_storage ? take_storage(p, default_storage,
                                             strlen(default_storage), err)

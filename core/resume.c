@@ -135,6 +135,26 @@ void resumable_close(pail_resumable_reader *reader) {
   free(reader);
 }
 
+/* After a 416 for a range from offset: whether the object has exactly
+ * offset bytes, told by asking for its last byte (the size comes with the
+ * answer, and the version is pinned as for any read). Leaves no stream. */
+static bool range_at_end(pail_resumable_reader *reader, uint64_t offset,
+                         pail_object_info *info) {
+  pail_object_info probe = {.last_modified = INT64_MIN};
+  pail_status status = request_from(reader, offset - 1, offset, true, true,
+                                    false, &probe, NULL);
+  stream_drop(reader);
+  reader->skip = 0;
+  bool at_end = status == PAIL_OK && probe.size == offset;
+  if (at_end) {
+    pail_object_info_clear(info);
+    *info = probe;
+  } else {
+    pail_object_info_clear(&probe);
+  }
+  return at_end;
+}
+
 pail_status resumable_open(const pail_config *cfg,
                            const pail_resumable_source *source, uint64_t offset,
                            uint64_t length, pail_object_info *info,
@@ -179,6 +199,14 @@ pail_status resumable_open(const pail_config *cfg,
     pail_error_free(failure);
     failure = NULL;
     status = request_from(reader, 0, 0, false, false, false, info, err);
+  } else if (status == PAIL_ERR_INVALID_ARGUMENT && offset > 0 &&
+             pail_error_http_status(failure) == 416 &&
+             range_at_end(reader, offset, info)) {
+    /* A range that starts at the very end is empty, not past the end
+     * (pail_reader_open's contract), though servers answer it 416. */
+    pail_error_free(failure);
+    failure = NULL;
+    status = PAIL_OK;
   } else if (failure != NULL) {
     if (err != NULL && *err == NULL)
       *err = failure;

@@ -282,6 +282,24 @@ pail_status pail_workspace_check_storage(pail_workspace *ws,
   return workspace_storage(ws, storage, &handle, err);
 }
 
+pail_status pail_workspace_probe_storage(pail_workspace *ws,
+                                         const char *storage,
+                                         pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  storage_handle h;
+  pail_status status = workspace_storage(ws, storage, &h, err);
+  if (status != PAIL_OK || h.backend->ops.list == NULL)
+    return status;
+  /* A listing of one key: every provider's cheapest request that needs
+   * the endpoint, the bucket and the credentials all to be right. */
+  pail_backend_list_request request = {.prefix = "", .max_keys = 1};
+  pail_list_page page = {0};
+  status = error_redact(err, h.config,
+                        h.backend->ops.list(h.instance, &request, &page, err));
+  pail_list_page_clear(&page);
+  return status;
+}
+
 static pail_status check_access(pail_workspace *ws, const pail_pointer *ptr,
                                 unsigned access, pail_error **err) {
   if (ptr->presigned != NULL && access == PAIL_ACCESS_READ) {

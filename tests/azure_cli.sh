@@ -69,15 +69,22 @@ check "backends lists azure_blob" grep -qw "azure_blob" "$OUT"
 run_pail --json backends
 check "--json backends names azure_blob" \
   python_json 'assert any(b["type"] == "azure_blob" for b in d["backends"])' <"$OUT"
+# config check reaches the storage: before mb, the container is missing.
 run_pail config check
-expect_status 0 "config check"
-check "config check says the storage is ok" grep -q "(azure_blob): ok" "$OUT"
-no_secret "config check"
+expect_status 1 "config check before mb"
+check "config check before mb says the container does not exist" grep -q \
+  '^primary (azure_blob): not found: azure_blob: container "pail-test" does not exist \[HTTP 404, code ContainerNotFound' "$OUT"
+check "config check prints the error once (stdout), stderr the count" \
+  test "$(cat "$ERR")" = "pail: config: 1 of 1 storages failed the check"
 run_pail ls
 expect_status 1 "ls before mb"
 expect_stderr "not found.*ContainerNotFound" "ls before mb: the container is not found"
 run_pail mb
 expect_status 0 "mb creates the container"
+run_pail config check
+expect_status 0 "config check"
+check "config check says the storage is ok" grep -q "(azure_blob): ok" "$OUT"
+no_secret "config check"
 check "the container exists for the SDK" test "$(sdk_count '')" = 0
 run_pail mb
 expect_status 0 "mb of a container that already exists"
@@ -138,6 +145,14 @@ tail -c +67108001 "$DATA/64MiB" >"$SCRATCH/range.want"
 check "ranged cat to the end" cmp -s "$SCRATCH/range" "$SCRATCH/range.want"
 run_pail cat --offset 1 --length 1 sizes/0.bin
 check "a range past the end of an empty blob is refused" test "$STATUS" -ne 0
+# A range that starts at the end is empty, as on every backend; one that
+# starts past the end is refused.
+run_pail cat --offset 1 sizes/1.bin
+expect_status 0 "cat --offset 1 (the size) of a 1-byte blob"
+check "cat --offset 1 of a 1-byte blob prints nothing" test ! -s "$OUT"
+run_pail cat --offset 2 sizes/1.bin
+expect_status 1 "cat --offset 2 (past the end) of a 1-byte blob"
+expect_stderr "invalid argument" "a range past the end is an invalid argument"
 
 # ------------------------------------------------------------ cp
 run_pail cp sizes/64MiB.bin copies/64MiB.bin
@@ -363,8 +378,23 @@ run_pail --json cat no/such/key
 check "--json cat: not found from the body's <Code>" python_json \
   'e = d["error"]; assert e["category"] == "not found" and e["provider_code"] == "BlobNotFound" and e["request_id"], d' <"$OUT"
 
+# ------------------------------------------------------------ missing container
+# The container, not the blob, is missing: the message says so.
+sed "s/\"$AZURE_CONTAINER\"/\"pail-no-such-container\"/" "$AZURE_SETTINGS" >"$SCRATCH/nocontainer.json"
+for args in "stat a.txt" "cat a.txt" "ls" "put $DATA/1 a.txt"; do
+  run_pail --config "$SCRATCH/nocontainer.json" $args
+  expect_status 1 "missing container: $args"
+  expect_stderr 'not found: azure_blob: container "pail-no-such-container" does not exist \[HTTP 404, code ContainerNotFound' \
+    "missing container: $args names the container"
+done
+
 # ------------------------------------------------------------ wrong key
 azure_settings "$SCRATCH/wrong.json" "$WRONG_KEY"
+run_pail --config "$SCRATCH/wrong.json" config check
+expect_status 1 "config check with a wrong key"
+check "config check with a wrong key says access denied" grep -q \
+  '^primary (azure_blob): access denied: .*code AuthorizationFailure' "$OUT"
+no_secret "config check with a wrong key"
 for args in "ls" "stat sizes/1.bin" "cat sizes/1.bin" "put $DATA/1 wrong/x" \
   "put $DATA/4MiB-plus-1 wrong/y" "rm sizes/1.bin" "mb" "cp sizes/1.bin wrong/z"; do
   run_pail --verbose --config "$SCRATCH/wrong.json" $args
@@ -537,8 +567,9 @@ sys.stdout.buffer.write(open(sys.argv[1], "rb").read(48 << 20))
 sys.stdout.flush()
 time.sleep(120)' "$DATA/64MiB" >"$SCRATCH/fifo" &
     writer=$!
-    # sizes/1.bin's blocks of the iteration before are in the log: look
-    # only at what comes after this point.
+    # Only this upload's requests count: the log holds the earlier ones
+    # (sizes/1.bin's blocks from the SIGTERM round would otherwise send the
+    # next signal before pail even started).
     log_mark
     # A background job of sh starts with SIGINT ignored: give pail the
     # default disposition back, as an interactive Ctrl-C would find it.

@@ -87,6 +87,28 @@ run_pail get '{"s3": "existing/object", "storage": "nowhere"}' "$SCRATCH/out/got
 expect_status 1 "get from a storage that does not exist"
 no_local "get from a missing storage" "$SCRATCH/out/got"
 
+# Pointers in a scheme pail does not know are not taken for bare keys.
+for text in gs://bkt/a S3:///a https://host/a; do
+  scheme=${text%%://*}
+  run_pail stat "$text"
+  expect_status 2 "stat of $text"
+  expect_stderr "\"$scheme://\" is not a scheme pail knows.*; a pointer is \\{\"s3\": \"key\"\\}, s3:///key, s3://storage/key or a bare key" \
+    "stat of $text names the scheme and the forms pail accepts"
+  [ "$scheme" = S3 ] &&
+    expect_stderr "s3 is written in lowercase" "S3:// is told that s3 is lowercase"
+done
+
+# ------------------------------------------------------------ access rules
+# A denial says its category once.
+printf '%s\n' '{"storage": {"type": "fs", "root_path": "'"$PAIL_HOME"'"}, "advanced_permissions": [{"pattern": "public/**", "allow": "read"}]}' \
+  >"$SCRATCH/rules.json"
+run_pail --config "$SCRATCH/rules.json" cat existing/object
+expect_status 1 "a read the access rules deny"
+expect_stderr '^pail: cat: existing/object: access denied: read to "existing/object" is not allowed' \
+  "a denial names the access and the key"
+check "a denial says \"access denied\" once" \
+  test "$(grep -o 'access denied' "$ERR" | wc -l)" -eq 1
+
 # ------------------------------------------------------------ local files
 run_pail get missing/key "$SCRATCH/out/got"
 expect_status 1 "get of a missing key"
@@ -113,6 +135,26 @@ if [ "$(id -u)" != 0 ]; then
   expect_status 1 "put of an unreadable file"
   unchanged "put of an unreadable file"
 fi
+
+# A failed put or cp is labelled with what failed: the local file, the
+# source, or the destination.
+printf '%s\n' '{"storage": {"type": "fs", "root_path": "'"$PAIL_HOME"'"}, "secondary_storage": {"gone": {"type": "fs", "root_path": "'"$SCRATCH"'/gone"}}}' \
+  >"$SCRATCH/gone.json"
+run_pail --config "$SCRATCH/gone.json" put "$SCRATCH/file" s3://gone/small.txt
+expect_status 1 "put to a storage whose root is missing"
+expect_stderr '^pail: put: small\.txt: not found: fs: the storage root' \
+  "a failed put is labelled with the destination, not the local file"
+run_pail put "$SCRATCH/no-such-file" new/object
+expect_stderr "^pail: put: $SCRATCH/no-such-file: not found" \
+  "a put of a missing file is labelled with the file"
+run_pail --config "$SCRATCH/gone.json" cp existing/object s3://gone/copy
+expect_status 1 "cp to a storage whose root is missing"
+expect_stderr '^pail: cp: copy: not found: fs: the storage root' \
+  "a failed cp is labelled with the destination when it failed"
+run_pail --config "$SCRATCH/gone.json" cp missing/source s3://gone/copy
+expect_stderr '^pail: cp: missing/source: not found' \
+  "a cp of a missing source is labelled with the source"
+check "no root was created for the failed put and cp" test ! -e "$SCRATCH/gone"
 
 # ------------------------------------------------------------ settings
 # bad_settings NAME JSON PATTERN: the settings are refused with exit 1 and a
@@ -155,7 +197,36 @@ printf '%s\n' '{"storage": {"type": "fs", "root_path": "'"$PAIL_HOME"'"}, "secon
   >"$SCRATCH/settings.json"
 run_pail --config "$SCRATCH/settings.json" config check
 expect_status 1 "config check fails on a bad secondary"
-expect_stderr 'unknown field "root"' "config check names the field"
+check "config check names the field" grep -q '^arc (fs): invalid argument: .*unknown field "root"' "$OUT"
+
+# config check reaches each storage: a missing fs root and a dead endpoint
+# (a loopback port nobody listens on) fail, each error printed once, on
+# stdout; stderr says how many failed.
+dead_port=$(free_port)
+printf '%s\n' '{"storage": {"type": "fs", "root_path": "'"$PAIL_HOME"'"}, "secondary_storage": {"gone": {"type": "fs", "root_path": "'"$SCRATCH"'/gone"}, "dead": {"type": "s3", "bucket": "pail-test", "region": "us-east-1", "endPoint": "127.0.0.1:'"$dead_port"'", "useSSL": false, "pathStyle": true, "accessKey": "AKIDEXAMPLE", "secretKey": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}}}' \
+  >"$SCRATCH/check.json"
+run_pail --config "$SCRATCH/check.json" --max-attempts 2 config check
+expect_status 1 "config check with a missing fs root and a dead endpoint"
+check "config check: the primary is ok" grep -qx 'primary (fs): ok' "$OUT"
+check "config check: the missing root" grep -q \
+  '^gone (fs): not found: fs: the storage root ".*/gone" does not exist' "$OUT"
+check "config check: the dead endpoint" grep -q \
+  "^dead (s3): unavailable: .*127.0.0.1:$dead_port" "$OUT"
+check "config check: the dead endpoint's message says how many attempts" \
+  grep -q "^dead (s3): unavailable: .*(after 2 attempts)$" "$OUT"
+check "config check: stderr says how many failed, and nothing else" \
+  test "$(cat "$ERR")" = "pail: config: 2 of 3 storages failed the check"
+check "config check created no root" test ! -e "$SCRATCH/gone"
+run_pail --config "$SCRATCH/check.json" --max-attempts 2 --json config check
+expect_status 1 "config check --json with failures"
+check "config check --json: each storage's outcome" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = {x["name"]: x for x in d["storages"]}
+assert s[None]["ok"] and s[None]["error"] is None, d
+assert not s["gone"]["ok"] and s["gone"]["error"]["category"] == "not found", d
+assert not s["dead"]["ok"] and s["dead"]["error"]["category"] == "unavailable", d
+' "$OUT"
 
 # ------------------------------------------------------------ plugins
 mkdir -p "$SCRATCH/plugins"
@@ -177,10 +248,42 @@ expect_status 1 "a relative PAIL_PLUGIN_PATH is not searched"
 for args in "" "frobnicate" "put" "put onlyone" "get a" "stat a b" \
   "ls --no-such-option" "sign a --method POST" "sign a --expires soon" \
   "sign a --at yesterday" "rm -r s3:///" "config" "config fix" \
-  "put --metadata novalue $SCRATCH/file x" "get --offset -1 a b"; do
+  "put --metadata novalue $SCRATCH/file x" "get --offset -1 a b" \
+  "sign a --expires 0" "sign a --expires 604801" "sign a --expires 700000"; do
   run_pail $args
   expect_status 2 "usage error: pail $args"
 done
+# Header texts with a control character are invalid option values too.
+for option in --content-type --content-disposition --metadata; do
+  value="$(printf 'a=b\nc')"
+  run_pail put "$option" "$value" "$SCRATCH/file" new/object
+  expect_status 2 "usage error: put $option with a line break"
+  expect_stderr "$option may not contain control characters \\(U\\+000A" \
+    "put $option with a line break says why"
+  run_pail cp "$option" "$value" existing/object new/object
+  expect_status 2 "usage error: cp $option with a line break"
+done
 unchanged "usage errors"
+run_pail sign existing/object --expires 604800
+expect_status 0 "sign --expires 604800 (7 days, the most)"
+run_pail sign existing/object --expires 700000
+expect_stderr "--expires wants 1 to 604800 seconds" \
+  "sign --expires 700000 says the range"
+
+# With --json, a usage error is the command's one document too, wherever
+# --json stands.
+for args in "--json stat a b" "stat a b --json" "--json sign a --expires 700000" \
+  "--json frobnicate" "--json" "--json ls --no-such-option" "cat --offset x a --json" \
+  "--json stat gs://bkt/a"; do
+  run_pail $args
+  expect_status 2 "usage error: pail $args"
+  check "usage error: pail $args prints {\"error\": ...} on stdout" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+e = d["error"]
+assert e["category"] == "invalid argument" and e["message"], d
+assert set(e) == {"category", "message", "provider_code", "http_status", "request_id"}, d
+' "$OUT"
+done
 
 finish

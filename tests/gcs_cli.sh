@@ -82,17 +82,33 @@ run_pail backends
 expect_status 0 "backends"
 check "backends lists gcs" grep -q '^gcs' "$OUT"
 
-run_pail config check
-expect_status 0 "config check"
-
 run_pail mb
 expect_status 0 "mb creates the bucket"
 run_pail mb
 expect_status 0 "mb again: the bucket exists and is ours"
 
+# config check reaches every storage: the one without a bucket, the one
+# with a wrong key and the fs one whose root is not made yet fail, each
+# reported once.
+run_pail config check
+expect_status 1 "config check with a missing bucket, a wrong key and no fs root"
+check "config check: the primary is ok" grep -q '^primary (gcs): ok$' "$OUT"
+check "config check: the missing bucket" grep -q \
+  '^nobucket (gcs): not found: gcs: bucket "no-such-bucket" does not exist' "$OUT"
+check "config check: the wrong key" grep -q '^wrongkey (gcs): access denied: ' "$OUT"
+check "config check: the missing fs root" grep -q '^disk (fs): not found: ' "$OUT"
+check "config check: stderr gives the count only" \
+  test "$(cat "$ERR")" = "pail: config: 3 of $(grep -c '^[^ ]* ([a-z0-9_]*): ' "$OUT") storages failed the check"
+no_secret "config check"
+
 run_pail --storage nobucket stat x
 expect_status 1 "stat in a bucket that does not exist"
-expect_stderr "not found" "missing bucket is not found"
+expect_stderr 'not found: gcs: bucket "no-such-bucket" does not exist' \
+  "stat in a missing bucket names the bucket, not the key"
+run_pail --storage nobucket ls
+expect_status 1 "ls of a bucket that does not exist"
+expect_stderr 'not found: gcs: bucket "no-such-bucket" does not exist' \
+  "ls of a missing bucket names the bucket"
 
 # ------------------------------------------- round trips, byte-exact
 DATA=$SCRATCH/data

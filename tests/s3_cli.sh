@@ -92,12 +92,19 @@ check "backends lists s3" grep -qw "s3" "$OUT"
 run_pail --json backends
 check "--json backends names s3" \
   python_json 'assert any(b["type"] == "s3" for b in d["backends"])' <"$OUT"
+# config check reaches the storage: before mb, the bucket is missing.
+run_pail config check
+expect_status 1 "config check before mb"
+check "config check before mb says the bucket does not exist" grep -q \
+  '^primary (s3): not found: s3: bucket "pail-test" does not exist \[HTTP 404, code NoSuchBucket' "$OUT"
+check "config check prints the error once (stdout), stderr the count" \
+  test "$(cat "$ERR")" = "pail: config: 1 of 1 storages failed the check"
+run_pail mb
+expect_status 0 "mb creates the bucket"
 run_pail config check
 expect_status 0 "config check"
 check "config check says the storage is ok" grep -q "(s3): ok" "$OUT"
 no_secret "config check"
-run_pail mb
-expect_status 0 "mb creates the bucket"
 check "the bucket exists for the aws CLI" \
   s3_aws s3api head-bucket --bucket "$S3_BUCKET"
 run_pail mb
@@ -166,6 +173,17 @@ check "64 MiB from a pipe went up in several parts (ETag $etag)" \
 "$PAIL" cat --offset 5242000 --length 2000 sizes/64MiB.bin >"$SCRATCH/range"
 tail -c +5242001 "$DATA/64MiB" | head -c 2000 >"$SCRATCH/range.want"
 check "ranged cat" cmp -s "$SCRATCH/range" "$SCRATCH/range.want"
+# A range that starts at the end is empty (S3 answers it 416), as on every
+# backend; one that starts past the end is refused.
+for f in 1 5MiB-1; do
+  size=$(wc -c <"$DATA/$f" | tr -d ' ')
+  run_pail cat --offset "$size" "sizes/$f.bin"
+  expect_status 0 "cat --offset $size (the size) of $f"
+  check "cat --offset $size of $f prints nothing" test ! -s "$OUT"
+  run_pail cat --offset "$((size + 1))" "sizes/$f.bin"
+  expect_status 1 "cat --offset $((size + 1)) (past the end) of $f"
+  expect_stderr "invalid argument" "a range past the end of $f is an invalid argument"
+done
 expect_no_uploads "after the uploads"
 
 # ------------------------------------------------------------ cp
@@ -309,12 +327,13 @@ check "stat's ETag is S3's" python_json \
 run_pail stat meta/report
 check "stat (text) shows the metadata" grep -q "owner=ann" "$OUT"
 # A line break in a header text would let the caller add headers of their
-# own (here one that would make the object public): refused, nothing stored.
+# own (here one that would make the object public): refused as a usage
+# error (the library refuses it too, test_workspace), nothing stored.
 run_pail put --metadata "owner=ann$(printf '\r\nx-amz-acl: public-read-write')" \
   "$DATA/key1" meta/injected
-expect_status 1 "put with a line break in a metadata value is refused"
-expect_stderr 'the value of metadata "owner" contains control character U\+000D' \
-  "the refusal names the metadata and the character"
+expect_status 2 "put with a line break in a metadata value is refused"
+expect_stderr '--metadata may not contain control characters \(U\+000D at byte offset 9\)' \
+  "the refusal names the option and the character"
 if s3_aws s3api head-object --bucket "$S3_BUCKET" --key meta/injected \
   >/dev/null 2>&1; then
   fail "a refused put stored meta/injected"
@@ -391,6 +410,31 @@ check "a failed cp creates nothing" aws_lacks_key copies/nothing
 run_pail --json stat no/such/key
 check "--json not found document" python_json \
   'assert d["error"]["category"] == "not found" and d["error"]["provider_code"] in ("NoSuchKey", "NotFound"), d' <"$OUT"
+
+# ------------------------------------------------------------ missing bucket
+# The bucket, not the key, is missing: the message says so, whether S3's
+# answer has a body (GET, PUT) or not (HEAD).
+sed "s/\"$S3_BUCKET\"/\"pail-no-such-bucket\"/" "$S3_SETTINGS" >"$SCRATCH/nobucket.json"
+for args in "stat a.txt" "cat a.txt" "rm a.txt" "put $DATA/1 a.txt"; do
+  run_pail --config "$SCRATCH/nobucket.json" $args
+  expect_status 1 "missing bucket: $args"
+  expect_stderr 'not found: s3: bucket "pail-no-such-bucket" does not exist \[HTTP 404, code NoSuchBucket' \
+    "missing bucket: $args names the bucket"
+done
+run_pail --config "$SCRATCH/nobucket.json" --json config check
+expect_status 1 "config check of a missing bucket"
+check "--json config check: the missing bucket's error" python_json \
+  'e = d["storages"][0]["error"]; assert not d["storages"][0]["ok"] and e["category"] == "not found" and e["provider_code"] == "NoSuchBucket", d' <"$OUT"
+s3_settings "$SCRATCH/wrong-secret.json" "$WRONG_SECRET"
+run_pail --config "$SCRATCH/wrong-secret.json" config check
+expect_status 1 "config check with a wrong secret"
+check "config check with a wrong secret says access denied" grep -q \
+  '^primary (s3): access denied: .*SignatureDoesNotMatch' "$OUT"
+no_secret "config check with a wrong secret"
+# The destination failed, not the local file: the label says so.
+run_pail --config "$SCRATCH/nobucket.json" put "$DATA/1" small.txt
+expect_stderr '^pail: put: small\.txt: not found' \
+  "put to a missing bucket is labelled with the destination"
 
 # ------------------------------------------------------------ wrong secret
 s3_settings "$SCRATCH/wrong.json" "$WRONG_SECRET"

@@ -1353,12 +1353,17 @@ START_TEST(fs_missing_root_asks_for_pail_mb) {
   memset(&t, 0, sizeof t);
   t.type = "fs";
   t.ws = workspace_open("fs", root, 0);
+  /* Opening does not look at the root; reaching the storage does. */
+  EXPECT(PAIL_OK, pail_workspace_check_storage(t.ws, NULL, &err));
+  EXPECT_MESSAGE(PAIL_ERR_NOT_FOUND, "pail mb",
+                 pail_workspace_probe_storage(t.ws, NULL, &err));
   EXPECT_MESSAGE(PAIL_ERR_NOT_FOUND, "pail mb",
                  pail_write(t.ws, PTR("k"), "x", 1, NULL, &err));
   EXPECT_MESSAGE(PAIL_ERR_NOT_FOUND, "pail mb",
                  pail_list(t.ws, PTR(""), NULL, &(pail_list_page){0}, &err));
   EXPECT(PAIL_OK, pail_create_container(t.ws, NULL, &err));
   EXPECT(PAIL_OK, pail_create_container(t.ws, NULL, &err)); /* idempotent */
+  EXPECT(PAIL_OK, pail_workspace_probe_storage(t.ws, NULL, &err));
   put_string("k", "now");
   assert_content("k", "now");
   pail_workspace_close(t.ws);

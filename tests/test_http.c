@@ -1167,6 +1167,45 @@ START_TEST(attempts_are_capped) {
 }
 END_TEST
 
+START_TEST(final_messages_say_how_many_attempts_were_made) {
+  cfg.max_attempts = 3;
+  /* A connection refused every time: the transport's own error. */
+  char *url = NULL;
+  ck_assert_int_ge(asprintf(&url, "http://127.0.0.1:%d/k", closed_port()), 0);
+  pail_http_request request = {"GET", url, NULL, 0, NULL, 0, 0};
+  pail_http_response r;
+  EXPECT(PAIL_ERR_UNAVAILABLE, http_exchange(&cfg, &request, 100, &r, &err));
+  ck_assert_contains(pail_error_message(err), "(after 3 attempts)");
+  pail_error_free(err);
+  err = NULL;
+  free(url);
+  /* An error status every time: the error a backend makes of the answer. */
+  EXPECT(PAIL_OK, exchange("GET", "/flaky/r3b?failures=5&fail=503", NULL, 0,
+                           NULL, 0, 1 << 20, &r));
+  ck_assert_int_eq(r.status, 503);
+  pail_error_set(&err, PAIL_ERR_THROTTLED, r.status, "SlowDown", NULL,
+                 "t: slow down");
+  ck_assert_str_eq(pail_error_message(err), "t: slow down (after 3 attempts)");
+  pail_error_free(err);
+  err = NULL;
+  /* Said once, and only of that answer. */
+  pail_error_set(&err, PAIL_ERR_THROTTLED, 503, NULL, NULL, "t: again");
+  ck_assert_str_eq(pail_error_message(err), "t: again");
+  pail_error_free(err);
+  err = NULL;
+  http_response_clear(&r);
+  /* No retry, no count. */
+  cfg.max_attempts = 1;
+  EXPECT(PAIL_OK, exchange("GET", "/flaky/r3c?failures=5&fail=503", NULL, 0,
+                           NULL, 0, 1 << 20, &r));
+  pail_error_set(&err, PAIL_ERR_THROTTLED, r.status, NULL, NULL, "t: once");
+  ck_assert_str_eq(pail_error_message(err), "t: once");
+  pail_error_free(err);
+  err = NULL;
+  http_response_clear(&r);
+}
+END_TEST
+
 START_TEST(permanent_failures_and_posts_are_not_retried) {
   cfg.max_attempts = 5;
   pail_http_response r;
@@ -1787,6 +1826,7 @@ static Suite *http_suite(void) {
   tcase_set_timeout(retries, 60);
   tcase_add_test(retries, transient_status_is_retried_until_it_succeeds);
   tcase_add_test(retries, attempts_are_capped);
+  tcase_add_test(retries, final_messages_say_how_many_attempts_were_made);
   tcase_add_test(retries, permanent_failures_and_posts_are_not_retried);
   tcase_add_test(retries, retry_after_is_honoured);
   tcase_add_test(retries, stream_open_is_retried_before_the_body);

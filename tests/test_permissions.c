@@ -336,7 +336,7 @@ START_TEST(denial_names_key_access_user_and_rule) {
                    PAIL_ERR_ACCESS_DENIED);
   ck_assert_int_eq(pail_error_category(err), PAIL_ERR_ACCESS_DENIED);
   ck_assert_str_eq(pail_error_message(err),
-                   "access denied: write to \"u/bob/x\" is not allowed for "
+                   "write to \"u/bob/x\" is not allowed for "
                    "user \"alice\" (rule 2 \"u/**\" allows read)");
   pail_error_free(err);
 }
@@ -374,7 +374,7 @@ START_TEST(denial_without_a_match_says_so) {
   ck_assert_int_eq(check("alice", "private/x", PAIL_ACCESS_READ, &err),
                    PAIL_ERR_ACCESS_DENIED);
   ck_assert_str_eq(pail_error_message(err),
-                   "access denied: read to \"private/x\" is not allowed for "
+                   "read to \"private/x\" is not allowed for "
                    "user \"alice\" (no rule in advanced_permissions matches)");
   pail_error_free(err);
 }

@@ -325,6 +325,22 @@ START_TEST(uri_bad_key_is_refused) {
 }
 END_TEST
 
+START_TEST(uri_of_another_scheme_names_the_scheme_and_the_forms) {
+  expect_parse_error("gs://bkt/a", NULL,
+                     "invalid pointer \"gs://bkt/a\": \"gs://\" is not a "
+                     "scheme pail knows; a pointer is {\"s3\": \"key\"}, "
+                     "s3:///key, s3://storage/key or a bare key");
+  expect_parse_error("S3:///a", NULL,
+                     "\"S3://\" is not a scheme pail knows (s3 is written in "
+                     "lowercase)");
+  expect_parse_error("https://host/a", "archive", "\"https://\" is not a scheme");
+  expect_prefix_error("az://container/", "\"az://\" is not a scheme");
+  /* Not a scheme: still a key, refused or accepted by the key rules. */
+  expect_parse_error("a b://c", NULL, "empty path segment");
+  expect_parse("gs:/a", NULL, NULL, "gs:/a");
+}
+END_TEST
+
 /* -------------------------------------------------------- bare key form */
 
 START_TEST(bare_key_names_the_primary) {
@@ -993,6 +1009,7 @@ int main(void) {
   tcase_add_test(tc, uri_without_double_slash_is_refused);
   tcase_add_test(tc, uri_bad_storage_name_is_refused);
   tcase_add_test(tc, uri_bad_key_is_refused);
+  tcase_add_test(tc, uri_of_another_scheme_names_the_scheme_and_the_forms);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("bare");

@@ -1366,6 +1366,8 @@ START_TEST(null_arguments_are_invalid_not_crashes) {
                       pail_workspace_open_default(NULL, NULL, E));
   EXPECT_NULL_REFUSED("pail_workspace_check_storage",
                       pail_workspace_check_storage(NULL, NULL, E));
+  EXPECT_NULL_REFUSED("pail_workspace_probe_storage",
+                      pail_workspace_probe_storage(NULL, NULL, E));
   EXPECT_NULL_REFUSED("pail_access_check",
                       pail_access_check(NULL, p, PAIL_ACCESS_READ, E));
   EXPECT_NULL_REFUSED("pail_access_check",

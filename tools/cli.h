@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Exit statuses, as DESIGN.md section 3 fixes them. */
 enum {
@@ -104,6 +105,8 @@ pail_pointer *cli_destination(cli *c, const char *text, const char *source);
 /* Prints "pail: COMMAND: what: category: message [HTTP n, code, request id]"
  * to stderr. what may be NULL. */
 void cli_report_error(cli *c, const char *what, const pail_error *err);
+/* Prints "category: message [HTTP n, code, request id]" (no newline). */
+void cli_print_error(FILE *out, const pail_error *err);
 /* Prints a usage error for the command and returns EXIT_USAGE. */
 int cli_usage_error(cli *c, const char *format, ...)
     __attribute__((format(printf, 2, 3)));

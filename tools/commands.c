@@ -8,6 +8,7 @@
 #include <pail/backend.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,15 +95,29 @@ typedef struct write_state {
   "      --no-clobber                fail (exit 1) if the object exists\n"      \
   "      --metadata NAME=VALUE       user metadata; repeatable\n"
 
+/* Option values that travel as HTTP header text may not hold control
+ * characters (the library refuses them too, for every storage): refused
+ * here as the usage errors they are. A tab is allowed. */
+static int header_text_option(cli *c, const char *option, const char *arg) {
+  for (const char *p = arg; *p; p++)
+    if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+      return cli_usage_error(c,
+                             "--%s may not contain control characters "
+                             "(U+%04X at byte offset %zu)",
+                             option, (unsigned)(unsigned char)*p,
+                             (size_t)(p - arg));
+  return EXIT_OK;
+}
+
 static int write_option(cli *c, void *state, int option, const char *arg) {
   write_state *w = state;
   switch (option) {
   case OPT_CONTENT_TYPE:
     w->options.content_type = arg;
-    return EXIT_OK;
+    return header_text_option(c, "content-type", arg);
   case OPT_CONTENT_DISPOSITION:
     w->options.content_disposition = arg;
-    return EXIT_OK;
+    return header_text_option(c, "content-disposition", arg);
   case OPT_NO_CLOBBER:
     w->options.if_none_match = 1;
     return EXIT_OK;
@@ -110,6 +125,8 @@ static int write_option(cli *c, void *state, int option, const char *arg) {
     if (strchr(arg, '=') == NULL || arg[0] == '=')
       return cli_usage_error(c, "--metadata wants NAME=VALUE, not \"%s\"",
                              arg);
+    if (header_text_option(c, "metadata", arg) != EXIT_OK)
+      return EXIT_USAGE;
     return string_list_add(&w->metadata, arg);
   default:
     return EXIT_USAGE;
@@ -163,6 +180,20 @@ static int parse_write_command(cli *c, const command *cmd, int argc,
   return EXIT_OK;
 }
 
+/* Whether put's LOCAL can be read (standard input is taken as readable):
+ * after a failure, says whether the file or the destination failed, as
+ * the library's error does not. */
+static bool local_file_readable(const char *local) {
+  if (strcmp(local, "-") == 0)
+    return true;
+  int fd = open(local, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  bool readable = fd >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode);
+  if (fd >= 0)
+    close(fd);
+  return readable;
+}
+
 static int run_put(cli *c, const command *cmd, int argc, char **argv) {
   write_state w = {.options = PAIL_WRITE_OPTIONS_INIT};
   int first, rc = parse_write_command(c, cmd, argc, argv, &w, &first);
@@ -188,8 +219,10 @@ static int run_put(cli *c, const command *cmd, int argc, char **argv) {
   cli_progress_end(&progress);
   write_state_free(&w);
   if (status != PAIL_OK) {
+    /* Labelled with what failed: the file, or the object being written. */
+    rc = cli_fail(c, local_file_readable(local) ? dst->key : local, err);
     pail_pointer_free(dst);
-    return cli_fail(c, local, err);
+    return rc;
   }
   if (c->json) {
     char *uri = pail_pointer_to_uri(dst);
@@ -756,14 +789,20 @@ static int run_cp(cli *c, const command *cmd, int argc, char **argv) {
     pail_error *err = NULL;
     pail_status status = pail_copy(ws, src, dst, &w.options, &err);
     cli_progress_end(&progress);
-    if (status != PAIL_OK)
-      rc = cli_fail(c, src->key, err);
-    else if (c->json)
+    if (status != PAIL_OK) {
+      /* Labelled with what failed: the error does not say which side, so
+       * the source is looked at again (after a failure only). */
+      pail_object_info info;
+      bool source_readable = pail_stat(ws, src, &info, NULL) == PAIL_OK;
+      pail_object_info_clear(&info);
+      rc = cli_fail(c, source_readable ? dst->key : src->key, err);
+    } else if (c->json) {
       rc = cli_emit_json(json_pack("{s:o, s:o}", "source",
                                    cli_pointer_json(src), "destination",
                                    cli_pointer_json(dst)));
-    else if (!c->quiet)
+    } else if (!c->quiet) {
       rc = cli_print_pointer(dst);
+    }
   }
   pail_pointer_free(src);
   pail_pointer_free(dst);
@@ -791,10 +830,11 @@ static int sign_option(cli *c, void *state, int option, const char *arg) {
     s->options.method = arg;
     return EXIT_OK;
   case OPT_EXPIRES:
-    if (!parse_count(arg, &value) || value == 0 || value > INT64_MAX)
-      return cli_usage_error(c, "--expires wants a number of seconds, not "
-                                "\"%s\"",
-                             arg);
+    if (!parse_count(arg, &value) || value == 0 ||
+        value > PAIL_SIGN_MAX_EXPIRES)
+      return cli_usage_error(c, "--expires wants 1 to %d seconds (7 days), "
+                                "not \"%s\"",
+                             PAIL_SIGN_MAX_EXPIRES, arg);
     s->options.expires = (int64_t)value;
     return EXIT_OK;
   case OPT_AT: {
@@ -999,26 +1039,31 @@ static int run_config(cli *c, const command *cmd, int argc, char **argv) {
   if (ws == NULL)
     return EXIT_FAILED;
   json_t *storages = json_array();
-  size_t failures = 0;
+  size_t failures = 0, count = pail_workspace_storage_count(ws);
   if (!c->json)
     printf("settings: %s\n", pail_workspace_source(ws));
-  for (size_t i = 0; i < pail_workspace_storage_count(ws); i++) {
+  /* Each storage's outcome once, in the report on stdout; stderr only
+   * says that some failed. */
+  for (size_t i = 0; i < count; i++) {
     const char *name = pail_workspace_storage_name(ws, i);
     const char *type = pail_workspace_storage_type(ws, i);
     pail_error *err = NULL;
-    pail_status status = pail_workspace_check_storage(ws, name, &err);
-    if (status != PAIL_OK) {
+    pail_status status = pail_workspace_probe_storage(ws, name, &err);
+    if (status != PAIL_OK)
       failures++;
-      cli_report_error(c, name ? name : "primary storage", err);
-    }
-    if (c->json)
+    if (c->json) {
       json_array_append_new(
           storages, json_pack("{s:s?, s:s, s:b, s:o?}", "name", name, "type",
                               type, "ok", status == PAIL_OK, "error",
                               err ? cli_error_json(err) : NULL));
-    else
-      printf("%s (%s): %s\n", name ? name : "primary", type,
-             status == PAIL_OK ? "ok" : pail_error_message(err));
+    } else {
+      printf("%s (%s): ", name ? name : "primary", type);
+      if (status == PAIL_OK)
+        fputs("ok", stdout);
+      else
+        cli_print_error(stdout, err);
+      putchar('\n');
+    }
     pail_error_free(err);
   }
   if (c->json)
@@ -1027,7 +1072,12 @@ static int run_config(cli *c, const command *cmd, int argc, char **argv) {
                                  storages));
   else
     json_decref(storages);
-  return failures > 0 ? EXIT_FAILED : rc;
+  if (failures > 0) {
+    fprintf(stderr, "pail: config: %zu of %zu storages failed the check\n",
+            failures, count);
+    return EXIT_FAILED;
+  }
+  return rc;
 }
 
 /* ---------------------------------------------------------------- table */
@@ -1121,8 +1171,11 @@ const command cli_commands[] = {
      "for httpfs, or for azure with a connection string); for polars, the\n"
      "storage_options JSON object; for boto3, the JSON object of\n"
      "boto3.client(\"s3\", **args). The output holds the storage's\n"
-     "credentials. fs and mem storages, and storages whose credentials are\n"
-     "not in the settings (or, for S3, in AWS_* variables), fail (exit 1).\n",
+     "credentials, as pail resolved them: from the settings, the environment\n"
+     "(AWS_*, AZURE_STORAGE_*, GOOGLE_APPLICATION_CREDENTIALS) or profile\n"
+     "files (~/.aws/credentials). fs and mem storages, a tool that cannot\n"
+     "reach the storage's provider, and credentials that cannot be handed\n"
+     "out (a gcloud user login) fail (exit 1).\n",
      cli_run_settings},
     {"cleanup", "cleanup [STORAGE] [--older-than D] [--dry-run]",
      "remove what interrupted uploads left behind",
@@ -1141,9 +1194,14 @@ const command cli_commands[] = {
      "                      everything, writes still running included\n"
      "      --dry-run       show what would be removed; remove nothing\n",
      cli_run_cleanup},
-    {"config", "config check", "load the settings and open every storage",
+    {"config", "config check", "load the settings and reach every storage",
      "\nLoads the settings, opens every storage (loading its plugin, checking\n"
-     "its fields, resolving credentials) and says what is wrong with each.\n",
+     "its fields, resolving credentials), then reaches it with the cheapest\n"
+     "read it offers (a listing of at most one key; for fs, its root), so\n"
+     "that a dead endpoint, a missing bucket, container or root, or refused\n"
+     "credentials show. Prints one line per storage, \"ok\" or its error\n"
+     "(category, message, HTTP status, provider code); exit 1 when any\n"
+     "storage fails. Access rules are not applied.\n",
      run_config},
     {"serve", "serve [--listen HOST:PORT] [--token T]",
      "browse the storages in a web page (the explorer)",

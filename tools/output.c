@@ -13,42 +13,57 @@
 #include <time.h>
 #include <unistd.h>
 
-void cli_report_error(cli *c, const char *what, const pail_error *err) {
+void cli_print_error(FILE *out, const pail_error *err) {
   const char *code = pail_error_provider_code(err);
   const char *request = pail_error_request_id(err);
   int http = pail_error_http_status(err);
-  fprintf(stderr, "pail: %s: ", c->command ? c->command : "error");
-  if (what != NULL)
-    fprintf(stderr, "%s: ", what);
-  fprintf(stderr, "%s: %s", pail_status_name(pail_error_category(err)),
+  fprintf(out, "%s: %s", pail_status_name(pail_error_category(err)),
           pail_error_message(err));
   if (http != 0 || code != NULL || request != NULL) {
     const char *sep = "";
-    fputs(" [", stderr);
+    fputs(" [", out);
     if (http != 0) {
-      fprintf(stderr, "HTTP %d", http);
+      fprintf(out, "HTTP %d", http);
       sep = ", ";
     }
     if (code != NULL) {
-      fprintf(stderr, "%scode %s", sep, code);
+      fprintf(out, "%scode %s", sep, code);
       sep = ", ";
     }
     if (request != NULL)
-      fprintf(stderr, "%srequest id %s", sep, request);
-    fputc(']', stderr);
+      fprintf(out, "%srequest id %s", sep, request);
+    fputc(']', out);
   }
+}
+
+void cli_report_error(cli *c, const char *what, const pail_error *err) {
+  fprintf(stderr, "pail: %s: ", c->command ? c->command : "error");
+  if (what != NULL)
+    fprintf(stderr, "%s: ", what);
+  cli_print_error(stderr, err);
   fputc('\n', stderr);
 }
 
 int cli_usage_error(cli *c, const char *format, ...) {
   va_list ap;
   va_start(ap, format);
-  fprintf(stderr, "pail: %s%s", c->command ? c->command : "",
-          c->command ? ": " : "");
-  vfprintf(stderr, format, ap);
+  char *message = NULL;
+  if (vasprintf(&message, format, ap) < 0)
+    message = NULL;
   va_end(ap);
-  fprintf(stderr, "\nTry 'pail %s%s--help'.\n", c->command ? c->command : "",
+  fprintf(stderr, "pail: %s%s%s\nTry 'pail %s%s--help'.\n",
+          c->command ? c->command : "", c->command ? ": " : "",
+          message ? message : "usage error", c->command ? c->command : "",
           c->command ? " " : "");
+  /* With --json, stdout carries the command's one document, even when the
+   * command line was not understood. */
+  if (c->json)
+    cli_emit_json(json_pack("{s:{s:s, s:s, s:n, s:n, s:n}}", "error",
+                            "category",
+                            pail_status_name(PAIL_ERR_INVALID_ARGUMENT),
+                            "message", message ? message : "usage error",
+                            "provider_code", "http_status", "request_id"));
+  free(message);
   return EXIT_USAGE;
 }
 

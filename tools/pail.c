@@ -267,8 +267,18 @@ pail_pointer *cli_destination(cli *c, const char *text, const char *source) {
 
 /* ------------------------------------------------------------------ main */
 
+/* Whether --json is among the arguments, wherever it is: a usage error can
+ * be found before getopt reaches it, and is then reported as JSON too. */
+static bool json_requested(int argc, char **argv) {
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "--json") == 0)
+      return true;
+  return false;
+}
+
 int main(int argc, char **argv) {
   cli c = {0};
+  c.json = json_requested(argc, argv);
   /* Global options before the command; '+' stops at the command name. */
   int option, rc = EXIT_OK;
   opterr = 0;
@@ -287,6 +297,8 @@ int main(int argc, char **argv) {
   if (rc != EXIT_OK)
     return rc;
   if (optind >= argc) {
+    if (c.json)
+      return cli_usage_error(&c, "no command given");
     cli_print_help(NULL);
     return EXIT_USAGE;
   }

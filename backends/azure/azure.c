@@ -253,11 +253,19 @@ pail_status azure_response_error(const azure_instance *az,
   redact_sas(az, message);
   int status = response->status;
   pail_status category = category_of(code, status);
-  pail_status result = azure_core->error_set(
-      err, category, status, code,
-      azure_core->http_header(response, "x-ms-request-id"),
-      "azure_blob: %s: %s", what,
-      message && *message ? message : status_phrase(status));
+  const char *request_id = azure_core->http_header(response, "x-ms-request-id");
+  pail_status result;
+  /* The blob is not what is missing: say which container is. A HEAD has
+   * no body, but the code comes in x-ms-error-code all the same. */
+  if (code != NULL && strcmp(code, "ContainerNotFound") == 0)
+    result = azure_core->error_set(err, category, status, code, request_id,
+                                   "azure_blob: container \"%s\" does not "
+                                   "exist",
+                                   az && az->container ? az->container : "");
+  else
+    result = azure_core->error_set(
+        err, category, status, code, request_id, "azure_blob: %s: %s", what,
+        message && *message ? message : status_phrase(status));
   free(code);
   free(message);
   return result;

@@ -235,6 +235,23 @@ pail_status gcs_response_error(const gcs_instance *gcs,
   return status;
 }
 
+pail_status gcs_bucket_missing(const gcs_instance *gcs,
+                               const pail_http_response *response,
+                               pail_error **err) {
+  json_t *root = gcs_json_body(response);
+  json_t *errors =
+      root ? json_object_get(json_object_get(root, "error"), "errors") : NULL;
+  const char *reason =
+      json_string_value(json_object_get(json_array_get(errors, 0), "reason"));
+  char *code = reason ? printable(reason, 64) : NULL;
+  pail_status status = gcs_core->error_set(
+      err, PAIL_ERR_NOT_FOUND, response->status, code, gcs_request_id(response),
+      "gcs: bucket \"%s\" does not exist", gcs->bucket);
+  free(code);
+  json_decref(root);
+  return status;
+}
+
 /* ---------------------------------------------------------- object info */
 
 bool gcs_crc32c_decode(const char *text, uint32_t *out) {
@@ -325,16 +342,29 @@ pail_status gcs_info_from_json(const json_t *object, pail_object_info *info,
 
 /* ------------------------------------------------------ small operations */
 
+static pail_status bucket_exists(gcs_instance *gcs, bool *exists,
+                                 pail_error **err);
+
 pail_status gcs_stat_object(gcs_instance *gcs, const char *key,
                             pail_object_info *out, char **generation,
                             uint32_t *crc32c, bool *has_crc32c,
                             pail_error **err) {
+  static const int not_found[] = {404, 0};
   pail_request r;
   pail_http_response response = {0};
   pail_status status =
       gcs_core->request_init(&r, "GET", gcs_object_url(gcs, key, false, NULL), err);
   if (status == PAIL_OK)
-    status = gcs_exchange(gcs, &r, key, NULL, &response, err);
+    status = gcs_exchange(gcs, &r, key, not_found, &response, err);
+  /* The same 404 for a missing object and a missing bucket: buckets.get
+   * tells which is missing. */
+  bool bucket_found = true;
+  if (status == PAIL_OK && response.status == 404) {
+    if (bucket_exists(gcs, &bucket_found, NULL) == PAIL_OK && !bucket_found)
+      status = gcs_bucket_missing(gcs, &response, err);
+    else
+      status = gcs_response_error(gcs, &response, key, err);
+  }
   if (status == PAIL_OK) {
     json_t *root = gcs_json_body(&response);
     if (root == NULL)

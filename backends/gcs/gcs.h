@@ -113,6 +113,11 @@ pail_status gcs_exchange(gcs_instance *gcs, pail_request *r, const char *what,
 pail_status gcs_response_error(const gcs_instance *gcs,
                                const pail_http_response *response,
                                const char *what, pail_error **err);
+/* The error for a 404 that is the bucket's (not the object's): "gcs: bucket
+ * "b" does not exist", category not found, GCS's reason kept as the code. */
+pail_status gcs_bucket_missing(const gcs_instance *gcs,
+                               const pail_http_response *response,
+                               pail_error **err);
 /* The category of an HTTP status as GCS uses it. */
 pail_status gcs_status_category(int status);
 /* The request id GCS puts in a response (X-GUploader-UploadID), or NULL. */

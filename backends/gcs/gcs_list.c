@@ -125,8 +125,12 @@ pail_status gcs_list(void *instance, const pail_backend_list_request *request,
   pail_status status =
       gcs_core->request_init(&r, "GET", gcs_object_url(gcs, NULL, false, query), err);
   free(query);
+  /* Only the bucket can be missing when a listing is not found. */
+  static const int not_found[] = {404, 0};
   if (status == PAIL_OK)
-    status = gcs_exchange(gcs, &r, "cannot list", NULL, &response, err);
+    status = gcs_exchange(gcs, &r, "cannot list", not_found, &response, err);
+  if (status == PAIL_OK && response.status == 404)
+    status = gcs_bucket_missing(gcs, &response, err);
   if (status == PAIL_OK)
     status = gcs_list_parse_page(gcs, request, &response, out, err);
   gcs_core->http_response_clear(&response);

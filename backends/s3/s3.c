@@ -183,10 +183,18 @@ static const char *status_phrase(int status) {
   }
 }
 
+/* The key is not what is missing: says which bucket is. */
+static pail_status bucket_missing_error(const s3_instance *s3, int status,
+                                        const char *request_id,
+                                        pail_error **err) {
+  return s3_core->error_set(err, PAIL_ERR_NOT_FOUND, status, "NoSuchBucket",
+                            request_id, "s3: bucket \"%s\" does not exist",
+                            s3 && s3->bucket ? s3->bucket : "");
+}
+
 pail_status s3_response_error(const s3_instance *s3,
                               const pail_http_response *response,
                               const char *what, pail_error **err) {
-  (void)s3;
   char *code = NULL, *message = NULL, *request_id = NULL;
   xmlDocPtr doc = response->body
                       ? backend_xml_parse(response->body, response->body_length)
@@ -208,10 +216,15 @@ pail_status s3_response_error(const s3_instance *s3,
   if (code == NULL && status == 404)
     code = strdup("NotFound");
   pail_status category = category_of(code, status);
-  pail_status result = s3_core->error_set(
-      err, category, status, code, request_id ? request_id : header_id,
-      "s3: %s: %s", what,
-      message && *message ? message : status_phrase(status));
+  pail_status result;
+  if (code != NULL && strcmp(code, "NoSuchBucket") == 0)
+    result = bucket_missing_error(s3, status,
+                                  request_id ? request_id : header_id, err);
+  else
+    result = s3_core->error_set(
+        err, category, status, code, request_id ? request_id : header_id,
+        "s3: %s: %s", what,
+        message && *message ? message : status_phrase(status));
   free(code);
   free(message);
   free(request_id);
@@ -334,6 +347,28 @@ pail_status s3_info_from_headers(const pail_http_response *response,
 
 /* ------------------------------------------------------ small operations */
 
+/* A HEAD's 404 has no body to say whether the key or the bucket is
+ * missing; HeadBucket (as cheap) tells them apart. */
+static bool bucket_is_missing(s3_instance *s3, pail_error **err) {
+  pail_request r;
+  pail_http_response response = {0};
+  bool missing = false;
+  if (s3_core->request_init(&r, "HEAD", s3_url(s3, NULL, NULL), NULL) !=
+      PAIL_OK)
+    return false;
+  if (s3_request_sign(s3, &r, NULL) == PAIL_OK &&
+      s3_core->http_exchange(s3->cfg, &r.http, S3_MAX_BODY, &response, NULL) ==
+          PAIL_OK &&
+      response.status == 404) {
+    missing = true;
+    bucket_missing_error(
+        s3, 404, s3_core->http_header(&response, "x-amz-request-id"), err);
+  }
+  s3_core->http_response_clear(&response);
+  s3_core->request_free(&r);
+  return missing;
+}
+
 pail_status s3_stat_object(s3_instance *s3, const char *key,
                            pail_object_info *out, pail_error **err) {
   pail_request r;
@@ -342,7 +377,16 @@ pail_status s3_stat_object(s3_instance *s3, const char *key,
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)
-    status = s3_exchange(s3, &r, key, &response, err);
+    status =
+        s3_core->http_exchange(s3->cfg, &r.http, S3_MAX_BODY, &response, err);
+  if (status == PAIL_OK && (response.status < 200 || response.status > 299)) {
+    if (response.status == 404 && response.body_length == 0 &&
+        bucket_is_missing(s3, err))
+      status = PAIL_ERR_NOT_FOUND;
+    else
+      status = s3_response_error(s3, &response, key, err);
+    s3_core->http_response_clear(&response);
+  }
   if (status == PAIL_OK) {
     status = s3_info_from_headers(&response, key, out, err);
     s3_core->http_response_clear(&response);

@@ -247,6 +247,19 @@ PAIL_EXPORT pail_status pail_workspace_check_storage(pail_workspace *workspace,
                                                      const char *storage,
                                                      pail_error **err);
 
+/* As pail_workspace_check_storage, then reaches the storage with the
+ * cheapest read its provider offers, a listing of at most one key from
+ * its root (S3's ListObjectsV2 max-keys=1, Azure's List Blobs
+ * maxresults=1, GCS's objects.list maxResults=1, a read of the fs root):
+ * a dead endpoint, a missing bucket, container or root, and refused
+ * credentials fail here with the provider's error. Access rules are not
+ * applied (this checks the storage, not a user's access); credentials
+ * that may read but not list fail with PAIL_ERR_ACCESS_DENIED. A backend
+ * that cannot list is only opened. Used by `pail config check`. */
+PAIL_EXPORT pail_status pail_workspace_probe_storage(pail_workspace *workspace,
+                                                     const char *storage,
+                                                     pail_error **err);
+
 /* ---------------------------------------------------------- access rules */
 
 typedef enum pail_access {
@@ -495,6 +508,9 @@ typedef struct pail_sign_options {
   size_t query_count;
 } pail_sign_options;
 #define PAIL_SIGN_OPTIONS_INIT {sizeof(pail_sign_options), NULL, 0, 0, NULL, 0, NULL, 0}
+/* The longest expiry pail_sign accepts, in seconds: seven days, S3's and
+ * GCS's limit. */
+#define PAIL_SIGN_MAX_EXPIRES (7 * 24 * 3600)
 
 /* The answer of pail_sign: a presigned URL from the backend, or, for backends
  * that cannot presign, a pointer carrying a workspace-signed grant. Exactly
