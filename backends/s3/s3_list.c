@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Appends "&name=encoded(value)" to *query. */
-static bool query_add(char **query, const char *name, const char *value) {
+bool s3_query_add(char **query, const char *name, const char *value) {
   char *encoded = s3_core->uri_encode(value, 0);
   char *grown = NULL;
   if (encoded != NULL &&
@@ -125,12 +124,12 @@ pail_status s3_list(void *instance, const pail_backend_list_request *request,
   char *query = strdup("list-type=2");
   char max[32];
   snprintf(max, sizeof max, "%zu", request->max_keys);
-  bool ok = query != NULL && query_add(&query, "max-keys", max) &&
-            query_add(&query, "prefix", request->prefix) &&
+  bool ok = query != NULL && s3_query_add(&query, "max-keys", max) &&
+            s3_query_add(&query, "prefix", request->prefix) &&
             (request->delimiter == NULL ||
-             query_add(&query, "delimiter", request->delimiter)) &&
+             s3_query_add(&query, "delimiter", request->delimiter)) &&
             (request->page_token == NULL ||
-             query_add(&query, "continuation-token", request->page_token));
+             s3_query_add(&query, "continuation-token", request->page_token));
   if (!ok) {
     free(query);
     return s3_no_memory(err);

@@ -12,18 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Appends "&name=encoded(value)" to *query (replaced; freed on failure). */
-static bool query_add(char **query, const char *name, const char *value) {
-  char *encoded = s3_core->uri_encode(value, 0);
-  char *grown = NULL;
-  if (encoded != NULL &&
-      asprintf(&grown, "%s&%s=%s", *query, name, encoded) < 0)
-    grown = NULL;
-  free(encoded);
-  free(*query);
-  *query = grown;
-  return grown != NULL;
-}
 
 void s3_uploads_free(s3_upload *uploads, size_t count) {
   for (size_t i = 0; i < count; i++) {
@@ -106,10 +94,10 @@ pail_status s3_uploads_list(const s3_instance *s3, const char *prefix,
   /* In the order SigV4 sorts them (as the request is logged, too). */
   char *query = strdup("");
   bool ok = query != NULL &&
-            (key_marker == NULL || query_add(&query, "key-marker", key_marker)) &&
-            (prefix == NULL || query_add(&query, "prefix", prefix)) &&
+            (key_marker == NULL || s3_query_add(&query, "key-marker", key_marker)) &&
+            (prefix == NULL || s3_query_add(&query, "prefix", prefix)) &&
             (id_marker == NULL ||
-             query_add(&query, "upload-id-marker", id_marker));
+             s3_query_add(&query, "upload-id-marker", id_marker));
   char *full = NULL;
   /* query is "" or "&name=value...": uploads= sorts last. */
   if (ok && asprintf(&full, "%s%suploads=", *query ? query + 1 : "",
