@@ -204,6 +204,10 @@ void s3_uploads_free(s3_upload *uploads, size_t count);
 
 /* AbortMultipartUpload of key's upload upload_id. An upload already gone
  * is PAIL_ERR_NOT_FOUND (NoSuchUpload). */
+/* DELETE of key with an encoded query (NULL: none): an object's delete,
+ * or with uploadId=, a multipart upload's abort. */
+pail_status s3_send_delete(const s3_instance *s3, const char *key,
+                           const char *query, pail_error **err);
 pail_status s3_upload_abort(const s3_instance *s3, const char *key,
                             const char *upload_id, pail_error **err);
 

@@ -128,11 +128,15 @@ static pail_status delete_chunk(const s3_instance *s3, const char *const *keys,
 
 /* DeleteObject: one key. */
 pail_status s3_delete(void *instance, const char *key, pail_error **err) {
-  s3_instance *s3 = instance;
+  return s3_send_delete(instance, key, NULL, err);
+}
+
+pail_status s3_send_delete(const s3_instance *s3, const char *key,
+                           const char *query, pail_error **err) {
   pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      s3_core->request_init(&r, "DELETE", s3_url(s3, key, NULL), err);
+      s3_core->request_init(&r, "DELETE", s3_url(s3, key, query), err);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)

@@ -144,17 +144,8 @@ pail_status s3_upload_abort(const s3_instance *s3, const char *key,
   free(encoded);
   if (query == NULL)
     return s3_no_memory(err);
-  pail_request r;
-  pail_http_response response = {0};
-  pail_status status =
-      s3_core->request_init(&r, "DELETE", s3_url(s3, key, query), err);
+  pail_status status = s3_send_delete(s3, key, query, err);
   free(query);
-  if (status == PAIL_OK)
-    status = s3_request_sign(s3, &r, err);
-  if (status == PAIL_OK)
-    status = s3_exchange(s3, &r, key, &response, err);
-  s3_core->http_response_clear(&response);
-  s3_core->request_free(&r);
   return status;
 }
 
