@@ -18,19 +18,12 @@ printf 'committed\n' >"$SCRATCH/small"
 run_pail put "$SCRATCH/small" keep/object.txt
 expect_status 0 "put a committed object"
 
-mkfifo "$SCRATCH/fifo"
-python3 -c 'import sys, time
-sys.stdout.buffer.write(b"x" * (12 << 20))
-sys.stdout.flush()
-time.sleep(120)' >"$SCRATCH/fifo" &
-feeder=$!
-"$PAIL" put - crash/big.bin <"$SCRATCH/fifo" >/dev/null 2>"$SCRATCH/put.err" &
-uploader=$!
+stalled_put "$PAIL" $((12 << 20)) crash/big.bin
 sleep 3 # blocks on their way
-kill -9 "$uploader"
-wait "$uploader" 2>/dev/null
-kill "$feeder" 2>/dev/null
-wait "$feeder" 2>/dev/null
+kill -9 "$PUT_PID"
+wait "$PUT_PID" 2>/dev/null
+kill "$FEED_PID" 2>/dev/null
+wait "$FEED_PID" 2>/dev/null
 
 run_pail cleanup --older-than 0
 expect_status 0 "cleanup on Azure"

@@ -12,17 +12,11 @@ python_json() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 # leftovers: the temporary files under the store.
 leftovers() { find "$PAIL_HOME" -name '.pail-tmp.*' | wc -l; }
 
-# slow_put KEY: `pail put - KEY` fed 3 MiB then nothing for a minute, in
+# slow_put KEY: `pail put - KEY` fed 3 MiB then nothing, in
 # the background (its pid in PUT_PID, the feeder's in FEED_PID); returns
 # once its temporary file holds bytes.
 slow_put() {
-  python3 -c 'import sys, time
-sys.stdout.buffer.write(b"x" * (3 << 20))
-sys.stdout.flush()
-time.sleep(60)' >"$SCRATCH/fifo" &
-  FEED_PID=$!
-  "$PAIL" put - "$1" <"$SCRATCH/fifo" >/dev/null 2>"$SCRATCH/put.err" &
-  PUT_PID=$!
+  stalled_put "$PAIL" $((3 << 20)) "$1"
   tries=0
   until [ -n "$(find "$PAIL_HOME" -name '.pail-tmp.*' -size +1k 2>/dev/null)" ]; do
     tries=$((tries + 1))

@@ -43,24 +43,17 @@ d = json.load(sys.stdin)["storages"][0]
 assert d["name"] == "json" and "a week" in d["note"] and d["leftovers"] == [], d' <"$OUT"
 
 # ------------------------------------------------------------- XML API
-mkfifo "$SCRATCH/fifo"
-python3 -c 'import sys, time
-sys.stdout.buffer.write(b"x" * (12 << 20))
-sys.stdout.flush()
-time.sleep(120)' >"$SCRATCH/fifo" &
-feeder=$!
-"$PAIL_BINARY" put - crash/big.bin <"$SCRATCH/fifo" >/dev/null 2>"$SCRATCH/put.err" &
-uploader=$!
+stalled_put "$PAIL_BINARY" $((12 << 20)) crash/big.bin
 tries=0
 until [ "$(gcs_stat multipart_uploads_open)" -ge 1 ] || [ "$tries" -ge 300 ]; do
   tries=$((tries + 1))
   sleep 0.1
 done
 sleep 1 # parts on their way
-kill -9 "$uploader"
-wait "$uploader" 2>/dev/null
-kill "$feeder" 2>/dev/null
-wait "$feeder" 2>/dev/null
+kill -9 "$PUT_PID"
+wait "$PUT_PID" 2>/dev/null
+kill "$FEED_PID" 2>/dev/null
+wait "$FEED_PID" 2>/dev/null
 check "kill -9 during put leaves a multipart upload" \
   test "$(gcs_stat multipart_uploads_open)" -eq 1
 run_pail cleanup _default_

@@ -23,18 +23,11 @@ expect_status 0 "put a committed object"
 
 # A put from a pipe that stalls after 12 MiB (two 5 MiB parts sent), killed
 # with SIGKILL: nothing can abort its upload.
-mkfifo "$SCRATCH/fifo"
-python3 -c 'import sys, time
-sys.stdout.buffer.write(b"x" * (12 << 20))
-sys.stdout.flush()
-time.sleep(120)' >"$SCRATCH/fifo" &
-feeder=$!
-"$PAIL" put - crash/big.bin <"$SCRATCH/fifo" >/dev/null 2>"$SCRATCH/put.err" &
-uploader=$!
+stalled_put "$PAIL" $((12 << 20)) crash/big.bin
 if wait_for_log "POST /$S3_BUCKET/crash/big\\.bin\\?uploads"; then
   wait_for_log "PUT /$S3_BUCKET/crash/big\\.bin\\?partNumber=1" || true
-  kill -9 "$uploader"
-  wait "$uploader" 2>/dev/null
+  kill -9 "$PUT_PID"
+  wait "$PUT_PID" 2>/dev/null
   check "kill -9 during put leaves a multipart upload" \
     test "$(multipart_uploads)" -eq 1
 
@@ -66,10 +59,10 @@ assert l["id"] == "'"$upload_id"'" and l["outcome"] == "removed", d' <"$OUT"
   check "and lists nothing" test ! -s "$OUT"
 else
   fail "no multipart upload began within 30 s: $(cat "$SCRATCH/put.err")"
-  kill "$uploader" 2>/dev/null
+  kill "$PUT_PID" 2>/dev/null
 fi
-kill "$feeder" 2>/dev/null
-wait "$feeder" 2>/dev/null
+kill "$FEED_PID" 2>/dev/null
+wait "$FEED_PID" 2>/dev/null
 
 # An upload begun by another client: aborted too; with
 # the access rules denying delete, it stays and cleanup exits 1.

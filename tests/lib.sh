@@ -123,6 +123,20 @@ wait_for_match() {
   done
 }
 
+# stalled_put PAIL BYTES KEY: `PAIL put - KEY` in the background from a
+# pipe ($SCRATCH/fifo) that gives BYTES and then nothing for 120 s, as a
+# stalled producer: the put's pid in PUT_PID, the feeder's in FEED_PID.
+stalled_put() {
+  [ -p "$SCRATCH/fifo" ] || mkfifo "$SCRATCH/fifo"
+  python3 -c 'import sys, time
+sys.stdout.buffer.write(b"x" * int(sys.argv[1]))
+sys.stdout.flush()
+time.sleep(120)' "$2" >"$SCRATCH/fifo" &
+  FEED_PID=$!
+  "$1" put - "$3" <"$SCRATCH/fifo" >/dev/null 2>"$SCRATCH/put.err" &
+  PUT_PID=$!
+}
+
 # fail MESSAGE: records a failed check and goes on.
 fail() {
   FAILURES=$((FAILURES + 1))
