@@ -111,8 +111,11 @@ static int presign(const char *settings, double seconds) {
 
   const pail_core_services *core = pail_core_services_get();
   pail_sigv4_key key = {"AKIAIOSFODNN7EXAMPLE",
-                        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", NULL,
-                        "us-east-1", "s3", 0};
+                        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                        NULL,
+                        "us-east-1",
+                        "s3",
+                        0};
   const char *url = "https://examplebucket.s3.amazonaws.com/bench/presign/"
                     "object.csv";
   unsigned long core_count = 0;
@@ -121,8 +124,8 @@ static int presign(const char *settings, double seconds) {
   do {
     for (int i = 0; i < 1000; i++) {
       char *out = NULL;
-      if (core->sigv4_presign(&key, "GET", url, NULL, 0, options.at, 3600,
-                              &out, &err) != PAIL_OK)
+      if (core->sigv4_presign(&key, "GET", url, NULL, 0, options.at, 3600, &out,
+                              &err) != PAIL_OK)
         return fail("sigv4_presign", err);
       free(out);
     }
@@ -132,8 +135,8 @@ static int presign(const char *settings, double seconds) {
   double core_cpu = cpu_seconds() - cpu_start;
   printf("{\"pail_sign_per_second\": %.0f, \"pail_sign_count\": %lu, "
          "\"sigv4_presign_per_second\": %.0f, \"sigv4_presign_count\": %lu}\n",
-         (double)api_count / api_cpu, api_count,
-         (double)core_count / core_cpu, core_count);
+         (double)api_count / api_cpu, api_count, (double)core_count / core_cpu,
+         core_count);
   pail_pointer_free(ptr);
   pail_workspace_close(ws);
   return 0;
@@ -158,10 +161,9 @@ static void *small_run(void *arg) {
     void *back = NULL;
     size_t length = 0;
     if (pail_pointer_parse(key, NULL, &ptr, &err) != PAIL_OK ||
-        (s->reading
-             ? pail_read(s->ws, ptr, NULL, &back, &length, &err)
-             : pail_write(s->ws, ptr, s->data, (size_t)s->size, NULL, &err)) !=
-            PAIL_OK) {
+        (s->reading ? pail_read(s->ws, ptr, NULL, &back, &length, &err)
+                    : pail_write(s->ws, ptr, s->data, (size_t)s->size, NULL,
+                                 &err)) != PAIL_OK) {
       s->failed = fail(key, err);
       pail_pointer_free(ptr);
       return NULL;
@@ -201,8 +203,7 @@ static int small_phase(small_share *shares, long threads, int reading) {
   return 0;
 }
 
-static int smallops(const char *settings, long count, long size,
-                    long threads) {
+static int smallops(const char *settings, long count, long size, long threads) {
   if (threads < 1 || threads > 64) {
     fprintf(stderr, "pail_bench: THREADS must be 1 to 64\n");
     return 2;

@@ -86,8 +86,8 @@ static void leftover_judge(pail_workspace *ws, const storage_handle *h,
   }
   pail_status status = error_redact(
       &leftover->error, h->config,
-      h->backend->ops.leftover_remove(h->instance, leftover,
-                                      o->older_than == 0, &leftover->error));
+      h->backend->ops.leftover_remove(h->instance, leftover, o->older_than == 0,
+                                      &leftover->error));
   if (status == PAIL_OK) {
     leftover->outcome = PAIL_LEFTOVER_REMOVED;
   } else if (status == PAIL_ERR_CONFLICT && o->older_than > 0) {

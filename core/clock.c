@@ -51,8 +51,7 @@ static bool valid_fields(int year, int month, int day, int hour, int minute,
   return !(month == 2 && day == 29 && !leap);
 }
 
-pail_status clock_parse_time(const char *text, int64_t *out,
-                             pail_error **err) {
+pail_status clock_parse_time(const char *text, int64_t *out, pail_error **err) {
   const char *p = text;
   int year, month, day, hour, minute, second;
   if (*p != '\0' && strspn(p, "0123456789") == strlen(p) && strlen(p) <= 12) {
@@ -99,16 +98,23 @@ pail_status clock_parse_time(const char *text, int64_t *out,
       goto bad;
     if (!valid_fields(year, month, day, hour, minute, second))
       goto bad;
-    struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1,
-                    .tm_mday = day, .tm_hour = hour, .tm_min = minute,
+    struct tm tm = {.tm_year = year - 1900,
+                    .tm_mon = month - 1,
+                    .tm_mday = day,
+                    .tm_hour = hour,
+                    .tm_min = minute,
                     .tm_sec = second};
     *out = (int64_t)timegm(&tm) - offset;
     return PAIL_OK;
   }
   if (!valid_fields(year, month, day, hour, minute, second))
     goto bad;
-  struct tm tm = {.tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
-                  .tm_hour = hour, .tm_min = minute, .tm_sec = second};
+  struct tm tm = {.tm_year = year - 1900,
+                  .tm_mon = month - 1,
+                  .tm_mday = day,
+                  .tm_hour = hour,
+                  .tm_min = minute,
+                  .tm_sec = second};
   *out = (int64_t)timegm(&tm);
   return PAIL_OK;
 bad:
@@ -126,7 +132,9 @@ pail_status pail_time_parse(const char *text, int64_t *seconds,
   return clock_parse_time(text, seconds, err);
 }
 
-int64_t pail_time_now(void) { return clock_now(NULL); }
+int64_t pail_time_now(void) {
+  return clock_now(NULL);
+}
 
 pail_status clock_parse_provider_time(const char *text, int64_t *seconds,
                                       int32_t *nsec) {

@@ -1,10 +1,10 @@
 /*
  * crc32c.c: the CRCs providers store for objects, to verify downloads.
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), which GCS
- * reports for every object and S3 on request. OpenSSL has no CRC-32C and zlib's crc32 is the
- * other polynomial, so it lives here: the SSE4.2 crc32 instruction where the
- * CPU has it (about 20 GB/s, so verification costs nothing next to the
- * network), else slicing-by-8 tables (about 1.5 GB/s), both checked against
+ * reports for every object and S3 on request. OpenSSL has no CRC-32C and zlib's
+ * crc32 is the other polynomial, so it lives here: the SSE4.2 crc32 instruction
+ * where the CPU has it (about 20 GB/s, so verification costs nothing next to
+ * the network), else slicing-by-8 tables (about 1.5 GB/s), both checked against
  * RFC 3720's vectors in tests/test_crypto.c. CRC-32 (S3's
  * x-amz-checksum-crc32) is zlib's. CRC-64/NVME (reflected polynomial
  * 0x9A6C9329AC4BC9B5), which S3 computes for every object uploaded since

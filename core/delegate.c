@@ -41,8 +41,8 @@ pail_status delegate_open(const pail_config *cfg, const char *type,
   if (d == NULL)
     return error_no_memory(err);
   json_error_t parse_error;
-  d->storage.fields = json_loads(fields_json, JSON_REJECT_DUPLICATES,
-                                 &parse_error);
+  d->storage.fields =
+      json_loads(fields_json, JSON_REJECT_DUPLICATES, &parse_error);
   d->storage.type = strdup(type);
   d->storage.name = parent->name ? strdup(parent->name) : NULL;
   d->storage.ca_bundle = parent->ca_bundle ? strdup(parent->ca_bundle) : NULL;

@@ -151,10 +151,8 @@ void error_redact_document(pail_error *err, const char *json, size_t length) {
 pail_error *error_copy(const pail_error *error) {
   pail_error *copy = NULL;
   pail_error_set(&copy, pail_error_category(error),
-                 pail_error_http_status(error),
-                 pail_error_provider_code(error),
-                 pail_error_request_id(error), "%s",
-                 pail_error_message(error));
+                 pail_error_http_status(error), pail_error_provider_code(error),
+                 pail_error_request_id(error), "%s", pail_error_message(error));
   return copy;
 }
 

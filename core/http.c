@@ -726,8 +726,9 @@ static pail_status transfer_prepare(transfer *t, const pail_http_request *rq,
   url_origin(rq->url, t->origin, sizeof t->origin);
   t->sends_body =
       strcmp(rq->method, "HEAD") != 0 &&
-      (rq->body != NULL || t->body_from_file || strcmp(rq->method, "PUT") == 0 ||
-       strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PATCH") == 0);
+      (rq->body != NULL || t->body_from_file ||
+       strcmp(rq->method, "PUT") == 0 || strcmp(rq->method, "POST") == 0 ||
+       strcmp(rq->method, "PATCH") == 0);
   bool has_expect = false, has_content_type = false;
   for (size_t i = 0; i < rq->header_count; i++) {
     const char *line = rq->headers[i];
@@ -779,9 +780,8 @@ static pail_status transfer_prepare(transfer *t, const pail_http_request *rq,
  * $SSL_CERT_FILE, the files the curl tool reads. NULL: libcurl's default
  * store. */
 static const char *ca_bundle(const pail_config *cfg) {
-  const char *path = cfg != NULL && cfg->storage != NULL
-                         ? cfg->storage->ca_bundle
-                         : NULL;
+  const char *path =
+      cfg != NULL && cfg->storage != NULL ? cfg->storage->ca_bundle : NULL;
   if ((path == NULL || *path == '\0') && cfg != NULL)
     path = core_services.config_string(cfg, "caBundle");
   if (path == NULL || *path == '\0')
@@ -804,8 +804,8 @@ static size_t on_file_read(char *buffer, size_t size, size_t count,
   if (want == 0)
     return 0;
   for (;;) {
-    ssize_t n = pread(file->fd, buffer, want,
-                      (off_t)(file->offset + t->file_sent));
+    ssize_t n =
+        pread(file->fd, buffer, want, (off_t)(file->offset + t->file_sent));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {

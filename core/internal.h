@@ -49,13 +49,10 @@ PAIL_HIDDEN pail_status error_null_argument(pail_error **err,
 
 /* The SigV4 services of pail_core_services (see backend.h for their
  * contracts): sigv4_sign, sigv4_presign, uri_encode and strings_free. */
-PAIL_HIDDEN pail_status sigv4_sign(const pail_sigv4_key *key,
-                                   const char *method, const char *url,
-                                   const char *const *headers,
-                                   size_t header_count,
-                                   const char *payload_hash, int64_t at,
-                                   char ***added, size_t *added_count,
-                                   pail_error **err);
+PAIL_HIDDEN pail_status sigv4_sign(
+    const pail_sigv4_key *key, const char *method, const char *url,
+    const char *const *headers, size_t header_count, const char *payload_hash,
+    int64_t at, char ***added, size_t *added_count, pail_error **err);
 PAIL_HIDDEN pail_status sigv4_presign(const pail_sigv4_key *key,
                                       const char *method, const char *url,
                                       const char *const *headers,
@@ -72,11 +69,13 @@ typedef struct sigv4_trace {
   char *string_to_sign;
 } sigv4_trace;
 /* sigv4_sign and sigv4_presign that also fill trace when it is not NULL. */
-PAIL_HIDDEN pail_status sigv4_sign_traced(
-    const pail_sigv4_key *key, const char *method, const char *url,
-    const char *const *headers, size_t header_count, const char *payload_hash,
-    int64_t at, char ***added, size_t *added_count, sigv4_trace *trace,
-    pail_error **err);
+PAIL_HIDDEN pail_status sigv4_sign_traced(const pail_sigv4_key *key,
+                                          const char *method, const char *url,
+                                          const char *const *headers,
+                                          size_t header_count,
+                                          const char *payload_hash, int64_t at,
+                                          char ***added, size_t *added_count,
+                                          sigv4_trace *trace, pail_error **err);
 PAIL_HIDDEN pail_status sigv4_presign_traced(
     const pail_sigv4_key *key, const char *method, const char *url,
     const char *const *headers, size_t header_count, int64_t at,
@@ -129,13 +128,11 @@ PAIL_HIDDEN pail_status crypto_base64_decode(const char *text, size_t length,
                                              size_t *out_length);
 PAIL_HIDDEN size_t crypto_base64url_encode(const unsigned char *data,
                                            size_t length, char *out);
-PAIL_HIDDEN pail_private_key *crypto_private_key_load(const char *pem,
-                                                      size_t length,
-                                                      pail_error **err);
+PAIL_HIDDEN pail_private_key *
+crypto_private_key_load(const char *pem, size_t length, pail_error **err);
 PAIL_HIDDEN void crypto_private_key_free(pail_private_key *key);
 PAIL_HIDDEN pail_status crypto_rsa_sha256_sign(const pail_private_key *key,
-                                               const void *data,
-                                               size_t length,
+                                               const void *data, size_t length,
                                                unsigned char **signature,
                                                size_t *signature_length,
                                                pail_error **err);
@@ -183,12 +180,12 @@ PAIL_HIDDEN char *escape_for_message(const char *text, size_t len, size_t max,
 /* ------------------------------------------------------ permissions.c */
 
 typedef struct access_rule {
-  char *pattern;      /* may contain {username}, *, **, ? */
-  unsigned allow;     /* pail_access bits */
+  char *pattern;  /* may contain {username}, *, **, ? */
+  unsigned allow; /* pail_access bits */
 } access_rule;
 
 typedef struct access_rules {
-  bool present;       /* advanced_permissions given: unmatched keys denied */
+  bool present; /* advanced_permissions given: unmatched keys denied */
   access_rule *rules;
   size_t count;
 } access_rules;
@@ -197,8 +194,7 @@ typedef struct access_rules {
  * "read,write" or ["read", "write"]}]. Unknown fields or access words are
  * errors naming them. */
 PAIL_HIDDEN pail_status access_rules_parse(const json_t *array,
-                                           access_rules *out,
-                                           pail_error **err);
+                                           access_rules *out, pail_error **err);
 PAIL_HIDDEN void access_rules_free(access_rules *rules);
 
 /* Glob match of key against pattern after substituting {username}:
@@ -232,9 +228,9 @@ PAIL_HIDDEN pail_status grant_check(const unsigned char *secret,
 /* --------------------------------------------------------- settings.c */
 
 typedef struct storage_settings {
-  char *name;         /* NULL for the primary */
-  char *type;         /* backend type after alias resolution */
-  json_t *fields;     /* the storage object without "type" (owned ref) */
+  char *name;     /* NULL for the primary */
+  char *type;     /* backend type after alias resolution */
+  json_t *fields; /* the storage object without "type" (owned ref) */
   /* The retry fields every storage has (docs/settings.md), 0 when absent:
    * "maxAttempts" and "retryTimeLimit" (seconds). */
   int max_attempts;
@@ -249,11 +245,11 @@ typedef struct storage_settings {
 } storage_settings;
 
 typedef struct workspace_settings {
-  char *source;              /* path, "<json>" or "<embedded default>" */
+  char *source;               /* path, "<json>" or "<embedded default>" */
   storage_settings *storages; /* [0] primary, then secondaries */
   size_t storage_count;
   access_rules rules;
-  char *workspace_key;       /* settings "workspace_key", or NULL */
+  char *workspace_key; /* settings "workspace_key", or NULL */
 } workspace_settings;
 
 /* Parses a settings document. source names it in messages. */
@@ -281,9 +277,9 @@ PAIL_HIDDEN const char *settings_endpoint_problem(const char *endpoint);
 
 typedef struct backend {
   char *type;
-  char *path;                  /* NULL when in-process */
-  void *handle;                /* dlopen handle, NULL when in-process */
-  pail_backend_ops ops;        /* copy, zero-filled past the plugin's size */
+  char *path;           /* NULL when in-process */
+  void *handle;         /* dlopen handle, NULL when in-process */
+  pail_backend_ops ops; /* copy, zero-filled past the plugin's size */
 } backend;
 
 /* Finds and loads the backend for type (once per process; thread-safe). */
@@ -391,8 +387,7 @@ PAIL_HIDDEN pail_status config_validate(const storage_settings *storage,
  * the connect timeout and the stalled-transfer limit. */
 PAIL_HIDDEN pail_status http_exchange(const pail_config *cfg,
                                       const pail_http_request *request,
-                                      size_t max_body,
-                                      pail_http_response *out,
+                                      size_t max_body, pail_http_response *out,
                                       pail_error **err);
 PAIL_HIDDEN void http_response_clear(pail_http_response *response);
 /* The attempts the last exchange or stream opening of this thread made when
@@ -413,9 +408,9 @@ PAIL_HIDDEN pail_status http_stream_open_bulk(const pail_config *cfg,
                                               pail_http_stream **stream,
                                               pail_http_response *head,
                                               pail_error **err);
-PAIL_HIDDEN pail_status http_stream_read(pail_http_stream *stream,
-                                         void *buffer, size_t capacity,
-                                         size_t *got, pail_error **err);
+PAIL_HIDDEN pail_status http_stream_read(pail_http_stream *stream, void *buffer,
+                                         size_t capacity, size_t *got,
+                                         pail_error **err);
 PAIL_HIDDEN void http_stream_close(pail_http_stream *stream);
 /* Another backend opened for a storage's backend (delegate.c; contracts in
  * include/pail/backend.h, ABI 1.5). */
@@ -515,8 +510,7 @@ PAIL_HIDDEN pail_status reader_open(pail_workspace *ws, const pail_pointer *ptr,
  * storage. allow_empty_key is for listing prefixes. */
 PAIL_HIDDEN pail_status workspace_resolve(pail_workspace *workspace,
                                           const pail_pointer *pointer,
-                                          unsigned access,
-                                          bool allow_empty_key,
+                                          unsigned access, bool allow_empty_key,
                                           storage_handle *out,
                                           pail_error **err);
 /* Drops from a listing page the entries a pointer cannot name (see
@@ -528,8 +522,7 @@ PAIL_HIDDEN size_t workspace_list_filter(pail_workspace *workspace,
                                          pail_list_page *page);
 /* Opens a storage by name (NULL: primary) without any access check. */
 PAIL_HIDDEN pail_status workspace_storage(pail_workspace *workspace,
-                                          const char *name,
-                                          storage_handle *out,
+                                          const char *name, storage_handle *out,
                                           pail_error **err);
 /* Refuses write options the storage's backend would not honour (a
  * create-only write, user metadata) rather than let it silently ignore
@@ -553,8 +546,7 @@ PAIL_HIDDEN void workspace_log(pail_workspace *workspace, pail_log_level level,
  * the workspace and lives as long as it: do not free it. */
 PAIL_HIDDEN pail_status workspace_signing_key(pail_workspace *workspace,
                                               unsigned char **secret,
-                                              size_t *length,
-                                              pail_error **err);
+                                              size_t *length, pail_error **err);
 
 /* ------------------------------------------------------------ options */
 

@@ -29,8 +29,8 @@ pail_status pail_stat(pail_workspace *ws, const pail_pointer *ptr,
   ARGUMENT_REQUIRED(err, ws, "workspace");
   ARGUMENT_REQUIRED(err, ptr, "pointer");
   storage_handle h;
-  pail_status status = workspace_resolve(ws, ptr, PAIL_ACCESS_READ, false, &h,
-                                         err);
+  pail_status status =
+      workspace_resolve(ws, ptr, PAIL_ACCESS_READ, false, &h, err);
   if (status != PAIL_OK)
     return status;
   if (h.backend->ops.stat == NULL)
@@ -55,8 +55,8 @@ pail_status pail_list(pail_workspace *ws, const pail_pointer *prefix,
   pail_list_options opts = PAIL_LIST_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   storage_handle h;
-  pail_status status = workspace_resolve(ws, prefix, PAIL_ACCESS_LIST, true,
-                                         &h, err);
+  pail_status status =
+      workspace_resolve(ws, prefix, PAIL_ACCESS_LIST, true, &h, err);
   if (status != PAIL_OK)
     return status;
   if (h.backend->ops.list == NULL)
@@ -64,8 +64,8 @@ pail_status pail_list(pail_workspace *ws, const pail_pointer *prefix,
   pail_backend_list_request request = {
       .prefix = prefix->key,
       .delimiter = opts.recursive ? NULL : "/",
-      .page_token = opts.page_token && *opts.page_token ? opts.page_token
-                                                        : NULL,
+      .page_token =
+          opts.page_token && *opts.page_token ? opts.page_token : NULL,
       .max_keys = opts.max_keys ? opts.max_keys : LIST_DEFAULT_MAX_KEYS,
   };
   status = error_redact(err, h.config,
@@ -86,9 +86,8 @@ pail_status pail_list(pail_workspace *ws, const pail_pointer *prefix,
                   "not nameable by a pointer, or denied by the access rules)",
                   prefix->key, dropped);
   if (out->next_page_token != NULL &&
-      (empty ||
-       (request.page_token && strcmp(out->next_page_token,
-                                     request.page_token) == 0))) {
+      (empty || (request.page_token &&
+                 strcmp(out->next_page_token, request.page_token) == 0))) {
     workspace_log(ws, PAIL_LOG_WARNING,
                   "the %s backend returned a page token that does not advance "
                   "the listing; stopping",
@@ -120,8 +119,8 @@ pail_status reader_open(pail_workspace *ws, const pail_pointer *ptr,
   pail_read_options opts = PAIL_READ_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   storage_handle h;
-  pail_status status = workspace_resolve(ws, ptr, PAIL_ACCESS_READ, false, &h,
-                                         err);
+  pail_status status =
+      workspace_resolve(ws, ptr, PAIL_ACCESS_READ, false, &h, err);
   if (status != PAIL_OK)
     return status;
   if (h.backend->ops.read_open == NULL || h.backend->ops.read_stream == NULL ||
@@ -352,8 +351,8 @@ pail_status pail_writer_open(pail_workspace *ws, const pail_pointer *ptr,
   pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
   storage_handle h;
-  pail_status status = workspace_resolve(ws, ptr, PAIL_ACCESS_WRITE, false, &h,
-                                         err);
+  pail_status status =
+      workspace_resolve(ws, ptr, PAIL_ACCESS_WRITE, false, &h, err);
   if (status != PAIL_OK)
     return status;
   const pail_backend_ops *ops = &h.backend->ops;
@@ -383,8 +382,8 @@ pail_status pail_writer_open(pail_workspace *ws, const pail_pointer *ptr,
   return PAIL_OK;
 }
 
-pail_status pail_writer_write(pail_writer *w, const void *buffer,
-                              size_t length, pail_error **err) {
+pail_status pail_writer_write(pail_writer *w, const void *buffer, size_t length,
+                              pail_error **err) {
   ARGUMENT_REQUIRED(err, w, "writer");
   if (length > 0)
     ARGUMENT_REQUIRED(err, buffer, "buffer");
@@ -459,8 +458,8 @@ pail_status pail_delete(pail_workspace *ws, const pail_pointer *ptr,
   ARGUMENT_REQUIRED(err, ws, "workspace");
   ARGUMENT_REQUIRED(err, ptr, "pointer");
   storage_handle h;
-  pail_status status = workspace_resolve(ws, ptr, PAIL_ACCESS_DELETE, false,
-                                         &h, err);
+  pail_status status =
+      workspace_resolve(ws, ptr, PAIL_ACCESS_DELETE, false, &h, err);
   if (status != PAIL_OK)
     return status;
   if (h.backend->ops.delete_object == NULL)
@@ -569,8 +568,8 @@ pail_status pail_sign(pail_workspace *ws, const pail_pointer *ptr,
  * the backend offers one. */
 static void delete_batch(const storage_handle *h,
                          const pail_pointer *const *pointers,
-                         const size_t *indexes, size_t n,
-                         pail_status *results, pail_error **errors) {
+                         const size_t *indexes, size_t n, pail_status *results,
+                         pail_error **errors) {
   const char **keys = calloc(n, sizeof *keys);
   pail_status *batch_results = calloc(n, sizeof *batch_results);
   pail_error **batch_errors = calloc(n, sizeof *batch_errors);
@@ -581,16 +580,16 @@ static void delete_batch(const storage_handle *h,
   } else if (h->backend->ops.delete_objects != NULL) {
     for (size_t i = 0; i < n; i++)
       keys[i] = pointers[indexes[i]]->key;
-    status = error_redact(&failure, h->config,
-                          h->backend->ops.delete_objects(
-                              h->instance, keys, n, batch_results,
-                              batch_errors, &failure));
+    status = error_redact(
+        &failure, h->config,
+        h->backend->ops.delete_objects(h->instance, keys, n, batch_results,
+                                       batch_errors, &failure));
   } else {
     for (size_t i = 0; i < n; i++)
       batch_results[i] = error_redact(
           &batch_errors[i], h->config,
-          h->backend->ops.delete_object(
-              h->instance, pointers[indexes[i]]->key, &batch_errors[i]));
+          h->backend->ops.delete_object(h->instance, pointers[indexes[i]]->key,
+                                        &batch_errors[i]));
   }
   for (size_t i = 0; i < n; i++) {
     size_t at = indexes[i];
@@ -641,8 +640,8 @@ pail_status pail_delete_many(pail_workspace *ws,
     }
     results[i] = workspace_resolve(ws, pointers[i], PAIL_ACCESS_DELETE, false,
                                    &handles[i], &all_errors[i]);
-    if (results[i] == PAIL_OK && handles[i].backend->ops.delete_object ==
-                                     NULL &&
+    if (results[i] == PAIL_OK &&
+        handles[i].backend->ops.delete_object == NULL &&
         handles[i].backend->ops.delete_objects == NULL)
       results[i] = unsupported(&handles[i], "deleting", &all_errors[i]);
     pending[i] = results[i] == PAIL_OK;

@@ -22,8 +22,8 @@
 
 /* The smallest ops table a 1.x plugin may hand over: everything up to the
  * last ABI 1.0 member. */
-#define OPS_SIZE_1_0                                                     \
-  (offsetof(pail_backend_ops, create_container) +                       \
+#define OPS_SIZE_1_0                                                           \
+  (offsetof(pail_backend_ops, create_container) +                              \
    sizeof(((pail_backend_ops *)0)->create_container))
 
 typedef struct registry_entry {
@@ -112,7 +112,8 @@ static pail_status check_not_world_writable(const char *path,
   struct stat st;
   if (stat(path, &st) != 0)
     return PAIL_OK; /* the load itself reports a missing file */
-  if ((st.st_mode & S_IWOTH) && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)))
+  if ((st.st_mode & S_IWOTH) &&
+      !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)))
     return pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
                           "refusing to load plugins from %s: it is "
                           "world-writable",
@@ -141,8 +142,8 @@ static pail_status check_owner_in_shared_dir(const char *dir, const char *path,
   return PAIL_OK;
 }
 
-pail_status backend_load_file(const char *path, const char *type,
-                              backend **out, pail_error **err) {
+pail_status backend_load_file(const char *path, const char *type, backend **out,
+                              pail_error **err) {
   *out = NULL;
   char *dir = str_dup(path);
   if (dir == NULL)
@@ -292,8 +293,8 @@ static bool push_build_dirs(char ***dirs, size_t *count) {
   while (ok && (entry = readdir(d)) != NULL) {
     if (entry->d_name[0] == '.')
       continue;
-    char *libs = str_printf("%s/backends/%s/.libs", PAIL_BUILD_DIR,
-                            entry->d_name);
+    char *libs =
+        str_printf("%s/backends/%s/.libs", PAIL_BUILD_DIR, entry->d_name);
     struct stat st;
     if (libs != NULL && stat(libs, &st) == 0 && S_ISDIR(st.st_mode))
       ok = push_dir(&names, &name_count, libs);
@@ -513,7 +514,8 @@ pail_status pail_backend_scan(pail_backend_info **out, size_t *out_count,
   pthread_mutex_lock(&registry_lock);
   for (registry_entry *e = registry; status == PAIL_OK && e != NULL;
        e = e->next) {
-    if (e->backend->path != NULL || scan_has_type(infos, count, e->backend->type))
+    if (e->backend->path != NULL ||
+        scan_has_type(infos, count, e->backend->type))
       continue;
     if (scan_push(&infos, &count, &capacity) != PAIL_OK) {
       status = error_no_memory(err);

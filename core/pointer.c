@@ -511,8 +511,7 @@ pail_pointer *pail_pointer_dup(const pail_pointer *pointer) {
   p->presigned = str_dup(pointer->presigned);
   p->extra = str_dup(pointer->extra);
   if ((pointer->storage && !p->storage) || (pointer->key && !p->key) ||
-      (pointer->presigned && !p->presigned) ||
-      (pointer->extra && !p->extra)) {
+      (pointer->presigned && !p->presigned) || (pointer->extra && !p->extra)) {
     pail_pointer_free(p);
     return NULL;
   }

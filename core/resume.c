@@ -21,8 +21,8 @@ typedef struct digest {
   size_t size;      /* bytes of the digest */
   const EVP_MD *md; /* the cryptographic ones */
   EVP_MD_CTX *ctx;
-  int crc;          /* 32: CRC-32, 33: CRC-32C, 64: CRC-64/NVME */
-  uint64_t value;   /* the CRC so far */
+  int crc;        /* 32: CRC-32, 33: CRC-32C, 64: CRC-64/NVME */
+  uint64_t value; /* the CRC so far */
   unsigned char expected[EVP_MAX_MD_SIZE];
 } digest;
 
@@ -36,8 +36,8 @@ struct pail_resumable_reader {
   uint64_t size;                /* of the object */
   pail_http_stream *stream;
   int resumes_left;
-  digest *verify;               /* NULL: not checked */
-  bool bulk;                    /* http_stream_open_bulk */
+  digest *verify; /* NULL: not checked */
+  bool bulk;      /* http_stream_open_bulk */
 };
 
 /* Whether the read the core is opening on this thread is expected to be
@@ -141,8 +141,8 @@ void resumable_close(pail_resumable_reader *reader) {
 static bool range_at_end(pail_resumable_reader *reader, uint64_t offset,
                          pail_object_info *info) {
   pail_object_info probe = {.last_modified = INT64_MIN};
-  pail_status status = request_from(reader, offset - 1, offset, true, true,
-                                    false, &probe, NULL);
+  pail_status status =
+      request_from(reader, offset - 1, offset, true, true, false, &probe, NULL);
   stream_drop(reader);
   reader->skip = 0;
   bool at_end = status == PAIL_OK && probe.size == offset;
@@ -245,7 +245,8 @@ static bool digest_decode(const char *expected, size_t size,
   if (length == 2 * size) {
     size_t i = 0;
     for (; i < size; i++) {
-      int high = hex_value(expected[2 * i]), low = hex_value(expected[2 * i + 1]);
+      int high = hex_value(expected[2 * i]),
+          low = hex_value(expected[2 * i + 1]);
       if (high < 0 || low < 0)
         break;
       out[i] = (unsigned char)(high << 4 | low);
@@ -269,9 +270,10 @@ int resumable_verify(pail_resumable_reader *reader, const char *algorithm,
     const char *algorithm, *name;
     int crc;
     size_t size;
-  } known[] = {{"md5", "MD5", 0, 16},         {"sha1", "SHA-1", 0, 20},
-               {"sha256", "SHA-256", 0, 32},  {"crc32", "CRC-32", 32, 4},
-               {"crc32c", "CRC-32C", 33, 4},  {"crc64nvme", "CRC-64/NVME", 64, 8}};
+  } known[] = {
+      {"md5", "MD5", 0, 16},        {"sha1", "SHA-1", 0, 20},
+      {"sha256", "SHA-256", 0, 32}, {"crc32", "CRC-32", 32, 4},
+      {"crc32c", "CRC-32C", 33, 4}, {"crc64nvme", "CRC-64/NVME", 64, 8}};
   if (reader == NULL || algorithm == NULL || expected == NULL ||
       reader->verify != NULL || reader->next != 0 ||
       reader->end != reader->size || reader->skip != 0)

@@ -71,8 +71,8 @@ static bool member_is_credential(const char *name) {
   static const char *const words[] = {"key", "secret", "token", "password",
                                       "credential"};
   size_t n = strlen(name);
-  if (n > 4 && (strcmp(name + n - 4, "_uri") == 0 ||
-                strcmp(name + n - 4, "_url") == 0))
+  if (n > 4 &&
+      (strcmp(name + n - 4, "_uri") == 0 || strcmp(name + n - 4, "_url") == 0))
     return false;
   for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
     if (strcasestr(name, words[i]) != NULL)
@@ -89,7 +89,7 @@ static void redact_json(char *text, const json_t *value, bool credential) {
     const char *name;
     json_t *member;
     json_object_foreach((json_t *)value, name, member)
-      redact_json(text, member, credential || member_is_credential(name));
+        redact_json(text, member, credential || member_is_credential(name));
   } else if (json_is_array(value)) {
     size_t i;
     json_t *item;
@@ -335,9 +335,8 @@ pail_status config_validate(const storage_settings *storage,
         strcat(known, k->name);
       }
       pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                     "%s (type %s): unknown field \"%.64s\" (known: %s)",
-                     label, storage->type, name,
-                     known && *known ? known : "none");
+                     "%s (type %s): unknown field \"%.64s\" (known: %s)", label,
+                     storage->type, name, known && *known ? known : "none");
       free(known);
       return PAIL_ERR_INVALID_ARGUMENT;
     }

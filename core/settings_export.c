@@ -61,7 +61,7 @@ static void secret_name(FILE *out, const char *storage) {
   for (const char *s = storage; *s; s++)
     fputc((*s >= 'A' && *s <= 'Z') ? *s - 'A' + 'a'
           : ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')) ? *s
-                                                                  : '_',
+                                                                   : '_',
           out);
 }
 
@@ -74,8 +74,8 @@ typedef struct s3_view {
   bool use_ssl, path_style, anonymous, gcs;
 } s3_view;
 
-static pail_status s3_view_of(const resolved *r, const char *tool,
-                              s3_view *v, pail_error **err) {
+static pail_status s3_view_of(const resolved *r, const char *tool, s3_view *v,
+                              pail_error **err) {
   const char *protocol = fact(r, "protocol");
   memset(v, 0, sizeof *v);
   v->bucket = fact(r, "bucket");
@@ -343,8 +343,8 @@ pail_status pail_settings_export(pail_workspace *ws, const char *storage,
   if (status != PAIL_OK)
     return status;
   const char *name = duckdb ? "DuckDB" : polars ? "Polars" : "boto3";
-  resolved r = {.name = storage, .type = h.settings->type,
-                .storage = h.settings};
+  resolved r = {
+      .name = storage, .type = h.settings->type, .storage = h.settings};
   json_t *facts = NULL;
   status = describe(&h, &r, name, &facts, err);
   if (status != PAIL_OK)

@@ -35,8 +35,7 @@ static pail_status report_progress_of(pail_progress_fn progress,
 static pail_status report_progress(pail_progress_fn progress, void *user_data,
                                    uint64_t done, uint64_t total,
                                    const char *key, pail_error **err) {
-  return report_progress_of(progress, user_data, done, total, key, false,
-                            err);
+  return report_progress_of(progress, user_data, done, total, key, false, err);
 }
 
 /* The same, for a write. */
@@ -44,8 +43,7 @@ static pail_status report_write_progress(pail_progress_fn progress,
                                          void *user_data, uint64_t done,
                                          uint64_t total, const char *key,
                                          pail_error **err) {
-  return report_progress_of(progress, user_data, done, total, key, true,
-                            err);
+  return report_progress_of(progress, user_data, done, total, key, true, err);
 }
 
 /* The last call, once the transfer is complete: too late to cancel. */
@@ -67,8 +65,7 @@ static ssize_t read_or_cancel(int fd, void *buffer, size_t capacity,
     ssize_t n = read(fd, buffer, capacity);
     if (n >= 0 || errno != EINTR)
       return n;
-    *status =
-        report_write_progress(progress, user_data, done, total, key, err);
+    *status = report_write_progress(progress, user_data, done, total, key, err);
     if (*status != PAIL_OK)
       return -2;
   }
@@ -136,8 +133,8 @@ static pail_status read_whole(pail_workspace *ws, const pail_pointer *ptr,
   }
   size_t filled = 0, got = 0;
   do {
-    status = pail_reader_read(r, buffer + filled, (size_t)size - filled, &got,
-                              err);
+    status =
+        pail_reader_read(r, buffer + filled, (size_t)size - filled, &got, err);
     filled += got;
     if (status == PAIL_OK && got > 0)
       status = report_progress(opts->progress, opts->progress_user_data, filled,
@@ -234,7 +231,7 @@ static pail_status pump(pail_reader *r, pail_writer *w,
 
 static pail_status local_error(pail_error **err, int error_number,
                                const char *what, const char *path) {
-  pail_status category = error_number == ENOENT  ? PAIL_ERR_NOT_FOUND
+  pail_status category = error_number == ENOENT   ? PAIL_ERR_NOT_FOUND
                          : error_number == EACCES ? PAIL_ERR_ACCESS_DENIED
                          : error_number == EPERM  ? PAIL_ERR_ACCESS_DENIED
                          : error_number == EISDIR ? PAIL_ERR_INVALID_ARGUMENT
@@ -335,12 +332,11 @@ static pail_status temp_beside(const char *local_path, int *fd, char **tmp,
       return PAIL_ERR_INTERNAL;
     crypto_hex_encode(random, sizeof random, hex);
     /* The base is cut so that the name stays under NAME_MAX. */
-    *tmp = str_printf("%.*s.%.200s.pail-%s", dir_length, local_path, base,
-                      hex);
+    *tmp = str_printf("%.*s.%.200s.pail-%s", dir_length, local_path, base, hex);
     if (*tmp == NULL)
       return error_no_memory(err);
-    *fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-               0666);
+    *fd =
+        open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (*fd >= 0)
       return PAIL_OK;
     int errnum = errno;
@@ -444,7 +440,7 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
   /* st is only looked at once fstat has filled it: a closed standard
    * input (EBADF) would otherwise test an uninitialised mode. */
   struct stat st;
-  int stat_error = fstat(fd, &st) != 0     ? errno
+  int stat_error = fstat(fd, &st) != 0   ? errno
                    : S_ISDIR(st.st_mode) ? EISDIR
                                          : 0;
   if (stat_error != 0) {
@@ -498,8 +494,8 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
     if (status != PAIL_OK)
       break;
     done += (uint64_t)n;
-    status = report_write_progress(opts.progress, opts.progress_user_data,
-                                   done, total, ptr->key, err);
+    status = report_write_progress(opts.progress, opts.progress_user_data, done,
+                                   total, ptr->key, err);
     if (status != PAIL_OK)
       break;
     n = read_or_cancel(fd, buffer, TRANSFER_BUFFER_SIZE, opts.progress,
@@ -520,12 +516,10 @@ pail_status pail_upload(pail_workspace *ws, const pail_pointer *ptr,
 }
 
 static bool same_storage(const pail_pointer *a, const pail_pointer *b) {
-  const char *x = a->storage && strcmp(a->storage, "_default_") != 0
-                      ? a->storage
-                      : NULL;
-  const char *y = b->storage && strcmp(b->storage, "_default_") != 0
-                      ? b->storage
-                      : NULL;
+  const char *x =
+      a->storage && strcmp(a->storage, "_default_") != 0 ? a->storage : NULL;
+  const char *y =
+      b->storage && strcmp(b->storage, "_default_") != 0 ? b->storage : NULL;
   return x == y || (x && y && strcmp(x, y) == 0);
 }
 
@@ -581,8 +575,8 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
   ARGUMENT_REQUIRED(err, src, "source pointer");
   ARGUMENT_REQUIRED(err, dst, "destination pointer");
   storage_handle from, to;
-  pail_status status = workspace_resolve(ws, src, PAIL_ACCESS_READ, false,
-                                         &from, err);
+  pail_status status =
+      workspace_resolve(ws, src, PAIL_ACCESS_READ, false, &from, err);
   if (status == PAIL_OK)
     status = workspace_resolve(ws, dst, PAIL_ACCESS_WRITE, false, &to, err);
   if (status != PAIL_OK)
@@ -601,9 +595,9 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
       return status;
     workspace_log(ws, PAIL_LOG_DEBUG, "server-side copy of \"%s\" to \"%s\"",
                   src->key, dst->key);
-    return error_redact(err, from.config,
-                        from.backend->ops.copy(from.instance, src->key,
-                                               dst->key, &opts, err));
+    return error_redact(
+        err, from.config,
+        from.backend->ops.copy(from.instance, src->key, dst->key, &opts, err));
   }
   if (same_storage(src, dst) && strcmp(src->key, dst->key) == 0)
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,

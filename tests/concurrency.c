@@ -30,11 +30,22 @@
 #define SHARED_KEYS 4
 #define HEADER 24 /* "cc" + 16 hex of the seed + 6 hex of the size */
 
-enum { PUT, GET, RANGE, STREAM, STAT, LIST, COPY, DELETE, SHARED_PUT,
-       SHARED_GET, OP_KINDS };
+enum {
+  PUT,
+  GET,
+  RANGE,
+  STREAM,
+  STAT,
+  LIST,
+  COPY,
+  DELETE,
+  SHARED_PUT,
+  SHARED_GET,
+  OP_KINDS
+};
 static const char *const op_names[OP_KINDS] = {
-    "put", "get", "range", "stream", "stat", "list", "copy", "delete",
-    "shared put", "shared get"};
+    "put",  "get",  "range",  "stream",     "stat",
+    "list", "copy", "delete", "shared put", "shared get"};
 static const int op_weights[OP_KINDS] = {6, 5, 3, 2, 3, 1, 1, 1, 2, 2};
 
 static pail_workspace *workspace;
@@ -160,8 +171,8 @@ static void op_get(thread_state *t, const char *key, const model *m,
   void *data = NULL;
   size_t length = 0;
   pail_error *err = NULL;
-  pail_status status = pail_read(workspace, &ptr, &options, &data, &length,
-                                 &err);
+  pail_status status =
+      pail_read(workspace, &ptr, &options, &data, &length, &err);
   check_read(t, m, ranged ? "range" : "get", key, status, data, length,
              options.offset, options.length, err);
   free(data);
@@ -173,17 +184,16 @@ static void op_stream(thread_state *t, const char *key, const model *m) {
   pail_read_options options = PAIL_READ_OPTIONS_INIT;
   pail_reader *reader = NULL;
   pail_error *err = NULL;
-  pail_status status = pail_reader_open(workspace, &ptr, &options, &reader,
-                                        &err);
+  pail_status status =
+      pail_reader_open(workspace, &ptr, &options, &reader, &err);
   unsigned char *data = NULL;
   size_t length = 0;
   if (status == PAIL_OK) {
     size_t size = pail_reader_info(reader)->size;
     data = malloc(size + 1);
     size_t got = 0;
-    while ((status = pail_reader_read(reader, data + length,
-                                      size + 1 - length, &got, &err)) ==
-               PAIL_OK &&
+    while ((status = pail_reader_read(reader, data + length, size + 1 - length,
+                                      &got, &err)) == PAIL_OK &&
            got > 0 && length + got <= size)
       length += got;
     pail_reader_close(reader);
@@ -313,16 +323,36 @@ static void *run(void *arg) {
     snprintf(shared, sizeof shared, "conc/shared/k%d",
              (int)(next_random(&t->rng) % SHARED_KEYS));
     switch (op) {
-    case PUT: op_put(t, key, &t->keys[k]); break;
-    case GET: op_get(t, key, &t->keys[k], 0); break;
-    case RANGE: op_get(t, key, &t->keys[k], 1); break;
-    case STREAM: op_stream(t, key, &t->keys[k]); break;
-    case STAT: op_stat(t, key, &t->keys[k]); break;
-    case LIST: op_list(t); break;
-    case COPY: op_copy(t, k, (k + 1) % OWN_KEYS); break;
-    case DELETE: op_delete(t, key, &t->keys[k]); break;
-    case SHARED_PUT: op_put(t, shared, NULL); break;
-    case SHARED_GET: op_shared_get(t, shared); break;
+    case PUT:
+      op_put(t, key, &t->keys[k]);
+      break;
+    case GET:
+      op_get(t, key, &t->keys[k], 0);
+      break;
+    case RANGE:
+      op_get(t, key, &t->keys[k], 1);
+      break;
+    case STREAM:
+      op_stream(t, key, &t->keys[k]);
+      break;
+    case STAT:
+      op_stat(t, key, &t->keys[k]);
+      break;
+    case LIST:
+      op_list(t);
+      break;
+    case COPY:
+      op_copy(t, k, (k + 1) % OWN_KEYS);
+      break;
+    case DELETE:
+      op_delete(t, key, &t->keys[k]);
+      break;
+    case SHARED_PUT:
+      op_put(t, shared, NULL);
+      break;
+    case SHARED_GET:
+      op_shared_get(t, shared);
+      break;
     }
   }
   return NULL;

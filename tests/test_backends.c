@@ -1044,7 +1044,7 @@ static void *shrinker_run(void *arg) {
 #elif defined(__aarch64__)
 #define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
 #endif
-#if defined(TEST_AUDIT_ARCH) && defined(__NR_copy_file_range) &&             \
+#if defined(TEST_AUDIT_ARCH) && defined(__NR_copy_file_range) &&               \
     defined(SECCOMP_USER_NOTIF_FLAG_CONTINUE)
 #define TEST_CAN_TRAP 1
 #endif
@@ -1104,8 +1104,8 @@ static int copy_while_shrinking(const char *source_path, off_t new_size,
   if (pid == 0) {
     /* No ck_assert here: the test's process reports, not this one. */
     close(pipe_fds[0]);
-    shrinker s = {.path = source_path, .new_size = new_size,
-                  .fail_call = fail_call};
+    shrinker s = {
+        .path = source_path, .new_size = new_size, .fail_call = fail_call};
     s.listener = trap_copy_file_range();
     if (s.listener < 0)
       report_and_exit(pipe_fds[1], SHRINK_UNSUPPORTED);
@@ -1115,12 +1115,12 @@ static int copy_while_shrinking(const char *source_path, off_t new_size,
     pail_error *copy_error = NULL;
     pail_status status =
         pail_copy(t.ws, PTR("src"), PTR("dst"), NULL, &copy_error);
-    int code = status == PAIL_OK ? SHRINK_STORED
-               : status == PAIL_ERR_IO &&
-                       strstr(pail_error_message(copy_error),
-                              "changed while it was copied") != NULL
-                   ? SHRINK_REFUSED
-                   : SHRINK_OTHER_ERROR;
+    int code =
+        status == PAIL_OK ? SHRINK_STORED
+        : status == PAIL_ERR_IO && strstr(pail_error_message(copy_error),
+                                          "changed while it was copied") != NULL
+            ? SHRINK_REFUSED
+            : SHRINK_OTHER_ERROR;
     if (atomic_load(&s.calls) == 0)
       code = SHRINK_NOT_TRAPPED;
     report_and_exit(pipe_fds[1], (char)code);
@@ -1398,9 +1398,9 @@ START_TEST(listing_shows_only_keys_the_rules_let_the_user_list) {
   put_string("pub/private/secret", "s");
   put_string("pub/private/z", "s");
   put_string("pub/z", "z");
-  json_t *doc = json_pack(
-      "{s:{s:s, s:s}, s:[{s:s, s:s}]}", "storage", "type", "fs", "root_path",
-      t.root, "advanced_permissions", "pattern", "pub/*", "allow", "read,list");
+  json_t *doc = json_pack("{s:{s:s, s:s}, s:[{s:s, s:s}]}", "storage", "type",
+                          "fs", "root_path", t.root, "advanced_permissions",
+                          "pattern", "pub/*", "allow", "read,list");
   char *settings = json_dumps(doc, JSON_COMPACT);
   json_decref(doc);
   pail_workspace *owner = t.ws;
@@ -1518,7 +1518,7 @@ static bool shared_round(shared_worker *w, int round) {
 
     /* Everyone writes the same key; any reader sees one whole version. */
     pail_pointer contended = {.storage = (char *)storages[s],
-                                .key = (char *)"contended"};
+                              .key = (char *)"contended"};
     shared_version(version, w->index);
     if (pail_write(w->ws, &contended, version, SHARED_SIZE, NULL, &e) !=
         PAIL_OK)
@@ -1577,10 +1577,10 @@ static void *shared_worker_run(void *arg) {
 
 START_TEST(one_workspace_is_shared_by_many_threads) {
   char *dir = scratch_dir("shared");
-  json_t *doc = json_pack("{s:{s:s, s:s, s:b}, s:{s:{s:s, s:s}}}", "storage",
-                          "type", "fs", "root_path", dir, "create_root", 1,
-                          "secondary_storage", "m", "type", "mem", "name",
-                          "threads-test");
+  json_t *doc =
+      json_pack("{s:{s:s, s:s, s:b}, s:{s:{s:s, s:s}}}", "storage", "type",
+                "fs", "root_path", dir, "create_root", 1, "secondary_storage",
+                "m", "type", "mem", "name", "threads-test");
   char *settings = json_dumps(doc, JSON_COMPACT);
   json_decref(doc);
   pail_options options = PAIL_OPTIONS_INIT;
@@ -1646,10 +1646,10 @@ static Suite *backends_suite(void) {
   add_contract(contract, writes_survive_concurrent_deletes_in_the_same_folder);
   add_contract(contract, read_if_match_conflicts_on_another_etag);
   add_contract(contract, delete_removes_and_then_reports_not_found);
-  add_contract(contract,
-               delete_many_reports_each_key);
+  add_contract(contract, delete_many_reports_each_key);
   add_contract(contract, copy_duplicates_bytes_and_attributes);
-  add_contract(contract, streamed_copy_to_another_storage_keeps_attributes_and_metadata);
+  add_contract(contract,
+               streamed_copy_to_another_storage_keeps_attributes_and_metadata);
   add_contract(contract, copy_of_missing_source_is_not_found);
   add_contract(contract, create_only_copy_conflicts_with_existing_object);
   add_contract(contract, keys_with_special_characters_round_trip);

@@ -10,10 +10,10 @@
 #include "testutil.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <stdbool.h>
 
 static char *root;
 static pail_workspace *ws;

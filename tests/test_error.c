@@ -8,7 +8,8 @@
 
 START_TEST(message_from_a_server_cannot_drive_the_terminal) {
   pail_error *err = NULL;
-  const char *server_message = "Access \x1b]0;owned\x07" "denied\r\nRetry";
+  const char *server_message = "Access \x1b]0;owned\x07"
+                               "denied\r\nRetry";
   ck_assert_int_eq(pail_error_set(&err, PAIL_ERR_ACCESS_DENIED, 403,
                                   "Bad\x1b[2J", "req\n1", "s3: %s",
                                   server_message),

@@ -539,9 +539,9 @@ START_TEST(keys_that_are_not_json_or_lack_a_usable_private_key_are_refused) {
                     "\"----B PRMB-I-I-]\", \"token_uri\": \"en\"}";
   gcs_account odd_account;
   pail_error *odd_err = NULL;
-  ck_assert_int_eq(gcs_account_parse(odd, strlen(odd), "test", &odd_account,
-                                     &odd_err),
-                   PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(
+      gcs_account_parse(odd, strlen(odd), "test", &odd_account, &odd_err),
+      PAIL_ERR_INVALID_ARGUMENT);
   ck_assert_contains(pail_error_message(odd_err), "of an unknown type");
   ck_assert_ptr_null(strstr(pail_error_message(odd_err), "PRMB"));
   pail_error_free(odd_err);
@@ -956,11 +956,12 @@ START_TEST(a_refused_token_is_replaced_once_then_access_is_denied) {
 
   pail_request r;
   pail_http_response response = {0};
-  ck_assert_int_eq(gcs_core->request_init(&r, "GET",
-                                    strdup("https://storage.googleapis.com/"
-                                           "storage/v1/b/data/o/k"),
-                                    NULL),
-                   PAIL_OK);
+  ck_assert_int_eq(
+      gcs_core->request_init(&r, "GET",
+                             strdup("https://storage.googleapis.com/"
+                                    "storage/v1/b/data/o/k"),
+                             NULL),
+      PAIL_OK);
   fake_api_status = 200;
   ck_assert_int_eq(gcs_exchange(gcs, &r, "k", NULL, &response, NULL), PAIL_OK);
   gcs_core->http_response_clear(&response);

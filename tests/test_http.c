@@ -97,8 +97,8 @@ static pail_status exchange(const char *method, const char *path,
                             const void *body, size_t body_length,
                             size_t max_body, pail_http_response *out) {
   char *url = url_of(path);
-  pail_http_request request = {method,       url,  headers,
-                               header_count, body, body_length, 0};
+  pail_http_request request = {method, url,         headers, header_count,
+                               body,   body_length, 0};
   pail_status status = http_exchange(&cfg, &request, max_body, out, &err);
   free(url);
   return status;
@@ -301,16 +301,15 @@ START_TEST(a_body_from_a_file_arrives_exactly) {
   const char *methods[] = {"PUT", "POST"};
   for (int i = 0; i < 2; i++) {
     char *url = url_of("/sink/file");
-    pail_http_request request = {methods[i], url, NULL, 0, &file, length,
-                                 PAIL_HTTP_BODY_FILE};
+    pail_http_request request = {
+        methods[i], url, NULL, 0, &file, length, PAIL_HTTP_BODY_FILE};
     pail_http_response r;
     EXPECT(PAIL_OK, http_exchange(&cfg, &request, 1 << 20, &r, &err));
     json_t *d = echo_document(&r);
     ck_assert_str_eq(json_string_value(json_object_get(d, "method")),
                      methods[i]);
     ck_assert_int_eq(echo_integer(d, "body_length"), (json_int_t)length);
-    ck_assert_str_eq(json_string_value(json_object_get(d, "body_sha256")),
-                     hex);
+    ck_assert_str_eq(json_string_value(json_object_get(d, "body_sha256")), hex);
     json_decref(d);
     http_response_clear(&r);
     free(url);
@@ -327,8 +326,8 @@ START_TEST(a_file_shorter_than_its_body_fails_and_is_not_retried) {
   int fd = temp_file_of(data, 4096);
   pail_http_body_file file = {fd, 0};
   char *url = url_of("/sink/short");
-  pail_http_request request = {"PUT", url, NULL, 0, &file, 8192,
-                               PAIL_HTTP_BODY_FILE};
+  pail_http_request request = {
+      "PUT", url, NULL, 0, &file, 8192, PAIL_HTTP_BODY_FILE};
   pail_http_response r;
   EXPECT(PAIL_ERR_IO, http_exchange(&cfg, &request, 1 << 20, &r, &err));
   ck_assert_contains(pail_error_message(err), "local file ended");
@@ -439,7 +438,8 @@ START_TEST(bad_requests_are_refused_before_sending) {
   pail_error_free(err);
   err = NULL;
   /* Only http and https: never a file, whatever a URL says. */
-  pail_http_request request = {"GET", "file:///etc/passwd", NULL, 0, NULL, 0, 0};
+  pail_http_request request = {"GET", "file:///etc/passwd", NULL, 0, NULL, 0,
+                               0};
   EXPECT(PAIL_ERR_INVALID_ARGUMENT,
          http_exchange(&cfg, &request, 1 << 20, &r, &err));
   ck_assert_ptr_null(r.body);
@@ -1221,8 +1221,8 @@ START_TEST(permanent_failures_and_posts_are_not_retried) {
   http_response_clear(&r);
   /* Unless the backend says that this POST may be replayed. */
   char *url = url_of("/flaky/r5b?failures=1&fail=503");
-  pail_http_request request = {"POST", url, NULL, 0, "x", 1,
-                               PAIL_HTTP_IDEMPOTENT};
+  pail_http_request request = {
+      "POST", url, NULL, 0, "x", 1, PAIL_HTTP_IDEMPOTENT};
   EXPECT(PAIL_OK, http_exchange(&cfg, &request, 1 << 20, &r, &err));
   ck_assert_int_eq(r.status, 200);
   http_response_clear(&r);
@@ -1450,8 +1450,8 @@ START_TEST(a_read_opened_as_bulk_streams_in_larger_blocks) {
     EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
                                    &reader, &err));
     resumable_expect_bulk(false);
-    ck_assert_uint_eq(
-        stream_read_pattern(resumable_stream(reader), 16 * 1024), total);
+    ck_assert_uint_eq(stream_read_pattern(resumable_stream(reader), 16 * 1024),
+                      total);
     size_t peak = http_stream_buffer_peak(resumable_stream(reader));
     resumable_close(reader);
     free(s.url);
@@ -1664,17 +1664,18 @@ START_TEST(ranges_and_bad_digests_are_not_verified) {
                        .size = 1000};
   pail_resumable_source source = scripted(&s, 3);
   /* A range: no sum to check it against (a wrong one is not noticed). */
-  EXPECT(PAIL_OK, read_verified(&source, 10, PAIL_READ_TO_END, "md5",
-                                "0123456789abcdef0123456789abcdef", &verified,
-                                &got));
+  EXPECT(PAIL_OK,
+         read_verified(&source, 10, PAIL_READ_TO_END, "md5",
+                       "0123456789abcdef0123456789abcdef", &verified, &got));
   ck_assert_int_eq(verified, 0);
   ck_assert_uint_eq(got, 990);
-  const char *bad[][2] = {{"md7", "0123456789abcdef0123456789abcdef"},
-                          {"md5", "0123456789abcdef"},
-                          {"md5", "0123456789abcdef0123456789abcdeg"},
-                          {"crc32", "AAAA"},
-                          {"crc32c", "AAAAAAAAAA=="},
-                          {"sha256", "not base64 at all, not hex either!!!!!!=="}};
+  const char *bad[][2] = {
+      {"md7", "0123456789abcdef0123456789abcdef"},
+      {"md5", "0123456789abcdef"},
+      {"md5", "0123456789abcdef0123456789abcdeg"},
+      {"crc32", "AAAA"},
+      {"crc32c", "AAAAAAAAAA=="},
+      {"sha256", "not base64 at all, not hex either!!!!!!=="}};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     scripted_source b = {.paths = {"/bytes/100"}, .size = 100};
     source = scripted(&b, 3);
@@ -1727,9 +1728,9 @@ START_TEST(tls_is_verified_unless_the_storage_says_otherwise) {
   /* A certificate nobody vouches for: refused, never retried for it. (A
    * handshake slower than the 2 s connect timeout, under valgrind on a
    * loaded machine, is a transient failure and may be retried first.) */
-  EXPECT(PAIL_ERR_UNAVAILABLE, http_exchange(&cfg, &request, 1 << 20, &r, &err));
-  for (const char *at = log_text; (at = strstr(at, "retrying")) != NULL;
-       at++) {
+  EXPECT(PAIL_ERR_UNAVAILABLE,
+         http_exchange(&cfg, &request, 1 << 20, &r, &err));
+  for (const char *at = log_text; (at = strstr(at, "retrying")) != NULL; at++) {
     const char *end = strchr(at, '\n');
     size_t n = end ? (size_t)(end - at) : strlen(at);
     ck_assert_msg(memmem(at, n, "certificate", 11) == NULL, "%s", log_text);
@@ -1784,7 +1785,8 @@ static Suite *http_suite(void) {
   tcase_add_checked_fixture(streams, setup, teardown);
   tcase_set_timeout(streams, 60);
   tcase_add_test(streams, streamed_get_of_300_mb_in_small_reads);
-  tcase_add_test(streams, bulk_stream_reads_larger_blocks_and_holds_at_most_one);
+  tcase_add_test(streams,
+                 bulk_stream_reads_larger_blocks_and_holds_at_most_one);
   tcase_add_test(streams, stream_reads_of_one_byte_and_chunked_bodies);
   tcase_add_test(streams, stream_of_an_error_status_gives_its_body);
   tcase_add_test(streams, truncated_body_is_io_error);

@@ -346,9 +346,9 @@ START_TEST(denial_escapes_control_characters_in_the_username) {
   pail_error *err = NULL;
   /* A username from $PAIL_USER may hold anything: a terminal escape, a
    * quote, bytes that are not UTF-8. */
-  ck_assert_int_eq(check("eve\x1b]0;pwned\x07\"\n\xff", "u/bob/x",
-                         PAIL_ACCESS_WRITE, &err),
-                   PAIL_ERR_ACCESS_DENIED);
+  ck_assert_int_eq(
+      check("eve\x1b]0;pwned\x07\"\n\xff", "u/bob/x", PAIL_ACCESS_WRITE, &err),
+      PAIL_ERR_ACCESS_DENIED);
   const char *message = pail_error_message(err);
   for (const char *c = message; *c; c++)
     ck_assert_msg((unsigned char)*c >= 0x20 && *c != 0x7f,

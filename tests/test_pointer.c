@@ -333,7 +333,8 @@ START_TEST(uri_of_another_scheme_names_the_scheme_and_the_forms) {
   expect_parse_error("S3:///a", NULL,
                      "\"S3://\" is not a scheme pail knows (s3 is written in "
                      "lowercase)");
-  expect_parse_error("https://host/a", "archive", "\"https://\" is not a scheme");
+  expect_parse_error("https://host/a", "archive",
+                     "\"https://\" is not a scheme");
   expect_prefix_error("az://container/", "\"az://\" is not a scheme");
   /* Not a scheme: still a key, refused or accepted by the key rules. */
   expect_parse_error("a b://c", NULL, "empty path segment");
@@ -781,8 +782,8 @@ START_TEST(json_print_includes_the_grant) {
 END_TEST
 
 START_TEST(json_extra_fields_are_kept_in_order_as_compact_json) {
-  pail_pointer *p = parse_ok("{\"s3\": \"a\", \"filename\": \"x.csv\", \"n\": 1}",
-                             NULL);
+  pail_pointer *p =
+      parse_ok("{\"s3\": \"a\", \"filename\": \"x.csv\", \"n\": 1}", NULL);
   ck_assert_str_eq(p->key, "a");
   ck_assert_str_eq(p->extra, "{\"filename\":\"x.csv\",\"n\":1}");
   pail_pointer_free(p);
@@ -797,8 +798,9 @@ END_TEST
 
 START_TEST(pointers_without_extra_fields_have_none) {
   static const char *const texts[] = {
-      "{\"s3\": \"k\"}", "{\"s3\": \"k\", \"storage\": null, \"presigned\": null}",
-      "s3:///k", "s3://s/k", "k"};
+      "{\"s3\": \"k\"}",
+      "{\"s3\": \"k\", \"storage\": null, \"presigned\": null}", "s3:///k",
+      "s3://s/k", "k"};
   for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
     pail_pointer *p = parse_ok(texts[i], NULL);
     ck_assert_msg(p->extra == NULL, "%s: extra %s", texts[i], p->extra);
@@ -846,8 +848,7 @@ START_TEST(json_print_of_a_hand_built_extra) {
                                     "{\"a\":1,\"a\":2}"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     p.extra = (char *)bad[i];
-    ck_assert_msg(pail_pointer_to_json(&p) == NULL, "extra %s printed",
-                  bad[i]);
+    ck_assert_msg(pail_pointer_to_json(&p) == NULL, "extra %s printed", bad[i]);
   }
 }
 END_TEST
@@ -939,14 +940,19 @@ START_TEST(listing_keeps_only_entries_a_pointer_can_name) {
     int folder;
     int kept;
   } entries[] = {
-      {"data/a.csv", 0, 1},       {"data/sub/", 1, 1},
-      {"data/sub", 1, 0},         /* a folder without its '/' */
-      {"data//", 1, 0},           {"data/x//y", 0, 0},
-      {"data/../etc", 0, 0},      {"data/./x", 0, 0},
-      {"data/a\x01b", 0, 0},      {"data/\x1b[31mred", 1, 0},
-      {"other/a", 0, 0},          /* outside the prefix */
-      {"data/", 0, 0},            /* a folder marker object */
-      {"data/\xc3\xa9t\xc3\xa9", 0, 1}, {"data/z/", 1, 1},
+      {"data/a.csv", 0, 1},
+      {"data/sub/", 1, 1},
+      {"data/sub", 1, 0}, /* a folder without its '/' */
+      {"data//", 1, 0},
+      {"data/x//y", 0, 0},
+      {"data/../etc", 0, 0},
+      {"data/./x", 0, 0},
+      {"data/a\x01b", 0, 0},
+      {"data/\x1b[31mred", 1, 0},
+      {"other/a", 0, 0}, /* outside the prefix */
+      {"data/", 0, 0},   /* a folder marker object */
+      {"data/\xc3\xa9t\xc3\xa9", 0, 1},
+      {"data/z/", 1, 1},
   };
   size_t n = sizeof entries / sizeof *entries;
   pail_list_page page = {0};

@@ -12,10 +12,12 @@ static char *home;
 
 static void setup(void) {
   static const char *const aws_variables[] = {
-      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-      "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-      "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_CONFIG_FILE",
-      "AWS_SHARED_CREDENTIALS_FILE", "PAIL_PLUGIN_PATH"};
+      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+      "AWS_SESSION_TOKEN", "AWS_PROFILE",
+      "AWS_REGION",        "AWS_DEFAULT_REGION",
+      "AWS_ENDPOINT_URL",  "AWS_ENDPOINT_URL_S3",
+      "AWS_CONFIG_FILE",   "AWS_SHARED_CREDENTIALS_FILE",
+      "PAIL_PLUGIN_PATH"};
   for (size_t i = 0; i < sizeof aws_variables / sizeof *aws_variables; i++)
     unsetenv(aws_variables[i]);
   home = test_tempdir();
@@ -42,9 +44,10 @@ static pail_status open_s3(const char *json, char **message) {
   return status;
 }
 
-#define LOCAL_KEYS                                                            \
-  "\"endPoint\": \"127.0.0.1:9\", \"useSSL\": false, \"accessKey\": "         \
-  "\"AKIDEXAMPLE\", \"secretKey\": \"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\""
+#define LOCAL_KEYS                                                             \
+  "\"endPoint\": \"127.0.0.1:9\", \"useSSL\": false, \"accessKey\": "          \
+  "\"AKIDEXAMPLE\", \"secretKey\": "                                           \
+  "\"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\""
 
 static void expect_refused(const char *json, pail_status want,
                            const char *needle) {
@@ -59,8 +62,17 @@ static void expect_refused(const char *json, pail_status want,
 
 START_TEST(bucket_names_s3_forbids_are_refused) {
   static const char *const bad[] = {
-      "ab", "Upper", "a..b", "192.168.1.1", "-abc", "abc-", "xn--abc",
-      "under_score", "with space", "a.-b", "bucket-s3alias",
+      "ab",
+      "Upper",
+      "a..b",
+      "192.168.1.1",
+      "-abc",
+      "abc-",
+      "xn--abc",
+      "under_score",
+      "with space",
+      "a.-b",
+      "bucket-s3alias",
       "a234567890123456789012345678901234567890123456789012345678901234"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     char *json = NULL;
@@ -185,15 +197,18 @@ START_TEST(misspelt_field_is_named) {
                  "\"endpoint\": \"127.0.0.1:9\", \"accessKey\": \"a\", "
                  "\"secretKey\": \"wJalrXUtnFEMI\"}}",
                  PAIL_ERR_INVALID_ARGUMENT, "unknown field \"endpoint\"");
-  expect_refused("{\"storage\": {\"type\": \"s3\", \"bucket\": \"data\", "
-                 LOCAL_KEYS ", \"partSize\": 1024}}",
-                 PAIL_ERR_INVALID_ARGUMENT, "partSize");
-  expect_refused("{\"storage\": {\"type\": \"s3\", \"bucket\": \"data\", "
-                 LOCAL_KEYS ", \"copyCutoff\": 5242879}}",
-                 PAIL_ERR_INVALID_ARGUMENT, "copyCutoff must be between");
-  expect_refused("{\"storage\": {\"type\": \"s3\", \"bucket\": \"data\", "
-                 LOCAL_KEYS ", \"copyCutoff\": 5368709121}}",
-                 PAIL_ERR_INVALID_ARGUMENT, "copyCutoff must be between");
+  expect_refused(
+      "{\"storage\": {\"type\": \"s3\", \"bucket\": \"data\", " LOCAL_KEYS
+      ", \"partSize\": 1024}}",
+      PAIL_ERR_INVALID_ARGUMENT, "partSize");
+  expect_refused(
+      "{\"storage\": {\"type\": \"s3\", \"bucket\": \"data\", " LOCAL_KEYS
+      ", \"copyCutoff\": 5242879}}",
+      PAIL_ERR_INVALID_ARGUMENT, "copyCutoff must be between");
+  expect_refused(
+      "{\"storage\": {\"type\": \"s3\", \"bucket\": \"data\", " LOCAL_KEYS
+      ", \"copyCutoff\": 5368709121}}",
+      PAIL_ERR_INVALID_ARGUMENT, "copyCutoff must be between");
 }
 END_TEST
 

@@ -9,9 +9,9 @@
 static pail_error *parse_fails(const char *json) {
   workspace_settings settings;
   pail_error *err = NULL;
-  ck_assert_int_eq(settings_parse(json, strlen(json), "test.json", &settings,
-                                  &err),
-                   PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(
+      settings_parse(json, strlen(json), "test.json", &settings, &err),
+      PAIL_ERR_INVALID_ARGUMENT);
   ck_assert_ptr_nonnull(err);
   ck_assert_contains(pail_error_message(err), "test.json");
   return err;
@@ -37,9 +37,9 @@ START_TEST(primary_and_secondaries_parse_in_order) {
   ck_assert_uint_eq(s.storage_count, 6);
   ck_assert_ptr_null(s.storages[0].name);
   ck_assert_str_eq(s.storages[0].type, "fs");
-  ck_assert_str_eq(json_string_value(json_object_get(s.storages[0].fields,
-                                                     "root_path")),
-                   "/data");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(s.storages[0].fields, "root_path")),
+      "/data");
   /* "type" is consumed by the core, not passed to the backend's fields. */
   ck_assert_ptr_null(json_object_get(s.storages[0].fields, "type"));
   ck_assert_str_eq(s.storages[1].name, "zeta");
@@ -56,10 +56,9 @@ START_TEST(primary_and_secondaries_parse_in_order) {
 END_TEST
 
 START_TEST(retry_fields_are_the_cores_not_the_backends) {
-  const char *json =
-      "{\"storage\": {\"type\": \"fs\", \"maxAttempts\": 3,"
-      " \"retryTimeLimit\": 2.5},"
-      " \"secondary_storage\": {\"b\": {\"type\": \"fs\"}}}";
+  const char *json = "{\"storage\": {\"type\": \"fs\", \"maxAttempts\": 3,"
+                     " \"retryTimeLimit\": 2.5},"
+                     " \"secondary_storage\": {\"b\": {\"type\": \"fs\"}}}";
   workspace_settings s;
   ck_assert_int_eq(settings_parse(json, strlen(json), "x", &s, NULL), PAIL_OK);
   ck_assert_int_eq(s.storages[0].max_attempts, 3);
@@ -108,10 +107,10 @@ START_TEST(the_stream_buffer_is_the_cores_not_the_backends) {
 END_TEST
 
 START_TEST(tls_fields_are_the_cores_not_the_backends) {
-  const char *json =
-      "{\"storage\": {\"type\": \"fs\", \"tlsVerify\": false,"
-      " \"caBundle\": \"/etc/ca.pem\"},"
-      " \"secondary_storage\": {\"b\": {\"type\": \"fs\", \"tlsVerify\": true}}}";
+  const char *json = "{\"storage\": {\"type\": \"fs\", \"tlsVerify\": false,"
+                     " \"caBundle\": \"/etc/ca.pem\"},"
+                     " \"secondary_storage\": {\"b\": {\"type\": \"fs\", "
+                     "\"tlsVerify\": true}}}";
   workspace_settings s;
   ck_assert_int_eq(settings_parse(json, strlen(json), "x", &s, NULL), PAIL_OK);
   ck_assert(s.storages[0].tls_verify_off);
@@ -121,9 +120,8 @@ START_TEST(tls_fields_are_the_cores_not_the_backends) {
   ck_assert(!s.storages[1].tls_verify_off);
   ck_assert_ptr_null(s.storages[1].ca_bundle);
   settings_free(&s);
-  expect_parse_error(
-      "{\"storage\": {\"type\": \"fs\", \"tlsVerify\": \"no\"}}",
-      "\"tlsVerify\" must be true or false");
+  expect_parse_error("{\"storage\": {\"type\": \"fs\", \"tlsVerify\": \"no\"}}",
+                     "\"tlsVerify\" must be true or false");
   expect_parse_error("{\"storage\": {\"type\": \"fs\", \"caBundle\": \"\"}}",
                      "\"caBundle\" must be the path");
   expect_parse_error("{\"storage\": {\"type\": \"fs\", \"caBundle\": 3}}",
@@ -155,9 +153,9 @@ END_TEST
 
 START_TEST(json_error_never_quotes_the_text_it_stopped_at) {
   /* A secret pasted without quotes: jansson's message quotes the token. */
-  pail_error *err = parse_fails(
-      "{\"storage\": {\"type\": \"s3\",\n  \"secretKey\": "
-      "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY}}");
+  pail_error *err =
+      parse_fails("{\"storage\": {\"type\": \"s3\",\n  \"secretKey\": "
+                  "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY}}");
   const char *message = pail_error_message(err);
   ck_assert_contains(message, "not valid JSON: line 2");
   ck_assert_msg(strstr(message, "wJalrXUt") == NULL, "%s", message);
@@ -231,9 +229,10 @@ START_TEST(short_workspace_key_is_refused) {
 END_TEST
 
 START_TEST(bad_permissions_are_reported_under_advanced_permissions) {
-  expect_parse_error("{\"storage\": {\"type\": \"fs\"}, \"advanced_permissions\":"
-                     " [{\"pattern\": \"**\", \"allow\": \"read,fly\"}]}",
-                     "advanced_permissions");
+  expect_parse_error(
+      "{\"storage\": {\"type\": \"fs\"}, \"advanced_permissions\":"
+      " [{\"pattern\": \"**\", \"allow\": \"read,fly\"}]}",
+      "advanced_permissions");
 }
 END_TEST
 
@@ -270,9 +269,9 @@ END_TEST
 
 START_TEST(unknown_storage_field_names_field_storage_and_known_ones) {
   pail_error *err = NULL;
-  ck_assert_int_eq(validate("{\"bucket\": \"b\", \"bukcet\": \"c\"}", "arc",
-                            &err),
-                   PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(
+      validate("{\"bucket\": \"b\", \"bukcet\": \"c\"}", "arc", &err),
+      PAIL_ERR_INVALID_ARGUMENT);
   ck_assert_contains(pail_error_message(err), "storage \"arc\"");
   ck_assert_contains(pail_error_message(err), "unknown field \"bukcet\"");
   ck_assert_contains(pail_error_message(err), "bucket, useSSL, port, key");
@@ -285,7 +284,8 @@ START_TEST(missing_required_field_is_named) {
   ck_assert_int_eq(validate("{\"useSSL\": true}", NULL, &err),
                    PAIL_ERR_INVALID_ARGUMENT);
   ck_assert_contains(pail_error_message(err), "primary storage");
-  ck_assert_contains(pail_error_message(err), "missing required field \"bucket\"");
+  ck_assert_contains(pail_error_message(err),
+                     "missing required field \"bucket\"");
   pail_error_free(err);
   err = NULL;
   ck_assert_int_eq(validate("{\"bucket\": \"\"}", NULL, &err),
@@ -301,9 +301,9 @@ START_TEST(field_of_the_wrong_type_is_named) {
   ck_assert_contains(pail_error_message(err), "\"bucket\" must be a string");
   pail_error_free(err);
   err = NULL;
-  ck_assert_int_eq(validate("{\"bucket\": \"b\", \"useSSL\": \"yes\"}", NULL,
-                            &err),
-                   PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(
+      validate("{\"bucket\": \"b\", \"useSSL\": \"yes\"}", NULL, &err),
+      PAIL_ERR_INVALID_ARGUMENT);
   ck_assert_contains(pail_error_message(err), "true or false");
   pail_error_free(err);
 }
@@ -311,10 +311,11 @@ END_TEST
 
 START_TEST(fs_storage_fields_are_checked_when_first_opened) {
   pail_workspace *ws = NULL;
-  ck_assert_int_eq(pail_workspace_open_json(
-                       "{\"storage\": {\"type\": \"fs\", \"root_pth\": \"/x\"}}",
-                       NULL, &ws, NULL),
-                   PAIL_OK);
+  ck_assert_int_eq(
+      pail_workspace_open_json(
+          "{\"storage\": {\"type\": \"fs\", \"root_pth\": \"/x\"}}", NULL, &ws,
+          NULL),
+      PAIL_OK);
   pail_error *err = NULL;
   ck_assert_int_eq(pail_workspace_check_storage(ws, NULL, &err),
                    PAIL_ERR_INVALID_ARGUMENT);
@@ -335,7 +336,8 @@ START_TEST(missing_settings_file_is_not_found) {
 }
 END_TEST
 
-/* Points HOME and the XDG variables into dir so the real ones are never read. */
+/* Points HOME and the XDG variables into dir so the real ones are never read.
+ */
 static void isolate_environment(const char *dir) {
   setenv("HOME", dir, 1);
   unsetenv("PAIL_CONFIG");
@@ -384,8 +386,9 @@ START_TEST(lookup_order_env_then_xdg_then_embedded_default) {
   char *pail_dir = path_in(config_dir, "pail");
   ck_assert_int_eq(mkdir(pail_dir, 0700), 0);
   char *home_file = path_in(pail_dir, "workspace.json");
-  test_write_file(home_file,
-                  "{\"storage\": {\"type\": \"fs\", \"root_path\": \"/home-cfg\"}}");
+  test_write_file(
+      home_file,
+      "{\"storage\": {\"type\": \"fs\", \"root_path\": \"/home-cfg\"}}");
   ck_assert_int_eq(settings_load_default_chain(&s, NULL), PAIL_OK);
   ck_assert_str_eq(s.source, home_file);
   settings_free(&s);

@@ -197,8 +197,9 @@ END_TEST
 START_TEST(gcs_service_account_and_hmac) {
   const char *top = getenv("top_srcdir");
   char *key = NULL;
-  ck_assert_int_ge(asprintf(&key, "%s/tests/vectors/gcs-v4/"
-                                  "test_service_account.json",
+  ck_assert_int_ge(asprintf(&key,
+                            "%s/tests/vectors/gcs-v4/"
+                            "test_service_account.json",
                             top ? top : "."),
                    0);
   json_t *doc = json_pack("{s:{s:s, s:s, s:s}}", "storage", "type", "gcs",

@@ -174,8 +174,8 @@ static pail_status probe_write_commit(void *stream, pail_object_info *info,
   w->p->generation++;
   snprintf(w->p->key, sizeof w->p->key, "%s", w->key);
   const pail_write_options *o = w->options;
-  snprintf(committed_options, sizeof committed_options,
-           "%s|%s=%s", o->content_type ? o->content_type : "",
+  snprintf(committed_options, sizeof committed_options, "%s|%s=%s",
+           o->content_type ? o->content_type : "",
            o->metadata_count ? o->metadata[0].name : "",
            o->metadata_count ? o->metadata[0].value : "");
   pthread_mutex_unlock(&w->p->lock);
@@ -203,8 +203,8 @@ static pail_status probe_list(void *instance,
   out->count = 1;
   /* A misbehaving server: same token forever. */
   if (p->stuck_token)
-    out->next_page_token = strdup(request->page_token ? request->page_token
-                                                      : "again");
+    out->next_page_token =
+        strdup(request->page_token ? request->page_token : "again");
   return PAIL_OK;
 }
 
@@ -305,7 +305,8 @@ static void setup(void) {
           "   \"short\": {\"type\": \"probe\", \"short_by\": 4},"
           "   \"stuck\": {\"type\": \"probe\", \"stuck_token\": true}},"
           " \"advanced_permissions\": ["
-          "   {\"pattern\": \"u/{username}/**\", \"allow\": \"read,write,list\"},"
+          "   {\"pattern\": \"u/{username}/**\", \"allow\": "
+          "\"read,write,list\"},"
           "   {\"pattern\": \"pub/**\", \"allow\": \"read,list,write\"}],"
           " \"workspace_key\": \"test-workspace-key-0123\"}",
           NULL, &ws, NULL),
@@ -797,8 +798,7 @@ START_TEST(cancelled_upload_and_copy_abort_the_writer) {
   opts.progress = record_progress;
   opts.progress_user_data = &seen;
   int aborts = atomic_load(&abort_calls);
-  ck_assert_int_eq(pail_upload(ws, p, source, &opts, NULL),
-                   PAIL_ERR_CANCELLED);
+  ck_assert_int_eq(pail_upload(ws, p, source, &opts, NULL), PAIL_ERR_CANCELLED);
   ck_assert_int_eq(atomic_load(&abort_calls), aborts + 1);
   expect_missing("pub/cancelled.txt");
   /* A streamed copy (another storage) stops the same way. */
@@ -868,8 +868,7 @@ START_TEST(committing_is_told_once_before_the_commit_never_on_cancel) {
   commit_seen cancelled = {{.cancel_at = 1}, 0, 0};
   opts.progress_user_data = &cancelled;
   pail_error *err = NULL;
-  ck_assert_int_eq(pail_upload(ws, q, source, &opts, &err),
-                   PAIL_ERR_CANCELLED);
+  ck_assert_int_eq(pail_upload(ws, q, source, &opts, &err), PAIL_ERR_CANCELLED);
   ck_assert_contains(pail_error_message(err), "nothing was stored");
   pail_error_free(err);
   ck_assert_int_eq(cancelled.calls, 0);
@@ -894,7 +893,9 @@ START_TEST(committing_is_told_once_before_the_commit_never_on_cancel) {
 END_TEST
 
 static volatile sig_atomic_t alarm_seen;
-static void on_alarm(int signo) { alarm_seen = signo; }
+static void on_alarm(int signo) {
+  alarm_seen = signo;
+}
 static int cancel_on_alarm(void *user_data, uint64_t done, uint64_t total) {
   (void)user_data;
   (void)done;
@@ -1384,12 +1385,11 @@ START_TEST(null_arguments_are_invalid_not_crashes) {
                       pail_reader_open(ws, NULL, NULL, &reader, E));
   EXPECT_NULL_REFUSED("pail_reader_open",
                       pail_reader_open(ws, p, NULL, NULL, E));
-  EXPECT_NULL_REFUSED("pail_reader_read",
-                      pail_reader_read(NULL, buffer, sizeof buffer, &length,
-                                       E));
+  EXPECT_NULL_REFUSED(
+      "pail_reader_read",
+      pail_reader_read(NULL, buffer, sizeof buffer, &length, E));
   ck_assert_ptr_null(pail_reader_info(NULL));
-  EXPECT_NULL_REFUSED("pail_read",
-                      pail_read(NULL, p, NULL, &data, &length, E));
+  EXPECT_NULL_REFUSED("pail_read", pail_read(NULL, p, NULL, &data, &length, E));
   EXPECT_NULL_REFUSED("pail_read",
                       pail_read(ws, NULL, NULL, &data, &length, E));
   EXPECT_NULL_REFUSED("pail_read", pail_read(ws, p, NULL, NULL, &length, E));
@@ -1403,8 +1403,7 @@ START_TEST(null_arguments_are_invalid_not_crashes) {
                       pail_writer_open(ws, NULL, NULL, &writer, E));
   EXPECT_NULL_REFUSED("pail_writer_open",
                       pail_writer_open(ws, p, NULL, NULL, E));
-  EXPECT_NULL_REFUSED("pail_writer_write",
-                      pail_writer_write(NULL, "x", 1, E));
+  EXPECT_NULL_REFUSED("pail_writer_write", pail_writer_write(NULL, "x", 1, E));
   EXPECT_NULL_REFUSED("pail_writer_close", pail_writer_close(NULL, &info, E));
   EXPECT_NULL_REFUSED("pail_write", pail_write(NULL, p, "x", 1, NULL, E));
   EXPECT_NULL_REFUSED("pail_write", pail_write(ws, NULL, "x", 1, NULL, E));
@@ -1427,14 +1426,12 @@ START_TEST(null_arguments_are_invalid_not_crashes) {
   EXPECT_NULL_REFUSED("pail_sign", pail_sign(ws, p, &headers, &sig, E));
   pail_write_options metadata = PAIL_WRITE_OPTIONS_INIT;
   metadata.metadata_count = 1;
-  EXPECT_NULL_REFUSED("metadata",
-                      pail_write(ws, p, "x", 1, &metadata, E));
+  EXPECT_NULL_REFUSED("metadata", pail_write(ws, p, "x", 1, &metadata, E));
   EXPECT_NULL_REFUSED("pail_time_parse", pail_time_parse(NULL, &seconds, E));
   EXPECT_NULL_REFUSED("pail_time_parse", pail_time_parse("0", NULL, E));
   EXPECT_NULL_REFUSED("pail_backend_scan", pail_backend_scan(NULL, &count, E));
   EXPECT_NULL_REFUSED("pail_backend_scan", pail_backend_scan(&infos, NULL, E));
-  EXPECT_NULL_REFUSED("pail_backend_register",
-                      pail_backend_register(NULL, E));
+  EXPECT_NULL_REFUSED("pail_backend_register", pail_backend_register(NULL, E));
   ck_assert_int_eq(pail_object_info_copy(NULL, &info),
                    PAIL_ERR_INVALID_ARGUMENT);
   ck_assert_ptr_null(pail_workspace_source(none));
@@ -1498,8 +1495,8 @@ static char *key_file_write(const char *content, mode_t mode) {
 static pail_status key_file_sign(pail_error **err) {
   pail_pointer *p = ptr("pub/a");
   char *presigned = NULL;
-  pail_status status = pail_grant_create(keyless, p, 1795600800, &presigned,
-                                         err);
+  pail_status status =
+      pail_grant_create(keyless, p, 1795600800, &presigned, err);
   free(presigned);
   pail_pointer_free(p);
   return status;
@@ -1539,11 +1536,11 @@ START_TEST(key_file_of_16_characters_and_a_newline_signs) {
   ck_assert_int_eq(pail_grant_create(keyless, p, 1795600800, &from_file, NULL),
                    PAIL_OK);
   pail_workspace *keyed = NULL;
-  ck_assert_int_eq(pail_workspace_open_json(
-                       "{\"storage\": {\"type\": \"probe\"},"
-                       " \"workspace_key\": \"0123456789abcdef\"}",
-                       NULL, &keyed, NULL),
-                   PAIL_OK);
+  ck_assert_int_eq(
+      pail_workspace_open_json("{\"storage\": {\"type\": \"probe\"},"
+                               " \"workspace_key\": \"0123456789abcdef\"}",
+                               NULL, &keyed, NULL),
+      PAIL_OK);
   ck_assert_int_eq(
       pail_grant_create(keyed, p, 1795600800, &from_settings, NULL), PAIL_OK);
   ck_assert_str_eq(from_file, from_settings);
@@ -1591,9 +1588,8 @@ START_TEST(key_file_creation_ignores_a_stale_temporary_file) {
   char *dir = NULL, *stale = NULL;
   ck_assert_int_ge(asprintf(&dir, "%s/pail", config_home), 0);
   ck_assert_int_eq(mkdir(dir, 0700), 0);
-  ck_assert_int_ge(asprintf(&stale, "%s/workspace.key.tmp.%ld", dir,
-                            (long)getpid()),
-                   0);
+  ck_assert_int_ge(
+      asprintf(&stale, "%s/workspace.key.tmp.%ld", dir, (long)getpid()), 0);
   test_write_file(stale, "");
   pail_error *err = NULL;
   ck_assert_msg(key_file_sign(&err) == PAIL_OK, "%s", pail_error_message(err));

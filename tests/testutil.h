@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 /* Asserts that s contains needle, showing both when it does not. */
-#define ck_assert_contains(s, needle)                                       \
-  ck_assert_msg((s) != NULL && strstr((s), (needle)) != NULL,                \
-                "expected \"%s\" to contain \"%s\"", (s) ? (s) : "(null)", \
+#define ck_assert_contains(s, needle)                                          \
+  ck_assert_msg((s) != NULL && strstr((s), (needle)) != NULL,                  \
+                "expected \"%s\" to contain \"%s\"", (s) ? (s) : "(null)",     \
                 (needle))
 
 /* A fresh directory under $TMPDIR (or /tmp); caller frees and removes. */

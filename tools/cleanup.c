@@ -107,13 +107,12 @@ static void leftover_print(const char *storage, const pail_leftover *l) {
   char when[32], size[32] = "-";
   if (l->size_known)
     snprintf(size, sizeof size, "%" PRIu64, l->size);
-  printf("%-13s %-10s %-17s %-20s %12s  %s%s%s%s\n", outcome_name(l->outcome),
-         storage ? storage : "(primary)", kind_name(l->kind),
-         l->started == INT64_MIN
-             ? "-"
-             : cli_format_time(l->started, when, sizeof when),
-         size, l->key ? l->key : "", l->key ? " (" : "", l->id,
-         l->key ? ")" : "");
+  printf(
+      "%-13s %-10s %-17s %-20s %12s  %s%s%s%s\n", outcome_name(l->outcome),
+      storage ? storage : "(primary)", kind_name(l->kind),
+      l->started == INT64_MIN ? "-"
+                              : cli_format_time(l->started, when, sizeof when),
+      size, l->key ? l->key : "", l->key ? " (" : "", l->id, l->key ? ")" : "");
 }
 
 /* Cleans one storage, printing (or collecting for --json) what it found. */

@@ -30,7 +30,7 @@ typedef struct cli {
   bool json;
   bool quiet;
   bool verbose;
-  int max_attempts; /* --max-attempts, 0 when not given */
+  int max_attempts;    /* --max-attempts, 0 when not given */
   bool progress;       /* stderr is a terminal and not --quiet */
   const char *command; /* the command's name, for messages */
   pail_workspace *workspace;

@@ -85,14 +85,15 @@ typedef struct write_state {
   {"content-type", required_argument, NULL, OPT_CONTENT_TYPE},                 \
       {"content-disposition", required_argument, NULL,                         \
        OPT_CONTENT_DISPOSITION},                                               \
-      {"no-clobber", no_argument, NULL, OPT_NO_CLOBBER},                       \
-      {"metadata", required_argument, NULL, OPT_METADATA}
+      {"no-clobber", no_argument, NULL, OPT_NO_CLOBBER}, {                     \
+    "metadata", required_argument, NULL, OPT_METADATA                          \
+  }
 
 #define WRITE_HELP                                                             \
-  "      --content-type TYPE         content type (default: from the key's\n"   \
+  "      --content-type TYPE         content type (default: from the key's\n"  \
   "                                  extension, else the backend's)\n"         \
-  "      --content-disposition TEXT  content disposition\n"                     \
-  "      --no-clobber                fail (exit 1) if the object exists\n"      \
+  "      --content-disposition TEXT  content disposition\n"                    \
+  "      --no-clobber                fail (exit 1) if the object exists\n"     \
   "      --metadata NAME=VALUE       user metadata; repeatable\n"
 
 /* Option values that travel as HTTP header text may not hold control
@@ -123,8 +124,7 @@ static int write_option(cli *c, void *state, int option, const char *arg) {
     return EXIT_OK;
   case OPT_METADATA:
     if (strchr(arg, '=') == NULL || arg[0] == '=')
-      return cli_usage_error(c, "--metadata wants NAME=VALUE, not \"%s\"",
-                             arg);
+      return cli_usage_error(c, "--metadata wants NAME=VALUE, not \"%s\"", arg);
     if (header_text_option(c, "metadata", arg) != EXIT_OK)
       return EXIT_USAGE;
     return string_list_add(&w->metadata, arg);
@@ -393,8 +393,7 @@ static int list_option(cli *c, void *state, int option, const char *arg) {
     return EXIT_OK;
   }
   if (!parse_count(arg, &value) || value == 0 || value > 100000)
-    return cli_usage_error(c, "--page-size wants 1 to 100000, not \"%s\"",
-                           arg);
+    return cli_usage_error(c, "--page-size wants 1 to 100000, not \"%s\"", arg);
   l->options.max_keys = (size_t)value;
   return EXIT_OK;
 }
@@ -486,9 +485,8 @@ static int run_ls(cli *c, const command *cmd, int argc, char **argv) {
 /* ----------------------------------------------------------------- stat */
 
 static int run_stat(cli *c, const command *cmd, int argc, char **argv) {
-  int first, rc =
-                 cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL,
-                                   &first);
+  int first,
+      rc = cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL, &first);
   if (rc == EXIT_OK)
     rc = want_operands(c, argc - first, 1, 1);
   if (rc != EXIT_OK)
@@ -511,7 +509,8 @@ static int run_stat(cli *c, const command *cmd, int argc, char **argv) {
     } else {
       char when[32];
       printf("key:                 %s\n", p->key);
-      printf("storage:             %s\n", p->storage ? p->storage : "(primary)");
+      printf("storage:             %s\n",
+             p->storage ? p->storage : "(primary)");
       printf("size:                %" PRIu64 "\n", info.size);
       printf("last modified:       %s\n",
              cli_format_time(info.last_modified, when, sizeof when));
@@ -753,8 +752,8 @@ static int run_rm(cli *c, const command *cmd, int argc, char **argv) {
                    !r.force);
     rc = r.failures ? EXIT_FAILED : EXIT_OK;
     if (c->json) {
-      int out = cli_emit_json(json_pack("{s:O, s:O}", "deleted", r.deleted,
-                                        "failed", r.failed));
+      int out = cli_emit_json(
+          json_pack("{s:O, s:O}", "deleted", r.deleted, "failed", r.failed));
       if (rc == EXIT_OK)
         rc = out;
     }
@@ -797,9 +796,9 @@ static int run_cp(cli *c, const command *cmd, int argc, char **argv) {
       pail_object_info_clear(&info);
       rc = cli_fail(c, source_readable ? dst->key : src->key, err);
     } else if (c->json) {
-      rc = cli_emit_json(json_pack("{s:o, s:o}", "source",
-                                   cli_pointer_json(src), "destination",
-                                   cli_pointer_json(dst)));
+      rc =
+          cli_emit_json(json_pack("{s:o, s:o}", "source", cli_pointer_json(src),
+                                  "destination", cli_pointer_json(dst)));
     } else if (!c->quiet) {
       rc = cli_print_pointer(dst);
     }
@@ -824,16 +823,18 @@ static int sign_option(cli *c, void *state, int option, const char *arg) {
   case OPT_METHOD:
     if (strcmp(arg, "GET") != 0 && strcmp(arg, "PUT") != 0 &&
         strcmp(arg, "HEAD") != 0 && strcmp(arg, "DELETE") != 0)
-      return cli_usage_error(c, "--method wants GET, PUT, HEAD or DELETE, "
-                                "not \"%s\"",
+      return cli_usage_error(c,
+                             "--method wants GET, PUT, HEAD or DELETE, "
+                             "not \"%s\"",
                              arg);
     s->options.method = arg;
     return EXIT_OK;
   case OPT_EXPIRES:
     if (!parse_count(arg, &value) || value == 0 ||
         value > PAIL_SIGN_MAX_EXPIRES)
-      return cli_usage_error(c, "--expires wants 1 to %d seconds (7 days), "
-                                "not \"%s\"",
+      return cli_usage_error(c,
+                             "--expires wants 1 to %d seconds (7 days), "
+                             "not \"%s\"",
                              PAIL_SIGN_MAX_EXPIRES, arg);
     s->options.expires = (int64_t)value;
     return EXIT_OK;
@@ -893,8 +894,8 @@ static int run_sign(cli *c, const command *cmd, int argc, char **argv) {
       char when[32];
       cli_format_time(signature.expires_at, when, sizeof when);
       if (c->json && signature.url != NULL)
-        rc = cli_emit_json(json_pack("{s:s, s:s}", "url", signature.url,
-                                     "expires_at", when));
+        rc = cli_emit_json(
+            json_pack("{s:s, s:s}", "url", signature.url, "expires_at", when));
       else if (c->json)
         rc = cli_emit_json(json_pack("{s:o, s:s}", "pointer",
                                      cli_pointer_json(signature.grant),
@@ -915,9 +916,8 @@ static int run_sign(cli *c, const command *cmd, int argc, char **argv) {
 /* ------------------------------------------------------------------- mb */
 
 static int run_mb(cli *c, const command *cmd, int argc, char **argv) {
-  int first, rc =
-                 cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL,
-                                   &first);
+  int first,
+      rc = cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL, &first);
   if (rc == EXIT_OK)
     rc = want_operands(c, argc - first, 0, 1);
   if (rc != EXIT_OK)
@@ -936,7 +936,8 @@ static int run_mb(cli *c, const command *cmd, int argc, char **argv) {
       return cli_usage_error(c, "mb takes a storage name, not an object");
     argv[first][(size_t)(storage - argv[first]) + n] = '\0';
   }
-  if (storage != NULL && (*storage == '\0' || strcmp(storage, "_default_") == 0))
+  if (storage != NULL &&
+      (*storage == '\0' || strcmp(storage, "_default_") == 0))
     storage = NULL;
   pail_workspace *ws = cli_workspace(c);
   if (ws == NULL)
@@ -945,8 +946,8 @@ static int run_mb(cli *c, const command *cmd, int argc, char **argv) {
   if (pail_create_container(ws, storage, &err) != PAIL_OK)
     return cli_fail(c, storage, err);
   if (c->json)
-    return cli_emit_json(json_pack("{s:s?, s:b}", "storage", storage,
-                                   "ready", 1));
+    return cli_emit_json(
+        json_pack("{s:s?, s:b}", "storage", storage, "ready", 1));
   return EXIT_OK;
 }
 
@@ -956,7 +957,8 @@ static json_t *capabilities_json(uint64_t capabilities) {
   json_t *list = json_array();
   for (int bit = 0; bit < 64; bit++) {
     uint64_t mask = (uint64_t)1 << bit;
-    const char *name = (capabilities & mask) ? pail_capability_name(mask) : NULL;
+    const char *name =
+        (capabilities & mask) ? pail_capability_name(mask) : NULL;
     if (name != NULL)
       json_array_append_new(list, json_string(name));
   }
@@ -964,9 +966,8 @@ static json_t *capabilities_json(uint64_t capabilities) {
 }
 
 static int run_backends(cli *c, const command *cmd, int argc, char **argv) {
-  int first, rc =
-                 cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL,
-                                   &first);
+  int first,
+      rc = cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL, &first);
   if (rc == EXIT_OK)
     rc = want_operands(c, argc - first, 0, 0);
   if (rc != EXIT_OK)
@@ -983,8 +984,8 @@ static int run_backends(cli *c, const command *cmd, int argc, char **argv) {
     json_t *caps = capabilities_json(b->capabilities);
     if (b->error != NULL) {
       broken++;
-      fprintf(stderr, "pail: backends: %s: %s\n",
-              b->path ? b->path : b->type, b->error);
+      fprintf(stderr, "pail: backends: %s: %s\n", b->path ? b->path : b->type,
+              b->error);
     }
     if (c->json) {
       char abi[32];
@@ -993,8 +994,8 @@ static int run_backends(cli *c, const command *cmd, int argc, char **argv) {
       json_array_append_new(
           list, json_pack("{s:s, s:s?, s:s?, s:s?, s:O, s:s?}", "type", b->type,
                           "path", b->path, "version", b->version, "abi",
-                          b->error ? NULL : abi, "capabilities", caps,
-                          "error", b->error));
+                          b->error ? NULL : abi, "capabilities", caps, "error",
+                          b->error));
     } else if (b->error == NULL) {
       char *names = NULL;
       size_t length = 0;
@@ -1006,8 +1007,8 @@ static int run_backends(cli *c, const command *cmd, int argc, char **argv) {
         fclose(out);
       printf("%-12s %-10s abi %u.%-4u %-60s %s\n", b->type,
              b->version ? b->version : "-", PAIL_ABI_MAJOR_OF(b->abi_version),
-             PAIL_ABI_MINOR_OF(b->abi_version),
-             names && *names ? names : "-", b->path ? b->path : "(built in)");
+             PAIL_ABI_MINOR_OF(b->abi_version), names && *names ? names : "-",
+             b->path ? b->path : "(built in)");
       free(names);
     }
     json_decref(caps);
@@ -1025,9 +1026,8 @@ static int run_backends(cli *c, const command *cmd, int argc, char **argv) {
 /* --------------------------------------------------------------- config */
 
 static int run_config(cli *c, const command *cmd, int argc, char **argv) {
-  int first, rc =
-                 cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL,
-                                   &first);
+  int first,
+      rc = cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL, &first);
   if (rc == EXIT_OK)
     rc = want_operands(c, argc - first, 1, 1);
   if (rc != EXIT_OK)
@@ -1084,8 +1084,10 @@ static int run_config(cli *c, const command *cmd, int argc, char **argv) {
 
 const command cli_commands[] = {
     {"put", "put LOCAL|- PTR", "upload a file (or stdin); prints the pointer",
-     "\nStreams LOCAL (- for standard input) to the object PTR. A PTR ending in\n"
-     "'/' is a folder: LOCAL's base name is appended. Nothing is visible under\n"
+     "\nStreams LOCAL (- for standard input) to the object PTR. A PTR ending "
+     "in\n"
+     "'/' is a folder: LOCAL's base name is appended. Nothing is visible "
+     "under\n"
      "the key until the upload is complete; a failed upload leaves the old\n"
      "object (or none). Prints the new object's pointer.\n\n"
      "Options:\n" WRITE_HELP,
@@ -1105,17 +1107,20 @@ const command cli_commands[] = {
      "      --length N   read at most N bytes\n",
      run_cat},
     {"ls", "ls [PREFIX] [-r]", "list folders and objects under a prefix",
-     "\nLists one level under PREFIX (folders as DIR), or every object with -r.\n"
+     "\nLists one level under PREFIX (folders as DIR), or every object with "
+     "-r.\n"
      "The prefix is matched byte for byte: 'a/' lists folder a, 'a' also\n"
      "matches 'ab'. Columns: last modified (UTC), size, key.\n\n"
      "Options:\n"
      "  -r, --recursive     every object under PREFIX, no folders\n"
-     "      --page-size N   keys fetched per request (default: the backend's)\n",
+     "      --page-size N   keys fetched per request (default: the "
+     "backend's)\n",
      run_ls},
     {"stat", "stat PTR", "size, last modified, etag, content type, metadata",
      "", run_stat},
     {"rm", "rm [-r] [-f] PTR...", "delete objects (or folders with -r)",
-     "\nDeletes each PTR. Every operand is checked before anything is deleted;\n"
+     "\nDeletes each PTR. Every operand is checked before anything is "
+     "deleted;\n"
      "a failure on one does not stop the others (exit 1 at the end).\n\n"
      "Options:\n"
      "  -r, --recursive   PTR is a folder: delete every object under it\n"
@@ -1139,7 +1144,8 @@ const command cli_commands[] = {
      "      --at TIME           signing time: RFC 3339, 20060102T150405Z or\n"
      "                          epoch seconds; makes the URL reproducible\n"
      "      --header 'N: v'     a header the request must send; repeatable\n"
-     "      --query name=value  a query parameter to add and sign; repeatable\n",
+     "      --query name=value  a query parameter to add and sign; "
+     "repeatable\n",
      run_sign},
     {"mb", "mb [STORAGE]", "create the storage's bucket or container",
      "\nCreates the bucket, container or root directory of STORAGE (a name or\n"
@@ -1179,7 +1185,8 @@ const command cli_commands[] = {
      cli_run_settings},
     {"cleanup", "cleanup [STORAGE] [--older-than D] [--dry-run]",
      "remove what interrupted uploads left behind",
-     "\nLists and removes what writes that never finished (a killed `pail put`)\n"
+     "\nLists and removes what writes that never finished (a killed `pail "
+     "put`)\n"
      "left in STORAGE (a name or s3://name; default: --storage, else every\n"
      "storage): fs temporary files, S3 multipart uploads (billed until\n"
      "aborted). Never a committed object. Prints one line per leftover:\n"
@@ -1189,7 +1196,8 @@ const command cli_commands[] = {
      "Needs delete access to each leftover's key. Exit 1 when anything\n"
      "could not be removed.\n\n"
      "Options:\n"
-     "      --older-than D  only leftovers begun at least D ago (default 24h):\n"
+     "      --older-than D  only leftovers begun at least D ago (default "
+     "24h):\n"
      "                      seconds, or a number with s, m, h or d. 0 takes\n"
      "                      everything, writes still running included\n"
      "      --dry-run       show what would be removed; remove nothing\n",

@@ -74,7 +74,8 @@ json_t *cli_error_json(const pail_error *err) {
   json_object_set_new(o, "message", json_string(pail_error_message(err)));
   const char *code = pail_error_provider_code(err);
   const char *request = pail_error_request_id(err);
-  json_object_set_new(o, "provider_code", code ? json_string(code) : json_null());
+  json_object_set_new(o, "provider_code",
+                      code ? json_string(code) : json_null());
   json_object_set_new(o, "http_status",
                       pail_error_http_status(err)
                           ? json_integer(pail_error_http_status(err))
@@ -151,11 +152,11 @@ json_t *cli_info_json(const pail_object_info *info) {
     return o;
   }
   json_object_set_new(o, "size", json_integer((json_int_t)info->size));
-  json_object_set_new(
-      o, "last_modified",
-      info->last_modified == INT64_MIN
-          ? json_null()
-          : json_string(cli_format_time(info->last_modified, when, sizeof when)));
+  json_object_set_new(o, "last_modified",
+                      info->last_modified == INT64_MIN
+                          ? json_null()
+                          : json_string(cli_format_time(info->last_modified,
+                                                        when, sizeof when)));
   json_object_set_new(o, "etag", string_or_null(info->etag));
   json_object_set_new(o, "content_type", string_or_null(info->content_type));
   json_object_set_new(o, "content_disposition",
@@ -184,8 +185,7 @@ static const char *human_size(double bytes, char *buffer, size_t size) {
     bytes /= 1024;
     unit++;
   }
-  snprintf(buffer, size, unit == 0 ? "%.0f %s" : "%.1f %s", bytes,
-           units[unit]);
+  snprintf(buffer, size, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
   return buffer;
 }
 
@@ -217,8 +217,8 @@ int cli_progress_update(void *user_data, uint64_t done, uint64_t total) {
   if (total > 0)
     fprintf(stderr, "\r%s  %s / %s  %3d%%  %s/s\033[K", p->label,
             human_size((double)done, a, sizeof a),
-            human_size((double)total, b, sizeof b),
-            (int)(done * 100 / total), rate);
+            human_size((double)total, b, sizeof b), (int)(done * 100 / total),
+            rate);
   else
     fprintf(stderr, "\r%s  %s  %s/s\033[K", p->label,
             human_size((double)done, a, sizeof a), rate);

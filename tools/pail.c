@@ -40,7 +40,8 @@ static const struct option global_options[] = {
 static const char global_help[] =
     "Global options (before or after the command):\n"
     "  -c, --config FILE    settings file (default: $PAIL_CONFIG, then\n"
-    "                       $XDG_CONFIG_HOME/pail/workspace.json, then a local\n"
+    "                       $XDG_CONFIG_HOME/pail/workspace.json, then a "
+    "local\n"
     "                       fs storage at $PAIL_HOME or ~/.local/share/pail)\n"
     "  -s, --storage NAME   storage for bare keys (default: the primary)\n"
     "      --user NAME      user name for {username} in access rules\n"
@@ -60,16 +61,19 @@ void cli_print_help(const command *cmd) {
            cmd->summary, cmd->help, global_help);
     return;
   }
-  printf("usage: pail [OPTIONS] COMMAND [ARGS...]\n\n"
-         "Reads and writes objects in a workspace's storages through pointers:\n"
-         "  {\"s3\": \"a/b.csv\"}, {\"s3\": \"a/b.csv\", \"storage\": \"archive\"},\n"
-         "  s3:///a/b.csv, s3://archive/a/b.csv, or a bare key a/b.csv.\n\n"
-         "Commands:\n");
+  printf(
+      "usage: pail [OPTIONS] COMMAND [ARGS...]\n\n"
+      "Reads and writes objects in a workspace's storages through pointers:\n"
+      "  {\"s3\": \"a/b.csv\"}, {\"s3\": \"a/b.csv\", \"storage\": "
+      "\"archive\"},\n"
+      "  s3:///a/b.csv, s3://archive/a/b.csv, or a bare key a/b.csv.\n\n"
+      "Commands:\n");
   for (const command *c = cli_commands; c->name != NULL; c++)
     printf("  %-36s %s\n", c->synopsis, c->summary);
-  printf("\n%s\nExit status: 0 success, 1 the operation failed, 2 usage error.\n"
-         "See pail(1) for more.\n",
-         global_help);
+  printf(
+      "\n%s\nExit status: 0 success, 1 the operation failed, 2 usage error.\n"
+      "See pail(1) for more.\n",
+      global_help);
 }
 
 const command *cli_command_find(const char *name) {
@@ -109,8 +113,9 @@ static int global_option(cli *c, const command *cmd, int option,
     char *end = NULL;
     long n = strtol(arg, &end, 10);
     if (end == arg || *end != '\0' || n < 1 || n > 20)
-      return cli_usage_error(c, "--max-attempts takes a number from 1 to 20, "
-                                "not '%s'",
+      return cli_usage_error(c,
+                             "--max-attempts takes a number from 1 to 20, "
+                             "not '%s'",
                              arg);
     c->max_attempts = (int)n;
     break;
@@ -282,9 +287,8 @@ int main(int argc, char **argv) {
   /* Global options before the command; '+' stops at the command name. */
   int option, rc = EXIT_OK;
   opterr = 0;
-  while (rc == EXIT_OK &&
-         (option = getopt_long(argc, argv, "+:c:s:qvh", global_options,
-                               NULL)) != -1) {
+  while (rc == EXIT_OK && (option = getopt_long(argc, argv, "+:c:s:qvh",
+                                                global_options, NULL)) != -1) {
     if (option == '?')
       rc = unknown_option(&c, argv);
     else if (option == ':')

@@ -533,11 +533,10 @@ static enum MHD_Result api_download(serve_server *server,
       range.last - first + 1 < length)
     length = range.last - first + 1;
   struct MHD_Response *r =
-      head ? MHD_create_response_from_callback(length, DOWNLOAD_BLOCK,
-                                               no_body, NULL, NULL)
-           : MHD_create_response_from_callback(length, DOWNLOAD_BLOCK,
-                                               download_read, reader,
-                                               download_close);
+      head ? MHD_create_response_from_callback(length, DOWNLOAD_BLOCK, no_body,
+                                               NULL, NULL)
+           : MHD_create_response_from_callback(
+                 length, DOWNLOAD_BLOCK, download_read, reader, download_close);
   if (r == NULL) {
     pail_reader_close(reader);
     pail_object_info_clear(&head_info);

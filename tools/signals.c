@@ -38,7 +38,9 @@ static void on_signal(int signo) {
   caught = signo;
 }
 
-void cli_signals_committing(void) { committing = 1; }
+void cli_signals_committing(void) {
+  committing = 1;
+}
 
 void cli_signals_catch(void) {
   struct sigaction action;
@@ -67,7 +69,9 @@ void cli_signals_release(void) {
   memset(installed, 0, sizeof installed);
 }
 
-int cli_signal_caught(void) { return caught; }
+int cli_signal_caught(void) {
+  return caught;
+}
 
 void cli_signal_reraise(void) {
   int signo = caught;

@@ -42,10 +42,11 @@ pail_status azure_request_sign(const azure_instance *az, pail_request *r,
                                pail_error **err) {
   char date[64];
   azure_http_date(azure_core->now(NULL), date);
-  pail_status status = azure_core->request_header(r, err, "x-ms-date: %s", date);
+  pail_status status =
+      azure_core->request_header(r, err, "x-ms-date: %s", date);
   if (status == PAIL_OK)
-    status =
-        azure_core->request_header(r, err, "x-ms-version: %s", AZURE_SERVICE_VERSION);
+    status = azure_core->request_header(r, err, "x-ms-version: %s",
+                                        AZURE_SERVICE_VERSION);
   if (status != PAIL_OK)
     return status;
   if (az->key_length > 0) {
@@ -57,8 +58,8 @@ pail_status azure_request_sign(const azure_instance *az, pail_request *r,
     char signature[45];
     azure_hmac_base64(az->key, az->key_length, text, signature);
     free(text);
-    status = azure_core->request_header(r, err, "Authorization: SharedKey %s:%s",
-                                  az->account, signature);
+    status = azure_core->request_header(
+        r, err, "Authorization: SharedKey %s:%s", az->account, signature);
     if (status != PAIL_OK)
       return status;
   } else if (az->sas != NULL) {
@@ -401,7 +402,8 @@ static pail_status azure_delete(void *instance, const char *key,
       azure_core->request_init(&r, "DELETE", azure_url(az, key, NULL), err);
   /* A blob with snapshots cannot be deleted alone. */
   if (status == PAIL_OK)
-    status = azure_core->request_header(&r, err, "x-ms-delete-snapshots: include");
+    status =
+        azure_core->request_header(&r, err, "x-ms-delete-snapshots: include");
   if (status == PAIL_OK)
     status = azure_request_sign(az, &r, err);
   if (status == PAIL_OK)

@@ -36,7 +36,8 @@ static pail_status wait_for_copy(const azure_instance *az, const char *key,
       delay *= 2;
     pail_request r;
     pail_http_response response = {0};
-    status = azure_core->request_init(&r, "HEAD", azure_url(az, key, NULL), err);
+    status =
+        azure_core->request_init(&r, "HEAD", azure_url(az, key, NULL), err);
     if (status == PAIL_OK)
       status = azure_request_sign(az, &r, err);
     if (status == PAIL_OK)
@@ -104,8 +105,8 @@ static pail_status set_properties(const azure_instance *az, const char *key,
                                     options->content_disposition};
   pail_request r;
   pail_http_response response = {0};
-  pail_status status =
-      azure_core->request_init(&r, "PUT", azure_url(az, key, "comp=properties"), err);
+  pail_status status = azure_core->request_init(
+      &r, "PUT", azure_url(az, key, "comp=properties"), err);
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&r, &headers, err);
   if (status == PAIL_OK)
@@ -146,11 +147,13 @@ pail_status azure_copy(void *instance, const char *src_key, const char *dst_key,
   pail_http_response response = {0};
   bool started = false;
   if (status == PAIL_OK) {
-    status = azure_core->request_init(&r, "PUT", azure_url(az, dst_key, NULL), err);
+    status =
+        azure_core->request_init(&r, "PUT", azure_url(az, dst_key, NULL), err);
     started = true;
   }
   if (status == PAIL_OK)
-    status = azure_core->request_header(&r, err, "x-ms-copy-source: %s", source);
+    status =
+        azure_core->request_header(&r, err, "x-ms-copy-source: %s", source);
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&r, &metadata_only, err);
   if (status == PAIL_OK && options->if_none_match) {

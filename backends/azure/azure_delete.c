@@ -34,10 +34,10 @@ static pail_status start_one(const azure_instance *az, pail_http_group *group,
                              delete_slot *slot, const char *key,
                              pail_error **err) {
   pail_status status = azure_core->request_init(&slot->request, "DELETE",
-                                          azure_url(az, key, NULL), err);
+                                                azure_url(az, key, NULL), err);
   if (status == PAIL_OK)
     status = azure_core->request_header(&slot->request, err,
-                                  "x-ms-delete-snapshots: include");
+                                        "x-ms-delete-snapshots: include");
   if (status == PAIL_OK)
     status = azure_request_sign(az, &slot->request, err);
   if (status == PAIL_OK)

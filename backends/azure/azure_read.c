@@ -31,7 +31,8 @@ static pail_status build_request(void *context, const char *range,
   pail_status status = azure_core->request_init(
       &rd->request, "GET", azure_url(rd->az, rd->key, NULL), err);
   if (status == PAIL_OK && range != NULL)
-    status = azure_core->request_header(&rd->request, err, "x-ms-range: %s", range);
+    status =
+        azure_core->request_header(&rd->request, err, "x-ms-range: %s", range);
   const char *pin = version ? version : rd->if_match;
   if (status == PAIL_OK && pin != NULL)
     status = azure_core->request_header(&rd->request, err, "If-Match: %s", pin);

@@ -94,7 +94,8 @@ static pail_status block_start(void *context, pail_part *part,
     query = NULL;
   free(encoded);
   pail_status status =
-      query ? azure_core->request_init(r, "PUT", azure_url(w->az, w->key, query), err)
+      query ? azure_core->request_init(r, "PUT",
+                                       azure_url(w->az, w->key, query), err)
             : azure_no_memory(err);
   free(query);
   if (status == PAIL_OK) {
@@ -138,7 +139,8 @@ static pail_status commit_blocks(void *context, int blocks,
       &r, "PUT", azure_url(w->az, w->key, "comp=blocklist"), err);
   if (status == PAIL_OK) {
     pail_request_body(&r, body, used);
-    status = azure_core->request_header(&r, err, "Content-Type: application/xml");
+    status =
+        azure_core->request_header(&r, err, "Content-Type: application/xml");
   }
   if (status == PAIL_OK)
     status = azure_request_blob_headers(&r, w->options, err);

@@ -262,7 +262,7 @@ static pail_status path_blocked(int dirfd, const char *segment, const char *key,
 }
 
 void fs_path_prune(fs_instance *fs, const char *segments, size_t count,
-                       size_t from) {
+                   size_t from) {
   int root;
   if (from >= count || fs_root(fs, &root, NULL) != PAIL_OK)
     return;

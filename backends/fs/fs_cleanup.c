@@ -182,9 +182,9 @@ static pail_status open_parent(fs_instance *fs, char *segments, size_t *depth,
     segment = end + 1;
   }
   if (fd < 0)
-    return errno == ENOENT ? PAIL_ERR_NOT_FOUND
-                           : fs_errno_error(err, errno, "open the folder of",
-                                            *leaf);
+    return errno == ENOENT
+               ? PAIL_ERR_NOT_FOUND
+               : fs_errno_error(err, errno, "open the folder of", *leaf);
   *out = fd;
   return PAIL_OK;
 }
@@ -212,13 +212,13 @@ pail_status fs_leftover_remove(void *instance, const pail_leftover *leftover,
   } else if (fd < 0) {
     status = fs_errno_error(err, errno, "open", leftover->id);
   } else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    status = fs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                                "fs: \"%s\" is not a temporary file",
-                                leftover->id);
+    status =
+        fs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                           "fs: \"%s\" is not a temporary file", leftover->id);
   } else if (!force && held_by_writer(fd)) {
-    status = fs_core->error_set(err, PAIL_ERR_CONFLICT, 0, NULL, NULL,
-                                "fs: \"%s\" is still being written",
-                                leftover->id);
+    status =
+        fs_core->error_set(err, PAIL_ERR_CONFLICT, 0, NULL, NULL,
+                           "fs: \"%s\" is still being written", leftover->id);
   } else if (unlinkat(dirfd, leaf, 0) != 0 && errno != ENOENT) {
     status = fs_errno_error(err, errno, "remove", leftover->id);
   } else if (depth > 0) {

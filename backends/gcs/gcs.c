@@ -80,7 +80,8 @@ static pail_status authorize(gcs_instance *gcs, pail_request *r,
   request_unauthorize(r);
   pail_status status = gcs_token_get(gcs, &token, generation, err);
   if (status == PAIL_OK)
-    status = gcs_core->request_header(r, err, "Authorization: Bearer %s", token);
+    status =
+        gcs_core->request_header(r, err, "Authorization: Bearer %s", token);
   free(token);
   return status;
 }
@@ -352,8 +353,8 @@ pail_status gcs_stat_object(gcs_instance *gcs, const char *key,
   static const int not_found[] = {404, 0};
   pail_request r;
   pail_http_response response = {0};
-  pail_status status =
-      gcs_core->request_init(&r, "GET", gcs_object_url(gcs, key, false, NULL), err);
+  pail_status status = gcs_core->request_init(
+      &r, "GET", gcs_object_url(gcs, key, false, NULL), err);
   if (status == PAIL_OK)
     status = gcs_exchange(gcs, &r, key, not_found, &response, err);
   /* The same 404 for a missing object and a missing bucket: buckets.get
@@ -490,8 +491,8 @@ static pail_status gcs_create_container(void *instance, pail_error **err) {
   if (status == PAIL_OK) {
     pail_request_body(&r, body, strlen(body));
     status = gcs_core->request_header(&r, err,
-                                "Content-Type: application/json; "
-                                "charset=UTF-8");
+                                      "Content-Type: application/json; "
+                                      "charset=UTF-8");
   }
   if (status == PAIL_OK)
     status =
@@ -597,9 +598,9 @@ static pail_status gcs_connection_describe(void *instance, char **json,
     return gcs->relay->ops->connection_describe != NULL
                ? gcs->relay->ops->connection_describe(gcs->relay->instance,
                                                       json, err)
-               : gcs_core->error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL,
-                                     NULL, "gcs: the s3 backend cannot "
-                                           "describe the XML API connection");
+               : gcs_core->error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                                     "gcs: the s3 backend cannot "
+                                     "describe the XML API connection");
   if (!gcs->has_account || !gcs->account.service_account)
     return gcs_core->error_set(
         err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
@@ -637,12 +638,12 @@ static pail_status gcs_connection_describe(void *instance, char **json,
  * after they began. Through the XML API (HMAC keys alone) writes are S3
  * multipart uploads, which the s3 backend lists and aborts. */
 #define GCS_SESSIONS_NOTE                                                      \
-  "GCS ends an unfinished resumable upload session by itself, a week after " \
+  "GCS ends an unfinished resumable upload session by itself, a week after "   \
   "it began; sessions cannot be listed, so pail cannot end them sooner"
 
-static pail_status gcs_leftovers_list(void *instance,
-                                      pail_leftover **leftovers, size_t *count,
-                                      char **note, pail_error **err) {
+static pail_status gcs_leftovers_list(void *instance, pail_leftover **leftovers,
+                                      size_t *count, char **note,
+                                      pail_error **err) {
   gcs_instance *gcs = instance;
   const pail_delegate *relay = gcs->relay;
   if (relay != NULL && relay->ops->leftovers_list != NULL)
@@ -653,8 +654,8 @@ static pail_status gcs_leftovers_list(void *instance,
 }
 
 static pail_status gcs_leftover_remove(void *instance,
-                                       const pail_leftover *leftover,
-                                       int force, pail_error **err) {
+                                       const pail_leftover *leftover, int force,
+                                       pail_error **err) {
   gcs_instance *gcs = instance;
   const pail_delegate *relay = gcs->relay;
   if (relay != NULL && relay->ops->leftover_remove != NULL)

@@ -227,9 +227,8 @@ pail_status gcs_relay_open(gcs_instance *gcs, pail_error **err);
  * structs start with a bool member `relayed` that is false. */
 bool gcs_stream_is_relayed(const void *stream);
 pail_status gcs_relay_read_open(gcs_instance *gcs, const char *key,
-                                const pail_read_options *options,
-                                void **stream, pail_object_info *info,
-                                pail_error **err);
+                                const pail_read_options *options, void **stream,
+                                pail_object_info *info, pail_error **err);
 pail_status gcs_relay_read_stream(void *stream, void *buffer, size_t capacity,
                                   size_t *got, pail_error **err);
 void gcs_relay_read_close(void *stream);

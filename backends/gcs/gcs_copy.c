@@ -94,8 +94,8 @@ pail_status gcs_copy(void *instance, const char *src_key, const char *dst_key,
       if (!options->if_none_match)
         r.http.flags = PAIL_HTTP_IDEMPOTENT;
       status = gcs_core->request_header(&r, err,
-                                  "Content-Type: application/json; "
-                                  "charset=UTF-8");
+                                        "Content-Type: application/json; "
+                                        "charset=UTF-8");
     }
     if (status == PAIL_OK)
       status = gcs_exchange(gcs, &r, src_key, NULL, &response, err);

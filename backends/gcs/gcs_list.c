@@ -122,8 +122,8 @@ pail_status gcs_list(void *instance, const pail_backend_list_request *request,
   }
   pail_request r;
   pail_http_response response = {0};
-  pail_status status =
-      gcs_core->request_init(&r, "GET", gcs_object_url(gcs, NULL, false, query), err);
+  pail_status status = gcs_core->request_init(
+      &r, "GET", gcs_object_url(gcs, NULL, false, query), err);
   free(query);
   /* Only the bucket can be missing when a listing is not found. */
   static const int not_found[] = {404, 0};

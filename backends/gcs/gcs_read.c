@@ -47,8 +47,8 @@ static pail_status build_request(void *context, const char *range,
   if (status == PAIL_OK)
     status = gcs_token_get(gcs, &token, &rd->token_generation, err);
   if (status == PAIL_OK)
-    status = gcs_core->request_header(&rd->request, err, "Authorization: Bearer %s",
-                                token);
+    status = gcs_core->request_header(&rd->request, err,
+                                      "Authorization: Bearer %s", token);
   free(token);
   return status;
 }

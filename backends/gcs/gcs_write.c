@@ -31,9 +31,9 @@ typedef struct gcs_write {
   bool relayed; /* false: see gcs_stream_is_relayed */
   gcs_instance *gcs;
   char *key;
-  char *metadata;     /* the object resource (JSON) for a session */
+  char *metadata;           /* the object resource (JSON) for a session */
   const char *content_type; /* the core's copy (ABI 1.13); NULL: GCS's */
-  bool simple;        /* a simple media upload can carry the options */
+  bool simple;              /* a simple media upload can carry the options */
   bool create_only;
   char *buffer; /* data not yet acknowledged */
   size_t length, capacity;
@@ -131,7 +131,8 @@ static pail_status check_result(gcs_write *w,
   return status;
 }
 
-static pail_status hash_header(gcs_write *w, pail_request *r, pail_error **err) {
+static pail_status hash_header(gcs_write *w, pail_request *r,
+                               pail_error **err) {
   char crc[9];
   gcs_crc32c_encode(w->crc, crc);
   return gcs_core->request_header(r, err, "X-Goog-Hash: crc32c=%s", crc);
@@ -148,7 +149,7 @@ static void chunk_body(gcs_write *w, pail_request *r, size_t from) {
     r->http.flags |= PAIL_HTTP_BODY_FILE;
   } else {
     pail_request_body(r, w->length > from ? w->buffer + from : "",
-                     w->length - from);
+                      w->length - from);
   }
 }
 
@@ -178,9 +179,9 @@ static pail_status simple_upload(gcs_write *w, pail_object_info *info,
      * conflict that is not one. */
     if (!w->create_only)
       r.http.flags |= PAIL_HTTP_IDEMPOTENT;
-    status = gcs_core->request_header(&r, err, "Content-Type: %s",
-                                w->content_type ? w->content_type
-                                                : "application/octet-stream");
+    status = gcs_core->request_header(
+        &r, err, "Content-Type: %s",
+        w->content_type ? w->content_type : "application/octet-stream");
   }
   if (status == PAIL_OK)
     status = hash_header(w, &r, err);
@@ -203,8 +204,8 @@ static pail_status session_begin(gcs_write *w, pail_error **err) {
     return gcs_no_memory(err);
   pail_request r;
   pail_http_response response = {0};
-  pail_status status =
-      gcs_core->request_init(&r, "POST", gcs_object_url(gcs, NULL, true, query), err);
+  pail_status status = gcs_core->request_init(
+      &r, "POST", gcs_object_url(gcs, NULL, true, query), err);
   free(query);
   if (status == PAIL_OK) {
     pail_request_body(&r, w->metadata, strlen(w->metadata));
@@ -212,12 +213,12 @@ static pail_status session_begin(gcs_write *w, pail_error **err) {
      * and GCS drops it after a week. */
     r.http.flags = PAIL_HTTP_IDEMPOTENT;
     status = gcs_core->request_header(&r, err,
-                                "Content-Type: application/json; "
-                                "charset=UTF-8");
+                                      "Content-Type: application/json; "
+                                      "charset=UTF-8");
   }
   if (status == PAIL_OK && w->content_type != NULL)
     status = gcs_core->request_header(&r, err, "X-Upload-Content-Type: %s",
-                                w->content_type);
+                                      w->content_type);
   if (status == PAIL_OK)
     status = gcs_exchange(gcs, &r, w->key, NULL, &response, err);
   const char *location =
@@ -274,22 +275,23 @@ static pail_status session_put(gcs_write *w, size_t from, bool final,
   uint64_t total = w->sent + w->length;
   uint64_t first = w->sent + from;
   if (status == PAIL_OK && query)
-    status = final ? gcs_core->request_header(&r, err, "Content-Range: bytes */%llu",
-                                        (unsigned long long)total)
-                   : gcs_core->request_header(&r, err, "Content-Range: bytes */*");
+    status =
+        final ? gcs_core->request_header(&r, err, "Content-Range: bytes */%llu",
+                                         (unsigned long long)total)
+              : gcs_core->request_header(&r, err, "Content-Range: bytes */*");
   else if (status == PAIL_OK && first == total)
     /* Nothing left to send: the final request only states the size. */
     status = gcs_core->request_header(&r, err, "Content-Range: bytes */%llu",
-                                (unsigned long long)total);
+                                      (unsigned long long)total);
   else if (status == PAIL_OK && final)
-    status = gcs_core->request_header(&r, err, "Content-Range: bytes %llu-%llu/%llu",
-                                (unsigned long long)first,
-                                (unsigned long long)(total - 1),
-                                (unsigned long long)total);
+    status = gcs_core->request_header(
+        &r, err, "Content-Range: bytes %llu-%llu/%llu",
+        (unsigned long long)first, (unsigned long long)(total - 1),
+        (unsigned long long)total);
   else if (status == PAIL_OK)
-    status = gcs_core->request_header(&r, err, "Content-Range: bytes %llu-%llu/*",
-                                (unsigned long long)first,
-                                (unsigned long long)(total - 1));
+    status = gcs_core->request_header(
+        &r, err, "Content-Range: bytes %llu-%llu/*", (unsigned long long)first,
+        (unsigned long long)(total - 1));
   if (status == PAIL_OK && final && !query)
     status = hash_header(w, &r, err);
   if (status == PAIL_OK && query)
@@ -440,9 +442,8 @@ pail_status gcs_write_open(void *instance, const char *key,
   w->key = strdup(key);
   w->content_type = options->content_type;
   json_t *metadata = NULL;
-  pail_status status = w->key
-                           ? gcs_write_metadata(key, options, &metadata, err)
-                           : gcs_no_memory(err);
+  pail_status status = w->key ? gcs_write_metadata(key, options, &metadata, err)
+                              : gcs_no_memory(err);
   if (status == PAIL_OK &&
       (w->metadata = json_dumps(metadata, JSON_COMPACT)) == NULL)
     status = gcs_no_memory(err);

@@ -270,8 +270,9 @@ static bool body_is_error(const pail_http_response *response) {
   return (size_t)(end - p) >= 7 && strncmp(p, "<Error>", 7) == 0;
 }
 
-pail_status s3_exchange(const s3_instance *s3, pail_request *r, const char *what,
-                        pail_http_response *out, pail_error **err) {
+pail_status s3_exchange(const s3_instance *s3, pail_request *r,
+                        const char *what, pail_http_response *out,
+                        pail_error **err) {
   pail_status status =
       s3_core->http_exchange(s3->cfg, &r->http, S3_MAX_BODY, out, err);
   if (status != PAIL_OK)
@@ -313,9 +314,9 @@ pail_status s3_info_from_headers(const pail_http_response *response,
   if (size != NULL)
     info->size = strtoull(size, NULL, 10);
   const char *modified = s3_core->http_header(response, "last-modified");
-  if (modified == NULL || s3_core->time_parse(modified, &info->last_modified,
-                                              &info->last_modified_nsec) !=
-                              PAIL_OK)
+  if (modified == NULL ||
+      s3_core->time_parse(modified, &info->last_modified,
+                          &info->last_modified_nsec) != PAIL_OK)
     info->last_modified = INT64_MIN;
   info->etag = dup_header(response, "etag");
   info->content_type = dup_header(response, "content-type");
@@ -373,7 +374,8 @@ pail_status s3_stat_object(s3_instance *s3, const char *key,
                            pail_object_info *out, pail_error **err) {
   pail_request r;
   pail_http_response response = {0};
-  pail_status status = s3_core->request_init(&r, "HEAD", s3_url(s3, key, NULL), err);
+  pail_status status =
+      s3_core->request_init(&r, "HEAD", s3_url(s3, key, NULL), err);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)
@@ -413,7 +415,8 @@ static pail_status s3_create_container(void *instance, pail_error **err) {
     return s3_no_memory(err);
   pail_request r;
   pail_http_response response = {0};
-  pail_status status = s3_core->request_init(&r, "PUT", s3_url(s3, NULL, NULL), err);
+  pail_status status =
+      s3_core->request_init(&r, "PUT", s3_url(s3, NULL, NULL), err);
   if (status == PAIL_OK && body != NULL) {
     pail_request_body(&r, body, strlen(body));
     status = s3_core->request_header(&r, err, "Content-Type: application/xml");
@@ -421,14 +424,14 @@ static pail_status s3_create_container(void *instance, pail_error **err) {
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)
-    status = s3_core->http_exchange(s3->cfg, &r.http, S3_MAX_BODY, &response,
-                                    err);
+    status =
+        s3_core->http_exchange(s3->cfg, &r.http, S3_MAX_BODY, &response, err);
   if (status == PAIL_OK && (response.status < 200 || response.status > 299)) {
     /* Already there and ours is what `mb` wants. */
     char *code = s3_error_code(&response);
     if (code == NULL || strcmp(code, "BucketAlreadyOwnedByYou") != 0)
-      status = s3_response_error(s3, &response, "cannot create the bucket",
-                                 err);
+      status =
+          s3_response_error(s3, &response, "cannot create the bucket", err);
     free(code);
   }
   s3_core->http_response_clear(&response);
@@ -497,12 +500,11 @@ static pail_status s3_connection_describe(void *instance, char **json,
                                           pail_error **err) {
   const s3_instance *s3 = instance;
   const s3_credentials *c = &s3->credentials;
-  json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:s, s:s, s:b}", "protocol",
-                        "s3", "bucket", s3->bucket, "use_ssl", s3->use_ssl,
-                        "path_style", s3->path_style, "region", s3->region,
-                        "provider",
-                        s3->default_endpoint != NULL ? "gcs" : "aws",
-                        "anonymous", c->anonymous);
+  json_t *o = json_pack(
+      "{s:s, s:s, s:b, s:b, s:s, s:s, s:b}", "protocol", "s3", "bucket",
+      s3->bucket, "use_ssl", s3->use_ssl, "path_style", s3->path_style,
+      "region", s3->region, "provider",
+      s3->default_endpoint != NULL ? "gcs" : "aws", "anonymous", c->anonymous);
   /* AWS's own endpoint is left out: tools derive it from the region. */
   if (o != NULL && !s3->aws)
     json_object_set_new(o, "endpoint", json_string(s3->endpoint));
@@ -569,14 +571,13 @@ static pail_status check_bucket_name(const char *name, pail_error **err) {
           c == '-'))
       why = "only lowercase letters, digits, '.' and '-' are allowed";
   }
-  if (why == NULL &&
-      (!((name[0] >= 'a' && name[0] <= 'z') ||
-         (name[0] >= '0' && name[0] <= '9')) ||
-       !((name[n - 1] >= 'a' && name[n - 1] <= 'z') ||
-         (name[n - 1] >= '0' && name[n - 1] <= '9'))))
+  if (why == NULL && (!((name[0] >= 'a' && name[0] <= 'z') ||
+                        (name[0] >= '0' && name[0] <= '9')) ||
+                      !((name[n - 1] >= 'a' && name[n - 1] <= 'z') ||
+                        (name[n - 1] >= '0' && name[n - 1] <= '9'))))
     why = "it must begin and end with a letter or digit";
-  if (why == NULL && (strstr(name, "..") || strstr(name, ".-") ||
-                      strstr(name, "-.")))
+  if (why == NULL &&
+      (strstr(name, "..") || strstr(name, ".-") || strstr(name, "-.")))
     why = "dots must not be next to dots or hyphens";
   if (why == NULL && strncmp(name, "xn--", 4) == 0)
     why = "the prefix xn-- is reserved";
@@ -591,8 +592,7 @@ static pail_status check_bucket_name(const char *name, pail_error **err) {
   if (why == NULL)
     return PAIL_OK;
   return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                            "s3: invalid bucket name \"%.80s\": %s", name,
-                            why);
+                            "s3: invalid bucket name \"%.80s\": %s", name, why);
 }
 
 /* The S3 dialect of the "provider" setting (see s3_instance). */
@@ -648,8 +648,8 @@ static pail_status s3_open(const pail_config *cfg, void **instance,
     return s3_no_memory(err);
   s3->cfg = cfg;
   s3->bucket = strdup(s3_core->config_string(cfg, "bucket"));
-  pail_status status = s3->bucket ? check_bucket_name(s3->bucket, err)
-                                  : s3_no_memory(err);
+  pail_status status =
+      s3->bucket ? check_bucket_name(s3->bucket, err) : s3_no_memory(err);
   if (status == PAIL_OK)
     status = set_provider(s3, err);
   if (status == PAIL_OK)
@@ -660,18 +660,16 @@ static pail_status s3_open(const pail_config *cfg, void **instance,
   int64_t part_size =
       s3_core->config_integer(cfg, "partSize", (int64_t)S3_MIN_PART_SIZE);
   int64_t concurrency = s3_core->config_integer(cfg, "concurrency", 4);
-  if (status == PAIL_OK &&
-      (part_size < (int64_t)S3_MIN_PART_SIZE ||
-       (uint64_t)part_size > S3_MAX_PART_SIZE))
+  if (status == PAIL_OK && (part_size < (int64_t)S3_MIN_PART_SIZE ||
+                            (uint64_t)part_size > S3_MAX_PART_SIZE))
     status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                 "s3: partSize must be between 5 MiB and 5 "
                                 "GiB, not %lld",
                                 (long long)part_size);
   int64_t copy_cutoff =
       s3_core->config_integer(cfg, "copyCutoff", (int64_t)S3_MAX_COPY_SIZE);
-  if (status == PAIL_OK &&
-      (copy_cutoff < (int64_t)S3_MIN_PART_SIZE ||
-       (uint64_t)copy_cutoff > S3_MAX_COPY_SIZE))
+  if (status == PAIL_OK && (copy_cutoff < (int64_t)S3_MIN_PART_SIZE ||
+                            (uint64_t)copy_cutoff > S3_MAX_COPY_SIZE))
     status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                 "s3: copyCutoff must be between 5 MiB and 5 "
                                 "GiB, not %lld",

@@ -42,18 +42,18 @@ typedef struct s3_instance {
   const pail_config *cfg;
   char *bucket;
   char *region;
-  char *endpoint;   /* host[:port] */
+  char *endpoint; /* host[:port] */
   bool use_ssl;
   bool path_style;
-  bool aws;         /* the endpoint is AWS's own (region required) */
+  bool aws;          /* the endpoint is AWS's own (region required) */
   bool sign_payload; /* hash bodies instead of UNSIGNED-PAYLOAD */
-  char *base_url;   /* "https://host[:port]/bucket" or "https://bucket.host" */
+  char *base_url;    /* "https://host[:port]/bucket" or "https://bucket.host" */
   s3_credentials credentials;
   pail_sigv4_key key;
-  size_t part_size;    /* multipart part size and single-PUT threshold */
+  size_t part_size;     /* multipart part size and single-PUT threshold */
   uint64_t copy_cutoff; /* larger server-side copies go by parts */
-  size_t concurrency;  /* parts in flight per upload */
-  int read_retries;    /* resumptions of a broken GET */
+  size_t concurrency;   /* parts in flight per upload */
+  int read_retries;     /* resumptions of a broken GET */
   /* What the service leaves out of S3 (the "provider" setting): Google
    * Cloud Storage's XML API has no DeleteObjects and no UploadPartCopy,
    * takes "x-goog-if-generation-match: 0" for create-only uploads, and no
@@ -87,8 +87,9 @@ pail_status s3_request_sign(const s3_instance *s3, pail_request *r,
 /* Runs an exchange and turns a non-2xx status (or a 200 carrying an <Error>
  * document, as CopyObject and CompleteMultipartUpload may) into an error
  * about `what` (a key, or a phrase). */
-pail_status s3_exchange(const s3_instance *s3, pail_request *r, const char *what,
-                        pail_http_response *out, pail_error **err);
+pail_status s3_exchange(const s3_instance *s3, pail_request *r,
+                        const char *what, pail_http_response *out,
+                        pail_error **err);
 
 /* Sets *err from an S3 error response (XML body, or status alone for HEAD)
  * and returns the category. */
@@ -171,8 +172,8 @@ pail_status s3_copy_object(s3_instance *s3, const char *source,
 
 /* Copies an object of `size` bytes (source is the x-amz-copy-source value)
  * with UploadPartCopy, for objects over CopyObject's 5 GiB. */
-pail_status s3_copy_by_parts(s3_instance *s3, const char *source,
-                             uint64_t size, const char *dst_key,
+pail_status s3_copy_by_parts(s3_instance *s3, const char *source, uint64_t size,
+                             const char *dst_key,
                              const pail_write_options *options,
                              pail_error **err);
 

@@ -39,10 +39,9 @@ pail_status s3_copy(void *instance, const char *src_key, const char *dst_key,
     merged.metadata_count = source_info.metadata_count;
   }
   /* A service without UploadPartCopy copies any size in one request. */
-  if (status == PAIL_OK && s3->part_copy &&
-      source_info.size > s3->copy_cutoff)
-    status = s3_copy_by_parts(s3, source, source_info.size, dst_key, &merged,
-                              err);
+  if (status == PAIL_OK && s3->part_copy && source_info.size > s3->copy_cutoff)
+    status =
+        s3_copy_by_parts(s3, source, source_info.size, dst_key, &merged, err);
   else if (status == PAIL_OK)
     status = s3_copy_object(s3, source, dst_key, &merged, replace, NULL, err);
   free(source);

@@ -167,8 +167,8 @@ static pail_status endpoint_from_url(s3_instance *s3, const char *variable,
 pail_status s3_resolve(s3_instance *s3, pail_error **err) {
   const pail_config *cfg = s3->cfg;
   pail_status status = PAIL_OK;
-  char *credentials_path = aws_file("AWS_SHARED_CREDENTIALS_FILE",
-                                    "credentials");
+  char *credentials_path =
+      aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
   char *config_path = aws_file("AWS_CONFIG_FILE", "config");
   const char *profile = s3_core->config_string(cfg, "profile");
   if (profile == NULL)
@@ -190,8 +190,8 @@ pail_status s3_resolve(s3_instance *s3, pail_error **err) {
     status = endpoint_from_url(s3, "AWS_ENDPOINT_URL_S3",
                                env("AWS_ENDPOINT_URL_S3"), err);
   } else if (env("AWS_ENDPOINT_URL") != NULL) {
-    status = endpoint_from_url(s3, "AWS_ENDPOINT_URL", env("AWS_ENDPOINT_URL"),
-                               err);
+    status =
+        endpoint_from_url(s3, "AWS_ENDPOINT_URL", env("AWS_ENDPOINT_URL"), err);
   } else {
     s3->aws = true;
   }
@@ -231,8 +231,7 @@ pail_status s3_resolve(s3_instance *s3, pail_error **err) {
     s3->path_style = s3_core->config_bool(cfg, "pathStyle", !s3->aws);
     const char *scheme = s3->use_ssl ? "https" : "http";
     char *host = NULL;
-    if (s3->aws &&
-        asprintf(&host, "s3.%s.amazonaws.com", s3->region) < 0)
+    if (s3->aws && asprintf(&host, "s3.%s.amazonaws.com", s3->region) < 0)
       host = NULL;
     const char *h = s3->aws ? host : s3->endpoint;
     int n = h == NULL ? -1
@@ -255,19 +254,18 @@ pail_status s3_resolve(s3_instance *s3, pail_error **err) {
     /* nothing more */
   } else if (s3_core->config_bool(cfg, "anonymous", 0)) {
     if ((access && *access) || (secret && *secret))
-      status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
-                                  NULL,
+      status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                   "s3: \"anonymous\" is true but keys are "
                                   "given too: choose one");
     c->anonymous = true;
     c->source = strdup("anonymous (settings)");
   } else if ((access && *access) || (secret && *secret)) {
     if (!(access && *access) || !(secret && *secret))
-      status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
-                                  NULL,
-                                  "s3: the settings give %s without %s",
-                                  access && *access ? "accessKey" : "secretKey",
-                                  access && *access ? "secretKey" : "accessKey");
+      status =
+          s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                             "s3: the settings give %s without %s",
+                             access && *access ? "accessKey" : "secretKey",
+                             access && *access ? "secretKey" : "accessKey");
     c->access_key_id = strdup(access ? access : "");
     c->secret_access_key = strdup(secret ? secret : "");
     c->session_token = token && *token ? strdup(token) : NULL;
@@ -281,9 +279,8 @@ pail_status s3_resolve(s3_instance *s3, pail_error **err) {
   } else {
     c->access_key_id = profile_value(profile, credentials_path, config_path,
                                      "aws_access_key_id", true);
-    c->secret_access_key = profile_value(profile, credentials_path,
-                                         config_path, "aws_secret_access_key",
-                                         true);
+    c->secret_access_key = profile_value(profile, credentials_path, config_path,
+                                         "aws_secret_access_key", true);
     c->session_token = profile_value(profile, credentials_path, config_path,
                                      "aws_session_token", true);
     if (c->access_key_id && c->secret_access_key) {

@@ -118,8 +118,8 @@ static pail_status delete_chunk(const s3_instance *s3, const char *const *keys,
   if (status == PAIL_OK)
     status = s3_exchange(s3, &r, "batch delete", &response, err);
   if (status == PAIL_OK)
-    status = s3_delete_read_result(s3, &response, keys, n, results, errors,
-                                   err);
+    status =
+        s3_delete_read_result(s3, &response, keys, n, results, errors, err);
   s3_core->http_response_clear(&response);
   s3_core->request_free(&r);
   free(body);

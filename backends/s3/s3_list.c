@@ -54,12 +54,12 @@ pail_status s3_list_parse_page(const s3_instance *s3,
   if (root == NULL || strcmp((const char *)root->name, "ListBucketResult")) {
     if (doc)
       xmlFreeDoc(doc);
-    return s3_core->error_set(err, PAIL_ERR_IO, response->status, NULL,
-                              s3_core->http_header(response,
-                                                   "x-amz-request-id"),
-                              "s3: the listing of bucket \"%s\" is not a "
-                              "ListBucketResult document",
-                              s3->bucket);
+    return s3_core->error_set(
+        err, PAIL_ERR_IO, response->status, NULL,
+        s3_core->http_header(response, "x-amz-request-id"),
+        "s3: the listing of bucket \"%s\" is not a "
+        "ListBucketResult document",
+        s3->bucket);
   }
   size_t capacity = 0;
   for (xmlNodePtr c = root->children; c != NULL; c = c->next)
@@ -136,7 +136,8 @@ pail_status s3_list(void *instance, const pail_backend_list_request *request,
   }
   pail_request r;
   pail_http_response response = {0};
-  pail_status status = s3_core->request_init(&r, "GET", s3_url(s3, NULL, query), err);
+  pail_status status =
+      s3_core->request_init(&r, "GET", s3_url(s3, NULL, query), err);
   free(query);
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);

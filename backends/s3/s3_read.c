@@ -32,8 +32,8 @@ static pail_status build_request(void *context, const char *range,
                                  pail_error **err) {
   s3_read *rd = context;
   s3_core->request_free(&rd->request);
-  pail_status status =
-      s3_core->request_init(&rd->request, "GET", s3_url(rd->s3, rd->key, NULL), err);
+  pail_status status = s3_core->request_init(
+      &rd->request, "GET", s3_url(rd->s3, rd->key, NULL), err);
   if (status == PAIL_OK && range != NULL)
     status = s3_core->request_header(&rd->request, err, "Range: %s", range);
   const char *pin = version ? version : rd->if_match;
@@ -42,7 +42,7 @@ static pail_status build_request(void *context, const char *range,
   /* The object's additional checksum in the answer, when it has one. */
   if (status == PAIL_OK && range == NULL && rd->s3->checksum_mode)
     status = s3_core->request_header(&rd->request, err,
-                               "x-amz-checksum-mode: ENABLED");
+                                     "x-amz-checksum-mode: ENABLED");
   if (status == PAIL_OK)
     status = s3_request_sign(rd->s3, &rd->request, err);
   *request = &rd->request.http;
@@ -81,8 +81,8 @@ static void choose_digest(s3_read *rd, const pail_http_response *head) {
   const char *type = s3_core->http_header(head, "x-amz-checksum-type");
   const char *etag = s3_core->http_header(head, "etag");
   bool multipart = etag != NULL && strchr(etag, '-') != NULL;
-  bool composite = type != NULL ? strcasecmp(type, "FULL_OBJECT") != 0
-                                : multipart;
+  bool composite =
+      type != NULL ? strcasecmp(type, "FULL_OBJECT") != 0 : multipart;
   for (size_t i = 0; !composite && i < sizeof algorithms / sizeof *algorithms;
        i++) {
     char name[40];

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 void s3_uploads_free(s3_upload *uploads, size_t count) {
   for (size_t i = 0; i < count; i++) {
     free(uploads[i].key);
@@ -93,11 +92,12 @@ pail_status s3_uploads_list(const s3_instance *s3, const char *prefix,
   page->server_now = INT64_MIN;
   /* In the order SigV4 sorts them (as the request is logged, too). */
   char *query = strdup("");
-  bool ok = query != NULL &&
-            (key_marker == NULL || s3_query_add(&query, "key-marker", key_marker)) &&
-            (prefix == NULL || s3_query_add(&query, "prefix", prefix)) &&
-            (id_marker == NULL ||
-             s3_query_add(&query, "upload-id-marker", id_marker));
+  bool ok =
+      query != NULL &&
+      (key_marker == NULL || s3_query_add(&query, "key-marker", key_marker)) &&
+      (prefix == NULL || s3_query_add(&query, "prefix", prefix)) &&
+      (id_marker == NULL ||
+       s3_query_add(&query, "upload-id-marker", id_marker));
   char *full = NULL;
   /* query is "" or "&name=value...": uploads= sorts last. */
   if (ok && asprintf(&full, "%s%suploads=", *query ? query + 1 : "",
@@ -115,8 +115,8 @@ pail_status s3_uploads_list(const s3_instance *s3, const char *prefix,
   if (status == PAIL_OK)
     status = s3_request_sign(s3, &r, err);
   if (status == PAIL_OK)
-    status = s3_exchange(s3, &r, "cannot list multipart uploads", &response,
-                         err);
+    status =
+        s3_exchange(s3, &r, "cannot list multipart uploads", &response, err);
   const char *date = s3_core->http_header(&response, "date");
   if (status == PAIL_OK && date != NULL &&
       s3_core->time_parse(date, &page->server_now, NULL) != PAIL_OK)

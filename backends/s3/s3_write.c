@@ -248,7 +248,8 @@ static pail_status part_start(void *context, pail_part *part,
   if (status == PAIL_OK && part->body != NULL) {
     pail_request_part_body(r, part);
   } else if (status == PAIL_OK) {
-    status = s3_core->request_header(r, err, "x-amz-copy-source: %s", w->copy_source);
+    status = s3_core->request_header(r, err, "x-amz-copy-source: %s",
+                                     w->copy_source);
     if (status == PAIL_OK)
       status = s3_core->request_header(
           r, err, "x-amz-copy-source-range: bytes=%llu-%llu",
@@ -328,8 +329,9 @@ static pail_status multipart_complete(void *context, int parts,
   pail_request r;
   pail_http_response response = {0};
   pail_status status =
-      query ? s3_core->request_init(&r, "POST", s3_url(w->s3, w->key, query), err)
-            : s3_no_memory(err);
+      query
+          ? s3_core->request_init(&r, "POST", s3_url(w->s3, w->key, query), err)
+          : s3_no_memory(err);
   free(query);
   if (status == PAIL_OK) {
     pail_request_body(&r, body, used);
@@ -521,7 +523,8 @@ pail_status s3_copy_object(s3_instance *s3, const char *source,
     status = s3_core->request_header(&r, err, "x-amz-copy-source: %s", source);
   /* REPLACE takes the headers of this request instead of the source's. */
   if (status == PAIL_OK && replace)
-    status = s3_core->request_header(&r, err, "x-amz-metadata-directive: REPLACE");
+    status =
+        s3_core->request_header(&r, err, "x-amz-metadata-directive: REPLACE");
   if (status == PAIL_OK && replace)
     status = apply_headers(w, &r, err);
   if (status == PAIL_OK && w->create_only)

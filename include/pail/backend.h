@@ -49,11 +49,11 @@ extern "C" {
 
 #define PAIL_BACKEND_ABI_MAJOR 1
 #define PAIL_BACKEND_ABI_MINOR 14
-#define PAIL_ABI_VERSION_MAKE(major, minor) \
+#define PAIL_ABI_VERSION_MAKE(major, minor)                                    \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
 #define PAIL_ABI_MINOR_OF(version) ((uint32_t)(version)&0xffffu)
-#define PAIL_BACKEND_ABI_VERSION \
+#define PAIL_BACKEND_ABI_VERSION                                               \
   PAIL_ABI_VERSION_MAKE(PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR)
 
 #define PAIL_BACKEND_EXPORT __attribute__((visibility("default")))
@@ -92,7 +92,7 @@ typedef enum pail_field_type {
 } pail_field_type;
 
 typedef struct pail_backend_field {
-  const char *name;        /* NULL ends the table */
+  const char *name; /* NULL ends the table */
   pail_field_type type;
   int required;
   int secret;              /* never logged or printed */
@@ -101,23 +101,24 @@ typedef struct pail_backend_field {
 
 /* Where a read or a listing starts and how much it takes. */
 typedef struct pail_backend_list_request {
-  const char *prefix;      /* possibly empty */
-  const char *delimiter;   /* "/" or NULL for a recursive listing */
-  const char *page_token;  /* NULL for the first page */
-  size_t max_keys;         /* >= 1; the core substitutes the default for 0 */
+  const char *prefix;     /* possibly empty */
+  const char *delimiter;  /* "/" or NULL for a recursive listing */
+  const char *page_token; /* NULL for the first page */
+  size_t max_keys;        /* >= 1; the core substitutes the default for 0 */
 } pail_backend_list_request;
 
 typedef struct pail_backend_ops {
-  uint32_t abi_version;  /* PAIL_BACKEND_ABI_VERSION the plugin was built for */
-  uint32_t struct_size;  /* sizeof(pail_backend_ops) the plugin was built with */
-  const char *name;      /* the type it implements, "fs" */
-  const char *version;   /* the plugin's own version */
-  uint64_t capabilities; /* PAIL_CAP_* */
+  uint32_t abi_version; /* PAIL_BACKEND_ABI_VERSION the plugin was built for */
+  uint32_t struct_size; /* sizeof(pail_backend_ops) the plugin was built with */
+  const char *name;     /* the type it implements, "fs" */
+  const char *version;  /* the plugin's own version */
+  uint64_t capabilities;            /* PAIL_CAP_* */
   const pail_backend_field *fields; /* settings it accepts; "type" is implied */
 
   /* Creates an instance for one storage. Required. cfg stays valid until
    * close. *instance is opaque to the core. */
-  pail_status (*open)(const pail_config *cfg, void **instance, pail_error **err);
+  pail_status (*open)(const pail_config *cfg, void **instance,
+                      pail_error **err);
   /* Frees an instance. Required. */
   void (*close)(void *instance);
 
@@ -244,7 +245,7 @@ typedef struct pail_http_request {
   const char *url;            /* absolute; path and query already encoded */
   const char *const *headers; /* "Name: value" lines */
   size_t header_count;
-  const void *body;           /* the request body, or NULL for none */
+  const void *body; /* the request body, or NULL for none */
   size_t body_length;
   /* ABI 1.3: PAIL_HTTP_* bits. The core reads this member only from
    * plugins built for ABI 1.3 or later, so an older plugin's shorter
@@ -303,7 +304,7 @@ typedef struct pail_http_response {
   int status;
   pail_http_header *headers;
   size_t header_count;
-  char *body;         /* NUL-terminated (not counted), or NULL */
+  char *body; /* NUL-terminated (not counted), or NULL */
   size_t body_length;
 } pail_http_response;
 
@@ -508,8 +509,8 @@ typedef struct pail_core_services {
    * the CA certificates of the storage's "caBundle" setting, for backends
    * that declare that field, else of $CURL_CA_BUNDLE or $SSL_CERT_FILE, else
    * the system's), the standard proxy variables honoured, a connect timeout
-   * and a stalled-transfer limit. All of these are thread-safe; a stream or a group is
-   * used by one thread at a time.
+   * and a stalled-transfer limit. All of these are thread-safe; a stream or a
+   * group is used by one thread at a time.
    *
    * Transport failures (refused, reset, timed out, TLS) are returned as
    * PAIL_ERR_UNAVAILABLE with a message naming the host; any HTTP status is
@@ -557,8 +558,7 @@ typedef struct pail_core_services {
                                      size_t concurrency);
   pail_status (*http_group_start)(pail_http_group *group,
                                   const pail_http_request *request,
-                                  size_t max_body, void *tag,
-                                  pail_error **err);
+                                  size_t max_body, void *tag, pail_error **err);
   pail_status (*http_group_wait)(pail_http_group *group, void **tag,
                                  pail_http_response *out, pail_error **err);
   size_t (*http_group_pending)(const pail_http_group *group);
@@ -587,8 +587,8 @@ typedef struct pail_core_services {
    * frees *out. */
   pail_status (*sigv4_presign)(const pail_sigv4_key *key, const char *method,
                                const char *url, const char *const *headers,
-                               size_t header_count, int64_t at,
-                               int64_t expires, char **out, pail_error **err);
+                               size_t header_count, int64_t at, int64_t expires,
+                               char **out, pail_error **err);
   /* Percent-encodes text as SigV4 and S3 require: every byte but
    * A-Z a-z 0-9 - . _ ~ becomes %XX (uppercase), '/' too unless keep_slash.
    * Caller frees; NULL when out of memory. */
@@ -600,8 +600,7 @@ typedef struct pail_core_services {
    * fraction ("2026-11-25T10:00:00.123Z") and HTTP dates ("Wed, 25 Nov 2026
    * 10:00:00 GMT"). nsec may be NULL. PAIL_ERR_INVALID_ARGUMENT when it is
    * neither. */
-  pail_status (*time_parse)(const char *text, int64_t *seconds,
-                            int32_t *nsec);
+  pail_status (*time_parse)(const char *text, int64_t *seconds, int32_t *nsec);
 
   /* Errors a backend received from a service and handles itself (a retry, a
    * fallback): pail_error_free, pail_error_category,
@@ -616,8 +615,7 @@ typedef struct pail_core_services {
    * security) and standard padded base64 into out (4 * ceil(length / 3) + 1
    * bytes, NUL-ended), returning the length written. */
   void (*md5)(const void *data, size_t length, unsigned char out[16]);
-  size_t (*base64_encode)(const unsigned char *data, size_t length,
-                          char *out);
+  size_t (*base64_encode)(const unsigned char *data, size_t length, char *out);
 
   /* pail_content_type_guess: a content type from a name's extension, or
    * NULL. The string is static. */
@@ -644,9 +642,8 @@ typedef struct pail_core_services {
   /* RSASSA-PKCS1-v1_5 with SHA-256 (JWT RS256, GOOG4-RSA-SHA256) of data.
    * The signature is malloc'd into *signature (*signature_length bytes);
    * the caller frees it. Thread-safe on a shared key. */
-  pail_status (*rsa_sha256_sign)(const pail_private_key *key,
-                                 const void *data, size_t length,
-                                 unsigned char **signature,
+  pail_status (*rsa_sha256_sign)(const pail_private_key *key, const void *data,
+                                 size_t length, unsigned char **signature,
                                  size_t *signature_length, pail_error **err);
   /* CRC-32C (Castagnoli) of data, continuing from crc (0 to start), as GCS
    * reports in crc32c. */
@@ -715,8 +712,8 @@ typedef struct pail_core_services {
    * without giving the last bytes, so no download completes with corrupt
    * data. Returns 1 when the read will be checked, 0 when not (a range, an
    * unknown algorithm, a value that is not such a digest). */
-  int (*resumable_verify)(pail_resumable_reader *reader,
-                          const char *algorithm, const char *expected);
+  int (*resumable_verify)(pail_resumable_reader *reader, const char *algorithm,
+                          const char *expected);
 
   /* ------------------------------------------ ABI 1.7: bodies from files */
 
@@ -803,9 +800,10 @@ typedef struct pail_core_services {
   void (*part_writer_abort)(pail_part_writer *writer);
 } pail_core_services;
 
-/* True when the core provides the service `field` (appended in a later minor). */
-#define PAIL_CORE_HAS(core, field)                                   \
-  ((core)->struct_size >= offsetof(pail_core_services, field) +      \
+/* True when the core provides the service `field` (appended in a later minor).
+ */
+#define PAIL_CORE_HAS(core, field)                                             \
+  ((core)->struct_size >= offsetof(pail_core_services, field) +                \
                               sizeof(((pail_core_services *)0)->field))
 
 typedef pail_status (*pail_backend_entry_fn)(uint32_t core_abi_version,
@@ -820,29 +818,28 @@ typedef pail_status (*pail_backend_entry_fn)(uint32_t core_abi_version,
  * services table smaller than this header's), so a plugin may use every
  * service it was compiled against. Plugins that can work with older cores
  * write their own entry and test PAIL_CORE_HAS instead. */
-#define PAIL_BACKEND_DEFINE_ENTRY(ops_table, core_variable)                  \
-  PAIL_BACKEND_EXPORT const uint32_t pail_backend_abi_version =              \
-      PAIL_BACKEND_ABI_VERSION;                                              \
-  PAIL_BACKEND_EXPORT pail_status pail_backend_entry(                        \
-      uint32_t core_abi_version, const pail_core_services *pail_core_in,    \
-      const pail_backend_ops **pail_ops_out, pail_error **pail_err);        \
-  pail_status pail_backend_entry(uint32_t core_abi_version,                  \
-                                 const pail_core_services *pail_core_in,     \
-                                 const pail_backend_ops **pail_ops_out,      \
-                                 pail_error **pail_err) {                    \
-    *pail_ops_out = NULL;                                                    \
-    if (PAIL_ABI_MAJOR_OF(core_abi_version) != PAIL_BACKEND_ABI_MAJOR)       \
-      return PAIL_ERR_UNSUPPORTED; /* its error_set cannot be trusted */     \
-    if (pail_core_in->struct_size < sizeof(pail_core_services))              \
-      return pail_core_in->error_set(                                        \
-          pail_err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,                     \
-          "backend \"%s\" was built for core ABI %u.%u; this core is %u.%u", \
-          (ops_table).name, PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR,  \
-          PAIL_ABI_MAJOR_OF(core_abi_version),                               \
-          PAIL_ABI_MINOR_OF(core_abi_version));                              \
-    (core_variable) = pail_core_in;                                          \
-    *pail_ops_out = &(ops_table);                                            \
-    return PAIL_OK;                                                          \
+#define PAIL_BACKEND_DEFINE_ENTRY(ops_table, core_variable)                    \
+  PAIL_BACKEND_EXPORT const uint32_t pail_backend_abi_version =                \
+      PAIL_BACKEND_ABI_VERSION;                                                \
+  PAIL_BACKEND_EXPORT pail_status pail_backend_entry(                          \
+      uint32_t core_abi_version, const pail_core_services *pail_core_in,       \
+      const pail_backend_ops **pail_ops_out, pail_error **pail_err);           \
+  pail_status pail_backend_entry(                                              \
+      uint32_t core_abi_version, const pail_core_services *pail_core_in,       \
+      const pail_backend_ops **pail_ops_out, pail_error **pail_err) {          \
+    *pail_ops_out = NULL;                                                      \
+    if (PAIL_ABI_MAJOR_OF(core_abi_version) != PAIL_BACKEND_ABI_MAJOR)         \
+      return PAIL_ERR_UNSUPPORTED; /* its error_set cannot be trusted */       \
+    if (pail_core_in->struct_size < sizeof(pail_core_services))                \
+      return pail_core_in->error_set(                                          \
+          pail_err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,                       \
+          "backend \"%s\" was built for core ABI %u.%u; this core is %u.%u",   \
+          (ops_table).name, PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR,    \
+          PAIL_ABI_MAJOR_OF(core_abi_version),                                 \
+          PAIL_ABI_MINOR_OF(core_abi_version));                                \
+    (core_variable) = pail_core_in;                                            \
+    *pail_ops_out = &(ops_table);                                              \
+    return PAIL_OK;                                                            \
   }
 
 /* The services table, for backends compiled into the program (in-process). */

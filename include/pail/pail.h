@@ -55,10 +55,10 @@ typedef enum pail_status {
   PAIL_ERR_CONFLICT = 4,         /* precondition failed, already exists */
   PAIL_ERR_THROTTLED = 5,        /* provider asked us to slow down */
   PAIL_ERR_UNAVAILABLE = 6,      /* provider or network unavailable */
-  PAIL_ERR_IO = 7,               /* local or transfer I/O failure, corrupt data */
-  PAIL_ERR_UNSUPPORTED = 8,      /* the backend does not offer the operation */
-  PAIL_ERR_INTERNAL = 9,         /* out of memory, broken invariant */
-  PAIL_ERR_CANCELLED = 10        /* the caller cancelled (progress callback) */
+  PAIL_ERR_IO = 7,          /* local or transfer I/O failure, corrupt data */
+  PAIL_ERR_UNSUPPORTED = 8, /* the backend does not offer the operation */
+  PAIL_ERR_INTERNAL = 9,    /* out of memory, broken invariant */
+  PAIL_ERR_CANCELLED = 10   /* the caller cancelled (progress callback) */
 } pail_status;
 
 typedef struct pail_error pail_error;
@@ -113,8 +113,7 @@ typedef void (*pail_log_fn)(void *user_data, pail_log_level level,
  * flag in its signal handler (installed without SA_RESTART) and returning
  * it here. A last call with done == the bytes moved, once the transfer is
  * complete, cannot cancel it. */
-typedef int (*pail_progress_fn)(void *user_data, uint64_t done,
-                                uint64_t total);
+typedef int (*pail_progress_fn)(void *user_data, uint64_t done, uint64_t total);
 
 /* ------------------------------------------------------------------ time */
 
@@ -207,13 +206,14 @@ typedef struct pail_options {
    * maxAttempts (1: no retries); 0 keeps the settings (default 5). */
   int max_attempts;
 } pail_options;
-#define PAIL_OPTIONS_INIT \
-  {sizeof(pail_options), NULL, NULL, NULL, PAIL_LOG_WARNING, 0}
+#define PAIL_OPTIONS_INIT                                                      \
+  { sizeof(pail_options), NULL, NULL, NULL, PAIL_LOG_WARNING, 0 }
 
 /* Opens a workspace. config_path NULL follows the lookup order: $PAIL_CONFIG,
  * then $XDG_CONFIG_HOME/pail/workspace.json (~/.config/...), then the
  * embedded default (one fs storage at $PAIL_HOME or $XDG_DATA_HOME/pail).
- * Plugins are not loaded here: a storage is opened the first time it is used. */
+ * Plugins are not loaded here: a storage is opened the first time it is used.
+ */
 PAIL_EXPORT pail_status pail_workspace_open(const char *config_path,
                                             const pail_options *options,
                                             pail_workspace **out,
@@ -230,16 +230,18 @@ PAIL_EXPORT pail_status pail_workspace_open_default(const pail_options *options,
 /* Closes every opened storage and frees the workspace. NULL is accepted. */
 PAIL_EXPORT void pail_workspace_close(pail_workspace *workspace);
 
-/* Where the settings came from: a file path, "<json>" or "<embedded default>". */
+/* Where the settings came from: a file path, "<json>" or "<embedded default>".
+ */
 PAIL_EXPORT const char *pail_workspace_source(const pail_workspace *workspace);
 
 /* Storages by index: 0 is the primary (name NULL), 1.. the secondaries in
  * settings order. type is the backend type after alias resolution. */
-PAIL_EXPORT size_t pail_workspace_storage_count(const pail_workspace *workspace);
-PAIL_EXPORT const char *pail_workspace_storage_name(const pail_workspace *workspace,
-                                                    size_t index);
-PAIL_EXPORT const char *pail_workspace_storage_type(const pail_workspace *workspace,
-                                                    size_t index);
+PAIL_EXPORT size_t
+pail_workspace_storage_count(const pail_workspace *workspace);
+PAIL_EXPORT const char *
+pail_workspace_storage_name(const pail_workspace *workspace, size_t index);
+PAIL_EXPORT const char *
+pail_workspace_storage_type(const pail_workspace *workspace, size_t index);
 
 /* Opens the named storage now (NULL: primary): loads its plugin, validates
  * its fields, resolves credentials. Used by `pail config check`. */
@@ -274,8 +276,7 @@ typedef enum pail_access {
  * is allowed PAIL_ACCESS_READ whatever the rules say. */
 PAIL_EXPORT pail_status pail_access_check(pail_workspace *workspace,
                                           const pail_pointer *pointer,
-                                          pail_access access,
-                                          pail_error **err);
+                                          pail_access access, pail_error **err);
 
 /* ----------------------------------------------------------- object info */
 
@@ -290,8 +291,8 @@ typedef struct pail_metadata_entry {
 typedef struct pail_object_info {
   char *key;
   uint64_t size;
-  int64_t last_modified;       /* seconds since the epoch, UTC */
-  int32_t last_modified_nsec;  /* 0..999999999 */
+  int64_t last_modified;      /* seconds since the epoch, UTC */
+  int32_t last_modified_nsec; /* 0..999999999 */
   int is_folder;
   char *etag;
   char *content_type;
@@ -319,7 +320,8 @@ typedef struct pail_list_options {
   size_t max_keys;        /* per page; 0 means the backend's default (1000) */
   const char *page_token; /* from a previous page's next_page_token */
 } pail_list_options;
-#define PAIL_LIST_OPTIONS_INIT {sizeof(pail_list_options), 0, 0, NULL}
+#define PAIL_LIST_OPTIONS_INIT                                                 \
+  { sizeof(pail_list_options), 0, 0, NULL }
 
 /* One page of a listing, in byte order of keys. next_page_token is NULL on
  * the last page. */
@@ -340,9 +342,10 @@ PAIL_EXPORT void pail_list_page_clear(pail_list_page *page);
 
 typedef struct pail_read_options {
   size_t struct_size;
-  uint64_t offset;      /* first byte to read */
-  uint64_t length;      /* bytes to read; PAIL_READ_TO_END for all */
-  const char *if_match; /* fail with PAIL_ERR_CONFLICT unless the etag matches */
+  uint64_t offset; /* first byte to read */
+  uint64_t length; /* bytes to read; PAIL_READ_TO_END for all */
+  const char
+      *if_match; /* fail with PAIL_ERR_CONFLICT unless the etag matches */
   /* Progress of pail_download and pail_read (readers report none: their
    * caller sees every block). NULL: none. */
   pail_progress_fn progress;
@@ -350,7 +353,7 @@ typedef struct pail_read_options {
 } pail_read_options;
 #define PAIL_READ_TO_END UINT64_MAX
 #define PAIL_READ_OPTIONS_INIT                                                 \
-  {sizeof(pail_read_options), 0, PAIL_READ_TO_END, NULL, NULL, NULL}
+  { sizeof(pail_read_options), 0, PAIL_READ_TO_END, NULL, NULL, NULL }
 
 typedef struct pail_reader pail_reader;
 
@@ -384,9 +387,8 @@ PAIL_EXPORT void pail_reader_close(pail_reader *reader);
  * into a device or pipe once bytes went there. */
 PAIL_EXPORT pail_status pail_read(pail_workspace *workspace,
                                   const pail_pointer *pointer,
-                                  const pail_read_options *options,
-                                  void **data, size_t *length,
-                                  pail_error **err);
+                                  const pail_read_options *options, void **data,
+                                  size_t *length, pail_error **err);
 
 /* Streams an object (or the range in options, which may be NULL) to a local
  * file. The file appears, complete, only on success (written to a temporary
@@ -402,9 +404,9 @@ typedef struct pail_write_options {
   size_t struct_size;
   const char *content_type;        /* NULL: backend default */
   const char *content_disposition; /* NULL: none */
-  int if_none_match;               /* create only: PAIL_ERR_CONFLICT if it exists */
-  uint64_t size_hint;              /* expected size, 0 unknown; lets backends
-                                      choose single vs multipart upload */
+  int if_none_match;  /* create only: PAIL_ERR_CONFLICT if it exists */
+  uint64_t size_hint; /* expected size, 0 unknown; lets backends
+                         choose single vs multipart upload */
   const pail_metadata_entry *metadata; /* user metadata, may be NULL */
   size_t metadata_count;
   /* Progress of pail_upload, pail_write and pail_copy. NULL: none. */
@@ -421,7 +423,7 @@ typedef struct pail_write_options {
   void (*committing)(void *user_data);
 } pail_write_options;
 #define PAIL_WRITE_OPTIONS_INIT                                                \
-  {sizeof(pail_write_options), NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL}
+  { sizeof(pail_write_options), NULL, NULL, 0, 0, NULL, 0, NULL, NULL, NULL }
 
 typedef struct pail_writer pail_writer;
 
@@ -480,8 +482,7 @@ PAIL_EXPORT pail_status pail_delete(pail_workspace *workspace,
 PAIL_EXPORT pail_status pail_delete_many(pail_workspace *workspace,
                                          const pail_pointer *const *pointers,
                                          size_t count, pail_status *results,
-                                         pail_error **errors,
-                                         pail_error **err);
+                                         pail_error **errors, pail_error **err);
 
 /* Copies src to dst: server-side when both are in one storage whose backend
  * copies, streamed through this process otherwise. */
@@ -499,15 +500,16 @@ PAIL_EXPORT pail_status pail_create_container(pail_workspace *workspace,
 
 typedef struct pail_sign_options {
   size_t struct_size;
-  const char *method;       /* GET (default), PUT, HEAD or DELETE */
-  int64_t expires;          /* seconds; 0 means 3600 */
-  int64_t at;               /* signing time, seconds since epoch; 0: now */
+  const char *method;         /* GET (default), PUT, HEAD or DELETE */
+  int64_t expires;            /* seconds; 0 means 3600 */
+  int64_t at;                 /* signing time, seconds since epoch; 0: now */
   const char *const *headers; /* "Name: value" strings to sign */
   size_t header_count;
-  const char *const *query;   /* "name=value" strings to add and sign */
+  const char *const *query; /* "name=value" strings to add and sign */
   size_t query_count;
 } pail_sign_options;
-#define PAIL_SIGN_OPTIONS_INIT {sizeof(pail_sign_options), NULL, 0, 0, NULL, 0, NULL, 0}
+#define PAIL_SIGN_OPTIONS_INIT                                                 \
+  { sizeof(pail_sign_options), NULL, 0, 0, NULL, 0, NULL, 0 }
 /* The longest expiry pail_sign accepts, in seconds: seven days, S3's and
  * GCS's limit. */
 #define PAIL_SIGN_MAX_EXPIRES (7 * 24 * 3600)
@@ -518,7 +520,7 @@ typedef struct pail_sign_options {
 typedef struct pail_signature {
   char *url;
   pail_pointer *grant;
-  int64_t expires_at;       /* seconds since epoch */
+  int64_t expires_at; /* seconds since epoch */
 } pail_signature;
 PAIL_EXPORT void pail_signature_clear(pail_signature *signature);
 
@@ -573,10 +575,10 @@ typedef enum pail_leftover_outcome {
  * need gets a struct and ops members of its own). */
 typedef struct pail_leftover {
   pail_leftover_kind kind;
-  char *key;       /* the object the write was for; NULL when unknown */
-  char *id;        /* the provider's id: an upload id, the temporary file's
-                      path under the root; never NULL */
-  uint64_t size;   /* bytes it holds, when size_known */
+  char *key;     /* the object the write was for; NULL when unknown */
+  char *id;      /* the provider's id: an upload id, the temporary file's
+                    path under the root; never NULL */
+  uint64_t size; /* bytes it holds, when size_known */
   int size_known;
   int64_t started; /* seconds since the epoch; INT64_MIN when unknown */
   int in_use;      /* the backend sees its write still running */
@@ -593,7 +595,8 @@ typedef struct pail_cleanup_options {
   int64_t older_than;
   int dry_run; /* list and judge, remove nothing */
 } pail_cleanup_options;
-#define PAIL_CLEANUP_OPTIONS_INIT {sizeof(pail_cleanup_options), 86400, 0}
+#define PAIL_CLEANUP_OPTIONS_INIT                                              \
+  { sizeof(pail_cleanup_options), 86400, 0 }
 
 /* What pail_cleanup found in one storage. All owned; released with
  * pail_cleanup_report_clear. */
@@ -632,7 +635,8 @@ typedef struct pail_preview_options {
   size_t max_bytes;   /* bytes read from the head for text formats;
                          0 = 64 KiB */
 } pail_preview_options;
-#define PAIL_PREVIEW_OPTIONS_INIT {sizeof(pail_preview_options), 0, 0}
+#define PAIL_PREVIEW_OPTIONS_INIT                                              \
+  { sizeof(pail_preview_options), 0, 0 }
 
 /* Describes the object at pointer (any pointer form; bare keys name the
  * primary storage) as one JSON document, schema in docs/preview.md: its
@@ -669,12 +673,12 @@ PAIL_EXPORT pail_status pail_settings_export(pail_workspace *workspace,
 /* -------------------------------------------------------------- backends */
 
 typedef struct pail_backend_info {
-  char *type;        /* "fs", "s3", ... */
-  char *path;        /* shared object path, or NULL when registered in-process */
-  char *version;     /* the plugin's own version string */
+  char *type;    /* "fs", "s3", ... */
+  char *path;    /* shared object path, or NULL when registered in-process */
+  char *version; /* the plugin's own version string */
   uint32_t abi_version;
   uint64_t capabilities; /* PAIL_CAP_* bits from pail/backend.h */
-  char *error;       /* why it failed to load, or NULL */
+  char *error;           /* why it failed to load, or NULL */
 } pail_backend_info;
 
 /* Finds every plugin on the search path (and every in-process backend) and

@@ -62,8 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                             "azure_blob: container \"fuzz-container\" does "
                             "not exist"));
     else
-      FUZZ_ASSERT(strncmp(pail_error_message(err), "azure_blob: fuzz-key: ",
-                          22) == 0);
+      FUZZ_ASSERT(
+          strncmp(pail_error_message(err), "azure_blob: fuzz-key: ", 22) == 0);
     for (const char *c = pail_error_message(err); *c; c++)
       FUZZ_ASSERT((unsigned char)*c >= 0x20 && *c != 0x7f);
     FUZZ_ASSERT(fuzz_same(pail_error_request_id(err), "fuzz-request-0001"));

@@ -5,8 +5,8 @@
  * secret one (signatures, credentials, tokens, keys) with the value "***"
  * and every other one as it was; it never shows user info or a fragment.
  * A text scrubbed of the URL's secrets holds neither its query nor any
- * secret value of 3 bytes or more (unless made of '*' only: the mask). Retry-After is -1 or a delay of at most
- * a day.
+ * secret value of 3 bytes or more (unless made of '*' only: the mask).
+ * Retry-After is -1 or a delay of at most a day.
  */
 #include "internal.h"
 
@@ -18,8 +18,8 @@ static int name_is_secret(const char *name, size_t length) {
   if (length >= sizeof lower)
     length = sizeof lower - 1;
   for (size_t i = 0; i < length; i++)
-    lower[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32
-                                                        : name[i]);
+    lower[i] =
+        (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
   lower[length] = '\0';
   return strcmp(lower, "sig") == 0 ||
          (length >= 3 && strcmp(lower + length - 3, "key") == 0) ||
@@ -122,8 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   free(text);
 
   int64_t delay = retry_after_ms(url);
-  FUZZ_ASSERT(delay == -1 || (delay >= 0 && delay <= INT64_C(86400000)) ||
-              !(url[strspn(url, " \t")] >= '0' && url[strspn(url, " \t")] <= '9'));
+  FUZZ_ASSERT(
+      delay == -1 || (delay >= 0 && delay <= INT64_C(86400000)) ||
+      !(url[strspn(url, " \t")] >= '0' && url[strspn(url, " \t")] <= '9'));
   free(url);
   return 0;
 }

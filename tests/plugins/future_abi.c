@@ -6,9 +6,9 @@
 PAIL_BACKEND_EXPORT const uint32_t pail_backend_abi_version =
     PAIL_ABI_VERSION_MAKE(2, 0);
 
-PAIL_BACKEND_EXPORT pail_status pail_backend_entry(
-    uint32_t core_abi_version, const pail_core_services *core,
-    const pail_backend_ops **ops, pail_error **err);
+PAIL_BACKEND_EXPORT pail_status
+pail_backend_entry(uint32_t core_abi_version, const pail_core_services *core,
+                   const pail_backend_ops **ops, pail_error **err);
 pail_status pail_backend_entry(uint32_t core_abi_version,
                                const pail_core_services *core,
                                const pail_backend_ops **ops, pail_error **err) {
