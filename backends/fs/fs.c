@@ -694,20 +694,6 @@ static pail_status metadata_parse(const char *blob, size_t length,
   return PAIL_OK;
 }
 
-static void info_clear(pail_object_info *info) {
-  free(info->key);
-  free(info->etag);
-  free(info->content_type);
-  free(info->content_disposition);
-  for (size_t i = 0; i < info->metadata_count; i++) {
-    free(info->metadata[i].name);
-    free(info->metadata[i].value);
-  }
-  free(info->metadata);
-  memset(info, 0, sizeof *info);
-  info->last_modified = INT64_MIN;
-}
-
 typedef enum etag_need { ETAG_IF_CACHED, ETAG_ALWAYS } etag_need;
 
 /* Fills info from an open file: size, mtime, etag (see need), and the
@@ -731,7 +717,7 @@ static pail_status info_fill(int fd, const struct stat *st, const char *key,
   if (status == PAIL_OK)
     status = attrs_from_file(fd, key, &a, err);
   if (status != PAIL_OK) {
-    info_clear(info);
+    fs_core->object_info_clear(info);
     return status;
   }
   info->content_type = a.content_type;
@@ -744,7 +730,7 @@ static pail_status info_fill(int fd, const struct stat *st, const char *key,
     status = no_memory(err);
   attrs_clear(&a);
   if (status != PAIL_OK)
-    info_clear(info);
+    fs_core->object_info_clear(info);
   return status;
 }
 
@@ -801,7 +787,7 @@ static pail_status fs_read_open(void *instance, const char *key,
     if (r)
       free(r);
     close(fd);
-    info_clear(info);
+    fs_core->object_info_clear(info);
     return status;
   }
   r->fd = fd;
@@ -1091,7 +1077,7 @@ static pail_status writer_commit(fs_writer *w, pail_object_info *info,
              NULL) ||
         metadata_parse(w->attrs.metadata, w->attrs.metadata_length, info) !=
             PAIL_OK) {
-      info_clear(info); /* the object is stored all the same */
+      fs_core->object_info_clear(info); /* the object is stored all the same */
     }
   }
   w->path.created_from = SIZE_MAX; /* keep the directories */
@@ -1415,4 +1401,6 @@ static const pail_backend_ops fs_ops = {
     .leftover_remove = fs_leftover_remove,
 };
 
+/* The services fs calls are those of ABI 1.0, content_type_guess (1.1) and
+ * object_info_clear (1.4): it needs a core of ABI 1.4 or later. */
 PAIL_BACKEND_DEFINE_ENTRY(fs_ops, fs_core)
