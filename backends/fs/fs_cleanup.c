@@ -21,18 +21,12 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define FILE_FLAGS (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
 
 typedef struct found {
   pail_leftover *items;
   size_t count, capacity;
 } found;
-
-static pail_status no_memory(pail_error **err) {
-  return fs_core->error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
-                            "fs: out of memory");
-}
 
 static bool is_temp_name(const char *name) {
   return strncmp(name, FS_TEMP_PREFIX, sizeof FS_TEMP_PREFIX - 1) == 0;
@@ -72,7 +66,7 @@ static pail_status record(found *f, int dirfd, const char *name,
     pail_leftover *grown = realloc(f->items, capacity * sizeof *grown);
     if (grown == NULL) {
       close(fd);
-      return no_memory(err);
+      return fs_no_memory(err);
     }
     f->items = grown;
     f->capacity = capacity;
@@ -88,7 +82,7 @@ static pail_status record(found *f, int dirfd, const char *name,
   l->in_use = held_by_writer(fd);
   close(fd);
   f->count++; /* counted before the check: the core frees what it holds */
-  return l->id ? PAIL_OK : no_memory(err);
+  return l->id ? PAIL_OK : fs_no_memory(err);
 }
 
 /* Walks the directory dirfd (at prefix under the root: "" or "a/b/"),
@@ -108,16 +102,16 @@ static pail_status walk(found *f, int dirfd, const char *prefix,
       continue;
     char *path = NULL;
     if (asprintf(&path, "%s%s", prefix, name) < 0)
-      return closedir(dir), no_memory(err);
+      return closedir(dir), fs_no_memory(err);
     if (is_temp_name(name)) {
       status = record(f, dirfd, name, path, err);
     } else if (!fs_name_is_reserved(name) &&
                (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN)) {
-      int sub = openat(dirfd, name, DIR_FLAGS);
+      int sub = openat(dirfd, name, FS_DIR_OPEN_FLAGS);
       char *folder = NULL;
       if (sub >= 0 && asprintf(&folder, "%s/", path) < 0) {
         close(sub);
-        status = no_memory(err);
+        status = fs_no_memory(err);
       } else if (sub >= 0) {
         status = walk(f, sub, folder, err);
       }
@@ -137,7 +131,7 @@ pail_status fs_leftovers_list(void *instance, pail_leftover **leftovers,
   pail_status status = fs_root(fs, &root, err);
   if (status != PAIL_OK)
     return status;
-  int fd = openat(root, ".", DIR_FLAGS);
+  int fd = openat(root, ".", FS_DIR_OPEN_FLAGS);
   if (fd < 0)
     return fs_errno_error(err, errno, "list", fs->root_path);
   found f = {0};
@@ -163,7 +157,7 @@ static pail_status open_parent(fs_instance *fs, char *segments, size_t *depth,
   pail_status status = fs_root(fs, &root, err);
   if (status != PAIL_OK)
     return status;
-  int fd = openat(root, ".", DIR_FLAGS);
+  int fd = openat(root, ".", FS_DIR_OPEN_FLAGS);
   *depth = 0;
   for (char *segment = segments; fd >= 0 && slash != NULL && segment < *leaf;) {
     char *end = strchr(segment, '/');
@@ -172,7 +166,7 @@ static pail_status open_parent(fs_instance *fs, char *segments, size_t *depth,
     int next = -1;
     if (*segment != '\0' && strcmp(segment, ".") != 0 &&
         strcmp(segment, "..") != 0)
-      next = openat(fd, segment, DIR_FLAGS);
+      next = openat(fd, segment, FS_DIR_OPEN_FLAGS);
     else
       errno = EINVAL;
     int errnum = errno;
@@ -194,7 +188,7 @@ pail_status fs_leftover_remove(void *instance, const pail_leftover *leftover,
   fs_instance *fs = instance;
   char *segments = strdup(leftover->id);
   if (segments == NULL)
-    return no_memory(err);
+    return fs_no_memory(err);
   const char *leaf;
   size_t depth = 0;
   int dirfd = -1;

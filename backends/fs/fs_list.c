@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DIR_OPEN_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define MAX_TOKEN_LENGTH 8192 /* twice the longest key, with room */
 #define DEFAULT_MAX_KEYS 1000
 
@@ -40,11 +39,6 @@ typedef struct dir_entry {
   char *sort_name; /* the name, with '/' appended for a directory */
   bool is_dir;
 } dir_entry;
-
-static pail_status no_memory(pail_error **err) {
-  return fs_core->error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
-                            "fs: out of memory");
-}
 
 static int entry_compare(const void *a, const void *b) {
   return strcmp(((const dir_entry *)a)->sort_name,
@@ -103,7 +97,7 @@ static pail_status dir_read_sorted(DIR *dir, const char *name_prefix,
       size_t grown = capacity ? 2 * capacity : 64;
       dir_entry *bigger = realloc(entries, grown * sizeof *bigger);
       if (bigger == NULL) {
-        status = no_memory(err);
+        status = fs_no_memory(err);
         break;
       }
       entries = bigger;
@@ -112,7 +106,7 @@ static pail_status dir_read_sorted(DIR *dir, const char *name_prefix,
     size_t n = strlen(e->d_name);
     char *sort_name = malloc(n + 2);
     if (sort_name == NULL) {
-      status = no_memory(err);
+      status = fs_no_memory(err);
       break;
     }
     memcpy(sort_name, e->d_name, n);
@@ -139,7 +133,7 @@ static pail_status dir_read_sorted(DIR *dir, const char *name_prefix,
 /* True when the directory `name` in dirfd holds a visible object somewhere
  * below it (empty directories are not folders, as in S3). */
 static bool dir_has_object(int dirfd, const char *name) {
-  int fd = openat(dirfd, name, DIR_OPEN_FLAGS);
+  int fd = openat(dirfd, name, FS_DIR_OPEN_FLAGS);
   if (fd < 0)
     return false;
   DIR *dir = fdopendir(fd);
@@ -166,7 +160,7 @@ static pail_status key_append(list_context *ctx, const char *text,
     size_t grown = 2 * (ctx->key_length + n + 1);
     char *bigger = realloc(ctx->key, grown);
     if (bigger == NULL)
-      return no_memory(err);
+      return fs_no_memory(err);
     ctx->key = bigger;
     ctx->key_capacity = grown;
   }
@@ -185,7 +179,7 @@ static pail_status emit(list_context *ctx, const struct stat *st,
     const char *last = page->entries[page->count - 1].key;
     size_t n = strlen(last);
     if ((page->next_page_token = malloc(2 * n + 1)) == NULL)
-      return no_memory(err);
+      return fs_no_memory(err);
     fs_core->hex_encode((const unsigned char *)last, n, page->next_page_token);
     return PAIL_OK;
   }
@@ -195,14 +189,14 @@ static pail_status emit(list_context *ctx, const struct stat *st,
       grown = ctx->max_keys;
     pail_object_info *bigger = realloc(page->entries, grown * sizeof *bigger);
     if (bigger == NULL)
-      return no_memory(err);
+      return fs_no_memory(err);
     page->entries = bigger;
     ctx->capacity = grown;
   }
   pail_object_info *info = &page->entries[page->count];
   memset(info, 0, sizeof *info);
   if ((info->key = strdup(ctx->key)) == NULL)
-    return no_memory(err);
+    return fs_no_memory(err);
   page->count++;
   if (st == NULL) {
     info->is_folder = 1;
@@ -245,7 +239,7 @@ static pail_status list_entry(list_context *ctx, int dirfd,
   char *name =
       strndup(ctx->key + ctx->key_length - name_length - 1, name_length);
   if (name == NULL)
-    return no_memory(err);
+    return fs_no_memory(err);
   pail_status status = PAIL_OK;
   if (!ctx->recursive) {
     if (after &&
@@ -253,7 +247,7 @@ static pail_status list_entry(list_context *ctx, int dirfd,
         dir_has_object(dirfd, name))
       status = emit(ctx, NULL, err);
   } else if (subtree_after_token(ctx)) {
-    int fd = openat(dirfd, name, DIR_OPEN_FLAGS);
+    int fd = openat(dirfd, name, FS_DIR_OPEN_FLAGS);
     if (fd >= 0) /* else gone, or replaced by a link: not listed */
       status = list_directory(ctx, fd, "", err);
   }
@@ -312,7 +306,7 @@ static pail_status token_decode(const char *token, char **out,
                               "issued");
   char *key = malloc(n / 2 + 1);
   if (key == NULL)
-    return no_memory(err);
+    return fs_no_memory(err);
   for (size_t i = 0; i < n / 2; i++) {
     int high =
         token[2 * i] <= '9' ? token[2 * i] - '0' : token[2 * i] - 'a' + 10;
@@ -345,7 +339,7 @@ static pail_status prefix_open(fs_instance *fs, const char *prefix,
     char *segment = strndup(prefix + start, n);
     if (segment == NULL) {
       close(current);
-      return no_memory(err);
+      return fs_no_memory(err);
     }
     if (n == 0 || strcmp(segment, ".") == 0 || strcmp(segment, "..") == 0) {
       free(segment);
@@ -355,7 +349,7 @@ static pail_status prefix_open(fs_instance *fs, const char *prefix,
     }
     /* Reserved names hold no objects: nothing below them is listed. */
     bool reserved = fs_name_is_reserved(segment);
-    int next = reserved ? -1 : openat(current, segment, DIR_OPEN_FLAGS);
+    int next = reserved ? -1 : openat(current, segment, FS_DIR_OPEN_FLAGS);
     int errnum = reserved ? ENOENT : errno;
     free(segment);
     close(current);
@@ -398,7 +392,7 @@ pail_status fs_list(void *instance, const pail_backend_list_request *request,
     char *dir_key = strndup(prefix, dir_length);
     if (dir_key == NULL) {
       close(fd);
-      status = no_memory(err);
+      status = fs_no_memory(err);
     } else {
       status = key_append(&ctx, dir_key, err);
       free(dir_key);
