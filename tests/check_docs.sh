@@ -2,7 +2,8 @@
 # check_docs.sh: scripts/check-docs (make check-docs) passes a true doc and
 # fails, naming FILE:LINE, on each kind of false statement it is there to
 # catch: a path that does not exist, an option or a command pail lacks, a
-# stale "planned", and a man page that lacks a command pail --help lists.
+# stale "planned", a PAIL_* variable nothing reads, and a man page that
+# lacks a command pail --help lists.
 . "${top_srcdir:?}/tests/lib.sh"
 
 CHECK="python3 $top_srcdir/scripts/check-docs --pail $PAIL --srcdir $top_srcdir"
@@ -61,6 +62,13 @@ check_doc "a subcommand pail lacks" "$SCRATCH/word.md" \
 printf '# A page\n\nThe s3 backend is planned.\n' >"$SCRATCH/stale.md"
 check_doc "a stale word" "$SCRATCH/stale.md" \
   "$SCRATCH/stale.md:3: \"planned\""
+
+# Spelt in two pieces: this file is a source the checker reads too.
+var=PAIL_NO_SUCH
+var=${var}_VARIABLE
+printf '# A page\n\nSet `%s`.\n' "$var" >"$SCRATCH/env.md"
+check_doc "a variable nothing reads" "$SCRATCH/env.md" \
+  "$SCRATCH/env.md:3: names $var, which no source file mentions"
 
 # The man page without its `mb` entry (the .TP line and the header after
 # it): the checker names the command and the COMMANDS section's line.
