@@ -42,9 +42,9 @@ printf '# A page\n\nThe code is in\n`core/no_such_file.c`.\n' >"$SCRATCH/path.md
 check_doc "a missing path" "$SCRATCH/path.md" \
   "$SCRATCH/path.md:4: names core/no_such_file.c, which does not exist"
 
-printf '# A page\n\nAs DESIGN.md says.\n' >"$SCRATCH/page.md"
+printf '# A page\n\nAs NO_SUCH_PAGE.md says.\n' >"$SCRATCH/page.md"
 check_doc "a missing page" "$SCRATCH/page.md" \
-  "$SCRATCH/page.md:3: names DESIGN.md, which does not exist"
+  "$SCRATCH/page.md:3: names NO_SUCH_PAGE.md, which does not exist"
 
 printf '# A page\n\n```sh\npail put --no-such-option a b\n```\n' \
   >"$SCRATCH/option.md"
