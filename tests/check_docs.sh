@@ -81,4 +81,13 @@ line=$(grep -n '^\.SH COMMANDS' "$SCRATCH/pail.1" | cut -d: -f1)
 check_doc "a man page without mb" "$SCRATCH/pail.1" \
   "$SCRATCH/pail.1:$line: does not document command mb, which pail --help lists"
 
+# The man page with preview's --rows in put's paragraph: a command's
+# paragraph names only its own options and global ones.
+mkdir "$SCRATCH/misplaced"
+sed 's/^(fail if the object exists),$/&\
+.B \\-\\-rows/' "$top_srcdir/docs/pail.1" >"$SCRATCH/misplaced/pail.1"
+line=$(grep -n '^\.B \\-\\-rows$' "$SCRATCH/misplaced/pail.1" | head -n 1 | cut -d: -f1)
+check_doc "an option in another command's paragraph" \
+  "$SCRATCH/misplaced/pail.1" "$SCRATCH/misplaced/pail.1:$line: pail put has no option --rows"
+
 finish
