@@ -1,7 +1,7 @@
 # s3_lib.sh: a private moto_server for the S3 tests (sourced after lib.sh).
 #
-# Starts moto_server on 127.0.0.1 with signature checking on, as DESIGN.md
-# section 6 says: the first 3 requests are unauthenticated and create an IAM
+# Starts moto_server on 127.0.0.1 with signature checking on, so that a
+# wrongly signed request fails as it would on AWS: the first 3 requests are unauthenticated and create an IAM
 # user, its allow-all policy and an access key; every later request must be
 # signed with that key. Then writes a pail settings file for one bucket.
 #

@@ -1,5 +1,5 @@
 /*
- * test_grant.c: workspace-signed grants (core/grant.c, DESIGN.md section 5).
+ * test_grant.c: workspace-signed grants (core/grant.c, docs/architecture.md).
  * The expected signatures were computed independently with
  *   printf '%s' 'file_key=<key>&exp=<exp>[&storage=<name>]' |
  *     openssl dgst -sha256 -hmac 'test-workspace-key-0123'

@@ -1,7 +1,7 @@
 /*
- * test_pointer.c: the pointer forms and key rules of DESIGN.md section 1
- * (core/pointer.c): every legal and illegal form, the messages, printing and
- * round trips.
+ * test_pointer.c: the pointer forms and key rules of docs/architecture.md
+ * ("From a pointer to a plugin call"; core/pointer.c): every legal and
+ * illegal form, the messages, printing and round trips.
  */
 #include "internal.h"
 #include "testutil.h"

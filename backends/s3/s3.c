@@ -1,7 +1,8 @@
 /*
  * s3.c: the S3 backend's entry, settings, requests and errors, and the small
- * operations (stat, delete, create bucket, presign). Listing, reading,
- * writing and copying have files of their own.
+ * operations (stat, create bucket, presign, connection description).
+ * Listing, reading, writing, copying, deleting and multipart uploads have
+ * files of their own.
  */
 #include "s3.h"
 
