@@ -4,7 +4,9 @@
 ## Included at the end of the top Makefile.am, so it may append (+=).
 
 core_libpail_core_la_SOURCES += core/preview/preview.h \
-	core/preview/preview.c core/preview/sniff.c core/preview/parquet.c
+	core/preview/preview.c core/preview/sniff.c core/preview/thrift.h \
+	core/preview/thrift.c core/preview/parquet.h core/preview/parquet.c \
+	core/preview/parquet_json.c
 
 UNIT_TESTS += tests/test_preview
 tests_test_preview_SOURCES = tests/test_preview.c
