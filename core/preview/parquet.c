@@ -23,31 +23,45 @@
 #define MAX_COLUMN_CHUNKS (1u << 18) /* over all row groups */
 #define MAX_PATH_PARTS 64
 
-/* TimeUnit: a union of empty structures, MILLIS (1), MICROS, NANOS. */
+/* Field ids of the LogicalType members' structures (DecimalType, TimeType,
+ * TimestampType, IntType) that a preview shows. */
+enum {
+  DECIMAL_SCALE = 1,
+  DECIMAL_PRECISION = 2,
+  TIME_IS_ADJUSTED_TO_UTC = 1, /* TimeType and TimestampType */
+  TIME_UNIT = 2,
+  INT_BIT_WIDTH = 1,
+  INT_IS_SIGNED = 2
+};
+
+/* TimeUnit: a union of empty structures, the member is the unit. */
 static bool time_unit_field(thrift_reader *r, void *unit, int16_t id,
                             uint8_t type) {
-  if (type == T_STRUCT && id >= 1 && id <= 3)
+  if (type == T_STRUCT && id >= PARQUET_UNIT_MILLIS && id <= PARQUET_UNIT_NANOS)
     *(int *)unit = id;
   return thrift_skip_field(r, type);
 }
 
 /* The parameters a preview names of the LogicalType member t->kind:
- * DECIMAL (5), TIME (7), TIMESTAMP (8), INTEGER (10). */
+ * DECIMAL, TIME, TIMESTAMP, INTEGER. */
 static bool logical_param_field(thrift_reader *r, void *target, int16_t id,
                                 uint8_t type) {
   logical_type *t = target;
-  bool timed = t->kind == 7 || t->kind == 8;
-  if (t->kind == 5 && (id == 1 || id == 2) && type == T_I32)
-    return thrift_read_i32_field(r, type, id == 1 ? &t->scale : &t->precision,
-                                 NULL);
-  if (timed && id == 2 && type == T_STRUCT)
+  bool timed =
+      t->kind == PARQUET_LOGICAL_TIME || t->kind == PARQUET_LOGICAL_TIMESTAMP;
+  bool integer = t->kind == PARQUET_LOGICAL_INTEGER;
+  if (t->kind == PARQUET_LOGICAL_DECIMAL &&
+      (id == DECIMAL_SCALE || id == DECIMAL_PRECISION) && type == T_I32)
+    return thrift_read_i32_field(
+        r, type, id == DECIMAL_SCALE ? &t->scale : &t->precision, NULL);
+  if (timed && id == TIME_UNIT && type == T_STRUCT)
     return thrift_read_struct(r, &t->unit, time_unit_field);
-  if (t->kind == 10 && id == 1 && type == T_BYTE)
+  if (integer && id == INT_BIT_WIDTH && type == T_BYTE)
     return thrift_read_i32_field(r, type, &t->bit_width, NULL);
   if (type == T_TRUE || type == T_FALSE) { /* a flag's value is its type */
-    if (timed && id == 1)
+    if (timed && id == TIME_IS_ADJUSTED_TO_UTC)
       t->adjusted_to_utc = type == T_TRUE;
-    if (t->kind == 10 && id == 2)
+    if (integer && id == INT_IS_SIGNED)
       t->is_signed = type == T_TRUE;
     return true;
   }

@@ -10,10 +10,78 @@
 
 #include <jansson.h>
 
+/* The enums of parquet.thrift that the preview acts on, with its names.
+ * Type: a column's physical type. */
+enum {
+  PARQUET_BOOLEAN = 0,
+  PARQUET_INT32 = 1,
+  PARQUET_INT64 = 2,
+  PARQUET_INT96 = 3,
+  PARQUET_FLOAT = 4,
+  PARQUET_DOUBLE = 5,
+  PARQUET_BYTE_ARRAY = 6,
+  PARQUET_FIXED_LEN_BYTE_ARRAY = 7
+};
+
+/* ConvertedType: the logical type of files written before LogicalType. */
+enum {
+  PARQUET_CONVERTED_UTF8 = 0,
+  PARQUET_CONVERTED_MAP = 1,
+  PARQUET_CONVERTED_MAP_KEY_VALUE = 2,
+  PARQUET_CONVERTED_LIST = 3,
+  PARQUET_CONVERTED_ENUM = 4,
+  PARQUET_CONVERTED_DECIMAL = 5,
+  PARQUET_CONVERTED_DATE = 6,
+  PARQUET_CONVERTED_TIME_MILLIS = 7,
+  PARQUET_CONVERTED_TIME_MICROS = 8,
+  PARQUET_CONVERTED_TIMESTAMP_MILLIS = 9,
+  PARQUET_CONVERTED_TIMESTAMP_MICROS = 10,
+  PARQUET_CONVERTED_UINT_8 = 11,
+  PARQUET_CONVERTED_UINT_16 = 12,
+  PARQUET_CONVERTED_UINT_32 = 13,
+  PARQUET_CONVERTED_UINT_64 = 14,
+  PARQUET_CONVERTED_INT_8 = 15,
+  PARQUET_CONVERTED_INT_16 = 16,
+  PARQUET_CONVERTED_INT_32 = 17,
+  PARQUET_CONVERTED_INT_64 = 18,
+  PARQUET_CONVERTED_JSON = 19,
+  PARQUET_CONVERTED_BSON = 20,
+  PARQUET_CONVERTED_INTERVAL = 21
+};
+
+/* LogicalType: a union, and these are the field ids of its members (9 was
+ * INTERVAL, never released). */
+enum {
+  PARQUET_LOGICAL_STRING = 1,
+  PARQUET_LOGICAL_MAP = 2,
+  PARQUET_LOGICAL_LIST = 3,
+  PARQUET_LOGICAL_ENUM = 4,
+  PARQUET_LOGICAL_DECIMAL = 5,
+  PARQUET_LOGICAL_DATE = 6,
+  PARQUET_LOGICAL_TIME = 7,
+  PARQUET_LOGICAL_TIMESTAMP = 8,
+  PARQUET_LOGICAL_INTEGER = 10,
+  PARQUET_LOGICAL_UNKNOWN = 11,
+  PARQUET_LOGICAL_JSON = 12,
+  PARQUET_LOGICAL_BSON = 13,
+  PARQUET_LOGICAL_UUID = 14,
+  PARQUET_LOGICAL_FLOAT16 = 15,
+  PARQUET_LOGICAL_VARIANT = 16,
+  PARQUET_LOGICAL_GEOMETRY = 17,
+  PARQUET_LOGICAL_GEOGRAPHY = 18
+};
+
+/* TimeUnit: a union of empty structures; the field ids of its members. */
+enum {
+  PARQUET_UNIT_MILLIS = 1,
+  PARQUET_UNIT_MICROS = 2,
+  PARQUET_UNIT_NANOS = 3
+};
+
 typedef struct logical_type {
-  int kind;                     /* LogicalType union member id, 0 when absent */
+  int kind;                     /* a PARQUET_LOGICAL_*, 0 when absent */
   int32_t scale, precision;     /* DECIMAL */
-  int unit;                     /* TIME, TIMESTAMP: 1 ms, 2 us, 3 ns */
+  int unit;                     /* TIME, TIMESTAMP: a PARQUET_UNIT_*, or 0 */
   int adjusted_to_utc;          /* TIME, TIMESTAMP */
   int32_t bit_width, is_signed; /* INTEGER */
 } logical_type;

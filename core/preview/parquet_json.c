@@ -24,70 +24,110 @@
 
 /* --------------------------------------------------------------- names */
 
+/* names[value] of a table of count names, NULL for a gap or a value
+ * outside the table (files from newer writers). */
+static const char *table_name(const char *const *names, size_t count,
+                              int64_t value) {
+  return value >= 0 && (uint64_t)value < count ? names[value] : NULL;
+}
+#define NAME_OF(names, value)                                                  \
+  table_name(names, sizeof(names) / sizeof(names)[0], value)
+
 static const char *type_name(int32_t type) {
-  static const char *names[] = {
-      "BOOLEAN", "INT32",  "INT64",      "INT96",
-      "FLOAT",   "DOUBLE", "BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY"};
-  return type >= 0 && type < 8 ? names[type] : NULL;
+  static const char *const names[] = {[PARQUET_BOOLEAN] = "BOOLEAN",
+                                      [PARQUET_INT32] = "INT32",
+                                      [PARQUET_INT64] = "INT64",
+                                      [PARQUET_INT96] = "INT96",
+                                      [PARQUET_FLOAT] = "FLOAT",
+                                      [PARQUET_DOUBLE] = "DOUBLE",
+                                      [PARQUET_BYTE_ARRAY] = "BYTE_ARRAY",
+                                      [PARQUET_FIXED_LEN_BYTE_ARRAY] =
+                                          "FIXED_LEN_BYTE_ARRAY"};
+  return NAME_OF(names, type);
 }
 
+/* FieldRepetitionType, CompressionCodec and Encoding: names only, in the
+ * order of parquet.thrift. */
 static const char *repetition_name(int32_t r) {
-  static const char *names[] = {"REQUIRED", "OPTIONAL", "REPEATED"};
-  return r >= 0 && r < 3 ? names[r] : NULL;
+  static const char *const names[] = {"REQUIRED", "OPTIONAL", "REPEATED"};
+  return NAME_OF(names, r);
 }
 
 static const char *converted_name(int32_t c) {
-  static const char *names[] = {"UTF8",
-                                "MAP",
-                                "MAP_KEY_VALUE",
-                                "LIST",
-                                "ENUM",
-                                "DECIMAL",
-                                "DATE",
-                                "TIME_MILLIS",
-                                "TIME_MICROS",
-                                "TIMESTAMP_MILLIS",
-                                "TIMESTAMP_MICROS",
-                                "UINT_8",
-                                "UINT_16",
-                                "UINT_32",
-                                "UINT_64",
-                                "INT_8",
-                                "INT_16",
-                                "INT_32",
-                                "INT_64",
-                                "JSON",
-                                "BSON",
-                                "INTERVAL"};
-  return c >= 0 && c < 22 ? names[c] : NULL;
+  static const char *const names[] = {
+      [PARQUET_CONVERTED_UTF8] = "UTF8",
+      [PARQUET_CONVERTED_MAP] = "MAP",
+      [PARQUET_CONVERTED_MAP_KEY_VALUE] = "MAP_KEY_VALUE",
+      [PARQUET_CONVERTED_LIST] = "LIST",
+      [PARQUET_CONVERTED_ENUM] = "ENUM",
+      [PARQUET_CONVERTED_DECIMAL] = "DECIMAL",
+      [PARQUET_CONVERTED_DATE] = "DATE",
+      [PARQUET_CONVERTED_TIME_MILLIS] = "TIME_MILLIS",
+      [PARQUET_CONVERTED_TIME_MICROS] = "TIME_MICROS",
+      [PARQUET_CONVERTED_TIMESTAMP_MILLIS] = "TIMESTAMP_MILLIS",
+      [PARQUET_CONVERTED_TIMESTAMP_MICROS] = "TIMESTAMP_MICROS",
+      [PARQUET_CONVERTED_UINT_8] = "UINT_8",
+      [PARQUET_CONVERTED_UINT_16] = "UINT_16",
+      [PARQUET_CONVERTED_UINT_32] = "UINT_32",
+      [PARQUET_CONVERTED_UINT_64] = "UINT_64",
+      [PARQUET_CONVERTED_INT_8] = "INT_8",
+      [PARQUET_CONVERTED_INT_16] = "INT_16",
+      [PARQUET_CONVERTED_INT_32] = "INT_32",
+      [PARQUET_CONVERTED_INT_64] = "INT_64",
+      [PARQUET_CONVERTED_JSON] = "JSON",
+      [PARQUET_CONVERTED_BSON] = "BSON",
+      [PARQUET_CONVERTED_INTERVAL] = "INTERVAL"};
+  return NAME_OF(names, c);
 }
 
 static const char *logical_name(int kind) {
-  static const char *names[] = {
-      NULL,   "STRING",    "MAP",     "LIST",     "ENUM",     "DECIMAL", "DATE",
-      "TIME", "TIMESTAMP", NULL,      "INTEGER",  "UNKNOWN",  "JSON",    "BSON",
-      "UUID", "FLOAT16",   "VARIANT", "GEOMETRY", "GEOGRAPHY"};
-  return kind > 0 && kind < 19 ? names[kind] : NULL;
+  static const char *const names[] = {[PARQUET_LOGICAL_STRING] = "STRING",
+                                      [PARQUET_LOGICAL_MAP] = "MAP",
+                                      [PARQUET_LOGICAL_LIST] = "LIST",
+                                      [PARQUET_LOGICAL_ENUM] = "ENUM",
+                                      [PARQUET_LOGICAL_DECIMAL] = "DECIMAL",
+                                      [PARQUET_LOGICAL_DATE] = "DATE",
+                                      [PARQUET_LOGICAL_TIME] = "TIME",
+                                      [PARQUET_LOGICAL_TIMESTAMP] = "TIMESTAMP",
+                                      [PARQUET_LOGICAL_INTEGER] = "INTEGER",
+                                      [PARQUET_LOGICAL_UNKNOWN] = "UNKNOWN",
+                                      [PARQUET_LOGICAL_JSON] = "JSON",
+                                      [PARQUET_LOGICAL_BSON] = "BSON",
+                                      [PARQUET_LOGICAL_UUID] = "UUID",
+                                      [PARQUET_LOGICAL_FLOAT16] = "FLOAT16",
+                                      [PARQUET_LOGICAL_VARIANT] = "VARIANT",
+                                      [PARQUET_LOGICAL_GEOMETRY] = "GEOMETRY",
+                                      [PARQUET_LOGICAL_GEOGRAPHY] =
+                                          "GEOGRAPHY"};
+  return NAME_OF(names, kind);
+}
+
+static const char *unit_name(int unit) {
+  static const char *const names[] = {[PARQUET_UNIT_MILLIS] = "MILLIS",
+                                      [PARQUET_UNIT_MICROS] = "MICROS",
+                                      [PARQUET_UNIT_NANOS] = "NANOS"};
+  return NAME_OF(names, unit);
 }
 
 static const char *codec_name(int32_t codec) {
-  static const char *names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
-                                "BROTLI",       "LZ4",    "ZSTD", "LZ4_RAW"};
-  return codec >= 0 && codec < 8 ? names[codec] : NULL;
+  static const char *const names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP",
+                                      "LZO",          "BROTLI", "LZ4",
+                                      "ZSTD",         "LZ4_RAW"};
+  return NAME_OF(names, codec);
 }
 
 static const char *encoding_name(int e) {
-  static const char *names[] = {"PLAIN",
-                                "GROUP_VAR_INT",
-                                "PLAIN_DICTIONARY",
-                                "RLE",
-                                "BIT_PACKED",
-                                "DELTA_BINARY_PACKED",
-                                "DELTA_LENGTH_BYTE_ARRAY",
-                                "DELTA_BYTE_ARRAY",
-                                "RLE_DICTIONARY",
-                                "BYTE_STREAM_SPLIT"};
-  return e >= 0 && e < 10 ? names[e] : NULL;
+  static const char *const names[] = {"PLAIN",
+                                      "GROUP_VAR_INT",
+                                      "PLAIN_DICTIONARY",
+                                      "RLE",
+                                      "BIT_PACKED",
+                                      "DELTA_BINARY_PACKED",
+                                      "DELTA_LENGTH_BYTE_ARRAY",
+                                      "DELTA_BYTE_ARRAY",
+                                      "RLE_DICTIONARY",
+                                      "BYTE_STREAM_SPLIT"};
+  return NAME_OF(names, e);
 }
 
 /* A name from a table, or the number when the table has none. */
@@ -188,22 +228,23 @@ static json_t *decimal_json(int64_t unscaled, int scale) {
 static json_t *value_json(const column_kind *k, slice s) {
   const uint8_t *p = s.data;
   switch (k->type) {
-  case 0:
+  case PARQUET_BOOLEAN:
     if (s.length == 1)
       return json_boolean(p[0] != 0);
     break;
-  case 1:
+  case PARQUET_INT32:
     if (s.length == 4) {
       int64_t v = k->is_unsigned ? (int64_t)(uint32_t)parquet_load_le(p, 4)
                                  : (int64_t)(int32_t)parquet_load_le(p, 4);
-      if (k->logical == 6 || k->converted == 6)
+      if (k->logical == PARQUET_LOGICAL_DATE ||
+          k->converted == PARQUET_CONVERTED_DATE)
         return time_json(v * 86400, 0, true);
       if (k->is_decimal)
         return decimal_json(v, k->scale);
       return json_integer(v);
     }
     break;
-  case 2:
+  case PARQUET_INT64:
     if (s.length == 8) {
       uint64_t u = parquet_load_le(p, 8);
       int64_t v = (int64_t)u;
@@ -212,12 +253,16 @@ static json_t *value_json(const column_kind *k, slice s) {
         snprintf(text, sizeof text, "%" PRIu64, u);
         return json_string(text);
       }
-      int unit = k->logical == 8      ? k->unit
-                 : k->converted == 9  ? 1
-                 : k->converted == 10 ? 2
-                                      : 0;
-      if (unit >= 1 && unit <= 3) {
-        int64_t per = unit == 1 ? 1000 : unit == 2 ? 1000000 : 1000000000;
+      int unit = k->logical == PARQUET_LOGICAL_TIMESTAMP ? k->unit
+                 : k->converted == PARQUET_CONVERTED_TIMESTAMP_MILLIS
+                     ? PARQUET_UNIT_MILLIS
+                 : k->converted == PARQUET_CONVERTED_TIMESTAMP_MICROS
+                     ? PARQUET_UNIT_MICROS
+                     : 0;
+      if (unit >= PARQUET_UNIT_MILLIS && unit <= PARQUET_UNIT_NANOS) {
+        int64_t per = unit == PARQUET_UNIT_MILLIS   ? 1000
+                      : unit == PARQUET_UNIT_MICROS ? 1000000
+                                                    : 1000000000;
         int64_t sec = v / per, frac = v % per;
         if (frac < 0)
           sec--, frac += per;
@@ -230,7 +275,8 @@ static json_t *value_json(const column_kind *k, slice s) {
       return json_integer(v);
     }
     break;
-  case 3: /* legacy timestamps: nanoseconds of the day, then Julian day */
+  case PARQUET_INT96: /* legacy timestamps: nanoseconds of the day, then Julian
+                         day */
     if (s.length == 12) {
       int64_t nanos = (int64_t)parquet_load_le(p, 8);
       int64_t day = (int64_t)(int32_t)parquet_load_le(p + 8, 4);
@@ -242,9 +288,9 @@ static json_t *value_json(const column_kind *k, slice s) {
       }
     }
     break;
-  case 4:
-  case 5:
-    if (s.length == (k->type == 4 ? 4u : 8u)) {
+  case PARQUET_FLOAT:
+  case PARQUET_DOUBLE:
+    if (s.length == (k->type == PARQUET_FLOAT ? 4u : 8u)) {
       double d = load_real(p, s.length);
       return isfinite(d) ? json_real(d)
                          : json_string(isnan(d) ? "NaN"
@@ -252,8 +298,8 @@ static json_t *value_json(const column_kind *k, slice s) {
                                                 : "-Infinity");
     }
     break;
-  case 6:
-  case 7:
+  case PARQUET_BYTE_ARRAY:
+  case PARQUET_FIXED_LEN_BYTE_ARRAY:
     if (k->is_decimal && s.length >= 1 && s.length <= 8) {
       /* big-endian two's complement */
       uint64_t u = p[0] & 0x80 ? UINT64_MAX : 0;
@@ -262,7 +308,7 @@ static json_t *value_json(const column_kind *k, slice s) {
       return decimal_json((int64_t)u, k->scale);
     }
     /* Strings as text; other bytes as text only when they read as such. */
-    if (k->is_string || (k->type == 6 && printable(s)))
+    if (k->is_string || (k->type == PARQUET_BYTE_ARRAY && printable(s)))
       return slice_json(s, STAT_BYTES_SHOWN);
     return hex_json(s);
   }
@@ -273,22 +319,24 @@ static json_t *value_json(const column_kind *k, slice s) {
  * be ordered (INT96, NaN, sizes that do not fit the type). */
 static int value_compare(const column_kind *k, slice a, slice b) {
   switch (k->type) {
-  case 0:
-  case 1:
-  case 2: {
-    size_t n = k->type == 0 ? 1 : k->type == 1 ? 4 : 8;
+  case PARQUET_BOOLEAN:
+  case PARQUET_INT32:
+  case PARQUET_INT64: {
+    size_t n = k->type == PARQUET_BOOLEAN ? 1
+               : k->type == PARQUET_INT32 ? 4
+                                          : 8;
     if (a.length != n || b.length != n)
       return 2;
     uint64_t ua = parquet_load_le(a.data, n), ub = parquet_load_le(b.data, n);
-    if (k->is_unsigned || k->type == 0)
+    if (k->is_unsigned || k->type == PARQUET_BOOLEAN)
       return ua < ub ? -1 : ua > ub;
     int64_t sa = n == 4 ? (int32_t)ua : (int64_t)ua;
     int64_t sb = n == 4 ? (int32_t)ub : (int64_t)ub;
     return sa < sb ? -1 : sa > sb;
   }
-  case 4:
-  case 5: {
-    size_t n = k->type == 4 ? 4 : 8;
+  case PARQUET_FLOAT:
+  case PARQUET_DOUBLE: {
+    size_t n = k->type == PARQUET_FLOAT ? 4 : 8;
     if (a.length != n || b.length != n)
       return 2;
     double da = load_real(a.data, n), db = load_real(b.data, n);
@@ -296,8 +344,8 @@ static int value_compare(const column_kind *k, slice a, slice b) {
       return 2;
     return da < db ? -1 : da > db;
   }
-  case 6:
-  case 7: {
+  case PARQUET_BYTE_ARRAY:
+  case PARQUET_FIXED_LEN_BYTE_ARRAY: {
     if (k->is_decimal)
       return 2; /* signed big-endian of any width: not worth it here */
     size_t n = a.length < b.length ? a.length : b.length;
@@ -327,11 +375,18 @@ static column_kind kind_of(const schema_element *e) {
                    .logical = e->logical.kind,
                    .unit = e->logical.unit,
                    .scale = e->has_scale ? e->scale : e->logical.scale};
-  k.is_unsigned = (k.converted >= 11 && k.converted <= 14) ||
-                  (k.logical == 10 && !e->logical.is_signed);
-  k.is_decimal = k.converted == 5 || k.logical == 5;
-  k.is_string = k.converted == 0 || k.converted == 4 || k.converted == 19 ||
-                k.logical == 1 || k.logical == 4 || k.logical == 12;
+  k.is_unsigned =
+      (k.converted >= PARQUET_CONVERTED_UINT_8 &&
+       k.converted <= PARQUET_CONVERTED_UINT_64) ||
+      (k.logical == PARQUET_LOGICAL_INTEGER && !e->logical.is_signed);
+  k.is_decimal = k.converted == PARQUET_CONVERTED_DECIMAL ||
+                 k.logical == PARQUET_LOGICAL_DECIMAL;
+  k.is_string = k.converted == PARQUET_CONVERTED_UTF8 ||
+                k.converted == PARQUET_CONVERTED_ENUM ||
+                k.converted == PARQUET_CONVERTED_JSON ||
+                k.logical == PARQUET_LOGICAL_STRING ||
+                k.logical == PARQUET_LOGICAL_ENUM ||
+                k.logical == PARQUET_LOGICAL_JSON;
   return k;
 }
 
@@ -375,18 +430,19 @@ static bool walk_schema(thrift_reader *r, const file_meta *m, size_t *at,
     json_object_set_new(
         entry, "logical_type",
         enum_json(logical_name(e->logical.kind), e->logical.kind));
-  if (e->has_scale || e->logical.kind == 5)
+  if (e->has_scale || e->logical.kind == PARQUET_LOGICAL_DECIMAL)
     json_object_set_new(
         entry, "scale",
         json_integer(e->has_scale ? e->scale : e->logical.scale));
-  if (e->has_precision || e->logical.kind == 5)
+  if (e->has_precision || e->logical.kind == PARQUET_LOGICAL_DECIMAL)
     json_object_set_new(
         entry, "precision",
         json_integer(e->has_precision ? e->precision : e->logical.precision));
-  if (e->logical.kind == 7 || e->logical.kind == 8) {
-    static const char *units[] = {NULL, "MILLIS", "MICROS", "NANOS"};
-    if (e->logical.unit >= 1 && e->logical.unit <= 3)
-      json_object_set_new(entry, "unit", json_string(units[e->logical.unit]));
+  if (e->logical.kind == PARQUET_LOGICAL_TIME ||
+      e->logical.kind == PARQUET_LOGICAL_TIMESTAMP) {
+    const char *unit = unit_name(e->logical.unit);
+    if (unit != NULL)
+      json_object_set_new(entry, "unit", json_string(unit));
     json_object_set_new(entry, "adjusted_to_utc",
                         json_boolean(e->logical.adjusted_to_utc));
   }
