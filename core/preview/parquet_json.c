@@ -4,7 +4,7 @@
  * leaf column over every row group, the first row groups with their column
  * chunks, and key-value metadata. Statistic values are PLAIN-encoded bytes,
  * shown for people (numbers, dates and times, decimals, strings, else hex).
- * Every string taken from the file goes out escaped (preview_clean_text).
+ * Every string taken from the file goes out escaped (text_escape).
  */
 #include "parquet.h"
 #include "preview.h"
@@ -138,14 +138,14 @@ static json_t *enum_json(const char *name, int64_t value) {
 /* Untrusted bytes from the file as a JSON string: valid UTF-8, control
  * characters escaped, at most max bytes. */
 static json_t *slice_json(slice s, size_t max) {
-  char *text = preview_clean_text(s.data, s.length, max, false);
+  char *text = text_escape(s.data, s.length, max, TEXT_KEEP_TAB);
   json_t *j = text ? json_string(text) : NULL;
   free(text);
   return j;
 }
 
 static char *slice_text(slice s, size_t max) {
-  return preview_clean_text(s.data, s.length, max, false);
+  return text_escape(s.data, s.length, max, TEXT_KEEP_TAB);
 }
 
 /* ----------------------------------------------------- statistic values */
@@ -205,7 +205,7 @@ static bool printable(slice s) {
   for (size_t i = 0; i < s.length; i++)
     if (s.data[i] < 0x20 || s.data[i] == 0x7F)
       return false;
-  return preview_utf8_valid(s.data, s.length);
+  return utf8_valid(s.data, s.length);
 }
 
 /* An unscaled decimal integer (two's complement) as text with scale. */

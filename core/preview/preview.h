@@ -35,16 +35,6 @@ PAIL_HIDDEN pail_status parquet_footer_describe(const uint8_t *footer,
                                                 size_t length, json_t *doc,
                                                 pail_error **err);
 
-/* Whether bytes are valid UTF-8 (overlong forms, surrogates refused). */
-PAIL_HIDDEN bool preview_utf8_valid(const uint8_t *p, size_t n);
-
-/* Untrusted bytes as text safe to show: valid UTF-8, control characters
- * but tab (and newline when keep_newlines) and bytes that are not UTF-8 as
- * \xNN, cut after max bytes of input with "..." appended. Caller frees;
- * NULL when out of memory. */
-PAIL_HIDDEN char *preview_clean_text(const uint8_t *p, size_t n, size_t max,
-                                     bool keep_newlines);
-
 /* Whether the head starts like a Parquet file ("PAR1"). */
 PAIL_HIDDEN bool preview_is_parquet(const uint8_t *head, size_t length);
 
