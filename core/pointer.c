@@ -1,8 +1,9 @@
 /*
- * pointer.c: the pointer forms of DESIGN.md section 1 (JSON object, s3:///key,
- * s3://storage/key, bare key), their printing, and the key and storage name
- * rules. Every key reaches a backend only after pail_key_check, so the rules
- * here are what keeps "..", NUL and friends away from paths and URLs.
+ * pointer.c: the pointer forms (JSON object, s3:///key, s3://storage/key,
+ * bare key; docs/architecture.md, "From a pointer to a plugin call"), their
+ * printing, and the key and storage name rules. Every key reaches a backend
+ * only after pail_key_check, so the rules here are what keeps "..", NUL and
+ * friends away from paths and URLs. Escaping for messages is text.c's.
  */
 #include "internal.h"
 
@@ -51,8 +52,8 @@ static pail_status input_error(pail_error **err, const char *what,
   return PAIL_ERR_INVALID_ARGUMENT;
 }
 
-/* The key rules of DESIGN.md section 1. A prefix may also be empty and end
- * with '/'. */
+/* The key rules (docs/architecture.md, step 1). A prefix may also be empty and
+ * end with '/'. */
 static pail_status check_path(const char *text, size_t len, bool prefix,
                               pail_error **err) {
   const char *what = prefix ? "prefix" : "key";
@@ -241,7 +242,7 @@ static pail_status take_extra(pail_pointer *p, json_t *root, pail_error **err) {
 
 /* {"s3": key, "storage": name|null, "presigned": grant|null, ...}; other
  * fields (filename, ...) are kept in p->extra and otherwise ignored, as
- * DESIGN.md asks. */
+ * docs/architecture.md says. */
 static pail_status parse_json(const char *text, bool prefix, pail_pointer *p,
                               pail_error **err) {
   json_error_t jerror;

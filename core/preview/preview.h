@@ -1,6 +1,7 @@
 /*
  * preview.h: the parts of pail_preview() (preview.c): content sniffing
- * (sniff.c) and the Parquet footer decoder (parquet.c). All work on bytes
+ * (sniff.c) and the Parquet footer decoder (parquet.c, which reads with
+ * thrift.c and renders with parquet_json.c). All work on bytes
  * already read, so that they can be tested and fuzzed without a storage.
  * Everything they put in a JSON document is valid UTF-8 without control
  * characters but tab.
