@@ -138,10 +138,7 @@ static json_t *enum_json(const char *name, int64_t value) {
 /* Untrusted bytes from the file as a JSON string: valid UTF-8, control
  * characters escaped, at most max bytes. */
 static json_t *slice_json(slice s, size_t max) {
-  char *text = text_escape(s.data, s.length, max, TEXT_KEEP_TAB);
-  json_t *j = text ? json_string(text) : NULL;
-  free(text);
-  return j;
+  return preview_text_json(s.data, s.length, max);
 }
 
 static char *slice_text(slice s, size_t max) {

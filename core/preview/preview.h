@@ -36,6 +36,10 @@ PAIL_HIDDEN pail_status parquet_footer_describe(const uint8_t *footer,
                                                 size_t length, json_t *doc,
                                                 pail_error **err);
 
+/* Untrusted bytes as a JSON string: at most max of them, escaped by
+ * text_escape (tab kept). NULL when out of memory. */
+PAIL_HIDDEN json_t *preview_text_json(const uint8_t *p, size_t n, size_t max);
+
 /* Whether the head starts like a Parquet file ("PAR1"). */
 PAIL_HIDDEN bool preview_is_parquet(const uint8_t *head, size_t length);
 

@@ -17,7 +17,7 @@
 #define CELL_MAX 1024       /* bytes of a CSV cell shown */
 #define LINE_MAX_SHOWN 4096 /* bytes of a text line shown */
 
-static json_t *clean_json(const uint8_t *p, size_t n, size_t max) {
+json_t *preview_text_json(const uint8_t *p, size_t n, size_t max) {
   char *text = text_escape(p, n, max, TEXT_KEEP_TAB);
   json_t *j = text ? json_string(text) : NULL;
   free(text);
@@ -381,7 +381,7 @@ static pail_status describe_json(const uint8_t *p, size_t n, bool complete,
     if (message != NULL)
       json_object_set_new(
           doc, "error",
-          clean_json((const uint8_t *)message, strlen(message), 512));
+          preview_text_json((const uint8_t *)message, strlen(message), 512));
     free(message);
   }
   return PAIL_OK;
@@ -507,8 +507,9 @@ static size_t csv_parse(const uint8_t *p, size_t n, bool complete, char delim,
       fields++;
       if (row != NULL)
         out_of_memory |=
-            json_array_append_new(row, clean_json((const uint8_t *)cell.data,
-                                                  cell.length, CELL_MAX)) != 0;
+            json_array_append_new(
+                row, preview_text_json((const uint8_t *)cell.data, cell.length,
+                                       CELL_MAX)) != 0;
       if (out_of_memory) {
         json_decref(row);
         free(cell.data);
@@ -666,7 +667,7 @@ static void describe_text(const uint8_t *p, size_t n, bool complete,
       more = true;
       break;
     }
-    json_array_append_new(lines, clean_json(l.p, l.n, LINE_MAX_SHOWN));
+    json_array_append_new(lines, preview_text_json(l.p, l.n, LINE_MAX_SHOWN));
   }
   json_object_set_new(doc, "format", json_string("text"));
   json_object_set_new(doc, "lines", lines);
