@@ -57,7 +57,7 @@ static char *text_make_printable(char *text) {
   if (plain)
     return text;
   size_t length = strlen(text);
-  char *safe = escape_for_message(text, length, length, false);
+  char *safe = text_escape(text, length, length, 0);
   free(text);
   return safe;
 }

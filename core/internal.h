@@ -169,13 +169,31 @@ PAIL_HIDDEN size_t list_page_drop_unnameable(const char *prefix,
  * otherwise the key rules apply. */
 PAIL_HIDDEN pail_status pointer_prefix_check(const char *prefix, size_t len,
                                              pail_error **err);
-/* Untrusted text (len bytes) made safe for an error message: at most max
- * bytes of it, control characters and bytes that are not UTF-8 escaped as
- * \xNN so that a message never carries raw terminal escapes, '"' and '\\'
- * escaped too when in_quotes, "..." when cut. Caller frees; NULL when out
- * of memory. */
-PAIL_HIDDEN char *escape_for_message(const char *text, size_t len, size_t max,
-                                     bool in_quotes);
+
+/* --------------------------------------------------------------- text.c */
+
+/* The length of the UTF-8 sequence at s (len >= 1 bytes) with *codepoint
+ * set, or 0 when it is not valid: truncated, overlong, a surrogate or above
+ * U+10FFFF (RFC 3629). *incomplete (when not NULL) tells a lead byte and
+ * continuation bytes cut by the end of the bytes from other invalid ones,
+ * for callers that may hold only the start of a text. */
+PAIL_HIDDEN size_t utf8_sequence(const uint8_t *s, size_t len,
+                                 uint32_t *codepoint, bool *incomplete);
+/* Whether len bytes are valid UTF-8 (NUL and control characters are). */
+PAIL_HIDDEN bool utf8_valid(const uint8_t *s, size_t len);
+
+enum {
+  TEXT_QUOTED = 1,      /* '"' and '\\' escaped with a backslash */
+  TEXT_KEEP_TAB = 2,    /* tab kept, not \x09 */
+  TEXT_KEEP_NEWLINE = 4 /* newline kept, not \x0a */
+};
+/* Untrusted bytes (len of them) made safe to print: at most max bytes of
+ * them, valid UTF-8 kept, control characters (C0, DEL, C1) and bytes that
+ * are not UTF-8 as \xNN, so that no terminal escape comes out raw; flags
+ * as above; "..." appended when cut, never inside a character. Caller
+ * frees; NULL when out of memory. */
+PAIL_HIDDEN char *text_escape(const void *text, size_t len, size_t max,
+                              unsigned flags);
 
 /* ------------------------------------------------------ permissions.c */
 

@@ -285,8 +285,8 @@ pail_status access_rules_check(const access_rules *rules, const char *username,
    * is escaped as keys are, so that no control character reaches a
    * terminal through the message. */
   const char *user = username && *username ? username : NULL;
-  char *shown = user ? escape_for_message(user, strlen(user),
-                                          USERNAME_SHOWN_MAX_BYTES, true)
+  char *shown = user ? text_escape(user, strlen(user), USERNAME_SHOWN_MAX_BYTES,
+                                   TEXT_QUOTED)
                      : NULL;
   char *who = shown ? str_printf("for user \"%s\"", shown)
                     : str_dup(user ? "for this user" : "without a username");

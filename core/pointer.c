@@ -1,8 +1,9 @@
 /*
- * pointer.c: the pointer forms of DESIGN.md section 1 (JSON object, s3:///key,
- * s3://storage/key, bare key), their printing, and the key and storage name
- * rules. Every key reaches a backend only after pail_key_check, so the rules
- * here are what keeps "..", NUL and friends away from paths and URLs.
+ * pointer.c: the pointer forms (JSON object, s3:///key, s3://storage/key,
+ * bare key; docs/architecture.md, "From a pointer to a plugin call"), their
+ * printing, and the key and storage name rules. Every key reaches a backend
+ * only after pail_key_check, so the rules here are what keeps "..", NUL and
+ * friends away from paths and URLs. Escaping for messages is text.c's.
  */
 #include "internal.h"
 
@@ -18,87 +19,9 @@
 
 static const char primary_alias[] = "_default_";
 
-/* Length of the UTF-8 sequence at s[0..len), or 0 when it is not valid:
- * truncated, overlong, a surrogate or above U+10FFFF (RFC 3629 table 3-7).
- * *codepoint receives the decoded value. */
-static size_t utf8_sequence(const unsigned char *s, size_t len,
-                            uint32_t *codepoint) {
-  unsigned char c = s[0];
-  size_t n;
-  unsigned char low = 0x80, high = 0xBF; /* range of the second byte */
-  if (c < 0x80) {
-    *codepoint = c;
-    return 1;
-  } else if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0)
-      low = 0xA0; /* overlong */
-    else if (c == 0xED)
-      high = 0x9F; /* surrogates */
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0)
-      low = 0x90; /* overlong */
-    else if (c == 0xF4)
-      high = 0x8F; /* above U+10FFFF */
-  } else {
-    return 0; /* continuation byte, C0/C1 overlong lead, or F5..FF */
-  }
-  if (len < n || s[1] < low || s[1] > high)
-    return 0;
-  uint32_t value = c & (0xFF >> (n + 1));
-  for (size_t i = 1; i < n; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    value = (value << 6) | (s[i] & 0x3F);
-  }
-  *codepoint = value;
-  return n;
-}
-
-char *escape_for_message(const char *text, size_t len, size_t max,
-                         bool in_quotes) {
-  /* Worst case: every byte becomes \xNN, plus "..." and the NUL. */
-  char *out = malloc(max * 4 + 4);
-  if (out == NULL)
-    return NULL;
-  const unsigned char *s = (const unsigned char *)text;
-  size_t o = 0, i = 0;
-  while (i < len && i < max) {
-    uint32_t cp;
-    size_t n = utf8_sequence(s + i, len - i, &cp);
-    if (n > 1 && cp >= 0xA0) { /* C1 controls are escaped byte by byte */
-      if (i + n > max)
-        break; /* never cut a character in half */
-      memcpy(out + o, s + i, n);
-      o += n;
-      i += n;
-      continue;
-    }
-    unsigned char c = s[i];
-    if (in_quotes && (c == '"' || c == '\\')) {
-      out[o++] = '\\';
-      out[o++] = (char)c;
-    } else if (c >= 0x20 && c < 0x7F) {
-      out[o++] = (char)c;
-    } else {
-      o += (size_t)snprintf(out + o, 5, "\\x%02x", c);
-    }
-    i++;
-  }
-  if (i < len) {
-    memcpy(out + o, "...", 3);
-    o += 3;
-  }
-  out[o] = '\0';
-  return out;
-}
-
 /* User input shown between quotes in a message. */
 static char *quote_input(const char *text, size_t len) {
-  return escape_for_message(text, len, QUOTE_MAX_BYTES, true);
+  return text_escape(text, len, QUOTE_MAX_BYTES, TEXT_QUOTED);
 }
 
 /* Sets err to `invalid <what> "<input>": <reason>`. */
@@ -129,8 +52,8 @@ static pail_status input_error(pail_error **err, const char *what,
   return PAIL_ERR_INVALID_ARGUMENT;
 }
 
-/* The key rules of DESIGN.md section 1. A prefix may also be empty and end
- * with '/'. */
+/* The key rules (docs/architecture.md, step 1). A prefix may also be empty and
+ * end with '/'. */
 static pail_status check_path(const char *text, size_t len, bool prefix,
                               pail_error **err) {
   const char *what = prefix ? "prefix" : "key";
@@ -147,7 +70,7 @@ static pail_status check_path(const char *text, size_t len, bool prefix,
   const unsigned char *s = (const unsigned char *)text;
   for (size_t i = 0; i < len;) {
     uint32_t cp;
-    size_t n = utf8_sequence(s + i, len - i, &cp);
+    size_t n = utf8_sequence(s + i, len - i, &cp, NULL);
     if (n == 0)
       return input_error(err, what, text, len,
                          "not valid UTF-8 at byte offset %zu", i);
@@ -319,14 +242,14 @@ static pail_status take_extra(pail_pointer *p, json_t *root, pail_error **err) {
 
 /* {"s3": key, "storage": name|null, "presigned": grant|null, ...}; other
  * fields (filename, ...) are kept in p->extra and otherwise ignored, as
- * DESIGN.md asks. */
+ * docs/architecture.md says. */
 static pail_status parse_json(const char *text, bool prefix, pail_pointer *p,
                               pail_error **err) {
   json_error_t jerror;
   json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &jerror);
   if (root == NULL) {
-    char *detail = escape_for_message(jerror.text, strlen(jerror.text),
-                                      sizeof jerror.text, false);
+    char *detail =
+        text_escape(jerror.text, strlen(jerror.text), sizeof jerror.text, 0);
     char *quoted = quote_input(text, strlen(text));
     pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                    "malformed pointer JSON \"%s\": %s (line %d, column %d)",

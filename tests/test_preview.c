@@ -5,7 +5,7 @@
  * ranged reads happen and how many, hostile and truncated footers, and the
  * text formats, images and binary content.
  */
-#include "preview.h"
+#include "preview/preview.h"
 #include "testutil.h"
 
 #include <check.h>

@@ -2,6 +2,9 @@
 ## embedded in the pail binary, and its tests. Included at the end of the
 ## top Makefile.am, so it may append (+=) to the lists defined there.
 
+# `pail preview` and `pail settings`, the explorer's other commands.
+tools_pail_SOURCES += tools/preview.c tools/settings.c
+
 tools_pail_SOURCES += tools/serve.h tools/serve.c tools/serve_http.c \
 	tools/serve_api.c
 nodist_tools_pail_SOURCES = tools/serve_assets.c

@@ -6,7 +6,7 @@
  * whose strings are clean, or fails with PAIL_ERR_IO and a clean message;
  * the tail check never accepts a footer that does not fit.
  */
-#include "preview.h"
+#include "preview/preview.h"
 
 #include "fuzz_preview.h"
 

@@ -7,7 +7,7 @@
  * names one of the documented formats, keeps to the row limit, and every
  * string it produces is clean.
  */
-#include "preview.h"
+#include "preview/preview.h"
 
 #include "fuzz_preview.h"
 

@@ -17,91 +17,8 @@
 #define CELL_MAX 1024       /* bytes of a CSV cell shown */
 #define LINE_MAX_SHOWN 4096 /* bytes of a text line shown */
 
-/* --------------------------------------------------------------- UTF-8 */
-
-/* The length of the valid UTF-8 sequence at p (of n bytes) with *cp set,
- * or 0 when it is invalid; *incomplete is set when it is a valid start cut
- * by the end of the bytes. */
-static size_t utf8_decode(const uint8_t *p, size_t n, uint32_t *cp,
-                          bool *incomplete) {
-  *incomplete = false;
-  uint8_t b = p[0];
-  size_t len;
-  uint32_t min;
-  if (b < 0x80) {
-    *cp = b;
-    return 1;
-  } else if (b >= 0xC2 && b <= 0xDF) {
-    len = 2, min = 0x80, *cp = b & 0x1F;
-  } else if (b >= 0xE0 && b <= 0xEF) {
-    len = 3, min = 0x800, *cp = b & 0x0F;
-  } else if (b >= 0xF0 && b <= 0xF4) {
-    len = 4, min = 0x10000, *cp = b & 0x07;
-  } else {
-    return 0;
-  }
-  for (size_t i = 1; i < len; i++) {
-    if (i >= n) {
-      *incomplete = true;
-      return 0;
-    }
-    if ((p[i] & 0xC0) != 0x80)
-      return 0;
-    *cp = (*cp << 6) | (p[i] & 0x3F);
-  }
-  if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
-    return 0;
-  return len;
-}
-
-bool preview_utf8_valid(const uint8_t *p, size_t n) {
-  for (size_t i = 0; i < n;) {
-    uint32_t cp;
-    bool incomplete;
-    size_t len = utf8_decode(p + i, n - i, &cp, &incomplete);
-    if (len == 0)
-      return false;
-    i += len;
-  }
-  return true;
-}
-
-char *preview_clean_text(const uint8_t *p, size_t n, size_t max,
-                         bool keep_newlines) {
-  size_t take = n < max ? n : max;
-  char *out = malloc(take * 4 + 4);
-  if (out == NULL)
-    return NULL;
-  size_t o = 0, i = 0;
-  while (i < take) {
-    uint32_t cp;
-    bool incomplete;
-    size_t len = utf8_decode(p + i, n - i, &cp, &incomplete);
-    if (len > 1 && cp >= 0xA0) { /* C1 controls are escaped byte by byte */
-      if (i + len > take)
-        break; /* never cut a character in half */
-      memcpy(out + o, p + i, len);
-      o += len;
-      i += len;
-      continue;
-    }
-    if ((p[i] >= 0x20 && p[i] < 0x7F) || p[i] == '\t' ||
-        (p[i] == '\n' && keep_newlines))
-      out[o++] = (char)p[i];
-    else
-      o += (size_t)snprintf(out + o, 5, "\\x%02x", p[i]);
-    i++;
-  }
-  if (i < n) {
-    memcpy(out + o, "...", 3);
-    o += 3;
-  }
-  out[o] = '\0';
-  return out;
-}
-
-static json_t *clean_json(const uint8_t *p, size_t n, size_t max) {
-  char *text = preview_clean_text(p, n, max, false);
+json_t *preview_text_json(const uint8_t *p, size_t n, size_t max) {
+  char *text = text_escape(p, n, max, TEXT_KEEP_TAB);
   json_t *j = text ? json_string(text) : NULL;
   free(text);
   return j;
@@ -231,7 +148,7 @@ static bool looks_like_text(const uint8_t *p, size_t n, bool complete) {
   for (size_t i = 0; i < n;) {
     uint32_t cp;
     bool incomplete;
-    size_t len = utf8_decode(p + i, n - i, &cp, &incomplete);
+    size_t len = utf8_sequence(p + i, n - i, &cp, &incomplete);
     if (len == 0) {
       if (incomplete && !complete)
         break; /* the head cut a character */
@@ -444,8 +361,8 @@ static pail_status describe_json(const uint8_t *p, size_t n, bool complete,
   } else {
     char *raw = reindent(p, n, max_bytes, &cut);
     if (raw != NULL)
-      text = preview_clean_text((const uint8_t *)raw, strlen(raw), max_bytes,
-                                true);
+      text = text_escape(raw, strlen(raw), max_bytes,
+                         TEXT_KEEP_TAB | TEXT_KEEP_NEWLINE);
     free(raw);
   }
   if (text == NULL) {
@@ -464,7 +381,7 @@ static pail_status describe_json(const uint8_t *p, size_t n, bool complete,
     if (message != NULL)
       json_object_set_new(
           doc, "error",
-          clean_json((const uint8_t *)message, strlen(message), 512));
+          preview_text_json((const uint8_t *)message, strlen(message), 512));
     free(message);
   }
   return PAIL_OK;
@@ -590,8 +507,9 @@ static size_t csv_parse(const uint8_t *p, size_t n, bool complete, char delim,
       fields++;
       if (row != NULL)
         out_of_memory |=
-            json_array_append_new(row, clean_json((const uint8_t *)cell.data,
-                                                  cell.length, CELL_MAX)) != 0;
+            json_array_append_new(
+                row, preview_text_json((const uint8_t *)cell.data, cell.length,
+                                       CELL_MAX)) != 0;
       if (out_of_memory) {
         json_decref(row);
         free(cell.data);
@@ -749,7 +667,7 @@ static void describe_text(const uint8_t *p, size_t n, bool complete,
       more = true;
       break;
     }
-    json_array_append_new(lines, clean_json(l.p, l.n, LINE_MAX_SHOWN));
+    json_array_append_new(lines, preview_text_json(l.p, l.n, LINE_MAX_SHOWN));
   }
   json_object_set_new(doc, "format", json_string("text"));
   json_object_set_new(doc, "lines", lines);

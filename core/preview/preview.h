@@ -1,6 +1,7 @@
 /*
  * preview.h: the parts of pail_preview() (preview.c): content sniffing
- * (sniff.c) and the Parquet footer decoder (parquet.c). All work on bytes
+ * (sniff.c) and the Parquet footer decoder (parquet.c, which reads with
+ * thrift.c and renders with parquet_json.c). All work on bytes
  * already read, so that they can be tested and fuzzed without a storage.
  * Everything they put in a JSON document is valid UTF-8 without control
  * characters but tab.
@@ -35,15 +36,9 @@ PAIL_HIDDEN pail_status parquet_footer_describe(const uint8_t *footer,
                                                 size_t length, json_t *doc,
                                                 pail_error **err);
 
-/* Whether bytes are valid UTF-8 (overlong forms, surrogates refused). */
-PAIL_HIDDEN bool preview_utf8_valid(const uint8_t *p, size_t n);
-
-/* Untrusted bytes as text safe to show: valid UTF-8, control characters
- * but tab (and newline when keep_newlines) and bytes that are not UTF-8 as
- * \xNN, cut after max bytes of input with "..." appended. Caller frees;
- * NULL when out of memory. */
-PAIL_HIDDEN char *preview_clean_text(const uint8_t *p, size_t n, size_t max,
-                                     bool keep_newlines);
+/* Untrusted bytes as a JSON string: at most max of them, escaped by
+ * text_escape (tab kept). NULL when out of memory. */
+PAIL_HIDDEN json_t *preview_text_json(const uint8_t *p, size_t n, size_t max);
 
 /* Whether the head starts like a Parquet file ("PAR1"). */
 PAIL_HIDDEN bool preview_is_parquet(const uint8_t *head, size_t length);

@@ -1,12 +1,12 @@
-## core/preview.mk: the explorer's library side (issue 8): pail_preview()
-## (the core's sniffer and Parquet footer decoder) and pail_settings_export()
-## (settings for DuckDB, Polars, boto3), their commands, tests and fuzz
-## targets.
+## core/preview/local.mk: pail_preview(), the core's format sniffer and
+## Parquet footer decoder (docs/preview.md), with its unit test, the shell
+## tests of `pail preview`, the real files they read and its fuzz targets.
 ## Included at the end of the top Makefile.am, so it may append (+=).
 
-core_libpail_core_la_SOURCES += core/preview.h core/preview.c core/sniff.c \
-	core/parquet.c core/settings_export.c
-tools_pail_SOURCES += tools/preview.c tools/settings.c
+core_libpail_core_la_SOURCES += core/preview/preview.h \
+	core/preview/preview.c core/preview/sniff.c core/preview/thrift.h \
+	core/preview/thrift.c core/preview/parquet.h core/preview/parquet.c \
+	core/preview/parquet_json.c
 
 UNIT_TESTS += tests/test_preview
 tests_test_preview_SOURCES = tests/test_preview.c
@@ -28,9 +28,3 @@ tests_fuzz_fuzz_sniff_SOURCES = tests/fuzz/fuzz_sniff.c \
 tests_fuzz_fuzz_sniff_CFLAGS = $(FUZZ_CORE_CFLAGS)
 tests_fuzz_fuzz_sniff_LDFLAGS = $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_sniff_LDADD = $(FUZZ_CORE_LDADD)
-
-UNIT_TESTS += tests/test_settings_export
-tests_test_settings_export_SOURCES = tests/test_settings_export.c
-tests_test_settings_export_CFLAGS = $(UNIT_CFLAGS)
-tests_test_settings_export_LDADD = $(UNIT_LDADD) $(JANSSON_LIBS)
-SCRIPT_TESTS += tests/settings_s3.sh
