@@ -1387,9 +1387,7 @@ static const pail_backend_field fs_fields[] = {
 };
 
 static const pail_backend_ops fs_ops = {
-    .abi_version = PAIL_BACKEND_ABI_VERSION,
-    .struct_size = sizeof(pail_backend_ops),
-    .name = "fs",
+    PAIL_BACKEND_OPS_INIT("fs"),
     .version = FS_VERSION,
     .capabilities = PAIL_CAP_RANGED_READ | PAIL_CAP_SERVER_COPY |
                     PAIL_CAP_CONDITIONAL_WRITE | PAIL_CAP_METADATA |
@@ -1415,4 +1413,5 @@ static const pail_backend_ops fs_ops = {
     .leftover_remove = fs_leftover_remove,
 };
 
-PAIL_BACKEND_DEFINE_ENTRY(fs_ops, fs_core)
+/* Needs core ABI 1.1: content_type_guess (1.1). */
+PAIL_BACKEND_DEFINE_ENTRY(fs_ops, fs_core, 1)
