@@ -184,3 +184,40 @@ void pail_error_free(pail_error *error) {
   free(error->request_id);
   free(error);
 }
+
+/* The providers agree on what most statuses mean; where the three backends'
+ * own tables disagreed, the choice is: 413 (payload too large) is invalid
+ * argument, as any 4xx the request caused, since sending the same body
+ * again fails the same way (S3 says so too, by its EntityTooLarge code);
+ * 501 (not implemented) is unsupported, not unavailable, since no retry
+ * makes the server implement it; 410 (an upload session that is gone) is
+ * not found; 408 (the server tired of waiting for the request) is
+ * unavailable, a transient failure like a dropped connection. */
+pail_status error_status_category(int http_status) {
+  switch (http_status) {
+  case 401:
+  case 403:
+    return PAIL_ERR_ACCESS_DENIED;
+  case 404:
+  case 410:
+    return PAIL_ERR_NOT_FOUND;
+  case 408:
+    return PAIL_ERR_UNAVAILABLE;
+  case 409:
+  case 412:
+    return PAIL_ERR_CONFLICT;
+  case 429:
+  case 503:
+    return PAIL_ERR_THROTTLED;
+  case 501:
+    return PAIL_ERR_UNSUPPORTED;
+  default:
+    if (http_status >= 200 && http_status < 300)
+      return PAIL_OK;
+    if (http_status >= 400 && http_status < 500)
+      return PAIL_ERR_INVALID_ARGUMENT;
+    if (http_status >= 500 && http_status < 600)
+      return PAIL_ERR_UNAVAILABLE;
+    return PAIL_ERR_IO; /* 1xx, a 3xx not followed: not an answer */
+  }
+}

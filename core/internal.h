@@ -28,6 +28,9 @@ PAIL_HIDDEN pail_status error_setv(pail_error **err, pail_status category,
 PAIL_HIDDEN void error_prefix(pail_error **err, const char *format, ...)
     PAIL_PRINTF(2, 3);
 PAIL_HIDDEN pail_status error_no_memory(pail_error **err);
+/* The category of an HTTP status, the table every backend shares (the ABI
+ * 1.15 status_category service; backend.h lists it). */
+PAIL_HIDDEN pail_status error_status_category(int http_status);
 /* A new error with error's category, HTTP status, provider code, request
  * id and message (one failure reported against several items); NULL when
  * out of memory. */
@@ -282,12 +285,15 @@ PAIL_HIDDEN pail_status settings_load_file(const char *path,
  * $XDG_DATA_HOME/pail (~/.local/share/pail). */
 PAIL_HIDDEN pail_status settings_embedded_default(workspace_settings *out,
                                                   pail_error **err);
-/* The lookup order of DESIGN.md section 2 (after --config). */
+/* The lookup order of docs/settings.md (after --config). */
 PAIL_HIDDEN pail_status settings_load_default_chain(workspace_settings *out,
                                                     pail_error **err);
 PAIL_HIDDEN void settings_free(workspace_settings *settings);
 /* Maps Windmill tags (S3Storage, ...) to plugin types; others unchanged. */
 PAIL_HIDDEN const char *settings_type_alias(const char *type);
+/* True when name is one of the fields the core parses for every storage
+ * (maxAttempts, caBundle, ...), which no backend may declare. */
+PAIL_HIDDEN bool settings_is_core_field(const char *name);
 /* core_services.endpoint_problem: why endpoint is not host[:port], or NULL. */
 PAIL_HIDDEN const char *settings_endpoint_problem(const char *endpoint);
 
@@ -379,9 +385,11 @@ PAIL_HIDDEN void document_redact(const char *json, size_t length, char *text);
 /* The ABI 1.10 service: document_redact on err's message. */
 PAIL_HIDDEN void error_redact_document(pail_error *err, const char *json,
                                        size_t length);
-/* The request builder of ABI 1.11 (core/request.c). */
+/* The request builder of ABI 1.11 and 1.15 (core/request.c). */
 PAIL_HIDDEN pail_status request_init(pail_request *r, const char *method,
                                      char *url, pail_error **err);
+PAIL_HIDDEN pail_status request_set_url(pail_request *r, char *url,
+                                        pail_error **err);
 PAIL_HIDDEN pail_status request_header(pail_request *r, pail_error **err,
                                        const char *format, ...)
     PAIL_PRINTF(3, 4);
@@ -585,5 +593,12 @@ PAIL_HIDDEN pail_status workspace_signing_key(pail_workspace *workspace,
 /* printf into a new malloc'ed string; NULL when out of memory. */
 PAIL_HIDDEN char *str_printf(const char *format, ...) PAIL_PRINTF(1, 2);
 PAIL_HIDDEN char *str_dup(const char *s); /* NULL-safe strdup */
+/* The ABI 1.15 hex_decode and uri_decode services (backend.h has their
+ * contracts): hex digits of either case into bytes, and %XX escapes into
+ * a new malloc'ed string. */
+PAIL_HIDDEN pail_status str_hex_decode(const char *text, size_t length,
+                                       unsigned char *out);
+PAIL_HIDDEN pail_status str_uri_decode(const char *text, size_t length,
+                                       char **out, size_t *out_length);
 
 #endif /* PAIL_CORE_INTERNAL_H */

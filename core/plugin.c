@@ -20,11 +20,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The smallest ops table a 1.x plugin may hand over: everything up to the
- * last ABI 1.0 member. */
-#define OPS_SIZE_1_0                                                           \
-  (offsetof(pail_backend_ops, create_container) +                              \
-   sizeof(((pail_backend_ops *)0)->create_container))
+/* The size of the ops table of ABI 1.minor: up to the last member that
+ * minor added (minors that added none have their predecessor's size). The
+ * smallest a 1.x plugin may hand over is OPS_SIZE(0). */
+#define OPS_END(member)                                                        \
+  (offsetof(pail_backend_ops, member) + sizeof(((pail_backend_ops *)0)->member))
+static size_t ops_size(uint32_t minor) {
+  if (minor >= 14)
+    return OPS_END(leftover_remove);
+  if (minor >= 8)
+    return OPS_END(connection_describe);
+  if (minor >= 7)
+    return OPS_END(write_stream_file);
+  if (minor >= 1)
+    return OPS_END(delete_objects);
+  return OPS_END(create_container);
+}
+#define OPS_SIZE_1_0 OPS_END(create_container)
 
 typedef struct registry_entry {
   backend *backend;
@@ -89,6 +101,20 @@ static pail_status ops_adopt(const pail_backend_ops *ops, const char *type,
         "(%zu bytes; this libpail has ABI %u.%u)",
         where, ops->struct_size, PAIL_BACKEND_ABI_MAJOR, OPS_SIZE_1_0,
         PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR);
+  /* abi_version is the record the core acts on; struct_size must agree
+   * with it, or the table would be read as a minor it is not. A minor
+   * newer than this core's needs only this core's table. */
+  uint32_t minor = PAIL_ABI_MINOR_OF(ops->abi_version);
+  if (minor > PAIL_BACKEND_ABI_MINOR)
+    minor = PAIL_BACKEND_ABI_MINOR;
+  if (ops->struct_size < ops_size(minor))
+    return pail_error_set(
+        err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+        "%s says it was built for ABI %u.%u but has an ops table of %u "
+        "bytes, smaller than that ABI's (%zu bytes): its abi_version and "
+        "struct_size disagree (use PAIL_BACKEND_OPS_INIT)",
+        where, PAIL_ABI_MAJOR_OF(ops->abi_version),
+        PAIL_ABI_MINOR_OF(ops->abi_version), ops->struct_size, ops_size(minor));
   if (ops->name == NULL || (type != NULL && strcmp(ops->name, type) != 0))
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "%s implements type \"%.64s\", expected \"%s\"",
@@ -99,6 +125,16 @@ static pail_status ops_adopt(const pail_backend_ops *ops, const char *type,
                           "%s has no open or close function (both are "
                           "required)",
                           where);
+  /* The core parses these for every storage and removes them before the
+   * backend's table is checked: a backend declaring one would never see
+   * it, and would believe it had. */
+  for (const pail_backend_field *f = ops->fields; f && f->name; f++)
+    if (settings_is_core_field(f->name))
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "%s declares the field \"%s\", which the core "
+                            "parses for every storage: a backend may not "
+                            "declare it (docs/plugins.md, Settings fields)",
+                            where, f->name);
   memset(&b->ops, 0, sizeof b->ops);
   memcpy(&b->ops, ops,
          ops->struct_size < sizeof b->ops ? ops->struct_size : sizeof b->ops);

@@ -268,6 +268,10 @@ const pail_core_services core_services = {
     .part_writer_copy = part_writer_copy,
     .part_writer_commit = part_writer_commit,
     .part_writer_abort = part_writer_abort,
+    .request_set_url = request_set_url,
+    .status_category = error_status_category,
+    .hex_decode = str_hex_decode,
+    .uri_decode = str_uri_decode,
 };
 
 const pail_core_services *pail_core_services_get(void) {

@@ -1,5 +1,5 @@
 /*
- * settings.c: the workspace settings document (DESIGN.md section 2).
+ * settings.c: the workspace settings document (docs/settings.md).
  *
  * Only the workspace level is checked here: storage fields are checked against
  * their backend's field table when the storage is first opened, so that
@@ -55,6 +55,81 @@ static const char *storage_label(const char *name, char *buffer, size_t size) {
   return buffer;
 }
 
+/* The fields every storage has, whatever its backend, parsed here and taken
+ * out of the fields the backend sees (backend.h lists them for plugin
+ * authors; a backend's field table may not declare them). Each parser
+ * stores a value that is neither absent nor null, returning
+ * PAIL_ERR_INVALID_ARGUMENT when it is out of bounds (the message says what
+ * it must be) or PAIL_ERR_INTERNAL when out of memory. */
+typedef struct core_field {
+  const char *name;
+  pail_status (*parse)(const json_t *value, storage_settings *out);
+  const char *must_be;
+} core_field;
+
+/* The retry policy. */
+static pail_status parse_max_attempts(const json_t *value,
+                                      storage_settings *out) {
+  if (!json_is_integer(value) || json_integer_value(value) < 1 ||
+      json_integer_value(value) > 20)
+    return PAIL_ERR_INVALID_ARGUMENT;
+  out->max_attempts = (int)json_integer_value(value);
+  return PAIL_OK;
+}
+
+static pail_status parse_retry_time_limit(const json_t *value,
+                                          storage_settings *out) {
+  if (!json_is_number(value) || json_number_value(value) <= 0 ||
+      json_number_value(value) > 3600)
+    return PAIL_ERR_INVALID_ARGUMENT;
+  out->retry_time_limit_ms = (int64_t)(json_number_value(value) * 1000);
+  return PAIL_OK;
+}
+
+/* How much memory the parts of an upload from a stream may hold. */
+static pail_status parse_stream_buffer_size(const json_t *value,
+                                            storage_settings *out) {
+  if (!json_is_integer(value) || json_integer_value(value) < (1 << 20) ||
+      (uint64_t)json_integer_value(value) > ((uint64_t)16 << 30) ||
+      (uint64_t)json_integer_value(value) > SIZE_MAX)
+    return PAIL_ERR_INVALID_ARGUMENT;
+  out->stream_buffer_size = (size_t)json_integer_value(value);
+  return PAIL_OK;
+}
+
+/* And how the storage's servers are verified. */
+static pail_status parse_tls_verify(const json_t *value,
+                                    storage_settings *out) {
+  if (!json_is_boolean(value))
+    return PAIL_ERR_INVALID_ARGUMENT;
+  out->tls_verify_off = json_is_false(value);
+  return PAIL_OK;
+}
+
+static pail_status parse_ca_bundle(const json_t *value, storage_settings *out) {
+  if (!json_is_string(value) || json_string_length(value) == 0)
+    return PAIL_ERR_INVALID_ARGUMENT;
+  out->ca_bundle = str_dup(json_string_value(value));
+  return out->ca_bundle ? PAIL_OK : PAIL_ERR_INTERNAL;
+}
+
+static const core_field core_fields[] = {
+    {"maxAttempts", parse_max_attempts, "an integer from 1 (no retries) to 20"},
+    {"retryTimeLimit", parse_retry_time_limit,
+     "a number of seconds above 0, at most 3600"},
+    {"streamBufferSize", parse_stream_buffer_size,
+     "a number of bytes from 1048576 (1 MiB) to 17179869184 (16 GiB)"},
+    {"tlsVerify", parse_tls_verify, "true or false"},
+    {"caBundle", parse_ca_bundle, "the path of a PEM file of CA certificates"},
+};
+
+bool settings_is_core_field(const char *name) {
+  for (size_t i = 0; i < sizeof core_fields / sizeof core_fields[0]; i++)
+    if (strcmp(name, core_fields[i].name) == 0)
+      return true;
+  return false;
+}
+
 static pail_status parse_storage(const char *source, const char *name,
                                  json_t *object, storage_settings *out,
                                  pail_error **err) {
@@ -86,66 +161,21 @@ static pail_status parse_storage(const char *source, const char *name,
   if ((name && !out->name) || !out->type || !out->fields)
     return error_no_memory(err);
   json_object_del(out->fields, "type");
-  /* Fields of every storage, whatever its backend: the retry policy. */
-  json_t *attempts = json_object_get(out->fields, "maxAttempts");
-  if (attempts != NULL) {
-    if (!json_is_integer(attempts) || json_integer_value(attempts) < 1 ||
-        json_integer_value(attempts) > 20)
-      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                            "settings %s: %s: \"maxAttempts\" must be an "
-                            "integer from 1 (no retries) to 20",
-                            source, label);
-    out->max_attempts = (int)json_integer_value(attempts);
-    json_object_del(out->fields, "maxAttempts");
+  for (size_t i = 0; i < sizeof core_fields / sizeof core_fields[0]; i++) {
+    const core_field *f = &core_fields[i];
+    json_t *value = json_object_get(out->fields, f->name);
+    /* null means "not set" here as for every field (docs/settings.md). */
+    if (value != NULL && !json_is_null(value)) {
+      pail_status status = f->parse(value, out);
+      if (status == PAIL_ERR_INVALID_ARGUMENT)
+        return pail_error_set(err, status, 0, NULL, NULL,
+                              "settings %s: %s: \"%s\" must be %s", source,
+                              label, f->name, f->must_be);
+      if (status != PAIL_OK)
+        return error_no_memory(err);
+    }
+    json_object_del(out->fields, f->name);
   }
-  json_t *limit = json_object_get(out->fields, "retryTimeLimit");
-  if (limit != NULL) {
-    if (!json_is_number(limit) || json_number_value(limit) <= 0 ||
-        json_number_value(limit) > 3600)
-      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                            "settings %s: %s: \"retryTimeLimit\" must be a "
-                            "number of seconds above 0, at most 3600",
-                            source, label);
-    out->retry_time_limit_ms = (int64_t)(json_number_value(limit) * 1000);
-    json_object_del(out->fields, "retryTimeLimit");
-  }
-  /* How much memory the parts of an upload from a stream may hold. */
-  json_t *buffer = json_object_get(out->fields, "streamBufferSize");
-  if (buffer != NULL && !json_is_null(buffer)) {
-    if (!json_is_integer(buffer) || json_integer_value(buffer) < (1 << 20) ||
-        (uint64_t)json_integer_value(buffer) > ((uint64_t)16 << 30) ||
-        (uint64_t)json_integer_value(buffer) > SIZE_MAX)
-      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                            "settings %s: %s: \"streamBufferSize\" must be "
-                            "a number of bytes from 1048576 (1 MiB) to "
-                            "17179869184 (16 GiB)",
-                            source, label);
-    out->stream_buffer_size = (size_t)json_integer_value(buffer);
-  }
-  json_object_del(out->fields, "streamBufferSize");
-  /* And how its servers are verified. */
-  json_t *verify = json_object_get(out->fields, "tlsVerify");
-  if (verify != NULL && !json_is_null(verify)) {
-    if (!json_is_boolean(verify))
-      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                            "settings %s: %s: \"tlsVerify\" must be true or "
-                            "false",
-                            source, label);
-    out->tls_verify_off = json_is_false(verify);
-  }
-  json_object_del(out->fields, "tlsVerify");
-  json_t *bundle = json_object_get(out->fields, "caBundle");
-  if (bundle != NULL && !json_is_null(bundle)) {
-    if (!json_is_string(bundle) || json_string_length(bundle) == 0)
-      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                            "settings %s: %s: \"caBundle\" must be the path "
-                            "of a PEM file of CA certificates",
-                            source, label);
-    out->ca_bundle = str_dup(json_string_value(bundle));
-    if (out->ca_bundle == NULL)
-      return error_no_memory(err);
-  }
-  json_object_del(out->fields, "caBundle");
   return PAIL_OK;
 }
 

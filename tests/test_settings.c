@@ -84,6 +84,26 @@ START_TEST(retry_fields_are_the_cores_not_the_backends) {
 }
 END_TEST
 
+/* null means "not set" for every core field, as for every other field
+ * (docs/settings.md): none is an error, none reaches the backend. */
+START_TEST(null_core_fields_are_not_set) {
+  const char *json = "{\"storage\": {\"type\": \"fs\", \"maxAttempts\": null,"
+                     " \"retryTimeLimit\": null, \"streamBufferSize\": null,"
+                     " \"tlsVerify\": null, \"caBundle\": null}}";
+  workspace_settings s;
+  pail_error *err = NULL;
+  ck_assert_int_eq(settings_parse(json, strlen(json), "x", &s, &err), PAIL_OK);
+  ck_assert_ptr_null(err);
+  ck_assert_int_eq(s.storages[0].max_attempts, 0);
+  ck_assert_int_eq(s.storages[0].retry_time_limit_ms, 0);
+  ck_assert_uint_eq(s.storages[0].stream_buffer_size, 0);
+  ck_assert(!s.storages[0].tls_verify_off);
+  ck_assert_ptr_null(s.storages[0].ca_bundle);
+  ck_assert_uint_eq(json_object_size(s.storages[0].fields), 0);
+  settings_free(&s);
+}
+END_TEST
+
 START_TEST(the_stream_buffer_is_the_cores_not_the_backends) {
   const char *json =
       "{\"storage\": {\"type\": \"s3\", \"streamBufferSize\": 33554432},"
@@ -463,6 +483,7 @@ int main(void) {
   tcase_add_test(tc, primary_and_secondaries_parse_in_order);
   tcase_add_test(tc, permissions_and_workspace_key_are_read);
   tcase_add_test(tc, retry_fields_are_the_cores_not_the_backends);
+  tcase_add_test(tc, null_core_fields_are_not_set);
   tcase_add_test(tc, the_stream_buffer_is_the_cores_not_the_backends);
   tcase_add_test(tc, tls_fields_are_the_cores_not_the_backends);
   tcase_add_test(tc, not_json_names_line_and_column);

@@ -67,9 +67,7 @@ pail_status azure_request_sign(const azure_instance *az, pail_request *r,
     if (asprintf(&url, "%s%c%s", r->url, strchr(r->url, '?') ? '&' : '?',
                  az->sas) < 0)
       return azure_no_memory(err);
-    free(r->url);
-    r->url = url;
-    r->http.url = url;
+    return azure_core->request_set_url(r, url, err);
   }
   return PAIL_OK;
 }
@@ -706,9 +704,7 @@ static pail_status azure_leftover_remove(void *instance,
 }
 
 static const pail_backend_ops azure_ops = {
-    .abi_version = PAIL_BACKEND_ABI_VERSION,
-    .struct_size = sizeof(pail_backend_ops),
-    .name = "azure_blob",
+    PAIL_BACKEND_OPS_INIT("azure_blob"),
     .version = AZURE_VERSION,
     .capabilities = PAIL_CAP_RANGED_READ | PAIL_CAP_MULTIPART |
                     PAIL_CAP_SERVER_COPY | PAIL_CAP_PRESIGN |
@@ -737,4 +733,6 @@ static const pail_backend_ops azure_ops = {
     .leftover_remove = azure_leftover_remove,
 };
 
-PAIL_BACKEND_DEFINE_ENTRY(azure_ops, azure_core)
+/* Needs core ABI 1.15: request_set_url (1.15), the part writer (1.12) and the
+ * write options kept until commit (1.13). */
+PAIL_BACKEND_DEFINE_ENTRY(azure_ops, azure_core, 15)

@@ -186,9 +186,7 @@ static const pail_backend_field fs_fields[] = {
 };
 
 static const pail_backend_ops fs_ops = {
-    .abi_version = PAIL_BACKEND_ABI_VERSION,
-    .struct_size = sizeof(pail_backend_ops),
-    .name = "fs",
+    PAIL_BACKEND_OPS_INIT("fs"),
     .version = FS_VERSION,
     .capabilities = PAIL_CAP_RANGED_READ | PAIL_CAP_SERVER_COPY |
                     PAIL_CAP_CONDITIONAL_WRITE | PAIL_CAP_METADATA |
@@ -214,6 +212,6 @@ static const pail_backend_ops fs_ops = {
     .leftover_remove = fs_leftover_remove,
 };
 
-/* The services fs calls are those of ABI 1.0, content_type_guess (1.1) and
- * object_info_clear (1.4): it needs a core of ABI 1.4 or later. */
-PAIL_BACKEND_DEFINE_ENTRY(fs_ops, fs_core)
+/* Needs core ABI 1.4: content_type_guess (1.1) and object_info_clear
+ * (1.4). */
+PAIL_BACKEND_DEFINE_ENTRY(fs_ops, fs_core, 4)

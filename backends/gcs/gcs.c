@@ -855,9 +855,7 @@ static pail_status gcs_open(const pail_config *cfg, void **instance,
 }
 
 static const pail_backend_ops gcs_ops = {
-    .abi_version = PAIL_BACKEND_ABI_VERSION,
-    .struct_size = sizeof(pail_backend_ops),
-    .name = "gcs",
+    PAIL_BACKEND_OPS_INIT("gcs"),
     .version = GCS_VERSION,
     .capabilities = PAIL_CAP_RANGED_READ | PAIL_CAP_SERVER_COPY |
                     PAIL_CAP_PRESIGN | PAIL_CAP_CONDITIONAL_WRITE |
@@ -885,4 +883,6 @@ static const pail_backend_ops gcs_ops = {
     .leftover_remove = gcs_leftover_remove,
 };
 
-PAIL_BACKEND_DEFINE_ENTRY(gcs_ops, gcs_core)
+/* Needs core ABI 1.13: the request builder (1.11) and the write options kept
+ * until commit (1.13). */
+PAIL_BACKEND_DEFINE_ENTRY(gcs_ops, gcs_core, 13)

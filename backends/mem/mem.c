@@ -653,9 +653,7 @@ static const pail_backend_field mem_fields[] = {
 };
 
 static const pail_backend_ops mem_ops = {
-    .abi_version = PAIL_BACKEND_ABI_VERSION,
-    .struct_size = sizeof(pail_backend_ops),
-    .name = "mem",
+    PAIL_BACKEND_OPS_INIT("mem"),
     .version = MEM_VERSION,
     .capabilities = PAIL_CAP_RANGED_READ | PAIL_CAP_SERVER_COPY |
                     PAIL_CAP_CONDITIONAL_WRITE | PAIL_CAP_METADATA |
@@ -678,4 +676,4 @@ static const pail_backend_ops mem_ops = {
     .create_container = mem_create_container,
 };
 
-PAIL_BACKEND_DEFINE_ENTRY(mem_ops, core)
+PAIL_BACKEND_DEFINE_ENTRY(mem_ops, core, 0)

@@ -706,9 +706,7 @@ static pail_status s3_open(const pail_config *cfg, void **instance,
 }
 
 static const pail_backend_ops s3_ops = {
-    .abi_version = PAIL_BACKEND_ABI_VERSION,
-    .struct_size = sizeof(pail_backend_ops),
-    .name = "s3",
+    PAIL_BACKEND_OPS_INIT("s3"),
     .version = S3_VERSION,
     .capabilities = PAIL_CAP_RANGED_READ | PAIL_CAP_MULTIPART |
                     PAIL_CAP_SERVER_COPY | PAIL_CAP_PRESIGN |
@@ -737,4 +735,5 @@ static const pail_backend_ops s3_ops = {
     .leftover_remove = s3_leftover_remove,
 };
 
-PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core)
+/* Needs core ABI 1.12: the part writer (1.12). */
+PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core, 12)

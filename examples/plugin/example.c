@@ -678,9 +678,8 @@ static const pail_backend_field example_fields[] = {
 };
 
 static const pail_backend_ops example_ops = {
-    .abi_version = PAIL_BACKEND_ABI_VERSION,
-    .struct_size = sizeof(pail_backend_ops),
-    .name = "example", /* must match the file name pail_example.so */
+    PAIL_BACKEND_OPS_INIT(
+        "example"), /* must match the file name pail_example.so */
     .version = EXAMPLE_VERSION,
     .capabilities = PAIL_CAP_RANGED_READ | PAIL_CAP_CREATE_CONTAINER,
     .fields = example_fields,
@@ -704,4 +703,5 @@ static const pail_backend_ops example_ops = {
 /* Defines the exported pail_backend_entry: it refuses a core of another ABI
  * major (or an older core than this header), keeps the services table in
  * `core` and hands over example_ops. */
-PAIL_BACKEND_DEFINE_ENTRY(example_ops, core)
+/* Needs core ABI 1.0: ABI 1.0 services only, so it loads on every 1.x core. */
+PAIL_BACKEND_DEFINE_ENTRY(example_ops, core, 0)

@@ -2,23 +2,49 @@
  * backend.h: the contract between libpail and a backend plugin.
  *
  * A plugin is a shared object named pail_<type>.so, found on $PAIL_PLUGIN_PATH
- * then in $(pkglibdir)/backends. It exports one function:
+ * then in $(pkglibdir)/backends. It exports one function and one constant
+ * (PAIL_BACKEND_DEFINE_ENTRY writes both):
  *
  *   PAIL_BACKEND_EXPORT pail_status pail_backend_entry(
  *       uint32_t core_abi_version, const pail_core_services *core,
  *       const pail_backend_ops **ops, pail_error **err);
+ *   PAIL_BACKEND_EXPORT const uint32_t pail_backend_abi_version;
  *
- * The core calls it once, when a storage of that type is first opened, with
- * its ABI version and the table of services it lends (errors, logging, clock,
- * settings access, crypto helpers). The plugin keeps `core` (it lives as long
- * as the process) and returns a pointer to its static ops table.
+ * The core calls the entry once, when a storage of that type is first
+ * opened, with its ABI version and the table of services it lends: errors,
+ * logging, clock, settings access, key rules and crypto helpers (ABI 1.0);
+ * HTTP with one retry policy, AWS SigV4 signing and time parsing (1.1);
+ * base64, RSA-SHA256 keys and CRC-32C (1.2); resumable and verified reads
+ * (1.4, 1.6); delegation to another backend (1.5); file bodies and ranges
+ * (1.7, 1.9); redaction of credentials documents (1.10); a request builder
+ * (1.11, 1.15); uploads by parts (1.12); HTTP status categories and hex and
+ * percent decoding (1.15). The plugin keeps `core` (it lives as long as the
+ * process) and returns a pointer to its static ops table.
  *
  * Versioning (after SQLite's sqlite3_vfs and libgit2's odb backends): both
  * tables start with abi_version and struct_size and only ever grow at the
- * end. The core refuses a plugin whose ABI major differs from its own, or
- * whose struct_size is smaller than the ABI 1.0 table, naming the file and
- * both versions. A plugin must check core->struct_size before using a service
- * added after the ABI minor it needs (PAIL_CORE_HAS(core, field)).
+ * end.
+ * - The ops table's abi_version is the one record of the ABI a plugin was
+ *   built for: the core acts on it (it refuses another major, and reads the
+ *   table as that minor's). struct_size is derived from it: it must be at
+ *   least the size of that minor's table (of this core's, for a newer
+ *   minor), and the core reads no further than it. The exported constant
+ *   pail_backend_abi_version is only a diagnostic: the core reads it before
+ *   calling the entry so that a plugin of another major, whose entry cannot
+ *   trust this core's services to say why, is named with both versions.
+ *   PAIL_BACKEND_OPS_INIT and PAIL_BACKEND_DEFINE_ENTRY fill all three from
+ *   this header, so they agree.
+ * - A plugin names the oldest core minor it needs (the services it calls,
+ *   the behaviour it relies on) in PAIL_BACKEND_DEFINE_ENTRY; an older core
+ *   is refused with both versions named, a newer 1.x core is fine. A service
+ *   added after that minor is used only after PAIL_CORE_HAS(core, field).
+ *
+ * Data structs (the "ABI 1.x" notes below): a struct a plugin allocates
+ * (arrays, its stack, a struct embedded by value) cannot grow without
+ * breaking every plugin built before, so those are frozen for ABI 1.x and
+ * tests/test_abi.c asserts their size and every member's offset. A struct
+ * the core allocates and only lends (the options, list requests, parts) may
+ * grow at the end; options say so by a leading struct_size.
  *
  * Threading: `open` and `close` are called once per configured storage, never
  * concurrently for one instance. Every other operation on one instance may be
@@ -48,7 +74,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 14
+#define PAIL_BACKEND_ABI_MINOR 15
 #define PAIL_ABI_VERSION_MAKE(major, minor)                                    \
   ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
@@ -56,12 +82,17 @@ extern "C" {
 #define PAIL_BACKEND_ABI_VERSION                                               \
   PAIL_ABI_VERSION_MAKE(PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR)
 
+#if defined(__GNUC__)
 #define PAIL_BACKEND_EXPORT __attribute__((visibility("default")))
+#else
+#define PAIL_BACKEND_EXPORT
+#endif
 #define PAIL_BACKEND_ENTRY_SYMBOL "pail_backend_entry"
 /* Optional (PAIL_BACKEND_DEFINE_ENTRY defines it): a `const uint32_t` holding
- * the PAIL_BACKEND_ABI_VERSION the plugin was built with. The core reads it
- * before calling the entry, so that a plugin of another ABI major is refused
- * with both versions named even when its entry cannot say why. */
+ * the PAIL_BACKEND_ABI_VERSION the plugin was built with. The core reads only
+ * its major, before calling the entry, so that a plugin of another ABI major
+ * is refused with both versions named even when its entry cannot say why;
+ * the ops table's abi_version is what the core acts on. */
 #define PAIL_BACKEND_ABI_SYMBOL "pail_backend_abi_version"
 
 /* Capability bits (pail_backend_ops.capabilities). They describe what the
@@ -91,6 +122,16 @@ typedef enum pail_field_type {
   PAIL_FIELD_ANY = 5
 } pail_field_type;
 
+/* One setting a backend accepts. Frozen for ABI 1.x: backends hand the core
+ * arrays of it.
+ *
+ * The core owns the settings every storage has, whatever its backend, and
+ * takes them out of the fields before the backend's table is checked:
+ * "maxAttempts" and "retryTimeLimit" (the retry policy), "streamBufferSize"
+ * (the memory of uploads from a stream), "tlsVerify" and "caBundle" (how
+ * servers are verified). A backend reads their effect through the services
+ * (HTTP, part writer), never as fields, and a field table that declares one
+ * of them is refused when the plugin loads. "type" is implied. */
 typedef struct pail_backend_field {
   const char *name; /* NULL ends the table */
   pail_field_type type;
@@ -99,7 +140,18 @@ typedef struct pail_backend_field {
   const char *description; /* one line, for `pail backends` and docs */
 } pail_backend_field;
 
-/* Where a read or a listing starts and how much it takes. */
+/* The structs of pail.h a backend receives or fills:
+ * - pail_object_info, pail_metadata_entry, pail_list_page and pail_leftover
+ *   are frozen for ABI 1.x: backends allocate arrays of them (list entries,
+ *   metadata, leftovers) or fill them in place.
+ * - pail_read_options, pail_write_options and pail_sign_options start with
+ *   struct_size and may grow at the end: the core hands a backend its own
+ *   full-size copy, whatever the caller passed, and a backend built before a
+ *   member existed never reads it.
+ */
+
+/* Where a listing starts and how much it takes. The core allocates it and
+ * the backend only reads it, so it may grow at the end in a later minor. */
 typedef struct pail_backend_list_request {
   const char *prefix;     /* possibly empty */
   const char *delimiter;  /* "/" or NULL for a recursive listing */
@@ -107,11 +159,22 @@ typedef struct pail_backend_list_request {
   size_t max_keys;        /* >= 1; the core substitutes the default for 0 */
 } pail_backend_list_request;
 
+/* What a backend implements. Declare it with PAIL_BACKEND_OPS_INIT, which
+ * fills abi_version, struct_size and name from this header:
+ *
+ *   static const pail_backend_ops my_ops = {
+ *       PAIL_BACKEND_OPS_INIT("mine"),
+ *       .version = "1.0", .open = my_open, .close = my_close, ...};
+ */
 typedef struct pail_backend_ops {
-  uint32_t abi_version; /* PAIL_BACKEND_ABI_VERSION the plugin was built for */
-  uint32_t struct_size; /* sizeof(pail_backend_ops) the plugin was built with */
-  const char *name;     /* the type it implements, "fs" */
-  const char *version;  /* the plugin's own version */
+  /* PAIL_BACKEND_ABI_VERSION the plugin was built for: the one record of
+   * its ABI the core acts on (see the top of this file). */
+  uint32_t abi_version;
+  /* sizeof(pail_backend_ops) the plugin was built with, derived from
+   * abi_version: at least that minor's table. */
+  uint32_t struct_size;
+  const char *name;                 /* the type it implements, "fs" */
+  const char *version;              /* the plugin's own version */
   uint64_t capabilities;            /* PAIL_CAP_* */
   const pail_backend_field *fields; /* settings it accepts; "type" is implied */
 
@@ -238,8 +301,16 @@ typedef struct pail_backend_ops {
                                  int force, pail_error **err);
 } pail_backend_ops;
 
+/* The first members of a pail_backend_ops, as designated initialisers (after
+ * libgit2's GIT_ODB_BACKEND_INIT): this header's ABI version and table size,
+ * and the type the plugin implements. */
+#define PAIL_BACKEND_OPS_INIT(type_name)                                       \
+  .abi_version = PAIL_BACKEND_ABI_VERSION,                                     \
+  .struct_size = sizeof(pail_backend_ops), .name = (type_name)
+
 /* An HTTP request for the core's HTTP services. Strings belong to the
- * caller. */
+ * caller. Frozen for ABI 1.x (at its 1.3 layout): backends allocate it and
+ * pail_request embeds it by value. */
 typedef struct pail_http_request {
   const char *method;         /* "GET", "PUT", "HEAD", ... */
   const char *url;            /* absolute; path and query already encoded */
@@ -248,8 +319,8 @@ typedef struct pail_http_request {
   const void *body; /* the request body, or NULL for none */
   size_t body_length;
   /* ABI 1.3: PAIL_HTTP_* bits. The core reads this member only from
-   * plugins built for ABI 1.3 or later, so an older plugin's shorter
-   * struct is never read past its end. */
+   * plugins built for ABI 1.3 or later (by the ops table's abi_version),
+   * so an older plugin's shorter struct is never read past its end. */
   uint32_t flags;
 } pail_http_request;
 
@@ -258,7 +329,8 @@ typedef struct pail_http_request {
  * file fd from offset, read with pread as they are sent (again on a
  * retry), so that a part of a local file goes up without a copy in memory.
  * It must stay valid as the body would, and the file must not shrink
- * meanwhile (that fails the request, PAIL_ERR_IO). */
+ * meanwhile (that fails the request, PAIL_ERR_IO). Frozen for ABI 1.x:
+ * backends allocate it. */
 typedef struct pail_http_body_file {
   int fd;
   uint64_t offset;
@@ -268,8 +340,9 @@ typedef struct pail_http_body_file {
  * core's request_init / request_header / request_free services, so that
  * a backend only adds what its protocol needs. `http` is what the HTTP
  * services take; the services keep its url, headers and header_count in
- * step with the members below (a backend that edits headers or url itself
- * updates `http` too). */
+ * step with the members below: change the URL with request_set_url (ABI
+ * 1.15), not by hand. Frozen for ABI 1.x: backends allocate it and
+ * pail_part embeds it by value; request_init clears exactly its 1.x size. */
 typedef struct pail_request {
   pail_http_request http;
   char **headers; /* "Name: value", each malloc'd */
@@ -294,6 +367,8 @@ static inline void pail_request_body(pail_request *r, const void *body,
 /* ABI 1.7: body is a pail_http_body_file. */
 #define PAIL_HTTP_BODY_FILE (1u << 2)
 
+/* Frozen for ABI 1.x, as pail_http_response: backends allocate responses
+ * (the core fills them) and index the core's arrays of headers. */
 typedef struct pail_http_header {
   char *name; /* lowercase */
   char *value;
@@ -313,7 +388,8 @@ typedef struct pail_http_group pail_http_group;
 /* A parsed private key (OpenSSL underneath), from private_key_load. */
 typedef struct pail_private_key pail_private_key;
 
-/* Credentials and scope for SigV4. Strings belong to the caller. */
+/* Credentials and scope for SigV4. Strings belong to the caller. Frozen for
+ * ABI 1.x: backends allocate it. */
 typedef struct pail_sigv4_key {
   const char *access_key_id;
   const char *secret_access_key;
@@ -332,6 +408,7 @@ typedef struct pail_sigv4_key {
  * version being read, and logs and reports as every backend does. */
 typedef struct pail_resumable_reader pail_resumable_reader;
 
+/* Frozen for ABI 1.x: backends allocate it and the core copies it whole. */
 typedef struct pail_resumable_source {
   /* Messages read "<label>: <key>: ..." ("s3", the backend's name). */
   const char *label;
@@ -369,7 +446,8 @@ typedef struct pail_resumable_source {
  * (core_services.delegate_open). A backend whose service also speaks a
  * protocol another backend implements (GCS's XML API, which is S3's with
  * HMAC keys) forwards operations to an instance of that backend instead of
- * speaking the protocol a second time. Call ops' members with instance. */
+ * speaking the protocol a second time. Call ops' members with instance.
+ * The core allocates it: it may grow at the end in a later minor. */
 typedef struct pail_delegate {
   const pail_backend_ops *ops;
   void *instance;
@@ -386,7 +464,9 @@ typedef struct pail_delegate {
  * written with it. */
 typedef struct pail_part_writer pail_part_writer;
 
-/* One part, owned by the core, as the callbacks see it. */
+/* One part, owned by the core, as the callbacks see it. The core allocates
+ * it and the backend only gets pointers, so it may grow at the end in a
+ * later minor; its `request` member is a frozen pail_request. */
 typedef struct pail_part {
   int number; /* 1, 2, ... in the order of the object's bytes; 0: single */
   /* The part's bytes, as the body of a pail_http_request: body_flags is 0
@@ -412,6 +492,7 @@ static inline void pail_request_part_body(pail_request *r,
   r->http.flags |= part->body_flags;
 }
 
+/* Frozen for ABI 1.x: backends allocate it and the core copies it whole. */
 typedef struct pail_part_protocol {
   /* Messages read "<label>: <key>: ..." ("s3", "azure_blob"). Copied. */
   const char *label;
@@ -491,7 +572,8 @@ typedef struct pail_core_services {
    * returned as their JSON string form). Caller frees. NULL when absent. */
   char *(*config_json)(const pail_config *cfg, const char *field);
 
-  /* Key rules of DESIGN.md, as pail_key_check. */
+  /* The rules of keys (1 to 1024 bytes of UTF-8, no control characters, no
+   * empty, "." or ".." segment, no leading /), as pail_key_check. */
   pail_status (*key_check)(const char *key, size_t length, pail_error **err);
 
   /* Crypto helpers (OpenSSL underneath). */
@@ -505,10 +587,11 @@ typedef struct pail_core_services {
 
   /* ---------------------------------------------------- ABI 1.1: HTTP
    * libcurl underneath, with one connection cache, DNS cache and TLS session
-   * cache shared by every storage of the process, TLS verification on (with
-   * the CA certificates of the storage's "caBundle" setting, for backends
-   * that declare that field, else of $CURL_CA_BUNDLE or $SSL_CERT_FILE, else
-   * the system's), the standard proxy variables honoured, a connect timeout
+   * cache shared by every storage of the process, TLS verification on
+   * unless the storage's core field "tlsVerify" is false (with the CA
+   * certificates of its core field "caBundle", else of $CURL_CA_BUNDLE or
+   * $SSL_CERT_FILE, else the system's), the standard proxy variables
+   * honoured, a connect timeout
    * and a stalled-transfer limit. All of these are thread-safe; a stream or a
    * group is used by one thread at a time.
    *
@@ -798,27 +881,82 @@ typedef struct pail_core_services {
   /* Cancels the parts in flight, aborts a begun upload and frees the writer
    * (NULL is fine). */
   void (*part_writer_abort)(pail_part_writer *writer);
+
+  /* ---------------------------------- ABI 1.15: one home for each helper
+   * Guard each with PAIL_CORE_HAS(core, member) in a plugin that loads on
+   * cores before 1.15, or name 15 in PAIL_BACKEND_DEFINE_ENTRY. */
+
+  /* Replaces the URL of a request built with request_init: frees the old
+   * one, takes over url and updates r->http.url. A NULL url (a failed
+   * allocation) is PAIL_ERR_INTERNAL "out of memory", with the old URL
+   * kept. */
+  pail_status (*request_set_url)(pail_request *r, char *url, pail_error **err);
+
+  /* The category of an HTTP status a provider answered with, the one table
+   * for every backend (which maps its provider's error codes first and falls
+   * back on this): 2xx PAIL_OK; 401 and 403 access denied; 404 and 410 not
+   * found; 408 unavailable; 409 and 412 conflict; 429 and 503 throttled; 501
+   * unsupported; other 4xx (400, 411, 413, 416, ...) invalid argument; other
+   * 5xx unavailable; anything else (1xx, an unfollowed 3xx) PAIL_ERR_IO. */
+  pail_status (*status_category)(int http_status);
+
+  /* Decodes `length` hex digits of text (either case) into out, which holds
+   * length / 2 bytes. PAIL_ERR_INVALID_ARGUMENT, out unspecified, when
+   * length is odd or a character is not a hex digit. */
+  pail_status (*hex_decode)(const char *text, size_t length,
+                            unsigned char *out);
+  /* Decodes percent-encoding: every %XX (either case) becomes its byte; no
+   * other character changes ('+' stays '+': this is not form decoding).
+   * *out is malloc'ed and NUL-ended, its length (which may count NUL bytes
+   * a %00 gave) in *out_length when not NULL. PAIL_ERR_INVALID_ARGUMENT, *out
+   * NULL, for a '%' not followed by two hex digits; PAIL_ERR_INTERNAL when
+   * out of memory. */
+  pail_status (*uri_decode)(const char *text, size_t length, char **out,
+                            size_t *out_length);
 } pail_core_services;
 
-/* True when the core provides the service `field` (appended in a later minor).
- */
+/* True when the core provides the service `field` (appended in a later
+ * minor). */
 #define PAIL_CORE_HAS(core, field)                                             \
   ((core)->struct_size >= offsetof(pail_core_services, field) +                \
                               sizeof(((pail_core_services *)0)->field))
+
+/* The size of the services table of core ABI 1.minor: up to the last
+ * service that minor added (minors that added none have their
+ * predecessor's size). A minor above this header's is this header's size. */
+#define PAIL_CORE_SERVICES_END_(field)                                         \
+  (offsetof(pail_core_services, field) +                                       \
+   sizeof(((pail_core_services *)0)->field))
+#define PAIL_CORE_SERVICES_SIZE(minor)                                         \
+  ((minor) >= 15   ? PAIL_CORE_SERVICES_END_(uri_decode)                       \
+   : (minor) >= 12 ? PAIL_CORE_SERVICES_END_(part_writer_abort)                \
+   : (minor) >= 11 ? PAIL_CORE_SERVICES_END_(request_free)                     \
+   : (minor) >= 10 ? PAIL_CORE_SERVICES_END_(error_redact_document)            \
+   : (minor) >= 9  ? PAIL_CORE_SERVICES_END_(file_read)                        \
+   : (minor) >= 7  ? PAIL_CORE_SERVICES_END_(sha256_file)                      \
+   : (minor) >= 6  ? PAIL_CORE_SERVICES_END_(resumable_verify)                 \
+   : (minor) >= 5  ? PAIL_CORE_SERVICES_END_(delegate_close)                   \
+   : (minor) >= 4  ? PAIL_CORE_SERVICES_END_(endpoint_problem)                 \
+   : (minor) >= 2  ? PAIL_CORE_SERVICES_END_(crc32c)                           \
+   : (minor) >= 1  ? PAIL_CORE_SERVICES_END_(content_type_guess)               \
+                   : PAIL_CORE_SERVICES_END_(hex_encode))
 
 typedef pail_status (*pail_backend_entry_fn)(uint32_t core_abi_version,
                                              const pail_core_services *core,
                                              const pail_backend_ops **ops,
                                              pail_error **err);
 
-/* Defines pail_backend_entry for a plugin whose ops table is `ops_table`,
- * storing the core's services in `core_variable` (a
- * `static const pail_core_services *`). It refuses a core of another ABI
- * major, or one older than the header the plugin was built with (a core
- * services table smaller than this header's), so a plugin may use every
- * service it was compiled against. Plugins that can work with older cores
- * write their own entry and test PAIL_CORE_HAS instead. */
-#define PAIL_BACKEND_DEFINE_ENTRY(ops_table, core_variable)                    \
+/* Defines pail_backend_entry (and pail_backend_abi_version) for a plugin
+ * whose ops table is `ops_table`, storing the core's services in
+ * `core_variable` (a `static const pail_core_services *`). min_minor is the
+ * oldest core ABI minor the plugin needs: the services it calls without
+ * PAIL_CORE_HAS and the behaviour it relies on (0 for the ABI 1.0 services
+ * alone). A core of another major, or older than 1.min_minor (by its
+ * version or by the size of its services table), is refused, naming both
+ * versions; any later 1.x core is accepted. */
+#define PAIL_BACKEND_DEFINE_ENTRY(ops_table, core_variable, min_minor)         \
+  typedef char pail_backend_min_minor_is_not_above_this_header                 \
+      [(min_minor) <= PAIL_BACKEND_ABI_MINOR ? 1 : -1];                        \
   PAIL_BACKEND_EXPORT const uint32_t pail_backend_abi_version =                \
       PAIL_BACKEND_ABI_VERSION;                                                \
   PAIL_BACKEND_EXPORT pail_status pail_backend_entry(                          \
@@ -830,11 +968,13 @@ typedef pail_status (*pail_backend_entry_fn)(uint32_t core_abi_version,
     *pail_ops_out = NULL;                                                      \
     if (PAIL_ABI_MAJOR_OF(core_abi_version) != PAIL_BACKEND_ABI_MAJOR)         \
       return PAIL_ERR_UNSUPPORTED; /* its error_set cannot be trusted */       \
-    if (pail_core_in->struct_size < sizeof(pail_core_services))                \
+    if (core_abi_version <                                                     \
+            PAIL_ABI_VERSION_MAKE(PAIL_BACKEND_ABI_MAJOR, min_minor) ||        \
+        pail_core_in->struct_size < PAIL_CORE_SERVICES_SIZE(min_minor))        \
       return pail_core_in->error_set(                                          \
           pail_err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,                       \
-          "backend \"%s\" was built for core ABI %u.%u; this core is %u.%u",   \
-          (ops_table).name, PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR,    \
+          "backend \"%s\" needs core ABI %u.%u or later; this core is %u.%u",  \
+          (ops_table).name, PAIL_BACKEND_ABI_MAJOR, (unsigned)(min_minor),     \
           PAIL_ABI_MAJOR_OF(core_abi_version),                                 \
           PAIL_ABI_MINOR_OF(core_abi_version));                                \
     (core_variable) = pail_core_in;                                            \

@@ -22,13 +22,11 @@ static void never_close(void *instance) {
 }
 
 static const pail_backend_ops ops = {
-    .abi_version = PAIL_BACKEND_ABI_VERSION,
-    .struct_size = sizeof(pail_backend_ops),
-    .name = "openfails",
+    PAIL_BACKEND_OPS_INIT("openfails"),
     .version = "1.0",
     .fields = fields,
     .open = refuse_open,
     .close = never_close,
 };
 
-PAIL_BACKEND_DEFINE_ENTRY(ops, core)
+PAIL_BACKEND_DEFINE_ENTRY(ops, core, 0)

@@ -23,4 +23,4 @@ static const pail_backend_ops ops = {
 };
 
 static const pail_core_services *core;
-PAIL_BACKEND_DEFINE_ENTRY(ops, core)
+PAIL_BACKEND_DEFINE_ENTRY(ops, core, 0)
