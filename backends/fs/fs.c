@@ -485,6 +485,15 @@ oom:
   return no_memory(err);
 }
 
+/* Moves *given into *kept when it is set, freeing what *kept held. */
+static void attrs_take(char **kept, char **given) {
+  if (*given == NULL)
+    return;
+  free(*kept);
+  *kept = *given;
+  *given = NULL;
+}
+
 /* The attributes as stored on an open file (for a copy that keeps them). */
 static pail_status attrs_from_file(int fd, const char *key, fs_attrs *a,
                                    pail_error **err) {
@@ -1260,13 +1269,22 @@ static pail_status fs_copy(void *instance, const char *src_key,
   pail_status status = object_open(fs, src_key, &src, &st, err);
   if (status != PAIL_OK)
     return status;
-  /* As S3's CopyObject: attributes are kept unless new ones are given. */
-  bool replace =
-      options && (options->content_type || options->content_disposition ||
-                  options->metadata_count > 0);
-  fs_attrs attrs;
-  status = replace ? attrs_from_options(options, &attrs, err)
-                   : attrs_from_file(src, src_key, &attrs, err);
+  /* As the cloud backends copy: each attribute the options give replaces
+   * the source's (metadata as a whole), the others are carried over. */
+  fs_attrs attrs, given;
+  status = attrs_from_file(src, src_key, &attrs, err);
+  if (status == PAIL_OK &&
+      (status = attrs_from_options(options, &given, err)) != PAIL_OK)
+    attrs_clear(&attrs);
+  if (status == PAIL_OK) {
+    attrs_take(&attrs.content_type, &given.content_type);
+    attrs_take(&attrs.content_disposition, &given.content_disposition);
+    if (given.metadata) {
+      attrs_take(&attrs.metadata, &given.metadata);
+      attrs.metadata_length = given.metadata_length;
+    }
+    attrs_clear(&given);
+  }
   fs_writer *w = NULL;
   if (status == PAIL_OK)
     status = writer_open(fs, dst_key, &attrs, options && options->if_none_match,
