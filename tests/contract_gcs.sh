@@ -5,7 +5,9 @@
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/gcs_lib.sh"
 
-gcs_start
+# Listings give at most 50 entries a page, so CONTRACT_MANY (120) keys
+# cross two page boundaries without 1,001 puts through a Python server.
+gcs_start --page-size 50
 gcs_pail_timeout
 GCS_SETTINGS=$GCS_DIR/settings.json
 gcs_small_chunks_settings "$GCS_SETTINGS" "$GCS_PORT"
@@ -14,6 +16,7 @@ run_pail mb
 expect_status 0 "mb creates the bucket"
 
 CONTRACT_BACKEND=gcs
+CONTRACT_MANY=120
 CONTRACT_CAPS="persistent disposition metadata stored_type no_clobber cp_no_clobber"
 . "$top_srcdir/tests/contract_lib.sh"
 
