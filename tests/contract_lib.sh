@@ -51,11 +51,13 @@
 # CONTRACT_MANY (keys put for the listing across pages, default 1001: more
 # than the 1,000 a page S3 and Azure give), CONTRACT_MISSING_CODE (the
 # provider code a failed delete of a missing key names, when the backend
-# has one).
+# has one), CONTRACT_META_TEAM (the second metadata name, team_name by
+# default: an underscore, which Azure's identifier rule allows).
 
 : "${CONTRACT_BACKEND:?the driver names its backend}"
 : "${CONTRACT_CAPS=}"
 : "${CONTRACT_MANY:=1001}"
+: "${CONTRACT_META_TEAM:=team_name}"
 
 python_json() { python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 
@@ -247,7 +249,7 @@ contract_no_clobber() {
 # extension when none is given.
 contract_metadata() {
   set -- --content-type 'text/x-pail; charset=utf-8' \
-    --metadata owner=ann --metadata team_name=data
+    --metadata owner=ann --metadata "$CONTRACT_META_TEAM=data"
   if has_cap disposition; then
     set -- "$@" --content-disposition 'attachment; filename="r 1.txt"'
   fi
@@ -275,9 +277,9 @@ assert d["last_modified"], d' <"$OUT"
   fi
   if has_cap metadata; then
     check "--json stat shows the metadata" python_json \
-      'assert d["metadata"] == {"owner": "ann", "team_name": "data"}, d' <"$SCRATCH/meta.stat"
+      'assert d["metadata"] == {"owner": "ann", "'"$CONTRACT_META_TEAM"'": "data"}, d' <"$SCRATCH/meta.stat"
     check "the backend stores the metadata" python_json \
-      'assert d["metadata"] == {"owner": "ann", "team_name": "data"}, d' <"$SCRATCH/meta.attrs"
+      'assert d["metadata"] == {"owner": "ann", "'"$CONTRACT_META_TEAM"'": "data"}, d' <"$SCRATCH/meta.attrs"
     run_pail stat meta/report
     check "stat (text) shows the metadata" grep -q "owner=ann" "$OUT"
   else
@@ -324,7 +326,7 @@ contract_copies() {
   fi
   if has_cap metadata; then
     check "cp keeps the metadata" python_json \
-      'assert d["metadata"] == {"owner": "ann", "team_name": "data"}, d' <"$SCRATCH/meta.attrs"
+      'assert d["metadata"] == {"owner": "ann", "'"$CONTRACT_META_TEAM"'": "data"}, d' <"$SCRATCH/meta.attrs"
   fi
   run_pail cp --content-type application/json meta/report meta/report-json
   expect_status 0 "cp with a new content type"
