@@ -69,6 +69,7 @@ Faults and counters for the tests, under /_fixture/ (no auth):
   POST /_fixture/revoke                   every token stops working now
   GET  /_fixture/object?bucket=B&name=N   size, md5 (hex), content type,
                                           disposition, metadata of an object
+  GET  /_fixture/count?bucket=B&prefix=P how many objects start with P
   POST /_fixture/seed?bucket=B&prefix=P&count=N  creates N small objects
   GET  /_fixture/stats                    JSON counters (tokens issued,
                                           requests by kind, open sessions)
@@ -389,6 +390,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 "contentType": obj["contentType"],
                 "contentDisposition": obj["contentDisposition"],
                 "metadata": obj["metadata"]})
+        if path == "/_fixture/count":
+            prefix = query.get("prefix", "")
+            with lock:
+                names = list(buckets.get(query.get("bucket"), {}))
+            return self.reply(200, {"count": sum(
+                1 for name in names if name.startswith(prefix))})
         if path == "/_fixture/seed":
             bucket, prefix = query.get("bucket"), query.get("prefix", "")
             with lock:

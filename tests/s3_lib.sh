@@ -13,6 +13,8 @@
 #                                    state is in S3_SIGNATURE_CHECKS)
 #        s3_settings FILE [SECRET] writes settings, optionally a wrong secret
 #        s3_stop                  stops moto (also run on exit)
+#        moto_refuses, s3_probe_listings, unchecked, aws_count: moto's
+#                                 refusal of percent-encoded paths (below)
 #
 # Skips the test (exit 77) only when moto_server or the aws CLI is missing.
 # Nothing is read from the machine's AWS setup, and nothing but loopback is
@@ -196,6 +198,59 @@ aws_lacks_key() { ! aws_has_key "$1"; }
 
 # wait_for_log PATTERN: waits up to 30 s for moto's request log to match.
 wait_for_log() { wait_for_match "$S3_MOTO_LOG" "$1"; }
+
+# moto_refuses WHAT AWS-ARGS...: true when moto refuses the aws CLI's own
+# signature for the request AWS-ARGS make; signature checking is then off
+# until s3_signature_checks on. moto 5.2 builds the canonical request from
+# the decoded path and query, so it refuses any request with a
+# percent-encoded character there ('+', '=', '%', '?', non-ASCII, a '/' in a
+# prefix or delimiter): those checks cannot prove a signature right or
+# wrong, and they run unchecked, with a printed NOTE. The signing of such
+# keys is proven by s3_cli.sh's comparison with botocore and by test_s3.
+moto_refuses() {
+  what=$1
+  shift
+  s3_aws "$@" >/dev/null 2>"$SCRATCH/probe" && return 1
+  if grep -q SignatureDoesNotMatch "$SCRATCH/probe"; then
+    echo "NOTE: moto refuses the aws CLI's own signature for $what; checking it with signature checking off"
+    s3_signature_checks off
+    return 0
+  fi
+  fail "aws CLI probe for $what: $(cat "$SCRATCH/probe")"
+  return 1
+}
+
+# s3_probe_listings: sets MOTO_REFUSES_LISTINGS to yes when moto refuses
+# the signature of a listing with a prefix and delimiter (see
+# moto_refuses), else no. Needs the bucket.
+MOTO_REFUSES_LISTINGS=no
+s3_probe_listings() {
+  MOTO_REFUSES_LISTINGS=no
+  if moto_refuses "listings with a prefix or delimiter ('/' is sent as %2F)" \
+    s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix sizes/ --delimiter /; then
+    MOTO_REFUSES_LISTINGS=yes
+    s3_signature_checks on
+  fi
+}
+
+# unchecked COMMAND...: runs COMMAND with signature checking off when moto
+# cannot verify listings (MOTO_REFUSES_LISTINGS, s3_probe_listings).
+unchecked() {
+  if [ "$MOTO_REFUSES_LISTINGS" = yes ] && [ "$S3_SIGNATURE_CHECKS" = on ]; then
+    s3_signature_checks off
+    "$@"
+    unchecked_status=$?
+    s3_signature_checks on
+    return $unchecked_status
+  fi
+  "$@"
+}
+
+# aws_count PREFIX: how many keys the aws CLI lists under PREFIX.
+aws_count() {
+  unchecked s3_aws s3api list-objects-v2 --bucket "$S3_BUCKET" --prefix "$1" \
+    --query 'length(Contents || `[]`)'
+}
 
 S3_STARTED_MS=$(now_ms)
 if ! s3_start_moto; then

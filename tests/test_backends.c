@@ -835,6 +835,31 @@ START_TEST(streamed_copy_to_another_storage_keeps_attributes_and_metadata) {
 }
 END_TEST
 
+/* A server-side copy with a new content type keeps the disposition and
+ * metadata it was not given, as s3, azure_blob and gcs copy. */
+START_TEST(copy_replaces_only_the_attributes_it_is_given) {
+  env_open(_i);
+  pail_metadata_entry meta = {(char *)"owner", (char *)"alice"};
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  options.content_type = "text/x-source";
+  options.content_disposition = "attachment";
+  options.metadata = &meta;
+  options.metadata_count = 1;
+  EXPECT(PAIL_OK, pail_write(t.ws, PTR("src"), "payload", 7, &options, &err));
+  pail_write_options retype = PAIL_WRITE_OPTIONS_INIT;
+  retype.content_type = "application/json";
+  EXPECT(PAIL_OK, pail_copy(t.ws, PTR("src"), PTR("dst"), &retype, &err));
+  pail_object_info info;
+  EXPECT(PAIL_OK, pail_stat(t.ws, PTR("dst"), &info, &err));
+  ck_assert_str_eq(info.content_type, "application/json");
+  ck_assert_pstr_eq(info.content_disposition, "attachment");
+  ck_assert_uint_eq(info.metadata_count, 1);
+  ck_assert_str_eq(info.metadata[0].value, "alice");
+  pail_object_info_clear(&info);
+  env_close();
+}
+END_TEST
+
 START_TEST(copy_of_missing_source_is_not_found) {
   env_open(_i);
   EXPECT(PAIL_ERR_NOT_FOUND,
@@ -1650,6 +1675,7 @@ static Suite *backends_suite(void) {
   add_contract(contract, copy_duplicates_bytes_and_attributes);
   add_contract(contract,
                streamed_copy_to_another_storage_keeps_attributes_and_metadata);
+  add_contract(contract, copy_replaces_only_the_attributes_it_is_given);
   add_contract(contract, copy_of_missing_source_is_not_found);
   add_contract(contract, create_only_copy_conflicts_with_existing_object);
   add_contract(contract, keys_with_special_characters_round_trip);

@@ -39,6 +39,15 @@ static pail_status copy_by_reading(int src, off_t *offset, uint64_t size,
   return status;
 }
 
+/* Moves *given into *kept when it is set, freeing what *kept held. */
+static void attrs_take(char **kept, char **given) {
+  if (*given == NULL)
+    return;
+  free(*kept);
+  *kept = *given;
+  *given = NULL;
+}
+
 pail_status fs_copy(void *instance, const char *src_key, const char *dst_key,
                     const pail_write_options *options, pail_error **err) {
   fs_instance *fs = instance;
@@ -47,13 +56,22 @@ pail_status fs_copy(void *instance, const char *src_key, const char *dst_key,
   pail_status status = fs_object_open(fs, src_key, &src, &st, err);
   if (status != PAIL_OK)
     return status;
-  /* As S3's CopyObject: attributes are kept unless new ones are given. */
-  bool replace =
-      options && (options->content_type || options->content_disposition ||
-                  options->metadata_count > 0);
-  fs_attrs attrs;
-  status = replace ? fs_attrs_from_options(options, &attrs, err)
-                   : fs_attrs_from_file(src, src_key, &attrs, err);
+  /* As the cloud backends copy: each attribute the options give replaces
+   * the source's (metadata as a whole), the others are carried over. */
+  fs_attrs attrs, given;
+  status = fs_attrs_from_file(src, src_key, &attrs, err);
+  if (status == PAIL_OK &&
+      (status = fs_attrs_from_options(options, &given, err)) != PAIL_OK)
+    fs_attrs_clear(&attrs);
+  if (status == PAIL_OK) {
+    attrs_take(&attrs.content_type, &given.content_type);
+    attrs_take(&attrs.content_disposition, &given.content_disposition);
+    if (given.metadata) {
+      attrs_take(&attrs.metadata, &given.metadata);
+      attrs.metadata_length = given.metadata_length;
+    }
+    fs_attrs_clear(&given);
+  }
   fs_writer *w = NULL;
   if (status == PAIL_OK)
     status = fs_writer_open(fs, dst_key, &attrs,

@@ -542,16 +542,16 @@ static pail_status mem_delete(void *instance, const char *key,
   return o ? PAIL_OK : not_found(err, key);
 }
 
-/* The copy shares the source's bytes. As S3's CopyObject, attributes are
- * kept unless the options give new ones. */
+/* The copy shares the source's bytes. As the cloud backends copy, each
+ * attribute the options give replaces the source's (metadata as a whole);
+ * the others are carried over. */
 static pail_status mem_copy(void *instance, const char *src_key,
                             const char *dst_key,
                             const pail_write_options *options,
                             pail_error **err) {
   mem_store *s = instance;
-  bool replace =
-      options && (options->content_type || options->content_disposition ||
-                  options->metadata_count > 0);
+  static const pail_write_options none = PAIL_WRITE_OPTIONS_INIT;
+  const pail_write_options *given = options ? options : &none;
   mem_object copy = {0};
   if ((copy.key = strdup(dst_key)) == NULL)
     return no_memory(err);
@@ -562,13 +562,14 @@ static pail_status mem_copy(void *instance, const char *src_key,
     status = not_found(err, src_key);
   } else {
     const mem_attrs *a = &src->attrs;
+    bool new_metadata = given->metadata_count > 0;
     bool copied =
-        replace
-            ? attrs_copy(&copy.attrs, options->content_type,
-                         options->content_disposition, options->metadata,
-                         options->metadata_count)
-            : attrs_copy(&copy.attrs, a->content_type, a->content_disposition,
-                         a->metadata, a->metadata_count);
+        attrs_copy(&copy.attrs,
+                   given->content_type ? given->content_type : a->content_type,
+                   given->content_disposition ? given->content_disposition
+                                              : a->content_disposition,
+                   new_metadata ? given->metadata : a->metadata,
+                   new_metadata ? given->metadata_count : a->metadata_count);
     if (!copied)
       status = no_memory(err);
   }
