@@ -45,7 +45,7 @@ PAIL_HIDDEN pail_status error_null_argument(pail_error **err,
       return error_null_argument((err), __func__, (what));                     \
   } while (0)
 
-/* ------------------------------------------------------------ sigv4.c */
+/* -------------------------------------------------------- net/sigv4.c */
 
 /* The SigV4 services of pail_core_services (see backend.h for their
  * contracts): sigv4_sign, sigv4_presign, uri_encode and strings_free. */
@@ -96,7 +96,7 @@ PAIL_HIDDEN pail_status clock_parse_provider_time(const char *text,
                                                   int64_t *seconds,
                                                   int32_t *nsec);
 
-/* ----------------------------------------------------------- crypto.c */
+/* ------------------------------------------------------- net/crypto.c */
 
 PAIL_HIDDEN void crypto_sha256(const void *data, size_t length,
                                unsigned char out[32]);
@@ -137,7 +137,7 @@ PAIL_HIDDEN pail_status crypto_rsa_sha256_sign(const pail_private_key *key,
                                                size_t *signature_length,
                                                pail_error **err);
 
-/* ----------------------------------------------------------- crc32c.c */
+/* ---------------------------------------------------------- net/crc.c */
 
 /* CRC-32C (Castagnoli), continuing from crc (0 to start). */
 PAIL_HIDDEN uint32_t crc32c_update(uint32_t crc, const void *data,
@@ -318,7 +318,7 @@ struct pail_config {
   uint32_t backend_abi;
 };
 
-/* ------------------------------------------------------------ retry.c */
+/* -------------------------------------------------------- net/retry.c */
 
 typedef struct retry_policy {
   int max_attempts;      /* including the first */
@@ -379,7 +379,7 @@ PAIL_HIDDEN pail_status config_validate(const storage_settings *storage,
                                         const pail_backend_field *fields,
                                         pail_error **err);
 
-/* ------------------------------------------------------------- http.c */
+/* --------------------------------------------------------- net/http.c */
 
 /* The HTTP services of pail_core_services (see include/pail/backend.h), over
  * libcurl. Thread-safe; a stream or a group is used by one thread at a time.
@@ -462,7 +462,7 @@ PAIL_HIDDEN pail_status http_group_wait(pail_http_group *group, void **tag,
 PAIL_HIDDEN size_t http_group_pending(const pail_http_group *group);
 PAIL_HIDDEN void http_group_free(pail_http_group *group);
 
-/* ------------------------------------------------------ part_writer.c */
+/* -------------------------------------------------- net/part_writer.c */
 
 /* Uploads by parts (contracts in include/pail/backend.h, ABI 1.12). */
 PAIL_HIDDEN pail_status part_writer_open(const pail_config *cfg,
