@@ -379,7 +379,7 @@ PAIL_HIDDEN pail_status config_validate(const storage_settings *storage,
                                         const pail_backend_field *fields,
                                         pail_error **err);
 
-/* --------------------------------------------------------- net/http.c */
+/* ------------------------------------------------------- net/http_*.c */
 
 /* The HTTP services of pail_core_services (see include/pail/backend.h), over
  * libcurl. Thread-safe; a stream or a group is used by one thread at a time.
@@ -443,7 +443,7 @@ PAIL_HIDDEN size_t http_stream_buffer_peak(const pail_http_stream *stream);
 /* For tests: the HTTP stream a resumable reader is reading. */
 PAIL_HIDDEN pail_http_stream *
 resumable_stream(const pail_resumable_reader *reader);
-/* What log lines and errors show of a URL (http.c's url_describe and
+/* What log lines and errors show of a URL (http_url.c: url_describe and
  * scrub_url_secrets, for the fuzz target): the URL without user info or
  * fragment, its query kept only when with_query and then with the value of
  * every secret parameter (signatures, credentials, tokens, keys) replaced
