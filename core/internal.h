@@ -318,6 +318,34 @@ struct pail_config {
   uint32_t backend_abi;
 };
 
+/* ----------------------------------------------------------- redact.c */
+
+/* Whether a name (a query parameter, a member of a secret JSON object) of
+ * length bytes holds a credential, by the one word list of redact.c. */
+PAIL_HIDDEN bool redact_name_is_secret(const char *name, size_t length);
+/* Replaces in text, in place, every occurrence of the length bytes of
+ * secret by "***" until none is left; nothing for a secret under 3 bytes.
+ * Returns whether it replaced any. */
+PAIL_HIDDEN bool redact_occurrences(char *text, const char *secret,
+                                    size_t length);
+/* Replaces, in place, every credential of the storage found in text by
+ * "***": the values of its backend's secret fields, for a secret given as a
+ * JSON object (or a string holding one) its credential-like members, and
+ * the "user:password" of any URL's userinfo. cfg may be NULL. */
+PAIL_HIDDEN void config_redact(const pail_config *cfg, char *text);
+/* Replaces in text every credential member of the JSON document (by name,
+ * as in a secret field of the settings) by "***"; nothing when it is not
+ * JSON. */
+PAIL_HIDDEN void document_redact(const char *json, size_t length, char *text);
+/* Writes to out the length bytes of a URL's query (after '?') with the
+ * value of every secret parameter replaced by "***", and a '\0'; returns
+ * the bytes written before it. out holds 3 * length + 1 bytes or more. */
+PAIL_HIDDEN size_t redact_query_copy(char *out, const char *query,
+                                     size_t length);
+/* Removes from text (a message that may quote a URL) the whole query of
+ * length bytes and the value of each of its secret parameters. */
+PAIL_HIDDEN void redact_query(char *text, const char *query, size_t length);
+
 /* -------------------------------------------------------- net/retry.c */
 
 typedef struct retry_policy {
@@ -349,15 +377,9 @@ PAIL_HIDDEN void retry_sleep_ms(int64_t ms);
 
 PAIL_HIDDEN extern const pail_core_services core_services;
 
-/* Replaces, in place, every credential of the storage found in text by
- * "***": the values of its backend's secret fields, for a secret given as a
- * JSON object (or a string holding one) its credential-like members, and
- * the "user:password" of any URL's userinfo. cfg may be NULL. */
-PAIL_HIDDEN void config_redact(const pail_config *cfg, char *text);
-/* Replaces in text every credential member of the JSON document (by name,
- * as in a secret field of the settings) by "***"; nothing when it is not
- * JSON. */
-PAIL_HIDDEN void document_redact(const char *json, size_t length, char *text);
+/* The value of a storage's settings field (NULL when absent or null); owned
+ * by the settings. */
+PAIL_HIDDEN json_t *config_field(const pail_config *cfg, const char *field);
 /* The ABI 1.10 service: document_redact on err's message. */
 PAIL_HIDDEN void error_redact_document(pail_error *err, const char *json,
                                        size_t length);
