@@ -5,7 +5,7 @@
  * did not sign), HEAD, streamed bodies with bounded memory, every transport
  * failure and its category, groups, connection reuse, the body limit, and
  * that no URL signature reaches a log line or an error message; and the
- * resumable reader built on streams (core/resume.c).
+ * resumable reader built on streams (core/net/resume.c).
  */
 #include "internal.h"
 #include "testutil.h"
