@@ -76,7 +76,7 @@ pail_status error_setv(pail_error **err, pail_status category, int http_status,
   e->http_status = http_status;
   if (vasprintf(&e->message, format, args) < 0)
     e->message = NULL;
-  /* An answer received after retries says so (core/http.c). */
+  /* An answer received after retries says so (core/net/http_exchange.c). */
   int attempts = http_attempts_take(http_status);
   if (attempts > 1 && e->message != NULL) {
     char *tried = str_printf("%s (after %d attempts)", e->message, attempts);

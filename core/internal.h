@@ -48,7 +48,7 @@ PAIL_HIDDEN pail_status error_null_argument(pail_error **err,
       return error_null_argument((err), __func__, (what));                     \
   } while (0)
 
-/* ------------------------------------------------------------ sigv4.c */
+/* -------------------------------------------------------- net/sigv4.c */
 
 /* The SigV4 services of pail_core_services (see backend.h for their
  * contracts): sigv4_sign, sigv4_presign, uri_encode and strings_free. */
@@ -99,7 +99,7 @@ PAIL_HIDDEN pail_status clock_parse_provider_time(const char *text,
                                                   int64_t *seconds,
                                                   int32_t *nsec);
 
-/* ----------------------------------------------------------- crypto.c */
+/* ------------------------------------------------------- net/crypto.c */
 
 PAIL_HIDDEN void crypto_sha256(const void *data, size_t length,
                                unsigned char out[32]);
@@ -140,7 +140,7 @@ PAIL_HIDDEN pail_status crypto_rsa_sha256_sign(const pail_private_key *key,
                                                size_t *signature_length,
                                                pail_error **err);
 
-/* ----------------------------------------------------------- crc32c.c */
+/* ---------------------------------------------------------- net/crc.c */
 
 /* CRC-32C (Castagnoli), continuing from crc (0 to start). */
 PAIL_HIDDEN uint32_t crc32c_update(uint32_t crc, const void *data,
@@ -342,7 +342,35 @@ struct pail_config {
   uint32_t backend_abi;
 };
 
-/* ------------------------------------------------------------ retry.c */
+/* ----------------------------------------------------------- redact.c */
+
+/* Whether a name (a query parameter, a member of a secret JSON object) of
+ * length bytes holds a credential, by the one word list of redact.c. */
+PAIL_HIDDEN bool redact_name_is_secret(const char *name, size_t length);
+/* Replaces in text, in place, every occurrence of the length bytes of
+ * secret by "***" until none is left; nothing for a secret under 3 bytes.
+ * Returns whether it replaced any. */
+PAIL_HIDDEN bool redact_occurrences(char *text, const char *secret,
+                                    size_t length);
+/* Replaces, in place, every credential of the storage found in text by
+ * "***": the values of its backend's secret fields, for a secret given as a
+ * JSON object (or a string holding one) its credential-like members, and
+ * the "user:password" of any URL's userinfo. cfg may be NULL. */
+PAIL_HIDDEN void config_redact(const pail_config *cfg, char *text);
+/* Replaces in text every credential member of the JSON document (by name,
+ * as in a secret field of the settings) by "***"; nothing when it is not
+ * JSON. */
+PAIL_HIDDEN void document_redact(const char *json, size_t length, char *text);
+/* Writes to out the length bytes of a URL's query (after '?') with the
+ * value of every secret parameter replaced by "***", and a '\0'; returns
+ * the bytes written before it. out holds 3 * length + 1 bytes or more. */
+PAIL_HIDDEN size_t redact_query_copy(char *out, const char *query,
+                                     size_t length);
+/* Removes from text (a message that may quote a URL) the whole query of
+ * length bytes and the value of each of its secret parameters. */
+PAIL_HIDDEN void redact_query(char *text, const char *query, size_t length);
+
+/* -------------------------------------------------------- net/retry.c */
 
 typedef struct retry_policy {
   int max_attempts;      /* including the first */
@@ -373,15 +401,9 @@ PAIL_HIDDEN void retry_sleep_ms(int64_t ms);
 
 PAIL_HIDDEN extern const pail_core_services core_services;
 
-/* Replaces, in place, every credential of the storage found in text by
- * "***": the values of its backend's secret fields, for a secret given as a
- * JSON object (or a string holding one) its credential-like members, and
- * the "user:password" of any URL's userinfo. cfg may be NULL. */
-PAIL_HIDDEN void config_redact(const pail_config *cfg, char *text);
-/* Replaces in text every credential member of the JSON document (by name,
- * as in a secret field of the settings) by "***"; nothing when it is not
- * JSON. */
-PAIL_HIDDEN void document_redact(const char *json, size_t length, char *text);
+/* The value of a storage's settings field (NULL when absent or null); owned
+ * by the settings. */
+PAIL_HIDDEN json_t *config_field(const pail_config *cfg, const char *field);
 /* The ABI 1.10 service: document_redact on err's message. */
 PAIL_HIDDEN void error_redact_document(pail_error *err, const char *json,
                                        size_t length);
@@ -405,7 +427,7 @@ PAIL_HIDDEN pail_status config_validate(const storage_settings *storage,
                                         const pail_backend_field *fields,
                                         pail_error **err);
 
-/* ------------------------------------------------------------- http.c */
+/* ------------------------------------------------------- net/http_*.c */
 
 /* The HTTP services of pail_core_services (see include/pail/backend.h), over
  * libcurl. Thread-safe; a stream or a group is used by one thread at a time.
@@ -469,7 +491,7 @@ PAIL_HIDDEN size_t http_stream_buffer_peak(const pail_http_stream *stream);
 /* For tests: the HTTP stream a resumable reader is reading. */
 PAIL_HIDDEN pail_http_stream *
 resumable_stream(const pail_resumable_reader *reader);
-/* What log lines and errors show of a URL (http.c's url_describe and
+/* What log lines and errors show of a URL (http_url.c: url_describe and
  * scrub_url_secrets, for the fuzz target): the URL without user info or
  * fragment, its query kept only when with_query and then with the value of
  * every secret parameter (signatures, credentials, tokens, keys) replaced
@@ -488,7 +510,7 @@ PAIL_HIDDEN pail_status http_group_wait(pail_http_group *group, void **tag,
 PAIL_HIDDEN size_t http_group_pending(const pail_http_group *group);
 PAIL_HIDDEN void http_group_free(pail_http_group *group);
 
-/* ------------------------------------------------------ part_writer.c */
+/* -------------------------------------------------- net/part_writer.c */
 
 /* Uploads by parts (contracts in include/pail/backend.h, ABI 1.12). */
 PAIL_HIDDEN pail_status part_writer_open(const pail_config *cfg,

@@ -12,7 +12,7 @@ static const char *config_storage_name(const pail_config *cfg) {
   return cfg ? cfg->storage->name : NULL;
 }
 
-static json_t *config_field(const pail_config *cfg, const char *field) {
+json_t *config_field(const pail_config *cfg, const char *field) {
   if (cfg == NULL || field == NULL)
     return NULL;
   json_t *value = json_object_get(cfg->storage->fields, field);
@@ -47,135 +47,6 @@ static int64_t config_integer(const pail_config *cfg, const char *field,
 static char *config_json(const pail_config *cfg, const char *field) {
   json_t *value = config_field(cfg, field);
   return value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-}
-
-/* Replaces every occurrence of secret in text by "***", in place (never
- * longer than a secret of 3+ characters; shorter secrets are left alone
- * rather than mangle the text). The search goes on after each replacement,
- * so a secret that is itself "***" cannot loop forever. */
-static void redact_value(char *text, const char *secret) {
-  size_t n = secret ? strlen(secret) : 0;
-  if (n < 3)
-    return;
-  for (char *hit = text; (hit = strstr(hit, secret)) != NULL; hit += 3) {
-    memcpy(hit, "***", 3);
-    memmove(hit + 3, hit + n, strlen(hit + n) + 1);
-  }
-}
-
-/* True when a member of a secret object holds a credential by its name
- * (private_key, private_key_id, client_secret, refresh_token, password...),
- * so that the account's e-mail, project or endpoint URLs stay readable in
- * messages. */
-static bool member_is_credential(const char *name) {
-  static const char *const words[] = {"key", "secret", "token", "password",
-                                      "credential"};
-  size_t n = strlen(name);
-  if (n > 4 &&
-      (strcmp(name + n - 4, "_uri") == 0 || strcmp(name + n - 4, "_url") == 0))
-    return false;
-  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-    if (strcasestr(name, words[i]) != NULL)
-      return true;
-  return false;
-}
-
-/* Redacts the credential members of a secret JSON object or array. */
-static void redact_json(char *text, const json_t *value, bool credential) {
-  if (json_is_string(value)) {
-    if (credential)
-      redact_value(text, json_string_value(value));
-  } else if (json_is_object(value)) {
-    const char *name;
-    json_t *member;
-    json_object_foreach((json_t *)value, name, member)
-        redact_json(text, member, credential || member_is_credential(name));
-  } else if (json_is_array(value)) {
-    size_t i;
-    json_t *item;
-    json_array_foreach(value, i, item) redact_json(text, item, credential);
-  }
-}
-
-/* Replaces every "user:password@" in text by "***@": the userinfo of a URL
- * or endpoint a setting gave (which no secret field names) is quoted by
- * messages that say what is wrong with it. */
-static void redact_userinfo(char *text) {
-  static const char boundary[] = " \t\n\"'/(<[,;=";
-  for (char *at = strchr(text, '@'); at != NULL; at = strchr(at + 1, '@')) {
-    char *start = at;
-    while (start > text && strchr(boundary, start[-1]) == NULL)
-      start--;
-    size_t n = (size_t)(at - start);
-    if (memchr(start, ':', n) == NULL)
-      continue; /* no password: an e-mail address, a user name */
-    if (n <= 3) {
-      memset(start, '*', n);
-      continue;
-    }
-    memcpy(start, "***", 3);
-    memmove(start + 3, at, strlen(at) + 1);
-    at = start + 3;
-  }
-}
-
-/* The values of the storage's secret fields. */
-static void config_redact_fields(const pail_config *cfg, char *text) {
-  if (cfg == NULL || cfg->fields == NULL)
-    return;
-  for (const pail_backend_field *f = cfg->fields; f->name != NULL; f++) {
-    if (!f->secret)
-      continue;
-    const json_t *value = config_field(cfg, f->name);
-    if (json_is_string(value)) {
-      redact_value(text, json_string_value(value));
-      /* A service account key is often given as a string of JSON. */
-      json_t *inner = json_loads(json_string_value(value), 0, NULL);
-      redact_json(text, inner, false);
-      json_decref(inner);
-    } else {
-      redact_json(text, value, false);
-    }
-  }
-}
-
-/* Runs pass over text until it changes nothing. Redacting one secret can
- * splice the text around it into another ("a" + "***" + "b" where a secret
- * is "***b"), so one pass is not always enough; each pass that changes
- * anything shortens the text or turns a character into '*', so passes
- * end. Without memory for the comparison, one pass is all. */
-static void redact_fully(char *text, void (*pass)(char *, const void *),
-                         const void *what) {
-  char *before = NULL;
-  do {
-    free(before);
-    before = strdup(text);
-    pass(text, what);
-  } while (before != NULL && strcmp(before, text) != 0);
-  free(before);
-}
-
-static void document_pass(char *text, const void *root) {
-  redact_json(text, root, false);
-}
-
-void document_redact(const char *json, size_t length, char *text) {
-  if (text == NULL || json == NULL)
-    return;
-  json_t *root = json_loadb(json, length, 0, NULL);
-  if (root != NULL)
-    redact_fully(text, document_pass, root);
-  json_decref(root);
-}
-
-static void config_pass(char *text, const void *cfg) {
-  config_redact_fields(cfg, text);
-  redact_userinfo(text); /* after: a secret in a password is *** by now */
-}
-
-void config_redact(const pail_config *cfg, char *text) {
-  if (text != NULL)
-    redact_fully(text, config_pass, cfg);
 }
 
 static void core_log(const pail_config *cfg, pail_log_level level,

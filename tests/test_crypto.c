@@ -1,10 +1,10 @@
 /*
- * test_crypto.c: the ABI 1.2 crypto services (core/crypto.c, core/crc32c.c):
- * SHA-256 and HMAC-SHA256 against published vectors, from several threads.
- * RSA expectations were computed independently with
- *   printf 'pail RS256 test' | openssl dgst -sha256 -sign key.pem
- * using the private key of tests/vectors/gcs-v4/test_service_account.json
- * (Google's published dummy key).
+ * test_crypto.c: the ABI 1.2 crypto services (core/net/crypto.c,
+ * core/net/crc.c): SHA-256 and HMAC-SHA256 against published vectors, from
+ * several threads. RSA expectations were computed independently with printf
+ * 'pail RS256 test' | openssl dgst -sha256 -sign key.pem using the private key
+ * of tests/vectors/gcs-v4/test_service_account.json (Google's published dummy
+ * key).
  */
 #include "internal.h"
 #include "testutil.h"

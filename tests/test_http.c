@@ -1,11 +1,11 @@
 /*
- * test_http.c: the core's HTTP services (core/http.c) against a local server
- * with switchable behaviours (tests/http_server.py, on 127.0.0.1 only): what
- * goes on the wire (Content-Length of an empty PUT, no header the caller did
- * not sign), HEAD, streamed bodies with bounded memory, every transport
+ * test_http.c: the core's HTTP services (core/net/http_*.c) against a local
+ * server with switchable behaviours (tests/http_server.py, on 127.0.0.1 only):
+ * what goes on the wire (Content-Length of an empty PUT, no header the caller
+ * did not sign), HEAD, streamed bodies with bounded memory, every transport
  * failure and its category, groups, connection reuse, the body limit, and
  * that no URL signature reaches a log line or an error message; and the
- * resumable reader built on streams (core/resume.c).
+ * resumable reader built on streams (core/net/resume.c).
  */
 #include "internal.h"
 #include "testutil.h"

@@ -1,5 +1,5 @@
 /*
- * test_part_writer.c: the core's uploads by parts (core/part_writer.c)
+ * test_part_writer.c: the core's uploads by parts (core/net/part_writer.c)
  * driven by a fake backend protocol whose parts go to a local server
  * (tests/http_server.py, which answers each part with the SHA-256 of the
  * body it received): one request for what fits, parts in order and intact

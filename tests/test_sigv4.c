@@ -1,5 +1,5 @@
 /*
- * test_sigv4.c: AWS Signature Version 4 (core/sigv4.c).
+ * test_sigv4.c: AWS Signature Version 4 (core/net/sigv4.c).
  *
  * 1. The AWS SigV4 test suite (tests/vectors/aws-sigv4, copied unmodified
  *    from awslabs/aws-c-auth; see tests/vectors/SOURCES.md): every case that

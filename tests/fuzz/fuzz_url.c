@@ -1,34 +1,24 @@
 /*
- * fuzz_url.c: what log lines and errors show of a request URL (core/http.c)
- * and the Retry-After parser of the retry policy (core/retry.c), on any
- * text. The described URL keeps the query's parameters in order, each
- * secret one (signatures, credentials, tokens, keys) with the value "***"
- * and every other one as it was; it never shows user info or a fragment.
- * A text scrubbed of the URL's secrets holds neither its query nor any
- * secret value of 3 bytes or more (unless made of '*' only: the mask).
+ * fuzz_url.c: what log lines and errors show of a request URL
+ * (core/net/http_url.c, core/redact.c) and the Retry-After parser of the retry
+ * policy (core/net/retry.c), on any text. The described URL keeps the query's
+ * parameters in order, each secret one (signatures, credentials, tokens, keys)
+ * with the value "***" and every other one as it was; it never shows user info
+ * or a fragment. A text scrubbed of the URL's secrets holds neither its query
+ * nor any secret value of 3 bytes or more (unless made of '*' only: the mask).
  * Retry-After is -1 or a delay of at most a day.
  */
 #include "internal.h"
 
 #include "fuzz.h"
 
-/* The secret parameters of http.c, decided again from the description. */
+/* Whether a parameter is secret: the one word list of core/redact.c, whose
+ * own cases are in tests/test_redact.c. */
 static int name_is_secret(const char *name, size_t length) {
-  char lower[64];
-  if (length >= sizeof lower)
-    length = sizeof lower - 1;
-  for (size_t i = 0; i < length; i++)
-    lower[i] =
-        (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
-  lower[length] = '\0';
-  return strcmp(lower, "sig") == 0 ||
-         (length >= 3 && strcmp(lower + length - 3, "key") == 0) ||
-         strstr(lower, "signature") || strstr(lower, "credential") ||
-         strstr(lower, "token") || strstr(lower, "secret") ||
-         strstr(lower, "password");
+  return redact_name_is_secret(name, length);
 }
 
-/* The query of url as http.c sees it: after the first '?' of what follows
+/* The query of url as http_url.c sees it: after the first '?' of what follows
  * the authority, up to '#'. */
 static const char *query_of(const char *url, size_t *length) {
   size_t first = strcspn(url, "/?#");

@@ -10,6 +10,7 @@
  * and service.
  */
 #include "internal.h"
+#include "strbuf.h"
 
 #include <inttypes.h>
 #include <openssl/crypto.h>
@@ -28,84 +29,10 @@
 
 /* ---------------------------------------------------------------- text */
 
-/* A growable string that starts in its own inline storage, so that the texts
- * of one signature usually cost no allocation. Once growing fails, appends
- * are dropped and `failed` stays set: callers check it once at the end. The
- * struct must not be copied (data may point into it). */
-typedef struct text {
-  char *data;
-  size_t length;
-  size_t capacity;
-  bool failed;
-  char inline_storage[1024];
-} text;
-
-static void text_init(text *t) {
-  t->data = t->inline_storage;
-  t->length = 0;
-  t->capacity = sizeof t->inline_storage;
-  t->failed = false;
-  t->data[0] = '\0';
-}
-
-static void text_release(text *t) {
-  if (t->data != t->inline_storage)
-    free(t->data);
-}
-
-/* Grows t to hold extra more bytes and a NUL. */
-static bool text_grow(text *t, size_t extra) {
-  if (t->failed || extra > SIZE_MAX / 4 - t->length) {
-    t->failed = true;
-    return false;
-  }
-  size_t needed = t->length + extra + 1;
-  size_t capacity = t->capacity * 2;
-  while (capacity < needed)
-    capacity *= 2;
-  char *data = t->data == t->inline_storage ? malloc(capacity)
-                                            : realloc(t->data, capacity);
-  if (data == NULL) {
-    t->failed = true;
-    return false;
-  }
-  if (t->data == t->inline_storage)
-    memcpy(data, t->data, t->length + 1);
-  t->data = data;
-  t->capacity = capacity;
-  return true;
-}
-
-/* Makes room for extra more bytes and a NUL; false once t has failed. */
-static inline bool text_reserve(text *t, size_t extra) {
-  if (!t->failed && extra < t->capacity - t->length)
-    return true;
-  return text_grow(t, extra);
-}
-
-static void text_add(text *t, const char *s, size_t n) {
-  if (!text_reserve(t, n))
-    return;
-  memcpy(t->data + t->length, s, n);
-  t->length += n;
-  t->data[t->length] = '\0';
-}
-
-static void text_add_string(text *t, const char *s) {
-  text_add(t, s, strlen(s));
-}
-
-static void text_add_char(text *t, char c) {
-  text_add(t, &c, 1);
-}
-
-/* Shortens t to length bytes. */
-static void text_truncate(text *t, size_t length) {
-  if (!t->failed && length <= t->length) {
-    t->length = length;
-    t->data[length] = '\0';
-  }
-}
+/* The texts of a signature are strbufs that start in this much storage of
+ * their own on the stack, so that one signature usually costs no
+ * allocation. */
+#define SIGV4_TEXT_INLINE 1024
 
 /* ------------------------------------------------------------ encoding */
 
@@ -132,9 +59,9 @@ static char *encode_bytes(char *out, const char *s, size_t n, bool keep_slash) {
   return out;
 }
 
-static void text_add_encoded(text *t, const char *s, size_t n,
-                             bool keep_slash) {
-  if (n > SIZE_MAX / 4 || !text_reserve(t, 3 * n))
+static void strbuf_add_encoded(strbuf *t, const char *s, size_t n,
+                               bool keep_slash) {
+  if (n > SIZE_MAX / 4 || !strbuf_reserve(t, 3 * n))
     return;
   char *end = encode_bytes(t->data + t->length, s, n, keep_slash);
   t->length = (size_t)(end - t->data);
@@ -156,8 +83,8 @@ static int hex_digit_value(char c) {
  * signs as the server will see it. '+' decodes to a space, as S3 and form
  * decoding read it (and as botocore does); a '%' not followed by two hex
  * digits is a literal '%'. */
-static void text_add_reencoded(text *t, const char *s, size_t n) {
-  if (n > SIZE_MAX / 4 || !text_reserve(t, 3 * n))
+static void strbuf_add_reencoded(strbuf *t, const char *s, size_t n) {
+  if (n > SIZE_MAX / 4 || !strbuf_reserve(t, 3 * n))
     return;
   char *out = t->data + t->length;
   for (size_t i = 0; i < n; i++) {
@@ -274,14 +201,14 @@ static bool url_split(const char *url, url_parts *out) {
 /* Appends the canonical URI. S3 signs the path exactly as sent. Other
  * services (normalize) remove "." and ".." segments and empty segments the
  * way botocore and the AWS test suite do, then encode each segment again. */
-static void add_canonical_uri(text *t, const char *path, size_t n,
+static void add_canonical_uri(strbuf *t, const char *path, size_t n,
                               bool normalize) {
   if (n == 0) {
-    text_add_char(t, '/');
+    strbuf_add_char(t, '/');
     return;
   }
   if (!normalize) {
-    text_add(t, path, n);
+    strbuf_add(t, path, n);
     return;
   }
   size_t start = t->length;
@@ -294,15 +221,15 @@ static void add_canonical_uri(text *t, const char *path, size_t n,
       size_t keep = t->length;
       while (keep > start && t->data[keep - 1] != '/')
         keep--;
-      text_truncate(t, keep > start ? keep - 1 : start);
+      strbuf_truncate(t, keep > start ? keep - 1 : start);
     } else if (length > 0 && !(length == 1 && segment[0] == '.')) {
-      text_add_char(t, '/');
-      text_add_encoded(t, segment, length, false);
+      strbuf_add_char(t, '/');
+      strbuf_add_encoded(t, segment, length, false);
     }
     segment = slash ? slash + 1 : end;
   }
   if (t->length == start || path[n - 1] == '/')
-    text_add_char(t, '/');
+    strbuf_add_char(t, '/');
 }
 
 /* --------------------------------------------------------------- query */
@@ -333,31 +260,31 @@ static int compare_params(const void *a, const void *b) {
 /* Appends "name=value" to the query text (with '&' after the first) and
  * records it. name and value are already encoded when encoded is true,
  * otherwise they are re-encoded. */
-static void query_add(text *query, query_param *params, size_t *count,
+static void query_add(strbuf *query, query_param *params, size_t *count,
                       const char *name, size_t name_length, const char *value,
                       size_t value_length, bool encoded) {
   query_param *p = &params[(*count)++];
   if (query->length > 0)
-    text_add_char(query, '&');
+    strbuf_add_char(query, '&');
   p->name_offset = query->length;
   if (encoded)
-    text_add(query, name, name_length);
+    strbuf_add(query, name, name_length);
   else
-    text_add_reencoded(query, name, name_length);
+    strbuf_add_reencoded(query, name, name_length);
   p->name_length = query->length - p->name_offset;
-  text_add_char(query, '=');
+  strbuf_add_char(query, '=');
   p->value_offset = query->length;
   if (encoded)
-    text_add(query, value, value_length);
+    strbuf_add(query, value, value_length);
   else
-    text_add_reencoded(query, value, value_length);
+    strbuf_add_reencoded(query, value, value_length);
   p->value_length = query->length - p->value_offset;
 }
 
 /* Adds the parameters of a URL's query ("a" without '=' is "a="; empty
  * pieces are skipped). A name given twice is kept twice, as sent (botocore's
  * presigner would keep only the first value; S3 never needs repeats). */
-static void query_add_url(text *query, query_param *params, size_t *count,
+static void query_add_url(strbuf *query, query_param *params, size_t *count,
                           const char *s, size_t n) {
   const char *end = s + n;
   for (const char *piece = s; piece < end;) {
@@ -382,8 +309,8 @@ static size_t query_piece_count(const char *s, size_t n) {
 }
 
 /* Appends the canonical query string: the parameters sorted. */
-static void add_canonical_query(text *t, const text *query, query_param *params,
-                                size_t count) {
+static void add_canonical_query(strbuf *t, const strbuf *query,
+                                query_param *params, size_t count) {
   if (query->failed)
     return;
   for (size_t i = 0; i < count; i++) {
@@ -393,10 +320,10 @@ static void add_canonical_query(text *t, const text *query, query_param *params,
   qsort(params, count, sizeof *params, compare_params);
   for (size_t i = 0; i < count; i++) {
     if (i > 0)
-      text_add_char(t, '&');
-    text_add(t, params[i].name, params[i].name_length);
-    text_add_char(t, '=');
-    text_add(t, params[i].value, params[i].value_length);
+      strbuf_add_char(t, '&');
+    strbuf_add(t, params[i].name, params[i].name_length);
+    strbuf_add_char(t, '=');
+    strbuf_add(t, params[i].value, params[i].value_length);
   }
 }
 
@@ -414,13 +341,13 @@ static bool is_space(char c) {
          c == '\f';
 }
 
-static void header_add(text *t, header_entry *headers, size_t *count,
+static void header_add(strbuf *t, header_entry *headers, size_t *count,
                        const char *name, size_t name_length, const char *value,
                        size_t value_length) {
   header_entry *h = &headers[*count];
   h->order = (*count)++;
   h->name_offset = t->length;
-  if (text_reserve(t, name_length)) {
+  if (strbuf_reserve(t, name_length)) {
     for (size_t i = 0; i < name_length; i++) {
       char c = name[i];
       t->data[t->length++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
@@ -432,7 +359,7 @@ static void header_add(text *t, header_entry *headers, size_t *count,
    * inside it. */
   h->value_offset = t->length;
   bool pending_space = false;
-  if (text_reserve(t, value_length)) {
+  if (strbuf_reserve(t, value_length)) {
     for (size_t i = 0; i < value_length; i++) {
       if (is_space(value[i])) {
         pending_space = t->length > h->value_offset;
@@ -458,7 +385,7 @@ static int compare_headers(const void *a, const void *b) {
 
 /* Adds the caller's "Name: value" lines, except Host (the URL's is signed)
  * and Authorization (never signed). */
-static pail_status header_add_lines(text *t, header_entry *headers,
+static pail_status header_add_lines(strbuf *t, header_entry *headers,
                                     size_t *count, const char *const *lines,
                                     size_t line_count, pail_error **err) {
   for (size_t i = 0; i < line_count; i++) {
@@ -486,8 +413,8 @@ static pail_status header_add_lines(text *t, header_entry *headers,
 
 /* Sorts the headers and writes the canonical headers block (each line ended
  * by '\n') to creq and the signed headers list to signed_headers. */
-static void add_canonical_headers(text *creq, text *signed_headers,
-                                  const text *t, header_entry *headers,
+static void add_canonical_headers(strbuf *creq, strbuf *signed_headers,
+                                  const strbuf *t, header_entry *headers,
                                   size_t count) {
   if (t->failed)
     return;
@@ -502,19 +429,19 @@ static void add_canonical_headers(text *creq, text *signed_headers,
         i > 0 && compare_bytes(h->name, h->name_length, headers[i - 1].name,
                                headers[i - 1].name_length) == 0;
     if (same_name) {
-      text_add_char(creq, ',');
+      strbuf_add_char(creq, ',');
     } else {
       if (i > 0) {
-        text_add_char(creq, '\n');
-        text_add_char(signed_headers, ';');
+        strbuf_add_char(creq, '\n');
+        strbuf_add_char(signed_headers, ';');
       }
-      text_add(creq, h->name, h->name_length);
-      text_add_char(creq, ':');
-      text_add(signed_headers, h->name, h->name_length);
+      strbuf_add(creq, h->name, h->name_length);
+      strbuf_add_char(creq, ':');
+      strbuf_add(signed_headers, h->name, h->name_length);
     }
-    text_add(creq, h->value, h->value_length);
+    strbuf_add(creq, h->value, h->value_length);
   }
-  text_add_char(creq, '\n');
+  strbuf_add_char(creq, '\n');
 }
 
 /* --------------------------------------------------------- signing key */
@@ -620,9 +547,10 @@ static bool signing_key_get(const pail_sigv4_key *key, const char *date,
 typedef struct sigv4_context {
   const pail_sigv4_key *key;
   url_parts url;
-  char amz_date[17];   /* 20261125T100000Z */
-  char date[9];        /* 20261125 */
-  text credential;     /* access key id/date/region/service/aws4_request */
+  char amz_date[17]; /* 20261125T100000Z */
+  char date[9];      /* 20261125 */
+  strbuf credential; /* access key id/date/region/service/aws4_request */
+  char credential_storage[SIGV4_TEXT_INLINE];
   size_t scope_offset; /* where date/region/service/aws4_request starts */
 } sigv4_context;
 
@@ -654,7 +582,8 @@ static pail_status context_init(sigv4_context *c, const pail_sigv4_key *key,
                                 const char *method, const char *url,
                                 size_t header_count, const char *const *headers,
                                 int64_t at, pail_error **err) {
-  text_init(&c->credential);
+  strbuf_init(&c->credential, c->credential_storage,
+              sizeof c->credential_storage);
   c->key = key;
   if (key == NULL || is_blank(key->access_key_id) ||
       is_blank(key->secret_access_key) || is_blank(key->region) ||
@@ -682,29 +611,30 @@ static pail_status context_init(sigv4_context *c, const pail_sigv4_key *key,
   format_amz_date(&tm, c->amz_date);
   memcpy(c->date, c->amz_date, 8);
   c->date[8] = '\0';
-  text_add_string(&c->credential, key->access_key_id);
-  text_add_char(&c->credential, '/');
+  strbuf_add_string(&c->credential, key->access_key_id);
+  strbuf_add_char(&c->credential, '/');
   c->scope_offset = c->credential.length;
-  text_add(&c->credential, c->date, 8);
-  text_add_char(&c->credential, '/');
-  text_add_string(&c->credential, key->region);
-  text_add_char(&c->credential, '/');
-  text_add_string(&c->credential, key->service);
-  text_add_string(&c->credential, "/aws4_request");
+  strbuf_add(&c->credential, c->date, 8);
+  strbuf_add_char(&c->credential, '/');
+  strbuf_add_string(&c->credential, key->region);
+  strbuf_add_char(&c->credential, '/');
+  strbuf_add_string(&c->credential, key->service);
+  strbuf_add_string(&c->credential, "/aws4_request");
   if (c->credential.failed)
     return error_no_memory(err);
   return PAIL_OK;
 }
 
 static void context_release(sigv4_context *c) {
-  text_release(&c->credential);
+  strbuf_release(&c->credential);
 }
 
 /* Signs a complete canonical request: hex signature into signature (65
  * bytes). The string to sign is copied to *string_to_sign when it is not
  * NULL. */
 static pail_status sign_canonical_request(const sigv4_context *c,
-                                          const text *creq, char signature[65],
+                                          const strbuf *creq,
+                                          char signature[65],
                                           char **string_to_sign,
                                           pail_error **err) {
   unsigned char digest[32];
@@ -712,15 +642,16 @@ static pail_status sign_canonical_request(const sigv4_context *c,
   crypto_sha256(creq->data, creq->length, digest);
   crypto_hex_encode(digest, 32, digest_hex);
 
-  text sts;
-  text_init(&sts);
-  text_add_string(&sts, SIGV4_ALGORITHM "\n");
-  text_add(&sts, c->amz_date, 16);
-  text_add_char(&sts, '\n');
-  text_add(&sts, c->credential.data + c->scope_offset,
-           c->credential.length - c->scope_offset);
-  text_add_char(&sts, '\n');
-  text_add(&sts, digest_hex, 64);
+  char sts_storage[SIGV4_TEXT_INLINE];
+  strbuf sts;
+  strbuf_init(&sts, sts_storage, sizeof sts_storage);
+  strbuf_add_string(&sts, SIGV4_ALGORITHM "\n");
+  strbuf_add(&sts, c->amz_date, 16);
+  strbuf_add_char(&sts, '\n');
+  strbuf_add(&sts, c->credential.data + c->scope_offset,
+             c->credential.length - c->scope_offset);
+  strbuf_add_char(&sts, '\n');
+  strbuf_add(&sts, digest_hex, 64);
 
   unsigned char signing_key[32];
   pail_status status = PAIL_OK;
@@ -733,7 +664,7 @@ static pail_status sign_canonical_request(const sigv4_context *c,
     if (string_to_sign != NULL && (*string_to_sign = strdup(sts.data)) == NULL)
       status = error_no_memory(err);
   }
-  text_release(&sts);
+  strbuf_release(&sts);
   return status;
 }
 
@@ -749,6 +680,101 @@ void sigv4_trace_clear(sigv4_trace *trace) {
   trace->string_to_sign = NULL;
 }
 
+/* What signing a request and presigning a URL share: the context, the texts
+ * of the canonical request and the slots of its headers and parameters (on
+ * the stack for ordinary requests). Not to be copied. */
+typedef struct signing {
+  sigv4_context c;
+  strbuf header_text, query, creq, signed_headers;
+  char storage[4][SIGV4_TEXT_INLINE];
+  header_entry local_headers[LOCAL_SLOTS], *entries;
+  query_param local_params[LOCAL_SLOTS], *params;
+  size_t entry_count, param_count;
+} signing;
+
+/* Checks the arguments and starts s: the context, the host and the caller's
+ * headers, the URL's query parameters, with slots for extra_headers and
+ * extra_params more. signing_end releases s whatever this returns. */
+static pail_status signing_begin(signing *s, const pail_sigv4_key *key,
+                                 const char *method, const char *url,
+                                 const char *const *headers,
+                                 size_t header_count, int64_t at,
+                                 size_t extra_headers, size_t extra_params,
+                                 pail_error **err) {
+  strbuf *texts[] = {&s->header_text, &s->query, &s->creq, &s->signed_headers};
+  for (size_t i = 0; i < 4; i++)
+    strbuf_init(texts[i], s->storage[i], sizeof s->storage[i]);
+  s->entries = s->local_headers;
+  s->params = s->local_params;
+  s->entry_count = s->param_count = 0;
+  pail_status status =
+      context_init(&s->c, key, method, url, header_count, headers, at, err);
+  if (status != PAIL_OK)
+    return status;
+  size_t header_slots = header_count + 1 + extra_headers;
+  size_t param_slots =
+      query_piece_count(s->c.url.query, s->c.url.query_length) + extra_params;
+  if (header_slots > LOCAL_SLOTS)
+    s->entries = calloc(header_slots, sizeof *s->entries);
+  if (param_slots > LOCAL_SLOTS)
+    s->params = calloc(param_slots, sizeof *s->params);
+  if (s->entries == NULL || s->params == NULL)
+    return error_no_memory(err);
+  header_add(&s->header_text, s->entries, &s->entry_count, "host", 4,
+             s->c.url.host, s->c.url.host_length);
+  status = header_add_lines(&s->header_text, s->entries, &s->entry_count,
+                            headers, header_count, err);
+  if (status != PAIL_OK)
+    return status;
+  query_add_url(&s->query, s->params, &s->param_count, s->c.url.query,
+                s->c.url.query_length);
+  return PAIL_OK;
+}
+
+/* Appends to the canonical request its method, URI and query lines, once
+ * the query has every parameter. */
+static void signing_add_request_line(signing *s, const char *method) {
+  strbuf_add_string(&s->creq, method);
+  strbuf_add_char(&s->creq, '\n');
+  add_canonical_uri(&s->creq, s->c.url.path, s->c.url.path_length,
+                    s->c.key->normalize_path != 0);
+  strbuf_add_char(&s->creq, '\n');
+  add_canonical_query(&s->creq, &s->query, s->params, s->param_count);
+  strbuf_add_char(&s->creq, '\n');
+}
+
+/* Signs the complete canonical request of s: hex signature into signature
+ * (65 bytes), both texts copied into trace when it is not NULL. */
+static pail_status signing_sign(signing *s, char signature[65],
+                                sigv4_trace *trace, pail_error **err) {
+  if (s->header_text.failed || s->query.failed || s->creq.failed ||
+      s->signed_headers.failed)
+    return error_no_memory(err);
+  pail_status status = sign_canonical_request(
+      &s->c, &s->creq, signature, trace ? &trace->string_to_sign : NULL, err);
+  if (status == PAIL_OK && trace != NULL &&
+      (trace->canonical_request = strdup(s->creq.data)) == NULL)
+    status = error_no_memory(err);
+  return status;
+}
+
+/* Releases s; on failure (status) clears the trace too. Returns status. */
+static pail_status signing_end(signing *s, pail_status status,
+                               sigv4_trace *trace) {
+  if (s->entries != s->local_headers)
+    free(s->entries);
+  if (s->params != s->local_params)
+    free(s->params);
+  strbuf_release(&s->header_text);
+  strbuf_release(&s->query);
+  strbuf_release(&s->creq);
+  strbuf_release(&s->signed_headers);
+  context_release(&s->c);
+  if (status != PAIL_OK)
+    sigv4_trace_clear(trace);
+  return status;
+}
+
 pail_status sigv4_sign_traced(const pail_sigv4_key *key, const char *method,
                               const char *url, const char *const *headers,
                               size_t header_count, const char *payload_hash,
@@ -759,85 +785,40 @@ pail_status sigv4_sign_traced(const pail_sigv4_key *key, const char *method,
                           "SigV4: nowhere to return the added headers");
   *added = NULL;
   *added_count = 0;
-  sigv4_context c;
+  signing s;
   pail_status status =
-      context_init(&c, key, method, url, header_count, headers, at, err);
-  if (status != PAIL_OK) {
-    context_release(&c);
-    return status;
-  }
-
-  text header_text, query, creq, signed_headers;
-  text_init(&header_text);
-  text_init(&query);
-  text_init(&creq);
-  text_init(&signed_headers);
-  header_entry local_headers[LOCAL_SLOTS];
-  query_param local_params[LOCAL_SLOTS];
-  size_t header_slots = header_count + 4;
-  size_t param_slots = query_piece_count(c.url.query, c.url.query_length);
-  header_entry *entries = header_slots <= LOCAL_SLOTS
-                              ? local_headers
-                              : calloc(header_slots, sizeof *entries);
-  query_param *params = param_slots <= LOCAL_SLOTS
-                            ? local_params
-                            : calloc(param_slots, sizeof *params);
-  char **lines = calloc(4, sizeof *lines);
+      signing_begin(&s, key, method, url, headers, header_count, at, 3, 0, err);
+  char **lines = NULL;
   size_t line_count = 0;
-  if (entries == NULL || params == NULL || lines == NULL) {
+  if (status != PAIL_OK)
+    goto done;
+  if ((lines = calloc(4, sizeof *lines)) == NULL) {
     status = error_no_memory(err);
     goto done;
   }
-
-  size_t entry_count = 0;
-  header_add(&header_text, entries, &entry_count, "host", 4, c.url.host,
-             c.url.host_length);
-  status = header_add_lines(&header_text, entries, &entry_count, headers,
-                            header_count, err);
-  if (status != PAIL_OK)
-    goto done;
-  header_add(&header_text, entries, &entry_count, "x-amz-date", 10, c.amz_date,
-             16);
+  header_add(&s.header_text, s.entries, &s.entry_count, "x-amz-date", 10,
+             s.c.amz_date, 16);
   if (payload_hash != NULL)
-    header_add(&header_text, entries, &entry_count, "x-amz-content-sha256", 20,
-               payload_hash, strlen(payload_hash));
+    header_add(&s.header_text, s.entries, &s.entry_count,
+               "x-amz-content-sha256", 20, payload_hash, strlen(payload_hash));
   if (key->session_token != NULL)
-    header_add(&header_text, entries, &entry_count, "x-amz-security-token", 20,
-               key->session_token, strlen(key->session_token));
+    header_add(&s.header_text, s.entries, &s.entry_count,
+               "x-amz-security-token", 20, key->session_token,
+               strlen(key->session_token));
 
-  size_t param_count = 0;
-  query_add_url(&query, params, &param_count, c.url.query, c.url.query_length);
-
-  text_add_string(&creq, method);
-  text_add_char(&creq, '\n');
-  add_canonical_uri(&creq, c.url.path, c.url.path_length,
-                    key->normalize_path != 0);
-  text_add_char(&creq, '\n');
-  add_canonical_query(&creq, &query, params, param_count);
-  text_add_char(&creq, '\n');
-  add_canonical_headers(&creq, &signed_headers, &header_text, entries,
-                        entry_count);
-  text_add_char(&creq, '\n');
-  text_add(&creq, signed_headers.data, signed_headers.length);
-  text_add_char(&creq, '\n');
-  text_add_string(&creq, payload_hash ? payload_hash : SIGV4_EMPTY_PAYLOAD);
-  if (header_text.failed || query.failed || creq.failed ||
-      signed_headers.failed) {
-    status = error_no_memory(err);
-    goto done;
-  }
-
+  signing_add_request_line(&s, method);
+  add_canonical_headers(&s.creq, &s.signed_headers, &s.header_text, s.entries,
+                        s.entry_count);
+  strbuf_add_char(&s.creq, '\n');
+  strbuf_add(&s.creq, s.signed_headers.data, s.signed_headers.length);
+  strbuf_add_char(&s.creq, '\n');
+  strbuf_add_string(&s.creq, payload_hash ? payload_hash : SIGV4_EMPTY_PAYLOAD);
   char signature[65];
-  status = sign_canonical_request(&c, &creq, signature,
-                                  trace ? &trace->string_to_sign : NULL, err);
+  status = signing_sign(&s, signature, trace, err);
   if (status != PAIL_OK)
     goto done;
-  if (trace != NULL && (trace->canonical_request = strdup(creq.data)) == NULL) {
-    status = error_no_memory(err);
-    goto done;
-  }
 
-  lines[line_count++] = str_printf("X-Amz-Date: %s", c.amz_date);
+  lines[line_count++] = str_printf("X-Amz-Date: %s", s.c.amz_date);
   if (payload_hash != NULL)
     lines[line_count++] = str_printf("X-Amz-Content-Sha256: %s", payload_hash);
   if (key->session_token != NULL)
@@ -846,7 +827,7 @@ pail_status sigv4_sign_traced(const pail_sigv4_key *key, const char *method,
   lines[line_count++] =
       str_printf("Authorization: " SIGV4_ALGORITHM
                  " Credential=%s, SignedHeaders=%s, Signature=%s",
-                 c.credential.data, signed_headers.data, signature);
+                 s.c.credential.data, s.signed_headers.data, signature);
   for (size_t i = 0; i < line_count; i++)
     if (lines[i] == NULL) {
       status = error_no_memory(err);
@@ -858,18 +839,7 @@ pail_status sigv4_sign_traced(const pail_sigv4_key *key, const char *method,
 
 done:
   strings_free(lines, line_count);
-  if (entries != local_headers)
-    free(entries);
-  if (params != local_params)
-    free(params);
-  text_release(&header_text);
-  text_release(&query);
-  text_release(&creq);
-  text_release(&signed_headers);
-  context_release(&c);
-  if (status != PAIL_OK)
-    sigv4_trace_clear(trace);
-  return status;
+  return signing_end(&s, status, trace);
 }
 
 pail_status sigv4_sign(const pail_sigv4_key *key, const char *method,
@@ -879,6 +849,53 @@ pail_status sigv4_sign(const pail_sigv4_key *key, const char *method,
                        pail_error **err) {
   return sigv4_sign_traced(key, method, url, headers, header_count,
                            payload_hash, at, added, added_count, NULL, err);
+}
+
+/* Adds to the query of s the authentication parameters of a presigned URL,
+ * after the URL's own, in the order botocore writes them; canonical_headers
+ * gets the canonical headers on the way, since the query holds the signed
+ * headers list. False when out of memory. */
+static bool presign_add_parameters(signing *s, strbuf *canonical_headers,
+                                   int64_t expires) {
+  add_canonical_headers(canonical_headers, &s->signed_headers, &s->header_text,
+                        s->entries, s->entry_count);
+  char expires_text[24];
+  int expires_length =
+      snprintf(expires_text, sizeof expires_text, "%" PRId64, expires);
+  char encoded_storage[SIGV4_TEXT_INLINE];
+  strbuf encoded;
+  strbuf_init(&encoded, encoded_storage, sizeof encoded_storage);
+  const pail_sigv4_key *key = s->c.key;
+  strbuf_add_encoded(&encoded, s->c.credential.data, s->c.credential.length,
+                     false);
+  size_t signed_offset = encoded.length;
+  strbuf_add_encoded(&encoded, s->signed_headers.data, s->signed_headers.length,
+                     false);
+  size_t token_offset = encoded.length;
+  if (key->session_token != NULL)
+    strbuf_add_encoded(&encoded, key->session_token, strlen(key->session_token),
+                       false);
+  bool ok = !encoded.failed;
+  if (ok) {
+    strbuf *q = &s->query;
+    query_param *p = s->params;
+    size_t *n = &s->param_count;
+    query_add(q, p, n, "X-Amz-Algorithm", 15, SIGV4_ALGORITHM,
+              strlen(SIGV4_ALGORITHM), true);
+    query_add(q, p, n, "X-Amz-Credential", 16, encoded.data, signed_offset,
+              true);
+    query_add(q, p, n, "X-Amz-Date", 10, s->c.amz_date, 16, true);
+    query_add(q, p, n, "X-Amz-Expires", 13, expires_text,
+              (size_t)expires_length, true);
+    query_add(q, p, n, "X-Amz-SignedHeaders", 19, encoded.data + signed_offset,
+              token_offset - signed_offset, true);
+    if (key->session_token != NULL)
+      query_add(q, p, n, "X-Amz-Security-Token", 20,
+                encoded.data + token_offset, encoded.length - token_offset,
+                true);
+  }
+  strbuf_release(&encoded);
+  return ok && !canonical_headers->failed;
 }
 
 pail_status sigv4_presign_traced(const pail_sigv4_key *key, const char *method,
@@ -895,145 +912,45 @@ pail_status sigv4_presign_traced(const pail_sigv4_key *key, const char *method,
                           "SigV4: a presigned URL expires after 1 to %d "
                           "seconds, not %" PRId64,
                           SIGV4_MAX_EXPIRES, expires);
-  sigv4_context c;
+  signing s;
   pail_status status =
-      context_init(&c, key, method, url, header_count, headers, at, err);
-  if (status != PAIL_OK) {
-    context_release(&c);
-    return status;
-  }
-
-  text header_text, query, creq, signed_headers;
-  text_init(&header_text);
-  text_init(&query);
-  text_init(&creq);
-  text_init(&signed_headers);
-  header_entry local_headers[LOCAL_SLOTS];
-  query_param local_params[LOCAL_SLOTS];
-  size_t header_slots = header_count + 1;
-  size_t param_slots = query_piece_count(c.url.query, c.url.query_length) + 6;
-  header_entry *entries = header_slots <= LOCAL_SLOTS
-                              ? local_headers
-                              : calloc(header_slots, sizeof *entries);
-  query_param *params = param_slots <= LOCAL_SLOTS
-                            ? local_params
-                            : calloc(param_slots, sizeof *params);
-  if (entries == NULL || params == NULL) {
-    status = error_no_memory(err);
-    goto done;
-  }
-
-  size_t entry_count = 0;
-  header_add(&header_text, entries, &entry_count, "host", 4, c.url.host,
-             c.url.host_length);
-  status = header_add_lines(&header_text, entries, &entry_count, headers,
-                            header_count, err);
+      signing_begin(&s, key, method, url, headers, header_count, at, 0, 6, err);
   if (status != PAIL_OK)
-    goto done;
+    return signing_end(&s, status, trace);
 
-  /* The canonical headers follow the query in creq, but the query holds the
-   * signed headers list: build them first, in their own text. */
-  text canonical_headers;
-  text_init(&canonical_headers);
-  add_canonical_headers(&canonical_headers, &signed_headers, &header_text,
-                        entries, entry_count);
-
-  /* The URL's own parameters first, then the authentication ones, in the
-   * order botocore writes them. */
-  size_t param_count = 0;
-  query_add_url(&query, params, &param_count, c.url.query, c.url.query_length);
-  char expires_text[24];
-  int expires_length =
-      snprintf(expires_text, sizeof expires_text, "%" PRId64, expires);
-  text encoded;
-  text_init(&encoded);
-  text_add_encoded(&encoded, c.credential.data, c.credential.length, false);
-  size_t signed_offset = encoded.length;
-  text_add_encoded(&encoded, signed_headers.data, signed_headers.length, false);
-  size_t token_offset = encoded.length;
-  if (key->session_token != NULL)
-    text_add_encoded(&encoded, key->session_token, strlen(key->session_token),
-                     false);
-  if (!encoded.failed) {
-    query_add(&query, params, &param_count, "X-Amz-Algorithm", 15,
-              SIGV4_ALGORITHM, strlen(SIGV4_ALGORITHM), true);
-    query_add(&query, params, &param_count, "X-Amz-Credential", 16,
-              encoded.data, signed_offset, true);
-    query_add(&query, params, &param_count, "X-Amz-Date", 10, c.amz_date, 16,
-              true);
-    query_add(&query, params, &param_count, "X-Amz-Expires", 13, expires_text,
-              (size_t)expires_length, true);
-    query_add(&query, params, &param_count, "X-Amz-SignedHeaders", 19,
-              encoded.data + signed_offset, token_offset - signed_offset, true);
-    if (key->session_token != NULL)
-      query_add(&query, params, &param_count, "X-Amz-Security-Token", 20,
-                encoded.data + token_offset, encoded.length - token_offset,
-                true);
-  }
-
-  text_add_string(&creq, method);
-  text_add_char(&creq, '\n');
-  add_canonical_uri(&creq, c.url.path, c.url.path_length,
-                    key->normalize_path != 0);
-  text_add_char(&creq, '\n');
-  add_canonical_query(&creq, &query, params, param_count);
-  text_add_char(&creq, '\n');
-  text_add(&creq, canonical_headers.data, canonical_headers.length);
-  text_add_char(&creq, '\n');
-  text_add(&creq, signed_headers.data, signed_headers.length);
-  text_add_string(&creq, "\n" SIGV4_UNSIGNED_PAYLOAD);
-  bool failed = header_text.failed || query.failed || creq.failed ||
-                signed_headers.failed || canonical_headers.failed ||
-                encoded.failed;
-  text_release(&canonical_headers);
-  text_release(&encoded);
-  if (failed) {
-    status = error_no_memory(err);
-    goto done;
-  }
-
+  char canonical_storage[SIGV4_TEXT_INLINE];
+  strbuf canonical_headers;
+  strbuf_init(&canonical_headers, canonical_storage, sizeof canonical_storage);
+  bool added = presign_add_parameters(&s, &canonical_headers, expires);
+  signing_add_request_line(&s, method);
+  strbuf_add(&s.creq, canonical_headers.data, canonical_headers.length);
+  strbuf_add_char(&s.creq, '\n');
+  strbuf_add(&s.creq, s.signed_headers.data, s.signed_headers.length);
+  strbuf_add_string(&s.creq, "\n" SIGV4_UNSIGNED_PAYLOAD);
+  strbuf_release(&canonical_headers);
   char signature[65];
-  status = sign_canonical_request(&c, &creq, signature,
-                                  trace ? &trace->string_to_sign : NULL, err);
+  status =
+      added ? signing_sign(&s, signature, trace, err) : error_no_memory(err);
   if (status != PAIL_OK)
-    goto done;
-  if (trace != NULL && (trace->canonical_request = strdup(creq.data)) == NULL) {
-    status = error_no_memory(err);
-    goto done;
-  }
+    return signing_end(&s, status, trace);
 
   static const char signature_param[] = "&X-Amz-Signature=";
-  size_t base_length = c.url.base_length;
-  char *result = malloc(base_length + 1 + query.length +
+  size_t base_length = s.c.url.base_length;
+  char *result = malloc(base_length + 1 + s.query.length +
                         sizeof signature_param - 1 + 64 + 1);
-  if (result == NULL) {
-    status = error_no_memory(err);
-    goto done;
-  }
+  if (result == NULL)
+    return signing_end(&s, error_no_memory(err), trace);
   char *p = result;
   memcpy(p, url, base_length);
   p += base_length;
   *p++ = '?';
-  memcpy(p, query.data, query.length);
-  p += query.length;
+  memcpy(p, s.query.data, s.query.length);
+  p += s.query.length;
   memcpy(p, signature_param, sizeof signature_param - 1);
   p += sizeof signature_param - 1;
   memcpy(p, signature, 65);
   *out = result;
-
-done:
-  if (entries != local_headers)
-    free(entries);
-  if (params != local_params)
-    free(params);
-  text_release(&header_text);
-  text_release(&query);
-  text_release(&creq);
-  text_release(&signed_headers);
-  context_release(&c);
-  if (status != PAIL_OK)
-    sigv4_trace_clear(trace);
-  return status;
+  return signing_end(&s, PAIL_OK, trace);
 }
 
 pail_status sigv4_presign(const pail_sigv4_key *key, const char *method,

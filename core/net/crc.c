@@ -1,5 +1,5 @@
 /*
- * crc32c.c: the CRCs providers store for objects, to verify downloads.
+ * crc.c: the CRCs providers store for objects, to verify downloads.
  * CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), which GCS
  * reports for every object and S3 on request. OpenSSL has no CRC-32C and zlib's
  * crc32 is the other polynomial, so it lives here: the SSE4.2 crc32 instruction

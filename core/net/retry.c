@@ -1,10 +1,10 @@
 /*
- * retry.c: the one retry policy of pail, applied by core/http.c to every
- * backend's requests. Exponential backoff with full jitter (a delay drawn
- * uniformly from [0, min(cap, base * 2^n)], as in AWS's "Exponential
- * Backoff And Jitter"), a cap on attempts and on the time since the first
- * attempt, and the server's Retry-After honoured when it fits in that time.
- * What is transient is decided here too, so that every backend agrees.
+ * retry.c: the one retry policy of pail, applied by the HTTP services
+ * (http_*.c) to every backend's requests. Exponential backoff with full jitter
+ * (a delay drawn uniformly from [0, min(cap, base * 2^n)], as in AWS's
+ * "Exponential Backoff And Jitter"), a cap on attempts and on the time since
+ * the first attempt, and the server's Retry-After honoured when it fits in that
+ * time. What is transient is decided here too, so that every backend agrees.
  */
 #include "internal.h"
 
