@@ -6,7 +6,6 @@
 
 core_libpail_core_la_SOURCES += core/preview.h core/preview.c core/sniff.c \
 	core/parquet.c core/settings_export.c
-tools_pail_SOURCES += tools/preview.c tools/settings.c
 
 UNIT_TESTS += tests/test_preview
 tests_test_preview_SOURCES = tests/test_preview.c

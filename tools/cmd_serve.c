@@ -1,9 +1,10 @@
 /*
- * serve.c: `pail serve`: opens the workspace, makes or takes the access
+ * cmd_serve.c: `pail serve`: opens the workspace, makes or takes the access
  * token, starts libmicrohttpd on the --listen address (127.0.0.1 by
  * default), prints the URL and serves until SIGINT, SIGTERM or SIGHUP.
  */
 #define _GNU_SOURCE
+#include "commands.h"
 #include "serve.h"
 
 #include <arpa/inet.h>
@@ -216,7 +217,7 @@ static void log_mhd(void *cls, const char *format, va_list ap) {
     fputc('\n', stderr);
 }
 
-int run_serve(cli *c, const command *cmd, int argc, char **argv) {
+static int run_serve(cli *c, const command *cmd, int argc, char **argv) {
   static const struct option long_options[] = {
       {"listen", required_argument, NULL, OPT_LISTEN},
       {"token", required_argument, NULL, OPT_TOKEN},
@@ -228,7 +229,7 @@ int run_serve(cli *c, const command *cmd, int argc, char **argv) {
   int rc = cli_parse_options(c, cmd, argc, argv, "", long_options, serve_option,
                              &o, &first);
   if (rc != EXIT_OK)
-    return rc == -1 ? EXIT_OK : rc;
+    return rc;
   if (first < argc)
     return cli_usage_error(c, "too many operands");
   if (o.token == NULL)
@@ -351,3 +352,19 @@ int run_serve(cli *c, const command *cmd, int argc, char **argv) {
   pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
   return EXIT_OK;
 }
+
+const command cli_cmd_serve = {
+    "serve", "serve [--listen HOST:PORT] [--token T]",
+    "browse the storages in a web page (the explorer)",
+    "\nServes the explorer, a web page and a JSON API over the workspace, on\n"
+    "HOST:PORT (default 127.0.0.1:8080; port 0: any free port) until\n"
+    "interrupted. Prints the URL with a random access token; every API call\n"
+    "needs the token. --storage picks the storage shown first.\n\n"
+    "Options:\n"
+    "      --listen HOST:PORT  address to listen on (an IP address or\n"
+    "                          localhost; default 127.0.0.1:8080)\n"
+    "      --token T           the access token (default: $PAIL_SERVE_TOKEN,\n"
+    "                          else 32 random bytes in hex)\n"
+    "      --max-upload SIZE   largest upload accepted (suffix K, M, G, T;\n"
+    "                          default 5G)\n",
+    run_serve};
