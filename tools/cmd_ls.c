@@ -10,7 +10,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 enum { OPT_PAGE_SIZE = OPT_COMMAND_BASE };
 
@@ -41,6 +40,13 @@ static void print_entry(const pail_object_info *e) {
            e->key);
 }
 
+/* Writes one value of the streamed JSON document to stdout, compact and
+ * ASCII as cli_emit_json writes whole documents, and releases it. */
+static void print_json_part(json_t *value) {
+  json_dumpf(value, stdout, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+  json_decref(value);
+}
+
 static int run_ls(cli *c, const command *cmd, int argc, char **argv) {
   static const struct option options[] = {
       {"recursive", no_argument, NULL, 'r'},
@@ -63,14 +69,17 @@ static int run_ls(cli *c, const command *cmd, int argc, char **argv) {
     return EXIT_FAILED;
   }
   /* Page by page, printing as pages arrive: a listing of millions of keys
-   * never sits in memory, and JSON output is streamed the same way. */
+   * never sits in memory. The JSON document is streamed the same way:
+   * {"storage":..., "prefix":..., "entries":[...]} and, after a failure,
+   * "error":{...}; jansson encodes every value, the framing is written
+   * around them as the pages come. */
   if (c->json) {
-    json_t *head = json_pack("{s:s?, s:s}", "storage", prefix->storage,
-                             "prefix", prefix->key);
-    char *text = json_dumps(head, JSON_COMPACT | JSON_ENSURE_ASCII);
-    json_decref(head);
-    printf("%.*s,\"entries\":[", (int)strlen(text) - 1, text);
-    free(text);
+    fputs("{\"storage\":", stdout);
+    print_json_part(prefix->storage ? json_string(prefix->storage)
+                                    : json_null());
+    fputs(",\"prefix\":", stdout);
+    print_json_part(json_string(prefix->key));
+    fputs(",\"entries\":[", stdout);
   }
   char *token = NULL;
   size_t printed = 0;
@@ -85,11 +94,9 @@ static int run_ls(cli *c, const command *cmd, int argc, char **argv) {
       break;
     for (size_t i = 0; i < page.count; i++) {
       if (c->json) {
-        json_t *entry = cli_info_json(&page.entries[i]);
-        char *text = json_dumps(entry, JSON_COMPACT | JSON_ENSURE_ASCII);
-        printf("%s%s", printed++ ? "," : "", text);
-        free(text);
-        json_decref(entry);
+        if (printed++ > 0)
+          fputc(',', stdout);
+        print_json_part(cli_info_json(&page.entries[i]));
       } else {
         print_entry(&page.entries[i]);
       }
@@ -101,10 +108,9 @@ static int run_ls(cli *c, const command *cmd, int argc, char **argv) {
   if (err != NULL) {
     cli_report_error(c, prefix->key[0] ? prefix->key : NULL, err);
     if (c->json) {
-      char *text =
-          json_dumps(cli_error_json(err), JSON_COMPACT | JSON_ENSURE_ASCII);
-      printf("],\"error\":%s}\n", text);
-      free(text);
+      fputs("],\"error\":", stdout);
+      print_json_part(cli_error_json(err));
+      fputs("}\n", stdout);
     }
     pail_error_free(err);
     rc = EXIT_FAILED;
