@@ -6,8 +6,10 @@
 #include "cli.h"
 #include "commands.h"
 
-/* For PAIL_ABI_MAJOR_OF and PAIL_ABI_MINOR_OF only: pail.h gives a
- * plugin's abi_version (pail_backend_info) but not how to read it. */
+/* The CLI uses only pail.h, except here: pail_backend_info gives a plugin's
+ * abi_version, but pail.h does not say how it holds major and minor. The
+ * plugin header's PAIL_ABI_MAJOR_OF and PAIL_ABI_MINOR_OF do; they are all
+ * this file takes from it. */
 #include <pail/backend.h>
 
 #include <stdio.h>
