@@ -1,7 +1,9 @@
 /*
  * cli.h: what the parts of the `pail` command share: the global options,
- * the command table, option parsing, and output helpers (errors, JSON,
- * progress). The CLI uses only the public API of libpail.
+ * what a command is, option parsing, and output helpers (errors, JSON,
+ * progress). The commands themselves are declared in commands.h. The CLI
+ * uses the public API of libpail (cmd_backends.c says why it also reads
+ * pail/backend.h).
  */
 #ifndef PAIL_TOOLS_CLI_H
 #define PAIL_TOOLS_CLI_H
@@ -14,11 +16,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Exit statuses, as DESIGN.md section 3 fixes them. */
+/* Exit statuses, as pail(1) documents them (EXIT STATUS). */
 enum {
   EXIT_OK = 0,
   EXIT_FAILED = 1, /* the operation failed; the message is on stderr */
-  EXIT_USAGE = 2   /* bad command line, including a malformed pointer */
+  EXIT_USAGE = 2,  /* bad command line, including a malformed pointer */
+  /* Not an exit status: --help or --version was printed. A command returns
+   * it as it returns a failure, and main exits 0. */
+  EXIT_HELP = -1
 };
 
 /* The state of one run: global options and the workspace, opened on first
@@ -39,7 +44,7 @@ typedef struct cli {
 typedef struct command command;
 
 /* Runs a command on its arguments (argv[0] is the command name); returns an
- * exit status. */
+ * exit status, or EXIT_HELP. */
 typedef int (*command_fn)(cli *c, const command *cmd, int argc, char **argv);
 
 struct command {
@@ -50,16 +55,8 @@ struct command {
   command_fn run;
 };
 
-/* The command table, ended by a NULL name. */
-extern const command cli_commands[];
-/* Commands that live in their own files. */
-int cli_run_preview(cli *c, const command *cmd, int argc, char **argv);
-int cli_run_settings(cli *c, const command *cmd, int argc, char **argv);
-int cli_run_cleanup(cli *c, const command *cmd, int argc, char **argv);
+/* The command of that name in the table (commands.h), or NULL. */
 const command *cli_command_find(const char *name);
-
-/* serve.c: `pail serve`, the explorer. */
-int run_serve(cli *c, const command *cmd, int argc, char **argv);
 
 /* Prints `pail COMMAND --help` (or the global help for NULL) to stdout. */
 void cli_print_help(const command *cmd);
@@ -73,11 +70,31 @@ typedef int (*option_fn)(cli *c, void *state, int option, const char *arg);
 /* Parses argv with the command's options (short and long) plus the global
  * ones, which may also follow the command. On success *first_operand is the
  * index of the first operand in the permuted argv and EXIT_OK is returned;
- * for --help, the help is printed and -1 is returned (exit 0). */
+ * for --help (and --version), the help is printed and EXIT_HELP is
+ * returned. */
 int cli_parse_options(cli *c, const command *cmd, int argc, char **argv,
                       const char *short_options,
                       const struct option *long_options, option_fn on_option,
                       void *state, int *first_operand);
+
+/* Checks the operand count (most < 0: no limit); prints a usage error and
+ * returns EXIT_USAGE when it is off, else EXIT_OK. */
+int cli_want_operands(cli *c, int have, int least, int most);
+
+/* Parses a non-negative decimal integer option value; false when text is
+ * not one (a sign, a space, trailing text, an overflow). */
+bool cli_parse_count(const char *text, uint64_t *out);
+
+/* A growing list of option values (--header, --query, --metadata). The
+ * items point into argv; the caller frees items with free(). */
+typedef struct cli_string_list {
+  const char **items;
+  size_t count;
+} cli_string_list;
+
+/* Appends item; returns EXIT_OK, or EXIT_FAILED (said on stderr) when out
+ * of memory. */
+int cli_string_list_add(cli_string_list *list, const char *item);
 
 /* Long option values above any character, for options with no short form. */
 enum {

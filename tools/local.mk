@@ -1,15 +1,21 @@
-## tools/local.mk: `pail serve`, the explorer: its sources, the web UI
-## embedded in the pail binary, and its tests. Included at the end of the
-## top Makefile.am, so it may append (+=) to the lists defined there.
+## tools/local.mk: the `pail` program: main and the helpers every command
+## shares, one file per command (cmd_NAME.c), `pail serve` (the explorer)
+## with its web UI embedded in the binary, and the explorer's tests.
+## Included at the end of the top Makefile.am, so it may append (+=) to the
+## lists defined there.
 
-# `pail preview` and `pail settings`, the explorer's other commands.
-tools_pail_SOURCES += tools/preview.c tools/settings.c
-
-tools_pail_SOURCES += tools/serve.h tools/serve.c tools/serve_http.c \
-	tools/serve_api.c
+bin_PROGRAMS = tools/pail
+tools_pail_SOURCES = tools/pail.c tools/cli.h tools/commands.h \
+	tools/commands.c tools/output.c tools/signals.c tools/write_options.c \
+	tools/cmd_put.c tools/cmd_get.c tools/cmd_cat.c tools/cmd_ls.c \
+	tools/cmd_stat.c tools/cmd_rm.c tools/cmd_cp.c tools/cmd_sign.c \
+	tools/cmd_mb.c tools/cmd_backends.c tools/cmd_preview.c \
+	tools/cmd_settings.c tools/cmd_cleanup.c tools/cmd_config.c \
+	tools/cmd_serve.c tools/serve.h tools/serve_http.c tools/serve_api.c
 nodist_tools_pail_SOURCES = tools/serve_assets.c
-tools_pail_CFLAGS += -I$(top_srcdir)/tools $(MHD_CFLAGS) $(CRYPTO_CFLAGS)
-tools_pail_LDADD += $(MHD_LIBS) $(CRYPTO_LIBS)
+tools_pail_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tools \
+	$(MHD_CFLAGS) $(CRYPTO_CFLAGS)
+tools_pail_LDADD = libpail.la $(JANSSON_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS)
 
 # The web UI: plain HTML, CSS and JavaScript, no framework, nothing fetched
 # from elsewhere; embedded as byte arrays (tools/embed.sh).

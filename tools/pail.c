@@ -1,11 +1,14 @@
 /*
- * pail.c: the `pail` command: global options, help, option parsing shared by
- * the commands, and the workspace and pointer helpers they use. The commands
- * themselves are in commands.c.
+ * pail.c: the `pail` command: global options, help, the dispatch to a
+ * command, option parsing shared by the commands, and the workspace and
+ * pointer helpers they use. The commands themselves are in cmd_NAME.c, one
+ * per file, listed in commands.c.
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "commands.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +71,8 @@ void cli_print_help(const command *cmd) {
       "\"archive\"},\n"
       "  s3:///a/b.csv, s3://archive/a/b.csv, or a bare key a/b.csv.\n\n"
       "Commands:\n");
-  for (const command *c = cli_commands; c->name != NULL; c++)
-    printf("  %-36s %s\n", c->synopsis, c->summary);
+  for (const command *const *c = cli_commands; *c != NULL; c++)
+    printf("  %-36s %s\n", (*c)->synopsis, (*c)->summary);
   printf(
       "\n%s\nExit status: 0 success, 1 the operation failed, 2 usage error.\n"
       "See pail(1) for more.\n",
@@ -77,13 +80,14 @@ void cli_print_help(const command *cmd) {
 }
 
 const command *cli_command_find(const char *name) {
-  for (const command *c = cli_commands; c->name != NULL; c++)
-    if (strcmp(c->name, name) == 0)
-      return c;
+  for (const command *const *c = cli_commands; *c != NULL; c++)
+    if (strcmp((*c)->name, name) == 0)
+      return *c;
   return NULL;
 }
 
-/* Applies a global option; returns EXIT_OK, or -1 after --help/--version. */
+/* Applies a global option; returns EXIT_OK, EXIT_HELP after --help or
+ * --version, or EXIT_USAGE. */
 static int global_option(cli *c, const command *cmd, int option,
                          const char *arg) {
   switch (option) {
@@ -123,10 +127,10 @@ static int global_option(cli *c, const command *cmd, int option,
   case 'h':
   case OPT_HELP:
     cli_print_help(cmd);
-    return -1;
+    return EXIT_HELP;
   case OPT_VERSION:
     printf("pail %s\n", PAIL_VERSION_STRING);
-    return -1;
+    return EXIT_HELP;
   default:
     return EXIT_USAGE;
   }
@@ -185,6 +189,38 @@ int cli_parse_options(cli *c, const command *cmd, int argc, char **argv,
   *first_operand = optind;
   c->progress = !c->quiet && isatty(STDERR_FILENO);
   return rc;
+}
+
+int cli_want_operands(cli *c, int have, int least, int most) {
+  if (have < least)
+    return cli_usage_error(c, "missing operand");
+  if (most >= 0 && have > most)
+    return cli_usage_error(c, "too many operands");
+  return EXIT_OK;
+}
+
+bool cli_parse_count(const char *text, uint64_t *out) {
+  if (text == NULL || *text < '0' || *text > '9')
+    return false;
+  errno = 0;
+  char *end = NULL;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno != 0 || *end != '\0')
+    return false;
+  *out = v;
+  return true;
+}
+
+int cli_string_list_add(cli_string_list *list, const char *item) {
+  const char **grown =
+      realloc(list->items, (list->count + 1) * sizeof *list->items);
+  if (grown == NULL) {
+    fputs("pail: out of memory\n", stderr);
+    return EXIT_FAILED;
+  }
+  list->items = grown;
+  list->items[list->count++] = item;
+  return EXIT_OK;
 }
 
 /* ------------------------------------------------------------ workspace */
@@ -296,7 +332,7 @@ int main(int argc, char **argv) {
     else
       rc = global_option(&c, NULL, option, optarg);
   }
-  if (rc == -1)
+  if (rc == EXIT_HELP)
     return EXIT_OK;
   if (rc != EXIT_OK)
     return rc;
@@ -320,6 +356,9 @@ int main(int argc, char **argv) {
     return cli_usage_error(&c, "unknown command '%s'", name);
   c.command = cmd->name;
   rc = cmd->run(&c, cmd, argc - optind, argv + optind);
+  /* A command stops at --help as at an error; for the caller it succeeded. */
+  if (rc == EXIT_HELP)
+    rc = EXIT_OK;
   pail_workspace_close(c.workspace);
   if (fflush(stdout) != 0 && rc == EXIT_OK) {
     perror("pail: cannot write the output");

@@ -1,5 +1,5 @@
 /*
- * serve.h: what the parts of `pail serve` share. serve.c starts the HTTP
+ * serve.h: what the parts of `pail serve` share. cmd_serve.c starts the HTTP
  * server (libmicrohttpd) and waits for a signal; serve_http.c receives each
  * request, checks the access token and routes it; serve_api.c answers the
  * JSON API over the public libpail API; serve_assets.c (generated at build

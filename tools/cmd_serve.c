@@ -1,9 +1,10 @@
 /*
- * serve.c: `pail serve`: opens the workspace, makes or takes the access
+ * cmd_serve.c: `pail serve`: opens the workspace, makes or takes the access
  * token, starts libmicrohttpd on the --listen address (127.0.0.1 by
  * default), prints the URL and serves until SIGINT, SIGTERM or SIGHUP.
  */
 #define _GNU_SOURCE
+#include "commands.h"
 #include "serve.h"
 
 #include <arpa/inet.h>
@@ -216,75 +217,97 @@ static void log_mhd(void *cls, const char *format, va_list ap) {
     fputc('\n', stderr);
 }
 
-int run_serve(cli *c, const command *cmd, int argc, char **argv) {
-  static const struct option long_options[] = {
-      {"listen", required_argument, NULL, OPT_LISTEN},
-      {"token", required_argument, NULL, OPT_TOKEN},
-      {"max-upload", required_argument, NULL, OPT_MAX_UPLOAD},
-      {NULL, 0, NULL, 0},
-  };
-  serve_options o = {DEFAULT_LISTEN, NULL, NULL};
-  int first = 0;
-  int rc = cli_parse_options(c, cmd, argc, argv, "", long_options, serve_option,
-                             &o, &first);
-  if (rc != EXIT_OK)
-    return rc == -1 ? EXIT_OK : rc;
-  if (first < argc)
-    return cli_usage_error(c, "too many operands");
-  if (o.token == NULL)
-    o.token = getenv("PAIL_SERVE_TOKEN");
-  if (o.token != NULL && !token_acceptable(o.token))
+/* Checks the options (and $PAIL_SERVE_TOKEN) in the order a user reads
+ * them: token, --max-upload, --listen. Fills o->token, the server's upload
+ * limit and the address. Returns EXIT_OK or a usage error (printed). */
+static int check_options(cli *c, serve_options *o, serve_server *server,
+                         listen_address *address) {
+  if (o->token == NULL)
+    o->token = getenv("PAIL_SERVE_TOKEN");
+  if (o->token != NULL && !token_acceptable(o->token))
     return cli_usage_error(c,
                            "the token must be 8 to %d printable ASCII "
                            "characters without spaces, quotes, ';', ',' "
                            "or '\\'",
                            SERVE_TOKEN_MAX);
-
-  static serve_server server; /* read by the connection threads */
-  memset(&server, 0, sizeof server);
-  server.max_upload = DEFAULT_MAX_UPLOAD;
-  if (o.max_upload != NULL && parse_size(o.max_upload, &server.max_upload) != 0)
+  server->max_upload = DEFAULT_MAX_UPLOAD;
+  if (o->max_upload != NULL &&
+      parse_size(o->max_upload, &server->max_upload) != 0)
     return cli_usage_error(c,
                            "--max-upload wants a size in bytes (suffix K, "
                            "M, G or T allowed), not \"%s\"",
-                           o.max_upload);
-  listen_address address;
-  rc = parse_listen(c, o.listen, &address);
-  if (rc != EXIT_OK)
-    return rc;
+                           o->max_upload);
+  return parse_listen(c, o->listen, address);
+}
 
-  server.workspace = cli_workspace(c);
-  if (server.workspace == NULL)
+/* Opens the workspace, checks that --storage names one of its storages,
+ * and makes (or takes) the token. Returns EXIT_OK, or EXIT_FAILED with
+ * the reason on stderr. */
+static int prepare_server(cli *c, const serve_options *o,
+                          serve_server *server) {
+  server->workspace = cli_workspace(c);
+  if (server->workspace == NULL)
     return EXIT_FAILED;
-  server.default_storage = c->storage;
+  server->default_storage = c->storage;
   if (c->storage != NULL && strcmp(c->storage, "_default_") != 0) {
-    size_t n = pail_workspace_storage_count(server.workspace), i = 1;
-    while (i < n && strcmp(pail_workspace_storage_name(server.workspace, i),
+    size_t n = pail_workspace_storage_count(server->workspace), i = 1;
+    while (i < n && strcmp(pail_workspace_storage_name(server->workspace, i),
                            c->storage) != 0)
       i++;
     if (i >= n) {
       fprintf(stderr,
               "pail: serve: no storage named \"%s\" in the workspace "
               "(%s)\n",
-              c->storage, pail_workspace_source(server.workspace));
+              c->storage, pail_workspace_source(server->workspace));
       return EXIT_FAILED;
     }
   } else {
-    server.default_storage = NULL;
+    server->default_storage = NULL;
   }
-  if (make_token(&server, o.token) != 0) {
+  if (make_token(server, o->token) != 0) {
     fputs("pail: serve: cannot make a random token (OpenSSL RAND_bytes "
           "failed)\n",
           stderr);
     return EXIT_FAILED;
   }
-  if (!is_loopback(&address))
-    fprintf(stderr,
-            "pail: serve: warning: listening on %s, which is not a "
-            "loopback address: anyone who can reach it and has the "
-            "token can use the workspace\n",
-            address.host);
+  return EXIT_OK;
+}
 
+/* Prints where the explorer is: its URL with the token (unless the user
+ * chose the token), or with --json one document; then flushes stdout, as
+ * a script waiting for the URL reads it while pail keeps running. */
+static void print_url(cli *c, const serve_options *o,
+                      const serve_server *server, const listen_address *address,
+                      unsigned port) {
+  char url[512];
+  snprintf(url, sizeof url, "http://%s:%u/", address->host, port);
+  if (c->json) {
+    json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:I}", "url", url, "host",
+                            address->host, "port", (int)port, "settings",
+                            pail_workspace_source(server->workspace),
+                            "max_upload", (json_int_t)server->max_upload);
+    if (doc != NULL && o->token == NULL)
+      json_object_set_new(doc, "token", json_string(server->token));
+    json_dumpf(doc, stdout, JSON_COMPACT);
+    fputc('\n', stdout);
+    json_decref(doc);
+  } else {
+    if (!c->quiet)
+      printf("pail serve: the workspace (%s), until Ctrl-C, at\n",
+             pail_workspace_source(server->workspace));
+    if (o->token == NULL)
+      printf("%s?token=%s\n", url, server->token);
+    else
+      printf("%s (with the token given)\n", url);
+  }
+  fflush(stdout);
+}
+
+/* Starts libmicrohttpd on the address and serves until SIGINT, SIGTERM or
+ * SIGHUP. Returns EXIT_OK once stopped by one, EXIT_FAILED (said on
+ * stderr) when it cannot listen. server must outlive the daemon. */
+static int serve_until_signal(cli *c, const serve_options *o,
+                              serve_server *server, listen_address *address) {
   /* The connection threads inherit this mask: the signals that stop the
    * server are taken by sigwait below, in this thread only. */
   sigset_t stop;
@@ -297,12 +320,12 @@ int run_serve(cli *c, const command *cmd, int argc, char **argv) {
 
   unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
                        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-  if (address.ipv6)
+  if (address->ipv6)
     flags |= MHD_USE_IPv6;
   struct MHD_Daemon *daemon = MHD_start_daemon(
-      flags, 0, NULL, NULL, serve_handle, &server, MHD_OPTION_EXTERNAL_LOGGER,
-      log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address.addr,
-      MHD_OPTION_NOTIFY_COMPLETED, serve_completed, &server,
+      flags, 0, NULL, NULL, serve_handle, server, MHD_OPTION_EXTERNAL_LOGGER,
+      log_mhd, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address->addr,
+      MHD_OPTION_NOTIFY_COMPLETED, serve_completed, server,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)600,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
@@ -311,36 +334,13 @@ int run_serve(cli *c, const command *cmd, int argc, char **argv) {
             "pail: serve: cannot listen on %s (taken, or not an "
             "address of this machine); choose another with --listen "
             "HOST:PORT (port 0: any free port)\n",
-            o.listen);
+            o->listen);
     pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
     return EXIT_FAILED;
   }
   const union MHD_DaemonInfo *info =
       MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-  unsigned port = info != NULL ? info->port : 0;
-
-  char url[512];
-  snprintf(url, sizeof url, "http://%s:%u/", address.host, port);
-  if (c->json) {
-    json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:I}", "url", url, "host",
-                            address.host, "port", (int)port, "settings",
-                            pail_workspace_source(server.workspace),
-                            "max_upload", (json_int_t)server.max_upload);
-    if (doc != NULL && o.token == NULL)
-      json_object_set_new(doc, "token", json_string(server.token));
-    json_dumpf(doc, stdout, JSON_COMPACT);
-    fputc('\n', stdout);
-    json_decref(doc);
-  } else {
-    if (!c->quiet)
-      printf("pail serve: the workspace (%s), until Ctrl-C, at\n",
-             pail_workspace_source(server.workspace));
-    if (o.token == NULL)
-      printf("%s?token=%s\n", url, server.token);
-    else
-      printf("%s (with the token given)\n", url);
-  }
-  fflush(stdout);
+  print_url(c, o, server, address, info != NULL ? info->port : 0);
 
   int caught = 0;
   while (sigwait(&stop, &caught) != 0)
@@ -351,3 +351,51 @@ int run_serve(cli *c, const command *cmd, int argc, char **argv) {
   pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
   return EXIT_OK;
 }
+
+static int run_serve(cli *c, const command *cmd, int argc, char **argv) {
+  static const struct option long_options[] = {
+      {"listen", required_argument, NULL, OPT_LISTEN},
+      {"token", required_argument, NULL, OPT_TOKEN},
+      {"max-upload", required_argument, NULL, OPT_MAX_UPLOAD},
+      {NULL, 0, NULL, 0},
+  };
+  serve_options o = {DEFAULT_LISTEN, NULL, NULL};
+  int first = 0;
+  int rc = cli_parse_options(c, cmd, argc, argv, "", long_options, serve_option,
+                             &o, &first);
+  if (rc != EXIT_OK)
+    return rc;
+  if (first < argc)
+    return cli_usage_error(c, "too many operands");
+  static serve_server server; /* read by the connection threads */
+  memset(&server, 0, sizeof server);
+  listen_address address;
+  rc = check_options(c, &o, &server, &address);
+  if (rc == EXIT_OK)
+    rc = prepare_server(c, &o, &server);
+  if (rc != EXIT_OK)
+    return rc;
+  if (!is_loopback(&address))
+    fprintf(stderr,
+            "pail: serve: warning: listening on %s, which is not a "
+            "loopback address: anyone who can reach it and has the "
+            "token can use the workspace\n",
+            address.host);
+  return serve_until_signal(c, &o, &server, &address);
+}
+
+const command cli_cmd_serve = {
+    "serve", "serve [--listen HOST:PORT] [--token T]",
+    "browse the storages in a web page (the explorer)",
+    "\nServes the explorer, a web page and a JSON API over the workspace, on\n"
+    "HOST:PORT (default 127.0.0.1:8080; port 0: any free port) until\n"
+    "interrupted. Prints the URL with a random access token; every API call\n"
+    "needs the token. --storage picks the storage shown first.\n\n"
+    "Options:\n"
+    "      --listen HOST:PORT  address to listen on (an IP address or\n"
+    "                          localhost; default 127.0.0.1:8080)\n"
+    "      --token T           the access token (default: $PAIL_SERVE_TOKEN,\n"
+    "                          else 32 random bytes in hex)\n"
+    "      --max-upload SIZE   largest upload accepted (suffix K, M, G, T;\n"
+    "                          default 5G)\n",
+    run_serve};

@@ -1,10 +1,11 @@
 /*
- * cleanup.c: `pail cleanup [STORAGE] [--older-than DURATION] [--dry-run]`,
+ * cmd_cleanup.c: `pail cleanup [STORAGE] [--older-than DURATION] [--dry-run]`,
  * over pail_cleanup(): what interrupted writes left behind, in one storage
  * or in every storage of the workspace, removed or (dry run) only shown.
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -162,7 +163,7 @@ static void cleanup_storage(cli *c, cleanup_state *s, pail_workspace *ws,
   pail_cleanup_report_clear(&report);
 }
 
-int cli_run_cleanup(cli *c, const command *cmd, int argc, char **argv) {
+static int run_cleanup(cli *c, const command *cmd, int argc, char **argv) {
   static const struct option options[] = {
       {"older-than", required_argument, NULL, OPT_OLDER_THAN},
       {"dry-run", no_argument, NULL, OPT_DRY_RUN},
@@ -174,7 +175,7 @@ int cli_run_cleanup(cli *c, const command *cmd, int argc, char **argv) {
   if (rc == EXIT_OK && argc - first > 1)
     rc = cli_usage_error(c, "too many operands");
   if (rc != EXIT_OK)
-    return rc == -1 ? EXIT_OK : rc;
+    return rc;
   /* The storage: an operand (NAME or s3://NAME), else --storage, else
    * every storage of the workspace. */
   const char *only = first < argc ? argv[first] : c->storage;
@@ -233,3 +234,24 @@ int cli_run_cleanup(cli *c, const command *cmd, int argc, char **argv) {
   }
   return s.failed + s.storages_failed > 0 ? EXIT_FAILED : rc;
 }
+
+const command cli_cmd_cleanup = {
+    "cleanup", "cleanup [STORAGE] [--older-than D] [--dry-run]",
+    "remove what interrupted uploads left behind",
+    "\nLists and removes what writes that never finished (a killed `pail "
+    "put`)\n"
+    "left in STORAGE (a name or s3://name; default: --storage, else every\n"
+    "storage): fs temporary files, S3 multipart uploads (billed until\n"
+    "aborted). Never a committed object. Prints one line per leftover:\n"
+    "outcome, storage, kind, started, size, key (provider id); and, as\n"
+    "notes, what a provider removes by itself (Azure's uncommitted blocks,\n"
+    "after 7 days) or what pail cannot list there (GCS resumable sessions).\n"
+    "Needs delete access to each leftover's key. Exit 1 when anything\n"
+    "could not be removed.\n\n"
+    "Options:\n"
+    "      --older-than D  only leftovers begun at least D ago (default "
+    "24h):\n"
+    "                      seconds, or a number with s, m, h or d. 0 takes\n"
+    "                      everything, writes still running included\n"
+    "      --dry-run       show what would be removed; remove nothing\n",
+    run_cleanup};

@@ -1,11 +1,12 @@
 /*
- * preview.c: `pail preview PTR`: pail_preview()'s document, printed for
+ * cmd_preview.c: `pail preview PTR`: pail_preview()'s document, printed for
  * people (CSV as a table, JSON pretty, text lines, Parquet's schema and
  * columns, an image's size) or, with --json, as it is. Every string in the
  * document is already safe for a terminal (docs/preview.md).
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -249,7 +250,7 @@ static void print_preview(json_t *doc) {
     puts("...");
 }
 
-int cli_run_preview(cli *c, const command *cmd, int argc, char **argv) {
+static int run_preview(cli *c, const command *cmd, int argc, char **argv) {
   static const struct option options[] = {
       {"rows", required_argument, NULL, OPT_ROWS},
       {"bytes", required_argument, NULL, OPT_BYTES},
@@ -258,8 +259,6 @@ int cli_run_preview(cli *c, const command *cmd, int argc, char **argv) {
   preview_state s = {.options = PAIL_PREVIEW_OPTIONS_INIT};
   int first, rc = cli_parse_options(c, cmd, argc, argv, "", options,
                                     preview_option, &s, &first);
-  if (rc == -1)
-    return EXIT_OK;
   if (rc != EXIT_OK)
     return rc;
   if (argc - first != 1)
@@ -299,3 +298,18 @@ int cli_run_preview(cli *c, const command *cmd, int argc, char **argv) {
   json_decref(doc);
   return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
 }
+
+const command cli_cmd_preview = {
+    "preview", "preview PTR [--rows N] [--bytes N]",
+    "what an object is, and the start of it",
+    "\nDetects the object's format from its first bytes and its name and\n"
+    "shows the start of it: CSV and TSV as a table, JSON pretty-printed,\n"
+    "NDJSON records, text lines, Parquet's schema, row count, row groups and\n"
+    "column statistics (read from the footer), an image's type and size.\n"
+    "Binary content is described, not printed. Only ranged reads: the head\n"
+    "for text, the footer for Parquet. --json prints the document of\n"
+    "docs/preview.md.\n\n"
+    "Options:\n"
+    "      --rows N    rows, records or lines shown (default 20)\n"
+    "      --bytes N   bytes read from the head (default 65536)\n",
+    run_preview};

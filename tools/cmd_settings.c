@@ -1,19 +1,18 @@
 /*
- * settings.c: `pail settings duckdb|polars|boto3`: what
+ * cmd_settings.c: `pail settings duckdb|polars|boto3`: what
  * pail_settings_export() gives for the storage of --storage (else the
  * primary), printed as it is: SQL for DuckDB, JSON for Polars and boto3.
  */
 #include "cli.h"
+#include "commands.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int cli_run_settings(cli *c, const command *cmd, int argc, char **argv) {
+static int run_settings(cli *c, const command *cmd, int argc, char **argv) {
   int first,
       rc = cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL, &first);
-  if (rc == -1)
-    return EXIT_OK;
   if (rc != EXIT_OK)
     return rc;
   if (argc - first != 1)
@@ -45,3 +44,18 @@ int cli_run_settings(cli *c, const command *cmd, int argc, char **argv) {
   free(text);
   return rc;
 }
+
+const command cli_cmd_settings = {
+    "settings", "settings duckdb|polars|boto3",
+    "how DuckDB, Polars or boto3 read a storage directly",
+    "\nPrints the settings that let a data tool read the storage (--storage,\n"
+    "else the primary) directly: for duckdb, SQL statements (a CREATE SECRET\n"
+    "for httpfs, or for azure with a connection string); for polars, the\n"
+    "storage_options JSON object; for boto3, the JSON object of\n"
+    "boto3.client(\"s3\", **args). The output holds the storage's\n"
+    "credentials, as pail resolved them: from the settings, the environment\n"
+    "(AWS_*, AZURE_STORAGE_*, GOOGLE_APPLICATION_CREDENTIALS) or profile\n"
+    "files (~/.aws/credentials). fs and mem storages, a tool that cannot\n"
+    "reach the storage's provider, and credentials that cannot be handed\n"
+    "out (a gcloud user login) fail (exit 1).\n",
+    run_settings};
