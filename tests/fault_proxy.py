@@ -36,7 +36,7 @@ A rule lets the first SKIP (default 0) requests that match pass, then
 applies to the next COUNT (default 1); BYTES is how much of the body
 truncate/stall let through, or the milliseconds of delay/hold. Every request is logged
 as one line: `METHOD TARGET -> STATUS [fault]` plus the request's Range,
-x-ms-range and If-Match headers, so tests can see what the client sent. Only loopback
+x-ms-range, If-Match and If-None-Match headers, so tests can see what the client sent. Only loopback
 addresses are accepted for --upstream.
 """
 import argparse
@@ -274,7 +274,7 @@ class Proxy:
                 method, target = start.decode("latin-1").split(" ")[:2]
                 fault, size = self.choose(method, target)
                 seen = " ".join(f"{n}={header(headers, n)}" for n in
-                                ("range", "x-ms-range", "if-match")
+                                ("range", "x-ms-range", "if-match", "if-none-match")
                                 if header(headers, n) is not None)
                 if fault == "reset":
                     self.note(f"{method} {target} -> reset {seen}")

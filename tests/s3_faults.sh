@@ -182,5 +182,14 @@ proxy_start --rule "HEAD ^/$S3_BUCKET/faults/big\\.bin\$ status 0 1"
 run_pail --max-attempts 1 --config "$SCRATCH/proxy.json" stat faults/big.bin
 expect_status 1 "stat with --max-attempts 1 fails on one 503"
 
+# A copy that must not replace an object sends If-None-Match: * (moto
+# ignores it on CopyObject, so the contract suite cannot see the refusal:
+# what pail asks for is checked here, on the wire).
+proxy_start --rule "GET ^/nothing\$ status 0 1"
+run_pail --config "$SCRATCH/proxy.json" cp --no-clobber faults/big.bin faults/copy.bin
+expect_status 0 "cp --no-clobber to a new key"
+check "the copy asked S3 not to replace an object (If-None-Match: *)" \
+  grep -Eq "PUT /$S3_BUCKET/faults/copy\.bin -> 200 .*if-none-match=\*" "$PROXY_LOG"
+
 proxy_stop
 finish
