@@ -4,7 +4,8 @@
 
 AZURE_SOURCES = backends/azure/azure.h backends/azure/azure.c \
 	backends/azure/azure_auth.c backends/azure/azure_credentials.c \
-	backends/xml.h backends/xml.c backends/azure/azure_list.c \
+	backends/xml.h backends/xml.c backends/common.h backends/common.c \
+	backends/azure/azure_list.c \
 	backends/azure/azure_read.c backends/azure/azure_write.c \
 	backends/azure/azure_copy.c backends/azure/azure_delete.c
 backends_LTLIBRARIES += backends/azure/pail_azure_blob.la

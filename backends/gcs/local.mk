@@ -4,7 +4,8 @@
 
 GCS_SOURCES = backends/gcs/gcs.h backends/gcs/gcs.c backends/gcs/gcs_auth.c \
 	backends/gcs/gcs_sign.c backends/gcs/gcs_list.c backends/gcs/gcs_read.c \
-	backends/gcs/gcs_write.c backends/gcs/gcs_copy.c backends/gcs/gcs_relay.c
+	backends/gcs/gcs_write.c backends/gcs/gcs_copy.c backends/gcs/gcs_relay.c \
+	backends/common.h backends/common.c
 backends_LTLIBRARIES += backends/gcs/pail_gcs.la
 backends_gcs_pail_gcs_la_SOURCES = $(GCS_SOURCES)
 backends_gcs_pail_gcs_la_CFLAGS = $(PLUGIN_CFLAGS) $(JANSSON_CFLAGS)
