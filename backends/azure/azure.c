@@ -74,8 +74,8 @@ pail_status azure_request_sign(const azure_instance *az, pail_request *r,
 
 /* ------------------------------------------------------------- errors */
 
-/* The Blob service's error codes by category; anything else goes by HTTP
- * status. */
+/* The Blob service's error codes by category; anything else goes by the
+ * HTTP status, through the core's one table. */
 static pail_status category_of(const char *code, int status) {
   static const struct {
     const char *code;
@@ -132,26 +132,10 @@ static pail_status category_of(const char *code, int status) {
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
       if (strcmp(codes[i].code, code) == 0)
         return codes[i].category;
-  switch (status) {
-  case 404:
-    return PAIL_ERR_NOT_FOUND;
-  case 401:
-  case 403:
-    return PAIL_ERR_ACCESS_DENIED;
-  case 409:
-  case 412:
-    return PAIL_ERR_CONFLICT;
-  case 429:
-  case 503:
-    return PAIL_ERR_THROTTLED;
-  case 400:
-  case 411:
-  case 413:
-  case 416:
-    return PAIL_ERR_INVALID_ARGUMENT;
-  default:
-    return status >= 500 ? PAIL_ERR_UNAVAILABLE : PAIL_ERR_IO;
-  }
+  /* This is an error however the status reads: a 2xx that reaches here is
+   * no success. */
+  pail_status category = azure_core->status_category(status);
+  return category == PAIL_OK ? PAIL_ERR_IO : category;
 }
 
 /* A message for a response with no error document (HEAD). */
@@ -452,19 +436,6 @@ static const char **sas_override(azure_sas_fields *f, const char *name) {
   return NULL;
 }
 
-/* Appends "&name=encoded(value)" (no '&' first) to *query. */
-static bool query_add(char **query, const char *name, const char *value) {
-  char *encoded = azure_core->uri_encode(value, 0);
-  char *grown = NULL;
-  if (encoded != NULL && asprintf(&grown, "%s%s%s=%s", *query,
-                                  **query ? "&" : "", name, encoded) < 0)
-    grown = NULL;
-  free(encoded);
-  free(*query);
-  *query = grown;
-  return grown != NULL;
-}
-
 static pail_status azure_sign(void *instance, const char *key,
                               const pail_sign_options *options, char **url,
                               pail_error **err) {
@@ -525,7 +496,7 @@ static pail_status azure_sign(void *instance, const char *key,
                                      NULL, "azure_blob: %s given twice", name);
     else {
       *slot = eq + 1;
-      if (!query_add(&extra, name, eq + 1))
+      if (!backend_query_add(azure_core, &extra, name, eq + 1))
         status = azure_no_memory(err);
     }
   }
@@ -537,11 +508,13 @@ static pail_status azure_sign(void *instance, const char *key,
     char signature[45];
     azure_hmac_base64(az->key, az->key_length, text, signature);
     query = strdup("");
-    bool ok =
-        query != NULL && query_add(&query, "sv", f.version) &&
-        query_add(&query, "spr", f.protocol) &&
-        query_add(&query, "st", f.start) && query_add(&query, "se", f.expiry) &&
-        query_add(&query, "sr", "b") && query_add(&query, "sp", f.permissions);
+    bool ok = query != NULL &&
+              backend_query_add(azure_core, &query, "sv", f.version) &&
+              backend_query_add(azure_core, &query, "spr", f.protocol) &&
+              backend_query_add(azure_core, &query, "st", f.start) &&
+              backend_query_add(azure_core, &query, "se", f.expiry) &&
+              backend_query_add(azure_core, &query, "sr", "b") &&
+              backend_query_add(azure_core, &query, "sp", f.permissions);
     char *full = NULL;
     char *encoded = ok ? azure_core->uri_encode(signature, 0) : NULL;
     if (encoded != NULL && asprintf(&full, "%s%s%s&sig=%s", query,
@@ -733,6 +706,7 @@ static const pail_backend_ops azure_ops = {
     .leftover_remove = azure_leftover_remove,
 };
 
-/* Needs core ABI 1.15: request_set_url (1.15), the part writer (1.12) and the
- * write options kept until commit (1.13). */
+/* Needs core ABI 1.15: request_set_url, status_category, hex_decode and
+ * uri_decode (1.15), the part writer (1.12) and the write options kept
+ * until commit (1.13). */
 PAIL_BACKEND_DEFINE_ENTRY(azure_ops, azure_core, 15)

@@ -11,6 +11,7 @@
 
 #include <pail/backend.h>
 
+#include "../common.h"
 #include "../xml.h"
 #include <stdbool.h>
 

@@ -78,32 +78,14 @@ static const char *header_value(const char *const *headers, size_t count,
   return NULL;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/* Percent-decodes text[0..n) into a new string. */
+/* Percent-decodes text[0..n) into a new string (NULL: out of memory). A
+ * '%' without two hex digits after it cannot come from azure_url, which
+ * encodes every '%'; such a text is signed as written. */
 static char *percent_decode(const char *text, size_t n) {
-  char *out = malloc(n + 1), *q = out;
-  if (out == NULL)
-    return NULL;
-  for (size_t i = 0; i < n; i++) {
-    int hi, lo;
-    if (text[i] == '%' && i + 2 < n && (hi = hex_value(text[i + 1])) >= 0 &&
-        (lo = hex_value(text[i + 2])) >= 0) {
-      *q++ = (char)(hi << 4 | lo);
-      i += 2;
-    } else {
-      *q++ = text[i];
-    }
-  }
-  *q = '\0';
+  char *out = NULL;
+  pail_status status = azure_core->uri_decode(text, n, &out, NULL);
+  if (status == PAIL_ERR_INVALID_ARGUMENT)
+    out = strndup(text, n);
   return out;
 }
 

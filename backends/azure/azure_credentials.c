@@ -280,6 +280,114 @@ static pail_status take_key(azure_instance *az, const char *key,
   return PAIL_OK;
 }
 
+/* The account: the settings, the connection string, then
+ * AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_ACCOUNT_NAME. */
+static pail_status resolve_account(azure_instance *az, const char *account,
+                                   const connection_string *cs,
+                                   pail_error **err) {
+  if (account == NULL)
+    account = nonempty(cs->account);
+  if (account == NULL)
+    account = env("AZURE_STORAGE_ACCOUNT");
+  if (account == NULL)
+    account = env("AZURE_STORAGE_ACCOUNT_NAME");
+  if (account == NULL)
+    return azure_core->error_set(
+        err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+        "azure_blob: no account name for container \"%s\"; tried: "
+        "accountName and connectionString in the settings, "
+        "AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT, "
+        "AZURE_STORAGE_ACCOUNT_NAME",
+        az->container);
+  if ((az->account = strdup(account)) == NULL)
+    return azure_no_memory(err);
+  return azure_check_account_name(az->account, err);
+}
+
+/* The origin and path prefix: the settings' endpoint (use_ssl -1: not
+ * set), the connection string's BlobEndpoint (named by cs_what), else the
+ * account's own host name under the connection string's suffix. */
+static pail_status resolve_endpoint(azure_instance *az, const char *endpoint,
+                                    int use_ssl, const connection_string *cs,
+                                    const char *cs_what, pail_error **err) {
+  if (endpoint != NULL) {
+    az->use_ssl = use_ssl != 0;
+    pail_status status = check_endpoint(endpoint, err);
+    if (status == PAIL_OK &&
+        (asprintf(&az->origin, "%s://%s", az->use_ssl ? "https" : "http",
+                  endpoint) < 0 ||
+         asprintf(&az->path_prefix, "%s%s", ip_style(endpoint) ? "/" : "",
+                  ip_style(endpoint) ? az->account : "") < 0)) {
+      az->origin = az->path_prefix = NULL;
+      status = azure_no_memory(err);
+    }
+    return status;
+  }
+  if (nonempty(cs->blob_endpoint) != NULL)
+    return endpoint_from_url(az, cs->blob_endpoint, cs_what, err);
+  az->use_ssl = use_ssl >= 0   ? use_ssl != 0
+                : cs->protocol ? strcasecmp(cs->protocol, "http") != 0
+                               : true;
+  const char *suffix = nonempty(cs->suffix) ? cs->suffix : "core.windows.net";
+  if (strpbrk(suffix, "/:?#@ \t") != NULL)
+    return azure_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                 "azure_blob: the EndpointSuffix of %s "
+                                 "is not a host name",
+                                 cs_what);
+  if (asprintf(&az->origin, "%s://%s.blob.%s", az->use_ssl ? "https" : "http",
+               az->account, suffix) < 0 ||
+      (az->path_prefix = strdup("")) == NULL) {
+    az->origin = NULL;
+    return azure_no_memory(err);
+  }
+  return PAIL_OK;
+}
+
+/* The credential, the first of: the settings' accessKey or sasToken, the
+ * connection string's key or SAS, AZURE_STORAGE_KEY,
+ * AZURE_STORAGE_ACCESS_KEY, AZURE_STORAGE_SAS_TOKEN; az->source names it.
+ * None is access denied, naming each place tried. */
+static pail_status resolve_credential(azure_instance *az, const char *key,
+                                      const char *sas,
+                                      const connection_string *cs,
+                                      const char *cs_what, pail_error **err) {
+  const char *source = NULL;
+  pail_status status;
+  if (key != NULL) {
+    source = "accessKey in the settings";
+    status = take_key(az, key, source, err);
+  } else if (sas != NULL) {
+    source = "sasToken in the settings";
+    status = take_sas(az, sas, source, err);
+  } else if (nonempty(cs->key) != NULL) {
+    source = cs_what;
+    status = take_key(az, cs->key, source, err);
+  } else if (nonempty(cs->sas) != NULL) {
+    source = cs_what;
+    status = take_sas(az, cs->sas, source, err);
+  } else if (env("AZURE_STORAGE_KEY") != NULL) {
+    source = "AZURE_STORAGE_KEY";
+    status = take_key(az, env(source), source, err);
+  } else if (env("AZURE_STORAGE_ACCESS_KEY") != NULL) {
+    source = "AZURE_STORAGE_ACCESS_KEY";
+    status = take_key(az, env(source), source, err);
+  } else if (env("AZURE_STORAGE_SAS_TOKEN") != NULL) {
+    source = "AZURE_STORAGE_SAS_TOKEN";
+    status = take_sas(az, env(source), source, err);
+  } else {
+    return azure_core->error_set(
+        err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+        "azure_blob: no credentials for container \"%s\" of account \"%s\"; "
+        "tried: accessKey, sasToken and connectionString in the settings, "
+        "AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_KEY, "
+        "AZURE_STORAGE_ACCESS_KEY, AZURE_STORAGE_SAS_TOKEN. Set one of them",
+        az->container, az->account);
+  }
+  if (status == PAIL_OK && (az->source = strdup(source)) == NULL)
+    status = azure_no_memory(err);
+  return status;
+}
+
 pail_status azure_resolve(azure_instance *az, pail_error **err) {
   const pail_config *cfg = az->cfg;
   const char *account = nonempty(azure_core->config_string(cfg, "accountName"));
@@ -309,100 +417,12 @@ pail_status azure_resolve(azure_instance *az, pail_error **err) {
     status = connection_string_parse(env("AZURE_STORAGE_CONNECTION_STRING"),
                                      cs_what, &cs, err);
   }
-
-  /* Account. */
-  if (status == PAIL_OK) {
-    if (account == NULL)
-      account = nonempty(cs.account);
-    if (account == NULL)
-      account = env("AZURE_STORAGE_ACCOUNT");
-    if (account == NULL)
-      account = env("AZURE_STORAGE_ACCOUNT_NAME");
-    if (account == NULL)
-      status = azure_core->error_set(
-          err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-          "azure_blob: no account name for container \"%s\"; tried: "
-          "accountName and connectionString in the settings, "
-          "AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT, "
-          "AZURE_STORAGE_ACCOUNT_NAME",
-          az->container);
-    else if ((az->account = strdup(account)) == NULL)
-      status = azure_no_memory(err);
-    else
-      status = azure_check_account_name(az->account, err);
-  }
-
-  /* Endpoint: the settings, the connection string's BlobEndpoint, else
-   * the account's own host name. */
-  if (status == PAIL_OK && endpoint != NULL) {
-    az->use_ssl = use_ssl != 0;
-    status = check_endpoint(endpoint, err);
-    if (status == PAIL_OK &&
-        (asprintf(&az->origin, "%s://%s", az->use_ssl ? "https" : "http",
-                  endpoint) < 0 ||
-         asprintf(&az->path_prefix, "%s%s", ip_style(endpoint) ? "/" : "",
-                  ip_style(endpoint) ? az->account : "") < 0)) {
-      az->origin = az->path_prefix = NULL;
-      status = azure_no_memory(err);
-    }
-  } else if (status == PAIL_OK && nonempty(cs.blob_endpoint) != NULL) {
-    status = endpoint_from_url(az, cs.blob_endpoint, cs_what, err);
-  } else if (status == PAIL_OK) {
-    az->use_ssl = use_ssl >= 0  ? use_ssl != 0
-                  : cs.protocol ? strcasecmp(cs.protocol, "http") != 0
-                                : true;
-    const char *suffix = nonempty(cs.suffix) ? cs.suffix : "core.windows.net";
-    if (strpbrk(suffix, "/:?#@ \t") != NULL)
-      status =
-          azure_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                                "azure_blob: the EndpointSuffix of %s "
-                                "is not a host name",
-                                cs_what);
-    else if (asprintf(&az->origin, "%s://%s.blob.%s",
-                      az->use_ssl ? "https" : "http", az->account,
-                      suffix) < 0 ||
-             (az->path_prefix = strdup("")) == NULL) {
-      az->origin = NULL;
-      status = azure_no_memory(err);
-    }
-  }
-
-  /* Credential. */
-  const char *source = NULL;
-  if (status != PAIL_OK) {
-    /* nothing more */
-  } else if (key != NULL) {
-    source = "accessKey in the settings";
-    status = take_key(az, key, source, err);
-  } else if (sas != NULL) {
-    source = "sasToken in the settings";
-    status = take_sas(az, sas, source, err);
-  } else if (nonempty(cs.key) != NULL) {
-    source = cs_what;
-    status = take_key(az, cs.key, source, err);
-  } else if (nonempty(cs.sas) != NULL) {
-    source = cs_what;
-    status = take_sas(az, cs.sas, source, err);
-  } else if (env("AZURE_STORAGE_KEY") != NULL) {
-    source = "AZURE_STORAGE_KEY";
-    status = take_key(az, env(source), source, err);
-  } else if (env("AZURE_STORAGE_ACCESS_KEY") != NULL) {
-    source = "AZURE_STORAGE_ACCESS_KEY";
-    status = take_key(az, env(source), source, err);
-  } else if (env("AZURE_STORAGE_SAS_TOKEN") != NULL) {
-    source = "AZURE_STORAGE_SAS_TOKEN";
-    status = take_sas(az, env(source), source, err);
-  } else {
-    status = azure_core->error_set(
-        err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-        "azure_blob: no credentials for container \"%s\" of account \"%s\"; "
-        "tried: accessKey, sasToken and connectionString in the settings, "
-        "AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_KEY, "
-        "AZURE_STORAGE_ACCESS_KEY, AZURE_STORAGE_SAS_TOKEN. Set one of them",
-        az->container, az->account);
-  }
-  if (status == PAIL_OK && (az->source = strdup(source)) == NULL)
-    status = azure_no_memory(err);
+  if (status == PAIL_OK)
+    status = resolve_account(az, account, &cs, err);
+  if (status == PAIL_OK)
+    status = resolve_endpoint(az, endpoint, use_ssl, &cs, cs_what, err);
+  if (status == PAIL_OK)
+    status = resolve_credential(az, key, sas, &cs, cs_what, err);
   connection_string_clear(&cs);
   return status;
 }

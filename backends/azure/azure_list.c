@@ -9,31 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Appends "&name=encoded(value)" to *query. */
-static bool query_add(char **query, const char *name, const char *value) {
-  char *encoded = azure_core->uri_encode(value, 0);
-  char *grown = NULL;
-  if (encoded != NULL &&
-      asprintf(&grown, "%s&%s=%s", *query, name, encoded) < 0)
-    grown = NULL;
-  free(encoded);
-  free(*query);
-  *query = grown;
-  return grown != NULL;
-}
-
-static int compare_keys(const void *a, const void *b) {
-  return strcmp(((const pail_object_info *)a)->key,
-                ((const pail_object_info *)b)->key);
-}
-
-static int hex_value(char c) {
-  return c >= '0' && c <= '9'   ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                : -1;
-}
-
 /* The <Name> of a Blob or BlobPrefix, malloc'ed. The service percent-
  * encodes names that XML cannot carry and says so with Encoded="true". */
 static char *element_name(xmlNodePtr node) {
@@ -47,23 +22,18 @@ static char *element_name(xmlNodePtr node) {
   bool is_encoded = encoded && strcmp((const char *)encoded, "true") == 0;
   xmlFree(encoded);
   if (copy != NULL && is_encoded) {
-    char *q = copy;
-    for (const char *p = copy; *p; p++) {
-      int hi, lo;
-      if (p[0] == '%' && (hi = hex_value(p[1])) >= 0 &&
-          (lo = hex_value(p[2])) >= 0) {
-        *q++ = (char)(hi << 4 | lo);
-        p += 2;
-      } else {
-        *q++ = *p;
-      }
-    }
-    *q = '\0';
-    /* A decoded NUL would cut the key: such a name is not shown. */
-    if (strlen(copy) != (size_t)(q - copy)) {
-      free(copy);
+    char *decoded = NULL;
+    size_t length = 0;
+    pail_status status =
+        azure_core->uri_decode(copy, strlen(copy), &decoded, &length);
+    free(copy);
+    /* A decoded NUL would cut the key, and a broken escape leaves no key to
+     * trust: such a name is not shown. */
+    if (status != PAIL_OK || strlen(decoded) != length) {
+      free(decoded);
       return NULL;
     }
+    copy = decoded;
   }
   return copy;
 }
@@ -149,8 +119,8 @@ pail_status azure_list_parse_page(const azure_instance *az,
     marker = NULL;
   }
   free(marker);
-  if (status == PAIL_OK && out->count > 1)
-    qsort(out->entries, out->count, sizeof *out->entries, compare_keys);
+  if (status == PAIL_OK)
+    backend_list_sort(out);
   return status;
 }
 
@@ -162,13 +132,16 @@ pail_status azure_list(void *instance, const pail_backend_list_request *request,
   /* The service returns at most 5,000 per page. */
   snprintf(max, sizeof max, "%zu",
            request->max_keys > 5000 ? (size_t)5000 : request->max_keys);
-  bool ok = query != NULL && query_add(&query, "maxresults", max) &&
-            (*request->prefix == '\0' ||
-             query_add(&query, "prefix", request->prefix)) &&
-            (request->delimiter == NULL ||
-             query_add(&query, "delimiter", request->delimiter)) &&
-            (request->page_token == NULL ||
-             query_add(&query, "marker", request->page_token));
+  bool ok =
+      query != NULL &&
+      backend_query_add(azure_core, &query, "maxresults", max) &&
+      (*request->prefix == '\0' ||
+       backend_query_add(azure_core, &query, "prefix", request->prefix)) &&
+      (request->delimiter == NULL ||
+       backend_query_add(azure_core, &query, "delimiter",
+                         request->delimiter)) &&
+      (request->page_token == NULL ||
+       backend_query_add(azure_core, &query, "marker", request->page_token));
   if (!ok) {
     free(query);
     return azure_no_memory(err);

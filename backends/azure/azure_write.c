@@ -116,6 +116,35 @@ static pail_status block_finish(void *context, const pail_part *part,
   return PAIL_OK;
 }
 
+/* Sends a PUT that writes the whole blob (Put Block List, Put Blob) once
+ * its body and own headers are in r; status is how building r went. Adds
+ * the blob's headers and the create-only condition, signs, and sets info's
+ * etag (info may be NULL). Frees r in every case. */
+static pail_status blob_put_send(azure_write *w, pail_request *r,
+                                 pail_status status, pail_object_info *info,
+                                 pail_error **err) {
+  pail_http_response response = {0};
+  if (status == PAIL_OK)
+    status = azure_request_blob_headers(r, w->options, err);
+  if (status == PAIL_OK && w->options->if_none_match) {
+    status = azure_core->request_header(r, err, "If-None-Match: *");
+    /* Replayed after a lost answer, a create-only write would find its
+     * own blob and report a conflict. */
+    r->http.flags |= PAIL_HTTP_NO_RETRY;
+  }
+  if (status == PAIL_OK)
+    status = azure_request_sign(w->az, r, err);
+  if (status == PAIL_OK)
+    status = azure_exchange(w->az, r, w->key, &response, err);
+  if (status == PAIL_OK && info != NULL) {
+    const char *etag = azure_core->http_header(&response, "etag");
+    info->etag = etag ? strdup(etag) : NULL;
+  }
+  azure_core->http_response_clear(&response);
+  azure_core->request_free(r);
+  return status;
+}
+
 /* Put Block List: commits blocks 1..n in order, with the blob's headers. */
 static pail_status commit_blocks(void *context, int blocks,
                                  pail_object_info *info, pail_error **err) {
@@ -134,7 +163,6 @@ static pail_status commit_blocks(void *context, int blocks,
   }
   used += (size_t)snprintf(body + used, size - used, "</BlockList>");
   pail_request r;
-  pail_http_response response = {0};
   pail_status status = azure_core->request_init(
       &r, "PUT", azure_url(w->az, w->key, "comp=blocklist"), err);
   if (status == PAIL_OK) {
@@ -142,24 +170,7 @@ static pail_status commit_blocks(void *context, int blocks,
     status =
         azure_core->request_header(&r, err, "Content-Type: application/xml");
   }
-  if (status == PAIL_OK)
-    status = azure_request_blob_headers(&r, w->options, err);
-  if (status == PAIL_OK && w->options->if_none_match) {
-    status = azure_core->request_header(&r, err, "If-None-Match: *");
-    /* Replayed after a lost answer, a create-only write would find its
-     * own blob and report a conflict. */
-    r.http.flags |= PAIL_HTTP_NO_RETRY;
-  }
-  if (status == PAIL_OK)
-    status = azure_request_sign(w->az, &r, err);
-  if (status == PAIL_OK)
-    status = azure_exchange(w->az, &r, w->key, &response, err);
-  if (status == PAIL_OK && info != NULL) {
-    const char *etag = azure_core->http_header(&response, "etag");
-    info->etag = etag ? strdup(etag) : NULL;
-  }
-  azure_core->http_response_clear(&response);
-  azure_core->request_free(&r);
+  status = blob_put_send(w, &r, status, info, err);
   free(body);
   return status;
 }
@@ -170,7 +181,6 @@ static pail_status single_put(void *context, const pail_part *part,
                               pail_object_info *info, pail_error **err) {
   azure_write *w = context;
   pail_request r;
-  pail_http_response response = {0};
   pail_status status =
       azure_core->request_init(&r, "PUT", azure_url(w->az, w->key, NULL), err);
   if (status == PAIL_OK) {
@@ -178,25 +188,7 @@ static pail_status single_put(void *context, const pail_part *part,
     pail_request_part_body(&r, part);
     status = azure_core->request_header(&r, err, "x-ms-blob-type: BlockBlob");
   }
-  if (status == PAIL_OK)
-    status = azure_request_blob_headers(&r, w->options, err);
-  if (status == PAIL_OK && w->options->if_none_match) {
-    status = azure_core->request_header(&r, err, "If-None-Match: *");
-    /* Replayed after a lost answer, a create-only write would find its
-     * own blob and report a conflict. */
-    r.http.flags |= PAIL_HTTP_NO_RETRY;
-  }
-  if (status == PAIL_OK)
-    status = azure_request_sign(w->az, &r, err);
-  if (status == PAIL_OK)
-    status = azure_exchange(w->az, &r, w->key, &response, err);
-  if (status == PAIL_OK && info != NULL) {
-    const char *etag = azure_core->http_header(&response, "etag");
-    info->etag = etag ? strdup(etag) : NULL;
-  }
-  azure_core->http_response_clear(&response);
-  azure_core->request_free(&r);
-  return status;
+  return blob_put_send(w, &r, status, info, err);
 }
 
 /* ---------------------------------------------------------- operations */

@@ -212,6 +212,6 @@ static const pail_backend_ops fs_ops = {
     .leftover_remove = fs_leftover_remove,
 };
 
-/* Needs core ABI 1.4: content_type_guess (1.1) and object_info_clear
- * (1.4). */
-PAIL_BACKEND_DEFINE_ENTRY(fs_ops, fs_core, 4)
+/* Needs core ABI 1.15: content_type_guess (1.1), object_info_clear (1.4)
+ * and hex_decode (1.15) for page tokens. */
+PAIL_BACKEND_DEFINE_ENTRY(fs_ops, fs_core, 15)

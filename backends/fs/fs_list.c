@@ -291,28 +291,28 @@ static pail_status list_directory(list_context *ctx, int dirfd,
   return status;
 }
 
-/* Decodes a token this backend issued. */
+/* The refusal of a page token this backend did not issue. */
+static pail_status token_invalid(pail_error **err) {
+  return fs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "fs: the page token is not one the fs backend "
+                            "issued");
+}
+
+/* Decodes a token this backend issued (the hex of the last key of the page
+ * before) into a malloc'ed key in *out. */
 static pail_status token_decode(const char *token, char **out,
                                 pail_error **err) {
   size_t n = strlen(token);
   *out = NULL;
-  bool valid = n % 2 == 0 && n <= MAX_TOKEN_LENGTH;
-  for (size_t i = 0; valid && i < n; i++)
-    valid = (token[i] >= '0' && token[i] <= '9') ||
-            (token[i] >= 'a' && token[i] <= 'f');
-  if (!valid)
-    return fs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                              "fs: the page token is not one the fs backend "
-                              "issued");
+  /* The cap keeps a forged token from sizing an allocation. */
+  if (n % 2 != 0 || n > MAX_TOKEN_LENGTH)
+    return token_invalid(err);
   char *key = malloc(n / 2 + 1);
   if (key == NULL)
     return fs_no_memory(err);
-  for (size_t i = 0; i < n / 2; i++) {
-    int high =
-        token[2 * i] <= '9' ? token[2 * i] - '0' : token[2 * i] - 'a' + 10;
-    int low = token[2 * i + 1] <= '9' ? token[2 * i + 1] - '0'
-                                      : token[2 * i + 1] - 'a' + 10;
-    key[i] = (char)(high << 4 | low);
+  if (fs_core->hex_decode(token, n, (unsigned char *)key) != PAIL_OK) {
+    free(key);
+    return token_invalid(err);
   }
   key[n / 2] = '\0';
   *out = key;

@@ -47,18 +47,6 @@ char *gcs_object_url(const gcs_instance *gcs, const char *key, bool upload,
   return url;
 }
 
-bool gcs_query_add(char **query, const char *name, const char *value) {
-  char *encoded = gcs_core->uri_encode(value, 0);
-  char *grown = NULL;
-  if (encoded != NULL && asprintf(&grown, "%s%s%s=%s", *query,
-                                  **query ? "&" : "", name, encoded) < 0)
-    grown = NULL;
-  free(encoded);
-  free(*query);
-  *query = grown;
-  return grown != NULL;
-}
-
 /* ----------------------------------------------------------- requests */
 
 /* Removes the Authorization header a previous authorize added (it is
@@ -146,28 +134,10 @@ static const char *category_name(pail_status category) {
 }
 
 pail_status gcs_status_category(int status) {
-  switch (status) {
-  case 404:
-  case 410: /* an upload session that is gone */
-    return PAIL_ERR_NOT_FOUND;
-  case 401:
-  case 403:
-    return PAIL_ERR_ACCESS_DENIED;
-  case 409:
-  case 412:
-    return PAIL_ERR_CONFLICT;
-  case 429:
-  case 503:
-    return PAIL_ERR_THROTTLED;
-  case 501:
-    return PAIL_ERR_UNSUPPORTED;
-  default:
-    if (status >= 500)
-      return PAIL_ERR_UNAVAILABLE;
-    if (status >= 400)
-      return PAIL_ERR_INVALID_ARGUMENT;
-    return PAIL_ERR_IO;
-  }
+  /* The core's one table; a 2xx that reaches an error path (a body that
+   * cannot be read) is no success. */
+  pail_status category = gcs_core->status_category(status);
+  return category == PAIL_OK ? PAIL_ERR_IO : category;
 }
 
 const char *gcs_request_id(const pail_http_response *response) {
@@ -399,7 +369,7 @@ static pail_status delete_object(gcs_instance *gcs, const char *key,
                                  const char *generation, pail_error **err) {
   char *query = strdup("");
   if (query != NULL && generation != NULL &&
-      !gcs_query_add(&query, "generation", generation))
+      !backend_query_add(gcs_core, &query, "generation", generation))
     query = NULL;
   if (query == NULL)
     return gcs_no_memory(err);
@@ -476,7 +446,8 @@ static pail_status gcs_create_container(void *instance, pail_error **err) {
                                gcs->bucket);
   char *query = strdup("");
   char *url = NULL;
-  if (query != NULL && gcs_query_add(&query, "project", gcs->project) &&
+  if (query != NULL &&
+      backend_query_add(gcs_core, &query, "project", gcs->project) &&
       asprintf(&url, "%s/storage/v1/b?%s", gcs->api_base, query) < 0)
     url = NULL;
   free(query);
@@ -883,6 +854,6 @@ static const pail_backend_ops gcs_ops = {
     .leftover_remove = gcs_leftover_remove,
 };
 
-/* Needs core ABI 1.13: the request builder (1.11) and the write options kept
- * until commit (1.13). */
-PAIL_BACKEND_DEFINE_ENTRY(gcs_ops, gcs_core, 13)
+/* Needs core ABI 1.15: status_category (1.15), the request builder (1.11)
+ * and the write options kept until commit (1.13). */
+PAIL_BACKEND_DEFINE_ENTRY(gcs_ops, gcs_core, 15)

@@ -14,6 +14,8 @@
 
 #include <pail/backend.h>
 
+#include "../common.h"
+
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -95,10 +97,6 @@ void gcs_wipe(char *secret);
 char *gcs_object_url(const gcs_instance *gcs, const char *key, bool upload,
                      const char *query);
 
-/* Appends "&name=encoded(value)" (or "name=..." to an empty query) to
- * *query, which is replaced; false when out of memory (*query freed). */
-bool gcs_query_add(char **query, const char *name, const char *value);
-
 /* Runs an exchange authorized with a bearer token; a 401 drops the cached
  * token and the request is sent once more with a new one. A non-2xx status
  * becomes an error about `what` (a key or a phrase), unless it is in
@@ -118,7 +116,8 @@ pail_status gcs_response_error(const gcs_instance *gcs,
 pail_status gcs_bucket_missing(const gcs_instance *gcs,
                                const pail_http_response *response,
                                pail_error **err);
-/* The category of an HTTP status as GCS uses it. */
+/* The category of an error response's HTTP status: the core's
+ * status_category, with a 2xx (no success on an error path) PAIL_ERR_IO. */
 pail_status gcs_status_category(int status);
 /* The request id GCS puts in a response (X-GUploader-UploadID), or NULL. */
 const char *gcs_request_id(const pail_http_response *response);

@@ -416,9 +416,11 @@ static pail_status token_fetch(gcs_instance *gcs, char **token,
   } else {
     body = strdup("grant_type=refresh_token");
     if (body != NULL &&
-        (!gcs_query_add(&body, "client_id", account->client_id) ||
-         !gcs_query_add(&body, "client_secret", account->client_secret) ||
-         !gcs_query_add(&body, "refresh_token", account->refresh_token)))
+        (!backend_query_add(gcs_core, &body, "client_id", account->client_id) ||
+         !backend_query_add(gcs_core, &body, "client_secret",
+                            account->client_secret) ||
+         !backend_query_add(gcs_core, &body, "refresh_token",
+                            account->refresh_token)))
       body = NULL;
   }
   if (status != PAIL_OK)

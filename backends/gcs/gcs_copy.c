@@ -24,8 +24,10 @@ static char *rewrite_url(const gcs_instance *gcs, const char *src_key,
   char *query = strdup("");
   char *url = NULL;
   bool ok = bucket && src && dst && query &&
-            (token == NULL || gcs_query_add(&query, "rewriteToken", token)) &&
-            (!create_only || gcs_query_add(&query, "ifGenerationMatch", "0"));
+            (token == NULL ||
+             backend_query_add(gcs_core, &query, "rewriteToken", token)) &&
+            (!create_only ||
+             backend_query_add(gcs_core, &query, "ifGenerationMatch", "0"));
   if (ok && asprintf(&url, "%s/storage/v1/b/%s/o/%s/rewriteTo/b/%s/o/%s%s%s",
                      gcs->api_base, bucket, src, bucket, dst, *query ? "?" : "",
                      query) < 0)

@@ -8,11 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int compare_keys(const void *a, const void *b) {
-  return strcmp(((const pail_object_info *)a)->key,
-                ((const pail_object_info *)b)->key);
-}
-
 static pail_status not_a_listing(const gcs_instance *gcs,
                                  const pail_http_response *response,
                                  const char *why, pail_error **err) {
@@ -94,8 +89,8 @@ pail_status gcs_list_parse_page(const gcs_instance *gcs,
       (out->next_page_token = strdup(next)) == NULL)
     status = gcs_no_memory(err);
   json_decref(root);
-  if (status == PAIL_OK && out->count > 1)
-    qsort(out->entries, out->count, sizeof *out->entries, compare_keys);
+  if (status == PAIL_OK)
+    backend_list_sort(out);
   return status;
 }
 
@@ -109,13 +104,14 @@ pail_status gcs_list(void *instance, const pail_backend_list_request *request,
   snprintf(max, sizeof max, "%zu",
            request->max_keys < 1000 ? request->max_keys : (size_t)1000);
   char *query = strdup("");
-  bool ok = query != NULL && gcs_query_add(&query, "maxResults", max) &&
-            (*request->prefix == '\0' ||
-             gcs_query_add(&query, "prefix", request->prefix)) &&
-            (request->delimiter == NULL ||
-             gcs_query_add(&query, "delimiter", request->delimiter)) &&
-            (request->page_token == NULL ||
-             gcs_query_add(&query, "pageToken", request->page_token));
+  bool ok =
+      query != NULL && backend_query_add(gcs_core, &query, "maxResults", max) &&
+      (*request->prefix == '\0' ||
+       backend_query_add(gcs_core, &query, "prefix", request->prefix)) &&
+      (request->delimiter == NULL ||
+       backend_query_add(gcs_core, &query, "delimiter", request->delimiter)) &&
+      (request->page_token == NULL ||
+       backend_query_add(gcs_core, &query, "pageToken", request->page_token));
   if (!ok) {
     free(query);
     return gcs_no_memory(err);

@@ -34,7 +34,8 @@ static pail_status build_request(void *context, const char *range,
   gcs_core->request_free(&rd->request);
   *request = &rd->request.http;
   char *query = strdup("alt=media");
-  if (query == NULL || !gcs_query_add(&query, "ifGenerationMatch", version)) {
+  if (query == NULL ||
+      !backend_query_add(gcs_core, &query, "ifGenerationMatch", version)) {
     free(query);
     return gcs_no_memory(err);
   }

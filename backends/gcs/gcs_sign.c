@@ -122,6 +122,202 @@ static pail_status sign_error(pail_error **err, const char *why) {
                              "gcs: cannot sign: %s", why);
 }
 
+/* Adds a caller's header line "Name: value" to headers (*count of them,
+ * with room for one more): the name lowercased, the value canonical, a
+ * repeated name's values joined by commas. Refuses what cannot be signed. */
+static pail_status header_add(header_line *headers, size_t *count,
+                              const char *line, pail_error **err) {
+  const char *colon = strchr(line, ':');
+  if (colon == NULL || colon == line)
+    return sign_error(err, "a header must be \"Name: value\"");
+  char *name = strndup(line, (size_t)(colon - line));
+  char *value = canonical_value(colon + 1);
+  pail_status status = PAIL_OK;
+  if (name == NULL || value == NULL)
+    status = gcs_no_memory(err);
+  for (char *p = name; status == PAIL_OK && *p; p++) {
+    if (*p >= 'A' && *p <= 'Z')
+      *p = (char)(*p - 'A' + 'a');
+    else if ((unsigned char)*p <= ' ' || *p == ';')
+      status = sign_error(err, "a header name has a space, a control "
+                               "character or ';'");
+  }
+  for (const char *p = value; status == PAIL_OK && *p; p++)
+    if ((unsigned char)*p < ' ')
+      status = sign_error(err, "a header value has a control character");
+  if (status == PAIL_OK && strcmp(name, "host") == 0)
+    status = sign_error(err, "Host is signed from the endpoint; do not "
+                             "give it");
+  if (status != PAIL_OK) {
+    free(name);
+    free(value);
+    return status;
+  }
+  /* A repeated header is one line with its values joined by commas. */
+  header_line *same = NULL;
+  for (size_t j = 0; j < *count; j++)
+    if (strcmp(headers[j].name, name) == 0)
+      same = &headers[j];
+  if (same == NULL) {
+    headers[*count].name = name;
+    headers[*count].value = value;
+    (*count)++;
+    return PAIL_OK;
+  }
+  char *joined = NULL;
+  if (asprintf(&joined, "%s,%s", same->value, value) < 0)
+    joined = NULL;
+  free(name);
+  free(value);
+  if (joined == NULL)
+    return gcs_no_memory(err);
+  free(same->value);
+  same->value = joined;
+  return PAIL_OK;
+}
+
+/* Fills headers (room for request->header_count + 1, *count of them set;
+ * the caller frees them) with host, without its port, then the caller's,
+ * sorted by name; their names joined by ';' go to signed_names and the
+ * payload hash (X-Goog-Content-SHA256, else UNSIGNED-PAYLOAD) to *payload,
+ * which points into headers. */
+static pail_status headers_collect(const gcs_v4_request *request,
+                                   header_line *headers, size_t *count,
+                                   text *signed_names, const char **payload,
+                                   pail_error **err) {
+  headers[0].name = strdup("host");
+  headers[0].value = host_without_port(request->host);
+  *count = 1;
+  if (headers[0].name == NULL || headers[0].value == NULL)
+    return gcs_no_memory(err);
+  for (size_t i = 0; i < request->header_count; i++) {
+    pail_status status = header_add(headers, count, request->headers[i], err);
+    if (status != PAIL_OK)
+      return status;
+  }
+  qsort(headers, *count, sizeof *headers, compare_headers);
+  *payload = "UNSIGNED-PAYLOAD";
+  for (size_t i = 0; i < *count; i++) {
+    if (i > 0)
+      text_put(signed_names, ";");
+    text_put(signed_names, headers[i].name);
+    if (strcmp(headers[i].name, "x-goog-content-sha256") == 0)
+      *payload = headers[i].value;
+  }
+  return signed_names->data == NULL ? gcs_no_memory(err) : PAIL_OK;
+}
+
+/* Fills pairs (room for request->query_count + 5, *count of them set; the
+ * caller frees them) with the X-Goog-* parameters and the caller's, each
+ * encoded, sorted by name then value. */
+static pail_status query_collect(const gcs_v4_request *request,
+                                 const char *algorithm, const char *who,
+                                 const char *datetime, const char *date,
+                                 const char *signed_names, query_pair *pairs,
+                                 size_t *count, pail_error **err) {
+  char *credential = NULL, *expires = NULL;
+  if (asprintf(&credential, "%s/%s/auto/storage/goog4_request", who, date) < 0)
+    credential = NULL;
+  if (asprintf(&expires, "%lld", (long long)request->expires) < 0)
+    expires = NULL;
+  const char *names[5] = {"X-Goog-Algorithm", "X-Goog-Credential",
+                          "X-Goog-Date", "X-Goog-Expires",
+                          "X-Goog-SignedHeaders"};
+  const char *values[5] = {algorithm, credential, datetime, expires,
+                           signed_names};
+  for (size_t i = 0; i < 5; i++) {
+    pairs[*count].name = gcs_core->uri_encode(names[i], 0);
+    pairs[*count].value = values[i] ? gcs_core->uri_encode(values[i], 0) : NULL;
+    (*count)++;
+  }
+  free(credential);
+  free(expires);
+  for (size_t i = 0; i < request->query_count; i++) {
+    pairs[*count].name = gcs_core->uri_encode(request->query_names[i], 0);
+    pairs[*count].value = gcs_core->uri_encode(request->query_values[i], 0);
+    (*count)++;
+  }
+  for (size_t i = 0; i < *count; i++)
+    if (pairs[i].name == NULL || pairs[i].value == NULL)
+      return gcs_no_memory(err);
+  qsort(pairs, *count, sizeof *pairs, compare_pairs);
+  return PAIL_OK;
+}
+
+/* Writes the canonical request to canonical; the query's span in it goes
+ * to [*query_start, *query_end), for the URL to repeat. */
+static void canonical_write(text *canonical, const gcs_v4_request *request,
+                            const query_pair *pairs, size_t pair_count,
+                            const header_line *headers, size_t header_count,
+                            const char *signed_names, const char *payload,
+                            size_t *query_start, size_t *query_end) {
+  text_put(canonical, request->method);
+  text_put(canonical, "\n");
+  text_put(canonical, request->path);
+  text_put(canonical, "\n");
+  *query_start = canonical->length;
+  for (size_t i = 0; i < pair_count; i++) {
+    if (i > 0)
+      text_put(canonical, "&");
+    text_put(canonical, pairs[i].name);
+    text_put(canonical, "=");
+    text_put(canonical, pairs[i].value);
+  }
+  *query_end = canonical->length;
+  text_put(canonical, "\n");
+  for (size_t i = 0; i < header_count; i++) {
+    text_put(canonical, headers[i].name);
+    text_put(canonical, ":");
+    text_put(canonical, headers[i].value);
+    text_put(canonical, "\n");
+  }
+  text_put(canonical, "\n");
+  text_put(canonical, signed_names);
+  text_put(canonical, "\n");
+  text_put(canonical, payload);
+}
+
+/* The signature of to_sign in hex, malloc'ed in *hex: RSA with the service
+ * account's key, else GOOG4-HMAC-SHA256 (SigV4's key derivation with
+ * "GOOG4" + secret and the scope's "auto" and "storage"). */
+static pail_status signature_hex_of(const gcs_v4_signer *signer,
+                                    const char *date, const text *to_sign,
+                                    char **hex, pail_error **err) {
+  *hex = NULL;
+  if (signer->key != NULL) {
+    unsigned char *signature = NULL;
+    size_t signature_length = 0;
+    pail_status status =
+        gcs_core->rsa_sha256_sign(signer->key, to_sign->data, to_sign->length,
+                                  &signature, &signature_length, err);
+    if (status == PAIL_OK) {
+      *hex = malloc(2 * signature_length + 1);
+      if (*hex == NULL)
+        status = gcs_no_memory(err);
+      else
+        gcs_core->hex_encode(signature, signature_length, *hex);
+    }
+    free(signature);
+    return status;
+  }
+  unsigned char k[32];
+  char *secret = NULL;
+  if (asprintf(&secret, "GOOG4%s", signer->hmac_secret) < 0)
+    return gcs_no_memory(err);
+  gcs_core->hmac_sha256(secret, strlen(secret), date, strlen(date), k);
+  gcs_core->hmac_sha256(k, sizeof k, "auto", 4, k);
+  gcs_core->hmac_sha256(k, sizeof k, "storage", 7, k);
+  gcs_core->hmac_sha256(k, sizeof k, "goog4_request", 13, k);
+  gcs_core->hmac_sha256(k, sizeof k, to_sign->data, to_sign->length, k);
+  memset(secret, 0, strlen(secret));
+  free(secret);
+  *hex = malloc(65);
+  if (*hex == NULL)
+    return gcs_no_memory(err);
+  gcs_core->hex_encode(k, sizeof k, *hex);
+  return PAIL_OK;
+}
+
 pail_status gcs_v4_sign(const gcs_v4_signer *signer,
                         const gcs_v4_request *request, char **url,
                         char **canonical_request, char **string_to_sign,
@@ -144,213 +340,52 @@ pail_status gcs_v4_sign(const gcs_v4_signer *signer,
   format_date(request->at, datetime, date);
 
   pail_status status = PAIL_OK;
-  size_t nh = request->header_count + 1;
-  size_t nq = request->query_count + 5;
-  header_line *headers = calloc(nh, sizeof *headers);
-  query_pair *pairs = calloc(nq, sizeof *pairs);
-  size_t hcount = 0, qcount = 0;
-  const char *payload = "UNSIGNED-PAYLOAD";
+  header_line *headers = calloc(request->header_count + 1, sizeof *headers);
+  query_pair *pairs = calloc(request->query_count + 5, sizeof *pairs);
+  size_t hcount = 0, qcount = 0, query_start = 0, query_end = 0;
+  const char *payload = NULL;
   text signed_names = {0}, canonical = {0}, to_sign = {0}, out = {0};
   char *signature_hex = NULL;
   if (headers == NULL || pairs == NULL)
     status = gcs_no_memory(err);
-
-  /* Headers: host first, then the caller's, merged by name. */
+  if (status == PAIL_OK)
+    status = headers_collect(request, headers, &hcount, &signed_names, &payload,
+                             err);
+  if (status == PAIL_OK)
+    status = query_collect(request, algorithm, who, datetime, date,
+                           signed_names.data, pairs, &qcount, err);
   if (status == PAIL_OK) {
-    headers[0].name = strdup("host");
-    headers[0].value = host_without_port(request->host);
-    hcount = 1;
-    if (headers[0].name == NULL || headers[0].value == NULL)
+    canonical_write(&canonical, request, pairs, qcount, headers, hcount,
+                    signed_names.data, payload, &query_start, &query_end);
+    if (canonical.data == NULL)
       status = gcs_no_memory(err);
   }
-  for (size_t i = 0; status == PAIL_OK && i < request->header_count; i++) {
-    const char *line = request->headers[i];
-    const char *colon = strchr(line, ':');
-    if (colon == NULL || colon == line) {
-      status = sign_error(err, "a header must be \"Name: value\"");
-      break;
-    }
-    char *name = strndup(line, (size_t)(colon - line));
-    char *value = canonical_value(colon + 1);
-    if (name == NULL || value == NULL) {
-      free(name);
-      free(value);
-      status = gcs_no_memory(err);
-      break;
-    }
-    for (char *p = name; *p; p++) {
-      if (*p >= 'A' && *p <= 'Z')
-        *p = (char)(*p - 'A' + 'a');
-      else if ((unsigned char)*p <= ' ' || *p == ';')
-        status = sign_error(err, "a header name has a space, a control "
-                                 "character or ';'");
-    }
-    for (const char *p = value; status == PAIL_OK && *p; p++)
-      if ((unsigned char)*p < ' ')
-        status = sign_error(err, "a header value has a control character");
-    if (status == PAIL_OK && strcmp(name, "host") == 0)
-      status = sign_error(err, "Host is signed from the endpoint; do not "
-                               "give it");
-    if (status != PAIL_OK) {
-      free(name);
-      free(value);
-      break;
-    }
-    /* A repeated header is one line with its values joined by commas. */
-    header_line *same = NULL;
-    for (size_t j = 0; j < hcount; j++)
-      if (strcmp(headers[j].name, name) == 0)
-        same = &headers[j];
-    if (same != NULL) {
-      char *joined = NULL;
-      if (asprintf(&joined, "%s,%s", same->value, value) < 0)
-        joined = NULL;
-      free(name);
-      free(value);
-      if (joined == NULL) {
-        status = gcs_no_memory(err);
-        break;
-      }
-      free(same->value);
-      same->value = joined;
-    } else {
-      headers[hcount].name = name;
-      headers[hcount].value = value;
-      hcount++;
-    }
-  }
   if (status == PAIL_OK) {
-    qsort(headers, hcount, sizeof *headers, compare_headers);
-    for (size_t i = 0; i < hcount; i++) {
-      if (i > 0)
-        text_put(&signed_names, ";");
-      text_put(&signed_names, headers[i].name);
-      if (strcmp(headers[i].name, "x-goog-content-sha256") == 0)
-        payload = headers[i].value;
-    }
-    if (signed_names.data == NULL)
+    unsigned char digest[32];
+    char hex[65];
+    gcs_core->sha256(canonical.data, canonical.length, digest);
+    gcs_core->hex_encode(digest, sizeof digest, hex);
+    text_put(&to_sign, algorithm);
+    text_put(&to_sign, "\n");
+    text_put(&to_sign, datetime);
+    text_put(&to_sign, "\n");
+    text_put(&to_sign, date);
+    text_put(&to_sign, "/auto/storage/goog4_request\n");
+    text_put(&to_sign, hex);
+    if (to_sign.data == NULL)
       status = gcs_no_memory(err);
   }
-
-  /* The query: X-Goog-* and the caller's, encoded, then sorted. */
+  if (status == PAIL_OK)
+    status = signature_hex_of(signer, date, &to_sign, &signature_hex, err);
   if (status == PAIL_OK) {
-    char *credential = NULL, *expires = NULL;
-    if (asprintf(&credential, "%s/%s/auto/storage/goog4_request", who, date) <
-        0)
-      credential = NULL;
-    if (asprintf(&expires, "%lld", (long long)request->expires) < 0)
-      expires = NULL;
-    const char *names[5] = {"X-Goog-Algorithm", "X-Goog-Credential",
-                            "X-Goog-Date", "X-Goog-Expires",
-                            "X-Goog-SignedHeaders"};
-    const char *values[5] = {algorithm, credential, datetime, expires,
-                             signed_names.data};
-    for (size_t i = 0; i < 5; i++) {
-      pairs[qcount].name = gcs_core->uri_encode(names[i], 0);
-      pairs[qcount].value =
-          values[i] ? gcs_core->uri_encode(values[i], 0) : NULL;
-      qcount++;
-    }
-    free(credential);
-    free(expires);
-    for (size_t i = 0; i < request->query_count; i++) {
-      pairs[qcount].name = gcs_core->uri_encode(request->query_names[i], 0);
-      pairs[qcount].value = gcs_core->uri_encode(request->query_values[i], 0);
-      qcount++;
-    }
-    for (size_t i = 0; i < qcount; i++)
-      if (pairs[i].name == NULL || pairs[i].value == NULL)
-        status = gcs_no_memory(err);
-  }
-  if (status == PAIL_OK) {
-    qsort(pairs, qcount, sizeof *pairs, compare_pairs);
-    text_put(&canonical, request->method);
-    text_put(&canonical, "\n");
-    text_put(&canonical, request->path);
-    text_put(&canonical, "\n");
-    size_t query_start = canonical.length;
-    for (size_t i = 0; i < qcount; i++) {
-      if (i > 0)
-        text_put(&canonical, "&");
-      text_put(&canonical, pairs[i].name);
-      text_put(&canonical, "=");
-      text_put(&canonical, pairs[i].value);
-    }
-    size_t query_end = canonical.length;
-    text_put(&canonical, "\n");
-    for (size_t i = 0; i < hcount; i++) {
-      text_put(&canonical, headers[i].name);
-      text_put(&canonical, ":");
-      text_put(&canonical, headers[i].value);
-      text_put(&canonical, "\n");
-    }
-    text_put(&canonical, "\n");
-    text_put(&canonical, signed_names.data);
-    text_put(&canonical, "\n");
-    text_put(&canonical, payload);
-    if (canonical.data == NULL) {
-      status = gcs_no_memory(err);
-    } else {
-      unsigned char digest[32];
-      char hex[65];
-      gcs_core->sha256(canonical.data, canonical.length, digest);
-      gcs_core->hex_encode(digest, sizeof digest, hex);
-      text_put(&to_sign, algorithm);
-      text_put(&to_sign, "\n");
-      text_put(&to_sign, datetime);
-      text_put(&to_sign, "\n");
-      text_put(&to_sign, date);
-      text_put(&to_sign, "/auto/storage/goog4_request\n");
-      text_put(&to_sign, hex);
-      /* The URL: the same query, then the signature. */
-      text_put(&out, request->scheme);
-      text_put(&out, "://");
-      text_put(&out, request->host);
-      text_put(&out, request->path);
-      text_put(&out, "?");
-      text_add(&out, canonical.data + query_start, query_end - query_start);
-      text_put(&out, "&X-Goog-Signature=");
-      if (to_sign.data == NULL || out.data == NULL)
-        status = gcs_no_memory(err);
-    }
-  }
-  if (status == PAIL_OK && rsa) {
-    unsigned char *signature = NULL;
-    size_t signature_length = 0;
-    status =
-        gcs_core->rsa_sha256_sign(signer->key, to_sign.data, to_sign.length,
-                                  &signature, &signature_length, err);
-    if (status == PAIL_OK) {
-      signature_hex = malloc(2 * signature_length + 1);
-      if (signature_hex == NULL)
-        status = gcs_no_memory(err);
-      else
-        gcs_core->hex_encode(signature, signature_length, signature_hex);
-    }
-    free(signature);
-  } else if (status == PAIL_OK) {
-    /* GOOG4-HMAC-SHA256: SigV4's key derivation with "GOOG4" + secret and
-     * the scope's "auto" and "storage". */
-    unsigned char k[32];
-    char *secret = NULL;
-    if (asprintf(&secret, "GOOG4%s", signer->hmac_secret) < 0) {
-      status = gcs_no_memory(err);
-    } else {
-      gcs_core->hmac_sha256(secret, strlen(secret), date, strlen(date), k);
-      gcs_core->hmac_sha256(k, sizeof k, "auto", 4, k);
-      gcs_core->hmac_sha256(k, sizeof k, "storage", 7, k);
-      gcs_core->hmac_sha256(k, sizeof k, "goog4_request", 13, k);
-      gcs_core->hmac_sha256(k, sizeof k, to_sign.data, to_sign.length, k);
-      signature_hex = malloc(65);
-      if (signature_hex == NULL)
-        status = gcs_no_memory(err);
-      else
-        gcs_core->hex_encode(k, sizeof k, signature_hex);
-      memset(secret, 0, strlen(secret));
-      free(secret);
-    }
-  }
-  if (status == PAIL_OK) {
+    /* The URL: the same query, then the signature. */
+    text_put(&out, request->scheme);
+    text_put(&out, "://");
+    text_put(&out, request->host);
+    text_put(&out, request->path);
+    text_put(&out, "?");
+    text_add(&out, canonical.data + query_start, query_end - query_start);
+    text_put(&out, "&X-Goog-Signature=");
     text_put(&out, signature_hex);
     if (out.data == NULL)
       status = gcs_no_memory(err);

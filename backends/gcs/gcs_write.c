@@ -164,8 +164,9 @@ static void chunk_clear(gcs_write *w) {
 static pail_status simple_upload(gcs_write *w, pail_object_info *info,
                                  pail_error **err) {
   char *query = strdup("uploadType=media");
-  if (query == NULL || !gcs_query_add(&query, "name", w->key) ||
-      (w->create_only && !gcs_query_add(&query, "ifGenerationMatch", "0")))
+  if (query == NULL || !backend_query_add(gcs_core, &query, "name", w->key) ||
+      (w->create_only &&
+       !backend_query_add(gcs_core, &query, "ifGenerationMatch", "0")))
     return gcs_no_memory(err);
   pail_request r;
   pail_http_response response = {0};
@@ -200,7 +201,8 @@ static pail_status session_begin(gcs_write *w, pail_error **err) {
   gcs_instance *gcs = w->gcs;
   char *query = strdup("uploadType=resumable");
   if (query == NULL ||
-      (w->create_only && !gcs_query_add(&query, "ifGenerationMatch", "0")))
+      (w->create_only &&
+       !backend_query_add(gcs_core, &query, "ifGenerationMatch", "0")))
     return gcs_no_memory(err);
   pail_request r;
   pail_http_response response = {0};

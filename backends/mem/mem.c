@@ -245,14 +245,6 @@ static bool page_add(pail_list_page *page, size_t max_keys, size_t *capacity,
   return true;
 }
 
-static int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
 static pail_status mem_list(void *instance,
                             const pail_backend_list_request *request,
                             pail_list_page *out, pail_error **err) {
@@ -267,14 +259,11 @@ static pail_status mem_list(void *instance,
                            request->delimiter);
   char *after = NULL;
   if (request->page_token != NULL) {
+    /* The token is the hex of the last key of the page before. */
     size_t n = strlen(request->page_token);
-    bool valid = n % 2 == 0 && (after = malloc(n / 2 + 1)) != NULL;
-    for (size_t i = 0; valid && i < n / 2; i++) {
-      int high = hex_value(request->page_token[2 * i]);
-      int low = hex_value(request->page_token[2 * i + 1]);
-      valid = high >= 0 && low >= 0;
-      after[i] = (char)(valid ? high << 4 | low : 0);
-    }
+    bool valid = n % 2 == 0 && (after = malloc(n / 2 + 1)) != NULL &&
+                 core->hex_decode(request->page_token, n,
+                                  (unsigned char *)after) == PAIL_OK;
     if (!valid) {
       free(after);
       return core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
@@ -677,4 +666,5 @@ static const pail_backend_ops mem_ops = {
     .create_container = mem_create_container,
 };
 
-PAIL_BACKEND_DEFINE_ENTRY(mem_ops, core, 0)
+/* Needs core ABI 1.15: hex_decode (1.15) for page tokens. */
+PAIL_BACKEND_DEFINE_ENTRY(mem_ops, core, 15)

@@ -87,7 +87,8 @@ pail_status s3_request_sign(const s3_instance *s3, pail_request *r,
 
 /* ------------------------------------------------------------- errors */
 
-/* S3's error codes by category; anything else goes by HTTP status. */
+/* S3's error codes by category; anything else goes by the HTTP status,
+ * through the core's one table. */
 static pail_status category_of(const char *code, int status) {
   static const struct {
     const char *code;
@@ -135,27 +136,10 @@ static pail_status category_of(const char *code, int status) {
   for (size_t i = 0; code != NULL && i < sizeof codes / sizeof codes[0]; i++)
     if (strcmp(code, codes[i].code) == 0)
       return codes[i].category;
-  switch (status) {
-  case 401:
-  case 403:
-    return PAIL_ERR_ACCESS_DENIED;
-  case 404:
-    return PAIL_ERR_NOT_FOUND;
-  case 409:
-  case 412:
-    return PAIL_ERR_CONFLICT;
-  case 416:
-  case 400:
-  case 411:
-    return PAIL_ERR_INVALID_ARGUMENT;
-  case 429:
-  case 503:
-    return PAIL_ERR_THROTTLED;
-  case 501:
-    return PAIL_ERR_UNSUPPORTED;
-  default:
-    return status >= 500 ? PAIL_ERR_UNAVAILABLE : PAIL_ERR_IO;
-  }
+  /* This is an error however the status reads: an <Error> document can come
+   * with a 200 (CompleteMultipartUpload), which is no success. */
+  pail_status category = s3_core->status_category(status);
+  return category == PAIL_OK ? PAIL_ERR_IO : category;
 }
 
 /* A message for a response with no error document (HEAD, odd proxies). */
@@ -735,5 +719,5 @@ static const pail_backend_ops s3_ops = {
     .leftover_remove = s3_leftover_remove,
 };
 
-/* Needs core ABI 1.12: the part writer (1.12). */
-PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core, 12)
+/* Needs core ABI 1.15: status_category (1.15) and the part writer (1.12). */
+PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core, 15)

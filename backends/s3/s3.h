@@ -10,6 +10,7 @@
 
 #include <pail/backend.h>
 
+#include "../common.h"
 #include "../xml.h"
 #include <pthread.h>
 #include <stdbool.h>
@@ -118,10 +119,6 @@ void s3_credentials_clear(s3_credentials *c);
 
 pail_status s3_list(void *instance, const pail_backend_list_request *request,
                     pail_list_page *out, pail_error **err);
-/* Appends "&name=encoded(value)" to *query (replaced; freed and NULL when
- * out of memory, then false): the query parameters of s3_list.c and
- * s3_uploads.c. */
-bool s3_query_add(char **query, const char *name, const char *value);
 pail_status s3_read_open(void *instance, const char *key,
                          const pail_read_options *options, void **stream,
                          pail_object_info *info, pail_error **err);

@@ -164,95 +164,107 @@ static pail_status endpoint_from_url(s3_instance *s3, const char *variable,
 
 /* --------------------------------------------------------------- all */
 
-pail_status s3_resolve(s3_instance *s3, pail_error **err) {
-  const pail_config *cfg = s3->cfg;
-  pail_status status = PAIL_OK;
-  char *credentials_path =
-      aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
-  char *config_path = aws_file("AWS_CONFIG_FILE", "config");
-  const char *profile = s3_core->config_string(cfg, "profile");
-  if (profile == NULL)
-    profile = env("AWS_PROFILE");
-  if (profile == NULL)
-    profile = "default";
+/* Where the shared AWS files are and which profile of them applies. */
+typedef struct aws_profile {
+  const char *name;
+  char *credentials_path; /* NULL when there is no home */
+  char *config_path;
+} aws_profile;
 
-  /* Endpoint: settings, then AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL. */
-  const char *endpoint = s3_core->config_string(cfg, "endPoint");
-  s3->use_ssl = s3_core->config_bool(cfg, "useSSL", 1);
+/* The endpoint and scheme: settings, then AWS_ENDPOINT_URL_S3,
+ * AWS_ENDPOINT_URL; none of them means AWS itself (s3->aws). */
+static pail_status resolve_endpoint(s3_instance *s3, pail_error **err) {
+  const char *endpoint = s3_core->config_string(s3->cfg, "endPoint");
+  s3->use_ssl = s3_core->config_bool(s3->cfg, "useSSL", 1);
   if (endpoint != NULL && *endpoint != '\0') {
-    status = check_endpoint(endpoint, err);
+    pail_status status = check_endpoint(endpoint, err);
     if (status == PAIL_OK && (s3->endpoint = strdup(endpoint)) == NULL)
       status = s3_no_memory(err);
-  } else if (s3->default_endpoint != NULL) {
-    if ((s3->endpoint = strdup(s3->default_endpoint)) == NULL)
-      status = s3_no_memory(err);
-  } else if (env("AWS_ENDPOINT_URL_S3") != NULL) {
-    status = endpoint_from_url(s3, "AWS_ENDPOINT_URL_S3",
-                               env("AWS_ENDPOINT_URL_S3"), err);
-  } else if (env("AWS_ENDPOINT_URL") != NULL) {
-    status =
-        endpoint_from_url(s3, "AWS_ENDPOINT_URL", env("AWS_ENDPOINT_URL"), err);
-  } else {
-    s3->aws = true;
+    return status;
   }
+  if (s3->default_endpoint != NULL)
+    return (s3->endpoint = strdup(s3->default_endpoint)) == NULL
+               ? s3_no_memory(err)
+               : PAIL_OK;
+  if (env("AWS_ENDPOINT_URL_S3") != NULL)
+    return endpoint_from_url(s3, "AWS_ENDPOINT_URL_S3",
+                             env("AWS_ENDPOINT_URL_S3"), err);
+  if (env("AWS_ENDPOINT_URL") != NULL)
+    return endpoint_from_url(s3, "AWS_ENDPOINT_URL", env("AWS_ENDPOINT_URL"),
+                             err);
+  s3->aws = true;
+  return PAIL_OK;
+}
 
-  /* Region: settings, environment, profile; other endpoints may omit it. */
-  const char *region = s3_core->config_string(cfg, "region");
+/* The region: settings, environment, profile; an endpoint other than AWS
+ * may do without one (us-east-1 then). */
+static pail_status resolve_region(s3_instance *s3, const aws_profile *profile,
+                                  pail_error **err) {
+  const char *region = s3_core->config_string(s3->cfg, "region");
   if ((region == NULL || *region == '\0') && s3->default_region != NULL)
     region = s3->default_region;
   if (region == NULL || *region == '\0')
     region = env("AWS_REGION");
   if (region == NULL)
     region = env("AWS_DEFAULT_REGION");
-  if (status == PAIL_OK && region != NULL) {
+  if (region != NULL) {
     s3->region = strdup(region);
-  } else if (status == PAIL_OK) {
-    s3->region =
-        profile_value(profile, credentials_path, config_path, "region", false);
+  } else {
+    s3->region = profile_value(profile->name, profile->credentials_path,
+                               profile->config_path, "region", false);
     if (s3->region == NULL && !s3->aws)
       s3->region = strdup("us-east-1");
     if (s3->region == NULL && s3->aws)
-      status = s3_core->error_set(
+      return s3_core->error_set(
           err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
           "s3: no region for bucket \"%s\" on AWS: set \"region\" in the "
           "settings, AWS_REGION or AWS_DEFAULT_REGION, or region in profile "
           "\"%s\" of %s",
-          s3->bucket, profile, config_path ? config_path : "~/.aws/config");
+          s3->bucket, profile->name,
+          profile->config_path ? profile->config_path : "~/.aws/config");
   }
-  if (status == PAIL_OK && s3->region == NULL)
-    status = s3_no_memory(err);
-  if (status == PAIL_OK && strspn(s3->region, "abcdefghijklmnopqrstuvwxyz0123"
-                                              "456789-") != strlen(s3->region))
-    status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                                "s3: invalid region \"%.40s\"", s3->region);
+  if (s3->region == NULL)
+    return s3_no_memory(err);
+  if (strspn(s3->region, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+      strlen(s3->region))
+    return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                              "s3: invalid region \"%.40s\"", s3->region);
+  return PAIL_OK;
+}
 
-  /* URL form. */
-  if (status == PAIL_OK) {
-    s3->path_style = s3_core->config_bool(cfg, "pathStyle", !s3->aws);
-    const char *scheme = s3->use_ssl ? "https" : "http";
-    char *host = NULL;
-    if (s3->aws && asprintf(&host, "s3.%s.amazonaws.com", s3->region) < 0)
-      host = NULL;
-    const char *h = s3->aws ? host : s3->endpoint;
-    int n = h == NULL ? -1
-            : s3->path_style
-                ? asprintf(&s3->base_url, "%s://%s/%s", scheme, h, s3->bucket)
-                : asprintf(&s3->base_url, "%s://%s.%s", scheme, s3->bucket, h);
-    if (n < 0) {
-      s3->base_url = NULL;
-      status = s3_no_memory(err);
-    }
-    free(host);
+/* s3->base_url: path style (host/bucket) or virtual-hosted (bucket.host). */
+static pail_status base_url_build(s3_instance *s3, pail_error **err) {
+  s3->path_style = s3_core->config_bool(s3->cfg, "pathStyle", !s3->aws);
+  const char *scheme = s3->use_ssl ? "https" : "http";
+  char *host = NULL;
+  if (s3->aws && asprintf(&host, "s3.%s.amazonaws.com", s3->region) < 0)
+    host = NULL;
+  const char *h = s3->aws ? host : s3->endpoint;
+  int n = h == NULL ? -1
+          : s3->path_style
+              ? asprintf(&s3->base_url, "%s://%s/%s", scheme, h, s3->bucket)
+              : asprintf(&s3->base_url, "%s://%s.%s", scheme, s3->bucket, h);
+  free(host);
+  if (n < 0) {
+    s3->base_url = NULL;
+    return s3_no_memory(err);
   }
+  return PAIL_OK;
+}
 
-  /* Credentials. */
+/* The credentials: anonymous or keys from the settings, then the
+ * environment, then the profile; none is access denied, naming each place
+ * tried. */
+static pail_status resolve_credentials(s3_instance *s3,
+                                       const aws_profile *profile,
+                                       pail_error **err) {
+  const pail_config *cfg = s3->cfg;
+  pail_status status = PAIL_OK;
   s3_credentials *c = &s3->credentials;
   const char *access = s3_core->config_string(cfg, "accessKey");
   const char *secret = s3_core->config_string(cfg, "secretKey");
   const char *token = s3_core->config_string(cfg, "token");
-  if (status != PAIL_OK) {
-    /* nothing more */
-  } else if (s3_core->config_bool(cfg, "anonymous", 0)) {
+  if (s3_core->config_bool(cfg, "anonymous", 0)) {
     if ((access && *access) || (secret && *secret))
       status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                                   "s3: \"anonymous\" is true but keys are "
@@ -277,14 +289,17 @@ pail_status s3_resolve(s3_instance *s3, pail_error **err) {
         env("AWS_SESSION_TOKEN") ? strdup(env("AWS_SESSION_TOKEN")) : NULL;
     c->source = strdup("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
   } else {
-    c->access_key_id = profile_value(profile, credentials_path, config_path,
-                                     "aws_access_key_id", true);
-    c->secret_access_key = profile_value(profile, credentials_path, config_path,
-                                         "aws_secret_access_key", true);
-    c->session_token = profile_value(profile, credentials_path, config_path,
-                                     "aws_session_token", true);
+    const char *credentials_path = profile->credentials_path;
+    const char *config_path = profile->config_path;
+    c->access_key_id = profile_value(profile->name, credentials_path,
+                                     config_path, "aws_access_key_id", true);
+    c->secret_access_key =
+        profile_value(profile->name, credentials_path, config_path,
+                      "aws_secret_access_key", true);
+    c->session_token = profile_value(profile->name, credentials_path,
+                                     config_path, "aws_session_token", true);
     if (c->access_key_id && c->secret_access_key) {
-      if (asprintf(&c->source, "profile \"%s\"", profile) < 0)
+      if (asprintf(&c->source, "profile \"%s\"", profile->name) < 0)
         c->source = NULL;
     } else {
       status = s3_core->error_set(
@@ -293,7 +308,7 @@ pail_status s3_resolve(s3_instance *s3, pail_error **err) {
           "in the settings, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile "
           "\"%s\" in %s and %s. Set one of them, or \"anonymous\": true for "
           "a public bucket",
-          s3->bucket, profile,
+          s3->bucket, profile->name,
           credentials_path ? credentials_path : "~/.aws/credentials",
           config_path ? config_path : "~/.aws/config");
     }
@@ -302,7 +317,26 @@ pail_status s3_resolve(s3_instance *s3, pail_error **err) {
       (c->source == NULL ||
        (!c->anonymous && (!c->access_key_id || !c->secret_access_key))))
     status = s3_no_memory(err);
-  free(credentials_path);
-  free(config_path);
+  return status;
+}
+
+pail_status s3_resolve(s3_instance *s3, pail_error **err) {
+  aws_profile profile = {.name = s3_core->config_string(s3->cfg, "profile"),
+                         .credentials_path = aws_file(
+                             "AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+                         .config_path = aws_file("AWS_CONFIG_FILE", "config")};
+  if (profile.name == NULL)
+    profile.name = env("AWS_PROFILE");
+  if (profile.name == NULL)
+    profile.name = "default";
+  pail_status status = resolve_endpoint(s3, err);
+  if (status == PAIL_OK)
+    status = resolve_region(s3, &profile, err);
+  if (status == PAIL_OK)
+    status = base_url_build(s3, err);
+  if (status == PAIL_OK)
+    status = resolve_credentials(s3, &profile, err);
+  free(profile.credentials_path);
+  free(profile.config_path);
   return status;
 }

@@ -8,23 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool s3_query_add(char **query, const char *name, const char *value) {
-  char *encoded = s3_core->uri_encode(value, 0);
-  char *grown = NULL;
-  if (encoded != NULL &&
-      asprintf(&grown, "%s&%s=%s", *query, name, encoded) < 0)
-    grown = NULL;
-  free(encoded);
-  free(*query);
-  *query = grown;
-  return grown != NULL;
-}
-
-static int compare_keys(const void *a, const void *b) {
-  return strcmp(((const pail_object_info *)a)->key,
-                ((const pail_object_info *)b)->key);
-}
-
 /* Reads one <Contents> element into info. */
 static bool parse_contents(xmlNodePtr node, pail_object_info *info) {
   info->key = backend_xml_child_text(node, "Key");
@@ -113,8 +96,8 @@ pail_status s3_list_parse_page(const s3_instance *s3,
   }
   free(truncated);
   free(token);
-  if (status == PAIL_OK && out->count > 1)
-    qsort(out->entries, out->count, sizeof *out->entries, compare_keys);
+  if (status == PAIL_OK)
+    backend_list_sort(out);
   return status;
 }
 
@@ -124,12 +107,14 @@ pail_status s3_list(void *instance, const pail_backend_list_request *request,
   char *query = strdup("list-type=2");
   char max[32];
   snprintf(max, sizeof max, "%zu", request->max_keys);
-  bool ok = query != NULL && s3_query_add(&query, "max-keys", max) &&
-            s3_query_add(&query, "prefix", request->prefix) &&
-            (request->delimiter == NULL ||
-             s3_query_add(&query, "delimiter", request->delimiter)) &&
-            (request->page_token == NULL ||
-             s3_query_add(&query, "continuation-token", request->page_token));
+  bool ok =
+      query != NULL && backend_query_add(s3_core, &query, "max-keys", max) &&
+      backend_query_add(s3_core, &query, "prefix", request->prefix) &&
+      (request->delimiter == NULL ||
+       backend_query_add(s3_core, &query, "delimiter", request->delimiter)) &&
+      (request->page_token == NULL ||
+       backend_query_add(s3_core, &query, "continuation-token",
+                         request->page_token));
   if (!ok) {
     free(query);
     return s3_no_memory(err);

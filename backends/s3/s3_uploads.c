@@ -92,16 +92,16 @@ pail_status s3_uploads_list(const s3_instance *s3, const char *prefix,
   page->server_now = INT64_MIN;
   /* In the order SigV4 sorts them (as the request is logged, too). */
   char *query = strdup("");
-  bool ok =
-      query != NULL &&
-      (key_marker == NULL || s3_query_add(&query, "key-marker", key_marker)) &&
-      (prefix == NULL || s3_query_add(&query, "prefix", prefix)) &&
-      (id_marker == NULL ||
-       s3_query_add(&query, "upload-id-marker", id_marker));
+  bool ok = query != NULL &&
+            (key_marker == NULL ||
+             backend_query_add(s3_core, &query, "key-marker", key_marker)) &&
+            (prefix == NULL ||
+             backend_query_add(s3_core, &query, "prefix", prefix)) &&
+            (id_marker == NULL ||
+             backend_query_add(s3_core, &query, "upload-id-marker", id_marker));
   char *full = NULL;
-  /* query is "" or "&name=value...": uploads= sorts last. */
-  if (ok && asprintf(&full, "%s%suploads=", *query ? query + 1 : "",
-                     *query ? "&" : "") < 0)
+  /* query is "" or "name=value&...": uploads= sorts last. */
+  if (ok && asprintf(&full, "%s%suploads=", query, *query ? "&" : "") < 0)
     full = NULL;
   free(query);
   if (full == NULL)

@@ -1,0 +1,33 @@
+/*
+ * common.c: small helpers more than one cloud backend needs (see common.h).
+ */
+#include <config.h> /* _GNU_SOURCE, before any system header */
+
+#include "common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool backend_query_add(const pail_core_services *core, char **query,
+                       const char *name, const char *value) {
+  char *encoded = core->uri_encode(value, 0);
+  char *grown = NULL;
+  if (encoded != NULL && asprintf(&grown, "%s%s%s=%s", *query,
+                                  **query ? "&" : "", name, encoded) < 0)
+    grown = NULL;
+  free(encoded);
+  free(*query);
+  *query = grown;
+  return grown != NULL;
+}
+
+static int compare_keys(const void *a, const void *b) {
+  return strcmp(((const pail_object_info *)a)->key,
+                ((const pail_object_info *)b)->key);
+}
+
+void backend_list_sort(pail_list_page *page) {
+  if (page->count > 1)
+    qsort(page->entries, page->count, sizeof *page->entries, compare_keys);
+}

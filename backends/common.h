@@ -1,0 +1,25 @@
+/*
+ * common.h: small helpers more than one cloud backend needs (query strings,
+ * the order of a list page), with one home here. Compiled into each plugin
+ * that uses them, as xml.c is, never into libpail: they call the core only
+ * through the services table they are given.
+ */
+#ifndef PAIL_BACKENDS_COMMON_H
+#define PAIL_BACKENDS_COMMON_H
+
+#include <pail/backend.h>
+
+#include <stdbool.h>
+
+/* Appends "name=encoded(value)" to the malloc'ed *query, after a '&' unless
+ * *query is empty; value is encoded with core->uri_encode (every reserved
+ * character, '/' included). On failure (out of memory) *query is freed and
+ * NULL, and false is returned. */
+bool backend_query_add(const pail_core_services *core, char **query,
+                       const char *name, const char *value);
+
+/* Sorts a page's entries in byte order of their keys, as the list contract
+ * in backend.h asks: a provider hands objects and folders in two lists. */
+void backend_list_sort(pail_list_page *page);
+
+#endif /* PAIL_BACKENDS_COMMON_H */
