@@ -14,46 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
-/* A growing string; on allocation failure it stays failed (text NULL). */
-typedef struct buffer {
-  char *text;
-  size_t length, capacity;
-  bool failed;
-} buffer;
-
-static void buffer_add(buffer *b, const char *data, size_t n) {
-  if (b->failed)
-    return;
-  if (b->length + n + 1 > b->capacity) {
-    size_t capacity = b->capacity ? b->capacity : 256;
-    while (capacity < b->length + n + 1)
-      capacity *= 2;
-    char *grown = realloc(b->text, capacity);
-    if (grown == NULL) {
-      free(b->text);
-      b->text = NULL;
-      b->failed = true;
-      return;
-    }
-    b->text = grown;
-    b->capacity = capacity;
-  }
-  memcpy(b->text + b->length, data, n);
-  b->length += n;
-  b->text[b->length] = '\0';
-}
-
-static void buffer_str(buffer *b, const char *text) {
-  buffer_add(b, text ? text : "", text ? strlen(text) : 0);
-}
-
-static char *buffer_finish(buffer *b) {
-  if (b->failed)
-    return NULL;
-  if (b->text == NULL)
-    return strdup("");
-  return b->text;
-}
+#include "strbuf.h"
 
 /* ----------------------------------------------------------- SharedKey */
 
@@ -149,7 +110,7 @@ static int compare_headers(const void *a, const void *b) {
 
 /* Appends the canonicalized x-ms- headers: lowercase names in order, each
  * "name:value\n" with the value trimmed. */
-static void canonical_headers(buffer *b, const char *const *headers,
+static void canonical_headers(strbuf *b, const char *const *headers,
                               size_t count) {
   header_item *items = count ? calloc(count, sizeof *items) : NULL;
   size_t n = 0;
@@ -174,11 +135,11 @@ static void canonical_headers(buffer *b, const char *const *headers,
   }
   qsort(items, n, sizeof *items, compare_headers);
   for (size_t i = 0; i < n; i++) {
-    buffer_str(b, items[i].name);
-    buffer_add(b, ":", 1);
-    buffer_add(b, items[i].value ? items[i].value : "",
+    strbuf_add_string(b, items[i].name);
+    strbuf_add(b, ":", 1);
+    strbuf_add(b, items[i].value ? items[i].value : "",
                items[i].value ? items[i].value_length : 0);
-    buffer_add(b, "\n", 1);
+    strbuf_add(b, "\n", 1);
     free(items[i].name);
   }
   free(items);
@@ -187,18 +148,18 @@ static void canonical_headers(buffer *b, const char *const *headers,
 /* Appends the canonicalized resource: "/account" + the encoded path, then
  * each query parameter as "\nname:value" (names lowercase, values decoded,
  * sorted; a repeated name's values joined by commas). */
-static void canonical_resource(buffer *b, const char *account,
+static void canonical_resource(strbuf *b, const char *account,
                                const char *url) {
   const char *authority = strstr(url, "://");
   authority = authority ? authority + 3 : url;
   const char *path = authority + strcspn(authority, "/?#");
   size_t path_length = strcspn(path, "?#");
-  buffer_add(b, "/", 1);
-  buffer_str(b, account);
+  strbuf_add(b, "/", 1);
+  strbuf_add_string(b, account);
   if (path_length == 0)
-    buffer_add(b, "/", 1);
+    strbuf_add(b, "/", 1);
   else
-    buffer_add(b, path, path_length);
+    strbuf_add(b, path, path_length);
   if (path[path_length] != '?')
     return;
   const char *query = path + path_length + 1;
@@ -238,13 +199,13 @@ static void canonical_resource(buffer *b, const char *account,
   qsort(items, n, sizeof *items, compare_items);
   for (size_t i = 0; i < n; i++) {
     if (i == 0 || strcmp(items[i].name, items[i - 1].name) != 0) {
-      buffer_add(b, "\n", 1);
-      buffer_str(b, items[i].name);
-      buffer_add(b, ":", 1);
+      strbuf_add(b, "\n", 1);
+      strbuf_add_string(b, items[i].name);
+      strbuf_add(b, ":", 1);
     } else {
-      buffer_add(b, ",", 1);
+      strbuf_add(b, ",", 1);
     }
-    buffer_str(b, items[i].value);
+    strbuf_add_string(b, items[i].value);
   }
   for (size_t i = 0; i < n; i++) {
     free(items[i].name);
@@ -267,29 +228,30 @@ char *azure_shared_key_string(const char *method, const char *account,
                                          "If-None-Match",
                                          "If-Unmodified-Since",
                                          "Range"};
-  buffer b = {0};
-  buffer_str(&b, method);
-  buffer_add(&b, "\n", 1);
+  strbuf b;
+  strbuf_init(&b, NULL, 0);
+  strbuf_add_string(&b, method);
+  strbuf_add(&b, "\n", 1);
   for (size_t i = 0; i < sizeof standard / sizeof *standard; i++) {
     if (standard[i] == NULL) {
       /* Since version 2015-02-21 a zero length signs as an empty line. */
       if (content_length > 0) {
         char number[32];
         snprintf(number, sizeof number, "%zu", content_length);
-        buffer_str(&b, number);
+        strbuf_add_string(&b, number);
       }
     } else {
       size_t length = 0;
       const char *value =
           header_value(headers, header_count, standard[i], &length);
       if (value != NULL)
-        buffer_add(&b, value, length);
+        strbuf_add(&b, value, length);
     }
-    buffer_add(&b, "\n", 1);
+    strbuf_add(&b, "\n", 1);
   }
   canonical_headers(&b, headers, header_count);
   canonical_resource(&b, account, url);
-  return buffer_finish(&b);
+  return strbuf_finish(&b);
 }
 
 void azure_hmac_base64(const unsigned char *key, size_t key_length,
@@ -302,20 +264,21 @@ void azure_hmac_base64(const unsigned char *key, size_t key_length,
 /* ----------------------------------------------------------------- SAS */
 
 char *azure_sas_string(const azure_sas_fields *f) {
-  buffer b = {0};
+  strbuf b;
+  strbuf_init(&b, NULL, 0);
   const char *lines[] = {f->permissions, f->start, f->expiry};
   for (size_t i = 0; i < 3; i++) {
-    buffer_str(&b, lines[i]);
-    buffer_add(&b, "\n", 1);
+    strbuf_add_string(&b, lines[i]);
+    strbuf_add(&b, "\n", 1);
   }
   /* The canonical name: "/blob/account/container/blob", not encoded. */
-  buffer_str(&b, "/blob/");
-  buffer_str(&b, f->account);
-  buffer_add(&b, "/", 1);
-  buffer_str(&b, f->container);
+  strbuf_add_string(&b, "/blob/");
+  strbuf_add_string(&b, f->account);
+  strbuf_add(&b, "/", 1);
+  strbuf_add_string(&b, f->container);
   if (f->blob != NULL && *f->blob != '\0') {
-    buffer_add(&b, "/", 1);
-    buffer_str(&b, f->blob);
+    strbuf_add(&b, "/", 1);
+    strbuf_add_string(&b, f->blob);
   }
   const char *rest[] = {
       "" /* si */,         "" /* sip */,        f->protocol,
@@ -323,10 +286,10 @@ char *azure_sas_string(const azure_sas_fields *f) {
       "" /* ses */,        f->cache_control,    f->content_disposition,
       f->content_encoding, f->content_language, f->content_type};
   for (size_t i = 0; i < sizeof rest / sizeof *rest; i++) {
-    buffer_add(&b, "\n", 1);
-    buffer_str(&b, rest[i]);
+    strbuf_add(&b, "\n", 1);
+    strbuf_add_string(&b, rest[i]);
   }
-  return buffer_finish(&b);
+  return strbuf_finish(&b);
 }
 
 /* --------------------------------------------------------------- dates */

@@ -7,7 +7,7 @@ AZURE_SOURCES = backends/azure/azure.h backends/azure/azure.c \
 	backends/xml.h backends/xml.c backends/common.h backends/common.c \
 	backends/azure/azure_list.c backends/azure/azure_read.c \
 	backends/azure/azure_write.c backends/azure/azure_copy.c \
-	backends/azure/azure_delete.c
+	backends/azure/azure_delete.c common/strbuf.h common/strbuf.c
 
 # The plugin's code, compiled once into a convenience library (hidden
 # visibility, as a plugin): the plugin is that library and nothing else,
@@ -17,8 +17,8 @@ AZURE_SOURCES = backends/azure/azure.h backends/azure/azure.c \
 # same objects serve all three.
 noinst_LTLIBRARIES += backends/azure/libazure.la
 backends_azure_libazure_la_SOURCES = $(AZURE_SOURCES)
-backends_azure_libazure_la_CFLAGS = $(PLUGIN_CFLAGS) $(XML_CFLAGS) \
-	$(JANSSON_CFLAGS)
+backends_azure_libazure_la_CFLAGS = $(PLUGIN_CFLAGS) -I$(top_srcdir)/common \
+	$(XML_CFLAGS) $(JANSSON_CFLAGS)
 backends_azure_libazure_la_LIBADD = $(XML_LIBS) $(JANSSON_LIBS)
 
 backends_LTLIBRARIES += backends/azure/pail_azure_blob.la

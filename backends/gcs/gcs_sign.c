@@ -23,37 +23,7 @@
 #include <strings.h>
 #include <time.h>
 
-/* A growing string; on allocation failure it turns NULL and stays so. */
-typedef struct text {
-  char *data;
-  size_t length, capacity;
-} text;
-
-static void text_add(text *t, const char *s, size_t n) {
-  if (t->capacity == (size_t)-1)
-    return;
-  if (t->length + n + 1 > t->capacity) {
-    size_t capacity = t->capacity ? t->capacity : 256;
-    while (capacity < t->length + n + 1)
-      capacity *= 2;
-    char *grown = realloc(t->data, capacity);
-    if (grown == NULL) {
-      free(t->data);
-      t->data = NULL;
-      t->capacity = (size_t)-1;
-      return;
-    }
-    t->data = grown;
-    t->capacity = capacity;
-  }
-  memcpy(t->data + t->length, s, n);
-  t->length += n;
-  t->data[t->length] = '\0';
-}
-
-static void text_put(text *t, const char *s) {
-  text_add(t, s, strlen(s));
-}
+#include "strbuf.h"
 
 /* One signed header: lowercase name, canonical value. */
 typedef struct header_line {
@@ -183,7 +153,7 @@ static pail_status header_add(header_line *headers, size_t *count,
  * which points into headers. */
 static pail_status headers_collect(const gcs_v4_request *request,
                                    header_line *headers, size_t *count,
-                                   text *signed_names, const char **payload,
+                                   strbuf *signed_names, const char **payload,
                                    pail_error **err) {
   headers[0].name = strdup("host");
   headers[0].value = host_without_port(request->host);
@@ -199,12 +169,12 @@ static pail_status headers_collect(const gcs_v4_request *request,
   *payload = "UNSIGNED-PAYLOAD";
   for (size_t i = 0; i < *count; i++) {
     if (i > 0)
-      text_put(signed_names, ";");
-    text_put(signed_names, headers[i].name);
+      strbuf_add_string(signed_names, ";");
+    strbuf_add_string(signed_names, headers[i].name);
     if (strcmp(headers[i].name, "x-goog-content-sha256") == 0)
       *payload = headers[i].value;
   }
-  return signed_names->data == NULL ? gcs_no_memory(err) : PAIL_OK;
+  return signed_names->failed ? gcs_no_memory(err) : PAIL_OK;
 }
 
 /* Fills pairs (room for request->query_count + 5, *count of them set; the
@@ -246,42 +216,42 @@ static pail_status query_collect(const gcs_v4_request *request,
 
 /* Writes the canonical request to canonical; the query's span in it goes
  * to [*query_start, *query_end), for the URL to repeat. */
-static void canonical_write(text *canonical, const gcs_v4_request *request,
+static void canonical_write(strbuf *canonical, const gcs_v4_request *request,
                             const query_pair *pairs, size_t pair_count,
                             const header_line *headers, size_t header_count,
                             const char *signed_names, const char *payload,
                             size_t *query_start, size_t *query_end) {
-  text_put(canonical, request->method);
-  text_put(canonical, "\n");
-  text_put(canonical, request->path);
-  text_put(canonical, "\n");
+  strbuf_add_string(canonical, request->method);
+  strbuf_add_string(canonical, "\n");
+  strbuf_add_string(canonical, request->path);
+  strbuf_add_string(canonical, "\n");
   *query_start = canonical->length;
   for (size_t i = 0; i < pair_count; i++) {
     if (i > 0)
-      text_put(canonical, "&");
-    text_put(canonical, pairs[i].name);
-    text_put(canonical, "=");
-    text_put(canonical, pairs[i].value);
+      strbuf_add_string(canonical, "&");
+    strbuf_add_string(canonical, pairs[i].name);
+    strbuf_add_string(canonical, "=");
+    strbuf_add_string(canonical, pairs[i].value);
   }
   *query_end = canonical->length;
-  text_put(canonical, "\n");
+  strbuf_add_string(canonical, "\n");
   for (size_t i = 0; i < header_count; i++) {
-    text_put(canonical, headers[i].name);
-    text_put(canonical, ":");
-    text_put(canonical, headers[i].value);
-    text_put(canonical, "\n");
+    strbuf_add_string(canonical, headers[i].name);
+    strbuf_add_string(canonical, ":");
+    strbuf_add_string(canonical, headers[i].value);
+    strbuf_add_string(canonical, "\n");
   }
-  text_put(canonical, "\n");
-  text_put(canonical, signed_names);
-  text_put(canonical, "\n");
-  text_put(canonical, payload);
+  strbuf_add_string(canonical, "\n");
+  strbuf_add_string(canonical, signed_names);
+  strbuf_add_string(canonical, "\n");
+  strbuf_add_string(canonical, payload);
 }
 
 /* The signature of to_sign in hex, malloc'ed in *hex: RSA with the service
  * account's key, else GOOG4-HMAC-SHA256 (SigV4's key derivation with
  * "GOOG4" + secret and the scope's "auto" and "storage"). */
 static pail_status signature_hex_of(const gcs_v4_signer *signer,
-                                    const char *date, const text *to_sign,
+                                    const char *date, const strbuf *to_sign,
                                     char **hex, pail_error **err) {
   *hex = NULL;
   if (signer->key != NULL) {
@@ -344,7 +314,11 @@ pail_status gcs_v4_sign(const gcs_v4_signer *signer,
   query_pair *pairs = calloc(request->query_count + 5, sizeof *pairs);
   size_t hcount = 0, qcount = 0, query_start = 0, query_end = 0;
   const char *payload = NULL;
-  text signed_names = {0}, canonical = {0}, to_sign = {0}, out = {0};
+  strbuf signed_names, canonical, to_sign, out;
+  strbuf_init(&signed_names, NULL, 0);
+  strbuf_init(&canonical, NULL, 0);
+  strbuf_init(&to_sign, NULL, 0);
+  strbuf_init(&out, NULL, 0);
   char *signature_hex = NULL;
   if (headers == NULL || pairs == NULL)
     status = gcs_no_memory(err);
@@ -357,7 +331,7 @@ pail_status gcs_v4_sign(const gcs_v4_signer *signer,
   if (status == PAIL_OK) {
     canonical_write(&canonical, request, pairs, qcount, headers, hcount,
                     signed_names.data, payload, &query_start, &query_end);
-    if (canonical.data == NULL)
+    if (canonical.failed)
       status = gcs_no_memory(err);
   }
   if (status == PAIL_OK) {
@@ -365,41 +339,50 @@ pail_status gcs_v4_sign(const gcs_v4_signer *signer,
     char hex[65];
     gcs_core->sha256(canonical.data, canonical.length, digest);
     gcs_core->hex_encode(digest, sizeof digest, hex);
-    text_put(&to_sign, algorithm);
-    text_put(&to_sign, "\n");
-    text_put(&to_sign, datetime);
-    text_put(&to_sign, "\n");
-    text_put(&to_sign, date);
-    text_put(&to_sign, "/auto/storage/goog4_request\n");
-    text_put(&to_sign, hex);
-    if (to_sign.data == NULL)
+    strbuf_add_string(&to_sign, algorithm);
+    strbuf_add_string(&to_sign, "\n");
+    strbuf_add_string(&to_sign, datetime);
+    strbuf_add_string(&to_sign, "\n");
+    strbuf_add_string(&to_sign, date);
+    strbuf_add_string(&to_sign, "/auto/storage/goog4_request\n");
+    strbuf_add_string(&to_sign, hex);
+    if (to_sign.failed)
       status = gcs_no_memory(err);
   }
   if (status == PAIL_OK)
     status = signature_hex_of(signer, date, &to_sign, &signature_hex, err);
   if (status == PAIL_OK) {
     /* The URL: the same query, then the signature. */
-    text_put(&out, request->scheme);
-    text_put(&out, "://");
-    text_put(&out, request->host);
-    text_put(&out, request->path);
-    text_put(&out, "?");
-    text_add(&out, canonical.data + query_start, query_end - query_start);
-    text_put(&out, "&X-Goog-Signature=");
-    text_put(&out, signature_hex);
-    if (out.data == NULL)
+    strbuf_add_string(&out, request->scheme);
+    strbuf_add_string(&out, "://");
+    strbuf_add_string(&out, request->host);
+    strbuf_add_string(&out, request->path);
+    strbuf_add_string(&out, "?");
+    strbuf_add(&out, canonical.data + query_start, query_end - query_start);
+    strbuf_add_string(&out, "&X-Goog-Signature=");
+    strbuf_add_string(&out, signature_hex);
+    if (out.failed)
       status = gcs_no_memory(err);
   }
   if (status == PAIL_OK) {
-    *url = out.data;
-    out.data = NULL;
-    if (canonical_request) {
-      *canonical_request = canonical.data;
-      canonical.data = NULL;
-    }
-    if (string_to_sign) {
-      *string_to_sign = to_sign.data;
-      to_sign.data = NULL;
+    *url = strbuf_finish(&out);
+    if (canonical_request)
+      *canonical_request = strbuf_finish(&canonical);
+    if (string_to_sign)
+      *string_to_sign = strbuf_finish(&to_sign);
+    if (*url == NULL || (canonical_request && *canonical_request == NULL) ||
+        (string_to_sign && *string_to_sign == NULL)) {
+      free(*url);
+      *url = NULL;
+      if (canonical_request) {
+        free(*canonical_request);
+        *canonical_request = NULL;
+      }
+      if (string_to_sign) {
+        free(*string_to_sign);
+        *string_to_sign = NULL;
+      }
+      status = gcs_no_memory(err);
     }
   }
   for (size_t i = 0; headers && i < hcount; i++) {
@@ -412,10 +395,10 @@ pail_status gcs_v4_sign(const gcs_v4_signer *signer,
   }
   free(headers);
   free(pairs);
-  free(signed_names.data);
-  free(canonical.data);
-  free(to_sign.data);
-  free(out.data);
+  strbuf_release(&signed_names);
+  strbuf_release(&canonical);
+  strbuf_release(&to_sign);
+  strbuf_release(&out);
   free(signature_hex);
   return status;
 }

@@ -5,7 +5,7 @@
 GCS_SOURCES = backends/gcs/gcs.h backends/gcs/gcs.c backends/gcs/gcs_auth.c \
 	backends/gcs/gcs_sign.c backends/gcs/gcs_list.c backends/gcs/gcs_read.c \
 	backends/gcs/gcs_write.c backends/gcs/gcs_copy.c backends/gcs/gcs_relay.c \
-	backends/common.h backends/common.c
+	backends/common.h backends/common.c common/strbuf.h common/strbuf.c
 
 # The plugin's code, compiled once into a convenience library (hidden
 # visibility, as a plugin): the plugin is that library and nothing else,
@@ -15,7 +15,8 @@ GCS_SOURCES = backends/gcs/gcs.h backends/gcs/gcs.c backends/gcs/gcs_auth.c \
 # same objects serve all three.
 noinst_LTLIBRARIES += backends/gcs/libgcs.la
 backends_gcs_libgcs_la_SOURCES = $(GCS_SOURCES)
-backends_gcs_libgcs_la_CFLAGS = $(PLUGIN_CFLAGS) $(JANSSON_CFLAGS)
+backends_gcs_libgcs_la_CFLAGS = $(PLUGIN_CFLAGS) -I$(top_srcdir)/common \
+	$(JANSSON_CFLAGS)
 backends_gcs_libgcs_la_LIBADD = $(JANSSON_LIBS)
 
 backends_LTLIBRARIES += backends/gcs/pail_gcs.la
