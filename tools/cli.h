@@ -2,8 +2,7 @@
  * cli.h: what the parts of the `pail` command share: the global options,
  * what a command is, option parsing, and output helpers (errors, JSON,
  * progress). The commands themselves are declared in commands.h. The CLI
- * uses the public API of libpail (cmd_backends.c says why it also reads
- * pail/backend.h).
+ * uses the public API of libpail (pail/pail.h) and nothing else.
  */
 #ifndef PAIL_TOOLS_CLI_H
 #define PAIL_TOOLS_CLI_H

@@ -6,12 +6,6 @@
 #include "cli.h"
 #include "commands.h"
 
-/* The CLI uses only pail.h, except here: pail_backend_info gives a plugin's
- * abi_version, but pail.h does not say how it holds major and minor. The
- * plugin header's PAIL_ABI_MAJOR_OF and PAIL_ABI_MINOR_OF do; they are all
- * this file takes from it. */
-#include <pail/backend.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 

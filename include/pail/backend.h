@@ -75,10 +75,8 @@ extern "C" {
 
 #define PAIL_BACKEND_ABI_MAJOR 1
 #define PAIL_BACKEND_ABI_MINOR 15
-#define PAIL_ABI_VERSION_MAKE(major, minor)                                    \
-  ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
-#define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
-#define PAIL_ABI_MINOR_OF(version) ((uint32_t)(version)&0xffffu)
+/* PAIL_ABI_VERSION_MAKE, PAIL_ABI_MAJOR_OF and PAIL_ABI_MINOR_OF are in
+ * pail.h, which users share: pail_backend_info reports an ABI version. */
 #define PAIL_BACKEND_ABI_VERSION                                               \
   PAIL_ABI_VERSION_MAKE(PAIL_BACKEND_ABI_MAJOR, PAIL_BACKEND_ABI_MINOR)
 

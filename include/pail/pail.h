@@ -672,11 +672,19 @@ PAIL_EXPORT pail_status pail_settings_export(pail_workspace *workspace,
 
 /* -------------------------------------------------------------- backends */
 
+/* An ABI version (pail_backend_info.abi_version, and the plugin ABI of
+ * pail/backend.h) holds its major in the high 16 bits, its minor in the
+ * low 16. */
+#define PAIL_ABI_VERSION_MAKE(major, minor)                                    \
+  ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
+#define PAIL_ABI_MAJOR_OF(version) ((uint32_t)(version) >> 16)
+#define PAIL_ABI_MINOR_OF(version) ((uint32_t)(version)&0xffffu)
+
 typedef struct pail_backend_info {
   char *type;    /* "fs", "s3", ... */
   char *path;    /* shared object path, or NULL when registered in-process */
   char *version; /* the plugin's own version string */
-  uint32_t abi_version;
+  uint32_t abi_version;  /* PAIL_ABI_MAJOR_OF / PAIL_ABI_MINOR_OF */
   uint64_t capabilities; /* PAIL_CAP_* bits from pail/backend.h */
   char *error;           /* why it failed to load, or NULL */
 } pail_backend_info;
