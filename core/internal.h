@@ -615,6 +615,8 @@ PAIL_HIDDEN pail_status workspace_signing_key(pail_workspace *workspace,
 /* printf into a new malloc'ed string; NULL when out of memory. */
 PAIL_HIDDEN char *str_printf(const char *format, ...) PAIL_PRINTF(1, 2);
 PAIL_HIDDEN char *str_dup(const char *s); /* NULL-safe strdup */
+/* The value of one hex digit of either case, or -1. */
+PAIL_HIDDEN int str_hex_digit(int c);
 /* The ABI 1.15 hex_decode and uri_decode services (backend.h has their
  * contracts): hex digits of either case into bytes, and %XX escapes into
  * a new malloc'ed string. */

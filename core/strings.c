@@ -20,8 +20,7 @@ char *str_dup(const char *s) {
   return s == NULL ? NULL : strdup(s);
 }
 
-/* The value of one hex digit, or -1. */
-static int hex_value(char c) {
+int str_hex_digit(int c) {
   if (c >= '0' && c <= '9')
     return c - '0';
   if (c >= 'a' && c <= 'f')
@@ -36,7 +35,7 @@ pail_status str_hex_decode(const char *text, size_t length,
   if (text == NULL || length % 2 != 0)
     return PAIL_ERR_INVALID_ARGUMENT;
   for (size_t i = 0; i < length; i += 2) {
-    int high = hex_value(text[i]), low = hex_value(text[i + 1]);
+    int high = str_hex_digit(text[i]), low = str_hex_digit(text[i + 1]);
     if (high < 0 || low < 0)
       return PAIL_ERR_INVALID_ARGUMENT;
     out[i / 2] = (unsigned char)(high << 4 | low);

@@ -227,33 +227,13 @@ pail_status resumable_open(const pail_config *cfg,
   return PAIL_OK;
 }
 
-static int hex_value(int c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* expected as hex (exactly 2 * size digits) or padded base64 of size bytes
  * into out; false when it is neither. */
 static bool digest_decode(const char *expected, size_t size,
                           unsigned char *out) {
   size_t length = strlen(expected);
-  if (length == 2 * size) {
-    size_t i = 0;
-    for (; i < size; i++) {
-      int high = hex_value(expected[2 * i]),
-          low = hex_value(expected[2 * i + 1]);
-      if (high < 0 || low < 0)
-        break;
-      out[i] = (unsigned char)(high << 4 | low);
-    }
-    if (i == size)
-      return true;
-  }
+  if (length == 2 * size && str_hex_decode(expected, length, out) == PAIL_OK)
+    return true;
   unsigned char decoded[3 * (EVP_MAX_MD_SIZE + 3) / 4 + 3];
   size_t got = 0;
   if (length != 4 * ((size + 2) / 3) ||

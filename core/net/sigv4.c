@@ -68,16 +68,6 @@ static void strbuf_add_encoded(strbuf *t, const char *s, size_t n,
   t->data[t->length] = '\0';
 }
 
-static int hex_digit_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 /* Appends a query name or value as SigV4 canonicalises it: decoded, then
  * encoded with the SigV4 rules, so that whatever encoding the caller chose
  * signs as the server will see it. '+' decodes to a space, as S3 and form
@@ -90,8 +80,8 @@ static void strbuf_add_reencoded(strbuf *t, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
     if (c == '%' && i + 2 < n) {
-      int high = hex_digit_value(s[i + 1]);
-      int low = hex_digit_value(s[i + 2]);
+      int high = str_hex_digit(s[i + 1]);
+      int low = str_hex_digit(s[i + 2]);
       if (high >= 0 && low >= 0) {
         c = (char)(high << 4 | low);
         i += 2;
