@@ -475,10 +475,10 @@ PAIL_HIDDEN pail_status resumable_open(const pail_config *cfg,
                                        pail_object_info *info,
                                        pail_resumable_reader **reader,
                                        pail_error **err);
-/* Readers the core opens on this thread from now on are expected to be
- * large (true) or not (false, the default): their streams read the socket
- * in larger blocks. Set around a backend's read_open. */
-PAIL_HIDDEN void resumable_expect_bulk(bool bulk);
+PAIL_HIDDEN pail_status resumable_stream_open(
+    const pail_config *cfg, const pail_resumable_source *source,
+    const pail_read_options *options, void (*context_free)(void *context),
+    pail_object_info *info, pail_resumable_reader **reader, pail_error **err);
 PAIL_HIDDEN pail_status resumable_read(pail_resumable_reader *reader,
                                        void *buffer, size_t capacity,
                                        size_t *got, pail_error **err);

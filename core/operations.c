@@ -109,7 +109,7 @@ struct pail_reader {
 };
 
 /* Reads of this many bytes or more (or to the end of an object) are
- * opened as large (resumable_expect_bulk). */
+ * opened as large (pail_read_options.large). */
 #define READ_BULK_FROM ((uint64_t)1 << 20)
 
 pail_status reader_open(pail_workspace *ws, const pail_pointer *ptr,
@@ -138,10 +138,10 @@ pail_status reader_open(pail_workspace *ws, const pail_pointer *ptr,
   info_init(&r->info);
   r->backend = h.backend;
   r->config = h.config;
-  resumable_expect_bulk(bulk && opts.length >= READ_BULK_FROM);
+  if (bulk && opts.length >= READ_BULK_FROM)
+    opts.large = 1;
   status = h.backend->ops.read_open(h.instance, ptr->key, &opts, &r->stream,
                                     &r->info, err);
-  resumable_expect_bulk(false);
   status = error_redact(err, h.config, status);
   if (status != PAIL_OK) {
     pail_object_info_clear(&r->info);

@@ -143,6 +143,7 @@ const pail_core_services core_services = {
     .status_category = error_status_category,
     .hex_decode = str_hex_decode,
     .uri_decode = str_uri_decode,
+    .resumable_stream_open = resumable_stream_open,
 };
 
 const pail_core_services *pail_core_services_get(void) {

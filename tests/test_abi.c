@@ -55,7 +55,7 @@ LAYOUT_AT(pail_backend_ops, leftovers_list, 184);
 LAYOUT_AT(pail_backend_ops, leftover_remove, 192);
 
 /* pail_core_services */
-LAYOUT_SIZE(pail_core_services, 528);
+LAYOUT_SIZE(pail_core_services, 536);
 LAYOUT_AT(pail_core_services, abi_version, 0);
 LAYOUT_AT(pail_core_services, struct_size, 4);
 LAYOUT_AT(pail_core_services, error_set, 8);
@@ -123,6 +123,7 @@ LAYOUT_AT(pail_core_services, request_set_url, 496);
 LAYOUT_AT(pail_core_services, status_category, 504);
 LAYOUT_AT(pail_core_services, hex_decode, 512);
 LAYOUT_AT(pail_core_services, uri_decode, 520);
+LAYOUT_AT(pail_core_services, resumable_stream_open, 528);
 
 /* pail_backend_field */
 LAYOUT_SIZE(pail_backend_field, 32);
@@ -255,13 +256,14 @@ LAYOUT_AT(pail_list_page, count, 8);
 LAYOUT_AT(pail_list_page, next_page_token, 16);
 
 /* pail_read_options */
-LAYOUT_SIZE(pail_read_options, 48);
+LAYOUT_SIZE(pail_read_options, 56);
 LAYOUT_AT(pail_read_options, struct_size, 0);
 LAYOUT_AT(pail_read_options, offset, 8);
 LAYOUT_AT(pail_read_options, length, 16);
 LAYOUT_AT(pail_read_options, if_match, 24);
 LAYOUT_AT(pail_read_options, progress, 32);
 LAYOUT_AT(pail_read_options, progress_user_data, 40);
+LAYOUT_AT(pail_read_options, large, 48);
 
 /* pail_write_options */
 LAYOUT_SIZE(pail_write_options, 80);

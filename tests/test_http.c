@@ -1437,29 +1437,71 @@ static pail_status read_through(const pail_resumable_source *source,
   return status;
 }
 
-/* Reads opened while the core expects a large one stream in bulk; the
- * expectation is the opener's, not the reader's next ones. */
-START_TEST(a_read_opened_as_bulk_streams_in_larger_blocks) {
+/* A read whose options say it is large streams in bulk; resumable_open (no
+ * options) never does. */
+START_TEST(a_read_opened_as_large_streams_in_larger_blocks) {
   const size_t total = 32u * 1024 * 1024;
-  for (int bulk = 1; bulk >= 0; bulk--) {
+  for (int large = 1; large >= -1; large--) {
     scripted_source s = {.paths = {"/bytes/33554432"}, .size = total};
     pail_resumable_source source = scripted(&s, 0);
     pail_object_info info = {0};
     pail_resumable_reader *reader = NULL;
-    resumable_expect_bulk(bulk);
-    EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
-                                   &reader, &err));
-    resumable_expect_bulk(false);
+    pail_read_options options = PAIL_READ_OPTIONS_INIT;
+    options.large = large > 0;
+    if (large >= 0)
+      EXPECT(PAIL_OK, resumable_stream_open(&cfg, &source, &options, NULL,
+                                            &info, &reader, &err));
+    else
+      EXPECT(PAIL_OK, resumable_open(&cfg, &source, 0, PAIL_READ_TO_END, &info,
+                                     &reader, &err));
     ck_assert_uint_eq(stream_read_pattern(resumable_stream(reader), 16 * 1024),
                       total);
     size_t peak = http_stream_buffer_peak(resumable_stream(reader));
     resumable_close(reader);
     free(s.url);
-    if (bulk)
+    if (large > 0)
       ck_assert_msg(peak > 128 * 1024, "bulk overflow peak %zu", peak);
     else
       ck_assert_uint_le(peak, 128 * 1024);
   }
+}
+END_TEST
+
+static int contexts_freed;
+static void context_count_free(void *context) {
+  ck_assert_ptr_nonnull(context);
+  contexts_freed++;
+}
+
+/* resumable_stream_open owns the source's context: freed once as the
+ * reader closes, once when the open fails, never by resumable_open. The
+ * range comes from the options. */
+START_TEST(a_stream_reader_frees_its_context_once) {
+  contexts_freed = 0;
+  scripted_source s = {.paths = {"/bytes/10?offset=2&status=206"}, .size = 10};
+  pail_resumable_source source = scripted(&s, 0);
+  pail_object_info info = {0};
+  pail_resumable_reader *reader = NULL;
+  pail_read_options options = PAIL_READ_OPTIONS_INIT;
+  options.offset = 2;
+  options.length = 5;
+  EXPECT(PAIL_OK,
+         resumable_stream_open(&cfg, &source, &options, context_count_free,
+                               &info, &reader, &err));
+  ck_assert_str_eq(s.ranges[0], "bytes=2-6");
+  ck_assert_int_eq(contexts_freed, 0);
+  resumable_close(reader);
+  ck_assert_int_eq(contexts_freed, 1);
+  free(s.url);
+
+  scripted_source refused = {.paths = {"/status/403"}};
+  source = scripted(&refused, 0);
+  EXPECT(PAIL_ERR_ACCESS_DENIED,
+         resumable_stream_open(&cfg, &source, &options, context_count_free,
+                               &info, &reader, &err));
+  ck_assert_ptr_null(reader);
+  ck_assert_int_eq(contexts_freed, 2);
+  free(refused.url);
 }
 END_TEST
 
@@ -1838,7 +1880,8 @@ static Suite *http_suite(void) {
   TCase *resume = tcase_create("resume");
   tcase_add_checked_fixture(resume, setup, teardown);
   tcase_set_timeout(resume, 30);
-  tcase_add_test(resume, a_read_opened_as_bulk_streams_in_larger_blocks);
+  tcase_add_test(resume, a_read_opened_as_large_streams_in_larger_blocks);
+  tcase_add_test(resume, a_stream_reader_frees_its_context_once);
   tcase_add_test(resume, a_broken_body_is_resumed_from_the_next_byte_pinned);
   tcase_add_test(resume, resumes_are_capped_and_the_read_then_fails_io);
   tcase_add_test(resume, a_read_without_a_version_is_not_resumed);

@@ -706,7 +706,7 @@ static const pail_backend_ops azure_ops = {
     .leftover_remove = azure_leftover_remove,
 };
 
-/* Needs core ABI 1.15: request_set_url, status_category, hex_decode and
- * uri_decode (1.15), the part writer (1.12) and the write options kept
- * until commit (1.13). */
-PAIL_BACKEND_DEFINE_ENTRY(azure_ops, azure_core, 15)
+/* Needs core ABI 1.16: resumable_stream_open (1.16), request_set_url,
+ * status_category, hex_decode and uri_decode (1.15), the part writer (1.12) and
+ * the write options kept until commit (1.13). */
+PAIL_BACKEND_DEFINE_ENTRY(azure_ops, azure_core, 16)

@@ -17,7 +17,6 @@ typedef struct azure_read {
   char *if_match; /* the caller's condition, if any */
   char *md5;      /* the blob's Content-MD5 from the first response, if any */
   pail_request request;
-  pail_resumable_reader *reader;
 } azure_read;
 
 /* The GET for range, pinned to version (the caller's If-Match until the
@@ -67,16 +66,18 @@ static pail_status check_head(void *context, const pail_http_response *head,
   return azure_info_from_headers(head, rd->key, info, err);
 }
 
-void azure_read_close(void *stream) {
-  azure_read *rd = stream;
-  if (rd == NULL)
-    return;
-  azure_core->resumable_close(rd->reader);
+/* Frees what the reader holds of the read (its source's context). */
+static void read_free(void *context) {
+  azure_read *rd = context;
   azure_core->request_free(&rd->request);
   free(rd->key);
   free(rd->if_match);
   free(rd->md5);
   free(rd);
+}
+
+void azure_read_close(void *stream) {
+  azure_core->resumable_close(stream);
 }
 
 pail_status azure_read_open(void *instance, const char *key,
@@ -90,7 +91,7 @@ pail_status azure_read_open(void *instance, const char *key,
   rd->key = strdup(key);
   rd->if_match = options->if_match ? strdup(options->if_match) : NULL;
   if (rd->key == NULL || (options->if_match && rd->if_match == NULL)) {
-    azure_read_close(rd);
+    read_free(rd);
     return azure_no_memory(err);
   }
   pail_resumable_source source = {.label = "azure_blob",
@@ -100,21 +101,18 @@ pail_status azure_read_open(void *instance, const char *key,
                                   .context = rd,
                                   .build = build_request,
                                   .check = check_head};
-  pail_status status =
-      azure_core->resumable_open(az->cfg, &source, options->offset,
-                                 options->length, info, &rd->reader, err);
-  if (status != PAIL_OK) {
-    azure_read_close(rd);
+  pail_resumable_reader *reader;
+  pail_status status = azure_core->resumable_stream_open(
+      az->cfg, &source, options, read_free, info, &reader, err);
+  if (status != PAIL_OK)
     return status;
-  }
   if (rd->md5 != NULL)
-    azure_core->resumable_verify(rd->reader, "md5", rd->md5);
-  *stream = rd;
+    azure_core->resumable_verify(reader, "md5", rd->md5);
+  *stream = reader;
   return PAIL_OK;
 }
 
 pail_status azure_read_stream(void *stream, void *buffer, size_t capacity,
                               size_t *got, pail_error **err) {
-  azure_read *rd = stream;
-  return azure_core->resumable_read(rd->reader, buffer, capacity, got, err);
+  return azure_core->resumable_read(stream, buffer, capacity, got, err);
 }

@@ -854,6 +854,6 @@ static const pail_backend_ops gcs_ops = {
     .leftover_remove = gcs_leftover_remove,
 };
 
-/* Needs core ABI 1.15: status_category (1.15), the request builder (1.11)
- * and the write options kept until commit (1.13). */
-PAIL_BACKEND_DEFINE_ENTRY(gcs_ops, gcs_core, 15)
+/* Needs core ABI 1.16: resumable_stream_open (1.16), status_category (1.15),
+ * the request builder (1.11) and the write options kept until commit (1.13). */
+PAIL_BACKEND_DEFINE_ENTRY(gcs_ops, gcs_core, 16)

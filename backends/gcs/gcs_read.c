@@ -148,9 +148,12 @@ pail_status gcs_read_open(void *instance, const char *key,
                                     .context = rd,
                                     .build = build_request,
                                     .check = check_head};
-    uint64_t length = end == size ? PAIL_READ_TO_END : end - next;
-    status = gcs_core->resumable_open(gcs->cfg, &source, next, length, info,
-                                      &rd->reader, err);
+    /* The range as it is: the metadata told the size. */
+    pail_read_options range = *options;
+    range.offset = next;
+    range.length = end == size ? PAIL_READ_TO_END : end - next;
+    status = gcs_core->resumable_stream_open(gcs->cfg, &source, &range, NULL,
+                                             info, &rd->reader, err);
     if (status == PAIL_OK && has_crc) {
       char text[9];
       gcs_crc32c_encode(crc, text);

@@ -719,5 +719,6 @@ static const pail_backend_ops s3_ops = {
     .leftover_remove = s3_leftover_remove,
 };
 
-/* Needs core ABI 1.15: status_category (1.15) and the part writer (1.12). */
-PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core, 15)
+/* Needs core ABI 1.16: resumable_stream_open (1.16), status_category
+ * (1.15) and the part writer (1.12). */
+PAIL_BACKEND_DEFINE_ENTRY(s3_ops, s3_core, 16)

@@ -21,7 +21,6 @@ typedef struct s3_read {
   const char *algorithm;
   char *expected;
   pail_request request;
-  pail_resumable_reader *reader;
 } s3_read;
 
 /* The GET for range, pinned to version (the caller's If-Match until the
@@ -129,16 +128,18 @@ static pail_status check_head(void *context, const pail_http_response *head,
   return s3_info_from_headers(head, rd->key, info, err);
 }
 
-void s3_read_close(void *stream) {
-  s3_read *rd = stream;
-  if (rd == NULL)
-    return;
-  s3_core->resumable_close(rd->reader);
+/* Frees what the reader holds of the read (its source's context). */
+static void read_free(void *context) {
+  s3_read *rd = context;
   s3_core->request_free(&rd->request);
   free(rd->key);
   free(rd->if_match);
   free(rd->expected);
   free(rd);
+}
+
+void s3_read_close(void *stream) {
+  s3_core->resumable_close(stream);
 }
 
 pail_status s3_read_open(void *instance, const char *key,
@@ -152,7 +153,7 @@ pail_status s3_read_open(void *instance, const char *key,
   rd->key = strdup(key);
   rd->if_match = options->if_match ? strdup(options->if_match) : NULL;
   if (rd->key == NULL || (options->if_match && rd->if_match == NULL)) {
-    s3_read_close(rd);
+    read_free(rd);
     return s3_no_memory(err);
   }
   pail_resumable_source source = {.label = "s3",
@@ -162,21 +163,18 @@ pail_status s3_read_open(void *instance, const char *key,
                                   .context = rd,
                                   .build = build_request,
                                   .check = check_head};
-  pail_status status =
-      s3_core->resumable_open(s3->cfg, &source, options->offset,
-                              options->length, info, &rd->reader, err);
-  if (status != PAIL_OK) {
-    s3_read_close(rd);
+  pail_resumable_reader *reader;
+  pail_status status = s3_core->resumable_stream_open(
+      s3->cfg, &source, options, read_free, info, &reader, err);
+  if (status != PAIL_OK)
     return status;
-  }
   if (rd->expected != NULL)
-    s3_core->resumable_verify(rd->reader, rd->algorithm, rd->expected);
-  *stream = rd;
+    s3_core->resumable_verify(reader, rd->algorithm, rd->expected);
+  *stream = reader;
   return PAIL_OK;
 }
 
 pail_status s3_read_stream(void *stream, void *buffer, size_t capacity,
                            size_t *got, pail_error **err) {
-  s3_read *rd = stream;
-  return s3_core->resumable_read(rd->reader, buffer, capacity, got, err);
+  return s3_core->resumable_read(stream, buffer, capacity, got, err);
 }

@@ -37,18 +37,11 @@ struct pail_resumable_reader {
   pail_http_stream *stream;
   int resumes_left;
   digest *verify; /* NULL: not checked */
-  bool bulk;      /* http_stream_open_bulk */
+  bool bulk;      /* http_stream_open_bulk: the caller reads a lot */
+  /* Frees source.context as the reader is freed (resumable_stream_open);
+   * NULL: the backend owns the context. */
+  void (*context_free)(void *context);
 };
-
-/* Whether the read the core is opening on this thread is expected to be
- * large (resumable_expect_bulk). The backend stands between the core's
- * reader and this one and calls resumable_open on the same thread, so the
- * core says it here rather than through every backend. */
-static _Thread_local bool opening_bulk;
-
-void resumable_expect_bulk(bool bulk) {
-  opening_bulk = bulk;
-}
 
 static void stream_drop(pail_resumable_reader *reader) {
   http_stream_close(reader->stream);
@@ -129,6 +122,8 @@ void resumable_close(pail_resumable_reader *reader) {
     return;
   stream_drop(reader);
   digest_free(reader->verify);
+  if (reader->context_free != NULL)
+    reader->context_free(reader->source.context);
   free((char *)reader->source.label);
   free((char *)reader->source.key);
   free(reader->version);
@@ -155,15 +150,24 @@ static bool range_at_end(pail_resumable_reader *reader, uint64_t offset,
   return at_end;
 }
 
-pail_status resumable_open(const pail_config *cfg,
-                           const pail_resumable_source *source, uint64_t offset,
-                           uint64_t length, pail_object_info *info,
-                           pail_resumable_reader **out, pail_error **err) {
+/* resumable_open and resumable_stream_open: bulk picks the larger receive
+ * buffers; context_free, when not NULL, is called on source->context as the
+ * reader is freed, and before a failure returns. */
+static pail_status open_reader(const pail_config *cfg,
+                               const pail_resumable_source *source,
+                               uint64_t offset, uint64_t length, bool bulk,
+                               void (*context_free)(void *context),
+                               pail_object_info *info,
+                               pail_resumable_reader **out, pail_error **err) {
   *out = NULL;
   pail_resumable_reader *reader = calloc(1, sizeof *reader);
-  if (reader == NULL)
+  if (reader == NULL) {
+    if (context_free != NULL)
+      context_free(source->context);
     return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
                           "out of memory");
+  }
+  reader->context_free = context_free;
   reader->cfg = cfg;
   reader->source = *source;
   reader->source.label = str_dup(source->label);
@@ -171,7 +175,7 @@ pail_status resumable_open(const pail_config *cfg,
   reader->source.version = NULL;
   reader->version = str_dup(source->version);
   reader->resumes_left = source->resumes;
-  reader->bulk = opening_bulk;
+  reader->bulk = bulk;
   if (reader->source.label == NULL || reader->source.key == NULL ||
       (source->version != NULL && reader->version == NULL)) {
     resumable_close(reader);
@@ -225,6 +229,23 @@ pail_status resumable_open(const pail_config *cfg,
   reader->end = length == 0 ? reader->next : end;
   *out = reader;
   return PAIL_OK;
+}
+
+pail_status resumable_open(const pail_config *cfg,
+                           const pail_resumable_source *source, uint64_t offset,
+                           uint64_t length, pail_object_info *info,
+                           pail_resumable_reader **out, pail_error **err) {
+  return open_reader(cfg, source, offset, length, false, NULL, info, out, err);
+}
+
+pail_status resumable_stream_open(
+    const pail_config *cfg, const pail_resumable_source *source,
+    const pail_read_options *options, void (*context_free)(void *context),
+    pail_object_info *info, pail_resumable_reader **out, pail_error **err) {
+  pail_read_options opts = PAIL_READ_OPTIONS_INIT;
+  OPTIONS_ADOPT(opts, options);
+  return open_reader(cfg, source, opts.offset, opts.length, opts.large != 0,
+                     context_free, info, out, err);
 }
 
 /* expected as hex (exactly 2 * size digits) or padded base64 of size bytes

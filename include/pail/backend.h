@@ -74,7 +74,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 15
+#define PAIL_BACKEND_ABI_MINOR 16
 /* PAIL_ABI_VERSION_MAKE, PAIL_ABI_MAJOR_OF and PAIL_ABI_MINOR_OF are in
  * pail.h, which users share: pail_backend_info reports an ABI version. */
 #define PAIL_BACKEND_ABI_VERSION                                               \
@@ -911,6 +911,21 @@ typedef struct pail_core_services {
    * out of memory. */
   pail_status (*uri_decode)(const char *text, size_t length, char **out,
                             size_t *out_length);
+
+  /* ------------------------------ ABI 1.16: read streams the core owns */
+
+  /* resumable_open for a backend's read_open as a whole. The range and the
+   * size of the receive buffers come from options: the read options
+   * read_open was given (offset, length and large), or a copy with another
+   * range (keep its struct_size). The reader owns source->context: it calls
+   * context_free(context), when not NULL, as resumable_close frees it, and
+   * before a failed call returns, so read_open has nothing to clean up
+   * after this call. The reader can be the backend's read stream itself:
+   * read_stream is then resumable_read and read_close resumable_close. */
+  pail_status (*resumable_stream_open)(
+      const pail_config *cfg, const pail_resumable_source *source,
+      const pail_read_options *options, void (*context_free)(void *context),
+      pail_object_info *info, pail_resumable_reader **reader, pail_error **err);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later
@@ -926,7 +941,8 @@ typedef struct pail_core_services {
   (offsetof(pail_core_services, field) +                                       \
    sizeof(((pail_core_services *)0)->field))
 #define PAIL_CORE_SERVICES_SIZE(minor)                                         \
-  ((minor) >= 15   ? PAIL_CORE_SERVICES_END_(uri_decode)                       \
+  ((minor) >= 16   ? PAIL_CORE_SERVICES_END_(resumable_stream_open)            \
+   : (minor) >= 15 ? PAIL_CORE_SERVICES_END_(uri_decode)                       \
    : (minor) >= 12 ? PAIL_CORE_SERVICES_END_(part_writer_abort)                \
    : (minor) >= 11 ? PAIL_CORE_SERVICES_END_(request_free)                     \
    : (minor) >= 10 ? PAIL_CORE_SERVICES_END_(error_redact_document)            \

@@ -350,10 +350,15 @@ typedef struct pail_read_options {
    * caller sees every block). NULL: none. */
   pail_progress_fn progress;
   void *progress_user_data;
+  /* Non-zero when the caller will read much of the range, in large blocks
+   * (a stream, a download): the HTTP backends then receive in larger
+   * buffers. pail_reader_open, pail_download and a ranged pail_read set it
+   * themselves for reads of 1 MiB or more. Since 1.16. */
+  int large;
 } pail_read_options;
 #define PAIL_READ_TO_END UINT64_MAX
 #define PAIL_READ_OPTIONS_INIT                                                 \
-  { sizeof(pail_read_options), 0, PAIL_READ_TO_END, NULL, NULL, NULL }
+  { sizeof(pail_read_options), 0, PAIL_READ_TO_END, NULL, NULL, NULL, 0 }
 
 typedef struct pail_reader pail_reader;
 
