@@ -271,7 +271,19 @@ typedef struct workspace_settings {
   size_t storage_count;
   access_rules rules;
   char *workspace_key; /* settings "workspace_key", or NULL */
+  /* settings "gateway_keys": the S3 gateway's signing keys, the first the
+   * one that mints (core/gateway/keys.c). None: one derived from the
+   * workspace key. */
+  struct gateway_signing_key *gateway_keys;
+  size_t gateway_key_count;
 } workspace_settings;
+
+/* One signing key of the gateway: the id an access key names it by, and
+ * the secret bytes. */
+typedef struct gateway_signing_key {
+  char *id;
+  char *secret;
+} gateway_signing_key;
 
 /* Parses a settings document. source names it in messages. */
 PAIL_HIDDEN pail_status settings_parse(const char *json, size_t length,
@@ -592,6 +604,22 @@ PAIL_HIDDEN void workspace_log(pail_workspace *workspace, pail_log_level level,
 
 /* The workspace key for grants (see pail_grant_create). *secret belongs to
  * the workspace and lives as long as it: do not free it. */
+/* Whether the scopes of ws (and of what it was narrowed from) let it reach
+ * the storage named name ("_default_": the primary). */
+PAIL_HIDDEN bool workspace_scope_has_storage(const pail_workspace *ws,
+                                             const char *name);
+/* Whether ws was opened from settings (not narrowed from another). */
+PAIL_HIDDEN bool workspace_is_root(const pail_workspace *ws);
+PAIL_HIDDEN const char *workspace_username(const pail_workspace *ws);
+/* The 32 bytes of the gateway signing key named id (NULL: the one that
+ * mints, whose id goes to *id_out): from the settings' "gateway_keys", else
+ * derived from the workspace key (id "ws"). An id the settings lack is
+ * PAIL_ERR_ACCESS_DENIED, provider code "InvalidAccessKeyId". */
+PAIL_HIDDEN pail_status workspace_gateway_key(pail_workspace *ws,
+                                              const char *id,
+                                              unsigned char out[32],
+                                              const char **id_out,
+                                              pail_error **err);
 PAIL_HIDDEN pail_status workspace_signing_key(pail_workspace *workspace,
                                               unsigned char **secret,
                                               size_t *length, pail_error **err);

@@ -195,7 +195,74 @@ void settings_free(workspace_settings *settings) {
     memset(settings->workspace_key, 0, strlen(settings->workspace_key));
     free(settings->workspace_key);
   }
+  for (size_t i = 0; i < settings->gateway_key_count; i++) {
+    gateway_signing_key *key = &settings->gateway_keys[i];
+    free(key->id);
+    if (key->secret != NULL)
+      memset(key->secret, 0, strlen(key->secret));
+    free(key->secret);
+  }
+  free(settings->gateway_keys);
   memset(settings, 0, sizeof *settings);
+}
+
+/* The shortest gateway signing key: 256 bits as hex or base64 and more. */
+#define GATEWAY_KEY_MIN_LENGTH 32
+#define GATEWAY_KEY_ID_MAX 32
+
+/* "gateway_keys": [{"id": "2026-12", "secret": "..."}, ...], or null. */
+static pail_status parse_gateway_keys(json_t *keys, const char *source,
+                                      workspace_settings *out,
+                                      pail_error **err) {
+  if (keys == NULL || json_is_null(keys))
+    return PAIL_OK;
+  if (!json_is_array(keys) || json_array_size(keys) == 0)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "settings %s: \"gateway_keys\" must be a non-empty "
+                          "array of {\"id\", \"secret\"} (the first signs "
+                          "new access keys)",
+                          source);
+  out->gateway_keys = calloc(json_array_size(keys), sizeof *out->gateway_keys);
+  if (out->gateway_keys == NULL)
+    return error_no_memory(err);
+  size_t index;
+  json_t *entry;
+  json_array_foreach(keys, index, entry) {
+    const char *id = json_string_value(json_object_get(entry, "id"));
+    const char *secret = json_string_value(json_object_get(entry, "secret"));
+    size_t id_length = id ? strlen(id) : 0;
+    if (!json_is_object(entry) || json_object_size(entry) != 2 || id == NULL ||
+        secret == NULL)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "settings %s: gateway_keys[%zu] must be an "
+                            "object of two strings, \"id\" and \"secret\"",
+                            source, index);
+    if (id_length == 0 || id_length > GATEWAY_KEY_ID_MAX ||
+        strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789._-") != id_length)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "settings %s: gateway_keys[%zu]: \"id\" must be "
+                            "1 to %d letters, digits, '.', '_' or '-'",
+                            source, index, GATEWAY_KEY_ID_MAX);
+    for (size_t i = 0; i < index; i++)
+      if (strcmp(out->gateway_keys[i].id, id) == 0)
+        return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                              "settings %s: gateway_keys[%zu]: the id \"%s\" "
+                              "is given twice",
+                              source, index, id);
+    if (strlen(secret) < GATEWAY_KEY_MIN_LENGTH)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "settings %s: gateway_keys[%zu]: \"secret\" must "
+                            "be at least %d characters",
+                            source, index, GATEWAY_KEY_MIN_LENGTH);
+    gateway_signing_key *key = &out->gateway_keys[index];
+    key->id = str_dup(id);
+    key->secret = str_dup(secret);
+    out->gateway_key_count = index + 1;
+    if (key->id == NULL || key->secret == NULL)
+      return error_no_memory(err);
+  }
+  return PAIL_OK;
 }
 
 static pail_status parse_document(json_t *root, const char *source,
@@ -210,11 +277,13 @@ static pail_status parse_document(json_t *root, const char *source,
     if (strcmp(field, "storage") != 0 &&
         strcmp(field, "secondary_storage") != 0 &&
         strcmp(field, "advanced_permissions") != 0 &&
-        strcmp(field, "workspace_key") != 0)
+        strcmp(field, "workspace_key") != 0 &&
+        strcmp(field, "gateway_keys") != 0)
       return pail_error_set(
           err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
           "settings %s: unknown field \"%.64s\" at the top level (known: "
-          "storage, secondary_storage, advanced_permissions, workspace_key)",
+          "storage, secondary_storage, advanced_permissions, workspace_key, "
+          "gateway_keys)",
           source, field);
   }
   json_t *primary = json_object_get(root, "storage");
@@ -282,7 +351,8 @@ static pail_status parse_document(json_t *root, const char *source,
     if (out->workspace_key == NULL)
       return error_no_memory(err);
   }
-  return PAIL_OK;
+  return parse_gateway_keys(json_object_get(root, "gateway_keys"), source, out,
+                            err);
 }
 
 pail_status settings_parse(const char *json, size_t length, const char *source,

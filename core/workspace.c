@@ -1,7 +1,10 @@
 /*
  * workspace.c: a workspace is its settings plus, per storage, a backend
  * instance opened on first use. Everything a pointer needs before a plugin
- * is called (storage lookup, key validation, access rules, grants) is here.
+ * is called (storage lookup, key validation, access rules, scopes, grants)
+ * is here. A narrowed workspace (pail_workspace_narrow) is a view of
+ * another: it shares its root's settings, storages and key, and adds a
+ * scope that every access must pass as well as the rules.
  */
 #include "internal.h"
 
@@ -20,8 +23,25 @@ typedef struct storage_slot {
   bool opened;
 } storage_slot;
 
+/* What a narrowed workspace may reach: an access must pass the scopes of
+ * the view and of every workspace it was narrowed from. */
+typedef struct workspace_scope {
+  unsigned access; /* pail_access bits allowed */
+  char **storages; /* names ("_default_": the primary); none: all */
+  size_t storage_count;
+  char **prefixes; /* key prefixes; none: every key */
+  size_t prefix_count;
+} workspace_scope;
+
 struct pail_workspace {
+  /* In a view, a shallow copy of the root's: never freed through it. */
   workspace_settings settings;
+  /* The workspace opened from settings: itself, or the one a view was
+   * narrowed from at the end of the chain. Owns the slots, the lock and
+   * the key, which a view reaches through it. */
+  pail_workspace *root;
+  const pail_workspace *parent; /* NULL in a root */
+  workspace_scope scope;        /* every access, in a root */
   char *username;
   pail_log_fn log;
   void *log_user_data;
@@ -62,6 +82,9 @@ static pail_status workspace_new(workspace_settings *settings,
   }
   ws->settings = *settings;
   memset(settings, 0, sizeof *settings);
+  ws->root = ws;
+  ws->scope.access = PAIL_ACCESS_READ | PAIL_ACCESS_WRITE | PAIL_ACCESS_DELETE |
+                     PAIL_ACCESS_LIST;
   const char *username = opts.username ? opts.username : getenv("PAIL_USER");
   ws->username = username && *username ? strdup(username) : NULL;
   ws->log = opts.log;
@@ -137,9 +160,25 @@ pail_status pail_workspace_open_default(const pail_options *options,
   return workspace_new(&settings, options, out, err);
 }
 
+static void scope_clear(workspace_scope *scope) {
+  for (size_t i = 0; i < scope->storage_count; i++)
+    free(scope->storages[i]);
+  for (size_t i = 0; i < scope->prefix_count; i++)
+    free(scope->prefixes[i]);
+  free(scope->storages);
+  free(scope->prefixes);
+  memset(scope, 0, sizeof *scope);
+}
+
 void pail_workspace_close(pail_workspace *ws) {
   if (ws == NULL)
     return;
+  scope_clear(&ws->scope);
+  if (ws->root != ws) { /* a view owns its scope and username only */
+    free(ws->username);
+    free(ws);
+    return;
+  }
   for (size_t i = 0; ws->slots && i < ws->settings.storage_count; i++)
     if (ws->slots[i].opened)
       ws->slots[i].backend->ops.close(ws->slots[i].instance);
@@ -209,6 +248,7 @@ static pail_status find_storage(pail_workspace *ws, const char *name,
 
 static pail_status open_slot(pail_workspace *ws, size_t index,
                              storage_handle *out, pail_error **err) {
+  ws = ws->root; /* the slots and their lock are the root's */
   storage_slot *slot = &ws->slots[index];
   const storage_settings *settings = &ws->settings.storages[index];
   pail_status status = PAIL_OK;
@@ -300,8 +340,65 @@ pail_status pail_workspace_probe_storage(pail_workspace *ws,
   return status;
 }
 
+static const char *access_name(unsigned access) {
+  switch (access) {
+  case PAIL_ACCESS_READ:
+    return "read";
+  case PAIL_ACCESS_WRITE:
+    return "write";
+  case PAIL_ACCESS_DELETE:
+    return "delete";
+  case PAIL_ACCESS_LIST:
+    return "list";
+  default:
+    return "this access";
+  }
+}
+
+/* Whether key (of the storage named storage, NULL for the primary) is
+ * within scope for access. */
+static bool scope_allows(const workspace_scope *scope, const char *storage,
+                         const char *key, unsigned access) {
+  if ((access & ~scope->access) != 0)
+    return false;
+  bool found = scope->storage_count == 0;
+  const char *name = storage != NULL ? storage : "_default_";
+  for (size_t i = 0; !found && i < scope->storage_count; i++)
+    found = strcmp(scope->storages[i], name) == 0;
+  if (!found)
+    return false;
+  found = scope->prefix_count == 0;
+  for (size_t i = 0; !found && i < scope->prefix_count; i++)
+    found = strncmp(key, scope->prefixes[i], strlen(scope->prefixes[i])) == 0;
+  return found;
+}
+
+/* The scopes of ws and of every workspace it was narrowed from. */
+static pail_status check_scope(const pail_workspace *ws,
+                               const pail_pointer *ptr, unsigned access,
+                               pail_error **err) {
+  for (const pail_workspace *w = ws; w != NULL; w = w->parent) {
+    if (!scope_allows(&w->scope, ptr->storage, ptr->key, access)) {
+      char *key = text_escape(ptr->key, strlen(ptr->key), 256, TEXT_QUOTED);
+      pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+                     "%s to \"%s\"%s%s%s is outside the scope of these "
+                     "credentials",
+                     access_name(access), key ? key : "?",
+                     ptr->storage ? " in storage \"" : "",
+                     ptr->storage ? ptr->storage : "",
+                     ptr->storage ? "\"" : "");
+      free(key);
+      return PAIL_ERR_ACCESS_DENIED;
+    }
+  }
+  return PAIL_OK;
+}
+
 static pail_status check_access(pail_workspace *ws, const pail_pointer *ptr,
                                 unsigned access, pail_error **err) {
+  pail_status status = check_scope(ws, ptr, access, err);
+  if (status != PAIL_OK)
+    return status;
   if (ptr->presigned != NULL && access == PAIL_ACCESS_READ) {
     /* A grant stands in for the rules, for reading that one key only. */
     return pail_grant_verify(ws, ptr, 0, err);
@@ -339,6 +436,89 @@ size_t workspace_list_filter(pail_workspace *ws, const char *prefix,
   }
   page->count = kept;
   return dropped;
+}
+
+/* Copies count strings into *out (none: *out NULL). */
+static bool strings_copy(const char *const *in, size_t count, char ***out) {
+  *out = NULL;
+  if (count == 0)
+    return true;
+  if ((*out = calloc(count, sizeof **out)) == NULL)
+    return false;
+  for (size_t i = 0; i < count; i++)
+    if (((*out)[i] = strdup(in[i])) == NULL)
+      return false;
+  return true;
+}
+
+pail_status pail_workspace_narrow(pail_workspace *ws, const pail_scope *scope,
+                                  pail_workspace **out, pail_error **err) {
+  ARGUMENT_REQUIRED(err, out, "place for the workspace");
+  *out = NULL;
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  pail_scope sc = PAIL_SCOPE_INIT;
+  OPTIONS_ADOPT(sc, scope);
+  if ((sc.storage_count > 0 && sc.storages == NULL) ||
+      (sc.prefix_count > 0 && sc.prefixes == NULL))
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "scope: a count without its list");
+  /* Whoever holds a workspace opened from settings holds every credential
+   * in it, so only it may name whose rules apply; a view cannot change
+   * user, which could widen what it reaches. */
+  if (sc.username != NULL && ws->root != ws &&
+      (ws->username == NULL || strcmp(ws->username, sc.username) != 0))
+    return pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+                          "a narrowed workspace cannot change its user");
+  for (size_t i = 0; i < sc.storage_count; i++) {
+    size_t index;
+    const char *name = sc.storages[i];
+    pail_status status =
+        name != NULL ? find_storage(ws, name, &index, err)
+                     : pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
+                                      NULL, "scope: a storage name is NULL");
+    if (status != PAIL_OK)
+      return status;
+  }
+  for (size_t i = 0; i < sc.prefix_count; i++) {
+    const char *prefix = sc.prefixes[i];
+    pail_status status =
+        prefix != NULL ? pointer_prefix_check(prefix, strlen(prefix), err)
+                       : pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL,
+                                        NULL, "scope: a prefix is NULL");
+    if (status != PAIL_OK)
+      return status;
+  }
+  pail_workspace *view = calloc(1, sizeof *view);
+  if (view == NULL)
+    return error_no_memory(err);
+  view->settings = ws->settings;
+  view->root = ws->root;
+  view->parent = ws;
+  view->slots = ws->slots;
+  view->log = ws->log;
+  view->log_user_data = ws->log_user_data;
+  view->log_level = ws->log_level;
+  view->scope.access = sc.access & ws->scope.access;
+  const char *username = sc.username != NULL ? sc.username : ws->username;
+  bool ok = (username == NULL || *username == '\0' ||
+             (view->username = strdup(username)) != NULL) &&
+            strings_copy(sc.storages, sc.storage_count, &view->scope.storages);
+  if (ok)
+    view->scope.storage_count = sc.storage_count;
+  ok = ok && strings_copy(sc.prefixes, sc.prefix_count, &view->scope.prefixes);
+  if (ok)
+    view->scope.prefix_count = sc.prefix_count;
+  if (!ok) {
+    /* Partly copied lists: free what was copied, by their full counts. */
+    if (view->scope.storages != NULL && view->scope.storage_count == 0)
+      view->scope.storage_count = sc.storage_count;
+    if (view->scope.prefixes != NULL && view->scope.prefix_count == 0)
+      view->scope.prefix_count = sc.prefix_count;
+    pail_workspace_close(view);
+    return error_no_memory(err);
+  }
+  *out = view;
+  return PAIL_OK;
 }
 
 pail_status workspace_resolve(pail_workspace *ws, const pail_pointer *ptr,
@@ -487,6 +667,7 @@ static pail_status load_key_file(unsigned char **secret, size_t *length,
 
 pail_status workspace_signing_key(pail_workspace *ws, unsigned char **secret,
                                   size_t *length, pail_error **err) {
+  ws = ws->root; /* the key is loaded once, for every view */
   pail_status status = PAIL_OK;
   pthread_mutex_lock(&ws->lock);
   if (ws->signing_key == NULL) {
@@ -519,4 +700,62 @@ pail_status workspace_signing_key(pail_workspace *ws, unsigned char **secret,
   }
   pthread_mutex_unlock(&ws->lock);
   return status;
+}
+
+bool workspace_scope_has_storage(const pail_workspace *ws, const char *name) {
+  for (const pail_workspace *w = ws; w != NULL; w = w->parent) {
+    bool found = w->scope.storage_count == 0;
+    for (size_t i = 0; !found && i < w->scope.storage_count; i++)
+      found = strcmp(w->scope.storages[i], name) == 0;
+    if (!found)
+      return false;
+  }
+  return true;
+}
+
+bool workspace_is_root(const pail_workspace *ws) {
+  return ws->root == ws;
+}
+
+const char *workspace_username(const pail_workspace *ws) {
+  return ws->username;
+}
+
+/* What a gateway signing key's bytes are made from, so that the same
+ * secret used elsewhere (the workspace key signs grants) gives unrelated
+ * keys. */
+static const char gateway_key_label[] = "pail gateway signing key v1";
+#define GATEWAY_DERIVED_ID "ws"
+
+pail_status workspace_gateway_key(pail_workspace *ws, const char *id,
+                                  unsigned char out[32], const char **id_out,
+                                  pail_error **err) {
+  ws = ws->root;
+  const workspace_settings *settings = &ws->settings;
+  if (settings->gateway_key_count > 0) {
+    for (size_t i = 0; i < settings->gateway_key_count; i++) {
+      const gateway_signing_key *key = &settings->gateway_keys[i];
+      if (id == NULL || strcmp(id, key->id) == 0) {
+        crypto_hmac_sha256(key->secret, strlen(key->secret), gateway_key_label,
+                           strlen(gateway_key_label), out);
+        *id_out = key->id;
+        return PAIL_OK;
+      }
+    }
+  } else if (id == NULL || strcmp(id, GATEWAY_DERIVED_ID) == 0) {
+    unsigned char *secret;
+    size_t length;
+    pail_status status = workspace_signing_key(ws, &secret, &length, err);
+    if (status != PAIL_OK)
+      return status;
+    crypto_hmac_sha256(secret, length, gateway_key_label,
+                       strlen(gateway_key_label), out);
+    *id_out = GATEWAY_DERIVED_ID;
+    return PAIL_OK;
+  }
+  return pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 403, "InvalidAccessKeyId",
+                        NULL,
+                        "the access key was signed with gateway key \"%.32s\", "
+                        "which these settings do not have",
+                        id);
 }

@@ -1,7 +1,8 @@
 /*
  * cmd_serve.c: `pail serve`: opens the workspace, makes or takes the access
  * token, starts libmicrohttpd on the --listen address (127.0.0.1 by
- * default), prints the URL and serves until SIGINT, SIGTERM or SIGHUP.
+ * default), and with --s3-listen the S3 gateway on its own address
+ * (serve_s3.c), prints the URLs and serves until SIGINT, SIGTERM or SIGHUP.
  */
 #define _GNU_SOURCE
 #include "commands.h"
@@ -12,6 +13,7 @@
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pail/gateway.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -24,12 +26,18 @@
 #define DEFAULT_MAX_UPLOAD (5ull << 30) /* 5 GiB */
 #define TOKEN_BYTES 32
 
-enum { OPT_LISTEN = OPT_COMMAND_BASE, OPT_TOKEN, OPT_MAX_UPLOAD };
+enum {
+  OPT_LISTEN = OPT_COMMAND_BASE,
+  OPT_TOKEN,
+  OPT_MAX_UPLOAD,
+  OPT_S3_LISTEN
+};
 
 typedef struct serve_options {
   const char *listen;
   const char *token;
   const char *max_upload;
+  const char *s3_listen; /* NULL: no gateway */
 } serve_options;
 
 static int serve_option(cli *c, void *state, int option, const char *arg) {
@@ -43,6 +51,9 @@ static int serve_option(cli *c, void *state, int option, const char *arg) {
     return EXIT_OK;
   case OPT_MAX_UPLOAD:
     o->max_upload = arg;
+    return EXIT_OK;
+  case OPT_S3_LISTEN:
+    o->s3_listen = arg;
     return EXIT_OK;
   default:
     return EXIT_USAGE;
@@ -58,20 +69,21 @@ typedef struct listen_address {
 
 /* Parses HOST:PORT ("127.0.0.1:8080", "[::1]:8080", "localhost:0"). Port 0
  * lets the system choose a free port. */
-static int parse_listen(cli *c, const char *text, listen_address *out) {
+static int parse_listen(cli *c, const char *option, const char *text,
+                        listen_address *out) {
   const char *colon = NULL, *host = text;
   size_t host_len;
   if (text[0] == '[') {
     const char *end = strchr(text, ']');
     if (end == NULL || end[1] != ':')
-      return cli_usage_error(c, "--listen wants HOST:PORT, not \"%s\"", text);
+      return cli_usage_error(c, "%s wants HOST:PORT, not \"%s\"", option, text);
     host = text + 1;
     host_len = (size_t)(end - host);
     colon = end + 1;
   } else {
     colon = strrchr(text, ':');
     if (colon == NULL)
-      return cli_usage_error(c, "--listen wants HOST:PORT, not \"%s\"", text);
+      return cli_usage_error(c, "%s wants HOST:PORT, not \"%s\"", option, text);
     host_len = (size_t)(colon - text);
   }
   char *end = NULL;
@@ -79,11 +91,11 @@ static int parse_listen(cli *c, const char *text, listen_address *out) {
   long port = strtol(colon + 1, &end, 10);
   if (colon[1] < '0' || colon[1] > '9' || errno != 0 || *end != '\0' ||
       port < 0 || port > 65535)
-    return cli_usage_error(c, "--listen: \"%s\" is not a port (0 to 65535)",
+    return cli_usage_error(c, "%s: \"%s\" is not a port (0 to 65535)", option,
                            colon + 1);
   char name[64];
   if (host_len == 0 || host_len >= sizeof name)
-    return cli_usage_error(c, "--listen: no host in \"%s\"", text);
+    return cli_usage_error(c, "%s: no host in \"%s\"", option, text);
   memcpy(name, host, host_len);
   name[host_len] = '\0';
   if (strcmp(name, "localhost") == 0)
@@ -102,9 +114,9 @@ static int parse_listen(cli *c, const char *text, listen_address *out) {
     snprintf(out->host, sizeof out->host, "[%s]", name);
   } else {
     return cli_usage_error(c,
-                           "--listen: \"%s\" is not an IP address (or "
+                           "%s: \"%s\" is not an IP address (or "
                            "localhost); names are not looked up",
-                           name);
+                           option, name);
   }
   return EXIT_OK;
 }
@@ -221,7 +233,7 @@ static void log_mhd(void *cls, const char *format, va_list ap) {
  * them: token, --max-upload, --listen. Fills o->token, the server's upload
  * limit and the address. Returns EXIT_OK or a usage error (printed). */
 static int check_options(cli *c, serve_options *o, serve_server *server,
-                         listen_address *address) {
+                         listen_address *address, listen_address *s3) {
   if (o->token == NULL)
     o->token = getenv("PAIL_SERVE_TOKEN");
   if (o->token != NULL && !token_acceptable(o->token))
@@ -237,7 +249,10 @@ static int check_options(cli *c, serve_options *o, serve_server *server,
                            "--max-upload wants a size in bytes (suffix K, "
                            "M, G or T allowed), not \"%s\"",
                            o->max_upload);
-  return parse_listen(c, o->listen, address);
+  int rc = parse_listen(c, "--listen", o->listen, address);
+  if (rc == EXIT_OK && o->s3_listen != NULL)
+    rc = parse_listen(c, "--s3-listen", o->s3_listen, s3);
+  return rc;
 }
 
 /* Opens the workspace, checks that --storage names one of its storages,
@@ -278,7 +293,7 @@ static int prepare_server(cli *c, const serve_options *o,
  * a script waiting for the URL reads it while pail keeps running. */
 static void print_url(cli *c, const serve_options *o,
                       const serve_server *server, const listen_address *address,
-                      unsigned port) {
+                      unsigned port, const char *s3_endpoint) {
   char url[512];
   snprintf(url, sizeof url, "http://%s:%u/", address->host, port);
   if (c->json) {
@@ -288,6 +303,8 @@ static void print_url(cli *c, const serve_options *o,
                             "max_upload", (json_int_t)server->max_upload);
     if (doc != NULL && o->token == NULL)
       json_object_set_new(doc, "token", json_string(server->token));
+    if (doc != NULL && s3_endpoint != NULL)
+      json_object_set_new(doc, "s3_endpoint", json_string(s3_endpoint));
     json_dumpf(doc, stdout, JSON_COMPACT);
     fputc('\n', stdout);
     json_decref(doc);
@@ -299,6 +316,8 @@ static void print_url(cli *c, const serve_options *o,
       printf("%s?token=%s\n", url, server->token);
     else
       printf("%s (with the token given)\n", url);
+    if (s3_endpoint != NULL)
+      printf("S3 gateway (keys from `pail credentials`): %s\n", s3_endpoint);
   }
   fflush(stdout);
 }
@@ -307,7 +326,8 @@ static void print_url(cli *c, const serve_options *o,
  * SIGHUP. Returns EXIT_OK once stopped by one, EXIT_FAILED (said on
  * stderr) when it cannot listen. server must outlive the daemon. */
 static int serve_until_signal(cli *c, const serve_options *o,
-                              serve_server *server, listen_address *address) {
+                              serve_server *server, listen_address *address,
+                              listen_address *s3) {
   /* The connection threads inherit this mask: the signals that stop the
    * server are taken by sigwait below, in this thread only. */
   sigset_t stop;
@@ -338,16 +358,49 @@ static int serve_until_signal(cli *c, const serve_options *o,
     pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
     return EXIT_FAILED;
   }
+  pail_gateway *gateway = NULL;
+  struct MHD_Daemon *s3_daemon = NULL;
+  char s3_endpoint[128] = "";
+  if (o->s3_listen != NULL) {
+    pail_error *err = NULL;
+    if (pail_gateway_open(server->workspace, NULL, &gateway, &err) != PAIL_OK) {
+      fprintf(stderr, "pail: serve: %s\n", pail_error_message(err));
+      pail_error_free(err);
+    } else {
+      s3_daemon = serve_s3_start(gateway, (struct sockaddr *)&s3->addr,
+                                 s3->ipv6, log_mhd);
+    }
+    if (s3_daemon == NULL) {
+      if (gateway != NULL)
+        fprintf(stderr,
+                "pail: serve: cannot listen on %s (taken, or not an "
+                "address of this machine); choose another with "
+                "--s3-listen HOST:PORT (port 0: any free port)\n",
+                o->s3_listen);
+      pail_gateway_close(gateway);
+      MHD_stop_daemon(daemon);
+      pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
+      return EXIT_FAILED;
+    }
+    const union MHD_DaemonInfo *s3_info =
+        MHD_get_daemon_info(s3_daemon, MHD_DAEMON_INFO_BIND_PORT);
+    snprintf(s3_endpoint, sizeof s3_endpoint, "http://%s:%u", s3->host,
+             s3_info != NULL ? s3_info->port : 0);
+  }
   const union MHD_DaemonInfo *info =
       MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-  print_url(c, o, server, address, info != NULL ? info->port : 0);
+  print_url(c, o, server, address, info != NULL ? info->port : 0,
+            s3_daemon != NULL ? s3_endpoint : NULL);
 
   int caught = 0;
   while (sigwait(&stop, &caught) != 0)
     ;
   if (!c->quiet)
     fprintf(stderr, "pail: serve: stopping (%s)\n", strsignal(caught));
+  if (s3_daemon != NULL)
+    MHD_stop_daemon(s3_daemon);
   MHD_stop_daemon(daemon);
+  pail_gateway_close(gateway);
   pthread_sigmask(SIG_UNBLOCK, &stop, NULL);
   return EXIT_OK;
 }
@@ -357,9 +410,10 @@ static int run_serve(cli *c, const command *cmd, int argc, char **argv) {
       {"listen", required_argument, NULL, OPT_LISTEN},
       {"token", required_argument, NULL, OPT_TOKEN},
       {"max-upload", required_argument, NULL, OPT_MAX_UPLOAD},
+      {"s3-listen", required_argument, NULL, OPT_S3_LISTEN},
       {NULL, 0, NULL, 0},
   };
-  serve_options o = {DEFAULT_LISTEN, NULL, NULL};
+  serve_options o = {DEFAULT_LISTEN, NULL, NULL, NULL};
   int first = 0;
   int rc = cli_parse_options(c, cmd, argc, argv, "", long_options, serve_option,
                              &o, &first);
@@ -369,8 +423,8 @@ static int run_serve(cli *c, const command *cmd, int argc, char **argv) {
     return cli_usage_error(c, "too many operands");
   static serve_server server; /* read by the connection threads */
   memset(&server, 0, sizeof server);
-  listen_address address;
-  rc = check_options(c, &o, &server, &address);
+  listen_address address, s3;
+  rc = check_options(c, &o, &server, &address, &s3);
   if (rc == EXIT_OK)
     rc = prepare_server(c, &o, &server);
   if (rc != EXIT_OK)
@@ -381,11 +435,17 @@ static int run_serve(cli *c, const command *cmd, int argc, char **argv) {
             "loopback address: anyone who can reach it and has the "
             "token can use the workspace\n",
             address.host);
-  return serve_until_signal(c, &o, &server, &address);
+  if (o.s3_listen != NULL && !is_loopback(&s3))
+    fprintf(stderr,
+            "pail: serve: warning: the S3 gateway listens on %s, which is "
+            "not a loopback address: serve it over TLS behind a proxy, or "
+            "keys and data travel in the clear\n",
+            s3.host);
+  return serve_until_signal(c, &o, &server, &address, &s3);
 }
 
 const command cli_cmd_serve = {
-    "serve", "serve [--listen HOST:PORT] [--token T]",
+    "serve", "serve [--listen HOST:PORT] [--token T] [--s3-listen HOST:PORT]",
     "browse the storages in a web page (the explorer)",
     "\nServes the explorer, a web page and a JSON API over the workspace, on\n"
     "HOST:PORT (default 127.0.0.1:8080; port 0: any free port) until\n"
@@ -397,5 +457,8 @@ const command cli_cmd_serve = {
     "      --token T           the access token (default: $PAIL_SERVE_TOKEN,\n"
     "                          else 32 random bytes in hex)\n"
     "      --max-upload SIZE   largest upload accepted (suffix K, M, G, T;\n"
-    "                          default 5G)\n",
+    "                          default 5G)\n"
+    "      --s3-listen HOST:PORT  also serve the S3 gateway there: each\n"
+    "                          storage is a bucket (_default_ the primary),\n"
+    "                          reached with keys from `pail credentials`\n",
     run_serve};

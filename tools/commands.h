@@ -25,6 +25,7 @@ extern const command cli_cmd_settings;
 extern const command cli_cmd_cleanup;
 extern const command cli_cmd_config;
 extern const command cli_cmd_serve;
+extern const command cli_cmd_credentials;
 
 /* The commands in the order of `pail --help`, ended by NULL. */
 extern const command *const cli_commands[];

@@ -11,7 +11,8 @@ tools_pail_SOURCES = tools/pail.c tools/cli.h tools/commands.h \
 	tools/cmd_stat.c tools/cmd_rm.c tools/cmd_cp.c tools/cmd_sign.c \
 	tools/cmd_mb.c tools/cmd_backends.c tools/cmd_preview.c \
 	tools/cmd_settings.c tools/cmd_cleanup.c tools/cmd_config.c \
-	tools/cmd_serve.c tools/serve.h tools/serve_http.c tools/serve_api.c
+	tools/cmd_serve.c tools/serve.h tools/serve_http.c tools/serve_api.c \
+	tools/serve_s3.c tools/cmd_credentials.c
 nodist_tools_pail_SOURCES = tools/serve_assets.c
 tools_pail_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) -I$(top_srcdir)/tools \
 	$(MHD_CFLAGS) $(CRYPTO_CFLAGS)

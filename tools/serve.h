@@ -116,4 +116,13 @@ enum MHD_Result serve_upload_finish(serve_server *server,
                                     struct MHD_Connection *connection,
                                     serve_request *request);
 
+/* ------------------------------------------------------------ S3 gateway */
+
+struct pail_gateway;
+/* serve_s3.c: starts libmicrohttpd on address for the gateway (which must
+ * outlive the daemon); NULL when it cannot listen. */
+struct MHD_Daemon *serve_s3_start(struct pail_gateway *gateway,
+                                  const struct sockaddr *address, int ipv6,
+                                  MHD_LogCallback logger);
+
 #endif /* PAIL_TOOLS_SERVE_H */

@@ -278,6 +278,46 @@ PAIL_EXPORT pail_status pail_access_check(pail_workspace *workspace,
                                           const pail_pointer *pointer,
                                           pail_access access, pail_error **err);
 
+/* ---------------------------------------------------------------- scopes */
+
+/* What a narrowed workspace may reach, on top of the access rules: every
+ * access must be of a kind in `access`, to a storage in `storages` and to a
+ * key that starts with one of `prefixes` (a listing: a prefix that does).
+ * An empty list allows every storage or every key. */
+typedef struct pail_scope {
+  size_t struct_size;
+  /* Whose access rules apply ({username} in them). NULL: the workspace's
+   * user. Only a workspace opened from settings may name another. */
+  const char *username;
+  unsigned access;             /* pail_access bits */
+  const char *const *storages; /* names; "_default_" is the primary */
+  size_t storage_count;
+  const char *const *prefixes;
+  size_t prefix_count;
+} pail_scope;
+#define PAIL_SCOPE_INIT                                                        \
+  {                                                                            \
+    sizeof(pail_scope), NULL,                                                  \
+        PAIL_ACCESS_READ | PAIL_ACCESS_WRITE | PAIL_ACCESS_DELETE |            \
+            PAIL_ACCESS_LIST,                                                  \
+        NULL, 0, NULL, 0                                                       \
+  }
+
+/* A view of workspace that may do only what scope allows, as well as what
+ * workspace itself may: a scope narrows, never widens (the access kinds are
+ * those of both, and every access passes the scopes of the whole chain). It
+ * shares the workspace's storages (nothing is opened again: views are cheap
+ * enough to make per request) and is used as any workspace, by any thread.
+ * Close it with pail_workspace_close before the workspace it narrows. An
+ * unknown storage is PAIL_ERR_NOT_FOUND; a view naming another user than
+ * its own is PAIL_ERR_ACCESS_DENIED. Denials outside the scope are
+ * PAIL_ERR_ACCESS_DENIED ("... is outside the scope of these
+ * credentials"). */
+PAIL_EXPORT pail_status pail_workspace_narrow(pail_workspace *workspace,
+                                              const pail_scope *scope,
+                                              pail_workspace **out,
+                                              pail_error **err);
+
 /* ----------------------------------------------------------- object info */
 
 typedef struct pail_metadata_entry {
@@ -533,6 +573,41 @@ PAIL_EXPORT pail_status pail_sign(pail_workspace *workspace,
                                   const pail_pointer *pointer,
                                   const pail_sign_options *options,
                                   pail_signature *out, pail_error **err);
+
+/* ------------------------------------------------ gateway access keys */
+
+/* Access keys for the S3 gateway of `pail serve` (docs/gateway.md): an
+ * access key id and a secret, as any S3 client takes them, that reach the
+ * workspace only within a scope and until they expire. The id carries the
+ * scope and the expiry; the secret is an HMAC of the id under the gateway
+ * signing key (settings "gateway_keys", else one derived from the workspace
+ * key), so every gateway that shares the settings checks them with no
+ * database, and a changed id has another secret. */
+typedef struct pail_credentials_options {
+  size_t struct_size;
+  /* The scope the keys allow (NULL: everything the user's rules allow);
+   * scope->username names the user whose access rules apply. */
+  const pail_scope *scope;
+  int64_t expires; /* seconds; 0 means 3600; at most PAIL_SIGN_MAX_EXPIRES */
+  int64_t at;      /* minting time, seconds since epoch; 0: now */
+} pail_credentials_options;
+#define PAIL_CREDENTIALS_OPTIONS_INIT                                          \
+  { sizeof(pail_credentials_options), NULL, 0, 0 }
+
+typedef struct pail_credentials {
+  char *access_key_id;
+  char *secret_access_key;
+  int64_t expires_at; /* seconds since epoch; the last second they work */
+} pail_credentials;
+PAIL_EXPORT void pail_credentials_clear(pail_credentials *credentials);
+
+/* Mints keys for options->scope. Only a workspace opened from settings
+ * mints (a narrowed one is PAIL_ERR_ACCESS_DENIED: its holder could
+ * otherwise widen its own scope); the scope is checked as by
+ * pail_workspace_narrow (unknown storages, bad prefixes). */
+PAIL_EXPORT pail_status pail_credentials_mint(
+    pail_workspace *workspace, const pail_credentials_options *options,
+    pail_credentials *out, pail_error **err);
 
 /* ---------------------------------------------- workspace-signed grants */
 

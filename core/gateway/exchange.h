@@ -1,0 +1,136 @@
+/*
+ * exchange.h: what the files of the S3 gateway share. exchange.c owns the
+ * gateway and the life of an exchange (authentication, routing, the
+ * response and its body); bucket.c answers the requests on the service and
+ * on buckets, object.c those on objects.
+ */
+#ifndef PAIL_CORE_GATEWAY_EXCHANGE_H
+#define PAIL_CORE_GATEWAY_EXCHANGE_H
+
+#include "gateway.h"
+#include "internal.h"
+#include "keys.h"
+#include "strbuf.h"
+
+#include <pail/gateway.h>
+
+struct pail_gateway {
+  pail_workspace *workspace;
+  char *region;
+};
+
+/* A request's query parameters, decoded. */
+typedef struct gateway_param {
+  char *name;
+  char *value; /* "" for a parameter without '=' */
+} gateway_param;
+
+typedef struct gateway_header {
+  char *name;
+  char *value;
+} gateway_header;
+
+/* What the body of a request is for, once it is routed. */
+typedef enum body_kind {
+  BODY_NONE,   /* no body expected: what arrives is dropped */
+  BODY_OBJECT, /* PutObject: decoded and written */
+  BODY_XML     /* DeleteObjects and the like: decoded and kept (bounded) */
+} body_kind;
+
+struct pail_gateway_exchange {
+  pail_gateway *gateway;
+  const pail_gateway_request *request; /* during begin only */
+  /* The request, decoded. */
+  char *method;
+  char *bucket;        /* NULL for the service (/) */
+  char *key;           /* NULL for a bucket */
+  const char *storage; /* the bucket's storage: NULL for the primary */
+  gateway_param *params;
+  size_t param_count;
+  char request_id[17];
+  /* The caller, once authenticated: the workspace narrowed to its key. */
+  gateway_auth auth;
+  char secret[GATEWAY_SECRET_SIZE]; /* of the key: the payload checks need it */
+  bool authenticated;
+  pail_workspace *view;
+  /* The body. */
+  body_kind body;
+  gateway_payload *payload;
+  strbuf xml; /* BODY_XML, up to GATEWAY_XML_MAX bytes */
+  pail_writer *writer;
+  pail_pointer *target; /* the object written */
+  pail_write_options write_options;
+  pail_metadata_entry *metadata;
+  size_t metadata_count;
+  pail_error *failure; /* met while the body arrived */
+  /* Finishing a request with a body: set by the operation at begin. */
+  void (*finish)(pail_gateway_exchange *x);
+  /* The response. */
+  bool answered;
+  int status;
+  gateway_header *headers;
+  size_t header_count;
+  char *text; /* a body in memory (XML) */
+  size_t text_length, text_sent;
+  pail_reader *reader; /* a body streamed from the storage */
+  uint64_t body_length, body_sent;
+};
+
+/* The largest XML body the gateway takes (DeleteObjects of 1,000 keys of
+ * 1,024 bytes, with their markup). */
+#define GATEWAY_XML_MAX (2u * 1024 * 1024)
+
+/* ------------------------------------------------------- exchange.c */
+
+/* The value of query parameter name, or NULL. */
+PAIL_HIDDEN const char *gateway_param_get(const pail_gateway_exchange *x,
+                                          const char *name);
+/* The value of request header name (during begin only), or NULL. */
+PAIL_HIDDEN const char *gateway_header_get(const pail_gateway_exchange *x,
+                                           const char *name);
+/* Adds a response header (both copied); false when out of memory. */
+PAIL_HIDDEN bool gateway_add_header(pail_gateway_exchange *x, const char *name,
+                                    const char *value);
+/* Answers status with the XML document text (taken over; NULL is out of
+ * memory) or no body (NULL text with status 200/204/304). */
+PAIL_HIDDEN void gateway_answer(pail_gateway_exchange *x, int status,
+                                char *text);
+/* Answers an S3 error document for err (freed): its provider code when it
+ * is one of S3's, else the code its category maps to. resource names the
+ * bucket or key in the document. */
+PAIL_HIDDEN void gateway_answer_error(pail_gateway_exchange *x,
+                                      pail_error *err);
+/* Answers an S3 error of the gateway's own. */
+PAIL_HIDDEN void gateway_answer_code(pail_gateway_exchange *x, int status,
+                                     const char *code, const char *message);
+/* The pointer of the request's bucket and key (or key given). */
+PAIL_HIDDEN pail_pointer *gateway_pointer(const pail_gateway_exchange *x,
+                                          const char *key);
+
+/* XML text: appends s with &, <, >, " and ' escaped (and control
+ * characters as character references, which XML 1.0 forbids raw but S3
+ * keys may hold: clients asked for encoding-type=url to avoid them). */
+PAIL_HIDDEN void gateway_xml_text(strbuf *b, const char *s);
+/* <name>text</name> */
+PAIL_HIDDEN void gateway_xml_element(strbuf *b, const char *name,
+                                     const char *text);
+/* The XML declaration and the root element's start, in S3's namespace. */
+PAIL_HIDDEN void gateway_xml_start(strbuf *b, const char *root);
+/* Seconds as S3's XML times: 2026-12-07T10:00:00.000Z. */
+PAIL_HIDDEN void gateway_xml_time(int64_t seconds, char out[32]);
+/* Seconds as an HTTP date: Mon, 07 Dec 2026 10:00:00 GMT. */
+PAIL_HIDDEN void gateway_http_date(int64_t seconds, char out[32]);
+/* An ETag as S3 shows it, quoted ("..."). Caller frees; NULL for none. */
+PAIL_HIDDEN char *gateway_etag_quoted(const char *etag);
+
+/* --------------------------------------------------------- bucket.c */
+
+/* Routes a request on / or on a bucket; answers or arms the body. */
+PAIL_HIDDEN void gateway_service_request(pail_gateway_exchange *x);
+PAIL_HIDDEN void gateway_bucket_request(pail_gateway_exchange *x);
+
+/* --------------------------------------------------------- object.c */
+
+PAIL_HIDDEN void gateway_object_request(pail_gateway_exchange *x);
+
+#endif /* PAIL_CORE_GATEWAY_EXCHANGE_H */

@@ -1,0 +1,266 @@
+"""gateway_boto3.py: boto3 against the S3 gateway of `pail serve`.
+
+Run by tests/gateway_s3.sh with the gateway's endpoint, a bucket (a storage
+of the workspace) and keys minted by `pail credentials` in the environment:
+GATEWAY_ENDPOINT, GATEWAY_BUCKET, GATEWAY_KEY_ID / GATEWAY_SECRET (all
+access), GATEWAY_RO_KEY_ID / GATEWAY_RO_SECRET (read and list only),
+GATEWAY_SCOPED_KEY_ID / GATEWAY_SCOPED_SECRET (prefix "a/" only),
+GATEWAY_EXPIRED_KEY_ID / GATEWAY_EXPIRED_SECRET (already expired).
+
+Prints "ok: ..." per check and "FAIL: ..." per failure; exits 1 on any
+failure. Every object's bytes are compared with what was written.
+"""
+
+import hashlib
+import os
+import sys
+
+import boto3
+import botocore
+from botocore.config import Config
+
+ENDPOINT = os.environ["GATEWAY_ENDPOINT"]
+BUCKET = os.environ["GATEWAY_BUCKET"]
+FAILURES = 0
+
+
+def ok(name):
+    print("ok: " + name, flush=True)
+
+
+def fail(name):
+    global FAILURES
+    FAILURES += 1
+    print("FAIL: " + name, flush=True)
+
+
+def check(name, condition):
+    if condition:
+        ok(name)
+    else:
+        fail(name)
+
+
+def client(key_id, secret, **config):
+    return boto3.client(
+        "s3",
+        endpoint_url=ENDPOINT,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        region_name="us-east-1",
+        config=Config(
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": 1},
+            **config,
+        ),
+    )
+
+
+def error_code(call):
+    """The S3 error code call raises, or None when it succeeds."""
+    try:
+        call()
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+
+def expect_error(name, code, call):
+    got = error_code(call)
+    if got == code:
+        ok("%s: %s" % (name, code))
+    else:
+        fail("%s: wanted %s, got %s" % (name, code, got))
+
+
+s3 = client(os.environ["GATEWAY_KEY_ID"], os.environ["GATEWAY_SECRET"])
+
+# Buckets: every storage the key reaches.
+names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+check("list_buckets has the bucket", BUCKET in names)
+s3.head_bucket(Bucket=BUCKET)
+ok("head_bucket")
+expect_error("head_bucket of no storage", "404",
+             lambda: s3.head_bucket(Bucket="no-such-storage"))
+expect_error("get of no storage", "NoSuchBucket",
+             lambda: s3.get_object(Bucket="no-such-storage", Key="x"))
+
+# Round trips of several sizes, with metadata; bytes compared.
+for size in (0, 1, 1000, 5 * 1024 * 1024 + 3):
+    data = os.urandom(size)
+    key = "rt/%d.bin" % size
+    put = s3.put_object(
+        Bucket=BUCKET, Key=key, Body=data, ContentType="application/x-test",
+        Metadata={"origin": "boto3", "n": str(size)})
+    got = s3.get_object(Bucket=BUCKET, Key=key)
+    body = got["Body"].read()
+    check("put/get %d bytes" % size, body == data)
+    check("etag of %d bytes same in put and get" % size,
+          put["ETag"] == got["ETag"] and put["ETag"].startswith('"'))
+    check("content type of %d bytes" % size,
+          got["ContentType"] == "application/x-test")
+    check("metadata of %d bytes" % size,
+          got["Metadata"] == {"origin": "boto3", "n": str(size)})
+    head = s3.head_object(Bucket=BUCKET, Key=key)
+    check("head of %d bytes" % size,
+          head["ContentLength"] == size and head["ETag"] == put["ETag"])
+
+# Keys clients encode differently.
+for key in ("odd/a b+c=d&e.txt", "odd/tilde~star*!(x)'", "odd/ünï cødé",
+            "odd/percent%25.txt"):
+    s3.put_object(Bucket=BUCKET, Key=key, Body=key.encode())
+    check("odd key %r" % key,
+          s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == key.encode())
+
+# Ranges.
+data = bytes(range(256)) * 40
+s3.put_object(Bucket=BUCKET, Key="range.bin", Body=data)
+for header, want in (("bytes=0-9", data[0:10]), ("bytes=100-", data[100:]),
+                     ("bytes=-5", data[-5:]), ("bytes=10200-99999",
+                                               data[10200:])):
+    got = s3.get_object(Bucket=BUCKET, Key="range.bin", Range=header)
+    check("range %s" % header, got["Body"].read() == want)
+expect_error("range past the end", "InvalidRange",
+             lambda: s3.get_object(Bucket=BUCKET, Key="range.bin",
+                                   Range="bytes=20000-"))
+
+# Conditional requests.
+etag = s3.head_object(Bucket=BUCKET, Key="range.bin")["ETag"]
+check("if-match the etag", s3.get_object(
+    Bucket=BUCKET, Key="range.bin", IfMatch=etag)["Body"].read() == data)
+expect_error("if-match another etag", "PreconditionFailed",
+             lambda: s3.get_object(Bucket=BUCKET, Key="range.bin",
+                                   IfMatch='"0000"'))
+expect_error("if-none-match the etag", "304",
+             lambda: s3.get_object(Bucket=BUCKET, Key="range.bin",
+                                   IfNoneMatch=etag))
+expect_error("put if-none-match * on an existing key", "PreconditionFailed",
+             lambda: s3.put_object(Bucket=BUCKET, Key="range.bin", Body=b"x",
+                                   IfNoneMatch="*"))
+check("the object stayed", s3.get_object(
+    Bucket=BUCKET, Key="range.bin")["Body"].read() == data)
+expect_error("get a missing key", "NoSuchKey",
+             lambda: s3.get_object(Bucket=BUCKET, Key="no/such/key"))
+
+# Listings: folders, paging, start-after, V1.
+for i in range(7):
+    s3.put_object(Bucket=BUCKET, Key="list/f%d" % i, Body=b"x")
+s3.put_object(Bucket=BUCKET, Key="list/sub/deep", Body=b"y")
+page = s3.list_objects_v2(Bucket=BUCKET, Prefix="list/", Delimiter="/")
+check("v2 folder listing keys",
+      [o["Key"] for o in page["Contents"]] == ["list/f%d" % i for i in range(7)])
+check("v2 folder listing prefixes",
+      [p["Prefix"] for p in page.get("CommonPrefixes", [])] == ["list/sub/"])
+keys = []
+for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=BUCKET, Prefix="list/", PaginationConfig={"PageSize": 3}):
+    keys += [o["Key"] for o in page.get("Contents", [])]
+check("v2 paging by 3", keys == sorted(
+    ["list/f%d" % i for i in range(7)] + ["list/sub/deep"]))
+page = s3.list_objects_v2(Bucket=BUCKET, Prefix="list/", StartAfter="list/f4")
+check("v2 start-after", [o["Key"] for o in page["Contents"]] ==
+      ["list/f5", "list/f6", "list/sub/deep"])
+keys = []
+for page in s3.get_paginator("list_objects").paginate(
+        Bucket=BUCKET, Prefix="list/", PaginationConfig={"PageSize": 3}):
+    keys += [o["Key"] for o in page.get("Contents", [])]
+check("v1 paging by 3", keys == sorted(
+    ["list/f%d" % i for i in range(7)] + ["list/sub/deep"]))
+page = s3.list_objects_v2(Bucket=BUCKET, Prefix="odd/", EncodingType="url")
+check("v2 encoding-type url decoded by boto3",
+      "odd/a b+c=d&e.txt" in [o["Key"] for o in page["Contents"]])
+many = os.environ.get("GATEWAY_MANY_PREFIX")
+if many:
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=BUCKET, Prefix=many):
+        keys += [o["Key"] for o in page.get("Contents", [])]
+    check("paging past 1,000 keys (%d)" % len(keys), len(keys) ==
+          int(os.environ["GATEWAY_MANY_COUNT"]) and keys == sorted(keys))
+
+# Copy, with and without new metadata.
+s3.copy_object(Bucket=BUCKET, Key="copy/same", CopySource={
+    "Bucket": BUCKET, "Key": "rt/1000.bin"})
+got = s3.get_object(Bucket=BUCKET, Key="copy/same")
+check("copy keeps bytes and metadata",
+      got["Metadata"] == {"origin": "boto3", "n": "1000"} and
+      got["ContentType"] == "application/x-test" and
+      hashlib.sha256(got["Body"].read()).digest() ==
+      hashlib.sha256(s3.get_object(Bucket=BUCKET, Key="rt/1000.bin")[
+          "Body"].read()).digest())
+s3.copy_object(Bucket=BUCKET, Key="copy/replaced", CopySource={
+    "Bucket": BUCKET, "Key": "rt/1000.bin"}, MetadataDirective="REPLACE",
+    Metadata={"new": "1"}, ContentType="text/plain")
+got = s3.head_object(Bucket=BUCKET, Key="copy/replaced")
+check("copy replaces metadata", got["Metadata"] == {"new": "1"} and
+      got["ContentType"] == "text/plain")
+
+# Deletes, one and many.
+s3.delete_object(Bucket=BUCKET, Key="copy/same")
+expect_error("deleted", "404", lambda: s3.head_object(
+    Bucket=BUCKET, Key="copy/same"))
+s3.delete_object(Bucket=BUCKET, Key="copy/same")
+ok("deleting a missing key succeeds")
+result = s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [
+    {"Key": "list/f%d" % i} for i in range(7)]})
+check("delete_objects", len(result.get("Deleted", [])) == 7 and
+      not result.get("Errors"))
+check("delete_objects removed them", "Contents" not in s3.list_objects_v2(
+    Bucket=BUCKET, Prefix="list/f"))
+
+# Presigned URLs, used without boto3.
+import urllib.request
+
+url = s3.generate_presigned_url("get_object", Params={
+    "Bucket": BUCKET, "Key": "range.bin"}, ExpiresIn=300)
+check("presigned get", urllib.request.urlopen(url).read() == data)
+url = s3.generate_presigned_url("put_object", Params={
+    "Bucket": BUCKET, "Key": "presigned/put"}, ExpiresIn=300)
+request = urllib.request.Request(url, data=b"by url", method="PUT")
+urllib.request.urlopen(request).read()
+check("presigned put", s3.get_object(
+    Bucket=BUCKET, Key="presigned/put")["Body"].read() == b"by url")
+
+# Refusals, each with S3's code and nothing stored.
+ro = client(os.environ["GATEWAY_RO_KEY_ID"], os.environ["GATEWAY_RO_SECRET"])
+check("read-only key reads", ro.get_object(
+    Bucket=BUCKET, Key="range.bin")["Body"].read() == data)
+expect_error("read-only key writing", "AccessDenied",
+             lambda: ro.put_object(Bucket=BUCKET, Key="ro/x", Body=b"x"))
+expect_error("read-only key deleting", "AccessDenied",
+             lambda: ro.delete_object(Bucket=BUCKET, Key="range.bin"))
+scoped = client(os.environ["GATEWAY_SCOPED_KEY_ID"],
+                os.environ["GATEWAY_SCOPED_SECRET"])
+scoped.put_object(Bucket=BUCKET, Key="a/inside", Body=b"in")
+ok("scoped key writes inside its prefix")
+expect_error("scoped key reading outside", "AccessDenied",
+             lambda: scoped.get_object(Bucket=BUCKET, Key="range.bin"))
+expect_error("scoped key listing outside", "AccessDenied",
+             lambda: scoped.list_objects_v2(Bucket=BUCKET, Prefix="b/"))
+expired = client(os.environ["GATEWAY_EXPIRED_KEY_ID"],
+                 os.environ["GATEWAY_EXPIRED_SECRET"])
+expect_error("expired key", "ExpiredToken",
+             lambda: expired.get_object(Bucket=BUCKET, Key="range.bin"))
+tampered = client(os.environ["GATEWAY_KEY_ID"],
+                  os.environ["GATEWAY_SECRET"][:-1] + (
+                      "A" if os.environ["GATEWAY_SECRET"][-1] != "A" else "B"))
+expect_error("tampered secret", "SignatureDoesNotMatch",
+             lambda: tampered.get_object(Bucket=BUCKET, Key="range.bin"))
+expect_error("tampered secret writing", "SignatureDoesNotMatch",
+             lambda: tampered.put_object(Bucket=BUCKET, Key="t/x", Body=b"x"))
+key_id = os.environ["GATEWAY_KEY_ID"]
+forged = client(key_id[:-2] + ("AA" if key_id[-2:] != "AA" else "BB"),
+                os.environ["GATEWAY_SECRET"])
+code = error_code(lambda: forged.get_object(Bucket=BUCKET, Key="range.bin"))
+check("changed key id refused (%s)" % code,
+      code in ("InvalidAccessKeyId", "SignatureDoesNotMatch"))
+expect_error("unknown key id", "InvalidAccessKeyId",
+             lambda: client("AKIAEXAMPLE", "secret").get_object(
+                 Bucket=BUCKET, Key="range.bin"))
+expect_error("not stored after refusals", "NoSuchKey",
+             lambda: s3.get_object(Bucket=BUCKET, Key="t/x"))
+expect_error("not stored after refusals (ro)", "NoSuchKey",
+             lambda: s3.get_object(Bucket=BUCKET, Key="ro/x"))
+
+print("%d failures" % FAILURES)
+sys.exit(1 if FAILURES else 0)
