@@ -86,7 +86,7 @@ static char *claims_text(const char *signing_key_id, const char *username,
       access[n++] = access_letters[i];
   access[n] = '\0';
   json_t *doc =
-      json_pack("{s:s, s:s?, s:I, s:s, s:o, s:o}", "k", signing_key_id, "u",
+      json_pack("{s:s, s:s*, s:I, s:s, s:o, s:o}", "k", signing_key_id, "u",
                 username, "e", (json_int_t)expires_at, "a", access, "s",
                 string_array(scope->storages, scope->storage_count), "p",
                 string_array(scope->prefixes, scope->prefix_count));
