@@ -355,22 +355,23 @@ static const char *access_name(unsigned access) {
   }
 }
 
-/* Whether key (of the storage named storage, NULL for the primary) is
- * within scope for access. */
-static bool scope_allows(const workspace_scope *scope, const char *storage,
-                         const char *key, unsigned access) {
+/* Why key (of the storage named storage, NULL for the primary) is out of
+ * scope for access: "" when it is in scope. */
+static const char *scope_refusal(const workspace_scope *scope,
+                                 const char *storage, const char *key,
+                                 unsigned access) {
   if ((access & ~scope->access) != 0)
-    return false;
+    return "is not a kind of access these credentials allow";
   bool found = scope->storage_count == 0;
   const char *name = storage != NULL ? storage : "_default_";
   for (size_t i = 0; !found && i < scope->storage_count; i++)
     found = strcmp(scope->storages[i], name) == 0;
   if (!found)
-    return false;
+    return "is in a storage outside the scope of these credentials";
   found = scope->prefix_count == 0;
   for (size_t i = 0; !found && i < scope->prefix_count; i++)
     found = strncmp(key, scope->prefixes[i], strlen(scope->prefixes[i])) == 0;
-  return found;
+  return found ? "" : "is outside the scope of these credentials";
 }
 
 /* The scopes of ws and of every workspace it was narrowed from. */
@@ -378,15 +379,12 @@ static pail_status check_scope(const pail_workspace *ws,
                                const pail_pointer *ptr, unsigned access,
                                pail_error **err) {
   for (const pail_workspace *w = ws; w != NULL; w = w->parent) {
-    if (!scope_allows(&w->scope, ptr->storage, ptr->key, access)) {
+    const char *why = scope_refusal(&w->scope, ptr->storage, ptr->key, access);
+    if (*why != '\0') {
       char *key = text_escape(ptr->key, strlen(ptr->key), 256, TEXT_QUOTED);
       pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-                     "%s to \"%s\"%s%s%s is outside the scope of these "
-                     "credentials",
-                     access_name(access), key ? key : "?",
-                     ptr->storage ? " in storage \"" : "",
-                     ptr->storage ? ptr->storage : "",
-                     ptr->storage ? "\"" : "");
+                     "%s to \"%s\" %s", access_name(access), key ? key : "?",
+                     why);
       free(key);
       return PAIL_ERR_ACCESS_DENIED;
     }
