@@ -93,6 +93,33 @@ check "aws s3 rm" aws --endpoint-url "$ENDPOINT" s3 rm --quiet \
   s3://_default_/cli/big
 check "removed" test ! -e "$PAIL_HOME/cli/big"
 
+# A worker without credentials: pail itself, through an s3 storage whose
+# endpoint is the gateway and whose keys are minted (single PUTs: the
+# gateway serves no multipart upload yet).
+worker() {
+  cat >"$SCRATCH/worker.json" <<EOF
+{"storage": {"type": "s3", "bucket": "_default_",
+  "endPoint": "${ENDPOINT#http://}", "useSSL": false,
+  "accessKey": "$1", "secretKey": "$2", "partSize": 1073741824}}
+EOF
+}
+worker "$ALL_KEY_ID" "$ALL_SECRET"
+head -c 3000000 /dev/urandom >"$SCRATCH/w.bin"
+run_pail --config "$SCRATCH/worker.json" put "$SCRATCH/w.bin" s3:///worker/w.bin
+expect_status 0 "a worker puts through the gateway"
+check "... into the fs storage" cmp -s "$SCRATCH/w.bin" "$PAIL_HOME/worker/w.bin"
+run_pail --config "$SCRATCH/worker.json" get s3:///worker/w.bin "$SCRATCH/w.back"
+expect_status 0 "a worker gets through the gateway"
+check "... the same bytes" cmp -s "$SCRATCH/w.bin" "$SCRATCH/w.back"
+run_pail --config "$SCRATCH/worker.json" ls s3:///worker/
+expect_status 0 "a worker lists through the gateway"
+check "... and sees its file" grep -q 'w.bin' "$OUT"
+worker "$RO_KEY_ID" "$RO_SECRET"
+run_pail --config "$SCRATCH/worker.json" put "$SCRATCH/w.bin" s3:///worker/ro.bin
+expect_status 1 "a read-only worker cannot put"
+expect_stderr 'access denied' "... and is told access is denied"
+check "... nothing stored" test ! -e "$PAIL_HOME/worker/ro.bin"
+
 # What no SDK sends: no signature, and a signature 20 minutes old.
 code=$(curl -s -o "$SCRATCH/body" -w '%{http_code}' "$ENDPOINT/_default_/range.bin")
 check "anonymous request refused (HTTP $code)" test "$code" = 403

@@ -76,10 +76,35 @@ START_TEST(bucket_names_s3_forbids_are_refused) {
       "a234567890123456789012345678901234567890123456789012345678901234"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     char *json = NULL;
+    /* In the host name (virtual-hosted style): S3's rules. */
+    ck_assert_int_ge(asprintf(&json,
+                              "{\"storage\": {\"type\": \"s3\", \"bucket\": "
+                              "\"%s\", \"pathStyle\": false, " LOCAL_KEYS "}}",
+                              bad[i]),
+                     0);
+    expect_refused(json, PAIL_ERR_INVALID_ARGUMENT, "invalid bucket name");
+    free(json);
+  }
+  /* In the path of a service of one's own: the older, wider rules. */
+  static const char *const by_path[] = {"_default_", "Upper", "under_score",
+                                        "ab"};
+  for (size_t i = 0; i < sizeof by_path / sizeof *by_path; i++) {
+    char *json = NULL;
     ck_assert_int_ge(asprintf(&json,
                               "{\"storage\": {\"type\": \"s3\", \"bucket\": "
                               "\"%s\", " LOCAL_KEYS "}}",
-                              bad[i]),
+                              by_path[i]),
+                     0);
+    ck_assert_int_eq(open_s3(json, NULL), PAIL_OK);
+    free(json);
+  }
+  static const char *const never[] = {"with space", "a/b", "..", "a?b"};
+  for (size_t i = 0; i < sizeof never / sizeof *never; i++) {
+    char *json = NULL;
+    ck_assert_int_ge(asprintf(&json,
+                              "{\"storage\": {\"type\": \"s3\", \"bucket\": "
+                              "\"%s\", " LOCAL_KEYS "}}",
+                              never[i]),
                      0);
     expect_refused(json, PAIL_ERR_INVALID_ARGUMENT, "invalid bucket name");
     free(json);

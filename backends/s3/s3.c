@@ -544,6 +544,23 @@ static const pail_backend_field s3_fields[] = {
     {NULL, 0, 0, 0, NULL},
 };
 
+/* The names an S3-compatible service reached by path (pathStyle with an
+ * endPoint) may give its buckets: S3's legacy rules, uppercase and '_'
+ * included, which path-style URLs carry unchanged (pail's own gateway
+ * names the primary storage's bucket "_default_"). */
+static pail_status check_path_bucket_name(const char *name, pail_error **err) {
+  size_t n = strlen(name);
+  if (n >= 1 && n <= 255 &&
+      strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                   "0123456789._-") == n &&
+      strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+    return PAIL_OK;
+  return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "s3: invalid bucket name \"%.80s\": it must be 1 "
+                            "to 255 letters, digits, '.', '_' or '-'",
+                            name);
+}
+
 /* S3's bucket naming rules (general purpose buckets). */
 static pail_status check_bucket_name(const char *name, pail_error **err) {
   size_t n = strlen(name);
@@ -633,8 +650,11 @@ static pail_status s3_open(const pail_config *cfg, void **instance,
     return s3_no_memory(err);
   s3->cfg = cfg;
   s3->bucket = strdup(s3_core->config_string(cfg, "bucket"));
-  pail_status status =
-      s3->bucket ? check_bucket_name(s3->bucket, err) : s3_no_memory(err);
+  bool by_path = s3_core->config_string(cfg, "endPoint") != NULL &&
+                 s3_core->config_bool(cfg, "pathStyle", 1);
+  pail_status status = s3->bucket == NULL ? s3_no_memory(err)
+                       : by_path ? check_path_bucket_name(s3->bucket, err)
+                                 : check_bucket_name(s3->bucket, err);
   if (status == PAIL_OK)
     status = set_provider(s3, err);
   if (status == PAIL_OK)
