@@ -321,13 +321,68 @@ static pail_status describe(const storage_handle *h, const resolved *r,
   return PAIL_OK;
 }
 
+/* The facts of a gateway in front of the storage (opts->gateway, a URL),
+ * with keys minted for it: S3's protocol, path-style, the bucket named
+ * after the storage. */
+static pail_status gateway_facts(pail_workspace *ws, const char *storage,
+                                 const pail_settings_options *opts,
+                                 json_t **facts, pail_error **err) {
+  const char *url = opts->gateway;
+  bool tls = strncmp(url, "https://", 8) == 0;
+  if (!tls && strncmp(url, "http://", 7) != 0)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "the gateway must be an http:// or https:// URL, "
+                          "not \"%.200s\"",
+                          url);
+  const char *host = url + (tls ? 8 : 7);
+  size_t host_length = strcspn(host, "/");
+  if (host_length == 0 || (host[host_length] == '/' && host[host_length + 1]))
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "the gateway URL must be scheme://host[:port], "
+                          "with no path: \"%.200s\"",
+                          url);
+  /* The keys reach this storage only, unless the caller scoped them. */
+  const char *bucket = storage ? storage : "_default_";
+  pail_credentials_options credentials = PAIL_CREDENTIALS_OPTIONS_INIT;
+  OPTIONS_ADOPT(credentials, opts->credentials);
+  pail_scope scope = PAIL_SCOPE_INIT;
+  const char *storages[] = {bucket};
+  if (credentials.scope == NULL) {
+    scope.storages = storages;
+    scope.storage_count = 1;
+    credentials.scope = &scope;
+  }
+  pail_credentials keys;
+  pail_status status = pail_credentials_mint(ws, &credentials, &keys, err);
+  if (status != PAIL_OK)
+    return status;
+  char *endpoint = strndup(host, host_length);
+  *facts = json_pack("{s:s, s:s, s:s?, s:b, s:b, s:s, s:s, s:s}", "protocol",
+                     "s3", "bucket", bucket, "endpoint", endpoint, "use_ssl",
+                     tls, "path_style", 1, "region", "us-east-1",
+                     "access_key_id", keys.access_key_id, "secret_access_key",
+                     keys.secret_access_key);
+  free(endpoint);
+  pail_credentials_clear(&keys);
+  return *facts != NULL ? PAIL_OK : error_no_memory(err);
+}
+
 pail_status pail_settings_export(pail_workspace *ws, const char *storage,
                                  const char *tool, char **text,
                                  pail_error **err) {
+  return pail_settings_export_with(ws, storage, tool, NULL, text, err);
+}
+
+pail_status pail_settings_export_with(pail_workspace *ws, const char *storage,
+                                      const char *tool,
+                                      const pail_settings_options *options,
+                                      char **text, pail_error **err) {
   ARGUMENT_REQUIRED(err, text, "place for the text");
   *text = NULL;
   ARGUMENT_REQUIRED(err, ws, "workspace");
   ARGUMENT_REQUIRED(err, tool, "tool");
+  pail_settings_options opts = PAIL_SETTINGS_OPTIONS_INIT;
+  OPTIONS_ADOPT(opts, options);
   bool duckdb = strcmp(tool, "duckdb") == 0;
   bool polars = strcmp(tool, "polars") == 0;
   bool boto3 = strcmp(tool, "boto3") == 0;
@@ -343,10 +398,15 @@ pail_status pail_settings_export(pail_workspace *ws, const char *storage,
   if (status != PAIL_OK)
     return status;
   const char *name = duckdb ? "DuckDB" : polars ? "Polars" : "boto3";
-  resolved r = {
-      .name = storage, .type = h.settings->type, .storage = h.settings};
+  /* Through a gateway, the tool sees S3 whatever the storage, and none of
+   * the storage's TLS settings (those are the gateway's business). */
+  static const storage_settings plain = {0};
+  resolved r = {.name = storage,
+                .type = h.settings->type,
+                .storage = opts.gateway ? &plain : h.settings};
   json_t *facts = NULL;
-  status = describe(&h, &r, name, &facts, err);
+  status = opts.gateway ? gateway_facts(ws, storage, &opts, &facts, err)
+                        : describe(&h, &r, name, &facts, err);
   if (status != PAIL_OK)
     return status;
   r.facts = facts;

@@ -93,6 +93,28 @@ check "aws s3 rm" aws --endpoint-url "$ENDPOINT" s3 rm --quiet \
   s3://_default_/cli/big
 check "removed" test ! -e "$PAIL_HOME/cli/big"
 
+# pail settings --gateway: a data tool pointed at the gateway with keys
+# minted for the storage alone, none of the storage's own.
+run_pail settings boto3 --gateway "$ENDPOINT" --expires 600
+expect_status 0 "pail settings boto3 --gateway"
+python3 - "$OUT" >"$SCRATCH/tool" 2>&1 <<'EOF'
+import json, sys, boto3
+args = json.load(open(sys.argv[1]))
+s3 = boto3.client("s3", **args)
+print(s3.get_object(Bucket="_default_", Key="range.bin")["Body"].read() ==
+      bytes(range(256)) * 40, args["aws_access_key_id"][:3])
+EOF
+check "boto3 reads through the settings it was given" grep -q '^True PK1$' "$SCRATCH/tool"
+run_pail settings duckdb --gateway "$ENDPOINT"
+expect_status 0 "pail settings duckdb --gateway"
+check "DuckDB's secret points at the gateway, path-style" \
+  grep -q "ENDPOINT '${ENDPOINT#http://}'" "$OUT"
+check "... for the bucket _default_" grep -q "SCOPE 's3://_default_'" "$OUT"
+run_pail settings polars --gateway ftp://x
+expect_status 1 "pail settings --gateway with another scheme"
+run_pail settings polars --expires 60
+expect_status 2 "pail settings --expires without --gateway"
+
 # A worker without credentials: pail itself, through an s3 storage whose
 # endpoint is the gateway and whose keys are minted (single PUTs: the
 # gateway serves no multipart upload yet).

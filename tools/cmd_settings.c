@@ -1,7 +1,8 @@
 /*
  * cmd_settings.c: `pail settings duckdb|polars|boto3`: what
- * pail_settings_export() gives for the storage of --storage (else the
- * primary), printed as it is: SQL for DuckDB, JSON for Polars and boto3.
+ * pail_settings_export_with() gives for the storage of --storage (else the
+ * primary), directly or through an S3 gateway (--gateway), printed as it
+ * is: SQL for DuckDB, JSON for Polars and boto3.
  */
 #include "cli.h"
 #include "commands.h"
@@ -10,9 +11,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { OPT_GATEWAY = OPT_COMMAND_BASE, OPT_EXPIRES };
+
+typedef struct settings_state {
+  pail_settings_options options;
+  pail_credentials_options credentials;
+} settings_state;
+
+static int settings_option(cli *c, void *state, int option, const char *arg) {
+  settings_state *s = state;
+  uint64_t value;
+  switch (option) {
+  case OPT_GATEWAY:
+    s->options.gateway = arg;
+    return EXIT_OK;
+  case OPT_EXPIRES:
+    if (!cli_parse_count(arg, &value) || value == 0 ||
+        value > PAIL_SIGN_MAX_EXPIRES)
+      return cli_usage_error(c,
+                             "--expires wants 1 to %d seconds (7 days), "
+                             "not \"%s\"",
+                             PAIL_SIGN_MAX_EXPIRES, arg);
+    s->credentials.expires = (int64_t)value;
+    return EXIT_OK;
+  default:
+    return EXIT_USAGE;
+  }
+}
+
 static int run_settings(cli *c, const command *cmd, int argc, char **argv) {
-  int first,
-      rc = cli_parse_options(c, cmd, argc, argv, "", NULL, NULL, NULL, &first);
+  static const struct option options[] = {
+      {"gateway", required_argument, NULL, OPT_GATEWAY},
+      {"expires", required_argument, NULL, OPT_EXPIRES},
+      {NULL, 0, NULL, 0},
+  };
+  settings_state s = {.options = PAIL_SETTINGS_OPTIONS_INIT,
+                      .credentials = PAIL_CREDENTIALS_OPTIONS_INIT};
+  s.options.credentials = &s.credentials;
+  int first, rc = cli_parse_options(c, cmd, argc, argv, "", options,
+                                    settings_option, &s, &first);
   if (rc != EXIT_OK)
     return rc;
   if (argc - first != 1)
@@ -31,7 +68,10 @@ static int run_settings(cli *c, const command *cmd, int argc, char **argv) {
     return EXIT_FAILED;
   char *text = NULL;
   pail_error *err = NULL;
-  if (pail_settings_export(ws, c->storage, tool, &text, &err) != PAIL_OK)
+  if (s.credentials.expires != 0 && s.options.gateway == NULL)
+    return cli_usage_error(c, "--expires goes with --gateway");
+  if (pail_settings_export_with(ws, c->storage, tool, &s.options, &text,
+                                &err) != PAIL_OK)
     return cli_fail(c, c->storage ? c->storage : "primary storage", err);
   if (c->json && strcmp(tool, "duckdb") == 0) {
     rc = cli_emit_json(json_pack("{s:s}", "sql", text));
@@ -46,7 +86,7 @@ static int run_settings(cli *c, const command *cmd, int argc, char **argv) {
 }
 
 const command cli_cmd_settings = {
-    "settings", "settings duckdb|polars|boto3",
+    "settings", "settings duckdb|polars|boto3 [--gateway URL [--expires S]]",
     "how DuckDB, Polars or boto3 read a storage directly",
     "\nPrints the settings that let a data tool read the storage (--storage,\n"
     "else the primary) directly: for duckdb, SQL statements (a CREATE SECRET\n"
@@ -57,5 +97,10 @@ const command cli_cmd_settings = {
     "(AWS_*, AZURE_STORAGE_*, GOOGLE_APPLICATION_CREDENTIALS) or profile\n"
     "files (~/.aws/credentials). fs and mem storages, a tool that cannot\n"
     "reach the storage's provider, and credentials that cannot be handed\n"
-    "out (a gcloud user login) fail (exit 1).\n",
+    "out (a gcloud user login) fail (exit 1).\n\n"
+    "With --gateway URL (a `pail serve --s3-listen` address), the settings\n"
+    "point the tool at that gateway instead, for any storage, with keys\n"
+    "minted for this storage alone (within --user's access rules) that\n"
+    "expire after --expires seconds (default 3600): the tool never sees the\n"
+    "storage's credentials.\n",
     run_settings};

@@ -750,6 +750,27 @@ PAIL_EXPORT pail_status pail_settings_export(pail_workspace *workspace,
                                              const char *tool, char **text,
                                              pail_error **err);
 
+typedef struct pail_settings_options {
+  size_t struct_size;
+  /* The URL of an S3 gateway (`pail serve --s3-listen`, docs/gateway.md),
+   * "http://127.0.0.1:9000": the settings then point the tool at the
+   * gateway, the storage as the bucket named after it, with keys minted
+   * for them (pail_credentials_mint), and hold none of the storage's own
+   * credentials; this works for every backend. NULL: the storage
+   * itself. */
+  const char *gateway;
+  /* The minted keys' scope and expiry; NULL, or a NULL scope: that one
+   * storage, every kind of access the user's rules allow, for an hour. */
+  const pail_credentials_options *credentials;
+} pail_settings_options;
+#define PAIL_SETTINGS_OPTIONS_INIT                                             \
+  { sizeof(pail_settings_options), NULL, NULL }
+
+/* pail_settings_export with options (NULL: none). */
+PAIL_EXPORT pail_status pail_settings_export_with(
+    pail_workspace *workspace, const char *storage, const char *tool,
+    const pail_settings_options *options, char **text, pail_error **err);
+
 /* -------------------------------------------------------------- backends */
 
 /* An ABI version (pail_backend_info.abi_version, and the plugin ABI of
