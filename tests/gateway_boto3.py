@@ -224,7 +224,10 @@ url = presigner.generate_presigned_url("get_object", Params={
 check("presigned get", urllib.request.urlopen(url).read() == data)
 url = presigner.generate_presigned_url("put_object", Params={
     "Bucket": BUCKET, "Key": "presigned/put"}, ExpiresIn=300)
-request = urllib.request.Request(url, data=b"by url", method="PUT")
+# (A type of its own: urllib's default, a form, is what moto's server
+# parses as a form and stores empty.)
+request = urllib.request.Request(url, data=b"by url", method="PUT", headers={
+    "Content-Type": "application/octet-stream"})
 urllib.request.urlopen(request).read()
 check("presigned put", s3.get_object(
     Bucket=BUCKET, Key="presigned/put")["Body"].read() == b"by url")
