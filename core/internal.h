@@ -154,6 +154,22 @@ PAIL_HIDDEN void crypto_hmac_sha256(const void *key, size_t key_length,
  * security. */
 PAIL_HIDDEN void crypto_md5(const void *data, size_t length,
                             unsigned char out[16]);
+/* A digest computed piece by piece (a body as it arrives). */
+typedef enum crypto_digest_kind {
+  CRYPTO_DIGEST_SHA256,
+  CRYPTO_DIGEST_SHA1,
+  CRYPTO_DIGEST_MD5 /* protocols only (Content-MD5), never for security */
+} crypto_digest_kind;
+typedef struct crypto_digest crypto_digest;
+/* NULL when out of memory; freed with crypto_digest_free. */
+PAIL_HIDDEN crypto_digest *crypto_digest_new(crypto_digest_kind kind);
+PAIL_HIDDEN void crypto_digest_update(crypto_digest *digest, const void *data,
+                                      size_t length);
+/* Writes the digest of everything fed so far (32, 20 or 16 bytes: the
+ * length is returned, 0 on failure) and starts the digest again. */
+PAIL_HIDDEN size_t crypto_digest_final(crypto_digest *digest,
+                                       unsigned char out[32]);
+PAIL_HIDDEN void crypto_digest_free(crypto_digest *digest);
 /* Standard base64 with padding into out (4 * ceil(length / 3) + 1 bytes,
  * NUL-ended); returns the length written. */
 PAIL_HIDDEN size_t crypto_base64_encode(const unsigned char *data,
