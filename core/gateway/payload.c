@@ -230,12 +230,18 @@ void gateway_payload_free(gateway_payload *p) {
 
 /* --------------------------------------------------------------- data */
 
-/* Decoded bytes: hashed for the final checks, then to the sink. */
+/* Decoded bytes: hashed for the final checks, then to the sink. Bytes past
+ * the declared decoded length are refused, after the sink had those up to
+ * it, so that the sink sees the same bytes however the body was split. */
 static pail_status data_take(gateway_payload *p, const unsigned char *data,
                              size_t length, gateway_payload_sink sink,
                              void *context, pail_error **err) {
-  if (length == 0)
-    return PAIL_OK;
+  bool too_long = false;
+  if (p->decoded_length >= 0 &&
+      length > (uint64_t)p->decoded_length - p->decoded) {
+    length = (size_t)((uint64_t)p->decoded_length - p->decoded);
+    too_long = true;
+  }
   if (p->chunk_digest != NULL)
     crypto_digest_update(p->chunk_digest, data, length);
   if (p->sha256 != NULL)
@@ -251,12 +257,12 @@ static pail_status data_take(gateway_payload *p, const unsigned char *data,
   else if (p->checksum == GATEWAY_CHECKSUM_CRC64NVME)
     p->crc64 = crc64nvme_update(p->crc64, data, length);
   p->decoded += length;
-  if (p->decoded_length >= 0 && p->decoded > (uint64_t)p->decoded_length)
-    return payload_fail(p, gateway_error(err, "InvalidRequest",
-                                         "the aws-chunked body is longer than "
-                                         "x-amz-decoded-content-length"));
   pail_status status =
-      sink != NULL ? sink(context, data, length, err) : PAIL_OK;
+      sink != NULL && length > 0 ? sink(context, data, length, err) : PAIL_OK;
+  if (status == PAIL_OK && too_long)
+    status = gateway_error(err, "InvalidRequest",
+                           "the aws-chunked body is longer than "
+                           "x-amz-decoded-content-length");
   return status == PAIL_OK ? status : payload_fail(p, status);
 }
 
