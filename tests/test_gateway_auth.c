@@ -115,19 +115,25 @@ static void fake_add_line(fake *f, const char *line) {
   free(name);
 }
 
-/* A request signed by pail's own signer (sigv4_sign) with secret: what pail
- * as a client sends. url is "http://host/path?query". */
-static void fake_signed(fake *f, const char *method, const char *url,
-                        const char *const *lines, size_t line_count,
-                        const char *payload_hash, const char *secret) {
+/* A request for url ("http://host/path?query"), Host header included. */
+static void fake_from_url(fake *f, const char *method, const char *url) {
   const char *host = url + 7;
   const char *path = host + strcspn(host, "/");
   const char *mark = path + strcspn(path, "?");
   char *host_text = strndup(host, (size_t)(path - host));
   char *path_text = strndup(path, (size_t)(mark - path));
   fake_init(f, method, host_text, path_text, *mark ? mark + 1 : "");
+  fake_set(f, "host", host_text);
   free(host_text);
   free(path_text);
+}
+
+/* A request signed by pail's own signer (sigv4_sign) with secret: what pail
+ * as a client sends. url is "http://host/path?query". */
+static void fake_signed(fake *f, const char *method, const char *url,
+                        const char *const *lines, size_t line_count,
+                        const char *payload_hash, const char *secret) {
+  fake_from_url(f, method, url);
   pail_sigv4_key key = {AKID, secret, NULL, "us-east-1", "s3", 0};
   char **added = NULL;
   size_t added_count = 0;
@@ -655,18 +661,6 @@ static char *presign(const char *method, const char *url, int64_t expires) {
       sigv4_presign(&key, method, url, NULL, 0, AT, expires, &out, &err),
       PAIL_OK);
   return out;
-}
-
-static void fake_from_url(fake *f, const char *method, const char *url) {
-  const char *host = url + 7;
-  const char *path = host + strcspn(host, "/");
-  const char *mark = path + strcspn(path, "?");
-  char *host_text = strndup(host, (size_t)(path - host));
-  char *path_text = strndup(path, (size_t)(mark - path));
-  fake_init(f, method, host_text, path_text, *mark ? mark + 1 : "");
-  fake_set(f, "host", host_text);
-  free(host_text);
-  free(path_text);
 }
 
 START_TEST(presigned_url_expires_as_s3_says) {

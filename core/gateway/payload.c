@@ -266,25 +266,34 @@ static pail_status data_take(gateway_payload *p, const unsigned char *data,
   return status == PAIL_OK ? status : payload_fail(p, status);
 }
 
-/* Checks the signature the current chunk claimed, now that its data is
- * hashed, and chains the next one to it. */
-static pail_status chunk_verify(gateway_payload *p, pail_error **err) {
-  unsigned char hash[32];
+/* Checks the signature a chunk (or the trailer) claimed against the one
+ * chained to the previous signature over hash, and chains the next one to
+ * it. */
+static pail_status chain_check(gateway_payload *p, bool trailer,
+                               const unsigned char hash[32],
+                               const char claimed[65], pail_error **err) {
   char expected[65];
-  crypto_digest_final(p->chunk_digest, hash);
   pail_status status = sigv4_chunk_signature(&p->key, p->amz_date, p->previous,
-                                             false, hash, expected, err);
+                                             trailer, hash, expected, err);
   if (status != PAIL_OK)
     return payload_fail(p, status);
-  bool match = CRYPTO_memcmp(expected, p->claimed, 64) == 0;
+  bool match = CRYPTO_memcmp(expected, claimed, 64) == 0;
   OPENSSL_cleanse(expected, sizeof expected);
   if (!match)
     return payload_fail(
         p, gateway_error(err, "SignatureDoesNotMatch",
-                         "The chunk signature we calculated does not match "
-                         "the signature you provided."));
-  memcpy(p->previous, p->claimed, 65);
+                         "The %s signature we calculated does not match the "
+                         "signature you provided.",
+                         trailer ? "trailer" : "chunk"));
+  memcpy(p->previous, claimed, 65);
   return PAIL_OK;
+}
+
+/* Checks the current chunk's signature, now that its data is hashed. */
+static pail_status chunk_verify(gateway_payload *p, pail_error **err) {
+  unsigned char hash[32];
+  crypto_digest_final(p->chunk_digest, hash);
+  return chain_check(p, false, hash, p->claimed, err);
 }
 
 /* ------------------------------------------------------------- framing */
@@ -361,20 +370,8 @@ static pail_status trailer_end(gateway_payload *p, pail_error **err) {
   if (p->trailer_signature[0] == '\0')
     return frame_error(p, err, "the trailer has no x-amz-trailer-signature");
   unsigned char hash[32];
-  char expected[65];
   crypto_sha256(p->trailer, p->trailer_length, hash);
-  pail_status status = sigv4_chunk_signature(&p->key, p->amz_date, p->previous,
-                                             true, hash, expected, err);
-  if (status != PAIL_OK)
-    return payload_fail(p, status);
-  bool match = CRYPTO_memcmp(expected, p->trailer_signature, 64) == 0;
-  OPENSSL_cleanse(expected, sizeof expected);
-  if (!match)
-    return payload_fail(
-        p, gateway_error(err, "SignatureDoesNotMatch",
-                         "The trailer signature we calculated does not "
-                         "match the signature you provided."));
-  return PAIL_OK;
+  return chain_check(p, true, hash, p->trailer_signature, err);
 }
 
 /* A complete line (CRLF removed) in p->line. */
