@@ -223,6 +223,12 @@ static pail_status credential_parse(const char *text, gateway_auth *out,
   return PAIL_OK;
 }
 
+/* A character of a lowercase HTTP header name (RFC 9110's token). */
+static bool is_header_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
 /* "host;x-amz-date" into out->signed_headers; host must be there. */
 static pail_status signed_headers_parse(const char *text, gateway_auth *out,
                                         pail_error **err) {
@@ -239,7 +245,7 @@ static pail_status signed_headers_parse(const char *text, gateway_auth *out,
     if (length == 0)
       return gateway_error(err, code, "SignedHeaders has an empty name");
     for (size_t i = 0; i < length; i++)
-      if (name[i] <= ' ' || name[i] >= 0x7f || isupper((unsigned char)name[i]))
+      if (!is_header_name_char(name[i]))
         return gateway_error(err, code,
                              "SignedHeaders names must be lowercase tokens");
     char *copy = strndup(name, length);
@@ -443,8 +449,10 @@ static pail_status payload_kind_parse(const gateway_request *r,
       return PAIL_OK;
     }
   if (strncmp(line, "STREAMING-", 10) == 0)
+    /* Not quoted: a client's header may hold anything, secrets included. */
     return gateway_error(err, "NotImplemented",
-                         "x-amz-content-sha256 %s is not implemented", line);
+                         "this STREAMING- form of x-amz-content-sha256 is not "
+                         "implemented");
   return gateway_error(err, "InvalidArgument",
                        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
                        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD or a valid sha256 "
