@@ -7,8 +7,9 @@
  *    committed): header auth with signed payloads, PutObject with a checksum
  *    header and as STREAMING-UNSIGNED-PAYLOAD-TRAILER, ListObjectsV2,
  *    presigned GET and PUT, keys with spaces, unicode, '~', '+', '=' and
- *    the sub-delims. Each is accepted, and its body decodes whatever the
- *    split it arrives in.
+ *    the sub-delims; and rclone's (aws-sdk-go) HEAD, PUT with Content-MD5
+ *    and listing (tests/gateway_vectors_rclone.py). Each is accepted, and
+ *    its body decodes whatever the split it arrives in.
  * 2. The aws-chunked example of AWS's S3 documentation ("Signature
  *    Calculations for the Authorization Header: Transferring Payload in
  *    Multiple Chunks"), with its seed and chunk signatures.
@@ -252,19 +253,29 @@ static void assert_body_refused(fake *f, const void *body, size_t length,
 
 static json_t *vectors;
 
-/* Outside any test: no ck_assert here. */
+/* The cases of every vectors file in one array. Outside any test: no
+ * ck_assert here. */
 static void vectors_load(void) {
+  static const char *const files[] = {"gateway_vectors.json",
+                                      "gateway_vectors_rclone.json"};
   const char *dir = getenv("top_srcdir");
-  char *path = NULL;
-  json_error_t error;
-  if (asprintf(&path, "%s/tests/data/gateway_vectors.json",
-               dir && *dir ? dir : ".") < 0 ||
-      (vectors = json_load_file(path, 0, &error)) == NULL) {
-    fprintf(stderr, "%s: %s\n", path ? path : "vectors",
-            path ? error.text : strerror(errno));
-    exit(EXIT_FAILURE);
+  vectors = json_pack("{s:[]}", "cases");
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    char *path = NULL;
+    json_error_t error;
+    json_t *file = NULL;
+    if (asprintf(&path, "%s/tests/data/%s", dir && *dir ? dir : ".", files[i]) <
+            0 ||
+        (file = json_load_file(path, 0, &error)) == NULL) {
+      fprintf(stderr, "%s: %s\n", path ? path : files[i],
+              path ? error.text : strerror(errno));
+      exit(EXIT_FAILURE);
+    }
+    json_array_extend(json_object_get(vectors, "cases"),
+                      json_object_get(file, "cases"));
+    json_decref(file);
+    free(path);
   }
-  free(path);
 }
 
 static json_t *vector_case(int i) {

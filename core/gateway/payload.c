@@ -105,8 +105,8 @@ static pail_status checksum_take(gateway_payload *p, gateway_checksum which,
                                  [GATEWAY_CHECKSUM_SHA1] = 20,
                                  [GATEWAY_CHECKSUM_SHA256] = 32};
   unsigned char bytes[33];
-  size_t length = strlen(text), decoded = 0;
-  if (length > CHECKSUM_TEXT_MAX ||
+  size_t length = text ? strlen(text) : 0, decoded = 0;
+  if (text == NULL || length > CHECKSUM_TEXT_MAX ||
       crypto_base64_decode(text, length, bytes, &decoded) != PAIL_OK ||
       decoded != sizes[which])
     return gateway_error(
@@ -158,8 +158,13 @@ static pail_status payload_setup(gateway_payload *p, const gateway_auth *a,
                     a->payload == GATEWAY_PAYLOAD_STREAMING_TRAILER;
   p->state =
       a->payload >= GATEWAY_PAYLOAD_STREAMING ? FRAME_SIZE_LINE : FRAME_DATA;
-  if (a->payload == GATEWAY_PAYLOAD_SIGNED)
+  if (a->payload == GATEWAY_PAYLOAD_SIGNED) {
+    if (strlen(a->payload_line) != 64)
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                            "gateway: a signed payload's hash is 64 hex "
+                            "digits");
     memcpy(p->payload_hash, a->payload_line, 65);
+  }
   pail_status status = PAIL_OK;
   if (p->chunk_signed)
     status = key_copy(p, a, secret, err);
