@@ -85,6 +85,41 @@ PAIL_HIDDEN pail_status sigv4_presign_traced(
     int64_t expires, char **out, sigv4_trace *trace, pail_error **err);
 PAIL_HIDDEN void sigv4_trace_clear(sigv4_trace *trace);
 
+/* A request as a server received it, for checking its signature. Nothing
+ * is copied or kept. */
+typedef struct sigv4_received {
+  const char *method;
+  const char *host;  /* the Host header as received, port included */
+  const char *path;  /* as received, still percent-encoded */
+  const char *query; /* as received, without '?' and without the
+                        X-Amz-Signature of a presigned URL; "" or NULL */
+  /* The signed headers other than host, "name:value" as received. */
+  const char *const *headers;
+  size_t header_count;
+  const char *payload_line; /* the canonical request's last line, as is */
+  int64_t at;               /* the request's X-Amz-Date */
+  /* Sign the path as sent rather than S3's encoding of the decoded path,
+   * for clients that encode some characters their own way. */
+  bool path_as_sent;
+} sigv4_received;
+/* The signature (64 hex and a NUL into signature) the sender of request
+ * computed if it holds the secret of key, whose region and service are the
+ * request's scope (key->session_token is not used: a token is one of the
+ * signed headers or query parameters). trace as for sigv4_sign_traced. */
+PAIL_HIDDEN pail_status sigv4_signature_of(const pail_sigv4_key *key,
+                                           const sigv4_received *request,
+                                           char signature[65],
+                                           sigv4_trace *trace,
+                                           pail_error **err);
+/* The signature of one chunk of an aws-chunked body (hash: the SHA-256 of
+ * its data), or of its trailer (trailer true, hash: of the trailer lines),
+ * chained to previous (the seed signature, then each chunk's). amz_date is
+ * the request's X-Amz-Date (16 characters); key gives the scope. */
+PAIL_HIDDEN pail_status sigv4_chunk_signature(
+    const pail_sigv4_key *key, const char amz_date[17], const char previous[65],
+    bool trailer, const unsigned char hash[32], char signature[65],
+    pail_error **err);
+
 /* ------------------------------------------------------------ clock.c */
 
 /* The one clock: $PAIL_TEST_NOW (seconds since epoch, or RFC 3339) fixes it. */
@@ -119,6 +154,22 @@ PAIL_HIDDEN void crypto_hmac_sha256(const void *key, size_t key_length,
  * security. */
 PAIL_HIDDEN void crypto_md5(const void *data, size_t length,
                             unsigned char out[16]);
+/* A digest computed piece by piece (a body as it arrives). */
+typedef enum crypto_digest_kind {
+  CRYPTO_DIGEST_SHA256,
+  CRYPTO_DIGEST_SHA1,
+  CRYPTO_DIGEST_MD5 /* protocols only (Content-MD5), never for security */
+} crypto_digest_kind;
+typedef struct crypto_digest crypto_digest;
+/* NULL when out of memory; freed with crypto_digest_free. */
+PAIL_HIDDEN crypto_digest *crypto_digest_new(crypto_digest_kind kind);
+PAIL_HIDDEN void crypto_digest_update(crypto_digest *digest, const void *data,
+                                      size_t length);
+/* Writes the digest of everything fed so far (32, 20 or 16 bytes: the
+ * length is returned, 0 on failure) and starts the digest again. */
+PAIL_HIDDEN size_t crypto_digest_final(crypto_digest *digest,
+                                       unsigned char out[32]);
+PAIL_HIDDEN void crypto_digest_free(crypto_digest *digest);
 /* Standard base64 with padding into out (4 * ceil(length / 3) + 1 bytes,
  * NUL-ended); returns the length written. */
 PAIL_HIDDEN size_t crypto_base64_encode(const unsigned char *data,

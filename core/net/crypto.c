@@ -163,6 +163,48 @@ void crypto_md5(const void *data, size_t length, unsigned char out[16]) {
   EVP_Digest(data, length, out, &n, EVP_md5(), NULL);
 }
 
+/* A digest is an EVP_MD_CTX under another name, so that callers need no
+ * OpenSSL header. */
+static const EVP_MD *digest_md(crypto_digest_kind kind) {
+  switch (kind) {
+  case CRYPTO_DIGEST_SHA1:
+    return EVP_sha1();
+  case CRYPTO_DIGEST_MD5:
+    return EVP_md5();
+  case CRYPTO_DIGEST_SHA256:
+  default:
+    return EVP_sha256();
+  }
+}
+
+crypto_digest *crypto_digest_new(crypto_digest_kind kind) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  if (ctx != NULL && EVP_DigestInit_ex(ctx, digest_md(kind), NULL) != 1) {
+    EVP_MD_CTX_free(ctx);
+    ctx = NULL;
+  }
+  return (crypto_digest *)ctx;
+}
+
+void crypto_digest_update(crypto_digest *digest, const void *data,
+                          size_t length) {
+  if (length > 0)
+    EVP_DigestUpdate((EVP_MD_CTX *)digest, data, length);
+}
+
+size_t crypto_digest_final(crypto_digest *digest, unsigned char out[32]) {
+  EVP_MD_CTX *ctx = (EVP_MD_CTX *)digest;
+  unsigned int size = 0;
+  if (EVP_DigestFinal_ex(ctx, out, &size) != 1 ||
+      EVP_DigestInit_ex(ctx, NULL, NULL) != 1)
+    return 0;
+  return size;
+}
+
+void crypto_digest_free(crypto_digest *digest) {
+  EVP_MD_CTX_free((EVP_MD_CTX *)digest);
+}
+
 size_t crypto_base64_encode(const unsigned char *data, size_t length,
                             char *out) {
   return (size_t)EVP_EncodeBlock((unsigned char *)out, data, (int)length);

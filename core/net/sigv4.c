@@ -72,13 +72,19 @@ static void strbuf_add_encoded(strbuf *t, const char *s, size_t n,
  * encoded with the SigV4 rules, so that whatever encoding the caller chose
  * signs as the server will see it. '+' decodes to a space, as S3 and form
  * decoding read it (and as botocore does); a '%' not followed by two hex
- * digits is a literal '%'. */
-static void strbuf_add_reencoded(strbuf *t, const char *s, size_t n) {
+ * digits is a literal '%'. A path (is_path) keeps its '/' and its '+': there
+ * '+' is a plus, and only an encoded slash is part of a name. */
+static void strbuf_add_reencoded(strbuf *t, const char *s, size_t n,
+                                 bool is_path) {
   if (n > SIZE_MAX / 4 || !strbuf_reserve(t, 3 * n))
     return;
   char *out = t->data + t->length;
   for (size_t i = 0; i < n; i++) {
     char c = s[i];
+    if (c == '/' && is_path) {
+      *out++ = '/';
+      continue;
+    }
     if (c == '%' && i + 2 < n) {
       int high = str_hex_digit(s[i + 1]);
       int low = str_hex_digit(s[i + 2]);
@@ -86,7 +92,7 @@ static void strbuf_add_reencoded(strbuf *t, const char *s, size_t n) {
         c = (char)(high << 4 | low);
         i += 2;
       }
-    } else if (c == '+') {
+    } else if (c == '+' && !is_path) {
       c = ' ';
     }
     out = encode_bytes(out, &c, 1, false);
@@ -188,17 +194,30 @@ static bool url_split(const char *url, url_parts *out) {
   return true;
 }
 
-/* Appends the canonical URI. S3 signs the path exactly as sent. Other
- * services (normalize) remove "." and ".." segments and empty segments the
- * way botocore and the AWS test suite do, then encode each segment again. */
+/* How a path becomes the canonical URI. */
+typedef enum uri_form {
+  URI_AS_SENT,    /* S3's client side: the path exactly as sent */
+  URI_NORMALIZED, /* other services: normalised, each segment encoded again */
+  URI_REENCODED   /* S3's server side: its own encoding of the decoded path */
+} uri_form;
+
+/* Appends the canonical URI. S3 signs the path exactly as sent, and its
+ * server checks it against its own encoding of the decoded path, which is
+ * the same for clients that encode as SigV4 does. Other services remove "."
+ * and ".." segments and empty segments the way botocore and the AWS test
+ * suite do, then encode each segment again. */
 static void add_canonical_uri(strbuf *t, const char *path, size_t n,
-                              bool normalize) {
+                              uri_form form) {
   if (n == 0) {
     strbuf_add_char(t, '/');
     return;
   }
-  if (!normalize) {
+  if (form == URI_AS_SENT) {
     strbuf_add(t, path, n);
+    return;
+  }
+  if (form == URI_REENCODED) {
+    strbuf_add_reencoded(t, path, n, true);
     return;
   }
   size_t start = t->length;
@@ -260,14 +279,14 @@ static void query_add(strbuf *query, query_param *params, size_t *count,
   if (encoded)
     strbuf_add(query, name, name_length);
   else
-    strbuf_add_reencoded(query, name, name_length);
+    strbuf_add_reencoded(query, name, name_length, false);
   p->name_length = query->length - p->name_offset;
   strbuf_add_char(query, '=');
   p->value_offset = query->length;
   if (encoded)
     strbuf_add(query, value, value_length);
   else
-    strbuf_add_reencoded(query, value, value_length);
+    strbuf_add_reencoded(query, value, value_length, false);
   p->value_length = query->length - p->value_offset;
 }
 
@@ -568,10 +587,13 @@ static void format_amz_date(const struct tm *tm, char out[17]) {
   *p = '\0';
 }
 
+/* Checks the arguments and starts c. The request's host, path and query
+ * come from url, or from parts when a server gives them apart (url NULL). */
 static pail_status context_init(sigv4_context *c, const pail_sigv4_key *key,
                                 const char *method, const char *url,
-                                size_t header_count, const char *const *headers,
-                                int64_t at, pail_error **err) {
+                                const url_parts *parts, size_t header_count,
+                                const char *const *headers, int64_t at,
+                                pail_error **err) {
   strbuf_init(&c->credential, c->credential_storage,
               sizeof c->credential_storage);
   c->key = key;
@@ -584,7 +606,9 @@ static pail_status context_init(sigv4_context *c, const pail_sigv4_key *key,
   if (is_blank(method))
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                           "SigV4: no HTTP method given");
-  if (url == NULL || !url_split(url, &c->url))
+  if (url == NULL && parts != NULL)
+    c->url = *parts;
+  else if (url == NULL || !url_split(url, &c->url))
     return pail_error_set(
         err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
         "SigV4: the URL must be absolute (scheme://host/...)");
@@ -680,27 +704,29 @@ typedef struct signing {
   header_entry local_headers[LOCAL_SLOTS], *entries;
   query_param local_params[LOCAL_SLOTS], *params;
   size_t entry_count, param_count;
+  uri_form uri;
 } signing;
 
 /* Checks the arguments and starts s: the context, the host and the caller's
- * headers, the URL's query parameters, with slots for extra_headers and
- * extra_params more. signing_end releases s whatever this returns. */
-static pail_status signing_begin(signing *s, const pail_sigv4_key *key,
-                                 const char *method, const char *url,
-                                 const char *const *headers,
-                                 size_t header_count, int64_t at,
-                                 size_t extra_headers, size_t extra_params,
-                                 pail_error **err) {
+ * headers, the URL's query parameters (url, or parts when url is NULL), with
+ * slots for extra_headers and extra_params more. signing_end releases s
+ * whatever this returns. */
+static pail_status
+signing_begin(signing *s, const pail_sigv4_key *key, const char *method,
+              const char *url, const url_parts *parts,
+              const char *const *headers, size_t header_count, int64_t at,
+              size_t extra_headers, size_t extra_params, pail_error **err) {
   strbuf *texts[] = {&s->header_text, &s->query, &s->creq, &s->signed_headers};
   for (size_t i = 0; i < 4; i++)
     strbuf_init(texts[i], s->storage[i], sizeof s->storage[i]);
   s->entries = s->local_headers;
   s->params = s->local_params;
   s->entry_count = s->param_count = 0;
-  pail_status status =
-      context_init(&s->c, key, method, url, header_count, headers, at, err);
+  pail_status status = context_init(&s->c, key, method, url, parts,
+                                    header_count, headers, at, err);
   if (status != PAIL_OK)
     return status;
+  s->uri = key->normalize_path ? URI_NORMALIZED : URI_AS_SENT;
   size_t header_slots = header_count + 1 + extra_headers;
   size_t param_slots =
       query_piece_count(s->c.url.query, s->c.url.query_length) + extra_params;
@@ -726,8 +752,7 @@ static pail_status signing_begin(signing *s, const pail_sigv4_key *key,
 static void signing_add_request_line(signing *s, const char *method) {
   strbuf_add_string(&s->creq, method);
   strbuf_add_char(&s->creq, '\n');
-  add_canonical_uri(&s->creq, s->c.url.path, s->c.url.path_length,
-                    s->c.key->normalize_path != 0);
+  add_canonical_uri(&s->creq, s->c.url.path, s->c.url.path_length, s->uri);
   strbuf_add_char(&s->creq, '\n');
   add_canonical_query(&s->creq, &s->query, s->params, s->param_count);
   strbuf_add_char(&s->creq, '\n');
@@ -776,8 +801,8 @@ pail_status sigv4_sign_traced(const pail_sigv4_key *key, const char *method,
   *added = NULL;
   *added_count = 0;
   signing s;
-  pail_status status =
-      signing_begin(&s, key, method, url, headers, header_count, at, 3, 0, err);
+  pail_status status = signing_begin(&s, key, method, url, NULL, headers,
+                                     header_count, at, 3, 0, err);
   char **lines = NULL;
   size_t line_count = 0;
   if (status != PAIL_OK)
@@ -903,8 +928,8 @@ pail_status sigv4_presign_traced(const pail_sigv4_key *key, const char *method,
                           "seconds, not %" PRId64,
                           SIGV4_MAX_EXPIRES, expires);
   signing s;
-  pail_status status =
-      signing_begin(&s, key, method, url, headers, header_count, at, 0, 6, err);
+  pail_status status = signing_begin(&s, key, method, url, NULL, headers,
+                                     header_count, at, 0, 6, err);
   if (status != PAIL_OK)
     return signing_end(&s, status, trace);
 
@@ -949,4 +974,85 @@ pail_status sigv4_presign(const pail_sigv4_key *key, const char *method,
                           char **out, pail_error **err) {
   return sigv4_presign_traced(key, method, url, headers, header_count, at,
                               expires, out, NULL, err);
+}
+
+/* ------------------------------------------------------ verification */
+
+pail_status sigv4_signature_of(const pail_sigv4_key *key,
+                               const sigv4_received *request,
+                               char signature[65], sigv4_trace *trace,
+                               pail_error **err) {
+  if (request == NULL || request->host == NULL || request->path == NULL ||
+      request->payload_line == NULL)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "SigV4: the request's host, path and payload line "
+                          "are required");
+  const char *query = request->query ? request->query : "";
+  url_parts parts = {.host = request->host,
+                     .host_length = strlen(request->host),
+                     .path = request->path,
+                     .path_length = strlen(request->path),
+                     .query = query,
+                     .query_length = strlen(query)};
+  signing s;
+  pail_status status =
+      signing_begin(&s, key, request->method, NULL, &parts, request->headers,
+                    request->header_count, request->at, 0, 0, err);
+  if (status != PAIL_OK)
+    return signing_end(&s, status, trace);
+  s.uri = request->path_as_sent ? URI_AS_SENT : URI_REENCODED;
+  signing_add_request_line(&s, request->method);
+  add_canonical_headers(&s.creq, &s.signed_headers, &s.header_text, s.entries,
+                        s.entry_count);
+  strbuf_add_char(&s.creq, '\n');
+  strbuf_add(&s.creq, s.signed_headers.data, s.signed_headers.length);
+  strbuf_add_char(&s.creq, '\n');
+  strbuf_add_string(&s.creq, request->payload_line);
+  status = signing_sign(&s, signature, trace, err);
+  return signing_end(&s, status, trace);
+}
+
+pail_status sigv4_chunk_signature(const pail_sigv4_key *key,
+                                  const char amz_date[17],
+                                  const char previous[65], bool trailer,
+                                  const unsigned char hash[32],
+                                  char signature[65], pail_error **err) {
+  if (key == NULL || is_blank(key->secret_access_key) ||
+      is_blank(key->region) || is_blank(key->service))
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                          "SigV4: the secret, region and service are all "
+                          "required");
+  char date[9];
+  memcpy(date, amz_date, 8);
+  date[8] = '\0';
+  char hash_hex[65];
+  crypto_hex_encode(hash, 32, hash_hex);
+  char sts_storage[SIGV4_TEXT_INLINE];
+  strbuf sts;
+  strbuf_init(&sts, sts_storage, sizeof sts_storage);
+  strbuf_add_string(&sts, trailer ? SIGV4_ALGORITHM "-TRAILER\n"
+                                  : SIGV4_ALGORITHM "-PAYLOAD\n");
+  strbuf_add(&sts, amz_date, 16);
+  strbuf_add_char(&sts, '\n');
+  strbuf_add(&sts, date, 8);
+  strbuf_add_char(&sts, '/');
+  strbuf_add_string(&sts, key->region);
+  strbuf_add_char(&sts, '/');
+  strbuf_add_string(&sts, key->service);
+  strbuf_add_string(&sts, "/aws4_request\n");
+  strbuf_add(&sts, previous, 64);
+  /* A chunk's text signs the hash of its (always empty) headers too. */
+  strbuf_add_string(&sts, trailer ? "\n" : "\n" SIGV4_EMPTY_PAYLOAD "\n");
+  strbuf_add(&sts, hash_hex, 64);
+  unsigned char signing_key[32], digest[32];
+  pail_status status = PAIL_OK;
+  if (sts.failed || !signing_key_get(key, date, signing_key)) {
+    status = error_no_memory(err);
+  } else {
+    crypto_hmac_sha256(signing_key, 32, sts.data, sts.length, digest);
+    OPENSSL_cleanse(signing_key, sizeof signing_key);
+    crypto_hex_encode(digest, 32, signature);
+  }
+  strbuf_release(&sts);
+  return status;
 }
