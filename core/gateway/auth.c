@@ -643,7 +643,6 @@ static bool keep_unless_signature(void *context, const char *name,
 /* Whether the request's signature is the one secret computes, with S3's
  * encoding of the path or the path as sent. */
 static pail_status signature_check(const gateway_auth *a,
-                                   const gateway_request *r,
                                    sigv4_received *received, const char *secret,
                                    pail_error **err) {
   pail_sigv4_key key = {.access_key_id = a->access_key_id,
@@ -697,7 +696,7 @@ pail_status gateway_auth_verify(const gateway_auth *a, const gateway_request *r,
                                .header_count = line_count,
                                .payload_line = a->payload_line,
                                .at = a->at};
-    status = signature_check(a, r, &received, secret, err);
+    status = signature_check(a, &received, secret, err);
   }
   strings_free(lines, line_count);
   free(copy.text);

@@ -127,9 +127,9 @@ PAIL_HIDDEN pail_status gateway_payload_open(const gateway_auth *a,
                                              pail_error **err);
 /* Decodes the next length bytes of the body (any split), handing the
  * decoded bytes to sink before returning. A chunk's bytes reach the sink
- * before its signature is checked (the signature follows them), so the
- * caller keeps what it received until finish succeeds. After a failure
- * every call fails again. */
+ * before its signature can be checked (that takes its last byte), and the
+ * declared hashes are checked by finish, so the caller commits nothing
+ * until finish succeeds. After a failure every call fails again. */
 PAIL_HIDDEN pail_status gateway_payload_feed(gateway_payload *p,
                                              const void *data, size_t length,
                                              gateway_payload_sink sink,
