@@ -167,6 +167,24 @@ except urllib.error.HTTPError as e:
     print(e.code, e.read().decode().replace("\n", " "))
 EOF
 check "a request 20 minutes old is refused" grep -q '^403 .*RequestTimeTooSkewed' "$SCRATCH/old"
+python3 - "$ENDPOINT" "$ALL_KEY_ID" "$ALL_SECRET" >"$SCRATCH/unsigned" 2>&1 <<'EOF'
+import sys, urllib.request, urllib.error
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+endpoint, key_id, secret = sys.argv[1:4]
+request = AWSRequest(method="GET", url=endpoint + "/_default_/range.bin")
+S3SigV4Auth(Credentials(key_id, secret), "s3", "us-east-1").add_auth(request)
+headers = dict(request.headers.items())
+headers["x-amz-copy-source"] = "_default_/elsewhere"  # added after signing
+try:
+    urllib.request.urlopen(urllib.request.Request(request.url, headers=headers))
+    print("accepted")
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode().replace("\n", " "))
+EOF
+check "an x-amz-* header the signature does not cover is refused" \
+  grep -q '^403 .*<Code>AccessDenied</Code><Message>There were headers present in the request which were not signed' "$SCRATCH/unsigned"
 
 serve_stop
 finish

@@ -32,27 +32,50 @@ typedef struct s3_error_code {
   int http_status;
 } s3_error_code;
 
+/* The one table of S3's error codes the gateway answers, with their HTTP
+ * statuses: its own refusals and those an S3 storage behind it gave. */
 static const s3_error_code s3_error_codes[] = {
     {"AccessDenied", 403},
-    {"SignatureDoesNotMatch", 403},
-    {"RequestTimeTooSkewed", 403},
     {"AuthorizationHeaderMalformed", 400},
     {"AuthorizationQueryParametersError", 400},
-    {"InvalidRequest", 400},
-    {"InvalidArgument", 400},
-    {"XAmzContentSHA256Mismatch", 400},
-    {"IncompleteBody", 400},
     {"BadDigest", 400},
+    {"EntityTooLarge", 400},
+    {"EntityTooSmall", 400},
+    {"ExpiredToken", 400},
+    {"IncompleteBody", 400},
+    {"InvalidAccessKeyId", 403},
+    {"InvalidArgument", 400},
     {"InvalidDigest", 400},
+    {"InvalidPart", 400},
+    {"InvalidPartOrder", 400},
+    {"InvalidRange", 416},
+    {"InvalidRequest", 400},
+    {"MalformedXML", 400},
+    {"MissingContentLength", 411},
+    {"NoSuchBucket", 404},
+    {"NoSuchKey", 404},
+    {"NoSuchUpload", 404},
     {"NotImplemented", 501},
+    {"PreconditionFailed", 412},
+    {"RequestTimeTooSkewed", 403},
+    {"SignatureDoesNotMatch", 403},
+    {"SlowDown", 503},
+    {"XAmzContentSHA256Mismatch", 400},
 };
+
+int gateway_error_status(const char *code) {
+  for (size_t i = 0; code && i < sizeof s3_error_codes / sizeof *s3_error_codes;
+       i++)
+    if (strcmp(s3_error_codes[i].code, code) == 0)
+      return s3_error_codes[i].http_status;
+  return 0;
+}
 
 pail_status gateway_error(pail_error **err, const char *code,
                           const char *format, ...) {
-  int http_status = 400;
-  for (size_t i = 0; i < sizeof s3_error_codes / sizeof s3_error_codes[0]; i++)
-    if (strcmp(s3_error_codes[i].code, code) == 0)
-      http_status = s3_error_codes[i].http_status;
+  int http_status = gateway_error_status(code);
+  if (http_status == 0)
+    http_status = 400;
   pail_status category = http_status == 403   ? PAIL_ERR_ACCESS_DENIED
                          : http_status == 501 ? PAIL_ERR_UNSUPPORTED
                                               : PAIL_ERR_INVALID_ARGUMENT;

@@ -271,46 +271,21 @@ void gateway_answer_code(pail_gateway_exchange *x, int status, const char *code,
   gateway_answer(x, status, strbuf_finish(&b));
 }
 
-/* S3's codes that pail's errors may already carry (from the gateway's own
- * checks, or from an S3 storage behind it), with their statuses. */
-static const struct {
-  const char *code;
-  int status;
-} s3_codes[] = {
-    {"AccessDenied", 403},
-    {"AuthorizationHeaderMalformed", 400},
-    {"AuthorizationQueryParametersError", 400},
-    {"BadDigest", 400},
-    {"EntityTooLarge", 400},
-    {"EntityTooSmall", 400},
-    {"ExpiredToken", 400},
-    {"IncompleteBody", 400},
-    {"InvalidAccessKeyId", 403},
-    {"InvalidArgument", 400},
-    {"InvalidDigest", 400},
-    {"InvalidPart", 400},
-    {"InvalidPartOrder", 400},
-    {"InvalidRange", 416},
-    {"InvalidRequest", 400},
-    {"MalformedXML", 400},
-    {"MissingContentLength", 411},
-    {"NoSuchBucket", 404},
-    {"NoSuchKey", 404},
-    {"NoSuchUpload", 404},
-    {"NotImplemented", 501},
-    {"PreconditionFailed", 412},
-    {"RequestTimeTooSkewed", 403},
-    {"SignatureDoesNotMatch", 403},
-    {"SlowDown", 503},
-    {"XAmzContentSHA256Mismatch", 400},
-};
-
 void gateway_answer_error(pail_gateway_exchange *x, pail_error *err) {
+  /* An S3 code already (the gateway's own refusals, an S3 storage's):
+   * answered as it is; else the code the category maps to. */
   const char *code = pail_error_provider_code(err);
-  int status = 0;
-  for (size_t i = 0; code && i < sizeof s3_codes / sizeof *s3_codes; i++)
-    if (strcmp(code, s3_codes[i].code) == 0)
-      status = s3_codes[i].status;
+  int status = gateway_error_status(code);
+  /* Once the caller is authenticated, a refusal of credentials can only be
+   * the storage's refusal of the gateway's own: not the client's key. */
+  static const char *const credentials[] = {
+      "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
+      "RequestTimeTooSkewed"};
+  for (size_t i = 0; x->authenticated && status != 0 &&
+                     i < sizeof credentials / sizeof *credentials;
+       i++)
+    if (strcmp(code, credentials[i]) == 0)
+      status = 0;
   if (status == 0) {
     int http = pail_error_http_status(err);
     switch (pail_error_category(err)) {
@@ -360,6 +335,30 @@ static const char *header_of(void *context, const char *name) {
   return gateway_header_get(x, name);
 }
 
+/* S3 refuses a signed request carrying an x-amz-* header its signature
+ * does not cover: such a header (x-amz-copy-source, x-amz-meta-*) changes
+ * what the request does, and anyone on the way could have added it. */
+static pail_status unsigned_headers(const pail_gateway_exchange *x,
+                                    pail_error **err) {
+  const pail_gateway_request *r = x->request;
+  if (x->auth.kind != GATEWAY_AUTH_HEADER || r->header_at == NULL)
+    return PAIL_OK;
+  const char *name, *value;
+  for (size_t i = 0; (name = r->header_at(r->context, i, &value)) != NULL;
+       i++) {
+    if (strncasecmp(name, "x-amz-", 6) != 0)
+      continue;
+    bool signed_one = false;
+    for (size_t j = 0; !signed_one && j < x->auth.signed_header_count; j++)
+      signed_one = strcasecmp(name, x->auth.signed_headers[j]) == 0;
+    if (!signed_one)
+      return gateway_error(err, "AccessDenied",
+                           "There were headers present in the request which "
+                           "were not signed");
+  }
+  return PAIL_OK;
+}
+
 /* Checks the request's signature and opens the caller's view. */
 static pail_status authenticate(pail_gateway_exchange *x, pail_error **err) {
   const pail_gateway_request *r = x->request;
@@ -378,6 +377,8 @@ static pail_status authenticate(pail_gateway_exchange *x, pail_error **err) {
                               x->secret, &claims, err);
   if (status == PAIL_OK)
     status = gateway_auth_verify(&x->auth, &request, x->secret, err);
+  if (status == PAIL_OK)
+    status = unsigned_headers(x, err);
   if (status == PAIL_OK)
     status = gateway_key_open(x->gateway->workspace, &claims, request.now,
                               &x->view, err);

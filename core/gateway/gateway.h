@@ -101,6 +101,9 @@ PAIL_HIDDEN void gateway_auth_clear(gateway_auth *a);
 
 /* Sets err to S3's error code (AccessDenied, SignatureDoesNotMatch...), with
  * its HTTP status and the matching category; returns the category. */
+/* The HTTP status of S3's error code, 0 for a code that is not one the
+ * gateway knows. */
+PAIL_HIDDEN int gateway_error_status(const char *code);
 PAIL_HIDDEN pail_status gateway_error(pail_error **err, const char *code,
                                       const char *format, ...)
     PAIL_PRINTF(3, 4);
