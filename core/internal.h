@@ -147,6 +147,11 @@ PAIL_HIDDEN pail_status crypto_sha256_file(int fd, uint64_t offset,
                                            uint64_t length,
                                            unsigned char out[32],
                                            pail_error **err);
+/* HMAC-SHA1, for the one protocol that still needs it: S3's older query
+ * signature (the gateway accepts boto3's default presigned URLs). */
+PAIL_HIDDEN void crypto_hmac_sha1(const void *key, size_t key_length,
+                                  const void *data, size_t length,
+                                  unsigned char out[20]);
 PAIL_HIDDEN void crypto_hmac_sha256(const void *key, size_t key_length,
                                     const void *data, size_t length,
                                     unsigned char out[32]);

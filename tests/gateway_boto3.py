@@ -215,6 +215,7 @@ check("delete_objects removed them", "Contents" not in s3.list_objects_v2(
     Bucket=BUCKET, Prefix="list/f"))
 
 # Presigned URLs (SigV4), used without boto3.
+import urllib.error
 import urllib.request
 
 presigner = client(os.environ["GATEWAY_KEY_ID"], os.environ["GATEWAY_SECRET"],
@@ -222,6 +223,18 @@ presigner = client(os.environ["GATEWAY_KEY_ID"], os.environ["GATEWAY_SECRET"],
 url = presigner.generate_presigned_url("get_object", Params={
     "Bucket": BUCKET, "Key": "range.bin"}, ExpiresIn=300)
 check("presigned get", urllib.request.urlopen(url).read() == data)
+# boto3's default in us-east-1: the older query signature (SigV2).
+url = s3.generate_presigned_url("get_object", Params={
+    "Bucket": BUCKET, "Key": "range.bin"}, ExpiresIn=300)
+check("boto3's default presigned url is SigV2", "AWSAccessKeyId=" in url)
+check("presigned get, SigV2", urllib.request.urlopen(url).read() == data)
+tampered_url = url.replace("range.bin", "rt/1.bin")
+try:
+    urllib.request.urlopen(tampered_url).read()
+    fail("a SigV2 url for another key is refused")
+except urllib.error.HTTPError as e:
+    check("a SigV2 url for another key is refused (%d)" % e.code,
+          e.code == 403 and b"SignatureDoesNotMatch" in e.read())
 url = presigner.generate_presigned_url("put_object", Params={
     "Bucket": BUCKET, "Key": "presigned/put"}, ExpiresIn=300)
 # (A type of its own: urllib's default, a form, is what moto's server

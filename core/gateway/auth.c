@@ -8,12 +8,15 @@
  * see the answers they know from S3.
  */
 #include "gateway.h"
+#include "strbuf.h"
 
 #include <ctype.h>
 #include <inttypes.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define AUTH_ALGORITHM "AWS4-HMAC-SHA256"
@@ -135,9 +138,16 @@ static const char *const query_names[QUERY_PARAMETER_COUNT] = {
     "X-Amz-Algorithm", "X-Amz-Credential",    "X-Amz-Date",
     "X-Amz-Expires",   "X-Amz-SignedHeaders", "X-Amz-Signature"};
 
+/* The older query signature's parameters. */
+enum { V2_KEY_ID, V2_EXPIRES, V2_SIGNATURE, V2_PARAMETER_COUNT };
+static const char *const v2_names[V2_PARAMETER_COUNT] = {
+    "AWSAccessKeyId", "Expires", "Signature"};
+
 typedef struct query_scan {
   const char *value[QUERY_PARAMETER_COUNT]; /* still encoded */
   size_t length[QUERY_PARAMETER_COUNT];
+  const char *v2_value[V2_PARAMETER_COUNT];
+  size_t v2_length[V2_PARAMETER_COUNT];
   bool repeated, undecodable, v2;
 } query_scan;
 
@@ -149,8 +159,14 @@ static bool scan_parameter(void *context, const char *name, const char *piece,
     scan->undecodable = true;
     return true;
   }
-  if (strcmp(name, "AWSAccessKeyId") == 0 || strcmp(name, "Signature") == 0)
-    scan->v2 = true;
+  for (size_t i = 0; i < V2_PARAMETER_COUNT; i++) {
+    if (strcmp(name, v2_names[i]) != 0)
+      continue;
+    scan->v2 |= i != V2_EXPIRES;
+    scan->repeated |= scan->v2_value[i] != NULL;
+    scan->v2_value[i] = value;
+    scan->v2_length[i] = value_length;
+  }
   for (size_t i = 0; i < QUERY_PARAMETER_COUNT; i++) {
     if (strcmp(name, query_names[i]) != 0)
       continue;
@@ -163,18 +179,21 @@ static bool scan_parameter(void *context, const char *name, const char *piece,
 
 /* A parameter's value decoded into a new string; NULL when it is absent,
  * does not decode or holds a NUL. */
-static char *query_value(const query_scan *scan, size_t which) {
+static char *value_decode(const char *value, size_t encoded_length) {
   char *text = NULL;
   size_t length = 0;
-  if (scan->value[which] == NULL ||
-      str_uri_decode(scan->value[which], scan->length[which], &text, &length) !=
-          PAIL_OK)
+  if (value == NULL ||
+      str_uri_decode(value, encoded_length, &text, &length) != PAIL_OK)
     return NULL;
   if (strlen(text) != length) {
     free(text);
     return NULL;
   }
   return text;
+}
+
+static char *query_value(const query_scan *scan, size_t which) {
+  return value_decode(scan->value[which], scan->length[which]);
 }
 
 /* ------------------------------------------------------- claim fields */
@@ -428,6 +447,50 @@ static pail_status presigned_parse(const query_scan *scan, gateway_auth *out,
   return status;
 }
 
+/* AWSAccessKeyId=...&Expires=...&Signature=...: the older query signature.
+ * Expires is an instant (seconds since the epoch), kept in out->at. */
+static pail_status presigned_v2_parse(const query_scan *scan, gateway_auth *out,
+                                      pail_error **err) {
+  out->kind = GATEWAY_AUTH_PRESIGNED_V2;
+  const char *code = "AccessDenied";
+  if (scan->repeated || scan->undecodable)
+    return gateway_error(err, "InvalidArgument",
+                         "Query-string authentication parameters must each "
+                         "be given once and decode");
+  char *values[V2_PARAMETER_COUNT];
+  for (size_t i = 0; i < V2_PARAMETER_COUNT; i++)
+    values[i] = value_decode(scan->v2_value[i], scan->v2_length[i]);
+  pail_status status = PAIL_OK;
+  if (values[V2_KEY_ID] == NULL || values[V2_SIGNATURE] == NULL ||
+      values[V2_EXPIRES] == NULL)
+    status = gateway_error(err, code,
+                           "Query-string authentication requires the "
+                           "Signature, Expires and AWSAccessKeyId parameters");
+  char *end = NULL;
+  long long expires =
+      status == PAIL_OK ? strtoll(values[V2_EXPIRES], &end, 10) : 0;
+  if (status == PAIL_OK &&
+      (!isdigit((unsigned char)values[V2_EXPIRES][0]) || *end != '\0'))
+    status = gateway_error(err, code,
+                           "Invalid date (should be seconds since "
+                           "epoch)");
+  /* The HMAC-SHA1 in base64: 28 characters. */
+  if (status == PAIL_OK && strlen(values[V2_SIGNATURE]) != 28)
+    status = gateway_error(err, "SignatureDoesNotMatch",
+                           "The request signature we calculated does not "
+                           "match the signature you provided. Check your key "
+                           "and signing method.");
+  if (status == PAIL_OK) {
+    out->at = expires;
+    memcpy(out->signature, values[V2_SIGNATURE], 29);
+    out->access_key_id = values[V2_KEY_ID];
+    values[V2_KEY_ID] = NULL;
+  }
+  for (size_t i = 0; i < V2_PARAMETER_COUNT; i++)
+    free(values[i]);
+  return status;
+}
+
 /* ------------------------------------------------------------ payload */
 
 static const struct {
@@ -453,7 +516,7 @@ static const char *const checksum_headers[] = {
 /* What x-amz-content-sha256 says of the body (presigned: unsigned). */
 static pail_status payload_kind_parse(const gateway_request *r,
                                       gateway_auth *out, pail_error **err) {
-  const char *line = out->kind == GATEWAY_AUTH_PRESIGNED
+  const char *line = out->kind != GATEWAY_AUTH_HEADER
                          ? "UNSIGNED-PAYLOAD"
                          : r->header(r->context, "x-amz-content-sha256");
   if (line == NULL)
@@ -579,7 +642,7 @@ pail_status gateway_auth_parse(const gateway_request *r, gateway_auth *out,
   else if (presigned)
     status = presigned_parse(&scan, out, err);
   else if (scan.v2)
-    status = gateway_error(err, "InvalidRequest", AUTH_V2_REFUSAL);
+    status = presigned_v2_parse(&scan, out, err);
   else
     status = gateway_error(err, "AccessDenied", "Access Denied");
   if (status == PAIL_OK)
@@ -614,6 +677,10 @@ static pail_status clock_check(const gateway_auth *a, int64_t now,
                            "current time is too large.");
     return PAIL_OK;
   }
+  if (a->kind == GATEWAY_AUTH_PRESIGNED_V2)
+    return now > a->at
+               ? gateway_error(err, "AccessDenied", "Request has expired")
+               : PAIL_OK;
   if (a->at > now + AUTH_MAX_SKEW)
     return gateway_error(err, "AccessDenied", "Request is not valid yet");
   if (now > a->at + a->expires)
@@ -689,6 +756,159 @@ static pail_status signature_check(const gateway_auth *a,
   return status;
 }
 
+/* The sub-resources the older signature covers (botocore's
+ * QSAOfInterest): the rest of a query is not signed. */
+static const char *const v2_subresources[] = {"accelerate",
+                                              "acl",
+                                              "analytics",
+                                              "cors",
+                                              "defaultObjectAcl",
+                                              "delete",
+                                              "inventory",
+                                              "legal-hold",
+                                              "lifecycle",
+                                              "location",
+                                              "logging",
+                                              "metrics",
+                                              "notification",
+                                              "object-lock",
+                                              "partNumber",
+                                              "policy",
+                                              "replication",
+                                              "requestPayment",
+                                              "response-cache-control",
+                                              "response-content-disposition",
+                                              "response-content-encoding",
+                                              "response-content-language",
+                                              "response-content-type",
+                                              "response-expires",
+                                              "restore",
+                                              "retention",
+                                              "select",
+                                              "select-type",
+                                              "storageClass",
+                                              "tagging",
+                                              "torrent",
+                                              "uploadId",
+                                              "uploads",
+                                              "versionId",
+                                              "versioning",
+                                              "versions",
+                                              "website"};
+
+typedef struct v2_resource {
+  char *pieces[sizeof v2_subresources / sizeof *v2_subresources];
+  size_t count;
+  bool failed;
+} v2_resource;
+
+static bool keep_subresource(void *context, const char *name, const char *piece,
+                             size_t length, const char *value,
+                             size_t value_length) {
+  v2_resource *res = context;
+  (void)piece;
+  for (size_t i = 0;
+       name != NULL && res->count < sizeof res->pieces / sizeof *res->pieces &&
+       i < sizeof v2_subresources / sizeof *v2_subresources;
+       i++) {
+    if (strcmp(name, v2_subresources[i]) != 0)
+      continue;
+    bool has_value = memchr(piece, '=', length) != NULL;
+    char *decoded = has_value ? value_decode(value, value_length) : NULL;
+    char *text = has_value
+                     ? (decoded ? str_printf("%s=%s", name, decoded) : NULL)
+                     : str_printf("%s", name);
+    free(decoded);
+    if (text == NULL)
+      res->failed = true;
+    else
+      res->pieces[res->count++] = text;
+  }
+  return true;
+}
+
+static int compare_strings(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The string the older query signature signs: the method, Content-MD5,
+ * Content-Type, Expires, the x-amz-* headers sent, and the path with its
+ * signed sub-resources. */
+static char *v2_string_to_sign(const gateway_auth *a,
+                               const gateway_request *r) {
+  strbuf b;
+  strbuf_init(&b, NULL, 0);
+  const char *md5 = r->header(r->context, "content-md5");
+  const char *type = r->header(r->context, "content-type");
+  char expires[24];
+  snprintf(expires, sizeof expires, "%lld", (long long)a->at);
+  strbuf_add_string(&b, r->method);
+  strbuf_add_char(&b, '\n');
+  strbuf_add_string(&b, md5 ? md5 : "");
+  strbuf_add_char(&b, '\n');
+  strbuf_add_string(&b, type ? type : "");
+  strbuf_add_char(&b, '\n');
+  strbuf_add_string(&b, expires);
+  strbuf_add_char(&b, '\n');
+  /* x-amz-* headers, lowercase, in order of their names. */
+  char *amz[64];
+  size_t amz_count = 0;
+  const char *name, *value;
+  for (size_t i = 0; r->header_at != NULL &&
+                     (name = r->header_at(r->context, i, &value)) != NULL;
+       i++) {
+    if (strncasecmp(name, "x-amz-", 6) != 0)
+      continue;
+    char *line = amz_count < 64 ? str_printf("%s:%s", name, value) : NULL;
+    if (line == NULL) {
+      b.failed = true;
+      break;
+    }
+    for (char *c = line; *c != ':'; c++)
+      *c = (char)tolower((unsigned char)*c);
+    amz[amz_count++] = line;
+  }
+  qsort(amz, amz_count, sizeof *amz, compare_strings);
+  for (size_t i = 0; i < amz_count; i++) {
+    strbuf_add_string(&b, amz[i]);
+    strbuf_add_char(&b, '\n');
+    free(amz[i]);
+  }
+  strbuf_add(&b, r->path, strcspn(r->path, "?"));
+  v2_resource res = {.count = 0};
+  query_each(r->query, keep_subresource, &res);
+  qsort(res.pieces, res.count, sizeof *res.pieces, compare_strings);
+  for (size_t i = 0; i < res.count; i++) {
+    strbuf_add_char(&b, i == 0 ? '?' : '&');
+    strbuf_add_string(&b, res.pieces[i]);
+    free(res.pieces[i]);
+  }
+  if (res.failed)
+    b.failed = true;
+  return strbuf_finish(&b);
+}
+
+static pail_status v2_signature_check(const gateway_auth *a,
+                                      const gateway_request *r,
+                                      const char *secret, pail_error **err) {
+  char *text = v2_string_to_sign(a, r);
+  if (text == NULL)
+    return error_no_memory(err);
+  unsigned char mac[20];
+  crypto_hmac_sha1(secret, strlen(secret), text, strlen(text), mac);
+  free(text);
+  char expected[29];
+  crypto_base64_encode(mac, sizeof mac, expected);
+  bool match = CRYPTO_memcmp(expected, a->signature, 28) == 0;
+  OPENSSL_cleanse(expected, sizeof expected);
+  OPENSSL_cleanse(mac, sizeof mac);
+  return match ? PAIL_OK
+               : gateway_error(err, "SignatureDoesNotMatch",
+                               "The request signature we calculated does not "
+                               "match the signature you provided. Check your "
+                               "key and signing method.");
+}
+
 pail_status gateway_auth_verify(const gateway_auth *a, const gateway_request *r,
                                 const char *secret, pail_error **err) {
   if (a == NULL || r == NULL || r->header == NULL || a->access_key_id == NULL ||
@@ -699,6 +919,8 @@ pail_status gateway_auth_verify(const gateway_auth *a, const gateway_request *r,
   pail_status status = clock_check(a, r->now, err);
   if (status != PAIL_OK)
     return status;
+  if (a->kind == GATEWAY_AUTH_PRESIGNED_V2)
+    return v2_signature_check(a, r, secret, err);
   size_t line_count = 0;
   char **lines = signed_header_lines(a, r, &line_count);
   const char *query = r->query ? r->query : "";

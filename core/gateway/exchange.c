@@ -335,6 +335,13 @@ static const char *header_of(void *context, const char *name) {
   return gateway_header_get(x, name);
 }
 
+static const char *header_at_of(void *context, size_t index,
+                                const char **value) {
+  const pail_gateway_exchange *x = context;
+  const pail_gateway_request *r = x->request;
+  return r->header_at != NULL ? r->header_at(r->context, index, value) : NULL;
+}
+
 /* S3 refuses a signed request carrying an x-amz-* header its signature
  * does not cover: such a header (x-amz-copy-source, x-amz-meta-*) changes
  * what the request does, and anyone on the way could have added it. */
@@ -367,6 +374,7 @@ static pail_status authenticate(pail_gateway_exchange *x, pail_error **err) {
                              .path = r->path,
                              .query = r->query ? r->query : "",
                              .header = header_of,
+                             .header_at = header_at_of,
                              .context = x,
                              .now = pail_time_now()};
   pail_status status = gateway_auth_parse(&request, &x->auth, err);

@@ -26,13 +26,21 @@ typedef struct gateway_request {
   /* The value of a request header by lowercase name, NULL when absent
    * (repeated headers joined by ','). */
   const char *(*header)(void *context, const char *name);
+  /* The name of the index-th header received (from 0), its value in
+   * *value; NULL past the last. May be NULL: then no header is seen this
+   * way (the older query signature signs the x-amz-* headers sent). */
+  const char *(*header_at)(void *context, size_t index, const char **value);
   void *context;
   int64_t now; /* seconds since the epoch */
 } gateway_request;
 
 typedef enum gateway_auth_kind {
-  GATEWAY_AUTH_HEADER,   /* Authorization: AWS4-HMAC-SHA256 ... */
-  GATEWAY_AUTH_PRESIGNED /* X-Amz-Algorithm=AWS4-HMAC-SHA256&... */
+  GATEWAY_AUTH_HEADER,    /* Authorization: AWS4-HMAC-SHA256 ... */
+  GATEWAY_AUTH_PRESIGNED, /* X-Amz-Algorithm=AWS4-HMAC-SHA256&... */
+  /* AWSAccessKeyId=...&Expires=...&Signature=...: S3's older query
+   * signature (HMAC-SHA1), which boto3 still makes by default in
+   * us-east-1. amz_date and region are then empty, at is Expires. */
+  GATEWAY_AUTH_PRESIGNED_V2
 } gateway_auth_kind;
 
 /* What x-amz-content-sha256 says of the body. */

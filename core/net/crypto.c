@@ -158,6 +158,14 @@ void crypto_hmac_sha256(const void *key, size_t key_length, const void *data,
   HMAC(EVP_sha256(), key, (int)key_length, data, length, out, &m);
 }
 
+void crypto_hmac_sha1(const void *key, size_t key_length, const void *data,
+                      size_t length, unsigned char out[20]) {
+  unsigned int m = 20;
+  static const unsigned char no_key[1];
+  HMAC(EVP_sha1(), key_length ? key : no_key, (int)key_length, data, length,
+       out, &m);
+}
+
 void crypto_md5(const void *data, size_t length, unsigned char out[16]) {
   unsigned int n = 16;
   EVP_Digest(data, length, out, &n, EVP_md5(), NULL);
