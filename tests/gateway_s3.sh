@@ -186,5 +186,42 @@ EOF
 check "an x-amz-* header the signature does not cover is refused" \
   grep -q '^403 .*<Code>AccessDenied</Code><Message>There were headers present in the request which were not signed' "$SCRATCH/unsigned"
 
+# Over HTTPS (--tls-cert, --tls-key): botocore then sends PutObject as an
+# aws-chunked body with a CRC32 trailer (STREAMING-UNSIGNED-PAYLOAD-TRAILER).
+serve_stop
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$SCRATCH/tls.key" \
+  -out "$SCRATCH/tls.crt" >/dev/null 2>&1
+run_pail serve --s3-listen 127.0.0.1:0 --tls-cert "$SCRATCH/tls.crt"
+expect_status 2 "--tls-cert without --tls-key"
+serve_start --s3-listen 127.0.0.1:0 --tls-cert "$SCRATCH/tls.crt" \
+  --tls-key "$SCRATCH/tls.key" || exit 1
+ENDPOINT=$(sed -n 's/.*"s3_endpoint":"\([^"]*\)".*/\1/p' "$SERVE_LOG" | head -n 1)
+check "the endpoint is https" sh -c "echo '$ENDPOINT' | grep -q '^https://127.0.0.1:'"
+python3 - "$ENDPOINT" "$ALL_KEY_ID" "$ALL_SECRET" "$SCRATCH/tls.crt" \
+  >"$SCRATCH/tls.log" 2>&1 <<'EOF'
+import os, sys, boto3, botocore
+from botocore.config import Config
+endpoint, key_id, secret, ca = sys.argv[1:5]
+seen = []
+s3 = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=key_id,
+                  aws_secret_access_key=secret, region_name="us-east-1",
+                  verify=ca, config=Config(s3={"addressing_style": "path"}))
+s3.meta.events.register("before-send.s3.PutObject", lambda request, **kw:
+    seen.append(request.headers.get("x-amz-content-sha256")))
+data = os.urandom(3 * 1024 * 1024 + 5)
+s3.put_object(Bucket="_default_", Key="tls/obj", Body=data)
+print("payload", seen[0].decode() if isinstance(seen[0], bytes) else seen[0])
+print("same", s3.get_object(Bucket="_default_", Key="tls/obj")["Body"].read() == data)
+EOF
+check "boto3 over HTTPS sends a trailer-checked body" \
+  grep -q '^payload STREAMING-UNSIGNED-PAYLOAD-TRAILER$' "$SCRATCH/tls.log"
+check "... stored whole" grep -q '^same True$' "$SCRATCH/tls.log"
+check "aws s3 cp over HTTPS" aws --endpoint-url "$ENDPOINT" \
+  --ca-bundle "$SCRATCH/tls.crt" s3 cp --quiet "$SCRATCH/w.bin" s3://_default_/tls/cli
+check "... the same bytes" cmp -s "$SCRATCH/w.bin" "$PAIL_HOME/tls/cli"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http${ENDPOINT#https}/" || true)
+check "plain HTTP is not served on the TLS port ($code)" test "$code" != 200
+
 serve_stop
 finish

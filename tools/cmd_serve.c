@@ -30,14 +30,17 @@ enum {
   OPT_LISTEN = OPT_COMMAND_BASE,
   OPT_TOKEN,
   OPT_MAX_UPLOAD,
-  OPT_S3_LISTEN
+  OPT_S3_LISTEN,
+  OPT_TLS_CERT,
+  OPT_TLS_KEY
 };
 
 typedef struct serve_options {
   const char *listen;
   const char *token;
   const char *max_upload;
-  const char *s3_listen; /* NULL: no gateway */
+  const char *s3_listen;          /* NULL: no gateway */
+  const char *tls_cert, *tls_key; /* the gateway's, PEM files */
 } serve_options;
 
 static int serve_option(cli *c, void *state, int option, const char *arg) {
@@ -54,6 +57,12 @@ static int serve_option(cli *c, void *state, int option, const char *arg) {
     return EXIT_OK;
   case OPT_S3_LISTEN:
     o->s3_listen = arg;
+    return EXIT_OK;
+  case OPT_TLS_CERT:
+    o->tls_cert = arg;
+    return EXIT_OK;
+  case OPT_TLS_KEY:
+    o->tls_key = arg;
     return EXIT_OK;
   default:
     return EXIT_USAGE;
@@ -252,6 +261,11 @@ static int check_options(cli *c, serve_options *o, serve_server *server,
   int rc = parse_listen(c, "--listen", o->listen, address);
   if (rc == EXIT_OK && o->s3_listen != NULL)
     rc = parse_listen(c, "--s3-listen", o->s3_listen, s3);
+  if (rc == EXIT_OK && (o->tls_cert != NULL) != (o->tls_key != NULL))
+    rc = cli_usage_error(c, "--tls-cert and --tls-key go together");
+  if (rc == EXIT_OK && o->tls_cert != NULL && o->s3_listen == NULL)
+    rc = cli_usage_error(c, "--tls-cert and --tls-key are for the S3 "
+                            "gateway: give --s3-listen too");
   return rc;
 }
 
@@ -368,10 +382,16 @@ static int serve_until_signal(cli *c, const serve_options *o,
       pail_error_free(err);
     } else {
       s3_daemon = serve_s3_start(gateway, (struct sockaddr *)&s3->addr,
-                                 s3->ipv6, log_mhd);
+                                 s3->ipv6, o->tls_cert, o->tls_key, log_mhd);
     }
     if (s3_daemon == NULL) {
-      if (gateway != NULL)
+      if (gateway != NULL && o->tls_cert != NULL)
+        fprintf(stderr,
+                "pail: serve: cannot serve the S3 gateway on %s over TLS "
+                "(see the message above: the address, or the certificate "
+                "%s and key %s)\n",
+                o->s3_listen, o->tls_cert, o->tls_key);
+      else if (gateway != NULL)
         fprintf(stderr,
                 "pail: serve: cannot listen on %s (taken, or not an "
                 "address of this machine); choose another with "
@@ -384,7 +404,8 @@ static int serve_until_signal(cli *c, const serve_options *o,
     }
     const union MHD_DaemonInfo *s3_info =
         MHD_get_daemon_info(s3_daemon, MHD_DAEMON_INFO_BIND_PORT);
-    snprintf(s3_endpoint, sizeof s3_endpoint, "http://%s:%u", s3->host,
+    snprintf(s3_endpoint, sizeof s3_endpoint, "%s://%s:%u",
+             o->tls_cert ? "https" : "http", s3->host,
              s3_info != NULL ? s3_info->port : 0);
   }
   const union MHD_DaemonInfo *info =
@@ -411,9 +432,11 @@ static int run_serve(cli *c, const command *cmd, int argc, char **argv) {
       {"token", required_argument, NULL, OPT_TOKEN},
       {"max-upload", required_argument, NULL, OPT_MAX_UPLOAD},
       {"s3-listen", required_argument, NULL, OPT_S3_LISTEN},
+      {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+      {"tls-key", required_argument, NULL, OPT_TLS_KEY},
       {NULL, 0, NULL, 0},
   };
-  serve_options o = {DEFAULT_LISTEN, NULL, NULL, NULL};
+  serve_options o = {DEFAULT_LISTEN, NULL, NULL, NULL, NULL, NULL};
   int first = 0;
   int rc = cli_parse_options(c, cmd, argc, argv, "", long_options, serve_option,
                              &o, &first);
@@ -435,17 +458,19 @@ static int run_serve(cli *c, const command *cmd, int argc, char **argv) {
             "loopback address: anyone who can reach it and has the "
             "token can use the workspace\n",
             address.host);
-  if (o.s3_listen != NULL && !is_loopback(&s3))
+  if (o.s3_listen != NULL && o.tls_cert == NULL && !is_loopback(&s3))
     fprintf(stderr,
             "pail: serve: warning: the S3 gateway listens on %s, which is "
-            "not a loopback address: serve it over TLS behind a proxy, or "
-            "keys and data travel in the clear\n",
+            "not a loopback address: serve it over TLS (--tls-cert, "
+            "--tls-key), or keys and data travel in the clear\n",
             s3.host);
   return serve_until_signal(c, &o, &server, &address, &s3);
 }
 
 const command cli_cmd_serve = {
-    "serve", "serve [--listen HOST:PORT] [--token T] [--s3-listen HOST:PORT]",
+    "serve",
+    "serve [--listen HOST:PORT] [--token T] [--s3-listen HOST:PORT "
+    "[--tls-cert PEM --tls-key PEM]]",
     "browse the storages in a web page (the explorer)",
     "\nServes the explorer, a web page and a JSON API over the workspace, on\n"
     "HOST:PORT (default 127.0.0.1:8080; port 0: any free port) until\n"
@@ -460,5 +485,7 @@ const command cli_cmd_serve = {
     "                          default 5G)\n"
     "      --s3-listen HOST:PORT  also serve the S3 gateway there: each\n"
     "                          storage is a bucket (_default_ the primary),\n"
-    "                          reached with keys from `pail credentials`\n",
+    "                          reached with keys from `pail credentials`\n"
+    "      --tls-cert PEM, --tls-key PEM  serve the S3 gateway over HTTPS\n"
+    "                          with this certificate (chain) and key\n",
     run_serve};

@@ -120,9 +120,12 @@ enum MHD_Result serve_upload_finish(serve_server *server,
 
 struct pail_gateway;
 /* serve_s3.c: starts libmicrohttpd on address for the gateway (which must
- * outlive the daemon); NULL when it cannot listen. */
+ * outlive the daemon), over TLS with the PEM files tls_cert and tls_key
+ * when they are not NULL; NULL when it cannot (said through logger, or on
+ * stderr for the files). */
 struct MHD_Daemon *serve_s3_start(struct pail_gateway *gateway,
                                   const struct sockaddr *address, int ipv6,
+                                  const char *tls_cert, const char *tls_key,
                                   MHD_LogCallback logger);
 
 #endif /* PAIL_TOOLS_SERVE_H */

@@ -218,18 +218,54 @@ static void completed(void *cls, struct MHD_Connection *connection,
   *con_cls = NULL;
 }
 
+/* A PEM file read whole (at most 1 MiB); NULL, said on stderr, when it
+ * cannot be. */
+static char *read_pem(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *text = f ? malloc(1024 * 1024 + 1) : NULL;
+  size_t n = text ? fread(text, 1, 1024 * 1024 + 1, f) : 0;
+  bool ok = text != NULL && !ferror(f) && n > 0 && n <= 1024 * 1024;
+  if (f != NULL)
+    fclose(f);
+  if (!ok) {
+    fprintf(stderr, "pail: serve: cannot read %s (%s)\n", path,
+            f == NULL ? "no such file, or not readable"
+            : n == 0  ? "empty"
+                      : "not a PEM file of at most 1 MiB");
+    free(text);
+    return NULL;
+  }
+  text[n] = '\0';
+  return text;
+}
+
 struct MHD_Daemon *serve_s3_start(pail_gateway *gateway,
                                   const struct sockaddr *address, int ipv6,
+                                  const char *tls_cert, const char *tls_key,
                                   MHD_LogCallback logger) {
   unsigned int flags = MHD_USE_THREAD_PER_CONNECTION |
                        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
   if (ipv6)
     flags |= MHD_USE_IPv6;
+  /* libmicrohttpd copies neither: they live as long as the process. */
+  static char *cert, *key;
+  if (tls_cert != NULL) {
+    free(cert);
+    free(key);
+    cert = read_pem(tls_cert);
+    key = cert ? read_pem(tls_key) : NULL;
+    if (key == NULL)
+      return NULL;
+    flags |= MHD_USE_TLS;
+  }
   return MHD_start_daemon(
       flags, 0, NULL, NULL, handle, gateway, MHD_OPTION_EXTERNAL_LOGGER, logger,
       NULL, MHD_OPTION_SOCK_ADDR, address, MHD_OPTION_UNESCAPE_CALLBACK,
       unescape_none, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)600,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+      /* Without TLS the options end here. */
+      tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+      MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
 }
