@@ -15,13 +15,15 @@ on_exit() {
 }
 trap on_exit EXIT
 
+# rclone, s3cmd and openssl are clients of the S3 gateway's tests
+# (tests/gateway_s3.sh), which makes its certificate with openssl.
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libcurl4-openssl-dev libssl-dev libjansson-dev libxml2-dev zlib1g-dev check
-  libmicrohttpd-dev python3 chromium"
-# --bench: also what bench/run needs (docs/performance.md): the peers it
-# measures pail against and the fast server. Not for the normal CI install.
+  libmicrohttpd-dev python3 chromium rclone s3cmd openssl curl"
+# --bench: also what bench/run needs (docs/performance.md): the fast server
+# it measures pail against. Not for the normal CI install.
 case "${1:-}" in
---bench) PACKAGES="$PACKAGES time nginx-light rclone s3cmd curl" ;;
+--bench) PACKAGES="$PACKAGES time nginx-light" ;;
 esac
 
 # The Azure tests' server and independent client (tests/azure_lib.sh),

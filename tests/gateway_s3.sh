@@ -142,6 +142,46 @@ expect_status 1 "a read-only worker cannot put"
 expect_stderr 'access denied' "... and is told access is denied"
 check "... nothing stored" test ! -e "$PAIL_HOME/worker/ro.bin"
 
+# rclone and s3cmd, each configured by hand as a user would.
+if command -v rclone >/dev/null; then
+  (
+    unset AWS_CA_BUNDLE
+    export RCLONE_CONFIG_GW_TYPE=s3 RCLONE_CONFIG_GW_PROVIDER=Other \
+      RCLONE_CONFIG_GW_ACCESS_KEY_ID=$ALL_KEY_ID \
+      RCLONE_CONFIG_GW_SECRET_ACCESS_KEY=$ALL_SECRET \
+      RCLONE_CONFIG_GW_ENDPOINT=$ENDPOINT RCLONE_CONFIG_GW_REGION=us-east-1 \
+      RCLONE_CONFIG_GW_FORCE_PATH_STYLE=true RCLONE_CONFIG=$SCRATCH/rclone.conf
+    rclone -q copyto "$SCRATCH/w.bin" gw:_default_/rclone/w.bin &&
+      rclone -q cat gw:_default_/rclone/w.bin >"$SCRATCH/rclone.back" &&
+      rclone -q ls gw:_default_/rclone/ >"$SCRATCH/rclone.ls" &&
+      rclone -q delete gw:_default_/rclone/
+  ) 2>"$SCRATCH/rclone.err"
+  check "rclone copies, reads, lists and deletes through the gateway" \
+    cmp -s "$SCRATCH/w.bin" "$SCRATCH/rclone.back"
+  check "... its listing" grep -q ' 3000000 w.bin$' "$SCRATCH/rclone.ls"
+  check "... and its delete" test ! -e "$PAIL_HOME/rclone/w.bin"
+else
+  fail "rclone is not installed (scripts/install-deps.sh --bench installs it)"
+fi
+if command -v s3cmd >/dev/null; then
+  cat >"$SCRATCH/s3cfg" <<EOF
+[default]
+access_key = $ALL_KEY_ID
+secret_key = $ALL_SECRET
+host_base = ${ENDPOINT#http://}
+host_bucket = ${ENDPOINT#http://}
+use_https = False
+signature_v2 = False
+EOF
+  check "s3cmd put" s3cmd -q -c "$SCRATCH/s3cfg" put "$SCRATCH/w.bin" s3://_default_/s3cmd/w.bin
+  check "s3cmd get" s3cmd -q -c "$SCRATCH/s3cfg" get --force s3://_default_/s3cmd/w.bin "$SCRATCH/s3cmd.back"
+  check "... the same bytes" cmp -s "$SCRATCH/w.bin" "$SCRATCH/s3cmd.back"
+  s3cmd -c "$SCRATCH/s3cfg" ls s3://_default_/s3cmd/ >"$SCRATCH/s3cmd.ls" 2>&1
+  check "s3cmd ls" grep -q 's3://_default_/s3cmd/w.bin' "$SCRATCH/s3cmd.ls"
+else
+  fail "s3cmd is not installed (scripts/install-deps.sh --bench installs it)"
+fi
+
 # What no SDK sends: no signature, and a signature 20 minutes old.
 code=$(curl -s -o "$SCRATCH/body" -w '%{http_code}' "$ENDPOINT/_default_/range.bin")
 check "anonymous request refused (HTTP $code)" test "$code" = 403
