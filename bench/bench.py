@@ -678,6 +678,172 @@ def stat_latency():
     results["inprocess"]["stat"] = entry
 
 
+# -------------------------------------------------------- the S3 gateway
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pids):
+    """User + system CPU seconds the processes (all their threads) used."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / CLK_TCK
+
+
+def nginx_pids():
+    """nginx's master and its workers, which serve the requests."""
+    with open(os.path.join(SCRATCH, "nginx", "nginx.pid")) as f:
+        master = int(f.read())
+    pids = [master]
+    for task in os.listdir("/proc/%d/task" % master):
+        with open("/proc/%d/task/%s/children" % (master, task)) as f:
+            pids += [int(p) for p in f.read().split()]
+    return pids
+
+
+def gateway():
+    """The S3 gateway of pail serve over an fs storage, against nginx
+    serving the same file to the same client (curl, signing with
+    --aws-sigv4): the servers' own CPU (from /proc) and the client's wall
+    time, for a GET and for a signed PUT (the body's SHA-256 in
+    x-amz-content-sha256, which the gateway checks), and the latency a HEAD
+    through the gateway adds to the same HEAD straight to moto."""
+    if ONLY and not any(o.startswith("gateway") for o in ONLY):
+        return
+    size = SIZE
+    root = os.path.join(WORK, "gateway-root")
+    home = os.path.join(WORK, "gateway-home")
+    os.makedirs(root, exist_ok=True)
+    os.makedirs(home, exist_ok=True)
+    src = os.path.join(WORK, "gateway.bin")
+    make_object(src, size)
+    shutil.copyfile(src, os.path.join(root, "gateway.bin"))
+    served = os.path.join(WWW, FAST_BUCKET, "gateway.bin")
+    shutil.copyfile(src, served)
+    env = dict(E, PAIL_HOME=root, HOME=home)
+    env.pop("PAIL_CONFIG", None)
+    serve = subprocess.Popen([PAIL, "serve", "--listen", "127.0.0.1:0",
+                              "--s3-listen", "127.0.0.1:0", "--json"],
+                             env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    try:
+        endpoint = json.loads(serve.stdout.readline())["s3_endpoint"]
+        keys = json.loads(subprocess.run(
+            [PAIL, "credentials"], env=env, check=True, capture_output=True,
+            text=True).stdout)
+        gateway_runs(serve.pid, endpoint, keys, src, size)
+    finally:
+        serve.terminate()
+        serve.wait(timeout=30)
+
+
+def gateway_runs(serve_pid, endpoint, keys, src, size):
+    sigv4 = ["--aws-sigv4", "aws:amz:us-east-1:s3", "--user",
+             "%s:%s" % (keys["access_key_id"], keys["secret_access_key"])]
+    dl = os.path.join(WORK, "gateway.download")
+    with open(src, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    cases = {
+        "gateway-get": [
+            ("nginx", ["curl", "-sS", "-f", "-o", dl,
+                       "http://%s/%s/gateway.bin" % (NGINX, FAST_BUCKET)],
+             nginx_pids),
+            # S3 (and the gateway) want x-amz-content-sha256 signed, which
+            # curl sends only when asked to.
+            ("gateway", ["curl", "-sS", "-f", "-o", dl, "-H",
+                         "x-amz-content-sha256: " + hashlib.sha256(
+                             b"").hexdigest()] + sigv4 +
+             [endpoint + "/_default_/gateway.bin"], lambda: [serve_pid])],
+        "gateway-put": [
+            ("nginx", ["curl", "-sS", "-f", "-T", src,
+                       "http://%s/%s/gateway-up.bin" % (NGINX, FAST_BUCKET)],
+             nginx_pids),
+            ("gateway", ["curl", "-sS", "-f", "-T", src, "-H",
+                         "x-amz-content-sha256: " + digest] + sigv4 +
+             [endpoint + "/_default_/gateway-up.bin"], lambda: [serve_pid]),
+            ("sha256sum", ["sha256sum", src], lambda: [])]}
+    entry = {}
+    for name, tools in cases.items():
+        log("bench: %s (%d MiB, %d repetitions)" % (name, size >> 20, REPS))
+        runs = {tool: [] for tool, _, _ in tools}
+        for rep in range(REPS):
+            for tool, command, pids in tools:
+                remove(dl)
+                before = process_cpu(pids())
+                status, wall, cpu, rss, err = timed(command, E)
+                server = process_cpu(pids()) - before
+                if status:
+                    entry.setdefault("failures", {})[name + ":" + tool] = \
+                        err.strip()[:300]
+                    log("  %-10s FAILED: %s" % (tool, err.strip()[:300]))
+                    continue
+                if name == "gateway-get" and same_bytes(dl, src):
+                    entry.setdefault("failures", {})[name + ":" + tool] = \
+                        same_bytes(dl, src)
+                    continue
+                runs[tool].append({"wall": wall, "client_cpu": cpu,
+                                   "server_cpu": server})
+                log("  %-10s wall %6.2f s  server cpu %6.2f s  client cpu "
+                    "%6.2f s" % (tool, wall, server, cpu))
+        entry[name] = {tool: {
+            "wall": statistics.median(r["wall"] for r in rs),
+            "server_cpu": statistics.median(r["server_cpu"] for r in rs),
+            "client_cpu": statistics.median(r["client_cpu"] for r in rs),
+            "runs": len(rs)} for tool, rs in runs.items() if rs}
+    entry["bytes"] = size
+    entry["head"] = gateway_head_latency(endpoint, keys)
+    results["inprocess"]["gateway"] = entry
+
+
+def gateway_head_latency(endpoint, keys):
+    """Median ms of a HEAD through the gateway (fs) and straight to moto,
+    each from one boto3 client kept open (connection reused): what the
+    gateway adds per request."""
+    script = r"""
+import json, statistics, sys, time, boto3
+from botocore.config import Config
+out = {}
+for name, url, key, secret, bucket, obj in json.loads(sys.argv[1]):
+    c = boto3.client("s3", endpoint_url=url, aws_access_key_id=key,
+                     aws_secret_access_key=secret, region_name="us-east-1",
+                     config=Config(s3={"addressing_style": "path"}))
+    c.head_object(Bucket=bucket, Key=obj)
+    times = []
+    for _ in range(int(sys.argv[2])):
+        t = time.perf_counter()
+        c.head_object(Bucket=bucket, Key=obj)
+        times.append((time.perf_counter() - t) * 1000)
+    out[name] = statistics.median(times)
+print(json.dumps(out))
+"""
+    subprocess.run([PAIL, "-q", "mb"], env=pail_env(MOTO_SETTINGS),
+                   check=False)
+    tiny = os.path.join(WORK, "head.bin")
+    with open(tiny, "wb") as f:
+        f.write(b"x" * 4096)
+    subprocess.run([PAIL, "-q", "put", tiny, "head.bin"],
+                   env=pail_env(MOTO_SETTINGS), check=True)
+    targets = [("gateway (fs)", endpoint, keys["access_key_id"],
+                keys["secret_access_key"], "_default_", "gateway.bin"),
+               ("moto", "http://" + MOTO, E["S3_ACCESS_KEY"],
+                E["S3_SECRET_KEY"], BUCKET, "head.bin")]
+    p = subprocess.run(["python3", "-c", script, json.dumps(targets),
+                        "20" if SMOKE else "200"], env=E,
+                       capture_output=True, text=True)
+    if p.returncode:
+        return {"failure": p.stderr[-300:]}
+    got = json.loads(p.stdout)
+    log("  HEAD median: gateway (fs) %.2f ms, moto %.2f ms" %
+        (got["gateway (fs)"], got["moto"]))
+    return got
+
+
 # ---------------------------------------------------------------- report
 
 def machine():
@@ -788,6 +954,20 @@ def targets():
                 rows.append(("1,000 x 4 KiB put+get rate vs rclone (nginx, "
                              "tmpfs), pail %s" % label, target, v,
                              v >= 3 if target != "-" else None))
+    gw = results["inprocess"].get("gateway", {})
+    get, put = gw.get("gateway-get", {}), gw.get("gateway-put", {})
+    if "gateway" in get and "nginx" in get:
+        r = ratio(get["gateway"]["server_cpu"], get["nginx"]["server_cpu"])
+        rows.append(("gateway GET server CPU vs nginx (fs, same file)",
+                     "<= 1.5", r, r is not None and r <= 1.5))
+        r = ratio(get["nginx"]["wall"], get["gateway"]["wall"])
+        rows.append(("gateway GET throughput vs nginx", ">= 0.8", r,
+                     r is not None and r >= 0.8))
+    if "gateway" in put and "nginx" in put and "sha256sum" in put:
+        floor = put["nginx"]["server_cpu"] + put["sha256sum"]["client_cpu"]
+        r = ratio(put["gateway"]["server_cpu"], floor)
+        rows.append(("gateway signed PUT server CPU vs SHA-256 + nginx's "
+                     "write", "<= 1.3", r, r is not None and r <= 1.3))
     st = results["inprocess"].get("stat", {})
     for name in ("fs", "s3 on nginx", "s3 on moto"):
         if name in st and "median_ms" in st[name]:
@@ -888,6 +1068,26 @@ def report():
                                                       v["min_ms"]))
             else:
                 lines.append("| %s | failed ||" % name)
+    gw = results["inprocess"].get("gateway")
+    if gw:
+        lines += ["", "## S3 gateway over fs vs nginx, same file, curl "
+                  "(%d MiB)" % (gw["bytes"] >> 20), "",
+                  "| case | server | wall s | server CPU s | client CPU s |",
+                  "| --- | --- | --- | --- | --- |"]
+        for name in ("gateway-get", "gateway-put"):
+            for tool, v in gw.get(name, {}).items():
+                lines.append("| %s | %s | %.2f | %.2f | %.2f |" % (
+                    name, tool, v["wall"], v["server_cpu"], v["client_cpu"]))
+        for what, why in gw.get("failures", {}).items():
+            lines.append("| %s | failed: %s ||||" % (what, why[:200]))
+        head = gw.get("head", {})
+        if "failure" in head:
+            lines.append("\nHEAD latency: failed: %s" % head["failure"][:200])
+        elif head:
+            lines += ["", "HEAD, one boto3 client, connection reused: "
+                      "through the gateway (fs) %.2f ms, straight to moto "
+                      "%.2f ms (median)." % (head["gateway (fs)"],
+                                             head["moto"])]
     if results["notes"]:
         lines += ["", "Notes: " + "; ".join(results["notes"]) + "."]
     with open(os.path.join(OUT, base + ".md"), "w") as f:
@@ -895,6 +1095,8 @@ def report():
     log("bench: wrote %s.md and .json in %s" % (base, OUT))
     failed = [s["name"] + ":pail" for s in results["scenarios"]
               if "pail" in s["failures"]]
+    failed += list(results["inprocess"].get("gateway", {}).get("failures",
+                                                               {}))
     return failed
 
 
@@ -907,6 +1109,7 @@ def main():
     small_ops("nginx")
     signing()
     stat_latency()
+    gateway()
     failed = report()
     if failed:
         log("bench: pail failed in " + ", ".join(failed))

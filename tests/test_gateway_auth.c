@@ -434,8 +434,10 @@ START_TEST(aws_chunked_example_is_accepted) {
         decode(&a, EXAMPLE_SECRET, body, length, splits[i], &out, &err),
         PAIL_OK);
     ck_assert_uint_eq(out.length, 66560);
-    for (size_t j = 0; j < out.length; j++)
-      ck_assert_int_eq(out.data[j], 'a');
+    size_t j = 0;
+    while (j < out.length && out.data[j] == 'a')
+      j++;
+    ck_assert_uint_eq(j, out.length); /* every byte is the example's 'a' */
     free(out.data);
   }
   free(body);
@@ -1138,6 +1140,8 @@ int main(void) {
   suite_add_tcase(s, tc);
 
   tc = tcase_create("aws example");
+  /* Byte by byte through the decoder: slow under the sanitizers. */
+  tcase_set_timeout(tc, 60);
   tcase_add_test(tc, aws_chunked_example_is_accepted);
   tcase_add_test(tc, aws_chunked_wrong_chunk_signature_does_not_match);
   tcase_add_test(tc, aws_chunked_short_body_is_incomplete);
