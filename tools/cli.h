@@ -83,6 +83,9 @@ int cli_want_operands(cli *c, int have, int least, int most);
 /* Parses a non-negative decimal integer option value; false when text is
  * not one (a sign, a space, trailing text, an overflow). */
 bool cli_parse_count(const char *text, uint64_t *out);
+/* --expires S: 1 to PAIL_SIGN_MAX_EXPIRES seconds into *out; EXIT_OK, or a
+ * usage error (printed) naming the option and the limits. */
+int cli_parse_expires(cli *c, const char *text, int64_t *out);
 
 /* A growing list of option values (--header, --query, --metadata). The
  * items point into argv; the caller frees items with free(). */

@@ -56,17 +56,9 @@ static unsigned parse_allow(const char *text) {
 static int credentials_option(cli *c, void *state, int option,
                               const char *arg) {
   credentials_state *s = state;
-  uint64_t value;
   switch (option) {
   case OPT_EXPIRES:
-    if (!cli_parse_count(arg, &value) || value == 0 ||
-        value > PAIL_SIGN_MAX_EXPIRES)
-      return cli_usage_error(c,
-                             "--expires wants 1 to %d seconds (7 days), "
-                             "not \"%s\"",
-                             PAIL_SIGN_MAX_EXPIRES, arg);
-    s->options.expires = (int64_t)value;
-    return EXIT_OK;
+    return cli_parse_expires(c, arg, &s->options.expires);
   case OPT_STORAGE_SCOPE:
     return cli_string_list_add(&s->storages, arg);
   case OPT_PREFIX:

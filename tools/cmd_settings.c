@@ -20,20 +20,12 @@ typedef struct settings_state {
 
 static int settings_option(cli *c, void *state, int option, const char *arg) {
   settings_state *s = state;
-  uint64_t value;
   switch (option) {
   case OPT_GATEWAY:
     s->options.gateway = arg;
     return EXIT_OK;
   case OPT_EXPIRES:
-    if (!cli_parse_count(arg, &value) || value == 0 ||
-        value > PAIL_SIGN_MAX_EXPIRES)
-      return cli_usage_error(c,
-                             "--expires wants 1 to %d seconds (7 days), "
-                             "not \"%s\"",
-                             PAIL_SIGN_MAX_EXPIRES, arg);
-    s->credentials.expires = (int64_t)value;
-    return EXIT_OK;
+    return cli_parse_expires(c, arg, &s->credentials.expires);
   default:
     return EXIT_USAGE;
   }

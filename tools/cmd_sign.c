@@ -26,7 +26,6 @@ typedef struct sign_state {
 
 static int sign_option(cli *c, void *state, int option, const char *arg) {
   sign_state *s = state;
-  uint64_t value;
   switch (option) {
   case OPT_METHOD:
     if (strcmp(arg, "GET") != 0 && strcmp(arg, "PUT") != 0 &&
@@ -38,14 +37,7 @@ static int sign_option(cli *c, void *state, int option, const char *arg) {
     s->options.method = arg;
     return EXIT_OK;
   case OPT_EXPIRES:
-    if (!cli_parse_count(arg, &value) || value == 0 ||
-        value > PAIL_SIGN_MAX_EXPIRES)
-      return cli_usage_error(c,
-                             "--expires wants 1 to %d seconds (7 days), "
-                             "not \"%s\"",
-                             PAIL_SIGN_MAX_EXPIRES, arg);
-    s->options.expires = (int64_t)value;
-    return EXIT_OK;
+    return cli_parse_expires(c, arg, &s->options.expires);
   case OPT_AT: {
     pail_error *err = NULL;
     if (pail_time_parse(arg, &s->options.at, &err) != PAIL_OK) {

@@ -199,6 +199,18 @@ int cli_want_operands(cli *c, int have, int least, int most) {
   return EXIT_OK;
 }
 
+int cli_parse_expires(cli *c, const char *text, int64_t *out) {
+  uint64_t value;
+  if (!cli_parse_count(text, &value) || value == 0 ||
+      value > PAIL_SIGN_MAX_EXPIRES)
+    return cli_usage_error(c,
+                           "--expires wants 1 to %d seconds (7 days), not "
+                           "\"%s\"",
+                           PAIL_SIGN_MAX_EXPIRES, text);
+  *out = (int64_t)value;
+  return EXIT_OK;
+}
+
 bool cli_parse_count(const char *text, uint64_t *out) {
   if (text == NULL || *text < '0' || *text > '9')
     return false;
