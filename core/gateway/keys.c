@@ -62,8 +62,13 @@ static void secret_of(const unsigned char key[32], const char *id,
                       char secret[GATEWAY_SECRET_SIZE]) {
   unsigned char mac[32];
   crypto_hmac_sha256(key, 32, id, strlen(id), mac);
-  crypto_base64url_encode(mac, sizeof mac, secret);
+  /* The encoder writes the padded form first: 44 characters and a NUL. */
+  char text[4 * ((sizeof mac + 2) / 3) + 1];
+  crypto_base64url_encode(mac, sizeof mac, text);
+  memcpy(secret, text, GATEWAY_SECRET_SIZE - 1);
+  secret[GATEWAY_SECRET_SIZE - 1] = '\0';
   OPENSSL_cleanse(mac, sizeof mac);
+  OPENSSL_cleanse(text, sizeof text);
 }
 
 static json_t *string_array(const char *const *items, size_t count) {
