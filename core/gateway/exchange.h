@@ -2,7 +2,8 @@
  * exchange.h: what the files of the S3 gateway share. exchange.c owns the
  * gateway and the life of an exchange (authentication, routing, the
  * response and its body); bucket.c answers the requests on the service and
- * on buckets, object.c those on objects.
+ * on buckets, object.c those on objects, multipart.c the multipart uploads
+ * (staged as objects under RESERVED_UPLOADS_PREFIX).
  */
 #ifndef PAIL_CORE_GATEWAY_EXCHANGE_H
 #define PAIL_CORE_GATEWAY_EXCHANGE_H
@@ -129,8 +130,31 @@ PAIL_HIDDEN char *gateway_etag_quoted(const char *etag);
 PAIL_HIDDEN void gateway_service_request(pail_gateway_exchange *x);
 PAIL_HIDDEN void gateway_bucket_request(pail_gateway_exchange *x);
 
+/* What a client that names a key under RESERVED_UPLOADS_PREFIX is told. */
+#define GATEWAY_RESERVED_MESSAGE                                               \
+  "Keys under " RESERVED_UPLOADS_PREFIX " are reserved for the gateway's "     \
+  "staged multipart uploads."
+
 /* --------------------------------------------------------- object.c */
 
 PAIL_HIDDEN void gateway_object_request(pail_gateway_exchange *x);
+/* The x-amz-meta-* headers of the request (during begin) as x->metadata;
+ * false when out of memory. */
+PAIL_HIDDEN bool gateway_collect_metadata(pail_gateway_exchange *x);
+/* A finish: commits x->writer and answers 200 with the object's ETag. */
+PAIL_HIDDEN void gateway_writer_finish(pail_gateway_exchange *x);
+/* The object an x-amz-copy-source names ("[/]BUCKET/KEY", percent-encoded),
+ * or NULL for one that names none (or a version). Caller frees. */
+PAIL_HIDDEN pail_pointer *gateway_copy_source(pail_gateway_exchange *x,
+                                              const char *text);
+
+/* ------------------------------------------------------ multipart.c */
+
+/* Answers a request on key p (kept by the caller) that carries uploads,
+ * uploadId or partNumber; or arms its body. */
+PAIL_HIDDEN void gateway_multipart_request(pail_gateway_exchange *x,
+                                           const pail_pointer *p);
+/* ListMultipartUploads: GET /BUCKET?uploads. */
+PAIL_HIDDEN void gateway_list_uploads(pail_gateway_exchange *x);
 
 #endif /* PAIL_CORE_GATEWAY_EXCHANGE_H */

@@ -66,8 +66,7 @@ static bool add_object_headers(pail_gateway_exchange *x,
   return ok && gateway_add_header(x, "Accept-Ranges", "bytes");
 }
 
-/* The x-amz-meta-* headers of the request as metadata entries. */
-static bool collect_metadata(pail_gateway_exchange *x) {
+bool gateway_collect_metadata(pail_gateway_exchange *x) {
   const pail_gateway_request *r = x->request;
   if (r->header_at == NULL)
     return true;
@@ -290,7 +289,7 @@ static void get_object(pail_gateway_exchange *x, pail_pointer *p) {
 
 /* ------------------------------------------------------------ PUT */
 
-static void put_finish(pail_gateway_exchange *x) {
+void gateway_writer_finish(pail_gateway_exchange *x) {
   pail_object_info info;
   pail_error *err = NULL;
   pail_writer *writer = x->writer;
@@ -322,7 +321,7 @@ static void put_object(pail_gateway_exchange *x, pail_pointer *p) {
                         "If-None-Match on PutObject takes only \"*\".");
     return;
   }
-  if (!collect_metadata(x)) {
+  if (!gateway_collect_metadata(x)) {
     gateway_answer_error(x, NULL);
     return;
   }
@@ -351,13 +350,12 @@ static void put_object(pail_gateway_exchange *x, pail_pointer *p) {
     return;
   }
   x->body = BODY_OBJECT;
-  x->finish = put_finish;
+  x->finish = gateway_writer_finish;
 }
 
 /* ------------------------------------------------------------ copy */
 
-/* x-amz-copy-source: "[/]BUCKET/KEY[?versionId=...]", percent-encoded. */
-static pail_pointer *copy_source(pail_gateway_exchange *x, const char *text) {
+pail_pointer *gateway_copy_source(pail_gateway_exchange *x, const char *text) {
   if (*text == '/')
     text++;
   size_t n = strcspn(text, "?");
@@ -368,7 +366,7 @@ static pail_pointer *copy_source(pail_gateway_exchange *x, const char *text) {
     return NULL;
   char *slash = strchr(decoded, '/');
   pail_pointer *p = NULL;
-  if (slash != NULL && slash[1] != '\0') {
+  if (slash != NULL && slash[1] != '\0' && !key_is_reserved(slash + 1)) {
     *slash = '\0';
     size_t count = pail_workspace_storage_count(x->gateway->workspace);
     const char *storage = NULL;
@@ -402,7 +400,7 @@ static void copy_object(pail_gateway_exchange *x, pail_pointer *dst,
                           "gateway.");
       return;
     }
-  pail_pointer *src = copy_source(x, source);
+  pail_pointer *src = gateway_copy_source(x, source);
   if (src == NULL) {
     gateway_answer_code(x, 400, "InvalidArgument",
                         "Copy Source must mention the source bucket and key: "
@@ -416,7 +414,7 @@ static void copy_object(pail_gateway_exchange *x, pail_pointer *dst,
   pail_error *err = NULL;
   pail_status status = PAIL_OK;
   if (replace) {
-    if (!collect_metadata(x)) {
+    if (!gateway_collect_metadata(x)) {
       pail_pointer_free(src);
       gateway_answer_error(x, NULL);
       return;
@@ -464,6 +462,10 @@ static void copy_object(pail_gateway_exchange *x, pail_pointer *dst,
 /* ------------------------------------------------------------ routing */
 
 void gateway_object_request(pail_gateway_exchange *x) {
+  if (key_is_reserved(x->key)) {
+    gateway_answer_code(x, 403, "AccessDenied", GATEWAY_RESERVED_MESSAGE);
+    return;
+  }
   pail_pointer *p = gateway_pointer(x, NULL);
   if (p == NULL) {
     gateway_answer_code(x, 400, "KeyTooLongError",
@@ -476,9 +478,7 @@ void gateway_object_request(pail_gateway_exchange *x) {
     parts = parts || gateway_param_get(x, multipart[i]) != NULL;
   const char *source = gateway_header_get(x, "x-amz-copy-source");
   if (parts)
-    gateway_answer_code(x, 501, "NotImplemented",
-                        "Multipart uploads are not implemented by the gateway "
-                        "yet.");
+    gateway_multipart_request(x, p);
   else if (method_is(x, "HEAD"))
     head_object(x, p);
   else if (method_is(x, "GET"))
