@@ -265,8 +265,7 @@ static void list_objects(pail_gateway_exchange *x) {
 
 /* ---------------------------------------------------------- DeleteObjects */
 
-/* The text of the first child element of node named name, or NULL. */
-static xmlNode *child(xmlNode *node, const char *name) {
+xmlNode *gateway_xml_child(xmlNode *node, const char *name) {
   for (xmlNode *c = node ? node->children : NULL; c; c = c->next)
     if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
       return c;
@@ -283,7 +282,7 @@ static bool delete_request_parse(xmlDoc *doc, const char ***keys, size_t *count,
   *quiet = false;
   if (root == NULL || strcmp((const char *)root->name, "Delete") != 0)
     return false;
-  xmlNode *q = child(root, "Quiet");
+  xmlNode *q = gateway_xml_child(root, "Quiet");
   if (q != NULL) {
     xmlChar *text = xmlNodeGetContent(q);
     *quiet = text != NULL && strcmp((const char *)text, "true") == 0;
@@ -302,7 +301,7 @@ static bool delete_request_parse(xmlDoc *doc, const char ***keys, size_t *count,
     if (c->type != XML_ELEMENT_NODE ||
         strcmp((const char *)c->name, "Object") != 0)
       continue;
-    xmlNode *key = child(c, "Key");
+    xmlNode *key = gateway_xml_child(c, "Key");
     if (key == NULL || key->children == NULL ||
         key->children->type != XML_TEXT_NODE)
       return false;

@@ -13,6 +13,7 @@
 #include "keys.h"
 #include "strbuf.h"
 
+#include <libxml/tree.h>
 #include <pail/gateway.h>
 
 struct pail_gateway {
@@ -126,6 +127,9 @@ PAIL_HIDDEN char *gateway_etag_quoted(const char *etag);
 
 /* --------------------------------------------------------- bucket.c */
 
+/* The first child element of node named name, or NULL (node may be NULL). */
+PAIL_HIDDEN xmlNode *gateway_xml_child(xmlNode *node, const char *name);
+
 /* Routes a request on / or on a bucket; answers or arms the body. */
 PAIL_HIDDEN void gateway_service_request(pail_gateway_exchange *x);
 PAIL_HIDDEN void gateway_bucket_request(pail_gateway_exchange *x);
@@ -141,10 +145,21 @@ PAIL_HIDDEN void gateway_object_request(pail_gateway_exchange *x);
 /* The x-amz-meta-* headers of the request (during begin) as x->metadata;
  * false when out of memory. */
 PAIL_HIDDEN bool gateway_collect_metadata(pail_gateway_exchange *x);
+/* Answers a copy's result document, <root> with the LastModified and ETag
+ * of info (cleared). */
+PAIL_HIDDEN void gateway_answer_copy(pail_gateway_exchange *x, const char *root,
+                                     pail_object_info *info);
+/* After x->writer was opened with status (err its error): arms the body
+ * to be decoded into it (finished by gateway_writer_finish), or answers. */
+PAIL_HIDDEN void gateway_body_arm(pail_gateway_exchange *x, pail_status status,
+                                  pail_error *err);
+/* The decoded size the request announces (during begin), 0 unknown. */
+PAIL_HIDDEN uint64_t gateway_body_size(const pail_gateway_exchange *x);
 /* A finish: commits x->writer and answers 200 with the object's ETag. */
 PAIL_HIDDEN void gateway_writer_finish(pail_gateway_exchange *x);
 /* The object an x-amz-copy-source names ("[/]BUCKET/KEY", percent-encoded),
- * or NULL for one that names none (or a version). Caller frees. */
+ * or NULL, answered, for one that names none (or a version). Caller
+ * frees. */
 PAIL_HIDDEN pail_pointer *gateway_copy_source(pail_gateway_exchange *x,
                                               const char *text);
 

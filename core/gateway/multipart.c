@@ -307,25 +307,14 @@ static void upload_part(pail_gateway_exchange *x, const char *id,
                         unsigned number) {
   pail_pointer *part = part_pointer(x, id, number);
   pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
-  const char *size = gateway_header_get(x, "x-amz-decoded-content-length");
-  if (size == NULL)
-    size = gateway_header_get(x, "content-length");
-  if (size != NULL)
-    options.size_hint = strtoull(size, NULL, 10);
+  options.size_hint = gateway_body_size(x);
   pail_error *err = NULL;
   pail_status status = part == NULL
                            ? error_no_memory(&err)
                            : pail_writer_open(x->gateway->workspace, part,
                                               &options, &x->writer, &err);
   pail_pointer_free(part);
-  if (status == PAIL_OK)
-    status = gateway_payload_open(&x->auth, x->secret, &x->payload, &err);
-  if (status != PAIL_OK) {
-    gateway_answer_error(x, err);
-    return;
-  }
-  x->body = BODY_OBJECT;
-  x->finish = gateway_writer_finish;
+  gateway_body_arm(x, status, err);
 }
 
 /* x-amz-copy-source-range: "bytes=A-B", both given, as S3 wants. */
@@ -364,12 +353,8 @@ static pail_status stream_into(pail_reader *reader, pail_writer *writer,
 static void upload_part_copy(pail_gateway_exchange *x, const char *id,
                              unsigned number, const char *source) {
   pail_pointer *src = gateway_copy_source(x, source);
-  if (src == NULL) {
-    gateway_answer_code(x, 400, "InvalidArgument",
-                        "Copy Source must mention the source bucket and key: "
-                        "sourcebucket/sourcekey");
+  if (src == NULL)
     return;
-  }
   pail_read_options read = PAIL_READ_OPTIONS_INIT;
   read.large = 1;
   const char *range = gateway_header_get(x, "x-amz-copy-source-range");
@@ -414,21 +399,7 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
     gateway_answer_error(x, err);
     return;
   }
-  strbuf b;
-  strbuf_init(&b, NULL, 0);
-  gateway_xml_start(&b, "CopyPartResult");
-  char when[32];
-  gateway_xml_time(info.last_modified == INT64_MIN ? pail_time_now()
-                                                   : info.last_modified,
-                   when);
-  gateway_xml_element(&b, "LastModified", when);
-  char *etag = gateway_etag_quoted(info.etag);
-  if (etag != NULL)
-    gateway_xml_element(&b, "ETag", etag);
-  free(etag);
-  strbuf_add_string(&b, "</CopyPartResult>");
-  pail_object_info_clear(&info);
-  gateway_answer(x, 200, strbuf_finish(&b));
+  gateway_answer_copy(x, "CopyPartResult", &info);
 }
 
 /* ------------------------------------------------------------ complete */
@@ -440,15 +411,8 @@ typedef struct listed_part {
   uint64_t size;
 } listed_part;
 
-static xmlNode *child(xmlNode *node, const char *name) {
-  for (xmlNode *c = node ? node->children : NULL; c; c = c->next)
-    if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
-      return c;
-  return NULL;
-}
-
 static const char *child_text(xmlNode *node, const char *name) {
-  xmlNode *c = child(node, name);
+  xmlNode *c = gateway_xml_child(node, name);
   return c && c->children && c->children->type == XML_TEXT_NODE
              ? (const char *)c->children->content
              : NULL;

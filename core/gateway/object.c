@@ -332,17 +332,18 @@ static void put_object(pail_gateway_exchange *x, pail_pointer *p) {
   o->if_none_match = none != NULL;
   o->metadata = x->metadata;
   o->metadata_count = x->metadata_count;
-  const char *size = gateway_header_get(x, "x-amz-decoded-content-length");
-  if (size == NULL)
-    size = gateway_header_get(x, "content-length");
-  if (size != NULL)
-    o->size_hint = strtoull(size, NULL, 10);
+  o->size_hint = gateway_body_size(x);
   pail_error *err = NULL;
   /* Opened now, so that a refusal is answered before the body is sent;
    * the header strings live only during begin, and the writer keeps its
    * own copies (ABI 1.13: options outlive write_open in the core). */
   pail_status status = pail_writer_open(x->view, p, o, &x->writer, &err);
   o->content_type = o->content_disposition = NULL;
+  gateway_body_arm(x, status, err);
+}
+
+void gateway_body_arm(pail_gateway_exchange *x, pail_status status,
+                      pail_error *err) {
   if (status == PAIL_OK)
     status = gateway_payload_open(&x->auth, x->secret, &x->payload, &err);
   if (status != PAIL_OK) {
@@ -351,6 +352,13 @@ static void put_object(pail_gateway_exchange *x, pail_pointer *p) {
   }
   x->body = BODY_OBJECT;
   x->finish = gateway_writer_finish;
+}
+
+uint64_t gateway_body_size(const pail_gateway_exchange *x) {
+  const char *size = gateway_header_get(x, "x-amz-decoded-content-length");
+  if (size == NULL)
+    size = gateway_header_get(x, "content-length");
+  return size != NULL ? strtoull(size, NULL, 10) : 0;
 }
 
 /* ------------------------------------------------------------ copy */
@@ -384,6 +392,10 @@ pail_pointer *gateway_copy_source(pail_gateway_exchange *x, const char *text) {
     pail_error_free(err);
   }
   free(decoded);
+  if (p == NULL)
+    gateway_answer_code(x, 400, "InvalidArgument",
+                        "Copy Source must mention the source bucket and key: "
+                        "sourcebucket/sourcekey");
   return p;
 }
 
@@ -401,12 +413,8 @@ static void copy_object(pail_gateway_exchange *x, pail_pointer *dst,
       return;
     }
   pail_pointer *src = gateway_copy_source(x, source);
-  if (src == NULL) {
-    gateway_answer_code(x, 400, "InvalidArgument",
-                        "Copy Source must mention the source bucket and key: "
-                        "sourcebucket/sourcekey");
+  if (src == NULL)
     return;
-  }
   const char *directive = gateway_header_get(x, "x-amz-metadata-directive");
   bool replace = directive != NULL && strcasecmp(directive, "REPLACE") == 0;
   pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
@@ -443,19 +451,27 @@ static void copy_object(pail_gateway_exchange *x, pail_pointer *dst,
     gateway_answer_error(x, err);
     return;
   }
+  gateway_answer_copy(x, "CopyObjectResult", &info);
+}
+
+void gateway_answer_copy(pail_gateway_exchange *x, const char *root,
+                         pail_object_info *info) {
   strbuf b;
   strbuf_init(&b, NULL, 0);
-  gateway_xml_start(&b, "CopyObjectResult");
+  gateway_xml_start(&b, root);
   char when[32];
-  gateway_xml_time(info.last_modified == INT64_MIN ? 0 : info.last_modified,
+  gateway_xml_time(info->last_modified == INT64_MIN ? pail_time_now()
+                                                    : info->last_modified,
                    when);
   gateway_xml_element(&b, "LastModified", when);
-  char *etag = gateway_etag_quoted(info.etag);
+  char *etag = gateway_etag_quoted(info->etag);
   if (etag != NULL)
     gateway_xml_element(&b, "ETag", etag);
   free(etag);
-  strbuf_add_string(&b, "</CopyObjectResult>");
-  pail_object_info_clear(&info);
+  strbuf_add_string(&b, "</");
+  strbuf_add_string(&b, root);
+  strbuf_add_char(&b, '>');
+  pail_object_info_clear(info);
   gateway_answer(x, 200, strbuf_finish(&b));
 }
 
