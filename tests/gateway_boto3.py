@@ -249,6 +249,14 @@ check("... and from folder listings", not any(
 expect_error("staged prefix refused", "AccessDenied",
              lambda: s3.put_object(Bucket=BUCKET, Key=".pail_uploads/x",
                                    Body=b"x"))
+expect_error("staged prefix not listed", "AccessDenied",
+             lambda: s3.list_objects_v2(Bucket=BUCKET, Prefix=".pail_uploads/"))
+result = s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [
+    {"Key": ".pail_uploads/x"}, {"Key": "mp/not-there"}]})
+check("staged prefix not deleted in a batch",
+      [(e["Key"], e["Code"]) for e in result.get("Errors", [])] ==
+      [(".pail_uploads/x", "AccessDenied")] and
+      [d["Key"] for d in result.get("Deleted", [])] == ["mp/not-there"])
 
 # Step by step: parts out of order, one sent twice.
 upload_id = s3.create_multipart_upload(Bucket=BUCKET, Key="mp/ooo.bin",
