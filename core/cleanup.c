@@ -7,8 +7,12 @@
  */
 #include "internal.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A staged upload's manifest is small JSON; anything larger is not one. */
+#define MANIFEST_MAX (64u * 1024)
 
 static void leftover_clear(pail_leftover *leftover) {
   free(leftover->key);
@@ -65,6 +69,179 @@ static size_t report_filter(pail_workspace *ws, const char *storage,
   return hidden;
 }
 
+/* ----------------------------------------------------- staged uploads */
+
+/* The S3 gateway stages multipart uploads as objects under
+ * RESERVED_UPLOADS_PREFIX "<id>/" (an "upload" manifest and its parts),
+ * the same on every backend: so they are listed and removed here, through
+ * the backend's plain object calls, rather than by each backend. */
+
+/* The manifest of a staged upload (id: its folder): the target key and
+ * when it was created. Leaves them unset when it cannot be read. */
+static void manifest_read(const storage_handle *h, const char *id, char **key,
+                          int64_t *created) {
+  const pail_backend_ops *ops = &h->backend->ops;
+  char *name = str_printf("%supload", id);
+  pail_read_options options = PAIL_READ_OPTIONS_INIT;
+  pail_object_info info = {0};
+  void *stream = NULL;
+  pail_error *err = NULL;
+  if (name == NULL || ops->read_open == NULL ||
+      ops->read_open(h->instance, name, &options, &stream, &info, &err) !=
+          PAIL_OK) {
+    pail_error_free(err);
+    pail_object_info_clear(&info);
+    free(name);
+    return;
+  }
+  free(name);
+  pail_object_info_clear(&info);
+  char *text = malloc(MANIFEST_MAX);
+  size_t length = 0, got = 0;
+  bool ok = text != NULL;
+  while (ok && length < MANIFEST_MAX) {
+    ok = ops->read_stream(stream, text + length, MANIFEST_MAX - length, &got,
+                          &err) == PAIL_OK;
+    if (!ok || got == 0)
+      break;
+    length += got;
+  }
+  ops->read_close(stream);
+  pail_error_free(err);
+  json_t *root = ok ? json_loadb(text, length, 0, NULL) : NULL;
+  free(text);
+  const char *target = json_string_value(json_object_get(root, "key"));
+  json_t *when = json_object_get(root, "created");
+  if (target != NULL)
+    *key = strdup(target);
+  if (json_is_integer(when))
+    *created = (int64_t)json_integer_value(when);
+  json_decref(root);
+}
+
+/* Adds to report the leftover of one staged upload's entries. */
+static pail_status staged_add(const storage_handle *h,
+                              const pail_object_info *entries, size_t count,
+                              size_t id_length, pail_cleanup_report *report,
+                              pail_error **err) {
+  pail_leftover *grown =
+      realloc(report->leftovers, (report->count + 1) * sizeof *grown);
+  if (grown == NULL)
+    return error_no_memory(err);
+  report->leftovers = grown;
+  pail_leftover *l = &grown[report->count];
+  memset(l, 0, sizeof *l);
+  l->kind = PAIL_LEFTOVER_GATEWAY_UPLOAD;
+  l->id = strndup(entries[0].key, id_length);
+  if (l->id == NULL)
+    return error_no_memory(err);
+  report->count++;
+  l->size_known = 1;
+  l->started = INT64_MIN;
+  for (size_t i = 0; i < count; i++) {
+    l->size += entries[i].size;
+    int64_t t = entries[i].last_modified;
+    if (t != INT64_MIN && (l->started == INT64_MIN || t < l->started))
+      l->started = t; /* when the manifest cannot say */
+  }
+  manifest_read(h, l->id, &l->key, &l->started);
+  return PAIL_OK;
+}
+
+/* The length of RESERVED_UPLOADS_PREFIX "<id>/" at the start of key, or 0. */
+static size_t staged_id_length(const char *key) {
+  if (!key_is_reserved(key))
+    return 0;
+  const char *slash = strchr(key + RESERVED_UPLOADS_PREFIX_LENGTH, '/');
+  return slash ? (size_t)(slash - key) + 1 : 0;
+}
+
+/* Every object under prefix, through the backend's listing (the core's
+ * would hide them), in pages handed to each. */
+static pail_status staged_list(const storage_handle *h, const char *prefix,
+                               pail_list_page *all, pail_error **err) {
+  memset(all, 0, sizeof *all);
+  char *token = NULL;
+  pail_status status = PAIL_OK;
+  do {
+    pail_backend_list_request request = {
+        .prefix = prefix, .page_token = token, .max_keys = 1000};
+    pail_list_page page = {0};
+    status =
+        error_redact(err, h->config,
+                     h->backend->ops.list(h->instance, &request, &page, err));
+    free(token);
+    token = NULL;
+    if (status != PAIL_OK)
+      break;
+    pail_object_info *grown =
+        realloc(all->entries, (all->count + page.count + 1) * sizeof *grown);
+    if (grown == NULL) {
+      pail_list_page_clear(&page);
+      status = error_no_memory(err);
+      break;
+    }
+    all->entries = grown;
+    for (size_t i = 0; i < page.count; i++)
+      all->entries[all->count++] = page.entries[i];
+    page.count = 0;
+    token = page.next_page_token;
+    page.next_page_token = NULL;
+    pail_list_page_clear(&page);
+  } while (token != NULL);
+  if (status != PAIL_OK)
+    pail_list_page_clear(all);
+  return status;
+}
+
+/* Appends the staged uploads of the storage to report. */
+static pail_status staged_uploads_list(const storage_handle *h,
+                                       pail_cleanup_report *report,
+                                       pail_error **err) {
+  const pail_backend_ops *ops = &h->backend->ops;
+  if (ops->list == NULL || ops->delete_object == NULL)
+    return PAIL_OK;
+  pail_list_page all;
+  pail_status status = staged_list(h, RESERVED_UPLOADS_PREFIX, &all, err);
+  /* Byte order keeps each upload's objects together. */
+  for (size_t i = 0; status == PAIL_OK && i < all.count;) {
+    size_t id_length = staged_id_length(all.entries[i].key);
+    size_t n = 1;
+    while (i + n < all.count && id_length > 0 &&
+           strncmp(all.entries[i + n].key, all.entries[i].key, id_length) == 0)
+      n++;
+    if (id_length > 0)
+      status = staged_add(h, &all.entries[i], n, id_length, report, err);
+    i += n;
+  }
+  pail_list_page_clear(&all);
+  return status;
+}
+
+/* Removes a staged upload: its parts, then its manifest, so that an
+ * interrupted removal still leaves a leftover that names its key. */
+static pail_status staged_upload_remove(const storage_handle *h, const char *id,
+                                        pail_error **err) {
+  pail_list_page all;
+  pail_status status = staged_list(h, id, &all, err);
+  for (size_t pass = 0; pass < 2 && status == PAIL_OK; pass++)
+    for (size_t i = 0; i < all.count && status == PAIL_OK; i++) {
+      const char *name = all.entries[i].key + strlen(id);
+      if ((strcmp(name, "upload") == 0) != (pass == 1))
+        continue;
+      status = error_redact(
+          err, h->config,
+          h->backend->ops.delete_object(h->instance, all.entries[i].key, err));
+      if (status == PAIL_ERR_NOT_FOUND) {
+        pail_error_free(*err);
+        *err = NULL;
+        status = PAIL_OK;
+      }
+    }
+  pail_list_page_clear(&all);
+  return status;
+}
+
 /* Decides and, unless dry, carries out what happens to one leftover. */
 static void leftover_judge(pail_workspace *ws, const storage_handle *h,
                            const char *storage, const pail_cleanup_options *o,
@@ -84,10 +261,13 @@ static void leftover_judge(pail_workspace *ws, const storage_handle *h,
     leftover->outcome = PAIL_LEFTOVER_TO_REMOVE;
     return;
   }
-  pail_status status = error_redact(
-      &leftover->error, h->config,
-      h->backend->ops.leftover_remove(h->instance, leftover, o->older_than == 0,
-                                      &leftover->error));
+  pail_status status =
+      leftover->kind == PAIL_LEFTOVER_GATEWAY_UPLOAD
+          ? staged_upload_remove(h, leftover->id, &leftover->error)
+          : error_redact(&leftover->error, h->config,
+                         h->backend->ops.leftover_remove(h->instance, leftover,
+                                                         o->older_than == 0,
+                                                         &leftover->error));
   if (status == PAIL_OK) {
     leftover->outcome = PAIL_LEFTOVER_REMOVED;
   } else if (status == PAIL_ERR_CONFLICT && o->older_than > 0) {
@@ -125,11 +305,15 @@ pail_status pail_cleanup(pail_workspace *ws, const char *storage,
     out->note = str_printf("the %s backend cannot list what interrupted "
                            "writes leave behind",
                            h.backend->type);
-    return out->note ? PAIL_OK : error_no_memory(err);
+    if (out->note == NULL)
+      return error_no_memory(err);
+  } else {
+    status = error_redact(err, h.config,
+                          ops->leftovers_list(h.instance, &out->leftovers,
+                                              &out->count, &out->note, err));
   }
-  status = error_redact(err, h.config,
-                        ops->leftovers_list(h.instance, &out->leftovers,
-                                            &out->count, &out->note, err));
+  if (status == PAIL_OK)
+    status = staged_uploads_list(&h, out, err);
   if (status != PAIL_OK) {
     /* Keep the note: it may say why nothing could be listed. */
     char *note = out->note;

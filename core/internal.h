@@ -218,6 +218,14 @@ PAIL_HIDDEN pail_status crypto_random(void *buffer, size_t length,
 
 /* ---------------------------------------------------------- pointer.c */
 
+/* The folder where the S3 gateway stages multipart uploads, in the storage
+ * of their target (docs/gateway.md): listings hide it unless they ask for
+ * it by prefix, and pail_cleanup removes what is left there. */
+#define RESERVED_UPLOADS_PREFIX ".pail_uploads/"
+#define RESERVED_UPLOADS_PREFIX_LENGTH 14
+/* Whether key (or a listing prefix) lies under RESERVED_UPLOADS_PREFIX. */
+PAIL_HIDDEN bool key_is_reserved(const char *key);
+
 /* Drops from a page the entries no pointer can name: keys outside prefix,
  * keys that break the key rules (providers list what other tools wrote:
  * "a//b", "../x", control characters) and folders that are not a legal key

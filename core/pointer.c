@@ -525,3 +525,8 @@ size_t list_page_drop_unnameable(const char *prefix, pail_list_page *page) {
   page->count = kept;
   return dropped;
 }
+
+bool key_is_reserved(const char *key) {
+  return key != NULL && strncmp(key, RESERVED_UPLOADS_PREFIX,
+                                RESERVED_UPLOADS_PREFIX_LENGTH) == 0;
+}

@@ -416,14 +416,19 @@ pail_status pail_access_check(pail_workspace *ws, const pail_pointer *ptr,
 size_t workspace_list_filter(pail_workspace *ws, const char *prefix,
                              pail_list_page *page) {
   size_t dropped = list_page_drop_unnameable(prefix, page);
-  if (!ws->settings.rules.present)
+  /* The gateway's staged uploads are no one's objects: shown only to a
+   * listing that asks for them by name (the gateway's own, an operator's
+   * `pail ls .pail_uploads/`). */
+  bool hide_staged = !key_is_reserved(prefix);
+  if (!ws->settings.rules.present && !hide_staged)
     return dropped;
   size_t kept = 0;
   for (size_t i = 0; i < page->count; i++) {
     pail_object_info *entry = &page->entries[i];
-    if (entry->key != NULL &&
-        access_rules_check(&ws->settings.rules, ws->username, entry->key,
-                           PAIL_ACCESS_LIST, NULL) == PAIL_OK) {
+    if (entry->key != NULL && !(hide_staged && key_is_reserved(entry->key)) &&
+        (!ws->settings.rules.present ||
+         access_rules_check(&ws->settings.rules, ws->username, entry->key,
+                            PAIL_ACCESS_LIST, NULL) == PAIL_OK)) {
       if (kept != i)
         page->entries[kept] = *entry;
       kept++;

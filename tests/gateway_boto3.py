@@ -6,6 +6,9 @@ GATEWAY_ENDPOINT, GATEWAY_BUCKET, GATEWAY_KEY_ID / GATEWAY_SECRET (all
 access), GATEWAY_RO_KEY_ID / GATEWAY_RO_SECRET (read and list only),
 GATEWAY_SCOPED_KEY_ID / GATEWAY_SCOPED_SECRET (prefix "a/" only),
 GATEWAY_EXPIRED_KEY_ID / GATEWAY_EXPIRED_SECRET (already expired).
+Multipart uploads are checked too: through boto3's transfer manager (5 MiB
+parts of 64 MiB), and step by step (parts out of order and sent again,
+ListParts, ListMultipartUploads, UploadPartCopy, Abort, and S3's refusals).
 
 Prints "ok: ..." per check and "FAIL: ..." per failure; exits 1 on any
 failure. Every object's bytes are compared with what was written.
@@ -214,6 +217,145 @@ check("delete_objects", len(result.get("Deleted", [])) == 7 and
 check("delete_objects removed them", "Contents" not in s3.list_objects_v2(
     Bucket=BUCKET, Prefix="list/f"))
 
+# Multipart uploads: staged as objects, joined by Complete.
+import io
+from boto3.s3.transfer import TransferConfig
+
+MIB = 1024 * 1024
+big = os.urandom(64 * MIB)
+s3.upload_fileobj(io.BytesIO(big), BUCKET, "mp/big.bin", Config=TransferConfig(
+    multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB,
+    max_concurrency=4), ExtraArgs={"ContentType": "application/x-big",
+                                   "Metadata": {"kind": "multipart"}})
+got = s3.get_object(Bucket=BUCKET, Key="mp/big.bin")
+check("multipart upload of 64 MiB in 5 MiB parts",
+      hashlib.sha256(got["Body"].read()).digest() ==
+      hashlib.sha256(big).digest())
+check("multipart keeps type and metadata",
+      got["ContentType"] == "application/x-big" and
+      got["Metadata"] == {"kind": "multipart"})
+listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="mp/")["Contents"]
+check("multipart etag same in get and listing (when listings have one)",
+      [o.get("ETag", got["ETag"]) for o in listed
+       if o["Key"] == "mp/big.bin"] == [got["ETag"]])
+everything = []
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+    everything += [o["Key"] for o in page.get("Contents", [])]
+check("staged uploads hidden from listings",
+      not any(k.startswith(".pail_uploads") for k in everything))
+top = s3.list_objects_v2(Bucket=BUCKET, Delimiter="/")
+check("... and from folder listings", not any(
+    p["Prefix"].startswith(".pail") for p in top.get("CommonPrefixes", [])))
+expect_error("staged prefix refused", "AccessDenied",
+             lambda: s3.put_object(Bucket=BUCKET, Key=".pail_uploads/x",
+                                   Body=b"x"))
+expect_error("staged prefix not listed", "AccessDenied",
+             lambda: s3.list_objects_v2(Bucket=BUCKET, Prefix=".pail_uploads/"))
+result = s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [
+    {"Key": ".pail_uploads/x"}, {"Key": "mp/not-there"}]})
+check("staged prefix not deleted in a batch",
+      [(e["Key"], e["Code"]) for e in result.get("Errors", [])] ==
+      [(".pail_uploads/x", "AccessDenied")] and
+      [d["Key"] for d in result.get("Deleted", [])] == ["mp/not-there"])
+
+# Step by step: parts out of order, one sent twice.
+upload_id = s3.create_multipart_upload(Bucket=BUCKET, Key="mp/ooo.bin",
+                                       ContentType="text/x-ooo")["UploadId"]
+part = {1: os.urandom(5 * MIB), 2: os.urandom(5 * MIB), 3: b"tail" * 250}
+etags = {}
+for number in (3, 1, 2):
+    etags[number] = s3.upload_part(
+        Bucket=BUCKET, Key="mp/ooo.bin", UploadId=upload_id,
+        PartNumber=number, Body=part[number])["ETag"]
+part[2] = os.urandom(5 * MIB + 7)  # sent again: replaces the first
+etags[2] = s3.upload_part(Bucket=BUCKET, Key="mp/ooo.bin", UploadId=upload_id,
+                          PartNumber=2, Body=part[2])["ETag"]
+check("part etags are quoted", all(e.startswith('"') for e in etags.values()))
+parts = s3.list_parts(Bucket=BUCKET, Key="mp/ooo.bin", UploadId=upload_id)
+check("list_parts", [(p["PartNumber"], p["Size"], p["ETag"])
+                     for p in parts["Parts"]] ==
+      [(n, len(part[n]), etags[n]) for n in (1, 2, 3)])
+page = s3.list_parts(Bucket=BUCKET, Key="mp/ooo.bin", UploadId=upload_id,
+                     MaxParts=2)
+check("list_parts paging", [p["PartNumber"] for p in page["Parts"]] == [1, 2]
+      and page["IsTruncated"] and s3.list_parts(
+          Bucket=BUCKET, Key="mp/ooo.bin", UploadId=upload_id,
+          PartNumberMarker=page["NextPartNumberMarker"])["Parts"][0][
+              "PartNumber"] == 3)
+uploads = s3.list_multipart_uploads(Bucket=BUCKET, Prefix="mp/")
+check("list_multipart_uploads", [(u["Key"], u["UploadId"]) for u in
+                                 uploads.get("Uploads", [])] ==
+      [("mp/ooo.bin", upload_id)])
+expect_error("part of another key", "NoSuchUpload",
+             lambda: s3.upload_part(Bucket=BUCKET, Key="mp/other",
+                                    UploadId=upload_id, PartNumber=1,
+                                    Body=b"x"))
+
+
+def complete(key, upload, numbers_etags):
+    return s3.complete_multipart_upload(
+        Bucket=BUCKET, Key=key, UploadId=upload, MultipartUpload={"Parts": [
+            {"PartNumber": n, "ETag": e} for n, e in numbers_etags]})
+
+
+expect_error("complete with a wrong etag", "InvalidPart",
+             lambda: complete("mp/ooo.bin", upload_id, [
+                 (1, '"00000000000000000000000000000000"'), (2, etags[2]),
+                 (3, etags[3])]))
+expect_error("complete out of order", "InvalidPartOrder",
+             lambda: complete("mp/ooo.bin", upload_id, [
+                 (2, etags[2]), (1, etags[1]), (3, etags[3])]))
+done = complete("mp/ooo.bin", upload_id, [(n, etags[n]) for n in (1, 2, 3)])
+got = s3.get_object(Bucket=BUCKET, Key="mp/ooo.bin")
+check("parts sent out of order joined in order",
+      got["Body"].read() == part[1] + part[2] + part[3])
+check("complete's etag is the object's", done["ETag"] == got["ETag"] and
+      got["ContentType"] == "text/x-ooo")
+expect_error("a completed upload is gone", "NoSuchUpload",
+             lambda: s3.list_parts(Bucket=BUCKET, Key="mp/ooo.bin",
+                                   UploadId=upload_id))
+
+# Too small, then aborted.
+upload_id = s3.create_multipart_upload(Bucket=BUCKET,
+                                       Key="mp/small.bin")["UploadId"]
+small = [s3.upload_part(Bucket=BUCKET, Key="mp/small.bin", UploadId=upload_id,
+                        PartNumber=n, Body=b"s" * 100)["ETag"] for n in (1, 2)]
+expect_error("a part under 5 MiB but the last", "EntityTooSmall",
+             lambda: complete("mp/small.bin", upload_id,
+                              [(1, small[0]), (2, small[1])]))
+s3.abort_multipart_upload(Bucket=BUCKET, Key="mp/small.bin",
+                          UploadId=upload_id)
+ok("abort_multipart_upload")
+expect_error("an aborted upload is gone", "NoSuchUpload",
+             lambda: s3.upload_part(Bucket=BUCKET, Key="mp/small.bin",
+                                    UploadId=upload_id, PartNumber=3,
+                                    Body=b"x"))
+expect_error("aborting it again", "NoSuchUpload",
+             lambda: s3.abort_multipart_upload(
+                 Bucket=BUCKET, Key="mp/small.bin", UploadId=upload_id))
+expect_error("no object from an aborted upload", "NoSuchKey",
+             lambda: s3.get_object(Bucket=BUCKET, Key="mp/small.bin"))
+expect_error("an upload id never made", "NoSuchUpload",
+             lambda: s3.list_parts(Bucket=BUCKET, Key="mp/small.bin",
+                                   UploadId="../../etc"))
+
+# UploadPartCopy: a range of one object and the whole of another.
+upload_id = s3.create_multipart_upload(Bucket=BUCKET,
+                                       Key="mp/copied.bin")["UploadId"]
+first = s3.upload_part_copy(
+    Bucket=BUCKET, Key="mp/copied.bin", UploadId=upload_id, PartNumber=1,
+    CopySource={"Bucket": BUCKET, "Key": "mp/big.bin"},
+    CopySourceRange="bytes=%d-%d" % (MIB, 6 * MIB - 1))["CopyPartResult"]
+second = s3.upload_part_copy(
+    Bucket=BUCKET, Key="mp/copied.bin", UploadId=upload_id, PartNumber=2,
+    CopySource={"Bucket": BUCKET, "Key": "rt/1000.bin"})["CopyPartResult"]
+complete("mp/copied.bin", upload_id,
+         [(1, first["ETag"]), (2, second["ETag"])])
+check("upload_part_copy", s3.get_object(
+    Bucket=BUCKET, Key="mp/copied.bin")["Body"].read() ==
+    big[MIB:6 * MIB] + s3.get_object(
+        Bucket=BUCKET, Key="rt/1000.bin")["Body"].read())
+
 # Presigned URLs (SigV4), used without boto3.
 import urllib.error
 import urllib.request
@@ -261,6 +403,23 @@ expect_error("scoped key reading outside", "AccessDenied",
              lambda: scoped.get_object(Bucket=BUCKET, Key="range.bin"))
 expect_error("scoped key listing outside", "AccessDenied",
              lambda: scoped.list_objects_v2(Bucket=BUCKET, Prefix="b/"))
+expect_error("scoped key starting an upload outside", "AccessDenied",
+             lambda: scoped.create_multipart_upload(Bucket=BUCKET, Key="b/x"))
+upload_id = scoped.create_multipart_upload(Bucket=BUCKET,
+                                           Key="a/mp")["UploadId"]
+expect_error("scoped key copying a part from outside", "AccessDenied",
+             lambda: scoped.upload_part_copy(
+                 Bucket=BUCKET, Key="a/mp", UploadId=upload_id, PartNumber=1,
+                 CopySource={"Bucket": BUCKET, "Key": "range.bin"}))
+etag = scoped.upload_part(Bucket=BUCKET, Key="a/mp", UploadId=upload_id,
+                          PartNumber=1, Body=b"scoped part")["ETag"]
+scoped.complete_multipart_upload(
+    Bucket=BUCKET, Key="a/mp", UploadId=upload_id,
+    MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+check("scoped key uploads in parts inside its prefix", scoped.get_object(
+    Bucket=BUCKET, Key="a/mp")["Body"].read() == b"scoped part")
+expect_error("read-only key starting an upload", "AccessDenied",
+             lambda: ro.create_multipart_upload(Bucket=BUCKET, Key="ro/mp"))
 expired = client(os.environ["GATEWAY_EXPIRED_KEY_ID"],
                  os.environ["GATEWAY_EXPIRED_SECRET"])
 expect_error("expired key", "ExpiredToken",

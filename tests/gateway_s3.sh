@@ -3,13 +3,16 @@
 # default storage, driven by real clients: boto3 (tests/gateway_boto3.py:
 # round trips with bytes compared, odd keys, ranges, conditionals,
 # listings with folders and paging past 1,000 keys, copies, deletes,
-# presigned URLs, and every refusal with S3's code and nothing stored), the
-# aws CLI, and curl for what no SDK sends (no signature at all, a request
-# signed 20 minutes ago). Keys come from `pail credentials`; the storage's
+# presigned URLs, multipart uploads, and every refusal with S3's code and
+# nothing stored), the aws CLI (64 MiB in parts), pail as a worker, two
+# gateways sharing one upload, `pail cleanup` of an upload left behind, and
+# curl for what no SDK sends (no signature at all, a request signed 20
+# minutes ago). Keys come from `pail credentials`; the storage's
 # own settings hold no credential at all, and the keys never reach it.
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/serve_lib.sh"
-trap 'serve_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+SERVE2_PGID=
+trap 'serve_stop; [ -z "$SERVE2_PGID" ] || group_stop "$SERVE2_PGID"; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
 if ! python3 -c 'import boto3' 2>/dev/null || ! command -v aws >/dev/null; then
   echo "SKIP: boto3 and the aws CLI are needed (pip install boto3 awscli)"
@@ -73,13 +76,17 @@ else
   fail "boto3 against the gateway (exit $status)"
 fi
 
-# The aws CLI: uploads of 64 MiB (its multipart threshold is raised, as
-# multipart is not served yet), downloads, listings.
+staged() {
+  find "$PAIL_HOME/.pail_uploads" -type f 2>/dev/null | wc -l
+}
+check "Complete and Abort leave nothing staged" test "$(staged)" -eq 0
+
+# The aws CLI: uploads of 64 MiB (in parts of its default 8 MiB),
+# downloads, listings.
 export AWS_ACCESS_KEY_ID=$ALL_KEY_ID AWS_SECRET_ACCESS_KEY=$ALL_SECRET
 export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=$SCRATCH/aws-config
 unset AWS_SESSION_TOKEN AWS_PROFILE
-printf '[default]\ns3 =\n  multipart_threshold = 1GB\n  addressing_style = path\n' \
-  >"$AWS_CONFIG_FILE"
+printf '[default]\ns3 =\n  addressing_style = path\n' >"$AWS_CONFIG_FILE"
 head -c 67108864 /dev/urandom >"$SCRATCH/big"
 check "aws s3 cp up (64 MiB)" aws --endpoint-url "$ENDPOINT" s3 cp --quiet \
   "$SCRATCH/big" s3://_default_/cli/big
@@ -116,17 +123,16 @@ run_pail settings polars --expires 60
 expect_status 2 "pail settings --expires without --gateway"
 
 # A worker without credentials: pail itself, through an s3 storage whose
-# endpoint is the gateway and whose keys are minted (single PUTs: the
-# gateway serves no multipart upload yet).
+# endpoint is the gateway and whose keys are minted (in 5 MiB parts).
 worker() {
   cat >"$SCRATCH/worker.json" <<EOF
 {"storage": {"type": "s3", "bucket": "_default_",
   "endPoint": "${ENDPOINT#http://}", "useSSL": false,
-  "accessKey": "$1", "secretKey": "$2", "partSize": 1073741824}}
+  "accessKey": "$1", "secretKey": "$2", "partSize": 5242880}}
 EOF
 }
 worker "$ALL_KEY_ID" "$ALL_SECRET"
-head -c 3000000 /dev/urandom >"$SCRATCH/w.bin"
+head -c 12000000 /dev/urandom >"$SCRATCH/w.bin"
 run_pail --config "$SCRATCH/worker.json" put "$SCRATCH/w.bin" s3:///worker/w.bin
 expect_status 0 "a worker puts through the gateway"
 check "... into the fs storage" cmp -s "$SCRATCH/w.bin" "$PAIL_HOME/worker/w.bin"
@@ -161,7 +167,7 @@ if command -v rclone >/dev/null; then
   check "... its listing" grep -q ' 3000000 w.bin$' "$SCRATCH/rclone.ls"
   check "... and its delete" test ! -e "$PAIL_HOME/rclone/w.bin"
 else
-  fail "rclone is not installed (scripts/install-deps.sh --bench installs it)"
+  fail "rclone is not installed (scripts/install-deps.sh installs it)"
 fi
 if command -v s3cmd >/dev/null; then
   cat >"$SCRATCH/s3cfg" <<EOF
@@ -179,8 +185,80 @@ EOF
   s3cmd -c "$SCRATCH/s3cfg" ls s3://_default_/s3cmd/ >"$SCRATCH/s3cmd.ls" 2>&1
   check "s3cmd ls" grep -q 's3://_default_/s3cmd/w.bin' "$SCRATCH/s3cmd.ls"
 else
-  fail "s3cmd is not installed (scripts/install-deps.sh --bench installs it)"
+  fail "s3cmd is not installed (scripts/install-deps.sh installs it)"
 fi
+
+# Two gateways on the same settings: one upload's parts reach both, and
+# the second completes it. Nothing of an upload is in either process.
+spawn_server "$SCRATCH/serve2.log" "$PAIL" serve --listen 127.0.0.1:0 --json \
+  --s3-listen 127.0.0.1:0
+SERVE2_PGID=$SPAWNED_PID
+tries=0
+ENDPOINT2=
+while [ -z "$ENDPOINT2" ] && [ $tries -lt 300 ] && process_running "$SERVE2_PGID"; do
+  sleep 0.1
+  ENDPOINT2=$(sed -n 's/.*"s3_endpoint":"\([^"]*\)".*/\1/p' "$SCRATCH/serve2.log" | head -n 1)
+  tries=$((tries + 1))
+done
+check "a second gateway starts" test -n "$ENDPOINT2"
+wait_listening "$SERVE2_PGID" "${ENDPOINT2##*:}" 10
+python3 - "$ENDPOINT" "$ENDPOINT2" "$ALL_KEY_ID" "$ALL_SECRET" >"$SCRATCH/two" 2>&1 <<'EOF'
+import os, sys, boto3
+from botocore.config import Config
+one, two = (boto3.client("s3", endpoint_url=e, aws_access_key_id=sys.argv[3],
+                         aws_secret_access_key=sys.argv[4],
+                         region_name="us-east-1",
+                         config=Config(s3={"addressing_style": "path"}))
+            for e in sys.argv[1:3])
+upload = one.create_multipart_upload(Bucket="_default_", Key="two/x")["UploadId"]
+parts = [os.urandom(5 << 20), os.urandom(5 << 20), os.urandom(1000)]
+etags = {}
+for number, gateway in ((3, one), (1, two), (2, one)):
+    etags[number] = gateway.upload_part(
+        Bucket="_default_", Key="two/x", UploadId=upload, PartNumber=number,
+        Body=parts[number - 1])["ETag"]
+listed = [p["PartNumber"] for p in two.list_parts(
+    Bucket="_default_", Key="two/x", UploadId=upload)["Parts"]]
+two.complete_multipart_upload(
+    Bucket="_default_", Key="two/x", UploadId=upload, MultipartUpload={
+        "Parts": [{"PartNumber": n, "ETag": etags[n]} for n in (1, 2, 3)]})
+print("parts", listed)
+print("same", one.get_object(Bucket="_default_", Key="two/x")["Body"].read()
+      == b"".join(parts))
+EOF
+check "parts sent to two gateways are listed by either" grep -q '^parts \[1, 2, 3\]$' "$SCRATCH/two"
+check "... and completed by the second" grep -q '^same True$' "$SCRATCH/two"
+sed 's/^/  two gateways: /' "$SCRATCH/two"
+group_stop "$SERVE2_PGID"
+SERVE2_PGID=
+
+# An upload begun and left (Create and one part): hidden from pail ls,
+# kept by pail cleanup while recent, removed with --older-than 0.
+python3 - "$ENDPOINT" "$ALL_KEY_ID" "$ALL_SECRET" >"$SCRATCH/left" 2>&1 <<'EOF'
+import sys, boto3
+from botocore.config import Config
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2],
+                  aws_secret_access_key=sys.argv[3], region_name="us-east-1",
+                  config=Config(s3={"addressing_style": "path"}))
+upload = s3.create_multipart_upload(Bucket="_default_", Key="left/x")["UploadId"]
+s3.upload_part(Bucket="_default_", Key="left/x", UploadId=upload, PartNumber=1,
+               Body=b"a part never completed")
+print("upload", upload)
+EOF
+UPLOAD_ID=$(sed -n 's/^upload //p' "$SCRATCH/left")
+check "an upload is left" test -n "$UPLOAD_ID"
+check "... staged in the storage" test "$(staged)" -eq 2
+run_pail ls
+expect_status 0 "pail ls"
+check "pail ls hides the staged uploads" sh -c "! grep -q pail_uploads \"$OUT\""
+run_pail cleanup
+expect_status 0 "pail cleanup"
+check "a recent upload is kept" grep -q "kept-recent.*gateway-upload.*left/x" "$OUT"
+check "... in the storage" test "$(staged)" -eq 2
+run_pail cleanup --older-than 0
+expect_status 0 "pail cleanup --older-than 0"
+check "the upload left is removed" grep -q "removed.*gateway-upload.*left/x.*$UPLOAD_ID" "$OUT"
+check "... from the storage" test "$(staged)" -eq 0
 
 # What no SDK sends: no signature, and a signature 20 minutes old.
 code=$(curl -s -o "$SCRATCH/body" -w '%{http_code}' "$ENDPOINT/_default_/range.bin")

@@ -1,7 +1,7 @@
 /*
  * test_cleanup.c: pail_cleanup (core/cleanup.c) with the fs backend's
- * temporary files (backends/fs/fs_cleanup.c), and a backend without the
- * operations (mem).
+ * temporary files (backends/fs/fs_cleanup.c), a backend without the
+ * operations (mem), and the S3 gateway's staged uploads on both.
  */
 #include <config.h>
 
@@ -245,6 +245,66 @@ START_TEST(backend_without_cleanup_answers_with_a_note) {
 }
 END_TEST
 
+/* A staged upload of the gateway for key, begun now, with one part. */
+static void staged_upload(pail_workspace *w, const char *id, const char *key) {
+  char *name = NULL, *manifest = NULL;
+  ck_assert_int_ge(asprintf(&manifest, "{\"key\":\"%s\",\"created\":%lld}", key,
+                            (long long)pail_time_now()),
+                   0);
+  const char *files[][2] = {{"upload", manifest}, {"part-00001", "a part"}};
+  for (size_t i = 0; i < 2; i++) {
+    ck_assert_int_ge(asprintf(&name, ".pail_uploads/%s/%s", id, files[i][0]),
+                     0);
+    pail_pointer p = {.key = name};
+    ck_assert_int_eq(
+        pail_write(w, &p, files[i][1], strlen(files[i][1]), NULL, NULL),
+        PAIL_OK);
+    free(name);
+  }
+  free(manifest);
+}
+
+START_TEST(staged_upload_is_a_leftover_on_every_backend) {
+  pail_workspace *mem = NULL;
+  ck_assert_int_eq(pail_workspace_open_json(
+                       "{\"storage\": {\"type\": \"mem\"}}", NULL, &mem, NULL),
+                   PAIL_OK);
+  pail_workspace *both[] = {ws, mem};
+  for (size_t b = 0; b < 2; b++) {
+    unsetenv("PAIL_TEST_NOW");
+    staged_upload(both[b], "00ff", "t/x");
+    pail_pointer keep = {.key = "t/keep"};
+    ck_assert_int_eq(pail_write(both[b], &keep, "k", 1, NULL, NULL), PAIL_OK);
+    pail_cleanup_report report;
+    ck_assert_int_eq(pail_cleanup(both[b], NULL, NULL, &report, NULL), PAIL_OK);
+    ck_assert_uint_eq(report.count, 1);
+    const pail_leftover *l = &report.leftovers[0];
+    ck_assert_int_eq(l->kind, PAIL_LEFTOVER_GATEWAY_UPLOAD);
+    ck_assert_str_eq(l->key, "t/x");
+    ck_assert_str_eq(l->id, ".pail_uploads/00ff/");
+    ck_assert_int_eq(l->outcome, PAIL_LEFTOVER_RECENT);
+    ck_assert(l->size_known && l->size > 6);
+    pail_cleanup_report_clear(&report);
+    clock_ahead(2);
+    ck_assert_int_eq(pail_cleanup(both[b], NULL, NULL, &report, NULL), PAIL_OK);
+    ck_assert_uint_eq(report.count, 1);
+    ck_assert_int_eq(report.leftovers[0].outcome, PAIL_LEFTOVER_REMOVED);
+    pail_cleanup_report_clear(&report);
+    pail_pointer staged = {.key = ".pail_uploads/"};
+    pail_list_options opts = PAIL_LIST_OPTIONS_INIT;
+    opts.recursive = 1;
+    pail_list_page page;
+    ck_assert_int_eq(pail_list(both[b], &staged, &opts, &page, NULL), PAIL_OK);
+    ck_assert_uint_eq(page.count, 0);
+    pail_list_page_clear(&page);
+    pail_object_info info;
+    ck_assert_int_eq(pail_stat(both[b], &keep, &info, NULL), PAIL_OK);
+    pail_object_info_clear(&info);
+  }
+  pail_workspace_close(mem);
+}
+END_TEST
+
 START_TEST(bad_arguments_are_refused) {
   pail_cleanup_report report;
   pail_error *err = NULL;
@@ -271,6 +331,7 @@ int main(void) {
   tcase_add_test(tc, dry_run_removes_nothing);
   tcase_add_test(tc, access_rules_need_delete_and_hide_what_cannot_be_listed);
   tcase_add_test(tc, backend_without_cleanup_answers_with_a_note);
+  tcase_add_test(tc, staged_upload_is_a_leftover_on_every_backend);
   tcase_add_test(tc, bad_arguments_are_refused);
   suite_add_tcase(s, tc);
   return test_run_suite(s);

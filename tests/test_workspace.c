@@ -1034,6 +1034,44 @@ START_TEST(ranged_download_reports_progress_up_to_the_range) {
 }
 END_TEST
 
+/* Whether a listing of prefix (recursive or not) names a key under
+ * .pail_uploads/. */
+static size_t staged_listed(pail_workspace *w, const char *prefix,
+                            int recursive) {
+  pail_pointer *p = NULL;
+  ck_assert_int_eq(pail_pointer_parse_prefix(prefix, NULL, &p, NULL), PAIL_OK);
+  pail_list_options opts = PAIL_LIST_OPTIONS_INIT;
+  opts.recursive = recursive;
+  pail_list_page page;
+  ck_assert_int_eq(pail_list(w, p, &opts, &page, NULL), PAIL_OK);
+  size_t n = 0;
+  for (size_t i = 0; i < page.count; i++)
+    n += strncmp(page.entries[i].key, ".pail_uploads/", 14) == 0;
+  pail_list_page_clear(&page);
+  pail_pointer_free(p);
+  return n;
+}
+
+START_TEST(listings_hide_staged_uploads_unless_their_prefix_asks) {
+  pail_workspace *mem = NULL;
+  ck_assert_int_eq(pail_workspace_open_json(
+                       "{\"storage\": {\"type\": \"mem\"}}", NULL, &mem, NULL),
+                   PAIL_OK);
+  const char *keys[] = {".pail_uploads/0123/upload",
+                        ".pail_uploads/0123/part-00001", "visible"};
+  for (size_t i = 0; i < 3; i++) {
+    pail_pointer p = {.key = (char *)keys[i]};
+    ck_assert_int_eq(pail_write(mem, &p, "x", 1, NULL, NULL), PAIL_OK);
+  }
+  ck_assert_uint_eq(staged_listed(mem, "s3:///", 1), 0);
+  ck_assert_uint_eq(staged_listed(mem, "s3:///", 0), 0);
+  ck_assert_uint_eq(staged_listed(mem, "s3:///.pail", 1), 0);
+  ck_assert_uint_eq(staged_listed(mem, "s3:///.pail_uploads/", 1), 2);
+  ck_assert_uint_eq(staged_listed(mem, "s3:///.pail_uploads/", 0), 1);
+  pail_workspace_close(mem);
+}
+END_TEST
+
 START_TEST(page_token_that_does_not_advance_ends_the_listing) {
   put("s3://stuck/pub/a", "a");
   pail_pointer *prefix = NULL;
@@ -1699,6 +1737,7 @@ int main(void) {
   tcase_add_test(tc, download_writes_into_a_fifo_instead_of_replacing_it);
   tcase_add_test(tc, download_never_touches_the_process_umask);
   tcase_add_test(tc, page_token_that_does_not_advance_ends_the_listing);
+  tcase_add_test(tc, listings_hide_staged_uploads_unless_their_prefix_asks);
   tcase_add_test(tc, sign_without_presign_answers_with_a_verifiable_grant);
   tcase_add_test(tc, grant_keeps_the_extra_fields_of_the_signed_pointer);
   tcase_add_test(tc, grant_allows_reading_a_key_the_rules_deny);

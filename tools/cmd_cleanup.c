@@ -70,6 +70,8 @@ static const char *kind_name(pail_leftover_kind kind) {
     return "uncommitted-blob";
   case PAIL_LEFTOVER_RESUMABLE_SESSION:
     return "resumable-session";
+  case PAIL_LEFTOVER_GATEWAY_UPLOAD:
+    return "gateway-upload";
   }
   return "unknown";
 }

@@ -98,6 +98,10 @@ static bool listing_parse(pail_gateway_exchange *x, listing *l) {
   l->prefix = gateway_param_get(x, "prefix");
   if (l->prefix == NULL)
     l->prefix = "";
+  if (key_is_reserved(l->prefix)) {
+    gateway_answer_code(x, 403, "AccessDenied", GATEWAY_RESERVED_MESSAGE);
+    return false;
+  }
   l->delimiter = gateway_param_get(x, "delimiter");
   if (l->delimiter != NULL && *l->delimiter == '\0')
     l->delimiter = NULL;
@@ -261,8 +265,7 @@ static void list_objects(pail_gateway_exchange *x) {
 
 /* ---------------------------------------------------------- DeleteObjects */
 
-/* The text of the first child element of node named name, or NULL. */
-static xmlNode *child(xmlNode *node, const char *name) {
+xmlNode *gateway_xml_child(xmlNode *node, const char *name) {
   for (xmlNode *c = node ? node->children : NULL; c; c = c->next)
     if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
       return c;
@@ -279,7 +282,7 @@ static bool delete_request_parse(xmlDoc *doc, const char ***keys, size_t *count,
   *quiet = false;
   if (root == NULL || strcmp((const char *)root->name, "Delete") != 0)
     return false;
-  xmlNode *q = child(root, "Quiet");
+  xmlNode *q = gateway_xml_child(root, "Quiet");
   if (q != NULL) {
     xmlChar *text = xmlNodeGetContent(q);
     *quiet = text != NULL && strcmp((const char *)text, "true") == 0;
@@ -298,7 +301,7 @@ static bool delete_request_parse(xmlDoc *doc, const char ***keys, size_t *count,
     if (c->type != XML_ELEMENT_NODE ||
         strcmp((const char *)c->name, "Object") != 0)
       continue;
-    xmlNode *key = child(c, "Key");
+    xmlNode *key = gateway_xml_child(c, "Key");
     if (key == NULL || key->children == NULL ||
         key->children->type != XML_TEXT_NODE)
       return false;
@@ -330,13 +333,33 @@ static void delete_objects_finish(pail_gateway_exchange *x) {
   strbuf b;
   strbuf_init(&b, NULL, 0);
   if (pointers && list && results && errors) {
+    size_t allowed = 0;
     for (size_t i = 0; i < count; i++) {
+      if (key_is_reserved(keys[i])) {
+        results[i] = PAIL_ERR_ACCESS_DENIED;
+        pail_error_set(&errors[i], PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+                       GATEWAY_RESERVED_MESSAGE);
+        continue;
+      }
       pointers[i].storage = (char *)x->storage;
       pointers[i].key = (char *)keys[i];
-      list[i] = &pointers[i];
+      list[allowed++] = &pointers[i];
     }
     pail_error *err = NULL;
-    pail_delete_many(x->view, list, count, results, errors, &err);
+    pail_status *granted = calloc(allowed + 1, sizeof *granted);
+    pail_error **granted_errors = calloc(allowed + 1, sizeof *granted_errors);
+    if (granted != NULL && granted_errors != NULL) {
+      pail_delete_many(x->view, list, allowed, granted, granted_errors, &err);
+      for (size_t i = 0, j = 0; i < count; i++)
+        if (!key_is_reserved(keys[i])) {
+          results[i] = granted[j];
+          errors[i] = granted_errors[j++];
+        }
+    } else {
+      b.failed = true;
+    }
+    free(granted);
+    free(granted_errors);
     pail_error_free(err);
     gateway_xml_start(&b, "DeleteResult");
     for (size_t i = 0; i < count; i++) {
@@ -390,6 +413,8 @@ void gateway_bucket_request(pail_gateway_exchange *x) {
       gateway_xml_text(&b, x->gateway->region);
     strbuf_add_string(&b, "</LocationConstraint>");
     gateway_answer(x, 200, strbuf_finish(&b));
+  } else if (method_is(x, "GET") && gateway_param_get(x, "uploads") != NULL) {
+    gateway_list_uploads(x);
   } else if (method_is(x, "GET") && x->param_count > 0 &&
              gateway_param_get(x, "list-type") == NULL &&
              gateway_param_get(x, "prefix") == NULL &&

@@ -2,7 +2,8 @@
  * exchange.h: what the files of the S3 gateway share. exchange.c owns the
  * gateway and the life of an exchange (authentication, routing, the
  * response and its body); bucket.c answers the requests on the service and
- * on buckets, object.c those on objects.
+ * on buckets, object.c those on objects, multipart.c the multipart uploads
+ * (staged as objects under RESERVED_UPLOADS_PREFIX).
  */
 #ifndef PAIL_CORE_GATEWAY_EXCHANGE_H
 #define PAIL_CORE_GATEWAY_EXCHANGE_H
@@ -12,6 +13,7 @@
 #include "keys.h"
 #include "strbuf.h"
 
+#include <libxml/tree.h>
 #include <pail/gateway.h>
 
 struct pail_gateway {
@@ -125,12 +127,49 @@ PAIL_HIDDEN char *gateway_etag_quoted(const char *etag);
 
 /* --------------------------------------------------------- bucket.c */
 
+/* The first child element of node named name, or NULL (node may be NULL). */
+PAIL_HIDDEN xmlNode *gateway_xml_child(xmlNode *node, const char *name);
+
 /* Routes a request on / or on a bucket; answers or arms the body. */
 PAIL_HIDDEN void gateway_service_request(pail_gateway_exchange *x);
 PAIL_HIDDEN void gateway_bucket_request(pail_gateway_exchange *x);
 
+/* What a client that names a key under RESERVED_UPLOADS_PREFIX is told. */
+#define GATEWAY_RESERVED_MESSAGE                                               \
+  "Keys under " RESERVED_UPLOADS_PREFIX " are reserved for the gateway's "     \
+  "staged multipart uploads."
+
 /* --------------------------------------------------------- object.c */
 
 PAIL_HIDDEN void gateway_object_request(pail_gateway_exchange *x);
+/* The x-amz-meta-* headers of the request (during begin) as x->metadata;
+ * false when out of memory. */
+PAIL_HIDDEN bool gateway_collect_metadata(pail_gateway_exchange *x);
+/* Answers a copy's result document, <root> with the LastModified and ETag
+ * of info (cleared). */
+PAIL_HIDDEN void gateway_answer_copy(pail_gateway_exchange *x, const char *root,
+                                     pail_object_info *info);
+/* After x->writer was opened with status (err its error): arms the body
+ * to be decoded into it (finished by gateway_writer_finish), or answers. */
+PAIL_HIDDEN void gateway_body_arm(pail_gateway_exchange *x, pail_status status,
+                                  pail_error *err);
+/* The decoded size the request announces (during begin), 0 unknown. */
+PAIL_HIDDEN uint64_t gateway_body_size(const pail_gateway_exchange *x);
+/* A finish: commits x->writer and answers 200 with the object's ETag. */
+PAIL_HIDDEN void gateway_writer_finish(pail_gateway_exchange *x);
+/* The object an x-amz-copy-source names ("[/]BUCKET/KEY", percent-encoded),
+ * or NULL, answered, for one that names none (or a version). Caller
+ * frees. */
+PAIL_HIDDEN pail_pointer *gateway_copy_source(pail_gateway_exchange *x,
+                                              const char *text);
+
+/* ------------------------------------------------------ multipart.c */
+
+/* Answers a request on key p (kept by the caller) that carries uploads,
+ * uploadId or partNumber; or arms its body. */
+PAIL_HIDDEN void gateway_multipart_request(pail_gateway_exchange *x,
+                                           const pail_pointer *p);
+/* ListMultipartUploads: GET /BUCKET?uploads. */
+PAIL_HIDDEN void gateway_list_uploads(pail_gateway_exchange *x);
 
 #endif /* PAIL_CORE_GATEWAY_EXCHANGE_H */

@@ -13,4 +13,5 @@ core_libpail_core_la_SOURCES += \
 	core/gateway/exchange.h \
 	core/gateway/exchange.c \
 	core/gateway/bucket.c \
-	core/gateway/object.c
+	core/gateway/object.c \
+	core/gateway/multipart.c

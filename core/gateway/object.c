@@ -66,8 +66,7 @@ static bool add_object_headers(pail_gateway_exchange *x,
   return ok && gateway_add_header(x, "Accept-Ranges", "bytes");
 }
 
-/* The x-amz-meta-* headers of the request as metadata entries. */
-static bool collect_metadata(pail_gateway_exchange *x) {
+bool gateway_collect_metadata(pail_gateway_exchange *x) {
   const pail_gateway_request *r = x->request;
   if (r->header_at == NULL)
     return true;
@@ -290,7 +289,7 @@ static void get_object(pail_gateway_exchange *x, pail_pointer *p) {
 
 /* ------------------------------------------------------------ PUT */
 
-static void put_finish(pail_gateway_exchange *x) {
+void gateway_writer_finish(pail_gateway_exchange *x) {
   pail_object_info info;
   pail_error *err = NULL;
   pail_writer *writer = x->writer;
@@ -322,7 +321,7 @@ static void put_object(pail_gateway_exchange *x, pail_pointer *p) {
                         "If-None-Match on PutObject takes only \"*\".");
     return;
   }
-  if (!collect_metadata(x)) {
+  if (!gateway_collect_metadata(x)) {
     gateway_answer_error(x, NULL);
     return;
   }
@@ -333,17 +332,18 @@ static void put_object(pail_gateway_exchange *x, pail_pointer *p) {
   o->if_none_match = none != NULL;
   o->metadata = x->metadata;
   o->metadata_count = x->metadata_count;
-  const char *size = gateway_header_get(x, "x-amz-decoded-content-length");
-  if (size == NULL)
-    size = gateway_header_get(x, "content-length");
-  if (size != NULL)
-    o->size_hint = strtoull(size, NULL, 10);
+  o->size_hint = gateway_body_size(x);
   pail_error *err = NULL;
   /* Opened now, so that a refusal is answered before the body is sent;
    * the header strings live only during begin, and the writer keeps its
    * own copies (ABI 1.13: options outlive write_open in the core). */
   pail_status status = pail_writer_open(x->view, p, o, &x->writer, &err);
   o->content_type = o->content_disposition = NULL;
+  gateway_body_arm(x, status, err);
+}
+
+void gateway_body_arm(pail_gateway_exchange *x, pail_status status,
+                      pail_error *err) {
   if (status == PAIL_OK)
     status = gateway_payload_open(&x->auth, x->secret, &x->payload, &err);
   if (status != PAIL_OK) {
@@ -351,13 +351,19 @@ static void put_object(pail_gateway_exchange *x, pail_pointer *p) {
     return;
   }
   x->body = BODY_OBJECT;
-  x->finish = put_finish;
+  x->finish = gateway_writer_finish;
+}
+
+uint64_t gateway_body_size(const pail_gateway_exchange *x) {
+  const char *size = gateway_header_get(x, "x-amz-decoded-content-length");
+  if (size == NULL)
+    size = gateway_header_get(x, "content-length");
+  return size != NULL ? strtoull(size, NULL, 10) : 0;
 }
 
 /* ------------------------------------------------------------ copy */
 
-/* x-amz-copy-source: "[/]BUCKET/KEY[?versionId=...]", percent-encoded. */
-static pail_pointer *copy_source(pail_gateway_exchange *x, const char *text) {
+pail_pointer *gateway_copy_source(pail_gateway_exchange *x, const char *text) {
   if (*text == '/')
     text++;
   size_t n = strcspn(text, "?");
@@ -368,7 +374,7 @@ static pail_pointer *copy_source(pail_gateway_exchange *x, const char *text) {
     return NULL;
   char *slash = strchr(decoded, '/');
   pail_pointer *p = NULL;
-  if (slash != NULL && slash[1] != '\0') {
+  if (slash != NULL && slash[1] != '\0' && !key_is_reserved(slash + 1)) {
     *slash = '\0';
     size_t count = pail_workspace_storage_count(x->gateway->workspace);
     const char *storage = NULL;
@@ -386,6 +392,10 @@ static pail_pointer *copy_source(pail_gateway_exchange *x, const char *text) {
     pail_error_free(err);
   }
   free(decoded);
+  if (p == NULL)
+    gateway_answer_code(x, 400, "InvalidArgument",
+                        "Copy Source must mention the source bucket and key: "
+                        "sourcebucket/sourcekey");
   return p;
 }
 
@@ -402,13 +412,9 @@ static void copy_object(pail_gateway_exchange *x, pail_pointer *dst,
                           "gateway.");
       return;
     }
-  pail_pointer *src = copy_source(x, source);
-  if (src == NULL) {
-    gateway_answer_code(x, 400, "InvalidArgument",
-                        "Copy Source must mention the source bucket and key: "
-                        "sourcebucket/sourcekey");
+  pail_pointer *src = gateway_copy_source(x, source);
+  if (src == NULL)
     return;
-  }
   const char *directive = gateway_header_get(x, "x-amz-metadata-directive");
   bool replace = directive != NULL && strcasecmp(directive, "REPLACE") == 0;
   pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
@@ -416,7 +422,7 @@ static void copy_object(pail_gateway_exchange *x, pail_pointer *dst,
   pail_error *err = NULL;
   pail_status status = PAIL_OK;
   if (replace) {
-    if (!collect_metadata(x)) {
+    if (!gateway_collect_metadata(x)) {
       pail_pointer_free(src);
       gateway_answer_error(x, NULL);
       return;
@@ -445,25 +451,37 @@ static void copy_object(pail_gateway_exchange *x, pail_pointer *dst,
     gateway_answer_error(x, err);
     return;
   }
+  gateway_answer_copy(x, "CopyObjectResult", &info);
+}
+
+void gateway_answer_copy(pail_gateway_exchange *x, const char *root,
+                         pail_object_info *info) {
   strbuf b;
   strbuf_init(&b, NULL, 0);
-  gateway_xml_start(&b, "CopyObjectResult");
+  gateway_xml_start(&b, root);
   char when[32];
-  gateway_xml_time(info.last_modified == INT64_MIN ? 0 : info.last_modified,
+  gateway_xml_time(info->last_modified == INT64_MIN ? pail_time_now()
+                                                    : info->last_modified,
                    when);
   gateway_xml_element(&b, "LastModified", when);
-  char *etag = gateway_etag_quoted(info.etag);
+  char *etag = gateway_etag_quoted(info->etag);
   if (etag != NULL)
     gateway_xml_element(&b, "ETag", etag);
   free(etag);
-  strbuf_add_string(&b, "</CopyObjectResult>");
-  pail_object_info_clear(&info);
+  strbuf_add_string(&b, "</");
+  strbuf_add_string(&b, root);
+  strbuf_add_char(&b, '>');
+  pail_object_info_clear(info);
   gateway_answer(x, 200, strbuf_finish(&b));
 }
 
 /* ------------------------------------------------------------ routing */
 
 void gateway_object_request(pail_gateway_exchange *x) {
+  if (key_is_reserved(x->key)) {
+    gateway_answer_code(x, 403, "AccessDenied", GATEWAY_RESERVED_MESSAGE);
+    return;
+  }
   pail_pointer *p = gateway_pointer(x, NULL);
   if (p == NULL) {
     gateway_answer_code(x, 400, "KeyTooLongError",
@@ -476,9 +494,7 @@ void gateway_object_request(pail_gateway_exchange *x) {
     parts = parts || gateway_param_get(x, multipart[i]) != NULL;
   const char *source = gateway_header_get(x, "x-amz-copy-source");
   if (parts)
-    gateway_answer_code(x, 501, "NotImplemented",
-                        "Multipart uploads are not implemented by the gateway "
-                        "yet.");
+    gateway_multipart_request(x, p);
   else if (method_is(x, "HEAD"))
     head_object(x, p);
   else if (method_is(x, "GET"))

@@ -632,11 +632,14 @@ PAIL_EXPORT pail_status pail_grant_verify(pail_workspace *workspace,
  * can leave behind in a storage: never a committed object, but bytes that
  * take space, and on some providers cost money, until they are removed. */
 typedef enum pail_leftover_kind {
-  PAIL_LEFTOVER_TEMPORARY_FILE = 1,   /* fs: a write's temporary file */
-  PAIL_LEFTOVER_MULTIPART_UPLOAD = 2, /* S3, GCS's XML API: an upload never
-                                         completed nor aborted */
-  PAIL_LEFTOVER_UNCOMMITTED_BLOB = 3, /* Azure: blocks never committed */
-  PAIL_LEFTOVER_RESUMABLE_SESSION = 4 /* GCS: a resumable upload session */
+  PAIL_LEFTOVER_TEMPORARY_FILE = 1,    /* fs: a write's temporary file */
+  PAIL_LEFTOVER_MULTIPART_UPLOAD = 2,  /* S3, GCS's XML API: an upload never
+                                          completed nor aborted */
+  PAIL_LEFTOVER_UNCOMMITTED_BLOB = 3,  /* Azure: blocks never committed */
+  PAIL_LEFTOVER_RESUMABLE_SESSION = 4, /* GCS: a resumable upload session */
+  PAIL_LEFTOVER_GATEWAY_UPLOAD = 5     /* any backend: a multipart upload the
+                                          S3 gateway staged under
+                                          .pail_uploads/ (id: its folder) */
 } pail_leftover_kind;
 
 /* What pail_cleanup did with a leftover. */
@@ -693,7 +696,8 @@ PAIL_EXPORT void pail_cleanup_report_clear(pail_cleanup_report *report);
 
 /* Lists what interrupted writes left behind in the storage (NULL: primary)
  * and removes it: temporary files (fs), multipart uploads (S3, and GCS
- * through its XML API), whatever else the backend can find. Never touches
+ * through its XML API), whatever else the backend can find, and on every
+ * backend that lists the S3 gateway's staged uploads. Never touches
  * a committed object. Each leftover needs delete access to its key (its
  * id when the key is unknown) under the workspace's rules; one the rules
  * do not let the user list is left out of the report (counted in hidden).

@@ -1,0 +1,975 @@
+/*
+ * multipart.c: the gateway's multipart uploads (CreateMultipartUpload,
+ * UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload,
+ * ListParts, ListMultipartUploads) for every backend, native multipart or
+ * not. Nothing of an upload lives in the process: its manifest and parts
+ * are objects in the target's storage, under RESERVED_UPLOADS_PREFIX
+ * "<id>/" ("upload", "part-00001", ...), so that the parts of one upload may
+ * reach any gateway that shares the workspace and Complete any other.
+ * Complete streams the parts once into the target through one pail_writer.
+ *
+ * The caller's view judges the TARGET key (its scope and the user's rules);
+ * the staged objects are read and written through the gateway's own root
+ * workspace, since a key scoped to "a/" may not reach the reserved prefix.
+ */
+#include "exchange.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define UPLOAD_ID_BYTES 16
+#define UPLOAD_ID_LENGTH (2 * UPLOAD_ID_BYTES)
+#define PART_NUMBER_MAX 10000
+#define PART_SIZE_MIN (5u * 1024 * 1024) /* S3's, for all but the last */
+#define LIST_MAX 1000
+#define COPY_BUFFER_SIZE (1u << 20)
+
+static bool method_is(const pail_gateway_exchange *x, const char *method) {
+  return strcmp(x->method, method) == 0;
+}
+
+/* An upload as its manifest describes it. */
+typedef struct upload {
+  char *key;
+  char *content_type;
+  char *content_disposition;
+  pail_metadata_entry *metadata;
+  size_t metadata_count;
+  int64_t created;
+} upload;
+
+static void upload_clear(upload *u) {
+  free(u->key);
+  free(u->content_type);
+  free(u->content_disposition);
+  for (size_t i = 0; i < u->metadata_count; i++) {
+    free(u->metadata[i].name);
+    free(u->metadata[i].value);
+  }
+  free(u->metadata);
+  memset(u, 0, sizeof *u);
+}
+
+/* --------------------------------------------------------- staged names */
+
+/* Whether id is one this gateway could have made: no path tricks reach
+ * the storage through it. */
+static bool upload_id_valid(const char *id) {
+  if (id == NULL || strlen(id) != UPLOAD_ID_LENGTH)
+    return false;
+  for (const char *c = id; *c; c++)
+    if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+      return false;
+  return true;
+}
+
+/* The staged object name ("upload", "part-00001", "" for the folder) of
+ * upload id, in the request's storage. Caller frees; NULL out of memory. */
+static pail_pointer *staged_pointer(const pail_gateway_exchange *x,
+                                    const char *id, const char *name) {
+  pail_pointer *p = calloc(1, sizeof *p);
+  if (p == NULL)
+    return NULL;
+  p->storage = x->storage ? strdup(x->storage) : NULL;
+  p->key = str_printf(RESERVED_UPLOADS_PREFIX "%s/%s", id, name);
+  if (p->key == NULL || (x->storage != NULL && p->storage == NULL)) {
+    pail_pointer_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+static pail_pointer *part_pointer(const pail_gateway_exchange *x,
+                                  const char *id, unsigned number) {
+  char name[16];
+  snprintf(name, sizeof name, "part-%05u", number);
+  return staged_pointer(x, id, name);
+}
+
+static void answer_no_such_upload(pail_gateway_exchange *x) {
+  gateway_answer_code(x, 404, "NoSuchUpload",
+                      "The specified upload does not exist. The upload ID may "
+                      "be invalid, or the upload may have been aborted or "
+                      "completed.");
+}
+
+/* Whether the caller may do access to the request's key; answers if not. */
+static bool target_allowed(pail_gateway_exchange *x, const pail_pointer *p,
+                           pail_access access) {
+  pail_error *err = NULL;
+  if (pail_access_check(x->view, p, access, &err) == PAIL_OK)
+    return true;
+  gateway_answer_error(x, err);
+  return false;
+}
+
+/* ----------------------------------------------------------- manifests */
+
+static char *manifest_text(const pail_gateway_exchange *x) {
+  json_t *root = json_object();
+  json_t *metadata = json_object();
+  json_object_set_new(root, "key", json_string(x->key));
+  const char *type = gateway_header_get(x, "content-type");
+  const char *disposition = gateway_header_get(x, "content-disposition");
+  if (type != NULL)
+    json_object_set_new(root, "content_type", json_string(type));
+  if (disposition != NULL)
+    json_object_set_new(root, "content_disposition", json_string(disposition));
+  for (size_t i = 0; i < x->metadata_count; i++)
+    json_object_set_new(metadata, x->metadata[i].name,
+                        json_string(x->metadata[i].value));
+  json_object_set_new(root, "metadata", metadata);
+  json_object_set_new(root, "created", json_integer(pail_time_now()));
+  char *text = json_dumps(root, JSON_COMPACT);
+  json_decref(root);
+  return text;
+}
+
+static bool manifest_parse(const char *text, size_t length, upload *u) {
+  json_t *root = json_loadb(text, length, 0, NULL);
+  const char *key = json_string_value(json_object_get(root, "key"));
+  const char *type = json_string_value(json_object_get(root, "content_type"));
+  const char *disposition =
+      json_string_value(json_object_get(root, "content_disposition"));
+  json_t *metadata = json_object_get(root, "metadata");
+  bool ok = key != NULL && (u->key = strdup(key)) != NULL;
+  ok = ok && (type == NULL || (u->content_type = strdup(type)) != NULL);
+  ok = ok && (disposition == NULL ||
+              (u->content_disposition = strdup(disposition)) != NULL);
+  u->created = json_integer_value(json_object_get(root, "created"));
+  size_t n = json_object_size(metadata);
+  if (ok && n > 0 && (u->metadata = calloc(n, sizeof *u->metadata)) == NULL)
+    ok = false;
+  const char *name;
+  json_t *value;
+  json_object_foreach(metadata, name, value) {
+    if (!ok || !json_is_string(value))
+      continue;
+    pail_metadata_entry *e = &u->metadata[u->metadata_count];
+    e->name = strdup(name);
+    e->value = strdup(json_string_value(value));
+    u->metadata_count++;
+    ok = e->name != NULL && e->value != NULL;
+  }
+  json_decref(root);
+  if (!ok)
+    upload_clear(u);
+  return ok;
+}
+
+/* Reads the manifest of upload id into u: PAIL_ERR_NOT_FOUND when there
+ * is none (or none this gateway could have written). */
+static pail_status manifest_read(pail_gateway_exchange *x, const char *id,
+                                 upload *u, pail_error **err) {
+  memset(u, 0, sizeof *u);
+  if (!upload_id_valid(id))
+    return PAIL_ERR_NOT_FOUND;
+  pail_pointer *p = staged_pointer(x, id, "upload");
+  void *data = NULL;
+  size_t length = 0;
+  pail_status status =
+      p ? pail_read(x->gateway->workspace, p, NULL, &data, &length, err)
+        : error_no_memory(err);
+  pail_pointer_free(p);
+  if (status != PAIL_OK)
+    return status;
+  bool ok = manifest_parse(data, length, u);
+  free(data);
+  return ok ? PAIL_OK : PAIL_ERR_NOT_FOUND;
+}
+
+/* As manifest_read, for an upload of the request's key; false (answered:
+ * NoSuchUpload unless the storage failed) when there is none. */
+static bool manifest_load(pail_gateway_exchange *x, const char *id, upload *u) {
+  pail_error *err = NULL;
+  pail_status status = manifest_read(x, id, u, &err);
+  if (status != PAIL_OK && status != PAIL_ERR_NOT_FOUND) {
+    gateway_answer_error(x, err);
+    return false;
+  }
+  pail_error_free(err);
+  if (status != PAIL_OK || strcmp(u->key, x->key) != 0) {
+    upload_clear(u);
+    answer_no_such_upload(x);
+    return false;
+  }
+  return true;
+}
+
+/* Deletes every staged object of upload id: the parts, then the manifest,
+ * so that a removal cut short still leaves an upload that names its key
+ * (for ListMultipartUploads and pail cleanup). */
+static pail_status staged_delete(pail_gateway_exchange *x, const char *id,
+                                 pail_error **err) {
+  pail_workspace *ws = x->gateway->workspace;
+  pail_pointer *folder = staged_pointer(x, id, "");
+  pail_pointer *manifest = staged_pointer(x, id, "upload");
+  if (folder == NULL || manifest == NULL) {
+    pail_pointer_free(folder);
+    pail_pointer_free(manifest);
+    return error_no_memory(err);
+  }
+  pail_list_options options = PAIL_LIST_OPTIONS_INIT;
+  options.recursive = 1;
+  pail_status status = PAIL_OK;
+  do { /* each pass deletes a page, so the listing restarts each time */
+    pail_list_page page = {0};
+    status = pail_list(ws, folder, &options, &page, err);
+    size_t count = 0;
+    for (size_t i = 0; status == PAIL_OK && i < page.count; i++) {
+      if (strcmp(page.entries[i].key, manifest->key) == 0)
+        continue;
+      pail_pointer part = {.storage = folder->storage,
+                           .key = page.entries[i].key};
+      status = pail_delete(ws, &part, err);
+      if (status == PAIL_ERR_NOT_FOUND) {
+        pail_error_free(*err);
+        *err = NULL;
+        status = PAIL_OK;
+      }
+      count++;
+    }
+    pail_list_page_clear(&page);
+    if (count == 0)
+      break;
+  } while (status == PAIL_OK);
+  if (status == PAIL_OK)
+    status = pail_delete(ws, manifest, err);
+  if (status == PAIL_ERR_NOT_FOUND) {
+    pail_error_free(*err);
+    *err = NULL;
+    status = PAIL_OK;
+  }
+  pail_pointer_free(folder);
+  pail_pointer_free(manifest);
+  return status;
+}
+
+/* ------------------------------------------------------------- create */
+
+static void create_upload(pail_gateway_exchange *x, const pail_pointer *p) {
+  if (!target_allowed(x, p, PAIL_ACCESS_WRITE))
+    return;
+  if (!gateway_collect_metadata(x)) {
+    gateway_answer_error(x, NULL);
+    return;
+  }
+  unsigned char random[UPLOAD_ID_BYTES];
+  char id[UPLOAD_ID_LENGTH + 1];
+  pail_error *err = NULL;
+  if (crypto_random(random, sizeof random, &err) != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return;
+  }
+  crypto_hex_encode(random, sizeof random, id);
+  char *text = manifest_text(x);
+  pail_pointer *manifest = staged_pointer(x, id, "upload");
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  options.content_type = "application/json";
+  pail_status status = text == NULL || manifest == NULL
+                           ? error_no_memory(&err)
+                           : pail_write(x->gateway->workspace, manifest, text,
+                                        strlen(text), &options, &err);
+  free(text);
+  pail_pointer_free(manifest);
+  if (status != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return;
+  }
+  strbuf b;
+  strbuf_init(&b, NULL, 0);
+  gateway_xml_start(&b, "InitiateMultipartUploadResult");
+  gateway_xml_element(&b, "Bucket", x->bucket);
+  gateway_xml_element(&b, "Key", x->key);
+  gateway_xml_element(&b, "UploadId", id);
+  strbuf_add_string(&b, "</InitiateMultipartUploadResult>");
+  gateway_answer(x, 200, strbuf_finish(&b));
+}
+
+/* --------------------------------------------------------------- parts */
+
+/* partNumber: 1 to 10,000, in decimal; 0 when it is not. */
+static unsigned part_number_parse(const char *text) {
+  if (text == NULL || *text < '0' || *text > '9' || strlen(text) > 5)
+    return 0;
+  char *end;
+  unsigned long n = strtoul(text, &end, 10);
+  return *end == '\0' && n >= 1 && n <= PART_NUMBER_MAX ? (unsigned)n : 0;
+}
+
+static void upload_part(pail_gateway_exchange *x, const char *id,
+                        unsigned number) {
+  pail_pointer *part = part_pointer(x, id, number);
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  options.size_hint = gateway_body_size(x);
+  pail_error *err = NULL;
+  pail_status status = part == NULL
+                           ? error_no_memory(&err)
+                           : pail_writer_open(x->gateway->workspace, part,
+                                              &options, &x->writer, &err);
+  pail_pointer_free(part);
+  gateway_body_arm(x, status, err);
+}
+
+/* x-amz-copy-source-range: "bytes=A-B", both given, as S3 wants. */
+static bool copy_range_parse(const char *text, pail_read_options *o) {
+  if (strncmp(text, "bytes=", 6) != 0 || text[6] < '0' || text[6] > '9')
+    return false;
+  char *end;
+  uint64_t first = strtoull(text + 6, &end, 10);
+  if (*end != '-' || end[1] < '0' || end[1] > '9')
+    return false;
+  uint64_t last = strtoull(end + 1, &end, 10);
+  if (*end != '\0' || last < first)
+    return false;
+  o->offset = first;
+  o->length = last - first + 1;
+  return true;
+}
+
+/* Copies what reader gives into writer; buffer is COPY_BUFFER_SIZE. */
+static pail_status stream_into(pail_reader *reader, pail_writer *writer,
+                               char *buffer, uint64_t *copied,
+                               pail_error **err) {
+  for (;;) {
+    size_t got = 0;
+    pail_status status =
+        pail_reader_read(reader, buffer, COPY_BUFFER_SIZE, &got, err);
+    if (status != PAIL_OK || got == 0)
+      return status;
+    status = pail_writer_write(writer, buffer, got, err);
+    if (status != PAIL_OK)
+      return status;
+    *copied += got;
+  }
+}
+
+static void upload_part_copy(pail_gateway_exchange *x, const char *id,
+                             unsigned number, const char *source) {
+  pail_pointer *src = gateway_copy_source(x, source);
+  if (src == NULL)
+    return;
+  pail_read_options read = PAIL_READ_OPTIONS_INIT;
+  read.large = 1;
+  const char *range = gateway_header_get(x, "x-amz-copy-source-range");
+  if (range != NULL && !copy_range_parse(range, &read)) {
+    pail_pointer_free(src);
+    gateway_answer_code(x, 400, "InvalidArgument",
+                        "The x-amz-copy-source-range value must be of the "
+                        "form bytes=first-last where first and last are the "
+                        "zero-based offsets of the first and last bytes to "
+                        "copy");
+    return;
+  }
+  pail_reader *reader = NULL;
+  pail_writer *writer = NULL;
+  pail_pointer *part = part_pointer(x, id, number);
+  char *buffer = malloc(COPY_BUFFER_SIZE);
+  pail_error *err = NULL;
+  pail_status status = part && buffer ? PAIL_OK : error_no_memory(&err);
+  /* The source is read through the view: the caller must may read it. */
+  if (status == PAIL_OK)
+    status = pail_reader_open(x->view, src, &read, &reader, &err);
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  if (status == PAIL_OK) {
+    options.size_hint = pail_reader_info(reader)->size;
+    status =
+        pail_writer_open(x->gateway->workspace, part, &options, &writer, &err);
+  }
+  uint64_t copied = 0;
+  if (status == PAIL_OK)
+    status = stream_into(reader, writer, buffer, &copied, &err);
+  pail_object_info info = {0};
+  if (status == PAIL_OK) {
+    status = pail_writer_close(writer, &info, &err);
+    writer = NULL;
+  }
+  pail_writer_abort(writer);
+  pail_reader_close(reader);
+  free(buffer);
+  pail_pointer_free(part);
+  pail_pointer_free(src);
+  if (status != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return;
+  }
+  gateway_answer_copy(x, "CopyPartResult", &info);
+}
+
+/* ------------------------------------------------------------ complete */
+
+/* A part as Complete names it. */
+typedef struct listed_part {
+  unsigned number;
+  const char *etag; /* owned by the XML document */
+  uint64_t size;
+} listed_part;
+
+static const char *child_text(xmlNode *node, const char *name) {
+  xmlNode *c = gateway_xml_child(node, name);
+  return c && c->children && c->children->type == XML_TEXT_NODE
+             ? (const char *)c->children->content
+             : NULL;
+}
+
+/* <CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>...: the parts
+ * (their ETags owned by doc), or false for a document that is not one. */
+static bool complete_request_parse(xmlDoc *doc, listed_part **parts,
+                                   size_t *count) {
+  xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+  *parts = NULL;
+  *count = 0;
+  if (root == NULL ||
+      strcmp((const char *)root->name, "CompleteMultipartUpload") != 0)
+    return false;
+  size_t n = 0;
+  for (xmlNode *c = root->children; c; c = c->next)
+    n += c->type == XML_ELEMENT_NODE &&
+         strcmp((const char *)c->name, "Part") == 0;
+  if (n == 0 || n > PART_NUMBER_MAX ||
+      (*parts = calloc(n, sizeof **parts)) == NULL)
+    return false;
+  for (xmlNode *c = root->children; c; c = c->next) {
+    if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "Part"))
+      continue;
+    listed_part *part = &(*parts)[(*count)++];
+    part->number = part_number_parse(child_text(c, "PartNumber"));
+    part->etag = child_text(c, "ETag");
+    if (part->number == 0 || part->etag == NULL)
+      return false;
+  }
+  return true;
+}
+
+/* Whether two ETags are the same, quoted or not. */
+static bool etag_same(const char *a, const char *b) {
+  if (a == NULL || b == NULL)
+    return false;
+  size_t na = strlen(a), nb = strlen(b);
+  if (na >= 2 && a[0] == '"' && a[na - 1] == '"')
+    a++, na -= 2;
+  if (nb >= 2 && b[0] == '"' && b[nb - 1] == '"')
+    b++, nb -= 2;
+  return na == nb && strncasecmp(a, b, na) == 0;
+}
+
+/* S3's checks of the parts Complete lists: ascending, present with the
+ * ETag given, all but the last at least 5 MiB. Fills their sizes and
+ * *total; false when answered. */
+static bool parts_check(pail_gateway_exchange *x, const char *id,
+                        listed_part *parts, size_t count, uint64_t *total) {
+  *total = 0;
+  for (size_t i = 1; i < count; i++)
+    if (parts[i].number <= parts[i - 1].number) {
+      gateway_answer_code(x, 400, "InvalidPartOrder",
+                          "The list of parts was not in ascending order. The "
+                          "parts list must be specified in order of the part "
+                          "number.");
+      return false;
+    }
+  for (size_t i = 0; i < count; i++) {
+    pail_pointer *p = part_pointer(x, id, parts[i].number);
+    pail_object_info info = {0};
+    pail_error *err = NULL;
+    pail_status status = p ? pail_stat(x->gateway->workspace, p, &info, &err)
+                           : error_no_memory(&err);
+    pail_pointer_free(p);
+    if (status != PAIL_OK && status != PAIL_ERR_NOT_FOUND) {
+      gateway_answer_error(x, err);
+      return false;
+    }
+    pail_error_free(err);
+    bool same = status == PAIL_OK && etag_same(info.etag, parts[i].etag);
+    parts[i].size = info.size;
+    pail_object_info_clear(&info);
+    if (!same) {
+      gateway_answer_code(x, 400, "InvalidPart",
+                          "One or more of the specified parts could not be "
+                          "found. The part may not have been uploaded, or the "
+                          "specified entity tag may not match the part's "
+                          "entity tag.");
+      return false;
+    }
+    if (i + 1 < count && parts[i].size < PART_SIZE_MIN) {
+      gateway_answer_code(x, 400, "EntityTooSmall",
+                          "Your proposed upload is smaller than the minimum "
+                          "allowed object size.");
+      return false;
+    }
+    *total += parts[i].size;
+  }
+  return true;
+}
+
+/* Streams the parts, in order, into one writer of the target: committed
+ * only when every part was copied, else aborted (the old object stays). */
+static pail_status parts_join(pail_gateway_exchange *x, const char *id,
+                              const upload *u, const listed_part *parts,
+                              size_t count, uint64_t total, pail_error **err) {
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  options.content_type = u->content_type;
+  options.content_disposition = u->content_disposition;
+  options.metadata = u->metadata;
+  options.metadata_count = u->metadata_count;
+  options.size_hint = total;
+  pail_pointer *target = gateway_pointer(x, NULL);
+  char *buffer = malloc(COPY_BUFFER_SIZE);
+  pail_writer *writer = NULL;
+  pail_status status = target && buffer ? PAIL_OK : error_no_memory(err);
+  if (status == PAIL_OK)
+    status = pail_writer_open(x->view, target, &options, &writer, err);
+  pail_read_options read = PAIL_READ_OPTIONS_INIT;
+  read.large = 1;
+  for (size_t i = 0; status == PAIL_OK && i < count; i++) {
+    pail_pointer *p = part_pointer(x, id, parts[i].number);
+    pail_reader *reader = NULL;
+    uint64_t copied = 0;
+    status = p ? pail_reader_open(x->gateway->workspace, p, &read, &reader, err)
+               : error_no_memory(err);
+    if (status == PAIL_OK)
+      status = stream_into(reader, writer, buffer, &copied, err);
+    /* A part replaced since it was checked is not the part listed. */
+    if (status == PAIL_OK && copied != parts[i].size)
+      status = pail_error_set(err, PAIL_ERR_CONFLICT, 400, "InvalidPart", NULL,
+                              "part %u changed during the completion",
+                              parts[i].number);
+    pail_reader_close(reader);
+    pail_pointer_free(p);
+  }
+  if (status == PAIL_OK)
+    status = pail_writer_close(writer, NULL, err);
+  else
+    pail_writer_abort(writer);
+  free(buffer);
+  pail_pointer_free(target);
+  return status;
+}
+
+static void complete_answer(pail_gateway_exchange *x) {
+  pail_pointer *target = gateway_pointer(x, NULL);
+  pail_object_info info = {0};
+  pail_error *err = NULL;
+  /* The ETag as HEAD will show it. */
+  pail_status status =
+      target ? pail_stat(x->view, target, &info, &err) : error_no_memory(&err);
+  pail_pointer_free(target);
+  if (status != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return;
+  }
+  strbuf b;
+  strbuf_init(&b, NULL, 0);
+  gateway_xml_start(&b, "CompleteMultipartUploadResult");
+  char *location = str_printf("/%s/%s", x->bucket, x->key);
+  if (location == NULL)
+    b.failed = true;
+  else
+    gateway_xml_element(&b, "Location", location);
+  free(location);
+  gateway_xml_element(&b, "Bucket", x->bucket);
+  gateway_xml_element(&b, "Key", x->key);
+  char *etag = gateway_etag_quoted(info.etag);
+  if (etag != NULL)
+    gateway_xml_element(&b, "ETag", etag);
+  free(etag);
+  strbuf_add_string(&b, "</CompleteMultipartUploadResult>");
+  pail_object_info_clear(&info);
+  gateway_answer(x, 200, strbuf_finish(&b));
+}
+
+/* Complete's work once its XML has arrived. The answer comes at the end
+ * (S3 sends its 200 early and whitespace meanwhile; clients wait here). */
+static void complete_finish(pail_gateway_exchange *x) {
+  const char *id = gateway_param_get(x, "uploadId");
+  upload u;
+  if (!manifest_load(x, id, &u))
+    return;
+  xmlDoc *doc = x->xml.data == NULL
+                    ? NULL
+                    : xmlReadMemory(x->xml.data, (int)x->xml.length, NULL, NULL,
+                                    XML_PARSE_NONET);
+  listed_part *parts = NULL;
+  size_t count = 0;
+  uint64_t total = 0;
+  if (!complete_request_parse(doc, &parts, &count)) {
+    gateway_answer_code(x, 400, "MalformedXML",
+                        "The XML you provided was not well-formed or did not "
+                        "validate against our published schema");
+  } else if (parts_check(x, id, parts, count, &total)) {
+    pail_error *err = NULL;
+    pail_status status = parts_join(x, id, &u, parts, count, total, &err);
+    if (status == PAIL_OK && staged_delete(x, id, &err) != PAIL_OK) {
+      /* The object is complete: what remains staged is cleanup's. */
+      pail_error_free(err);
+      err = NULL;
+    }
+    if (status == PAIL_OK)
+      complete_answer(x);
+    else
+      gateway_answer_error(x, err);
+  }
+  free(parts);
+  xmlFreeDoc(doc);
+  upload_clear(&u);
+}
+
+/* --------------------------------------------------------- list parts */
+
+/* A listed part's ETag, from the listing or, for backends whose listings
+ * carry none (fs), as HEAD would show it. */
+static void part_etag_add(pail_gateway_exchange *x, const pail_object_info *e,
+                          strbuf *b) {
+  pail_object_info info = {0};
+  const char *etag = e->etag;
+  pail_pointer p = {.storage = (char *)x->storage, .key = e->key};
+  if (etag == NULL &&
+      pail_stat(x->gateway->workspace, &p, &info, NULL) == PAIL_OK)
+    etag = info.etag;
+  char *quoted = gateway_etag_quoted(etag);
+  if (quoted != NULL)
+    gateway_xml_element(b, "ETag", quoted);
+  free(quoted);
+  pail_object_info_clear(&info);
+}
+
+static void list_parts(pail_gateway_exchange *x, const char *id) {
+  const char *max = gateway_param_get(x, "max-parts");
+  const char *marker = gateway_param_get(x, "part-number-marker");
+  size_t max_parts = LIST_MAX;
+  if (max != NULL) {
+    unsigned long long n = strtoull(max, NULL, 10);
+    max_parts = n < LIST_MAX ? (size_t)n : LIST_MAX;
+  }
+  unsigned after = marker ? (unsigned)strtoul(marker, NULL, 10) : 0;
+  pail_pointer *prefix = staged_pointer(x, id, "part-");
+  pail_list_options options = PAIL_LIST_OPTIONS_INIT;
+  options.recursive = 1;
+  strbuf b;
+  strbuf_init(&b, NULL, 0);
+  gateway_xml_start(&b, "ListPartsResult");
+  gateway_xml_element(&b, "Bucket", x->bucket);
+  gateway_xml_element(&b, "Key", x->key);
+  gateway_xml_element(&b, "UploadId", id);
+  strbuf_add_string(&b, "<Initiator><ID>pail</ID><DisplayName>pail"
+                        "</DisplayName></Initiator><Owner><ID>pail</ID>"
+                        "<DisplayName>pail</DisplayName></Owner>"
+                        "<StorageClass>STANDARD</StorageClass>");
+  strbuf items;
+  strbuf_init(&items, NULL, 0);
+  size_t listed = 0;
+  unsigned last = 0;
+  bool truncated = false;
+  char *token = NULL;
+  pail_error *err = NULL;
+  pail_status status = prefix ? PAIL_OK : error_no_memory(&err);
+  while (status == PAIL_OK && !truncated) {
+    pail_list_page page = {0};
+    options.page_token = token;
+    status = pail_list(x->gateway->workspace, prefix, &options, &page, &err);
+    free(token);
+    token = NULL;
+    for (size_t i = 0; status == PAIL_OK && i < page.count; i++) {
+      const pail_object_info *e = &page.entries[i];
+      unsigned number =
+          (unsigned)strtoul(e->key + strlen(prefix->key), NULL, 10);
+      if (number <= after)
+        continue;
+      if (listed == max_parts) {
+        truncated = true;
+        break;
+      }
+      char text[32];
+      strbuf_add_string(&items, "<Part>");
+      snprintf(text, sizeof text, "%u", number);
+      gateway_xml_element(&items, "PartNumber", text);
+      gateway_xml_time(e->last_modified == INT64_MIN ? 0 : e->last_modified,
+                       text);
+      gateway_xml_element(&items, "LastModified", text);
+      part_etag_add(x, e, &items);
+      snprintf(text, sizeof text, "%" PRIu64, e->size);
+      gateway_xml_element(&items, "Size", text);
+      strbuf_add_string(&items, "</Part>");
+      listed++;
+      last = number;
+    }
+    token = page.next_page_token;
+    page.next_page_token = NULL;
+    pail_list_page_clear(&page);
+    if (token == NULL)
+      break;
+  }
+  free(token);
+  pail_pointer_free(prefix);
+  if (status != PAIL_OK) {
+    strbuf_release(&items);
+    strbuf_release(&b);
+    gateway_answer_error(x, err);
+    return;
+  }
+  char text[32];
+  snprintf(text, sizeof text, "%u", after);
+  gateway_xml_element(&b, "PartNumberMarker", text);
+  snprintf(text, sizeof text, "%u", last);
+  gateway_xml_element(&b, "NextPartNumberMarker", text);
+  snprintf(text, sizeof text, "%zu", max_parts);
+  gateway_xml_element(&b, "MaxParts", text);
+  gateway_xml_element(&b, "IsTruncated", truncated ? "true" : "false");
+  char *body = strbuf_finish(&items);
+  if (body == NULL)
+    b.failed = true;
+  else
+    strbuf_add_string(&b, body);
+  free(body);
+  strbuf_add_string(&b, "</ListPartsResult>");
+  gateway_answer(x, 200, strbuf_finish(&b));
+}
+
+/* ------------------------------------------------------ list uploads */
+
+typedef struct listed_upload {
+  upload upload;
+  char id[UPLOAD_ID_LENGTH + 1];
+} listed_upload;
+
+typedef struct upload_list {
+  listed_upload *items;
+  size_t count;
+} upload_list;
+
+static void upload_list_clear(upload_list *l) {
+  for (size_t i = 0; i < l->count; i++)
+    upload_clear(&l->items[i].upload);
+  free(l->items);
+  memset(l, 0, sizeof *l);
+}
+
+static int listed_upload_order(const void *a, const void *b) {
+  const listed_upload *x = a, *y = b;
+  int c = strcmp(x->upload.key, y->upload.key);
+  return c != 0 ? c : strcmp(x->id, y->id);
+}
+
+/* Adds the upload of staged folder name (RESERVED_UPLOADS_PREFIX "<id>/")
+ * when its key starts with prefix and the caller may list it. */
+static pail_status upload_list_add(pail_gateway_exchange *x, const char *name,
+                                   const char *prefix, upload_list *l,
+                                   pail_error **err) {
+  char id[UPLOAD_ID_LENGTH + 2];
+  size_t n = strlen(name + RESERVED_UPLOADS_PREFIX_LENGTH);
+  if (n != UPLOAD_ID_LENGTH + 1)
+    return PAIL_OK; /* not a folder of ours */
+  memcpy(id, name + RESERVED_UPLOADS_PREFIX_LENGTH, UPLOAD_ID_LENGTH);
+  id[UPLOAD_ID_LENGTH] = '\0';
+  upload u;
+  pail_status status = manifest_read(x, id, &u, err);
+  if (status == PAIL_ERR_NOT_FOUND) { /* completed or aborted meanwhile */
+    pail_error_free(*err);
+    *err = NULL;
+    return PAIL_OK;
+  }
+  if (status != PAIL_OK)
+    return status;
+  pail_pointer target = {.storage = (char *)x->storage, .key = u.key};
+  if (strncmp(u.key, prefix, strlen(prefix)) != 0 ||
+      pail_access_check(x->view, &target, PAIL_ACCESS_LIST, NULL) != PAIL_OK) {
+    upload_clear(&u);
+    return PAIL_OK;
+  }
+  listed_upload *grown = realloc(l->items, (l->count + 1) * sizeof *grown);
+  if (grown == NULL) {
+    upload_clear(&u);
+    return error_no_memory(err);
+  }
+  l->items = grown;
+  grown[l->count].upload = u;
+  memcpy(grown[l->count].id, id, sizeof grown[l->count].id);
+  l->count++;
+  return PAIL_OK;
+}
+
+/* Every upload of the bucket under prefix that the caller may list. */
+static pail_status uploads_collect(pail_gateway_exchange *x, const char *prefix,
+                                   upload_list *l, pail_error **err) {
+  memset(l, 0, sizeof *l);
+  pail_pointer folder = {.storage = (char *)x->storage,
+                         .key = RESERVED_UPLOADS_PREFIX};
+  pail_list_options options = PAIL_LIST_OPTIONS_INIT;
+  char *token = NULL;
+  pail_status status = PAIL_OK;
+  do {
+    pail_list_page page = {0};
+    options.page_token = token;
+    status = pail_list(x->gateway->workspace, &folder, &options, &page, err);
+    free(token);
+    token = NULL;
+    for (size_t i = 0; status == PAIL_OK && i < page.count; i++)
+      if (page.entries[i].is_folder)
+        status = upload_list_add(x, page.entries[i].key, prefix, l, err);
+    token = page.next_page_token;
+    page.next_page_token = NULL;
+    pail_list_page_clear(&page);
+  } while (status == PAIL_OK && token != NULL);
+  free(token);
+  if (status != PAIL_OK)
+    upload_list_clear(l);
+  else if (l->count > 1)
+    qsort(l->items, l->count, sizeof *l->items, listed_upload_order);
+  return status;
+}
+
+/* Whether an upload comes after key-marker (and upload-id-marker). */
+static bool after_markers(const listed_upload *u, const char *key_marker,
+                          const char *id_marker) {
+  if (key_marker == NULL || *key_marker == '\0')
+    return true;
+  int c = strcmp(u->upload.key, key_marker);
+  return c > 0 || (c == 0 && id_marker != NULL && strcmp(u->id, id_marker) > 0);
+}
+
+static void uploads_xml(strbuf *b, const upload_list *l, size_t from,
+                        size_t count) {
+  for (size_t i = from; i < from + count; i++) {
+    const listed_upload *u = &l->items[i];
+    char when[32];
+    gateway_xml_time(u->upload.created, when);
+    strbuf_add_string(b, "<Upload>");
+    gateway_xml_element(b, "Key", u->upload.key);
+    gateway_xml_element(b, "UploadId", u->id);
+    strbuf_add_string(b, "<Initiator><ID>pail</ID><DisplayName>pail"
+                         "</DisplayName></Initiator><Owner><ID>pail</ID>"
+                         "<DisplayName>pail</DisplayName></Owner>"
+                         "<StorageClass>STANDARD</StorageClass>");
+    gateway_xml_element(b, "Initiated", when);
+    strbuf_add_string(b, "</Upload>");
+  }
+}
+
+void gateway_list_uploads(pail_gateway_exchange *x) {
+  const char *prefix = gateway_param_get(x, "prefix");
+  const char *key_marker = gateway_param_get(x, "key-marker");
+  const char *id_marker = gateway_param_get(x, "upload-id-marker");
+  const char *max = gateway_param_get(x, "max-uploads");
+  const char *delimiter = gateway_param_get(x, "delimiter");
+  if (delimiter != NULL && *delimiter != '\0') {
+    gateway_answer_code(x, 501, "NotImplemented",
+                        "The gateway lists uploads without a delimiter.");
+    return;
+  }
+  if (gateway_param_get(x, "encoding-type") != NULL) {
+    gateway_answer_code(x, 501, "NotImplemented",
+                        "The gateway lists uploads without encoding-type.");
+    return;
+  }
+  size_t max_uploads = LIST_MAX;
+  if (max != NULL) {
+    unsigned long long n = strtoull(max, NULL, 10);
+    max_uploads = n < LIST_MAX ? (size_t)n : LIST_MAX;
+  }
+  upload_list l;
+  pail_error *err = NULL;
+  if (uploads_collect(x, prefix ? prefix : "", &l, &err) != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return;
+  }
+  size_t from = 0;
+  while (from < l.count &&
+         !after_markers(&l.items[from], key_marker, id_marker))
+    from++;
+  size_t count = l.count - from;
+  bool truncated = count > max_uploads;
+  if (truncated)
+    count = max_uploads;
+  strbuf b;
+  strbuf_init(&b, NULL, 0);
+  gateway_xml_start(&b, "ListMultipartUploadsResult");
+  gateway_xml_element(&b, "Bucket", x->bucket);
+  gateway_xml_element(&b, "KeyMarker", key_marker ? key_marker : "");
+  gateway_xml_element(&b, "UploadIdMarker", id_marker ? id_marker : "");
+  if (truncated && count > 0) {
+    gateway_xml_element(&b, "NextKeyMarker",
+                        l.items[from + count - 1].upload.key);
+    gateway_xml_element(&b, "NextUploadIdMarker", l.items[from + count - 1].id);
+  }
+  if (prefix != NULL)
+    gateway_xml_element(&b, "Prefix", prefix);
+  char text[32];
+  snprintf(text, sizeof text, "%zu", max_uploads);
+  gateway_xml_element(&b, "MaxUploads", text);
+  gateway_xml_element(&b, "IsTruncated", truncated ? "true" : "false");
+  uploads_xml(&b, &l, from, count);
+  strbuf_add_string(&b, "</ListMultipartUploadsResult>");
+  upload_list_clear(&l);
+  gateway_answer(x, 200, strbuf_finish(&b));
+}
+
+/* ------------------------------------------------------------ routing */
+
+void gateway_multipart_request(pail_gateway_exchange *x,
+                               const pail_pointer *p) {
+  const char *id = gateway_param_get(x, "uploadId");
+  const char *number_text = gateway_param_get(x, "partNumber");
+  if (method_is(x, "POST") && id == NULL &&
+      gateway_param_get(x, "uploads") != NULL) {
+    create_upload(x, p);
+    return;
+  }
+  if (id == NULL) { /* GET/HEAD ?partNumber=N: a part of a stored object */
+    gateway_answer_code(x, 501, "NotImplemented",
+                        "Reading an object by part number is not implemented "
+                        "by the gateway.");
+    return;
+  }
+  unsigned number = part_number_parse(number_text);
+  bool put = method_is(x, "PUT");
+  if (put && number == 0) {
+    gateway_answer_code(x, 400, "InvalidArgument",
+                        "Part number must be an integer between 1 and 10000, "
+                        "inclusive");
+    return;
+  }
+  /* Every step is judged against the target key, as if it were written. */
+  pail_access access =
+      method_is(x, "GET") ? PAIL_ACCESS_LIST
+      : method_is(x, "DELETE") &&
+              pail_access_check(x->view, p, PAIL_ACCESS_DELETE, NULL) == PAIL_OK
+          ? PAIL_ACCESS_DELETE
+          : PAIL_ACCESS_WRITE;
+  if (!target_allowed(x, p, access))
+    return;
+  upload u;
+  if (!manifest_load(x, id, &u))
+    return;
+  upload_clear(&u);
+  const char *source = gateway_header_get(x, "x-amz-copy-source");
+  pail_error *err = NULL;
+  if (put && source != NULL) {
+    upload_part_copy(x, id, number, source);
+  } else if (put) {
+    upload_part(x, id, number);
+  } else if (method_is(x, "POST")) {
+    if (gateway_payload_open(&x->auth, x->secret, &x->payload, &err) !=
+        PAIL_OK) {
+      gateway_answer_error(x, err);
+      return;
+    }
+    x->body = BODY_XML;
+    x->finish = complete_finish;
+  } else if (method_is(x, "DELETE")) {
+    if (staged_delete(x, id, &err) == PAIL_OK)
+      gateway_answer(x, 204, NULL);
+    else
+      gateway_answer_error(x, err);
+  } else if (method_is(x, "GET")) {
+    list_parts(x, id);
+  } else {
+    gateway_answer_code(x, 405, "MethodNotAllowed",
+                        "The specified method is not allowed against this "
+                        "resource.");
+  }
+}
