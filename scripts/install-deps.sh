@@ -77,6 +77,33 @@ install_playwright() {
     echo "install-deps: could not install playwright-core: the browser test will skip" >&2
 }
 
+# The S3 gateway's JavaScript clients (tests/gateway_js.mjs): the AWS SDK
+# v3 with lib-storage, and nodejs-polars with its Linux binary, which npm
+# does not pick by itself on node 20. Into the user's cache, as Azurite.
+GATEWAY_JS_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/pail/gateway-js
+GATEWAY_JS_PACKAGES="@aws-sdk/client-s3@3.1178.0 @aws-sdk/lib-storage@3.1178.0
+  nodejs-polars@0.26.1 nodejs-polars-linux-x64-gnu@0.26.1"
+install_gateway_js() {
+  have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
+    "$GATEWAY_JS_DIR/node_modules/nodejs-polars-linux-x64-gnu/package.json" \
+    "$GATEWAY_JS_DIR/node_modules/@aws-sdk/lib-storage/package.json" \
+    2>/dev/null | tr '\n' ' ') || true
+  if [ "$have" = "0.26.1 3.1178.0 " ]; then
+    echo "install-deps: the gateway's JavaScript clients are in $GATEWAY_JS_DIR"
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: npm is missing: the gateway's JavaScript test will fail" >&2
+    return 0
+  fi
+  echo "install-deps: installing the gateway's JavaScript clients into $GATEWAY_JS_DIR"
+  # shellcheck disable=SC2086
+  mkdir -p "$GATEWAY_JS_DIR" &&
+    npm install --prefix "$GATEWAY_JS_DIR" --no-audit --no-fund \
+      --loglevel=error $GATEWAY_JS_PACKAGES >/dev/null ||
+    echo "install-deps: could not install the gateway's JavaScript clients: tests/gateway_s3.sh will fail" >&2
+}
+
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -88,6 +115,7 @@ if [ -z "$missing" ]; then
   echo "install-deps: everything is installed"
   install_azurite
   install_playwright
+  install_gateway_js
   exit 0
 fi
 SUDO=""
@@ -107,3 +135,4 @@ doing="installing the npm packages"
 fix="run this script again with sh -x to see the failing command"
 install_azurite
 install_playwright
+install_gateway_js

@@ -9,6 +9,11 @@
 # curl for what no SDK sends (no signature at all, a request signed 20
 # minutes ago). Keys come from `pail credentials`; the storage's
 # own settings hold no credential at all, and the keys never reach it.
+# The JavaScript clients live under the user's cache
+# (scripts/install-deps.sh); lib.sh moves HOME, so they are looked for first.
+if [ -z "${GATEWAY_JS_MODULES:-}" ]; then
+  GATEWAY_JS_MODULES=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/pail/gateway-js/node_modules
+fi
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/serve_lib.sh"
 SERVE2_PGID=
@@ -148,6 +153,29 @@ expect_status 1 "a read-only worker cannot put"
 expect_stderr 'access denied' "... and is told access is denied"
 check "... nothing stored" test ! -e "$PAIL_HOME/worker/ro.bin"
 
+# The AWS SDK for JavaScript (lib-storage's Upload in parts) and
+# nodejs-polars (Parquet written and read with the storage_options of `pail
+# settings polars --gateway`), with node's test runner.
+run_pail settings polars --gateway "$ENDPOINT"
+expect_status 0 "pail settings polars --gateway"
+cp "$OUT" "$SCRATCH/polars.json"
+if [ -d "$GATEWAY_JS_MODULES/nodejs-polars" ] && command -v node >/dev/null; then
+  GATEWAY_ENDPOINT=$ENDPOINT GATEWAY_KEY_ID=$ALL_KEY_ID \
+    GATEWAY_SECRET=$ALL_SECRET GATEWAY_POLARS=$SCRATCH/polars.json \
+    GATEWAY_JS_MODULES=$GATEWAY_JS_MODULES \
+    node --test "$top_srcdir/tests/gateway_js.mjs" >"$SCRATCH/js.log" 2>&1
+  status=$?
+  grep -E '^(not )?ok |^# (pass|fail)' "$SCRATCH/js.log" | sed 's/^/  js: /'
+  if [ $status -eq 0 ]; then
+    pass "the JavaScript SDK and nodejs-polars against the gateway"
+  else
+    sed 's/^/  js: /' "$SCRATCH/js.log" | tail -40
+    fail "the JavaScript SDK and nodejs-polars against the gateway"
+  fi
+else
+  fail "the gateway's JavaScript clients are not installed in $GATEWAY_JS_MODULES (scripts/install-deps.sh installs them)"
+fi
+
 # rclone and s3cmd, each configured by hand as a user would.
 if command -v rclone >/dev/null; then
   (
@@ -164,7 +192,7 @@ if command -v rclone >/dev/null; then
   ) 2>"$SCRATCH/rclone.err"
   check "rclone copies, reads, lists and deletes through the gateway" \
     cmp -s "$SCRATCH/w.bin" "$SCRATCH/rclone.back"
-  check "... its listing" grep -q ' 3000000 w.bin$' "$SCRATCH/rclone.ls"
+  check "... its listing" grep -q ' 12000000 w.bin$' "$SCRATCH/rclone.ls"
   check "... and its delete" test ! -e "$PAIL_HOME/rclone/w.bin"
 else
   fail "rclone is not installed (scripts/install-deps.sh installs it)"
