@@ -201,8 +201,16 @@ static pail_status staged_uploads_list(const storage_handle *h,
   const pail_backend_ops *ops = &h->backend->ops;
   if (ops->list == NULL || ops->delete_object == NULL)
     return PAIL_OK;
+  /* Listed without the prefix's '/': every cleanup lists this in every
+   * storage, and a '/' in a query is what moto_server cannot sign (it
+   * refuses percent-encoded queries when it checks signatures, which the
+   * tests run it with). Keys of the same stem that are not staged uploads
+   * come along and are skipped below. */
+  char stem[RESERVED_UPLOADS_PREFIX_LENGTH];
+  memcpy(stem, RESERVED_UPLOADS_PREFIX, RESERVED_UPLOADS_PREFIX_LENGTH - 1);
+  stem[RESERVED_UPLOADS_PREFIX_LENGTH - 1] = '\0';
   pail_list_page all;
-  pail_status status = staged_list(h, RESERVED_UPLOADS_PREFIX, &all, err);
+  pail_status status = staged_list(h, stem, &all, err);
   /* Byte order keeps each upload's objects together. */
   for (size_t i = 0; status == PAIL_OK && i < all.count;) {
     size_t id_length = staged_id_length(all.entries[i].key);
