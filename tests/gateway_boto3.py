@@ -216,6 +216,13 @@ check("delete_objects", len(result.get("Deleted", [])) == 7 and
       not result.get("Errors"))
 check("delete_objects removed them", "Contents" not in s3.list_objects_v2(
     Bucket=BUCKET, Prefix="list/f"))
+# Keys XML must escape come back whole (boto3 writes "&" as "&amp;").
+s3.put_object(Bucket=BUCKET, Key="del/a&b <c>", Body=b"x")
+result = s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [
+    {"Key": "del/a&b <c>"}]})
+check("delete_objects of a key XML escapes",
+      [d["Key"] for d in result.get("Deleted", [])] == ["del/a&b <c>"] and
+      "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="del/"))
 
 # Multipart uploads: staged as objects, joined by Complete.
 import io

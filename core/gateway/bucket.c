@@ -9,15 +9,12 @@
 #include "exchange.h"
 
 #include <inttypes.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* S3's most keys per listing page, and per DeleteObjects. */
+/* S3's most keys per listing page. */
 #define LIST_MAX_KEYS 1000
-#define DELETE_MAX_KEYS 1000
 
 static bool method_is(const pail_gateway_exchange *x, const char *method) {
   return strcmp(x->method, method) == 0;
@@ -265,67 +262,17 @@ static void list_objects(pail_gateway_exchange *x) {
 
 /* ---------------------------------------------------------- DeleteObjects */
 
-xmlNode *gateway_xml_child(xmlNode *node, const char *name) {
-  for (xmlNode *c = node ? node->children : NULL; c; c = c->next)
-    if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
-      return c;
-  return NULL;
-}
-
-/* Parses <Delete><Quiet/>?<Object><Key/></Object>...</Delete>: the keys
- * (owned by doc) and whether the answer is quiet. */
-static bool delete_request_parse(xmlDoc *doc, const char ***keys, size_t *count,
-                                 bool *quiet) {
-  xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-  *keys = NULL;
-  *count = 0;
-  *quiet = false;
-  if (root == NULL || strcmp((const char *)root->name, "Delete") != 0)
-    return false;
-  xmlNode *q = gateway_xml_child(root, "Quiet");
-  if (q != NULL) {
-    xmlChar *text = xmlNodeGetContent(q);
-    *quiet = text != NULL && strcmp((const char *)text, "true") == 0;
-    xmlFree(text);
-  }
-  size_t n = 0;
-  for (xmlNode *c = root->children; c; c = c->next)
-    n += c->type == XML_ELEMENT_NODE &&
-         strcmp((const char *)c->name, "Object") == 0;
-  if (n == 0 || n > DELETE_MAX_KEYS)
-    return false;
-  *keys = calloc(n, sizeof **keys);
-  if (*keys == NULL)
-    return false;
-  for (xmlNode *c = root->children; c; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE ||
-        strcmp((const char *)c->name, "Object") != 0)
-      continue;
-    xmlNode *key = gateway_xml_child(c, "Key");
-    if (key == NULL || key->children == NULL ||
-        key->children->type != XML_TEXT_NODE)
-      return false;
-    (*keys)[(*count)++] = (const char *)key->children->content;
-  }
-  return true;
-}
-
 static void delete_objects_finish(pail_gateway_exchange *x) {
-  xmlDoc *doc = x->xml.data == NULL
-                    ? NULL
-                    : xmlReadMemory(x->xml.data, (int)x->xml.length, NULL, NULL,
-                                    XML_PARSE_NONET);
-  const char **keys = NULL;
-  size_t count = 0;
-  bool quiet = false;
-  if (!delete_request_parse(doc, &keys, &count, &quiet)) {
-    free(keys);
-    xmlFreeDoc(doc);
+  gateway_delete_request request;
+  if (!gateway_delete_request_parse(x->xml.data, x->xml.length, &request)) {
     gateway_answer_code(x, 400, "MalformedXML",
                         "The XML you provided was not well-formed or did not "
                         "validate against our published schema");
     return;
   }
+  size_t count = request.count;
+  char **keys = request.keys;
+  bool quiet = request.quiet;
   pail_pointer *pointers = calloc(count, sizeof *pointers);
   const pail_pointer **list = calloc(count, sizeof *list);
   pail_status *results = calloc(count, sizeof *results);
@@ -389,8 +336,7 @@ static void delete_objects_finish(pail_gateway_exchange *x) {
   free(list);
   free(results);
   free(errors);
-  free(keys);
-  xmlFreeDoc(doc);
+  gateway_delete_request_clear(&request);
   gateway_answer(x, 200, strbuf_finish(&b));
 }
 

@@ -13,7 +13,6 @@
 #include "keys.h"
 #include "strbuf.h"
 
-#include <libxml/tree.h>
 #include <pail/gateway.h>
 
 struct pail_gateway {
@@ -125,10 +124,43 @@ PAIL_HIDDEN void gateway_http_date(int64_t seconds, char out[32]);
 /* An ETag as S3 shows it, quoted ("..."). Caller frees; NULL for none. */
 PAIL_HIDDEN char *gateway_etag_quoted(const char *etag);
 
-/* --------------------------------------------------------- bucket.c */
+/* --------------------------------------------------------- xml_in.c */
 
-/* The first child element of node named name, or NULL (node may be NULL). */
-PAIL_HIDDEN xmlNode *gateway_xml_child(xmlNode *node, const char *name);
+/* A DeleteObjects body: its keys (1 to 1,000, each whole and not empty)
+ * and whether the answer is quiet. */
+typedef struct gateway_delete_request {
+  char **keys;
+  size_t count;
+  bool quiet;
+} gateway_delete_request;
+/* false for a body that is not one (MalformedXML); out is then empty. */
+PAIL_HIDDEN bool gateway_delete_request_parse(const char *xml, size_t length,
+                                              gateway_delete_request *out);
+PAIL_HIDDEN void gateway_delete_request_clear(gateway_delete_request *r);
+
+/* S3's part numbers: 1 to 10,000. */
+#define GATEWAY_PART_NUMBER_MAX 10000
+/* A part as CompleteMultipartUpload names it. */
+typedef struct gateway_listed_part {
+  unsigned number; /* 1 to GATEWAY_PART_NUMBER_MAX */
+  char *etag;      /* as the client wrote it, quoted or not */
+  uint64_t size;   /* filled once the part is found */
+} gateway_listed_part;
+typedef struct gateway_complete_request {
+  gateway_listed_part *parts; /* in the body's order */
+  size_t count;
+} gateway_complete_request;
+/* false for a body that is not one (MalformedXML); out is then empty. */
+PAIL_HIDDEN bool gateway_complete_request_parse(const char *xml, size_t length,
+                                                gateway_complete_request *out);
+PAIL_HIDDEN void gateway_complete_request_clear(gateway_complete_request *r);
+
+/* ------------------------------------------------------- multipart.c */
+
+/* A part number as text ("1" to "10000"), or 0 when it is not one. */
+PAIL_HIDDEN unsigned gateway_part_number(const char *text);
+
+/* --------------------------------------------------------- bucket.c */
 
 /* Routes a request on / or on a bucket; answers or arms the body. */
 PAIL_HIDDEN void gateway_service_request(pail_gateway_exchange *x);

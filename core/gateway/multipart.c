@@ -16,8 +16,6 @@
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +23,6 @@
 
 #define UPLOAD_ID_BYTES 16
 #define UPLOAD_ID_LENGTH (2 * UPLOAD_ID_BYTES)
-#define PART_NUMBER_MAX 10000
 #define PART_SIZE_MIN (5u * 1024 * 1024) /* S3's, for all but the last */
 #define LIST_MAX 1000
 #define COPY_BUFFER_SIZE (1u << 20)
@@ -295,12 +292,13 @@ static void create_upload(pail_gateway_exchange *x, const pail_pointer *p) {
 /* --------------------------------------------------------------- parts */
 
 /* partNumber: 1 to 10,000, in decimal; 0 when it is not. */
-static unsigned part_number_parse(const char *text) {
+unsigned gateway_part_number(const char *text) {
   if (text == NULL || *text < '0' || *text > '9' || strlen(text) > 5)
     return 0;
   char *end;
   unsigned long n = strtoul(text, &end, 10);
-  return *end == '\0' && n >= 1 && n <= PART_NUMBER_MAX ? (unsigned)n : 0;
+  return *end == '\0' && n >= 1 && n <= GATEWAY_PART_NUMBER_MAX ? (unsigned)n
+                                                                : 0;
 }
 
 static void upload_part(pail_gateway_exchange *x, const char *id,
@@ -404,49 +402,6 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
 
 /* ------------------------------------------------------------ complete */
 
-/* A part as Complete names it. */
-typedef struct listed_part {
-  unsigned number;
-  const char *etag; /* owned by the XML document */
-  uint64_t size;
-} listed_part;
-
-static const char *child_text(xmlNode *node, const char *name) {
-  xmlNode *c = gateway_xml_child(node, name);
-  return c && c->children && c->children->type == XML_TEXT_NODE
-             ? (const char *)c->children->content
-             : NULL;
-}
-
-/* <CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>...: the parts
- * (their ETags owned by doc), or false for a document that is not one. */
-static bool complete_request_parse(xmlDoc *doc, listed_part **parts,
-                                   size_t *count) {
-  xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-  *parts = NULL;
-  *count = 0;
-  if (root == NULL ||
-      strcmp((const char *)root->name, "CompleteMultipartUpload") != 0)
-    return false;
-  size_t n = 0;
-  for (xmlNode *c = root->children; c; c = c->next)
-    n += c->type == XML_ELEMENT_NODE &&
-         strcmp((const char *)c->name, "Part") == 0;
-  if (n == 0 || n > PART_NUMBER_MAX ||
-      (*parts = calloc(n, sizeof **parts)) == NULL)
-    return false;
-  for (xmlNode *c = root->children; c; c = c->next) {
-    if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "Part"))
-      continue;
-    listed_part *part = &(*parts)[(*count)++];
-    part->number = part_number_parse(child_text(c, "PartNumber"));
-    part->etag = child_text(c, "ETag");
-    if (part->number == 0 || part->etag == NULL)
-      return false;
-  }
-  return true;
-}
-
 /* Whether two ETags are the same, quoted or not. */
 static bool etag_same(const char *a, const char *b) {
   if (a == NULL || b == NULL)
@@ -463,7 +418,8 @@ static bool etag_same(const char *a, const char *b) {
  * ETag given, all but the last at least 5 MiB. Fills their sizes and
  * *total; false when answered. */
 static bool parts_check(pail_gateway_exchange *x, const char *id,
-                        listed_part *parts, size_t count, uint64_t *total) {
+                        gateway_listed_part *parts, size_t count,
+                        uint64_t *total) {
   *total = 0;
   for (size_t i = 1; i < count; i++)
     if (parts[i].number <= parts[i - 1].number) {
@@ -510,7 +466,7 @@ static bool parts_check(pail_gateway_exchange *x, const char *id,
 /* Streams the parts, in order, into one writer of the target: committed
  * only when every part was copied, else aborted (the old object stays). */
 static pail_status parts_join(pail_gateway_exchange *x, const char *id,
-                              const upload *u, const listed_part *parts,
+                              const upload *u, const gateway_listed_part *parts,
                               size_t count, uint64_t total, pail_error **err) {
   pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
   options.content_type = u->content_type;
@@ -590,14 +546,13 @@ static void complete_finish(pail_gateway_exchange *x) {
   upload u;
   if (!manifest_load(x, id, &u))
     return;
-  xmlDoc *doc = x->xml.data == NULL
-                    ? NULL
-                    : xmlReadMemory(x->xml.data, (int)x->xml.length, NULL, NULL,
-                                    XML_PARSE_NONET);
-  listed_part *parts = NULL;
-  size_t count = 0;
+  gateway_complete_request request;
   uint64_t total = 0;
-  if (!complete_request_parse(doc, &parts, &count)) {
+  bool parsed =
+      gateway_complete_request_parse(x->xml.data, x->xml.length, &request);
+  gateway_listed_part *parts = request.parts;
+  size_t count = request.count;
+  if (!parsed) {
     gateway_answer_code(x, 400, "MalformedXML",
                         "The XML you provided was not well-formed or did not "
                         "validate against our published schema");
@@ -614,8 +569,7 @@ static void complete_finish(pail_gateway_exchange *x) {
     else
       gateway_answer_error(x, err);
   }
-  free(parts);
-  xmlFreeDoc(doc);
+  gateway_complete_request_clear(&request);
   upload_clear(&u);
 }
 
@@ -925,7 +879,7 @@ void gateway_multipart_request(pail_gateway_exchange *x,
                         "by the gateway.");
     return;
   }
-  unsigned number = part_number_parse(number_text);
+  unsigned number = gateway_part_number(number_text);
   bool put = method_is(x, "PUT");
   if (put && number == 0) {
     gateway_answer_code(x, 400, "InvalidArgument",
