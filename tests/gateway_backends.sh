@@ -44,21 +44,12 @@ for storage in moto azure; do
 done
 
 serve_start --s3-listen 127.0.0.1:0 || exit 1
-ENDPOINT=$(sed -n 's/.*"s3_endpoint":"\([^"]*\)".*/\1/p' "$SERVE_LOG" | head -n 1)
+ENDPOINT=$(serve_s3_endpoint)
 
-# mint VAR ARGS...: pail credentials ARGS; VAR_KEY_ID and VAR_SECRET set.
-mint() {
-  mint_var=$1
-  shift
-  run_pail credentials "$@"
-  expect_status 0 "pail credentials $*"
-  eval "${mint_var}_KEY_ID=\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"access_key_id\"])' \"\$OUT\")"
-  eval "${mint_var}_SECRET=\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"secret_access_key\"])' \"\$OUT\")"
-}
-mint ALL
-mint RO --allow read,list
-mint SCOPED --prefix a/
-mint EXPIRED --expires 1
+serve_mint ALL
+serve_mint RO --allow read,list
+serve_mint SCOPED --prefix a/
+serve_mint EXPIRED --expires 1
 sleep 2
 
 for bucket in moto azure; do

@@ -8,6 +8,12 @@
 #                             the server made the token itself
 #        serve_stop           stops it (also on exit, with whatever the
 #                             test's own trap runs: call it there)
+#        serve_s3_endpoint    prints the S3 gateway's endpoint (serve_start
+#                             --s3-listen ...), empty when there is none
+#        serve_mint VAR ARGS... mints gateway keys with pail credentials
+#                             ARGS (checked to exit 0 and to hold only the
+#                             id, the secret and the expiry); sets
+#                             VAR_KEY_ID and VAR_SECRET
 # The server runs in a process group of its own (spawn_server), its output
 # in $SCRATCH/serve.log. Port 0: the system picks a free port and the
 # server prints it, so there is no race for the port.
@@ -49,4 +55,23 @@ serve_start() {
   SERVE_PORT=$(echo "$SERVE_URL" | sed 's|.*:\([0-9]*\)/$|\1|')
   SERVE_TOKEN=$(sed -n 's/.*"token":"\([0-9a-f]*\)".*/\1/p' "$SERVE_LOG" | head -n 1)
   wait_listening "$SERVE_PGID" "$SERVE_PORT" 10
+}
+
+serve_s3_endpoint() {
+  sed -n 's/.*"s3_endpoint":"\([^"]*\)".*/\1/p' "$SERVE_LOG" | head -n 1
+}
+
+serve_mint() {
+  serve_mint_var=$1
+  shift
+  run_pail credentials "$@"
+  expect_status 0 "pail credentials $*"
+  # The keys are all a client holds: nothing of a storage, no session token.
+  check "pail credentials $* prints the id, the secret and the expiry only" \
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(sorted(d) != ["access_key_id", "expires_at", "secret_access_key"]
+         or not d["access_key_id"].startswith("PK1"))' "$OUT"
+  eval "${serve_mint_var}_KEY_ID=\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"access_key_id\"])' \"\$OUT\")"
+  eval "${serve_mint_var}_SECRET=\$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"secret_access_key\"])' \"\$OUT\")"
 }

@@ -154,6 +154,32 @@ static int conditions(pail_gateway_exchange *x, const pail_object_info *info) {
   return 0;
 }
 
+/* Answers the request when its conditions say so, as S3 does: 304 with the
+ * object's ETag and time and no body, or 412 PreconditionFailed. */
+static bool answered_by_conditions(pail_gateway_exchange *x,
+                                   const pail_object_info *info) {
+  int answer = conditions(x, info);
+  if (answer == 412)
+    gateway_answer_code(x, 412, "PreconditionFailed",
+                        "At least one of the pre-conditions you specified "
+                        "did not hold");
+  if (answer != 304)
+    return answer != 0;
+  char *etag = gateway_etag_quoted(info->etag);
+  bool ok = etag == NULL || gateway_add_header(x, "ETag", etag);
+  free(etag);
+  char when[32];
+  if (ok && info->last_modified != INT64_MIN) {
+    gateway_http_date(info->last_modified, when);
+    ok = gateway_add_header(x, "Last-Modified", when);
+  }
+  if (ok)
+    gateway_answer(x, 304, NULL);
+  else
+    gateway_answer_error(x, NULL);
+  return true;
+}
+
 /* ---------------------------------------------------------- HEAD, GET */
 
 /* A Range header: "bytes=A-B", "bytes=A-" or "bytes=-N". false for one
@@ -193,20 +219,14 @@ static void head_object(pail_gateway_exchange *x, pail_pointer *p) {
     gateway_answer_error(x, err);
     return;
   }
-  int answer = conditions(x, &info);
   char length[32];
   snprintf(length, sizeof length, "%" PRIu64, info.size);
-  if (answer != 0) {
-    gateway_answer_code(x, answer,
-                        answer == 304 ? "NotModified" : "PreconditionFailed",
-                        answer == 304 ? "Not Modified"
-                                      : "At least one of the pre-conditions "
-                                        "you specified did not hold");
-  } else if (add_object_headers(x, &info) &&
-             gateway_add_header(x, "Content-Length", length)) {
+  bool answered = answered_by_conditions(x, &info);
+  if (!answered && add_object_headers(x, &info) &&
+      gateway_add_header(x, "Content-Length", length)) {
     gateway_answer(x, 200, NULL);
     x->body_length = info.size; /* announced; HEAD sends none */
-  } else {
+  } else if (!answered) {
     gateway_answer_error(x, NULL);
   }
   pail_object_info_clear(&info);
@@ -257,15 +277,8 @@ static void get_object(pail_gateway_exchange *x, pail_pointer *p) {
     return;
   }
   ranged = ranged && info->size > 0;
-  int answer = conditions(x, info);
-  if (answer != 0) {
-    gateway_answer_code(x, answer,
-                        answer == 304 ? "NotModified" : "PreconditionFailed",
-                        answer == 304 ? "Not Modified"
-                                      : "At least one of the pre-conditions "
-                                        "you specified did not hold");
+  if (answered_by_conditions(x, info))
     return;
-  }
   uint64_t end = ranged && last < info->size ? last + 1 : info->size;
   uint64_t start = ranged ? first : 0;
   x->body_length = end - start;
