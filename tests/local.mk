@@ -29,7 +29,7 @@ tests_concurrency_LDADD = libpail.la
 SCRIPT_TESTS += tests/concurrency.sh
 
 # The S3 gateway of `pail serve --s3-listen`, with real clients.
-SCRIPT_TESTS += tests/gateway_s3.sh tests/gateway_backends.sh
+SCRIPT_TESTS += tests/gateway_s3.sh tests/gateway_backends.sh tests/gateway_smoke.sh
 EXTRA_DIST += tests/gateway_boto3.py tests/gateway_js.mjs
 
 # moto's ListMultipartUploads with real initiation times (tests/s3_faults.sh).
