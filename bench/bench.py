@@ -801,8 +801,43 @@ def gateway_runs(serve_pid, endpoint, keys, src, size):
             "client_cpu": statistics.median(r["client_cpu"] for r in rs),
             "runs": len(rs)} for tool, rs in runs.items() if rs}
     entry["bytes"] = size
+    entry["concurrent"] = gateway_concurrent(serve_pid, endpoint, sigv4, src,
+                                             size)
     entry["head"] = gateway_head_latency(endpoint, keys)
     results["inprocess"]["gateway"] = entry
+
+
+def gateway_concurrent(serve_pid, endpoint, sigv4, src, size):
+    """16 transfers at once through the gateway (8 GETs, 8 unsigned-payload
+    PUTs of the same object): the gateway's peak RSS (VmHWM) and whether
+    every byte arrived."""
+    empty = hashlib.sha256(b"").hexdigest()
+    jobs = []
+    for i in range(8):
+        out = os.path.join(WORK, "concurrent-%d" % i)
+        jobs.append((out, subprocess.Popen(
+            ["curl", "-sS", "-f", "-o", out, "-H",
+             "x-amz-content-sha256: " + empty] + sigv4 +
+            [endpoint + "/_default_/gateway.bin"])))
+        jobs.append((None, subprocess.Popen(
+            ["curl", "-sS", "-f", "-o", "/dev/null", "-T", src, "-H",
+             "x-amz-content-sha256: UNSIGNED-PAYLOAD"] + sigv4 +
+            [endpoint + "/_default_/concurrent-%d.bin" % i])))
+    failed = sum(1 for _, p in jobs if p.wait() != 0)
+    wrong = sum(1 for out, _ in jobs
+                if out is not None and same_size(out, size))
+    for out, _ in jobs:
+        if out is not None:
+            remove(out)
+    peak = None
+    with open("/proc/%d/status" % serve_pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    log("  16 transfers at once: gateway peak RSS %.1f MiB, %d failed, "
+        "%d short" % (peak or 0, failed, wrong))
+    return {"transfers": 16, "peak_rss_mib": peak, "failed": failed,
+            "short": wrong}
 
 
 def gateway_head_latency(endpoint, keys):
@@ -967,6 +1002,11 @@ def targets():
         r = ratio(get["nginx"]["wall"], get["gateway"]["wall"])
         rows.append(("gateway GET throughput vs nginx", ">= 0.8", r,
                      r is not None and r >= 0.8))
+    c = gw.get("concurrent")
+    if c and c["peak_rss_mib"] is not None:
+        ok = c["peak_rss_mib"] <= 64 and not c["failed"] and not c["short"]
+        rows.append(("gateway peak RSS, 16 transfers at once", "<= 64 MiB",
+                     c["peak_rss_mib"], ok))
     if "gateway" in put and "nginx" in put and "sha256sum" in put:
         floor = put["nginx"]["server_cpu"] + put["sha256sum"]["client_cpu"]
         r = ratio(put["gateway"]["server_cpu"], floor)
@@ -1084,6 +1124,12 @@ def report():
                     name, tool, v["wall"], v["server_cpu"], v["client_cpu"]))
         for what, why in gw.get("failures", {}).items():
             lines.append("| %s | failed: %s ||||" % (what, why[:200]))
+        c = gw.get("concurrent")
+        if c:
+            lines += ["", "16 transfers at once (8 GETs, 8 PUTs of the same "
+                      "object): the gateway's peak RSS %.1f MiB, %d failed, "
+                      "%d short." % (c["peak_rss_mib"] or 0, c["failed"],
+                                     c["short"])]
         head = gw.get("head", {})
         if "failure" in head:
             lines.append("\nHEAD latency: failed: %s" % head["failure"][:200])
