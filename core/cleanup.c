@@ -310,8 +310,10 @@ pail_status pail_cleanup(pail_workspace *ws, const char *storage,
     return status;
   const pail_backend_ops *ops = &h.backend->ops;
   if (ops->leftovers_list == NULL || ops->leftover_remove == NULL) {
-    out->note = str_printf("the %s backend cannot list what interrupted "
-                           "writes leave behind",
+    /* The gateway's staged uploads are listed all the same (below). */
+    out->note = str_printf("the %s backend cannot list what its own "
+                           "interrupted writes leave behind (the S3 "
+                           "gateway's staged uploads are listed)",
                            h.backend->type);
     if (out->note == NULL)
       return error_no_memory(err);
