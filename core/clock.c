@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -130,6 +131,14 @@ pail_status pail_time_parse(const char *text, int64_t *seconds,
   ARGUMENT_REQUIRED(err, text, "time");
   ARGUMENT_REQUIRED(err, seconds, "place for the seconds");
   return clock_parse_time(text, seconds, err);
+}
+
+void clock_format_rfc3339(int64_t seconds, char out[32]) {
+  struct tm tm;
+  time_t t = (time_t)seconds;
+  if (gmtime_r(&t, &tm) == NULL ||
+      strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    snprintf(out, 32, "%lld", (long long)seconds);
 }
 
 int64_t pail_time_now(void) {

@@ -9,7 +9,6 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define SIG_HEX_LENGTH 64
 /* Enough decimal digits for any non-negative int64_t. */
@@ -128,11 +127,8 @@ pail_status grant_check(const unsigned char *secret, size_t secret_length,
                           "key and storage under the workspace key");
   /* The grant is good through its expiry second, as with presigned URLs. */
   if (now > expires_at) {
-    char when[32] = "?";
-    struct tm tm;
-    time_t t = (time_t)expires_at;
-    if (gmtime_r(&t, &tm) != NULL)
-      strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char when[32];
+    clock_format_rfc3339(expires_at, when);
     return pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
                           "grant expired at %s", when);
   }

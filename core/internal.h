@@ -124,6 +124,9 @@ PAIL_HIDDEN pail_status sigv4_chunk_signature(
 
 /* The one clock: $PAIL_TEST_NOW (seconds since epoch, or RFC 3339) fixes it. */
 PAIL_HIDDEN int64_t clock_now(int32_t *nsec);
+/* seconds as "2026-12-07T10:00:00Z" (UTC), for messages; the number of
+ * seconds itself when it is no such time. */
+PAIL_HIDDEN void clock_format_rfc3339(int64_t seconds, char out[32]);
 /* Parses RFC 3339 ("2026-11-25T10:00:00Z", offsets allowed) or the compact
  * "20261125T100000Z" form, or plain seconds since the epoch. */
 PAIL_HIDDEN pail_status clock_parse_time(const char *text, int64_t *out,

@@ -19,7 +19,6 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define KEY_ID_PREFIX "PK1"
 #define KEY_ID_PREFIX_LENGTH 3
@@ -287,11 +286,8 @@ pail_status gateway_key_open(pail_workspace *ws,
                              pail_workspace **view, pail_error **err) {
   *view = NULL;
   if (now > claims->expires_at) {
-    char when[32] = "?";
-    struct tm tm;
-    time_t t = (time_t)claims->expires_at;
-    if (gmtime_r(&t, &tm) != NULL)
-      strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char when[32];
+    clock_format_rfc3339(claims->expires_at, when);
     return pail_error_set(err, PAIL_ERR_ACCESS_DENIED, 400, "ExpiredToken",
                           NULL, "the access key expired at %s", when);
   }
