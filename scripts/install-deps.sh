@@ -26,82 +26,58 @@ case "${1:-}" in
 --bench) PACKAGES="$PACKAGES time nginx-light" ;;
 esac
 
-# The Azure tests' server and independent client (tests/azure_lib.sh),
-# from npm, into the user's cache rather than a global prefix: no root
-# needed, and the tests look there. A failure here only makes those tests
-# skip, so it does not stop the script.
-AZURITE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/pail/azurite
-AZURITE_PACKAGES="azurite@3.35.0 @azure/storage-blob@12.32.0"
-install_azurite() {
-  want_azurite=3.35.0 want_sdk=12.32.0
-  have() { sed -n 's/^  "version": "\(.*\)",$/\1/p' "$AZURITE_DIR/node_modules/$1/package.json" 2>/dev/null; }
-  if [ "$(have azurite)" = "$want_azurite" ] && [ "$(have @azure/storage-blob)" = "$want_sdk" ]; then
-    echo "install-deps: Azurite $want_azurite is in $AZURITE_DIR"
+# npm_into DIR WHAT CONSEQUENCE PACKAGE@VERSION...: installs the packages
+# with npm into DIR (the user's cache rather than a global prefix: no root
+# needed, and the tests look there), unless each is there at its version
+# already. WHAT names them in messages; CONSEQUENCE says what their absence
+# does to the tests. A failure here does not stop the script: it says so.
+npm_into() {
+  dir=$1 what=$2 consequence=$3
+  shift 3
+  missing_npm=""
+  for package in "$@"; do
+    name=${package%@*} version=${package##*@}
+    # "|| true": before the first install the file does not exist, and
+    # under set -e a failing assignment would end the script silently.
+    have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
+      "$dir/node_modules/$name/package.json" 2>/dev/null) || true
+    [ "$have" = "$version" ] || missing_npm="$missing_npm $package"
+  done
+  if [ -z "$missing_npm" ]; then
+    echo "install-deps: $what: in $dir"
     return 0
   fi
   if ! command -v npm >/dev/null 2>&1; then
-    echo "install-deps: npm is missing: the Azure tests will skip" >&2
+    echo "install-deps: npm is missing: $consequence" >&2
     return 0
   fi
-  echo "install-deps: installing $AZURITE_PACKAGES into $AZURITE_DIR"
-  mkdir -p "$AZURITE_DIR" &&
-    npm install --prefix "$AZURITE_DIR" --no-audit --no-fund --loglevel=error \
-      $AZURITE_PACKAGES >/dev/null ||
-    echo "install-deps: could not install Azurite: the Azure tests will skip" >&2
+  echo "install-deps: installing $what into $dir"
+  mkdir -p "$dir" &&
+    npm install --prefix "$dir" --no-audit --no-fund --loglevel=error \
+      "$@" >/dev/null ||
+    echo "install-deps: could not install $what: $consequence" >&2
 }
 
-# The explorer's browser test (tests/serve_browser.sh) drives Debian's
-# chromium with playwright-core, from npm, into the user's cache as for
-# Azurite. Playwright's own browser download is never used (it cannot reach
-# its host here): the test launches /usr/bin/chromium.
-PLAYWRIGHT_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/pail/playwright
-PLAYWRIGHT_VERSION=1.65.1
-install_playwright() {
-  # "|| true": before the first install the file does not exist, sed fails,
-  # and under set -e a failing assignment would end the script silently.
-  have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
-    "$PLAYWRIGHT_DIR/node_modules/playwright-core/package.json" 2>/dev/null) || true
-  if [ "$have" = "$PLAYWRIGHT_VERSION" ]; then
-    echo "install-deps: playwright-core $have is in $PLAYWRIGHT_DIR"
-    return 0
-  fi
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "install-deps: npm is missing: the browser test will skip" >&2
-    return 0
-  fi
-  echo "install-deps: installing playwright-core@$PLAYWRIGHT_VERSION into $PLAYWRIGHT_DIR"
-  mkdir -p "$PLAYWRIGHT_DIR" &&
-    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$PLAYWRIGHT_DIR" \
-      --no-audit --no-fund --loglevel=error \
-      "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null ||
-    echo "install-deps: could not install playwright-core: the browser test will skip" >&2
-}
-
-# The S3 gateway's JavaScript clients (tests/gateway_js.mjs): the AWS SDK
-# v3 with lib-storage, and nodejs-polars with its Linux binary, which npm
-# does not pick by itself on node 20. Into the user's cache, as Azurite.
-GATEWAY_JS_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/pail/gateway-js
-GATEWAY_JS_PACKAGES="@aws-sdk/client-s3@3.1178.0 @aws-sdk/lib-storage@3.1178.0
-  nodejs-polars@0.26.1 nodejs-polars-linux-x64-gnu@0.26.1"
-install_gateway_js() {
-  have=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' \
-    "$GATEWAY_JS_DIR/node_modules/nodejs-polars-linux-x64-gnu/package.json" \
-    "$GATEWAY_JS_DIR/node_modules/@aws-sdk/lib-storage/package.json" \
-    2>/dev/null | tr '\n' ' ') || true
-  if [ "$have" = "0.26.1 3.1178.0 " ]; then
-    echo "install-deps: the gateway's JavaScript clients are in $GATEWAY_JS_DIR"
-    return 0
-  fi
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "install-deps: npm is missing: the gateway's JavaScript test will fail" >&2
-    return 0
-  fi
-  echo "install-deps: installing the gateway's JavaScript clients into $GATEWAY_JS_DIR"
-  # shellcheck disable=SC2086
-  mkdir -p "$GATEWAY_JS_DIR" &&
-    npm install --prefix "$GATEWAY_JS_DIR" --no-audit --no-fund \
-      --loglevel=error $GATEWAY_JS_PACKAGES >/dev/null ||
-    echo "install-deps: could not install the gateway's JavaScript clients: tests/gateway_s3.sh will fail" >&2
+CACHE_DIR=${XDG_CACHE_HOME:-$HOME/.cache}/pail
+install_npm_packages() {
+  # The Azure tests' server and independent client (tests/azure_lib.sh).
+  npm_into "$CACHE_DIR/azurite" "Azurite 3.35.0" "the Azure tests will skip" \
+    azurite@3.35.0 @azure/storage-blob@12.32.0
+  # The explorer's browser test (tests/serve_browser.sh) drives Debian's
+  # chromium with playwright-core. Playwright's own browser download is
+  # never used (it cannot reach its host here): the test launches
+  # /usr/bin/chromium.
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  npm_into "$CACHE_DIR/playwright" \
+    "playwright-core 1.65.1" "the browser test will skip" \
+    playwright-core@1.65.1
+  # The S3 gateway's JavaScript clients (tests/gateway_js.mjs): the AWS
+  # SDK v3 with lib-storage, and nodejs-polars with its Linux binary,
+  # which npm does not pick by itself on node 20.
+  npm_into "$CACHE_DIR/gateway-js" "the gateway's JavaScript clients" \
+    "tests/gateway_s3.sh will fail" @aws-sdk/client-s3@3.1178.0 \
+    @aws-sdk/lib-storage@3.1178.0 nodejs-polars@0.26.1 \
+    nodejs-polars-linux-x64-gnu@0.26.1
 }
 
 missing=""
@@ -113,9 +89,7 @@ command -v node >/dev/null 2>&1 || missing="$missing nodejs"
 command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -z "$missing" ]; then
   echo "install-deps: everything is installed"
-  install_azurite
-  install_playwright
-  install_gateway_js
+  install_npm_packages
   exit 0
 fi
 SUDO=""
@@ -133,6 +107,4 @@ fix="install them yourself (apt-get install$missing) and read apt's message abov
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 doing="installing the npm packages"
 fix="run this script again with sh -x to see the failing command"
-install_azurite
-install_playwright
-install_gateway_js
+install_npm_packages
