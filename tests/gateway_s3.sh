@@ -283,6 +283,9 @@ code=$(curl -s -o "$SCRATCH/body" -w '%{http_code}' "$ENDPOINT/_default_/range.b
 check "anonymous request refused (HTTP $code)" test "$code" = 403
 check "... with S3's error document" grep -q '<Code>AccessDenied</Code>' "$SCRATCH/body"
 check "... and a request id" grep -q '<RequestId>[0-9A-F]*</RequestId>' "$SCRATCH/body"
+code=$(curl -s -o "$SCRATCH/body" -w '%{http_code}' "$ENDPOINT/_default_/range.bin?a=%zz")
+check "a query that does not decode is refused (HTTP $code)" \
+  sh -c "test '$code' = 400 && grep -q '<Code>InvalidArgument</Code>' '$SCRATCH/body'"
 python3 - "$ENDPOINT" "$ALL_KEY_ID" "$ALL_SECRET" >"$SCRATCH/old" 2>&1 <<'EOF'
 import datetime, sys, urllib.request, urllib.error
 import botocore.auth

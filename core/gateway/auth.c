@@ -100,11 +100,11 @@ static const char *malformed(gateway_auth_kind kind) {
 /* Calls visit on each "name=value" of a raw query with the name decoded
  * (pieces whose name does not decode are passed with name NULL); stops
  * when visit returns false. */
-static void query_each(const char *query,
-                       bool (*visit)(void *context, const char *name,
-                                     const char *piece, size_t length,
-                                     const char *value, size_t value_length),
-                       void *context) {
+void gateway_query_each(const char *query,
+                        bool (*visit)(void *context, const char *name,
+                                      const char *piece, size_t length,
+                                      const char *value, size_t value_length),
+                        void *context) {
   for (const char *piece = query ? query : ""; *piece != '\0';) {
     size_t length = strcspn(piece, "&");
     const char *equals = memchr(piece, '=', length);
@@ -620,7 +620,7 @@ pail_status gateway_auth_parse(const gateway_request *r, gateway_auth *out,
   out->decoded_length = -1;
   query_scan scan;
   memset(&scan, 0, sizeof scan);
-  query_each(r->query, scan_parameter, &scan);
+  gateway_query_each(r->query, scan_parameter, &scan);
   bool presigned = scan.value[QUERY_ALGORITHM] || scan.value[QUERY_SIGNATURE] ||
                    scan.value[QUERY_CREDENTIAL];
   const char *authorization = r->header(r->context, "authorization");
@@ -876,7 +876,7 @@ static char *v2_string_to_sign(const gateway_auth *a,
   }
   strbuf_add(&b, r->path, strcspn(r->path, "?"));
   v2_resource res = {.count = 0};
-  query_each(r->query, keep_subresource, &res);
+  gateway_query_each(r->query, keep_subresource, &res);
   qsort(res.pieces, res.count, sizeof *res.pieces, compare_strings);
   for (size_t i = 0; i < res.count; i++) {
     strbuf_add_char(&b, i == 0 ? '?' : '&');
@@ -928,7 +928,7 @@ pail_status gateway_auth_verify(const gateway_auth *a, const gateway_request *r,
   if (a->kind == GATEWAY_AUTH_PRESIGNED &&
       (copy.text = malloc(strlen(query) + 1)) != NULL) {
     copy.text[0] = '\0';
-    query_each(query, keep_unless_signature, &copy);
+    gateway_query_each(query, keep_unless_signature, &copy);
   }
   if (lines == NULL || (a->kind == GATEWAY_AUTH_PRESIGNED && !copy.text)) {
     status = error_no_memory(err);

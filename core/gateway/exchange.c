@@ -136,34 +136,53 @@ const char *gateway_header_get(const pail_gateway_exchange *x,
   return r != NULL && r->header != NULL ? r->header(r->context, name) : NULL;
 }
 
-/* The request's query as parameters, each name and value decoded. */
+static void answer_out_of_memory(pail_gateway_exchange *x);
+
+/* How a query's parameters were taken (parse_query). */
+typedef struct query_params {
+  pail_gateway_exchange *x;
+  bool undecodable, out_of_memory;
+} query_params;
+
+static bool keep_param(void *context, const char *name, const char *piece,
+                       size_t length, const char *value, size_t value_length) {
+  query_params *q = context;
+  gateway_param *param = &q->x->params[q->x->param_count];
+  (void)piece;
+  (void)length;
+  if (name == NULL ||
+      str_uri_decode(value, value_length, &param->value, NULL) != PAIL_OK) {
+    q->undecodable = true;
+    return false;
+  }
+  if ((param->name = strdup(name)) == NULL) {
+    free(param->value);
+    param->value = NULL;
+    q->out_of_memory = true;
+    return false;
+  }
+  q->x->param_count++;
+  return true;
+}
+
+/* The request's query as parameters, each name and value decoded; answers
+ * (and returns false) when it cannot be. */
 static bool parse_query(pail_gateway_exchange *x, const char *query) {
   size_t pieces = 1;
   for (const char *p = query; *p; p++)
     pieces += *p == '&';
-  x->params = calloc(pieces, sizeof *x->params);
-  if (x->params == NULL)
-    return false;
-  for (const char *p = query; *p;) {
-    size_t n = strcspn(p, "&");
-    const char *eq = memchr(p, '=', n);
-    size_t name_length = eq ? (size_t)(eq - p) : n;
-    gateway_param *param = &x->params[x->param_count];
-    if (n > 0) {
-      if (str_uri_decode(p, name_length, &param->name, NULL) != PAIL_OK ||
-          str_uri_decode(eq ? eq + 1 : "", eq ? n - name_length - 1 : 0,
-                         &param->value, NULL) != PAIL_OK) {
-        free(param->name);
-        param->name = NULL;
-        return false;
-      }
-      x->param_count++;
-    }
-    p += n;
-    if (*p == '&')
-      p++;
-  }
-  return true;
+  query_params q = {.x = x};
+  if ((x->params = calloc(pieces, sizeof *x->params)) == NULL)
+    q.out_of_memory = true;
+  else
+    gateway_query_each(query, keep_param, &q);
+  if (q.out_of_memory)
+    answer_out_of_memory(x);
+  else if (q.undecodable)
+    gateway_answer_code(x, 400, "InvalidArgument",
+                        "A query parameter is not percent-encoded as a URI "
+                        "must be.");
+  return !q.out_of_memory && !q.undecodable;
 }
 
 /* Splits /BUCKET/KEY (decoded); false for a path that is not one. */
@@ -445,8 +464,10 @@ pail_gateway_exchange *pail_gateway_begin(pail_gateway *gw,
   OPTIONS_ADOPT(r, request);
   x->request = &r;
   x->method = strdup(r.method ? r.method : "");
-  if (x->method == NULL || !parse_query(x, r.query ? r.query : "")) {
+  if (x->method == NULL) {
     answer_out_of_memory(x);
+  } else if (!parse_query(x, r.query ? r.query : "")) {
+    /* answered */
   } else if (r.path == NULL || !parse_path(x, r.path)) {
     gateway_answer_code(x, 400, "InvalidURI",
                         "Couldn't parse the specified URI.");

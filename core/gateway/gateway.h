@@ -107,6 +107,15 @@ PAIL_HIDDEN pail_status gateway_auth_verify(const gateway_auth *a,
 /* Frees what a holds and clears it; a may be cleared again. */
 PAIL_HIDDEN void gateway_auth_clear(gateway_auth *a);
 
+/* Calls visit on each "name=value" piece of a raw query (piece and its
+ * length as received, the value still encoded), with the name decoded, or
+ * NULL when it does not decode; stops when visit returns false. */
+PAIL_HIDDEN void gateway_query_each(
+    const char *query,
+    bool (*visit)(void *context, const char *name, const char *piece,
+                  size_t length, const char *value, size_t value_length),
+    void *context);
+
 /* Sets err to S3's error code (AccessDenied, SignatureDoesNotMatch...), with
  * its HTTP status and the matching category; returns the category. */
 /* The HTTP status of S3's error code, 0 for a code that is not one the
