@@ -16,14 +16,10 @@
 /* S3's most keys per listing page. */
 #define LIST_MAX_KEYS 1000
 
-static bool method_is(const pail_gateway_exchange *x, const char *method) {
-  return strcmp(x->method, method) == 0;
-}
-
 /* ---------------------------------------------------------------- service */
 
 void gateway_service_request(pail_gateway_exchange *x) {
-  if (!method_is(x, "GET")) {
+  if (!gateway_method_is(x, "GET")) {
     gateway_answer_code(x, 405, "MethodNotAllowed",
                         "The specified method is not allowed against this "
                         "resource.");
@@ -348,7 +344,7 @@ void gateway_bucket_request(pail_gateway_exchange *x) {
                         "These credentials do not reach this bucket.");
     return;
   }
-  if (method_is(x, "GET") && gateway_param_get(x, "location") != NULL) {
+  if (gateway_method_is(x, "GET") && gateway_param_get(x, "location") != NULL) {
     strbuf b;
     strbuf_init(&b, NULL, 0);
     strbuf_add_string(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -359,9 +355,10 @@ void gateway_bucket_request(pail_gateway_exchange *x) {
       gateway_xml_text(&b, x->gateway->region);
     strbuf_add_string(&b, "</LocationConstraint>");
     gateway_answer(x, 200, strbuf_finish(&b));
-  } else if (method_is(x, "GET") && gateway_param_get(x, "uploads") != NULL) {
+  } else if (gateway_method_is(x, "GET") &&
+             gateway_param_get(x, "uploads") != NULL) {
     gateway_list_uploads(x);
-  } else if (method_is(x, "GET") && x->param_count > 0 &&
+  } else if (gateway_method_is(x, "GET") && x->param_count > 0 &&
              gateway_param_get(x, "list-type") == NULL &&
              gateway_param_get(x, "prefix") == NULL &&
              gateway_param_get(x, "delimiter") == NULL &&
@@ -371,12 +368,12 @@ void gateway_bucket_request(pail_gateway_exchange *x) {
     gateway_answer_code(x, 501, "NotImplemented",
                         "This bucket subresource is not implemented by the "
                         "gateway.");
-  } else if (method_is(x, "GET")) {
+  } else if (gateway_method_is(x, "GET")) {
     list_objects(x);
-  } else if (method_is(x, "HEAD")) {
+  } else if (gateway_method_is(x, "HEAD")) {
     gateway_add_header(x, "x-amz-bucket-region", x->gateway->region);
     gateway_answer(x, 200, NULL);
-  } else if (method_is(x, "PUT") && x->param_count == 0) {
+  } else if (gateway_method_is(x, "PUT") && x->param_count == 0) {
     /* The storage exists and the caller reaches it: S3's answer to
      * creating a bucket one owns, in us-east-1. */
     char *location = str_printf("/%s", x->bucket);
@@ -384,7 +381,8 @@ void gateway_bucket_request(pail_gateway_exchange *x) {
       gateway_add_header(x, "Location", location);
     free(location);
     gateway_answer(x, 200, NULL);
-  } else if (method_is(x, "POST") && gateway_param_get(x, "delete") != NULL) {
+  } else if (gateway_method_is(x, "POST") &&
+             gateway_param_get(x, "delete") != NULL) {
     pail_error *err = NULL;
     if (gateway_payload_open(&x->auth, x->secret, &x->payload, &err) !=
         PAIL_OK) {

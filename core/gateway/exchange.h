@@ -14,6 +14,7 @@
 #include "strbuf.h"
 
 #include <pail/gateway.h>
+#include <string.h>
 
 struct pail_gateway {
   pail_workspace *workspace;
@@ -83,6 +84,11 @@ struct pail_gateway_exchange {
 
 /* ------------------------------------------------------- exchange.c */
 
+/* Whether the request's method is method ("GET"). */
+static inline bool gateway_method_is(const pail_gateway_exchange *x,
+                                     const char *method) {
+  return strcmp(x->method, method) == 0;
+}
 /* The value of query parameter name, or NULL. */
 PAIL_HIDDEN const char *gateway_param_get(const pail_gateway_exchange *x,
                                           const char *name);

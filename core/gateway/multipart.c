@@ -27,10 +27,6 @@
 #define LIST_MAX 1000
 #define COPY_BUFFER_SIZE (1u << 20)
 
-static bool method_is(const pail_gateway_exchange *x, const char *method) {
-  return strcmp(x->method, method) == 0;
-}
-
 /* An upload as its manifest describes it. */
 typedef struct upload {
   char *key;
@@ -868,7 +864,7 @@ void gateway_multipart_request(pail_gateway_exchange *x,
                                const pail_pointer *p) {
   const char *id = gateway_param_get(x, "uploadId");
   const char *number_text = gateway_param_get(x, "partNumber");
-  if (method_is(x, "POST") && id == NULL &&
+  if (gateway_method_is(x, "POST") && id == NULL &&
       gateway_param_get(x, "uploads") != NULL) {
     create_upload(x, p);
     return;
@@ -880,7 +876,7 @@ void gateway_multipart_request(pail_gateway_exchange *x,
     return;
   }
   unsigned number = gateway_part_number(number_text);
-  bool put = method_is(x, "PUT");
+  bool put = gateway_method_is(x, "PUT");
   if (put && number == 0) {
     gateway_answer_code(x, 400, "InvalidArgument",
                         "Part number must be an integer between 1 and 10000, "
@@ -889,8 +885,8 @@ void gateway_multipart_request(pail_gateway_exchange *x,
   }
   /* Every step is judged against the target key, as if it were written. */
   pail_access access =
-      method_is(x, "GET") ? PAIL_ACCESS_LIST
-      : method_is(x, "DELETE") &&
+      gateway_method_is(x, "GET") ? PAIL_ACCESS_LIST
+      : gateway_method_is(x, "DELETE") &&
               pail_access_check(x->view, p, PAIL_ACCESS_DELETE, NULL) == PAIL_OK
           ? PAIL_ACCESS_DELETE
           : PAIL_ACCESS_WRITE;
@@ -906,7 +902,7 @@ void gateway_multipart_request(pail_gateway_exchange *x,
     upload_part_copy(x, id, number, source);
   } else if (put) {
     upload_part(x, id, number);
-  } else if (method_is(x, "POST")) {
+  } else if (gateway_method_is(x, "POST")) {
     if (gateway_payload_open(&x->auth, x->secret, &x->payload, &err) !=
         PAIL_OK) {
       gateway_answer_error(x, err);
@@ -914,12 +910,12 @@ void gateway_multipart_request(pail_gateway_exchange *x,
     }
     x->body = BODY_XML;
     x->finish = complete_finish;
-  } else if (method_is(x, "DELETE")) {
+  } else if (gateway_method_is(x, "DELETE")) {
     if (staged_delete(x, id, &err) == PAIL_OK)
       gateway_answer(x, 204, NULL);
     else
       gateway_answer_error(x, err);
-  } else if (method_is(x, "GET")) {
+  } else if (gateway_method_is(x, "GET")) {
     list_parts(x, id);
   } else {
     gateway_answer_code(x, 405, "MethodNotAllowed",

@@ -17,10 +17,6 @@
 #define META_PREFIX "x-amz-meta-"
 #define META_PREFIX_LENGTH 11
 
-static bool method_is(const pail_gateway_exchange *x, const char *method) {
-  return strcmp(x->method, method) == 0;
-}
-
 /* ------------------------------------------------------------ metadata */
 
 /* The response headers of an object: its length, type, ETag, time and
@@ -508,15 +504,15 @@ void gateway_object_request(pail_gateway_exchange *x) {
   const char *source = gateway_header_get(x, "x-amz-copy-source");
   if (parts)
     gateway_multipart_request(x, p);
-  else if (method_is(x, "HEAD"))
+  else if (gateway_method_is(x, "HEAD"))
     head_object(x, p);
-  else if (method_is(x, "GET"))
+  else if (gateway_method_is(x, "GET"))
     get_object(x, p);
-  else if (method_is(x, "PUT") && source != NULL)
+  else if (gateway_method_is(x, "PUT") && source != NULL)
     copy_object(x, p, source);
-  else if (method_is(x, "PUT"))
+  else if (gateway_method_is(x, "PUT"))
     put_object(x, p);
-  else if (method_is(x, "DELETE")) {
+  else if (gateway_method_is(x, "DELETE")) {
     pail_error *err = NULL;
     pail_status status = pail_delete(x->view, p, &err);
     if (status == PAIL_OK || status == PAIL_ERR_NOT_FOUND) {
