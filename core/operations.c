@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define LIST_DEFAULT_MAX_KEYS 1000
 
@@ -220,6 +221,42 @@ pail_status pail_reader_read(pail_reader *r, void *buffer, size_t capacity,
 
 const pail_object_info *pail_reader_info(const pail_reader *r) {
   return r ? &r->info : NULL;
+}
+
+pail_status pail_reader_file(pail_reader *r, int *fd, uint64_t *offset,
+                             uint64_t *length, pail_error **err) {
+  ARGUMENT_REQUIRED(err, fd, "place for the file descriptor");
+  *fd = -1;
+  ARGUMENT_REQUIRED(err, r, "reader");
+  ARGUMENT_REQUIRED(err, offset, "place for the offset");
+  ARGUMENT_REQUIRED(err, length, "place for the length");
+  if (r->failed)
+    return pail_error_set(err, PAIL_ERR_IO, 0, NULL, NULL,
+                          "read of \"%s\" already failed", r->info.key);
+  if (r->backend->ops.read_file == NULL)
+    return pail_error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                          "the %s backend does not hand reads as files",
+                          r->backend->type);
+  pail_status status = error_redact(
+      err, r->config,
+      r->backend->ops.read_file(r->stream, fd, offset, length, err));
+  if (status == PAIL_OK && *length != r->expected - r->delivered) {
+    /* The backend's range must be exactly what the reader has left. */
+    close(*fd);
+    *fd = -1;
+    r->failed = true;
+    return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                          "the %s backend handed %llu bytes of a file for a "
+                          "read with %llu left",
+                          r->backend->type, (unsigned long long)*length,
+                          (unsigned long long)(r->expected - r->delivered));
+  }
+  if (status != PAIL_OK) {
+    *fd = -1;
+    return status;
+  }
+  r->delivered = r->expected;
+  return PAIL_OK;
 }
 
 void pail_reader_close(pail_reader *r) {

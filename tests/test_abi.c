@@ -26,7 +26,7 @@
                  "offset of " #type "." #member " changed")
 
 /* pail_backend_ops */
-LAYOUT_SIZE(pail_backend_ops, 200);
+LAYOUT_SIZE(pail_backend_ops, 208);
 LAYOUT_AT(pail_backend_ops, abi_version, 0);
 LAYOUT_AT(pail_backend_ops, struct_size, 4);
 LAYOUT_AT(pail_backend_ops, name, 8);
@@ -53,6 +53,7 @@ LAYOUT_AT(pail_backend_ops, write_stream_file, 168);
 LAYOUT_AT(pail_backend_ops, connection_describe, 176);
 LAYOUT_AT(pail_backend_ops, leftovers_list, 184);
 LAYOUT_AT(pail_backend_ops, leftover_remove, 192);
+LAYOUT_AT(pail_backend_ops, read_file, 200);
 
 /* pail_core_services */
 LAYOUT_SIZE(pail_core_services, 536);
@@ -475,6 +476,32 @@ START_TEST(ops_table_smaller_than_its_own_minor_is_refused) {
 }
 END_TEST
 
+static pail_status never_read_file(void *stream, int *fd, uint64_t *offset,
+                                   uint64_t *length, pail_error **err) {
+  (void)stream, (void)fd, (void)offset, (void)length, (void)err;
+  ck_abort_msg("read_file past the end of a 1.16 table was called");
+  return PAIL_ERR_INTERNAL;
+}
+
+/* A 1.16 table ends before read_file (1.17): the core reads it as NULL. */
+START_TEST(ops_table_of_1_16_has_no_read_file) {
+  pail_backend_ops ops = {PAIL_BACKEND_OPS_INIT("before17"), .open = quiet_open,
+                          .close = quiet_close};
+  ops.abi_version = PAIL_ABI_VERSION_MAKE(1, 16);
+  ops.struct_size = offsetof(pail_backend_ops, read_file);
+  ops.read_file = never_read_file; /* past the table's end */
+  ck_assert_int_eq(pail_backend_register(&ops, NULL), PAIL_OK);
+  const backend *b = NULL;
+  ck_assert_int_eq(backend_get("before17", &b, NULL), PAIL_OK);
+  ck_assert_ptr_null(b->ops.read_file);
+  /* Saying 1.17 with that size is refused. */
+  ops.name = "claims17";
+  ops.abi_version = PAIL_ABI_VERSION_MAKE(1, 17);
+  ck_assert_int_eq(pail_backend_register(&ops, NULL),
+                   PAIL_ERR_INVALID_ARGUMENT);
+}
+END_TEST
+
 START_TEST(field_table_declaring_a_core_field_is_refused) {
   static const char *const core_fields[] = {"maxAttempts", "retryTimeLimit",
                                             "streamBufferSize", "tlsVerify",
@@ -658,6 +685,7 @@ int main(void) {
   tcase_add_test(tc, ops_init_fills_the_version_records_from_this_header);
   tcase_add_test(tc, plugin_built_for_abi_1_0_loads_and_works);
   tcase_add_test(tc, ops_table_smaller_than_its_own_minor_is_refused);
+  tcase_add_test(tc, ops_table_of_1_16_has_no_read_file);
   tcase_add_test(tc, field_table_declaring_a_core_field_is_refused);
   tcase_add_test(tc, request_init_clears_only_the_frozen_request);
   tcase_add_test(tc, request_set_url_keeps_the_http_view_in_step);

@@ -585,6 +585,49 @@ START_TEST(open_reader_keeps_reading_what_it_opened) {
 }
 END_TEST
 
+/* pail_reader_file: fs hands the rest of a read as a range of the file it
+ * opened (the version it opened, even once replaced); mem has no file, and
+ * its reader stays usable after the refusal. */
+START_TEST(reader_file_hands_the_opened_range_or_refuses) {
+  env_open(_i);
+  put_string("k", "0123456789 first version");
+  pail_read_options options = PAIL_READ_OPTIONS_INIT;
+  options.offset = 2;
+  options.length = 12;
+  pail_reader *r = NULL;
+  EXPECT(PAIL_OK, pail_reader_open(t.ws, PTR("k"), &options, &r, &err));
+  char buffer[64] = {0};
+  size_t got = 0;
+  EXPECT(PAIL_OK, pail_reader_read(r, buffer, 3, &got, &err));
+  ck_assert_uint_eq(got, 3);
+  put_string("k", "second");
+  int fd = 42;
+  uint64_t offset = 0, length = 0;
+  pail_status status = pail_reader_file(r, &fd, &offset, &length, &err);
+  if (_i == 1) { /* mem */
+    ck_assert_int_eq(status, PAIL_ERR_UNSUPPORTED);
+    ck_assert_int_eq(fd, -1);
+    pail_error_free(err);
+    err = NULL;
+    EXPECT(PAIL_OK, pail_reader_read(r, buffer + 3, 20, &got, &err));
+    ck_assert_str_eq(buffer, "23456789 fir");
+  } else {
+    EXPECT(PAIL_OK, status);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_uint_eq(offset, 5);
+    ck_assert_uint_eq(length, 9);
+    ck_assert_int_eq(pread(fd, buffer + 3, 9, (off_t)offset), 9);
+    close(fd);
+    ck_assert_str_eq(buffer, "23456789 fir");
+    /* The range counts as read: the reader is at its end. */
+    EXPECT(PAIL_OK, pail_reader_read(r, buffer, sizeof buffer, &got, &err));
+    ck_assert_uint_eq(got, 0);
+  }
+  pail_reader_close(r);
+  env_close();
+}
+END_TEST
+
 START_TEST(create_only_write_conflicts_with_existing_object) {
   env_open(_i);
   put_string("k", "original");
@@ -1665,6 +1708,7 @@ static Suite *backends_suite(void) {
   add_contract(contract, object_is_invisible_until_commit);
   add_contract(contract, overwrite_keeps_old_content_until_commit);
   add_contract(contract, open_reader_keeps_reading_what_it_opened);
+  add_contract(contract, reader_file_hands_the_opened_range_or_refuses);
   add_contract(contract, create_only_write_conflicts_with_existing_object);
   add_contract(contract, create_only_conflict_is_checked_at_commit);
   add_contract(contract, concurrent_create_only_writes_have_one_winner);

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DOWNLOAD_BLOCK (256u * 1024u)
 #define LIST_PAGE_DEFAULT 100
@@ -532,12 +533,29 @@ static enum MHD_Result api_download(serve_server *server,
   if (range.present && range.last != UINT64_MAX &&
       range.last - first + 1 < length)
     length = range.last - first + 1;
+  /* From an fs storage, the file itself: libmicrohttpd sends it with
+   * sendfile(2) and closes fd with the response; the reader then serves
+   * only its info, and is closed here. */
+  int fd = -1;
+  uint64_t at = 0, file_length = 0;
+  if (!head && length > 0 &&
+      pail_reader_file(reader, &fd, &at, &file_length, NULL) == PAIL_OK &&
+      file_length != length) {
+    close(fd); /* never a body of another length */
+    pail_reader_close(reader);
+    pail_pointer_free(p);
+    return MHD_NO;
+  }
   struct MHD_Response *r =
       head ? MHD_create_response_from_callback(length, DOWNLOAD_BLOCK, no_body,
                                                NULL, NULL)
-           : MHD_create_response_from_callback(
-                 length, DOWNLOAD_BLOCK, download_read, reader, download_close);
+      : fd >= 0 ? MHD_create_response_from_fd_at_offset64(length, fd, at)
+                : MHD_create_response_from_callback(length, DOWNLOAD_BLOCK,
+                                                    download_read, reader,
+                                                    download_close);
   if (r == NULL) {
+    if (fd >= 0)
+      close(fd);
     pail_reader_close(reader);
     pail_object_info_clear(&head_info);
     pail_pointer_free(p);
@@ -569,6 +587,8 @@ static enum MHD_Result api_download(serve_server *server,
   }
   pail_pointer_free(p);
   pail_object_info_clear(&head_info);
+  if (fd >= 0)
+    pail_reader_close(reader); /* the response holds the file */
   enum MHD_Result result = MHD_queue_response(connection, status, r);
   MHD_destroy_response(r);
   return result;

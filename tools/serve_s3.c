@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* How much of a response body is pulled from the gateway at a time. */
 #define RESPONSE_BLOCK (256 * 1024)
@@ -117,12 +118,21 @@ static enum MHD_Result queue_answer(s3_request *r) {
   pail_gateway_exchange *x = r->exchange;
   uint64_t length = pail_gateway_body_length(x);
   int status = pail_gateway_status(x);
-  struct MHD_Response *response =
-      status == 204 || status == 304 || length == 0
-          ? MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT)
-          : MHD_create_response_from_callback(
-                length == UINT64_MAX ? MHD_SIZE_UNKNOWN : length,
-                RESPONSE_BLOCK, read_body, r, NULL);
+  int fd = -1;
+  uint64_t offset = 0;
+  struct MHD_Response *response;
+  if (status == 204 || status == 304 || length == 0)
+    response = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+  else if (pail_gateway_body_file(x, &fd, &offset)) {
+    /* A file: libmicrohttpd sends it with sendfile(2) (without TLS) and
+     * closes fd with the response. */
+    response = MHD_create_response_from_fd_at_offset64(length, fd, offset);
+    if (response == NULL)
+      close(fd);
+  } else
+    response = MHD_create_response_from_callback(
+        length == UINT64_MAX ? MHD_SIZE_UNKNOWN : length, RESPONSE_BLOCK,
+        read_body, r, NULL);
   if (response == NULL)
     return MHD_NO;
   for (size_t i = 0; i < pail_gateway_header_count(x); i++) {

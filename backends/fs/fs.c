@@ -210,6 +210,7 @@ static const pail_backend_ops fs_ops = {
     .create_container = fs_create_container,
     .leftovers_list = fs_leftovers_list,
     .leftover_remove = fs_leftover_remove,
+    .read_file = fs_read_file,
 };
 
 /* Needs core ABI 1.15: content_type_guess (1.1), object_info_clear (1.4)

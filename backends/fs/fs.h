@@ -253,6 +253,8 @@ pail_status fs_read_open(void *instance, const char *key,
 pail_status fs_read_stream(void *stream, void *buffer, size_t capacity,
                            size_t *got, pail_error **err);
 void fs_read_close(void *stream);
+pail_status fs_read_file(void *stream, int *fd, uint64_t *offset,
+                         uint64_t *length, pail_error **err);
 
 /* fs_write.c */
 pail_status fs_write_open(void *instance, const char *key,

@@ -5,6 +5,7 @@
 #include "fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,21 @@ pail_status fs_read_stream(void *stream, void *buffer, size_t capacity,
     *got += (size_t)n;
   }
   r->position += *got;
+  return PAIL_OK;
+}
+
+/* The rest of the read as a range of the file it holds open: the object
+ * as read_open found it, even if a write replaces the key meanwhile (a
+ * commit renames another file over it). */
+pail_status fs_read_file(void *stream, int *fd, uint64_t *offset,
+                         uint64_t *length, pail_error **err) {
+  fs_reader *r = stream;
+  *fd = -1;
+  if ((*fd = fcntl(r->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+    return fs_errno_error(err, errno, "read", r->key);
+  *offset = r->position;
+  *length = r->end - r->position;
+  r->position = r->end;
   return PAIL_OK;
 }
 

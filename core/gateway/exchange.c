@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 pail_status pail_gateway_open(pail_workspace *ws,
                               const pail_gateway_options *options,
@@ -572,6 +573,27 @@ pail_status pail_gateway_read(pail_gateway_exchange *x, void *buffer,
   x->text_sent += n;
   *got = n;
   return PAIL_OK;
+}
+
+int pail_gateway_body_file(pail_gateway_exchange *x, int *fd,
+                           uint64_t *offset) {
+  *fd = -1;
+  if (x == NULL || x->reader == NULL || x->body_sent != 0 ||
+      (x->status != 200 && x->status != 206) || x->body_length == 0)
+    return 0;
+  uint64_t length = 0;
+  pail_error *err = NULL;
+  if (pail_reader_file(x->reader, fd, offset, &length, &err) != PAIL_OK) {
+    pail_error_free(err); /* not a file: the body is read instead */
+    return 0;
+  }
+  if (length != x->body_length) { /* never a body of another length */
+    close(*fd);
+    *fd = -1;
+    return 0;
+  }
+  x->body_sent = length;
+  return 1;
 }
 
 void pail_gateway_end(pail_gateway_exchange *x) {

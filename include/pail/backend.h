@@ -74,7 +74,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 16
+#define PAIL_BACKEND_ABI_MINOR 17
 /* PAIL_ABI_VERSION_MAKE, PAIL_ABI_MAJOR_OF and PAIL_ABI_MINOR_OF are in
  * pail.h, which users share: pail_backend_info reports an ABI version. */
 #define PAIL_BACKEND_ABI_VERSION                                               \
@@ -297,6 +297,17 @@ typedef struct pail_backend_ops {
    * May be NULL only when leftovers_list is. */
   pail_status (*leftover_remove)(void *instance, const pail_leftover *leftover,
                                  int force, pail_error **err);
+
+  /* ABI 1.17. The bytes an open read stream (read_open) has left, as a
+   * range of a regular local file, so that a server sends them with
+   * sendfile(2) instead of copying them through read_stream: *fd a new
+   * descriptor of the file (the caller closes it; it reads the object as
+   * read_open found it, whatever replaces the key afterwards), *offset and
+   * *length the range. The stream then counts the range as read: its next
+   * read_stream gives 0 bytes. PAIL_ERR_UNSUPPORTED, *fd -1, when the
+   * stream is not such a range. May be NULL: no stream of the backend is. */
+  pail_status (*read_file)(void *stream, int *fd, uint64_t *offset,
+                           uint64_t *length, pail_error **err);
 } pail_backend_ops;
 
 /* The first members of a pail_backend_ops, as designated initialisers (after

@@ -14,7 +14,7 @@
  *   while (body arrives) pail_gateway_body(x, data, length);
  *   pail_gateway_finish(x);
  *   status, headers: pail_gateway_status, pail_gateway_header
- *   body: pail_gateway_read until *got is 0
+ *   body: pail_gateway_body_file, or pail_gateway_read until *got is 0
  *   pail_gateway_end(x);
  *
  * A gateway is thread-safe: exchanges run on any threads at once; one
@@ -100,6 +100,14 @@ pail_gateway_body_length(const pail_gateway_exchange *exchange);
 PAIL_EXPORT pail_status pail_gateway_read(pail_gateway_exchange *exchange,
                                           void *buffer, size_t capacity,
                                           size_t *got, pail_error **err);
+/* When the whole response body is a range of a local file (a GET from an
+ * fs storage), that file instead: *fd a new descriptor the caller closes
+ * (or hands to a sender that does), *offset and the body length, so that
+ * the server sends it with sendfile(2). The body then counts as sent:
+ * pail_gateway_read gives nothing more. 0, *fd -1, when it is not, or
+ * when the body was read from already: read it with pail_gateway_read. */
+PAIL_EXPORT int pail_gateway_body_file(pail_gateway_exchange *exchange, int *fd,
+                                       uint64_t *offset);
 /* Frees the exchange (aborting whatever it left open). */
 PAIL_EXPORT void pail_gateway_end(pail_gateway_exchange *exchange);
 

@@ -420,6 +420,17 @@ PAIL_EXPORT pail_status pail_reader_read(pail_reader *reader, void *buffer,
 /* The object's info as known when the read opened (size is the whole
  * object's size). Valid until pail_reader_close. */
 PAIL_EXPORT const pail_object_info *pail_reader_info(const pail_reader *reader);
+/* When the bytes the reader has left are a range of a local regular file
+ * (an fs storage), that file: *fd a new descriptor the caller closes,
+ * *offset and *length the range, to send with sendfile(2) or copy with
+ * copy_file_range(2) instead of pail_reader_read. The reader then counts
+ * the range as read. The file holds the object as the read found it, even
+ * if a write replaces it meanwhile. PAIL_ERR_UNSUPPORTED, *fd -1, when the
+ * storage cannot hand its bytes as a file (read them with
+ * pail_reader_read); the reader stays usable. */
+PAIL_EXPORT pail_status pail_reader_file(pail_reader *reader, int *fd,
+                                         uint64_t *offset, uint64_t *length,
+                                         pail_error **err);
 PAIL_EXPORT void pail_reader_close(pail_reader *reader);
 
 /* Reads an object (or range) into a new malloc'ed buffer, for small objects.
