@@ -129,6 +129,11 @@ PAIL_HIDDEN void gateway_xml_time(int64_t seconds, char out[32]);
 PAIL_HIDDEN void gateway_http_date(int64_t seconds, char out[32]);
 /* An ETag as S3 shows it, quoted ("..."). Caller frees; NULL for none. */
 PAIL_HIDDEN char *gateway_etag_quoted(const char *etag);
+/* Whether two ETags are the same, each quoted or not, weak (W/) or not. */
+PAIL_HIDDEN bool gateway_etag_equal(const char *a, const char *b);
+/* Whether an If-Match / If-None-Match list (ETags separated by commas, or
+ * "*") holds etag (NULL: the object has none, which only "*" matches). */
+PAIL_HIDDEN bool gateway_etag_listed(const char *list, const char *etag);
 
 /* --------------------------------------------------------- xml_in.c */
 

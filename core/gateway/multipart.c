@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define UPLOAD_ID_BYTES 16
 #define UPLOAD_ID_LENGTH (2 * UPLOAD_ID_BYTES)
@@ -398,18 +397,6 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
 
 /* ------------------------------------------------------------ complete */
 
-/* Whether two ETags are the same, quoted or not. */
-static bool etag_same(const char *a, const char *b) {
-  if (a == NULL || b == NULL)
-    return false;
-  size_t na = strlen(a), nb = strlen(b);
-  if (na >= 2 && a[0] == '"' && a[na - 1] == '"')
-    a++, na -= 2;
-  if (nb >= 2 && b[0] == '"' && b[nb - 1] == '"')
-    b++, nb -= 2;
-  return na == nb && strncasecmp(a, b, na) == 0;
-}
-
 /* S3's checks of the parts Complete lists: ascending, present with the
  * ETag given, all but the last at least 5 MiB. Fills their sizes and
  * *total; false when answered. */
@@ -437,7 +424,8 @@ static bool parts_check(pail_gateway_exchange *x, const char *id,
       return false;
     }
     pail_error_free(err);
-    bool same = status == PAIL_OK && etag_same(info.etag, parts[i].etag);
+    bool same =
+        status == PAIL_OK && gateway_etag_equal(info.etag, parts[i].etag);
     parts[i].size = info.size;
     pail_object_info_clear(&info);
     if (!same) {

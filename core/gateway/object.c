@@ -95,32 +95,6 @@ bool gateway_collect_metadata(pail_gateway_exchange *x) {
 
 /* --------------------------------------------------------- conditions */
 
-/* Whether an If-Match / If-None-Match list holds the object's ETag. */
-static bool etag_listed(const char *list, const char *etag) {
-  if (strcmp(list, "*") == 0)
-    return true;
-  if (etag == NULL)
-    return false;
-  size_t n = strlen(etag);
-  if (n >= 2 && etag[0] == '"')
-    etag++, n -= 2;
-  for (const char *p = list; *p;) {
-    p += strspn(p, " ,");
-    if (strncmp(p, "W/", 2) == 0)
-      p += 2;
-    size_t len = strcspn(p, ",");
-    while (len > 0 && p[len - 1] == ' ')
-      len--;
-    const char *v = p;
-    if (len >= 2 && v[0] == '"' && v[len - 1] == '"')
-      v++, len -= 2;
-    if (len == n && memcmp(v, etag, n) == 0)
-      return true;
-    p += strcspn(p, ",");
-  }
-  return false;
-}
-
 /* S3's answer to the conditional headers: 0 to go on, 304 or 412. */
 static int conditions(pail_gateway_exchange *x, const pail_object_info *info) {
   const char *match = gateway_header_get(x, "if-match");
@@ -130,7 +104,7 @@ static int conditions(pail_gateway_exchange *x, const pail_object_info *info) {
   int64_t t = 0;
   pail_error *err = NULL;
   if (match != NULL) {
-    if (!etag_listed(match, info->etag))
+    if (!gateway_etag_listed(match, info->etag))
       return 412;
   } else if (unmodified != NULL &&
              pail_time_parse(unmodified, &t, &err) == PAIL_OK &&
@@ -140,7 +114,7 @@ static int conditions(pail_gateway_exchange *x, const pail_object_info *info) {
   pail_error_free(err);
   err = NULL;
   if (none != NULL) {
-    if (etag_listed(none, info->etag))
+    if (gateway_etag_listed(none, info->etag))
       return 304;
   } else if (since != NULL && pail_time_parse(since, &t, &err) == PAIL_OK &&
              info->last_modified != INT64_MIN && info->last_modified <= t) {
