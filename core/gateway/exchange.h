@@ -205,6 +205,14 @@ PAIL_HIDDEN void gateway_writer_finish(pail_gateway_exchange *x);
  * frees. */
 PAIL_HIDDEN pail_pointer *gateway_copy_source(pail_gateway_exchange *x,
                                               const char *text);
+/* The x-amz-copy-source-if-* conditions of a copy from src, judged as S3
+ * does: false, answered (412 PreconditionFailed, or the source's error),
+ * when the copy must not happen. When there are conditions, *info is the
+ * source's as judged (its ETag the one to pin the copy's read to; caller
+ * clears), else empty. */
+PAIL_HIDDEN bool gateway_copy_source_judge(pail_gateway_exchange *x,
+                                           const pail_pointer *src,
+                                           pail_object_info *info);
 
 /* ------------------------------------------------------ multipart.c */
 

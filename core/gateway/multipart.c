@@ -360,6 +360,12 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
                         "copy");
     return;
   }
+  pail_object_info judged;
+  if (!gateway_copy_source_judge(x, src, &judged)) {
+    pail_pointer_free(src);
+    return;
+  }
+  read.if_match = judged.etag; /* the version judged, when it was */
   pail_reader *reader = NULL;
   pail_writer *writer = NULL;
   pail_pointer *part = part_pointer(x, id, number);
@@ -385,6 +391,7 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
   }
   pail_writer_abort(writer);
   pail_reader_close(reader);
+  pail_object_info_clear(&judged);
   free(buffer);
   pail_pointer_free(part);
   pail_pointer_free(src);
