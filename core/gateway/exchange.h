@@ -177,6 +177,12 @@ PAIL_HIDDEN unsigned gateway_part_number(const char *text);
 PAIL_HIDDEN void gateway_service_request(pail_gateway_exchange *x);
 PAIL_HIDDEN void gateway_bucket_request(pail_gateway_exchange *x);
 
+/* S3's common prefixes: the length of prefix + what follows it in key up
+ * to and including the first delimiter (a string of any length), or 0 when
+ * key does not fold (no delimiter after the prefix, or not under it). */
+PAIL_HIDDEN size_t gateway_fold_length(const char *key, const char *prefix,
+                                       const char *delimiter);
+
 /* What a client that names a key under RESERVED_UPLOADS_PREFIX is told. */
 #define GATEWAY_RESERVED_MESSAGE                                               \
   "Keys under " RESERVED_UPLOADS_PREFIX " are reserved for the gateway's "     \
