@@ -657,6 +657,16 @@ PAIL_HIDDEN pail_status workspace_storage(pail_workspace *workspace,
 PAIL_HIDDEN pail_status write_options_check(const storage_handle *handle,
                                             const pail_write_options *options,
                                             pail_error **err);
+/* pail_copy reading src only as long as its ETag is source_etag: streamed
+ * (no backend's copy checks its source), the read pinned with if_match, so
+ * a source replaced after the caller judged it is PAIL_ERR_CONFLICT (HTTP
+ * status 412) and nothing is written; PAIL_ERR_UNSUPPORTED when the
+ * source's backend cannot read conditionally. */
+PAIL_HIDDEN pail_status copy_pinned(pail_workspace *workspace,
+                                    const pail_pointer *src,
+                                    const pail_pointer *dst,
+                                    const pail_write_options *options,
+                                    const char *source_etag, pail_error **err);
 /* Whether w's backend takes file ranges (write_stream_file, ABI 1.7). */
 PAIL_HIDDEN bool writer_takes_files(const pail_writer *w);
 /* pail_writer_write for `length` bytes of the regular file fd at offset,

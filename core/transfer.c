@@ -523,18 +523,19 @@ static bool same_storage(const pail_pointer *a, const pail_pointer *b) {
   return x == y || (x && y && strcmp(x, y) == 0);
 }
 
-/* Copies src to dst through the client: the object is read and written
- * again, with its content type, disposition and metadata unless the
- * caller's options name their own. *reading says whether it was reading
- * that failed. */
+/* Copies src to dst through the client: the object is read (with
+ * read_options) and written again, with its content type, disposition and
+ * metadata unless the caller's options name their own. *reading says
+ * whether it was reading that failed. */
 static pail_status copy_streamed(pail_workspace *ws, const pail_pointer *src,
                                  const pail_pointer *dst,
                                  const storage_handle *to,
                                  const pail_write_options *options,
+                                 const pail_read_options *read_options,
                                  bool *reading, pail_error **err) {
   pail_reader *r = NULL;
   *reading = true;
-  pail_status status = pail_reader_open(ws, src, NULL, &r, err);
+  pail_status status = pail_reader_open(ws, src, read_options, &r, err);
   if (status != PAIL_OK)
     return status;
   const pail_object_info *info = pail_reader_info(r);
@@ -568,9 +569,11 @@ static pail_status copy_streamed(pail_workspace *ws, const pail_pointer *src,
   return status;
 }
 
-pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
-                      const pail_pointer *dst,
-                      const pail_write_options *options, pail_error **err) {
+/* pail_copy, and copy_pinned when source_etag is not NULL. */
+static pail_status copy_as(pail_workspace *ws, const pail_pointer *src,
+                           const pail_pointer *dst,
+                           const pail_write_options *options,
+                           const char *source_etag, pail_error **err) {
   ARGUMENT_REQUIRED(err, ws, "workspace");
   ARGUMENT_REQUIRED(err, src, "source pointer");
   ARGUMENT_REQUIRED(err, dst, "destination pointer");
@@ -583,7 +586,8 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
     return status;
   pail_write_options opts = PAIL_WRITE_OPTIONS_INIT;
   OPTIONS_ADOPT(opts, options);
-  if (same_storage(src, dst) && from.backend->ops.copy != NULL) {
+  if (source_etag == NULL && same_storage(src, dst) &&
+      from.backend->ops.copy != NULL) {
     if (strcmp(src->key, dst->key) == 0)
       return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                             "source and destination are the same object");
@@ -605,9 +609,24 @@ pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
   pail_error *e = NULL;
   int restarts = READ_RESTARTS;
   pail_read_options read_opts = PAIL_READ_OPTIONS_INIT;
+  read_opts.if_match = source_etag;
   bool reading = false;
   do
-    status = copy_streamed(ws, src, dst, &to, &opts, &reading, &e);
+    status = copy_streamed(ws, src, dst, &to, &opts, &read_opts, &reading, &e);
   while (reading && read_again(ws, &read_opts, status, &e, &restarts));
   return error_hand_over(err, e, status);
+}
+
+pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
+                      const pail_pointer *dst,
+                      const pail_write_options *options, pail_error **err) {
+  return copy_as(ws, src, dst, options, NULL, err);
+}
+
+pail_status copy_pinned(pail_workspace *ws, const pail_pointer *src,
+                        const pail_pointer *dst,
+                        const pail_write_options *options,
+                        const char *source_etag, pail_error **err) {
+  ARGUMENT_REQUIRED(err, source_etag, "source ETag");
+  return copy_as(ws, src, dst, options, source_etag, err);
 }

@@ -178,6 +178,84 @@ check("v2 listing of odd keys", sorted(o["Key"] for o in page["Contents"]) ==
 page = s3.list_objects_v2(Bucket=BUCKET, Prefix="odd/a", EncodingType="url")
 check("v2 encoding-type url", [o["Key"] for o in page["Contents"]] ==
       ["odd/a%20b%2Bc%3Dd%26e.txt"])
+# Delimiters other than "/", folded by the gateway: the answers S3 gives,
+# worked out by hand. Under "dl/", delimiter "-": the entries in order are
+# the prefix dl/a-, the prefix dl/b-, the key dl/c, the prefix dl/d-.
+for key in ("a-1", "a-2", "b-1", "c", "d-x-y"):
+    s3.put_object(Bucket=BUCKET, Key="dl/" + key, Body=b"x")
+
+
+def listed(page):
+    return ([o["Key"] for o in page.get("Contents", [])],
+            [p["Prefix"] for p in page.get("CommonPrefixes", [])])
+
+
+page = s3.list_objects_v2(Bucket=BUCKET, Prefix="dl/", Delimiter="-")
+check("v2 delimiter -", listed(page) == (["dl/c"], ["dl/a-", "dl/b-", "dl/d-"])
+      and page["KeyCount"] == 4 and not page["IsTruncated"] and
+      page["Delimiter"] == "-")
+page = s3.list_objects_v2(Bucket=BUCKET, Prefix="dl/d-", Delimiter="-")
+check("v2 delimiter - under a prefix ending in it",
+      listed(page) == ([], ["dl/d-x-"]))
+first = s3.list_objects_v2(Bucket=BUCKET, Prefix="dl/", Delimiter="-",
+                           MaxKeys=2)
+second = s3.list_objects_v2(Bucket=BUCKET, Prefix="dl/", Delimiter="-",
+                            MaxKeys=2, ContinuationToken=first.get(
+                                "NextContinuationToken", ""))
+check("v2 delimiter - by 2: prefixes across pages",
+      listed(first) == ([], ["dl/a-", "dl/b-"]) and first["IsTruncated"] and
+      first["KeyCount"] == 2 and listed(second) == (["dl/c"], ["dl/d-"]) and
+      not second["IsTruncated"] and second["KeyCount"] == 2)
+first = s3.list_objects_v2(Bucket=BUCKET, Prefix="dl/", Delimiter="-",
+                           MaxKeys=1)
+second = s3.list_objects_v2(Bucket=BUCKET, Prefix="dl/", Delimiter="-",
+                            MaxKeys=1, ContinuationToken=first.get(
+                                "NextContinuationToken", ""))
+check("v2 delimiter - by 1: a prefix is not given again",
+      listed(first) == ([], ["dl/a-"]) and listed(second) == ([], ["dl/b-"]))
+page = s3.list_objects_v2(Bucket=BUCKET, Prefix="dl/", Delimiter="-",
+                          StartAfter="dl/a-1")
+check("v2 delimiter - start-after inside a prefix",
+      listed(page) == (["dl/c"], ["dl/b-", "dl/d-"]))
+first = s3.list_objects(Bucket=BUCKET, Prefix="dl/", Delimiter="-",
+                        MaxKeys=2)
+second = s3.list_objects(Bucket=BUCKET, Prefix="dl/", Delimiter="-",
+                         MaxKeys=2, Marker=first.get("NextMarker", ""))
+check("v1 delimiter - by 2: NextMarker a prefix",
+      listed(first) == ([], ["dl/a-", "dl/b-"]) and first["IsTruncated"] and
+      first.get("NextMarker") == "dl/b-" and
+      listed(second) == (["dl/c"], ["dl/d-"]) and not second["IsTruncated"])
+keys, prefixes = [], []
+for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=BUCKET, Prefix="dl/", Delimiter="-",
+        PaginationConfig={"PageSize": 2}):
+    keys += [o["Key"] for o in page.get("Contents", [])]
+    prefixes += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+check("v2 delimiter - through boto3's paginator",
+      (keys, prefixes) == (["dl/c"], ["dl/a-", "dl/b-", "dl/d-"]))
+# A delimiter of several bytes: "-x-" folds only dl/d-x-y; "é" (two
+# bytes of UTF-8) and encoding-type=url, which encodes the prefixes and
+# the delimiter too.
+page = s3.list_objects_v2(Bucket=BUCKET, Prefix="dl/", Delimiter="-x-")
+check("v2 delimiter -x-", listed(page) == (
+    ["dl/a-1", "dl/a-2", "dl/b-1", "dl/c"], ["dl/d-x-"]))
+for key in ("résumé", "région", "rx"):
+    s3.put_object(Bucket=BUCKET, Key="du/" + key, Body=b"x")
+page = s3.list_objects_v2(Bucket=BUCKET, Prefix="du/", Delimiter="é")
+check("v2 delimiter é", listed(page) == (["du/rx"], ["du/ré"]))
+page = s3.list_objects_v2(Bucket=BUCKET, Prefix="du/", Delimiter="é",
+                          EncodingType="url")
+check("v2 delimiter é, encoding-type url",
+      listed(page) == (["du/rx"], ["du/r%C3%A9"]) and
+      page["Delimiter"] == "%C3%A9")
+expect_error("a continuation token the gateway did not make",
+             "InvalidArgument", lambda: s3.list_objects_v2(
+                 Bucket=BUCKET, Prefix="dl/", Delimiter="-",
+                 ContinuationToken="not-hex"))
+s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [
+    {"Key": "dl/" + k} for k in ("a-1", "a-2", "b-1", "c", "d-x-y")] + [
+    {"Key": "du/" + k} for k in ("résumé", "région", "rx")]})
+
 many = os.environ.get("GATEWAY_MANY_PREFIX")
 if many:
     keys = []
@@ -203,6 +281,60 @@ s3.copy_object(Bucket=BUCKET, Key="copy/replaced", CopySource={
 got = s3.head_object(Bucket=BUCKET, Key="copy/replaced")
 check("copy replaces metadata", got["Metadata"] == {"new": "1"} and
       got["ContentType"] == "text/plain")
+
+# Conditional copies: each x-amz-copy-source-if-* that holds copies, each
+# that fails is 412 with nothing copied; If-Match decides over
+# If-Unmodified-Since and If-None-Match over If-Modified-Since, as S3 says.
+import datetime
+
+source = s3.head_object(Bucket=BUCKET, Key="rt/1000.bin")
+day = datetime.timedelta(days=1)
+before, after = source["LastModified"] - day, source["LastModified"] + day
+ETAG, OTHER = source["ETag"], '"0123456789abcdef0123456789abcdef"'
+for name, conditions, copies in [
+        ("if-match holds", {"CopySourceIfMatch": ETAG}, True),
+        ("if-match unquoted, in a list", {
+            "CopySourceIfMatch": OTHER + ", " + ETAG.strip('"')}, True),
+        ("if-match fails", {"CopySourceIfMatch": OTHER}, False),
+        ("if-none-match holds", {"CopySourceIfNoneMatch": OTHER}, True),
+        ("if-none-match fails", {"CopySourceIfNoneMatch": ETAG}, False),
+        ("if-none-match * fails", {"CopySourceIfNoneMatch": "*"}, False),
+        ("if-modified-since holds", {"CopySourceIfModifiedSince": before},
+         True),
+        ("if-modified-since fails", {"CopySourceIfModifiedSince": after},
+         False),
+        ("if-unmodified-since holds", {"CopySourceIfUnmodifiedSince": after},
+         True),
+        ("if-unmodified-since fails",
+         {"CopySourceIfUnmodifiedSince": before}, False),
+        ("if-match holds, if-unmodified-since fails: copied",
+         {"CopySourceIfMatch": ETAG, "CopySourceIfUnmodifiedSince": before},
+         True),
+        ("if-none-match fails, if-modified-since holds: 412",
+         {"CopySourceIfNoneMatch": ETAG, "CopySourceIfModifiedSince": before},
+         False)]:
+    s3.delete_object(Bucket=BUCKET, Key="copy/cond")
+    code = error_code(lambda: s3.copy_object(
+        Bucket=BUCKET, Key="copy/cond",
+        CopySource={"Bucket": BUCKET, "Key": "rt/1000.bin"}, **conditions))
+    there = error_code(lambda: s3.head_object(
+        Bucket=BUCKET, Key="copy/cond")) is None
+    if copies:
+        check("conditional copy, %s: copied" % name, code is None and there and
+              s3.get_object(Bucket=BUCKET, Key="copy/cond")["ETag"] == ETAG)
+    else:
+        check("conditional copy, %s: 412, nothing copied (got %s)" % (
+            name, code), code == "PreconditionFailed" and not there)
+s3.delete_object(Bucket=BUCKET, Key="copy/cond")
+# The same dates on GET, as HTTP dates (they were once ignored there).
+expect_error("get if-modified-since after it", "304",
+             lambda: s3.get_object(Bucket=BUCKET, Key="rt/1000.bin",
+                                   IfModifiedSince=after))
+expect_error("get if-unmodified-since before it", "PreconditionFailed",
+             lambda: s3.get_object(Bucket=BUCKET, Key="rt/1000.bin",
+                                   IfUnmodifiedSince=before))
+check("get if-modified-since before it", s3.get_object(
+    Bucket=BUCKET, Key="rt/1000.bin", IfModifiedSince=before)["ETag"] == ETAG)
 
 # Deletes, one and many.
 s3.delete_object(Bucket=BUCKET, Key="copy/same")
@@ -293,6 +425,35 @@ uploads = s3.list_multipart_uploads(Bucket=BUCKET, Prefix="mp/")
 check("list_multipart_uploads", [(u["Key"], u["UploadId"]) for u in
                                  uploads.get("Uploads", [])] ==
       [("mp/ooo.bin", upload_id)])
+# With a delimiter: the uploads of mp/ooo.bin, mp/x-1 and mp/x-2 by "-"
+# are the upload of mp/ooo.bin and the prefix mp/x-; by 1, two pages.
+others = [s3.create_multipart_upload(Bucket=BUCKET, Key=k)["UploadId"]
+          for k in ("mp/x-1", "mp/x-2")]
+uploads = s3.list_multipart_uploads(Bucket=BUCKET, Prefix="mp/",
+                                    Delimiter="-")
+check("list_multipart_uploads with a delimiter",
+      [u["Key"] for u in uploads.get("Uploads", [])] == ["mp/ooo.bin"] and
+      [p["Prefix"] for p in uploads.get("CommonPrefixes", [])] == ["mp/x-"]
+      and not uploads["IsTruncated"])
+first = s3.list_multipart_uploads(Bucket=BUCKET, Prefix="mp/x", Delimiter="-",
+                                  MaxUploads=1)
+check("list_multipart_uploads with a delimiter by 1",
+      [p["Prefix"] for p in first.get("CommonPrefixes", [])] == ["mp/x-"] and
+      not first.get("Uploads") and not first["IsTruncated"])
+first = s3.list_multipart_uploads(Bucket=BUCKET, Prefix="mp/", Delimiter="-",
+                                  MaxUploads=1)
+second = s3.list_multipart_uploads(Bucket=BUCKET, Prefix="mp/",
+                                   Delimiter="-", MaxUploads=1,
+                                   KeyMarker=first.get("NextKeyMarker", ""),
+                                   UploadIdMarker=first.get(
+                                       "NextUploadIdMarker", ""))
+check("list_multipart_uploads with a delimiter, paged",
+      [u["Key"] for u in first.get("Uploads", [])] == ["mp/ooo.bin"] and
+      first["IsTruncated"] and not second.get("Uploads") and
+      [p["Prefix"] for p in second.get("CommonPrefixes", [])] == ["mp/x-"]
+      and not second["IsTruncated"])
+for key, other in zip(("mp/x-1", "mp/x-2"), others):
+    s3.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=other)
 expect_error("part of another key", "NoSuchUpload",
              lambda: s3.upload_part(Bucket=BUCKET, Key="mp/other",
                                     UploadId=upload_id, PartNumber=1,
@@ -361,6 +522,29 @@ complete("mp/copied.bin", upload_id,
 check("upload_part_copy", s3.get_object(
     Bucket=BUCKET, Key="mp/copied.bin")["Body"].read() ==
     big[MIB:6 * MIB] + s3.get_object(
+        Bucket=BUCKET, Key="rt/1000.bin")["Body"].read())
+# ... with the copy source's conditions: a part only when they hold.
+upload_id = s3.create_multipart_upload(Bucket=BUCKET,
+                                       Key="mp/cond.bin")["UploadId"]
+expect_error("upload_part_copy if-none-match its ETag", "PreconditionFailed",
+             lambda: s3.upload_part_copy(
+                 Bucket=BUCKET, Key="mp/cond.bin", UploadId=upload_id,
+                 PartNumber=1, CopySourceIfNoneMatch=ETAG,
+                 CopySource={"Bucket": BUCKET, "Key": "rt/1000.bin"}))
+expect_error("upload_part_copy if-unmodified-since before it",
+             "PreconditionFailed", lambda: s3.upload_part_copy(
+                 Bucket=BUCKET, Key="mp/cond.bin", UploadId=upload_id,
+                 PartNumber=1, CopySourceIfUnmodifiedSince=before,
+                 CopySource={"Bucket": BUCKET, "Key": "rt/1000.bin"}))
+check("... and no part was made", not s3.list_parts(
+    Bucket=BUCKET, Key="mp/cond.bin", UploadId=upload_id).get("Parts"))
+copied = s3.upload_part_copy(
+    Bucket=BUCKET, Key="mp/cond.bin", UploadId=upload_id, PartNumber=1,
+    CopySourceIfMatch=ETAG, CopySourceIfModifiedSince=before,
+    CopySource={"Bucket": BUCKET, "Key": "rt/1000.bin"})["CopyPartResult"]
+complete("mp/cond.bin", upload_id, [(1, copied["ETag"])])
+check("upload_part_copy if-match its ETag", s3.get_object(
+    Bucket=BUCKET, Key="mp/cond.bin")["Body"].read() == s3.get_object(
         Bucket=BUCKET, Key="rt/1000.bin")["Body"].read())
 
 # Presigned URLs (SigV4), used without boto3.

@@ -98,11 +98,6 @@ static bool listing_parse(pail_gateway_exchange *x, listing *l) {
   l->delimiter = gateway_param_get(x, "delimiter");
   if (l->delimiter != NULL && *l->delimiter == '\0')
     l->delimiter = NULL;
-  if (l->delimiter != NULL && strcmp(l->delimiter, "/") != 0) {
-    gateway_answer_code(x, 501, "NotImplemented",
-                        "This gateway groups listings by \"/\" only.");
-    return false;
-  }
   l->token = gateway_param_get(x, l->v2 ? "continuation-token" : "marker");
   l->start_after = l->v2 ? gateway_param_get(x, "start-after") : l->token;
   if (!l->v2)
@@ -125,6 +120,114 @@ static bool listing_parse(pail_gateway_exchange *x, listing *l) {
     l->max_keys = n < LIST_MAX_KEYS ? (size_t)n : LIST_MAX_KEYS;
   }
   return true;
+}
+
+size_t gateway_fold_length(const char *key, const char *prefix,
+                           const char *delimiter) {
+  size_t skip = strlen(prefix);
+  if (delimiter == NULL || *delimiter == '\0' ||
+      strncmp(key, prefix, skip) != 0)
+    return 0;
+  const char *found = strstr(key + skip, delimiter);
+  return found ? (size_t)(found - key) + strlen(delimiter) : 0;
+}
+
+/* Whether the listing is folded here rather than by the backends, which
+ * fold on "/" only. */
+static bool listing_folds_here(const listing *l) {
+  return l->delimiter != NULL && strcmp(l->delimiter, "/") != 0;
+}
+
+/* Adds key (folded to its common prefix when it folds) to out, unless it
+ * or its prefix is not after *last (start-after, or what out already
+ * holds). */
+static pail_status fold_add(const listing *l, pail_object_info *e,
+                            pail_list_page *out, const char **last,
+                            pail_error **err) {
+  if (*last != NULL && strcmp(e->key, *last) <= 0)
+    return PAIL_OK;
+  size_t n = gateway_fold_length(e->key, l->prefix, l->delimiter);
+  if (n > 0 && *last != NULL && strncmp(e->key, *last, n) <= 0)
+    return PAIL_OK; /* a prefix listed already, or start-after inside it */
+  pail_object_info *entry = &out->entries[out->count];
+  if (n > 0) {
+    memset(entry, 0, sizeof *entry);
+    if ((entry->key = strndup(e->key, n)) == NULL)
+      return error_no_memory(err);
+    entry->is_folder = 1;
+  } else {
+    *entry = *e;
+    memset(e, 0, sizeof *e);
+  }
+  *last = out->entries[out->count++].key;
+  return PAIL_OK;
+}
+
+/* A listing folded on another delimiter than "/": recursive pages of
+ * pail_list, each key folded to its common prefix, until one entry more
+ * than max_keys (which says whether more remain) or the end. Keys and
+ * common prefixes count alike, as S3 counts them. *next is the token of the
+ * rest: the hex of the last entry given, after which the next page starts
+ * (a common prefix given is not given again). */
+static pail_status list_folded(pail_gateway_exchange *x, const listing *l,
+                               pail_list_page *out, char **next,
+                               pail_error **err) {
+  *next = NULL;
+  memset(out, 0, sizeof *out);
+  char *after = NULL;
+  if (l->token != NULL) {
+    size_t n = strlen(l->token);
+    after = calloc(n / 2 + 1, 1);
+    if (after == NULL)
+      return error_no_memory(err);
+    if (n == 0 || n % 2 != 0 ||
+        str_hex_decode(l->token, n, (unsigned char *)after) != PAIL_OK ||
+        strlen(after) != n / 2) {
+      free(after);
+      return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 400,
+                            "InvalidArgument", NULL,
+                            "The continuation token provided is incorrect");
+    }
+  }
+  const char *last = after ? after : l->start_after;
+  out->entries = calloc(l->max_keys + 1, sizeof *out->entries);
+  if (out->entries == NULL) {
+    free(after);
+    return error_no_memory(err);
+  }
+  pail_pointer prefix = {.storage = (char *)x->storage,
+                         .key = (char *)l->prefix};
+  char *token = NULL;
+  pail_status status = PAIL_OK;
+  do {
+    pail_list_options options = PAIL_LIST_OPTIONS_INIT;
+    options.recursive = 1;
+    options.max_keys = LIST_MAX_KEYS;
+    options.page_token = token;
+    pail_list_page page = {0};
+    status = pail_list(x->view, &prefix, &options, &page, err);
+    free(token);
+    token = page.next_page_token;
+    page.next_page_token = NULL;
+    for (size_t i = 0;
+         status == PAIL_OK && i < page.count && out->count <= l->max_keys; i++)
+      status = fold_add(l, &page.entries[i], out, &last, err);
+    pail_list_page_clear(&page);
+  } while (status == PAIL_OK && token != NULL && out->count <= l->max_keys);
+  free(token);
+  free(after);
+  if (status == PAIL_OK && out->count > l->max_keys) {
+    pail_object_info_clear(&out->entries[--out->count]);
+    const char *key = out->entries[out->count - 1].key;
+    size_t n = strlen(key);
+    if ((*next = malloc(2 * n + 1)) == NULL)
+      status = error_no_memory(err);
+    else
+      crypto_hex_encode((const unsigned char *)key, n, *next);
+  }
+  if (status != PAIL_OK)
+    pail_list_page_clear(out);
+  return status;
 }
 
 /* The listing's entries: pages of pail_list until max_keys entries past
@@ -191,7 +294,10 @@ static void list_objects(pail_gateway_exchange *x) {
   pail_list_page page;
   char *next = NULL;
   pail_error *err = NULL;
-  if (l.max_keys > 0 && list_entries(x, &l, &page, &next, &err) != PAIL_OK) {
+  pail_status (*list)(pail_gateway_exchange *, const listing *,
+                      pail_list_page *, char **, pail_error **) =
+      listing_folds_here(&l) ? list_folded : list_entries;
+  if (l.max_keys > 0 && list(x, &l, &page, &next, &err) != PAIL_OK) {
     gateway_answer_error(x, err);
     return;
   }

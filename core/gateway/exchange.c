@@ -121,6 +121,40 @@ char *gateway_etag_quoted(const char *etag) {
   return str_printf("\"%s\"", etag);
 }
 
+/* One ETag of length n without its W/ and its quotes. */
+static void etag_bare(const char **etag, size_t *n) {
+  if (*n >= 2 && strncmp(*etag, "W/", 2) == 0)
+    *etag += 2, *n -= 2;
+  if (*n >= 2 && (*etag)[0] == '"' && (*etag)[*n - 1] == '"')
+    *etag += 1, *n -= 2;
+}
+
+/* Case-blind: providers and clients write hex digests in either case. */
+static bool etag_equal_n(const char *a, size_t na, const char *b, size_t nb) {
+  etag_bare(&a, &na);
+  etag_bare(&b, &nb);
+  return na > 0 && na == nb && strncasecmp(a, b, na) == 0;
+}
+
+bool gateway_etag_equal(const char *a, const char *b) {
+  return a != NULL && b != NULL && etag_equal_n(a, strlen(a), b, strlen(b));
+}
+
+bool gateway_etag_listed(const char *list, const char *etag) {
+  for (const char *p = list; *p;) {
+    p += strspn(p, " \t,");
+    size_t n = strcspn(p, ",");
+    while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+      n--;
+    if (n == 1 && *p == '*')
+      return true;
+    if (n > 0 && etag != NULL && etag_equal_n(p, n, etag, strlen(etag)))
+      return true;
+    p += strcspn(p, ",");
+  }
+  return false;
+}
+
 /* ------------------------------------------------------------ requests */
 
 const char *gateway_param_get(const pail_gateway_exchange *x,

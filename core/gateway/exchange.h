@@ -129,6 +129,11 @@ PAIL_HIDDEN void gateway_xml_time(int64_t seconds, char out[32]);
 PAIL_HIDDEN void gateway_http_date(int64_t seconds, char out[32]);
 /* An ETag as S3 shows it, quoted ("..."). Caller frees; NULL for none. */
 PAIL_HIDDEN char *gateway_etag_quoted(const char *etag);
+/* Whether two ETags are the same, each quoted or not, weak (W/) or not. */
+PAIL_HIDDEN bool gateway_etag_equal(const char *a, const char *b);
+/* Whether an If-Match / If-None-Match list (ETags separated by commas, or
+ * "*") holds etag (NULL: the object has none, which only "*" matches). */
+PAIL_HIDDEN bool gateway_etag_listed(const char *list, const char *etag);
 
 /* --------------------------------------------------------- xml_in.c */
 
@@ -172,6 +177,12 @@ PAIL_HIDDEN unsigned gateway_part_number(const char *text);
 PAIL_HIDDEN void gateway_service_request(pail_gateway_exchange *x);
 PAIL_HIDDEN void gateway_bucket_request(pail_gateway_exchange *x);
 
+/* S3's common prefixes: the length of prefix + what follows it in key up
+ * to and including the first delimiter (a string of any length), or 0 when
+ * key does not fold (no delimiter after the prefix, or not under it). */
+PAIL_HIDDEN size_t gateway_fold_length(const char *key, const char *prefix,
+                                       const char *delimiter);
+
 /* What a client that names a key under RESERVED_UPLOADS_PREFIX is told. */
 #define GATEWAY_RESERVED_MESSAGE                                               \
   "Keys under " RESERVED_UPLOADS_PREFIX " are reserved for the gateway's "     \
@@ -200,6 +211,14 @@ PAIL_HIDDEN void gateway_writer_finish(pail_gateway_exchange *x);
  * frees. */
 PAIL_HIDDEN pail_pointer *gateway_copy_source(pail_gateway_exchange *x,
                                               const char *text);
+/* The x-amz-copy-source-if-* conditions of a copy from src, judged as S3
+ * does: false, answered (412 PreconditionFailed, or the source's error),
+ * when the copy must not happen. When there are conditions, *info is the
+ * source's as judged (its ETag the one to pin the copy's read to; caller
+ * clears), else empty. */
+PAIL_HIDDEN bool gateway_copy_source_judge(pail_gateway_exchange *x,
+                                           const pail_pointer *src,
+                                           pail_object_info *info);
 
 /* ------------------------------------------------------ multipart.c */
 

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define UPLOAD_ID_BYTES 16
 #define UPLOAD_ID_LENGTH (2 * UPLOAD_ID_BYTES)
@@ -361,6 +360,12 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
                         "copy");
     return;
   }
+  pail_object_info judged;
+  if (!gateway_copy_source_judge(x, src, &judged)) {
+    pail_pointer_free(src);
+    return;
+  }
+  read.if_match = judged.etag; /* the version judged, when it was */
   pail_reader *reader = NULL;
   pail_writer *writer = NULL;
   pail_pointer *part = part_pointer(x, id, number);
@@ -386,6 +391,7 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
   }
   pail_writer_abort(writer);
   pail_reader_close(reader);
+  pail_object_info_clear(&judged);
   free(buffer);
   pail_pointer_free(part);
   pail_pointer_free(src);
@@ -397,18 +403,6 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
 }
 
 /* ------------------------------------------------------------ complete */
-
-/* Whether two ETags are the same, quoted or not. */
-static bool etag_same(const char *a, const char *b) {
-  if (a == NULL || b == NULL)
-    return false;
-  size_t na = strlen(a), nb = strlen(b);
-  if (na >= 2 && a[0] == '"' && a[na - 1] == '"')
-    a++, na -= 2;
-  if (nb >= 2 && b[0] == '"' && b[nb - 1] == '"')
-    b++, nb -= 2;
-  return na == nb && strncasecmp(a, b, na) == 0;
-}
 
 /* S3's checks of the parts Complete lists: ascending, present with the
  * ETag given, all but the last at least 5 MiB. Fills their sizes and
@@ -437,7 +431,8 @@ static bool parts_check(pail_gateway_exchange *x, const char *id,
       return false;
     }
     pail_error_free(err);
-    bool same = status == PAIL_OK && etag_same(info.etag, parts[i].etag);
+    bool same =
+        status == PAIL_OK && gateway_etag_equal(info.etag, parts[i].etag);
     parts[i].size = info.size;
     pail_object_info_clear(&info);
     if (!same) {
@@ -806,11 +801,6 @@ void gateway_list_uploads(pail_gateway_exchange *x) {
   const char *id_marker = gateway_param_get(x, "upload-id-marker");
   const char *max = gateway_param_get(x, "max-uploads");
   const char *delimiter = gateway_param_get(x, "delimiter");
-  if (delimiter != NULL && *delimiter != '\0') {
-    gateway_answer_code(x, 501, "NotImplemented",
-                        "The gateway lists uploads without a delimiter.");
-    return;
-  }
   if (gateway_param_get(x, "encoding-type") != NULL) {
     gateway_answer_code(x, 501, "NotImplemented",
                         "The gateway lists uploads without encoding-type.");
@@ -831,10 +821,44 @@ void gateway_list_uploads(pail_gateway_exchange *x) {
   while (from < l.count &&
          !after_markers(&l.items[from], key_marker, id_marker))
     from++;
-  size_t count = l.count - from;
-  bool truncated = count > max_uploads;
-  if (truncated)
-    count = max_uploads;
+  /* With a delimiter, the uploads of one common prefix are one entry, and
+   * entries of both kinds count against max-uploads, as S3 counts them. A
+   * common prefix is given once, and not at all when key-marker is in it
+   * (a NextKeyMarker that was that prefix). */
+  strbuf listed;
+  strbuf_init(&listed, NULL, 0);
+  const char *last = key_marker && *key_marker ? key_marker : NULL;
+  const char *next_id = NULL;
+  char *common = NULL; /* the last common prefix listed */
+  size_t count = 0;
+  bool truncated = false;
+  for (size_t i = from; i < l.count; i++) {
+    const char *key = l.items[i].upload.key;
+    size_t n = gateway_fold_length(key, prefix ? prefix : "", delimiter);
+    if (n > 0 && last != NULL && strncmp(key, last, n) <= 0)
+      continue;
+    if (count == max_uploads) {
+      truncated = true;
+      break;
+    }
+    count++;
+    if (n == 0) {
+      uploads_xml(&listed, &l, i, 1);
+      last = key;
+      next_id = l.items[i].id;
+      continue;
+    }
+    free(common);
+    if ((common = strndup(key, n)) == NULL) {
+      listed.failed = true;
+      break;
+    }
+    strbuf_add_string(&listed, "<CommonPrefixes>");
+    gateway_xml_element(&listed, "Prefix", common);
+    strbuf_add_string(&listed, "</CommonPrefixes>");
+    last = common;
+    next_id = NULL;
+  }
   strbuf b;
   strbuf_init(&b, NULL, 0);
   gateway_xml_start(&b, "ListMultipartUploadsResult");
@@ -842,17 +866,22 @@ void gateway_list_uploads(pail_gateway_exchange *x) {
   gateway_xml_element(&b, "KeyMarker", key_marker ? key_marker : "");
   gateway_xml_element(&b, "UploadIdMarker", id_marker ? id_marker : "");
   if (truncated && count > 0) {
-    gateway_xml_element(&b, "NextKeyMarker",
-                        l.items[from + count - 1].upload.key);
-    gateway_xml_element(&b, "NextUploadIdMarker", l.items[from + count - 1].id);
+    gateway_xml_element(&b, "NextKeyMarker", last);
+    if (next_id != NULL)
+      gateway_xml_element(&b, "NextUploadIdMarker", next_id);
   }
   if (prefix != NULL)
     gateway_xml_element(&b, "Prefix", prefix);
+  if (delimiter != NULL && *delimiter != '\0')
+    gateway_xml_element(&b, "Delimiter", delimiter);
   char text[32];
   snprintf(text, sizeof text, "%zu", max_uploads);
   gateway_xml_element(&b, "MaxUploads", text);
   gateway_xml_element(&b, "IsTruncated", truncated ? "true" : "false");
-  uploads_xml(&b, &l, from, count);
+  strbuf_add(&b, listed.data, listed.length);
+  b.failed = b.failed || listed.failed;
+  strbuf_release(&listed);
+  free(common);
   strbuf_add_string(&b, "</ListMultipartUploadsResult>");
   upload_list_clear(&l);
   gateway_answer(x, 200, strbuf_finish(&b));

@@ -95,58 +95,44 @@ bool gateway_collect_metadata(pail_gateway_exchange *x) {
 
 /* --------------------------------------------------------- conditions */
 
-/* Whether an If-Match / If-None-Match list holds the object's ETag. */
-static bool etag_listed(const char *list, const char *etag) {
-  if (strcmp(list, "*") == 0)
-    return true;
-  if (etag == NULL)
-    return false;
-  size_t n = strlen(etag);
-  if (n >= 2 && etag[0] == '"')
-    etag++, n -= 2;
-  for (const char *p = list; *p;) {
-    p += strspn(p, " ,");
-    if (strncmp(p, "W/", 2) == 0)
-      p += 2;
-    size_t len = strcspn(p, ",");
-    while (len > 0 && p[len - 1] == ' ')
-      len--;
-    const char *v = p;
-    if (len >= 2 && v[0] == '"' && v[len - 1] == '"')
-      v++, len -= 2;
-    if (len == n && memcmp(v, etag, n) == 0)
-      return true;
-    p += strcspn(p, ",");
-  }
-  return false;
+/* The request's header prefix + name (prefix: "" or COPY_SOURCE). */
+static const char *prefixed_header(pail_gateway_exchange *x, const char *prefix,
+                                   const char *name) {
+  char full[64];
+  snprintf(full, sizeof full, "%s%s", prefix, name);
+  return gateway_header_get(x, full);
 }
 
-/* S3's answer to the conditional headers: 0 to go on, 304 or 412. */
-static int conditions(pail_gateway_exchange *x, const pail_object_info *info) {
-  const char *match = gateway_header_get(x, "if-match");
-  const char *none = gateway_header_get(x, "if-none-match");
-  const char *since = gateway_header_get(x, "if-modified-since");
-  const char *unmodified = gateway_header_get(x, "if-unmodified-since");
+#define COPY_SOURCE "x-amz-copy-source-"
+
+/* S3's answer to the conditional headers named prefix + "if-match" and so
+ * on: 0 to go on, 304 or 412. If-Match decides over If-Unmodified-Since,
+ * If-None-Match over If-Modified-Since, whatever the other says. */
+static int conditions(pail_gateway_exchange *x, const char *prefix,
+                      const pail_object_info *info) {
+  const char *match = prefixed_header(x, prefix, "if-match");
+  const char *none = prefixed_header(x, prefix, "if-none-match");
+  const char *since = prefixed_header(x, prefix, "if-modified-since");
+  const char *unmodified = prefixed_header(x, prefix, "if-unmodified-since");
+  /* HTTP dates, as clients send them; a date that is not one is ignored,
+   * as S3 ignores it. */
   int64_t t = 0;
-  pail_error *err = NULL;
   if (match != NULL) {
-    if (!etag_listed(match, info->etag))
+    if (!gateway_etag_listed(match, info->etag))
       return 412;
   } else if (unmodified != NULL &&
-             pail_time_parse(unmodified, &t, &err) == PAIL_OK &&
+             clock_parse_provider_time(unmodified, &t, NULL) == PAIL_OK &&
              info->last_modified != INT64_MIN && info->last_modified > t) {
     return 412;
   }
-  pail_error_free(err);
-  err = NULL;
   if (none != NULL) {
-    if (etag_listed(none, info->etag))
+    if (gateway_etag_listed(none, info->etag))
       return 304;
-  } else if (since != NULL && pail_time_parse(since, &t, &err) == PAIL_OK &&
+  } else if (since != NULL &&
+             clock_parse_provider_time(since, &t, NULL) == PAIL_OK &&
              info->last_modified != INT64_MIN && info->last_modified <= t) {
     return 304;
   }
-  pail_error_free(err);
   return 0;
 }
 
@@ -154,7 +140,7 @@ static int conditions(pail_gateway_exchange *x, const pail_object_info *info) {
  * object's ETag and time and no body, or 412 PreconditionFailed. */
 static bool answered_by_conditions(pail_gateway_exchange *x,
                                    const pail_object_info *info) {
-  int answer = conditions(x, info);
+  int answer = conditions(x, "", info);
   if (answer == 412)
     gateway_answer_code(x, 412, "PreconditionFailed",
                         "At least one of the pre-conditions you specified "
@@ -408,30 +394,57 @@ pail_pointer *gateway_copy_source(pail_gateway_exchange *x, const char *text) {
   return p;
 }
 
+/* Whether the request carries any x-amz-copy-source-if-* header. */
+static bool copy_is_conditional(pail_gateway_exchange *x) {
+  static const char *const names[] = {
+      "if-match", "if-none-match", "if-modified-since", "if-unmodified-since"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (prefixed_header(x, COPY_SOURCE, names[i]) != NULL)
+      return true;
+  return false;
+}
+
+bool gateway_copy_source_judge(pail_gateway_exchange *x,
+                               const pail_pointer *src,
+                               pail_object_info *info) {
+  memset(info, 0, sizeof *info);
+  if (!copy_is_conditional(x))
+    return true;
+  pail_error *err = NULL;
+  if (pail_stat(x->view, src, info, &err) != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return false;
+  }
+  if (conditions(x, COPY_SOURCE, info) == 0)
+    return true;
+  pail_object_info_clear(info);
+  gateway_answer_code(x, 412, "PreconditionFailed",
+                      "At least one of the pre-conditions you specified did "
+                      "not hold");
+  return false;
+}
+
 static void copy_object(pail_gateway_exchange *x, pail_pointer *dst,
                         const char *source) {
-  static const char *const unsupported[] = {
-      "x-amz-copy-source-if-match", "x-amz-copy-source-if-none-match",
-      "x-amz-copy-source-if-modified-since",
-      "x-amz-copy-source-if-unmodified-since"};
-  for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
-    if (gateway_header_get(x, unsupported[i]) != NULL) {
-      gateway_answer_code(x, 501, "NotImplemented",
-                          "Conditional copies are not implemented by the "
-                          "gateway.");
-      return;
-    }
   pail_pointer *src = gateway_copy_source(x, source);
   if (src == NULL)
     return;
+  pail_object_info source_info;
+  if (!gateway_copy_source_judge(x, src, &source_info)) {
+    pail_pointer_free(src);
+    return;
+  }
+  /* The ETag the conditions held for, when they were judged: the copy
+   * reads that version or fails, never one that came meanwhile. */
+  const char *pin = source_info.etag;
   const char *directive = gateway_header_get(x, "x-amz-metadata-directive");
   bool replace = directive != NULL && strcasecmp(directive, "REPLACE") == 0;
   pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
-  pail_object_info source_info = {0};
   pail_error *err = NULL;
   pail_status status = PAIL_OK;
   if (replace) {
     if (!gateway_collect_metadata(x)) {
+      pail_object_info_clear(&source_info);
       pail_pointer_free(src);
       gateway_answer_error(x, NULL);
       return;
@@ -443,13 +456,16 @@ static void copy_object(pail_gateway_exchange *x, pail_pointer *dst,
   } else {
     /* COPY: the source's type, disposition and metadata, whatever the
      * backends would do on their own. */
-    status = pail_stat(x->view, src, &source_info, &err);
+    if (source_info.key == NULL)
+      status = pail_stat(x->view, src, &source_info, &err);
     options.content_type = source_info.content_type;
     options.content_disposition = source_info.content_disposition;
     options.metadata = source_info.metadata;
     options.metadata_count = source_info.metadata_count;
   }
-  if (status == PAIL_OK)
+  if (status == PAIL_OK && pin != NULL)
+    status = copy_pinned(x->view, src, dst, &options, pin, &err);
+  else if (status == PAIL_OK)
     status = pail_copy(x->view, src, dst, &options, &err);
   pail_object_info_clear(&source_info);
   pail_pointer_free(src);
