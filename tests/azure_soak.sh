@@ -6,7 +6,7 @@
 # operation either succeeds with the exact bytes or fails with a classified
 # error, and that afterwards every blob is whole; this script adds that no
 # blob has an uncommitted block list left (Get Block List, uncommitted).
-#   PAIL_SOAK_OPS (500), PAIL_SOAK_SEED (2), PAIL_SOAK_RATE (0.04) change
+#   PAIL_SOAK_OPS (300), PAIL_SOAK_SEED (2), PAIL_SOAK_RATE (0.04) change
 #   the run.
 if [ -z "${AZURE_TOOLS:-}" ]; then
   AZURE_TOOLS=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/pail/azurite/node_modules
@@ -23,7 +23,7 @@ json.dump(s, open(sys.argv[2], "w"))' "$AZURE_SETTINGS" "$SCRATCH/soak.json"
 PROXY_UPSTREAM_PORT=$AZURE_PORT PROXY_SETTINGS=$SCRATCH/soak.json
 trap 'proxy_stop; azure_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
-soak_run "$SCRATCH/soak.json" 500 2 blob
+soak_run "$SCRATCH/soak.json" 300 2 blob
 check "the soak's puts went up in blocks" grep -q "comp=blocklist" "$PROXY_LOG"
 check "the soak's ranged reads used x-ms-range" grep -q "x-ms-range=bytes=" "$PROXY_LOG"
 

@@ -224,7 +224,12 @@ done
 # The working storages did work (so their happy paths were covered too).
 for storage in s3_good az_good gcs_good gcs_user gcs_hmac; do
   run_pail --config "$SETTINGS" --storage "$storage" get canary/big.bin "$SCRATCH/back"
-  check "$storage works (its happy paths were driven)" cmp -s "$SCRATCH/up.bin" "$SCRATCH/back"
+  if cmp -s "$SCRATCH/up.bin" "$SCRATCH/back"; then
+    pass "$storage works (its happy paths were driven)"
+  else
+    fail "$storage works (its happy paths were driven): get exited $STATUS"
+    sed 's/^/  | /' "$ERR"
+  fi
 done
 # ... and the wrong ones failed, each classified.
 for storage in s3_wrong s3_token s3_closed az_wrong az_sas az_conn az_closed \

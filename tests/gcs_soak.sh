@@ -7,7 +7,7 @@
 # with the exact bytes or fails with a classified error, and that afterwards
 # every object is whole; this script adds that no resumable upload session
 # is left open (the fixture counts them).
-#   PAIL_SOAK_OPS (500), PAIL_SOAK_SEED (3), PAIL_SOAK_RATE (0.04) change
+#   PAIL_SOAK_OPS (300), PAIL_SOAK_SEED (3), PAIL_SOAK_RATE (0.04) change
 #   the run.
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/gcs_lib.sh"
@@ -20,7 +20,7 @@ gcs_small_chunks_settings "$SCRATCH/soak.json" "$GCS_PORT"
 PROXY_UPSTREAM_PORT=$GCS_PORT PROXY_SETTINGS=$SCRATCH/soak.json
 trap 'proxy_stop; gcs_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
-soak_run "$SCRATCH/soak.json" 500 3 object
+soak_run "$SCRATCH/soak.json" 300 3 object
 check "the soak's puts included resumable uploads" grep -q "uploadType=resumable" "$PROXY_LOG"
 check "the soak's ranged reads used Range" grep -q "range=bytes=" "$PROXY_LOG"
 check "no resumable upload session is left open" [ "$(gcs_stat sessions_open)" = 0 ]

@@ -28,8 +28,10 @@ tests_concurrency_SOURCES = tests/concurrency.c
 tests_concurrency_LDADD = libpail.la
 SCRIPT_TESTS += tests/concurrency.sh
 
-# The S3 gateway of `pail serve --s3-listen`, with real clients.
-SCRIPT_TESTS += tests/gateway_s3.sh tests/gateway_backends.sh tests/gateway_smoke.sh
+# The S3 gateway of `pail serve --s3-listen`, with real clients (the matrix
+# of clients is a CLIENT_TESTS suite: see Makefile.am).
+SCRIPT_TESTS += tests/gateway_backends.sh tests/gateway_smoke.sh
+CLIENT_TESTS += tests/gateway_s3.sh
 EXTRA_DIST += tests/gateway_boto3.py tests/gateway_js.mjs
 
 # moto's ListMultipartUploads with real initiation times (tests/s3_faults.sh).

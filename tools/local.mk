@@ -31,7 +31,8 @@ MOSTLYCLEANFILES = tools/serve_assets.c tools/serve_assets.c-t
 # API tests with curl (fs and moto) and the browser test (headless
 # Chromium driven by playwright-core; screenshots in
 # tests/serve-screenshots/).
-SCRIPT_TESTS += tests/serve_api.sh tests/serve_browser.sh
+SCRIPT_TESTS += tests/serve_api.sh
+CLIENT_TESTS += tests/serve_browser.sh
 dist_check_SCRIPTS += tests/serve_lib.sh
 EXTRA_DIST += tests/serve_browser.js
 mostlyclean-local:
