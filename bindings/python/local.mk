@@ -34,4 +34,5 @@ MOSTLYCLEANFILES += bindings/python/pail/_build.py \
 
 # The package against the build tree's libpail, on fs, moto and Azurite.
 SCRIPT_TESTS += tests/python_binding.sh
-AM_TESTS_ENVIRONMENT += PYTHON='$(PYTHON)'; export PYTHON;
+AM_TESTS_ENVIRONMENT += PYTHON='$(PYTHON)'; SAN_CFLAGS='$(SAN_CFLAGS)'; \
+	export PYTHON SAN_CFLAGS;

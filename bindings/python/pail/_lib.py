@@ -245,10 +245,13 @@ def _load():
 
 
 lib = _load()
-_libc = ctypes.CDLL(ctypes.util.find_library("c"))
-_libc.free.restype = None
-_libc.free.argtypes = [c_void_p]
-free = _libc.free
+# free() as the dynamic linker resolves it for the whole process, which is
+# the one paired with libpail's malloc() (an interposed allocator's, such
+# as a sanitizer's, included), not necessarily libc's own.
+_process = ctypes.CDLL(None)
+_process.free.restype = None
+_process.free.argtypes = [c_void_p]
+free = _process.free
 
 
 def take_string(address):
