@@ -17,9 +17,12 @@ trap on_exit EXIT
 
 # rclone, s3cmd and openssl are clients of the S3 gateway's tests
 # (tests/gateway_s3.sh), which makes its certificate with openssl.
+# python3-pytest and python3-boto3 run the Python package's tests
+# (tests/python_binding.sh).
 PACKAGES="build-essential autoconf automake libtool pkg-config
   libcurl4-openssl-dev libssl-dev libjansson-dev libxml2-dev zlib1g-dev check
-  libmicrohttpd-dev python3 chromium rclone s3cmd openssl curl"
+  libmicrohttpd-dev python3 chromium rclone s3cmd openssl curl
+  python3-pytest python3-boto3"
 # --bench: also what bench/run needs (docs/performance.md): the fast server
 # it measures pail against. Not for the normal CI install.
 case "${1:-}" in
