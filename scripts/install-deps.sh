@@ -66,6 +66,11 @@ install_npm_packages() {
   # The Azure tests' server and independent client (tests/azure_lib.sh).
   npm_into "$CACHE_DIR/azurite" "Azurite 3.35.0" "the Azure tests will skip" \
     azurite@3.35.0 @azure/storage-blob@12.32.0
+  # The Node.js addon's headers (bindings/node, docs/node.md): configure
+  # looks for node_api.h here; without it the addon is not built.
+  npm_into "$CACHE_DIR/node-api-headers" "node-api-headers 1.9.0" \
+    "the Node.js addon is not built and tests/node_binding.sh skips" \
+    node-api-headers@1.9.0
   # The explorer's browser test (tests/serve_browser.sh) drives Debian's
   # chromium with playwright-core. Playwright's own browser download is
   # never used (it cannot reach its host here): the test launches

@@ -1,0 +1,53 @@
+// helpers.mjs: what the suites of bindings/node/test share: the package,
+// workspaces on the fs default, moto_server and Azurite
+// (tests/node_binding.sh starts the servers and passes their settings files
+// in PAIL_TEST_S3_SETTINGS and PAIL_TEST_AZURE_SETTINGS), unique prefixes,
+// test data and hashes.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+export const pail = createRequire(import.meta.url)('../index.js');
+export const MiB = 1 << 20;
+
+// Under the driver (PAIL_TEST_REQUIRE_SERVERS) a missing server is a broken
+// run, not a reason to pass: the backend is tested anyway and fails.
+export const backends = ['fs'];
+for (const [name, variable] of [['s3', 'PAIL_TEST_S3_SETTINGS'], ['azure', 'PAIL_TEST_AZURE_SETTINGS']]) {
+  if (process.env[variable] || process.env.PAIL_TEST_REQUIRE_SERVERS) backends.push(name);
+}
+
+// fs: the embedded default (an fs storage at $PAIL_HOME), as a worker with
+// no settings has; s3 and azure: the servers' settings files.
+export function openWorkspace(backend, options = {}) {
+  if (backend === 'fs') return new pail.Workspace(options);
+  const variable = backend === 's3' ? 'PAIL_TEST_S3_SETTINGS' : 'PAIL_TEST_AZURE_SETTINGS';
+  const config = process.env[variable];
+  if (!config) throw new Error(`${variable} is not set: run through tests/node_binding.sh`);
+  return new pail.Workspace({ ...options, config });
+}
+
+export function uniquePrefix() {
+  return `node/${randomUUID()}/`;
+}
+
+// 64 MiB of random bytes, made once per process; tests take prefixes of it.
+let data64 = null;
+export function testData(size) {
+  if (data64 === null) data64 = randomBytes(64 * MiB);
+  return data64.subarray(0, size);
+}
+
+export function sha256(bytes) {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+// The sha256 and length of everything a stream gives.
+export async function streamHash(stream) {
+  const hash = createHash('sha256');
+  let length = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk);
+    length += chunk.length;
+  }
+  return { hash: hash.digest('hex'), length };
+}
