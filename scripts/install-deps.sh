@@ -71,6 +71,11 @@ install_npm_packages() {
   npm_into "$CACHE_DIR/node-api-headers" "node-api-headers 1.9.0" \
     "the Node.js addon is not built and tests/node_binding.sh skips" \
     node-api-headers@1.9.0
+  # Bun, the runtime of many workflow workers, whose binary ships in this
+  # npm package: tests/node_binding.sh runs the Node suite under it too.
+  npm_into "$CACHE_DIR/bun" "Bun 1.4.4" \
+    "tests/node_binding.sh runs its suite under node only" \
+    @oven/bun-linux-x64@1.4.4
   # The explorer's browser test (tests/serve_browser.sh) drives Debian's
   # chromium with playwright-core. Playwright's own browser download is
   # never used (it cannot reach its host here): the test launches

@@ -8,10 +8,20 @@
 # and PAIL_TEST_AZURE_SETTINGS; afterwards, no multipart upload may be
 # left on moto (the failed writes aborted theirs).
 #
+# Then the same suite runs under Bun (`bun test`, which runs node:test
+# suites), from the npm package @oven/bun-linux-x64 that
+# scripts/install-deps.sh puts in ~/.cache/pail/bun; without it, a NOTE
+# says that only node ran it.
+#
 # The addon is built only when configure found the node-api-headers
 # package (scripts/install-deps.sh installs it): without it, or without
 # node, this test skips and says why.
 
+# Both live under the user's cache; lib.sh moves HOME, so they are looked
+# for first.
+if [ -z "${BUN:-}" ]; then
+  BUN=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/pail/bun/node_modules/@oven/bun-linux-x64/bin/bun
+fi
 if [ -z "${AZURE_TOOLS:-}" ]; then
   AZURE_TOOLS=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/pail/azurite/node_modules
 fi
@@ -64,4 +74,12 @@ node_suite() {
 }
 node_suite "node --test" "$NODE" --test
 expect_no_uploads "after the node suite"
+if [ -x "$BUN" ]; then
+  # bun test gives each test 5 s by default: the 64 MiB round trips on
+  # moto take longer.
+  node_suite "bun test ($("$BUN" --version))" "$BUN" test --timeout 120000
+  expect_no_uploads "after the bun suite"
+else
+  echo "NOTE: Bun is not installed ($BUN): the suite ran under node only (scripts/install-deps.sh installs it)"
+fi
 finish
