@@ -574,9 +574,6 @@ static pail_status copy_as(pail_workspace *ws, const pail_pointer *src,
                            const pail_pointer *dst,
                            const pail_write_options *options,
                            const char *source_etag, pail_error **err) {
-  ARGUMENT_REQUIRED(err, ws, "workspace");
-  ARGUMENT_REQUIRED(err, src, "source pointer");
-  ARGUMENT_REQUIRED(err, dst, "destination pointer");
   storage_handle from, to;
   pail_status status =
       workspace_resolve(ws, src, PAIL_ACCESS_READ, false, &from, err);
@@ -620,6 +617,10 @@ static pail_status copy_as(pail_workspace *ws, const pail_pointer *src,
 pail_status pail_copy(pail_workspace *ws, const pail_pointer *src,
                       const pail_pointer *dst,
                       const pail_write_options *options, pail_error **err) {
+  /* Here, so that a message names the function the caller called. */
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, src, "source pointer");
+  ARGUMENT_REQUIRED(err, dst, "destination pointer");
   return copy_as(ws, src, dst, options, NULL, err);
 }
 
@@ -627,6 +628,9 @@ pail_status copy_pinned(pail_workspace *ws, const pail_pointer *src,
                         const pail_pointer *dst,
                         const pail_write_options *options,
                         const char *source_etag, pail_error **err) {
+  ARGUMENT_REQUIRED(err, ws, "workspace");
+  ARGUMENT_REQUIRED(err, src, "source pointer");
+  ARGUMENT_REQUIRED(err, dst, "destination pointer");
   ARGUMENT_REQUIRED(err, source_etag, "source ETag");
   return copy_as(ws, src, dst, options, source_etag, err);
 }
