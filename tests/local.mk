@@ -30,7 +30,8 @@ SCRIPT_TESTS += tests/concurrency.sh
 
 # The S3 gateway of `pail serve --s3-listen`, with real clients.
 SCRIPT_TESTS += tests/gateway_s3.sh tests/gateway_backends.sh tests/gateway_smoke.sh
-EXTRA_DIST += tests/gateway_boto3.py tests/gateway_js.mjs
+EXTRA_DIST += tests/gateway_boto3.py tests/gateway_js.mjs tests/gateway_native.py \
+	tests/gateway_checks.py
 
 # moto's ListMultipartUploads with real initiation times (tests/s3_faults.sh).
 EXTRA_DIST += tests/moto_fix/sitecustomize.py

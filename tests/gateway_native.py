@@ -1,0 +1,190 @@
+"""gateway_native.py: the S3 gateway's multipart uploads handed to the
+storage's own mechanism (ABI 1.18 upload operations), seen from both sides.
+
+Run by tests/gateway_backends.sh with two gateways over one workspace
+(GATEWAY_ENDPOINT, GATEWAY2_ENDPOINT), keys minted by `pail credentials`
+(GATEWAY_KEY_ID, GATEWAY_SECRET), the bucket (a storage of the workspace:
+GATEWAY_BUCKET) and, to look behind the gateway, the storage itself:
+NATIVE=s3 with MOTO_ENDPOINT, MOTO_BUCKET, MOTO_KEY_ID, MOTO_SECRET,
+MOTO_REGION (moto_server).
+
+Checks: while an upload is open its parts are in the provider's upload
+(S3: ListMultipartUploads and ListParts straight against moto) and the
+gateway keeps only small records under .pail_uploads/<id>/; parts sent out
+of order, one replaced, one copied (UploadPartCopy), one refused for a bad
+Content-MD5 (nothing stored); Complete on the other gateway; the bytes by
+hash; Complete's ETag equal to HEAD's, GET's and LIST's, through the
+gateway and straight from the storage; Abort leaves nothing.
+
+Prints "ok: ..." per check and "FAIL: ..." per failure (as
+tests/gateway_checks.py does); exits 1 on any failure. Prints "left UPLOAD_ID NATIVE_ID" for an upload it leaves open,
+for the shell's `pail cleanup` checks.
+"""
+
+import base64
+import hashlib
+import os
+import sys
+
+import boto3
+from botocore.config import Config
+
+from gateway_checks import check, expect_error, finish
+
+MIB = 1024 * 1024
+BUCKET = os.environ["GATEWAY_BUCKET"]
+NATIVE = os.environ["NATIVE"]
+def gateway(endpoint):
+    return boto3.client(
+        "s3", endpoint_url=endpoint,
+        aws_access_key_id=os.environ["GATEWAY_KEY_ID"],
+        aws_secret_access_key=os.environ["GATEWAY_SECRET"],
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"},
+                      retries={"max_attempts": 1}))
+
+
+one = gateway(os.environ["GATEWAY_ENDPOINT"])
+two = gateway(os.environ["GATEWAY2_ENDPOINT"])
+
+if NATIVE == "s3":
+    STORE_BUCKET = os.environ["MOTO_BUCKET"]
+    store = boto3.client(
+        "s3", endpoint_url=os.environ["MOTO_ENDPOINT"],
+        aws_access_key_id=os.environ["MOTO_KEY_ID"],
+        aws_secret_access_key=os.environ["MOTO_SECRET"],
+        region_name=os.environ["MOTO_REGION"],
+        config=Config(s3={"addressing_style": "path"}))
+
+    def native_uploads(key):
+        """The provider's uploads of key in progress: {upload id: [part
+        numbers]}."""
+        found = {}
+        listed = store.list_multipart_uploads(Bucket=STORE_BUCKET, Prefix=key)
+        for u in listed.get("Uploads", []):
+            if u["Key"] == key:
+                parts = store.list_parts(Bucket=STORE_BUCKET, Key=key,
+                                         UploadId=u["UploadId"])
+                found[u["UploadId"]] = [p["PartNumber"]
+                                        for p in parts.get("Parts", [])]
+        return found
+
+    def staged(upload_id):
+        """The gateway's objects of upload_id in the storage: {name: size}."""
+        prefix = ".pail_uploads/%s/" % upload_id
+        listed = store.list_objects_v2(Bucket=STORE_BUCKET, Prefix=prefix)
+        return {o["Key"][len(prefix):]: o["Size"]
+                for o in listed.get("Contents", [])}
+
+    def store_etag(key):
+        return store.head_object(Bucket=STORE_BUCKET, Key=key)["ETag"]
+else:
+    sys.exit("NATIVE=%s: only s3 is checked here" % NATIVE)
+
+
+# An object for UploadPartCopy to copy from.
+source = os.urandom(MIB + 3)
+one.put_object(Bucket=BUCKET, Key="native/source", Body=source)
+
+key = "native/joined.bin"
+upload_id = one.create_multipart_upload(
+    Bucket=BUCKET, Key=key, ContentType="application/x-native",
+    Metadata={"kind": "native"})["UploadId"]
+part = {1: os.urandom(5 * MIB), 2: os.urandom(5 * MIB)}
+etags = {}
+for number in (2, 1):  # out of order, each to another gateway
+    etags[number] = (one if number == 2 else two).upload_part(
+        Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=number,
+        Body=part[number])["ETag"]
+part[2] = os.urandom(5 * MIB + 7)  # sent again: replaces the first
+etags[2] = two.upload_part(Bucket=BUCKET, Key=key, UploadId=upload_id,
+                           PartNumber=2, Body=part[2])["ETag"]
+check("a part's ETag is its MD5, quoted",
+      etags[2] == '"%s"' % hashlib.md5(part[2]).hexdigest())
+copied = one.upload_part_copy(
+    Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=3,
+    CopySource={"Bucket": BUCKET, "Key": "native/source"},
+    CopySourceRange="bytes=1-%d" % MIB)["CopyPartResult"]
+part[3] = source[1:MIB + 1]
+etags[3] = copied["ETag"]
+check("a copied part's ETag is its MD5",
+      etags[3] == '"%s"' % hashlib.md5(part[3]).hexdigest())
+
+bad = os.urandom(MIB)
+expect_error("a part whose Content-MD5 disagrees", "BadDigest",
+             lambda: one.upload_part(
+                 Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=4,
+                 Body=bad, ContentMD5=base64.b64encode(
+                     hashlib.md5(b"other").digest()).decode()))
+
+uploads = native_uploads(key)
+check("the open upload is the provider's own (%s)" % uploads,
+      len(uploads) == 1 and list(uploads.values())[0][:3] == [1, 2, 3])
+check("... without the refused part",
+      all(4 not in numbers for numbers in uploads.values()))
+objects = staged(upload_id)
+check("the gateway keeps only records of the parts (%s)" % objects,
+      sorted(objects) == ["part-00001", "part-00002", "part-00003", "upload"]
+      and all(size < 1024 for size in objects.values()))
+listed = two.list_parts(Bucket=BUCKET, Key=key, UploadId=upload_id)["Parts"]
+check("list_parts on the other gateway",
+      [(p["PartNumber"], p["Size"], p["ETag"]) for p in listed] ==
+      [(n, len(part[n]), etags[n]) for n in (1, 2, 3)])
+expect_error("complete with the replaced part's first ETag", "InvalidPart",
+             lambda: one.complete_multipart_upload(
+                 Bucket=BUCKET, Key=key, UploadId=upload_id,
+                 MultipartUpload={"Parts": [
+                     {"PartNumber": 1, "ETag": etags[1]},
+                     {"PartNumber": 2, "ETag": '"%s"' % hashlib.md5(
+                         b"first").hexdigest()},
+                     {"PartNumber": 3, "ETag": etags[3]}]}))
+
+done = two.complete_multipart_upload(
+    Bucket=BUCKET, Key=key, UploadId=upload_id, MultipartUpload={"Parts": [
+        {"PartNumber": n, "ETag": etags[n]} for n in (1, 2, 3)]})
+got = one.get_object(Bucket=BUCKET, Key=key)
+body = got["Body"].read()
+check("completed on the other gateway: the bytes in order",
+      hashlib.sha256(body).digest() ==
+      hashlib.sha256(part[1] + part[2] + part[3]).digest())
+check("... with the upload's type and metadata",
+      got["ContentType"] == "application/x-native" and
+      got["Metadata"] == {"kind": "native"})
+head = two.head_object(Bucket=BUCKET, Key=key)
+listing = [o for o in one.list_objects_v2(
+    Bucket=BUCKET, Prefix="native/")["Contents"] if o["Key"] == key]
+etag_view = (done["ETag"], got["ETag"], head["ETag"],
+             listing[0].get("ETag"), store_etag(key))
+check("Complete's ETag is HEAD's, GET's, LIST's and the storage's (%s)"
+      % (etag_view,),
+      len(set(etag_view)) == 1 and done["ETag"].startswith('"'))
+check("nothing of the upload is left in the provider",
+      native_uploads(key) == {})
+check("... nor in the gateway's records", staged(upload_id) == {})
+expect_error("a completed upload is gone", "NoSuchUpload",
+             lambda: one.list_parts(Bucket=BUCKET, Key=key,
+                                    UploadId=upload_id))
+
+# Abort: nothing left, on either side.
+key = "native/aborted.bin"
+upload_id = one.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+one.upload_part(Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=1,
+                Body=os.urandom(MIB))
+check("an upload to abort is open in the provider",
+      len(native_uploads(key)) == 1)
+two.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload_id)
+check("abort leaves no upload in the provider", native_uploads(key) == {})
+check("... and no record", staged(upload_id) == {})
+expect_error("... and no object", "NoSuchKey",
+             lambda: one.get_object(Bucket=BUCKET, Key=key))
+
+# Left open, for the shell's pail cleanup.
+key = "native/left.bin"
+upload_id = one.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+one.upload_part(Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=1,
+                Body=b"left")
+left = native_uploads(key)
+check("an upload is left open", len(left) == 1)
+print("left %s %s" % (upload_id, list(left)[0] if left else "-"))
+
+finish()
