@@ -812,11 +812,22 @@ static pail_status native_complete(pail_gateway_exchange *x, const upload *u,
   options.metadata_count = u->metadata_count;
   pail_object_info info = {0};
   info.last_modified = INT64_MIN;
+  pail_error *failure = NULL;
   if (status == PAIL_OK)
     status = error_redact(
-        err, h.config,
+        &failure, h.config,
         h.backend->ops.upload_complete(h.instance, u->key, u->native, &options,
-                                       list, count, &info, err));
+                                       list, count, &info, &failure));
+  /* A part the provider no longer has (Azure discards a blob's
+   * uncommitted blocks when another upload of it commits) is S3's
+   * InvalidPart. */
+  if (status == PAIL_ERR_CONFLICT)
+    pail_error_set(err, status, 400, "InvalidPart", NULL,
+                   "a part listed is no longer in the storage: %s",
+                   pail_error_message(failure));
+  else if (failure != NULL && err != NULL && *err == NULL)
+    *err = failure, failure = NULL;
+  pail_error_free(failure);
   pail_object_info_clear(&info);
   free(list);
   return status;

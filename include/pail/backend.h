@@ -333,7 +333,8 @@ typedef struct pail_backend_ops {
    * their numbers, each with the etag upload_part set, and sets info's
    * etag as stat will then show it (info may be NULL). options are those
    * upload_create was given (for a provider that takes the object's
-   * headers at the end, as Azure's Put Block List). A failure leaves the
+   * headers at the end, as Azure's Put Block List). A listed part the
+   * provider no longer has is PAIL_ERR_CONFLICT. A failure leaves the
    * previous object, or none. */
   pail_status (*upload_complete)(void *instance, const char *key,
                                  const char *upload_id,
