@@ -6,25 +6,31 @@ Run by tests/gateway_backends.sh with two gateways over one workspace
 (GATEWAY_KEY_ID, GATEWAY_SECRET), the bucket (a storage of the workspace:
 GATEWAY_BUCKET) and, to look behind the gateway, the storage itself:
 NATIVE=s3 with MOTO_ENDPOINT, MOTO_BUCKET, MOTO_KEY_ID, MOTO_SECRET,
-MOTO_REGION (moto_server).
+MOTO_REGION (moto_server), or NATIVE=azure with what tests/azure_sdk.js
+needs (NODE_PATH, AZURE_URL, AZURE_ACCOUNT, AZURE_KEY, AZURE_CONTAINER) to
+read Azurite's uncommitted blocks.
 
 Checks: while an upload is open its parts are in the provider's upload
-(S3: ListMultipartUploads and ListParts straight against moto) and the
-gateway keeps only small records under .pail_uploads/<id>/; parts sent out
-of order, one replaced, one copied (UploadPartCopy), one refused for a bad
-Content-MD5 (nothing stored); Complete on the other gateway; the bytes by
-hash; Complete's ETag equal to HEAD's, GET's and LIST's, through the
-gateway and straight from the storage; Abort leaves nothing.
+(S3: ListMultipartUploads and ListParts straight against moto; Azure: the
+blob's uncommitted blocks, by the Azure SDK) and the gateway keeps only
+small records under .pail_uploads/<id>/; parts sent out of order, one
+replaced, one copied (UploadPartCopy), one refused for a bad Content-MD5
+(nothing stored); Complete on the other gateway; the bytes by hash;
+Complete's ETag equal to HEAD's, GET's and LIST's, through the gateway and
+straight from the storage; Abort leaves no object and no record, and in
+S3 no upload (Azure cannot discard blocks before the blob's next commit).
 
 Prints "ok: ..." per check and "FAIL: ..." per failure (as
-tests/gateway_checks.py does); exits 1 on any failure. Prints "left UPLOAD_ID NATIVE_ID" for an upload it leaves open,
-for the shell's `pail cleanup` checks.
+tests/gateway_checks.py does); exits 1 on any failure. Prints "left
+UPLOAD_ID NATIVE_ID" for an upload it leaves open, for the shell's
+`pail cleanup` checks.
 """
 
 import base64
 import hashlib
+import json
 import os
-import sys
+import subprocess
 
 import boto3
 from botocore.config import Config
@@ -79,7 +85,34 @@ if NATIVE == "s3":
     def store_etag(key):
         return store.head_object(Bucket=STORE_BUCKET, Key=key)["ETag"]
 else:
-    sys.exit("NATIVE=%s: only s3 is checked here" % NATIVE)
+    def azure_sdk(*args):
+        """tests/azure_sdk.js (the Azure SDK for JavaScript) on Azurite,
+        its answer as JSON."""
+        return json.loads(subprocess.run(
+            ["node", os.path.join(os.path.dirname(__file__), "azure_sdk.js")]
+            + list(args), check=True, capture_output=True).stdout)
+
+    def native_uploads(key):
+        """Azure has no uploads, only a blob's uncommitted blocks: the
+        parts of each upload by the tag in their IDs ("pail-" + upload tag
+        (8) + attempt tag (8) + "-" + part number)."""
+        found = {}
+        try:
+            blocks = azure_sdk("block-ids", key)["uncommitted"]
+        except subprocess.CalledProcessError:
+            return found  # no blob, no blocks
+        for name in blocks:
+            raw = base64.b64decode(name).decode()
+            found.setdefault(raw[5:13], set()).add(int(raw.split("-")[-1]))
+        return {upload: sorted(numbers) for upload, numbers in found.items()}
+
+    def staged(upload_id):
+        prefix = ".pail_uploads/%s/" % upload_id
+        return {name[len(prefix):]: size
+                for name, size in azure_sdk("sizes", prefix).items()}
+
+    def store_etag(key):
+        return azure_sdk("props", key)["etag"]
 
 
 # An object for UploadPartCopy to copy from.
@@ -173,10 +206,36 @@ one.upload_part(Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=1,
 check("an upload to abort is open in the provider",
       len(native_uploads(key)) == 1)
 two.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload_id)
-check("abort leaves no upload in the provider", native_uploads(key) == {})
+if NATIVE == "s3":
+    check("abort leaves no upload in the provider", native_uploads(key) == {})
+else:  # Azure cannot discard blocks: they stay uncommitted, never a blob
+    check("abort commits nothing", len(native_uploads(key)) == 1)
 check("... and no record", staged(upload_id) == {})
 expect_error("... and no object", "NoSuchKey",
              lambda: one.get_object(Bucket=BUCKET, Key=key))
+
+if NATIVE == "azure":
+    # Azure's rule: committing a blob's blocks discards its other
+    # uncommitted blocks, another upload's to the same key included.
+    key = "native/twice.bin"
+    first, second = (one.create_multipart_upload(Bucket=BUCKET, Key=key)[
+        "UploadId"] for _ in range(2))
+    etag_first, etag_second = (one.upload_part(
+        Bucket=BUCKET, Key=key, UploadId=upload, PartNumber=1,
+        Body=body)["ETag"] for upload, body in ((first, b"first"),
+                                                (second, b"second")))
+    one.complete_multipart_upload(
+        Bucket=BUCKET, Key=key, UploadId=first, MultipartUpload={
+            "Parts": [{"PartNumber": 1, "ETag": etag_first}]})
+    expect_error("a second upload of the key, its blocks discarded by the "
+                 "first's Complete", "InvalidPart",
+                 lambda: one.complete_multipart_upload(
+                     Bucket=BUCKET, Key=key, UploadId=second,
+                     MultipartUpload={"Parts": [
+                         {"PartNumber": 1, "ETag": etag_second}]}))
+    check("... which left the first's object", one.get_object(
+        Bucket=BUCKET, Key=key)["Body"].read() == b"first")
+    one.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=second)
 
 # Left open, for the shell's pail cleanup.
 key = "native/left.bin"

@@ -598,15 +598,11 @@ pail_status s3_upload_part(void *instance, const char *key,
   s3_write *w = write_resume(instance, key, upload_id);
   if (w == NULL)
     return s3_no_memory(err);
-  pail_http_body_file file = {.fd = fd, .offset = offset};
-  pail_part part = {.number = (int)number,
-                    .body = &file,
-                    .body_length = (size_t)length,
-                    .body_flags = PAIL_HTTP_BODY_FILE};
+  pail_http_body_file file;
+  pail_part part;
   pail_http_response response = {0};
-  char *what = NULL; /* as the part writer names a part */
-  if (asprintf(&what, "%s (part %u)", key, (unsigned)number) < 0)
-    what = NULL;
+  char *what =
+      backend_file_part(&part, &file, key, "part", number, fd, offset, length);
   /* part_start reads only the part's number and body. */
   pail_status status = what ? part_start(w, &part, err) : s3_no_memory(err);
   if (status == PAIL_OK)
