@@ -210,10 +210,11 @@ PAIL_HIDDEN pail_pointer *gateway_copy_source(pail_gateway_exchange *x,
 /* ---------------------------------------------------------- spool.c */
 
 /* Opens an empty spool in $TMPDIR (else /tmp): a file without a name,
- * gone when the spool is freed. */
-PAIL_HIDDEN pail_status gateway_spool_open(gateway_spool **out,
+ * gone when the spool is freed, that takes at most limit bytes. */
+PAIL_HIDDEN pail_status gateway_spool_open(uint64_t limit, gateway_spool **out,
                                            pail_error **err);
-/* Appends bytes (PAIL_ERR_IO when the disk refuses them). */
+/* Appends bytes: S3's EntityTooLarge past the limit, PAIL_ERR_IO when the
+ * disk refuses them. */
 PAIL_HIDDEN pail_status gateway_spool_write(gateway_spool *s, const void *data,
                                             size_t length, pail_error **err);
 PAIL_HIDDEN int gateway_spool_fd(const gateway_spool *s);

@@ -33,7 +33,8 @@
 
 #define UPLOAD_ID_BYTES 16
 #define UPLOAD_ID_LENGTH (2 * UPLOAD_ID_BYTES)
-#define PART_SIZE_MIN (5u * 1024 * 1024) /* S3's, for all but the last */
+#define PART_SIZE_MIN (5u * 1024 * 1024)  /* S3's, for all but the last */
+#define PART_SIZE_MAX ((uint64_t)5 << 30) /* S3's */
 #define LIST_MAX 1000
 #define COPY_BUFFER_SIZE (1u << 20)
 
@@ -521,7 +522,13 @@ static void native_part_finish(pail_gateway_exchange *x) {
  * backend from there once it has passed every check. */
 static void native_part(pail_gateway_exchange *x) {
   pail_error *err = NULL;
-  pail_status status = gateway_spool_open(&x->spool, &err);
+  if (gateway_body_size(x) > PART_SIZE_MAX) {
+    gateway_answer_code(x, 400, "EntityTooLarge",
+                        "Your proposed upload exceeds the maximum allowed "
+                        "object size.");
+    return;
+  }
+  pail_status status = gateway_spool_open(PART_SIZE_MAX, &x->spool, &err);
   if (status == PAIL_OK)
     status = gateway_payload_open(&x->auth, x->secret, &x->payload, &err);
   if (status != PAIL_OK) {
@@ -625,7 +632,7 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
   /* A native upload's part is spooled, then stored as UploadPart's is;
    * a staged one is written as its part object. */
   if (status == PAIL_OK && u->native != NULL) {
-    status = gateway_spool_open(&spool, &err);
+    status = gateway_spool_open(PART_SIZE_MAX, &spool, &err);
   } else if (status == PAIL_OK) {
     options.size_hint = pail_reader_info(reader)->size;
     status =

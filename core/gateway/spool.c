@@ -19,7 +19,7 @@
 
 struct gateway_spool {
   int fd;
-  uint64_t length;
+  uint64_t length, limit;
   crypto_digest *md5;
   const char *directory; /* for messages */
 };
@@ -48,13 +48,15 @@ static int unnamed_file(const char *dir) {
   return fd;
 }
 
-pail_status gateway_spool_open(gateway_spool **out, pail_error **err) {
+pail_status gateway_spool_open(uint64_t limit, gateway_spool **out,
+                               pail_error **err) {
   *out = NULL;
   gateway_spool *s = calloc(1, sizeof *s);
   if (s == NULL || (s->md5 = crypto_digest_new(CRYPTO_DIGEST_MD5)) == NULL) {
     free(s);
     return error_no_memory(err);
   }
+  s->limit = limit;
   s->directory = spool_directory();
   s->fd = unnamed_file(s->directory);
   if (s->fd < 0) {
@@ -73,6 +75,10 @@ pail_status gateway_spool_open(gateway_spool **out, pail_error **err) {
 
 pail_status gateway_spool_write(gateway_spool *s, const void *data,
                                 size_t length, pail_error **err) {
+  if (length > s->limit - s->length)
+    return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 400, "EntityTooLarge",
+                          NULL, "a part may hold at most %llu bytes",
+                          (unsigned long long)s->limit);
   crypto_digest_update(s->md5, data, length);
   const char *p = data;
   while (length > 0) {
