@@ -40,11 +40,15 @@ serve_stop() {
   [ -n "$SERVE_PGID" ] || return 0
   group_stop "$SERVE_PGID"
   SERVE_PGID=
-  # Under --enable-sanitizers the server reports memory errors and leaks
-  # in its log (at exit, for leaks): they fail the test.
-  if grep -q 'Sanitizer' "$SERVE_LOG"; then
+  serve_sanitizer_check "$SERVE_LOG"
+}
+
+# Under --enable-sanitizers a server reports memory errors and leaks in its
+# log (at exit, for leaks): they fail the test.
+serve_sanitizer_check() {
+  if grep -q 'Sanitizer' "$1"; then
     fail "pail serve's sanitizer report:"
-    sed 's/^/  | /' "$SERVE_LOG" >&2
+    sed 's/^/  | /' "$1" >&2
   fi
 }
 
@@ -96,6 +100,7 @@ serve_second_stop() {
   [ -n "$SERVE2_PGID" ] || return 0
   group_stop "$SERVE2_PGID"
   SERVE2_PGID=
+  serve_sanitizer_check "$SCRATCH/serve2.log"
 }
 
 serve_checks() {
