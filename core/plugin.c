@@ -27,7 +27,7 @@
   (offsetof(pail_backend_ops, member) + sizeof(((pail_backend_ops *)0)->member))
 static size_t ops_size(uint32_t minor) {
   if (minor >= 18)
-    return OPS_END(upload_abort);
+    return OPS_END(upload_part_copy);
   if (minor >= 14)
     return OPS_END(leftover_remove);
   if (minor >= 8)

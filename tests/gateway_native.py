@@ -198,6 +198,26 @@ expect_error("a completed upload is gone", "NoSuchUpload",
              lambda: one.list_parts(Bucket=BUCKET, Key=key,
                                     UploadId=upload_id))
 
+# UploadPartCopy from another storage (the fs primary) is read through
+# the gateway; within the storage a range past the source's end is S3's
+# InvalidRange.
+key = "native/copies.bin"
+one.put_object(Bucket="_default_", Key="native/elsewhere", Body=source)
+upload_id = one.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+expect_error("a copied range past the source's end", "InvalidRange",
+             lambda: one.upload_part_copy(
+                 Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=1,
+                 CopySource={"Bucket": BUCKET, "Key": "native/source"},
+                 CopySourceRange="bytes=0-%d" % len(source)))
+copied = one.upload_part_copy(
+    Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=1,
+    CopySource={"Bucket": "_default_", "Key": "native/elsewhere"})
+two.complete_multipart_upload(
+    Bucket=BUCKET, Key=key, UploadId=upload_id, MultipartUpload={"Parts": [
+        {"PartNumber": 1, "ETag": copied["CopyPartResult"]["ETag"]}]})
+check("a part copied from another storage",
+      one.get_object(Bucket=BUCKET, Key=key)["Body"].read() == source)
+
 # Abort: nothing left, on either side.
 key = "native/aborted.bin"
 upload_id = one.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]

@@ -26,7 +26,7 @@
                  "offset of " #type "." #member " changed")
 
 /* pail_backend_ops */
-LAYOUT_SIZE(pail_backend_ops, 232);
+LAYOUT_SIZE(pail_backend_ops, 240);
 LAYOUT_AT(pail_backend_ops, abi_version, 0);
 LAYOUT_AT(pail_backend_ops, struct_size, 4);
 LAYOUT_AT(pail_backend_ops, name, 8);
@@ -57,6 +57,7 @@ LAYOUT_AT(pail_backend_ops, upload_create, 200);
 LAYOUT_AT(pail_backend_ops, upload_part, 208);
 LAYOUT_AT(pail_backend_ops, upload_complete, 216);
 LAYOUT_AT(pail_backend_ops, upload_abort, 224);
+LAYOUT_AT(pail_backend_ops, upload_part_copy, 232);
 
 /* pail_core_services */
 LAYOUT_SIZE(pail_core_services, 536);

@@ -741,6 +741,7 @@ static const pail_backend_ops s3_ops = {
     .upload_part = s3_upload_part,
     .upload_complete = s3_upload_complete,
     .upload_abort = s3_upload_abandon,
+    .upload_part_copy = s3_upload_part_copy,
 };
 
 /* Needs core ABI 1.16: resumable_stream_open (1.16), status_category

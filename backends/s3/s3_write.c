@@ -617,6 +617,42 @@ pail_status s3_upload_part(void *instance, const char *key,
   return status;
 }
 
+/* UploadPartCopy (a service without it, GCS's XML API, refuses). */
+pail_status s3_upload_part_copy(void *instance, const char *key,
+                                const char *upload_id, uint32_t number,
+                                const char *src_key, uint64_t offset,
+                                uint64_t length, char **etag,
+                                pail_error **err) {
+  s3_instance *s3 = instance;
+  if (!s3->part_copy)
+    return s3_core->error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                              "s3: %s has no UploadPartCopy", s3->provider);
+  s3_write *w = write_resume(s3, key, upload_id);
+  char *source = s3_copy_source(s3, src_key);
+  char *what = backend_part_name(key, "part", number);
+  pail_part part = {
+      .number = (int)number, .copy_offset = offset, .copy_length = length};
+  pail_http_response response = {0};
+  pail_status status = w && source && what ? PAIL_OK : s3_no_memory(err);
+  if (status == PAIL_OK) {
+    w->copy_source = source;
+    /* part_start reads only the part's number and source range. */
+    status = part_start(w, &part, err);
+  }
+  /* s3_exchange: a copy may fail in a 200 answer's <Error>. */
+  if (status == PAIL_OK)
+    status = s3_exchange(s3, &part.request, what, &response, err);
+  if (status == PAIL_OK)
+    status = part_etag(w, (int)number, &response, what, etag, err);
+  s3_core->http_response_clear(&response);
+  s3_core->request_free(&part.request);
+  if (w != NULL)
+    write_free(w);
+  free(source);
+  free(what);
+  return status;
+}
+
 pail_status s3_upload_complete(void *instance, const char *key,
                                const char *upload_id,
                                const pail_write_options *options,

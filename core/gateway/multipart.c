@@ -349,6 +349,59 @@ static pail_status part_record_read(pail_gateway_exchange *x, const char *key,
   return PAIL_OK;
 }
 
+/* Writes the record of part `number` of upload id, which the backend of h
+ * stored as native_etag (NULL: it did not say, an error). */
+static pail_status part_record_write(pail_gateway_exchange *x, const char *id,
+                                     const storage_handle *h, unsigned number,
+                                     uint64_t size, const char *etag,
+                                     const char *native_etag,
+                                     pail_error **err) {
+  if (native_etag == NULL)
+    return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                          "the %s backend stored part %u without naming it",
+                          h->backend->type, number);
+  char *text = part_record_text(size, etag, native_etag);
+  pail_pointer *p = part_pointer(x, id, number);
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  options.content_type = "application/json";
+  pail_status status = text == NULL || p == NULL
+                           ? error_no_memory(err)
+                           : pail_write(x->gateway->workspace, p, text,
+                                        strlen(text), &options, err);
+  pail_pointer_free(p);
+  free(text);
+  return status;
+}
+
+/* Has the backend copy `length` bytes from `offset` of src (in the
+ * request's storage) as part `number` of upload id, and records it;
+ * info receives the part's ETag (the provider's: S3's is the MD5 of the
+ * bytes copied, as for a part sent). */
+static pail_status native_part_copy(pail_gateway_exchange *x, const char *id,
+                                    const upload *u, unsigned number,
+                                    const pail_pointer *src, uint64_t offset,
+                                    uint64_t length, pail_object_info *info,
+                                    pail_error **err) {
+  storage_handle h;
+  char *native_etag = NULL;
+  pail_status status = native_storage(x, &h, err);
+  if (status == PAIL_OK)
+    status = error_redact(err, h.config,
+                          h.backend->ops.upload_part_copy(
+                              h.instance, u->key, u->native, number, src->key,
+                              offset, length, &native_etag, err));
+  if (status == PAIL_OK)
+    status = part_record_write(x, id, &h, number, length, native_etag,
+                               native_etag, err);
+  if (status == PAIL_OK) {
+    info->etag = native_etag;
+    info->last_modified = pail_time_now();
+    native_etag = NULL;
+  }
+  free(native_etag);
+  return status;
+}
+
 /* Sends the spooled part `number` of upload id (u: its manifest) to the
  * backend, then writes its record; etag receives the part's ETag. Only
  * called once the part's payload passed every check. */
@@ -367,22 +420,8 @@ static pail_status native_part_store(pail_gateway_exchange *x, const char *id,
                      h.backend->ops.upload_part(h.instance, u->key, u->native,
                                                 number, gateway_spool_fd(spool),
                                                 0, size, &native_etag, err));
-  if (status == PAIL_OK && native_etag == NULL)
-    status = pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
-                            "the %s backend stored part %u without naming it",
-                            h.backend->type, number);
-  char *text =
-      status == PAIL_OK ? part_record_text(size, etag, native_etag) : NULL;
-  pail_pointer *p = status == PAIL_OK ? part_pointer(x, id, number) : NULL;
-  if (status == PAIL_OK && (text == NULL || p == NULL))
-    status = error_no_memory(err);
-  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
-  options.content_type = "application/json";
   if (status == PAIL_OK)
-    status =
-        pail_write(x->gateway->workspace, p, text, strlen(text), &options, err);
-  pail_pointer_free(p);
-  free(text);
+    status = part_record_write(x, id, &h, number, size, etag, native_etag, err);
   free(native_etag);
   return status;
 }
@@ -600,6 +639,58 @@ static pail_status stream_into(pail_reader *reader, byte_sink put, void *sink,
   }
 }
 
+/* UploadPartCopy by the provider itself (upload_part_copy), when the
+ * upload is native, the source in the same storage and the backend copies
+ * parts; false, nothing answered, when not (or the source is empty, which
+ * a copy of a range cannot express): then the gateway reads the range. */
+static bool part_copy_by_provider(pail_gateway_exchange *x, const char *id,
+                                  const upload *u, unsigned number,
+                                  const pail_pointer *src,
+                                  const pail_read_options *range) {
+  storage_handle h;
+  bool same = src->storage == NULL
+                  ? x->storage == NULL
+                  : x->storage != NULL && strcmp(src->storage, x->storage) == 0;
+  if (u->native == NULL || !same || upload_storage(x, &h, NULL) != PAIL_OK ||
+      h.backend->ops.upload_part_copy == NULL)
+    return false;
+  /* The source is looked at through the view: the caller must may read
+   * it; and its size bounds the range. */
+  pail_object_info source = {0};
+  pail_error *err = NULL;
+  if (pail_stat(x->view, src, &source, &err) != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return true;
+  }
+  uint64_t size = source.size;
+  pail_object_info_clear(&source);
+  uint64_t offset = range->offset;
+  uint64_t length = range->length == PAIL_READ_TO_END && offset <= size
+                        ? size - offset
+                        : range->length;
+  if (size == 0)
+    return false;
+  if (offset >= size || length > size - offset) {
+    gateway_answer_code(x, 416, "InvalidRange",
+                        "The requested range is not satisfiable");
+    return true;
+  }
+  if (length > PART_SIZE_MAX) {
+    gateway_answer_code(x, 400, "EntityTooLarge",
+                        "Your proposed upload exceeds the maximum allowed "
+                        "object size.");
+    return true;
+  }
+  pail_object_info info = {0};
+  if (native_part_copy(x, id, u, number, src, offset, length, &info, &err) !=
+      PAIL_OK)
+    gateway_answer_error(x, err);
+  else
+    gateway_answer_copy(x, "CopyPartResult", &info);
+  pail_object_info_clear(&info);
+  return true;
+}
+
 static void upload_part_copy(pail_gateway_exchange *x, const char *id,
                              const upload *u, unsigned number,
                              const char *source) {
@@ -618,6 +709,10 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
                         "copy");
     return;
   }
+  if (part_copy_by_provider(x, id, u, number, src, &read)) {
+    pail_pointer_free(src);
+    return;
+  }
   pail_reader *reader = NULL;
   pail_writer *writer = NULL;
   gateway_spool *spool = NULL;
@@ -628,6 +723,12 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
   /* The source is read through the view: the caller must may read it. */
   if (status == PAIL_OK)
     status = pail_reader_open(x->view, src, &read, &reader, &err);
+  /* A read cuts a range at the end; S3 refuses a copy's. */
+  if (status == PAIL_OK && read.length != PAIL_READ_TO_END &&
+      read.length > pail_reader_info(reader)->size - read.offset)
+    status =
+        pail_error_set(&err, PAIL_ERR_INVALID_ARGUMENT, 416, "InvalidRange",
+                       NULL, "The requested range is not satisfiable");
   pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
   /* A native upload's part is spooled, then stored as UploadPart's is;
    * a staged one is written as its part object. */

@@ -345,6 +345,17 @@ typedef struct pail_backend_ops {
    * upload already gone (completed or aborted) is success. */
   pail_status (*upload_abort)(void *instance, const char *key,
                               const char *upload_id, pail_error **err);
+  /* Optional, even with the four above: stores part `number` of the upload
+   * as `length` bytes (at least 1) from `offset` of the object src_key of
+   * the same storage, copied by the provider (S3's UploadPartCopy), so
+   * that nothing passes through the process; *etag as upload_part's. The
+   * core has checked the range against the source's size. NULL: the
+   * gateway reads the range and sends it with upload_part. */
+  pail_status (*upload_part_copy)(void *instance, const char *key,
+                                  const char *upload_id, uint32_t number,
+                                  const char *src_key, uint64_t offset,
+                                  uint64_t length, char **etag,
+                                  pail_error **err);
 } pail_backend_ops;
 
 /* The first members of a pail_backend_ops, as designated initialisers (after
