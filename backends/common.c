@@ -31,3 +31,22 @@ void backend_list_sort(pail_list_page *page) {
   if (page->count > 1)
     qsort(page->entries, page->count, sizeof *page->entries, compare_keys);
 }
+
+char *backend_part_name(const char *key, const char *word, uint32_t number) {
+  char *name = NULL;
+  if (asprintf(&name, "%s (%s %u)", key, word, (unsigned)number) < 0)
+    name = NULL;
+  return name;
+}
+
+char *backend_file_part(pail_part *part, pail_http_body_file *file,
+                        const char *key, const char *word, uint32_t number,
+                        int fd, uint64_t offset, uint64_t length) {
+  *file = (pail_http_body_file){.fd = fd, .offset = offset};
+  memset(part, 0, sizeof *part);
+  part->number = (int)number;
+  part->body = file;
+  part->body_length = (size_t)length;
+  part->body_flags = PAIL_HTTP_BODY_FILE;
+  return backend_part_name(key, word, number);
+}

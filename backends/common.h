@@ -1,8 +1,8 @@
 /*
  * common.h: small helpers more than one cloud backend needs (query strings,
- * the order of a list page), with one home here. Compiled into each plugin
- * that uses them, as xml.c is, never into libpail: they call the core only
- * through the services table they are given.
+ * the order of a list page, a part sent from a file), with one home here.
+ * Compiled into each plugin that uses them, as xml.c is, never into libpail:
+ * they call the core only through the services table they are given.
  */
 #ifndef PAIL_BACKENDS_COMMON_H
 #define PAIL_BACKENDS_COMMON_H
@@ -21,5 +21,17 @@ bool backend_query_add(const pail_core_services *core, char **query,
 /* Sorts a page's entries in byte order of their keys, as the list contract
  * in backend.h asks: a provider hands objects and folders in two lists. */
 void backend_list_sort(pail_list_page *page);
+
+/* The name the part writer's messages give a part, "KEY (WORD N)" (WORD:
+ * "part", "block"), malloc'ed; NULL when out of memory. */
+char *backend_part_name(const char *key, const char *word, uint32_t number);
+
+/* Sets up *part as part `number` of an upload made part by part (the ABI
+ * 1.18 upload_part): its body `length` bytes of fd from offset, through
+ * *file (the caller's, as long as the part). Returns its name, as
+ * backend_part_name. */
+char *backend_file_part(pail_part *part, pail_http_body_file *file,
+                        const char *key, const char *word, uint32_t number,
+                        int fd, uint64_t offset, uint64_t length);
 
 #endif /* PAIL_BACKENDS_COMMON_H */

@@ -76,10 +76,12 @@ static size_t report_filter(pail_workspace *ws, const char *storage,
  * the same on every backend: so they are listed and removed here, through
  * the backend's plain object calls, rather than by each backend. */
 
-/* The manifest of a staged upload (id: its folder): the target key and
- * when it was created. Leaves them unset when it cannot be read. */
+/* The manifest of a staged upload (id: its folder): the target key, when
+ * it was created and the provider's upload id when the upload is native
+ * (ABI 1.18 upload operations; native may be NULL when not wanted). Leaves
+ * them unset when it cannot be read. */
 static void manifest_read(const storage_handle *h, const char *id, char **key,
-                          int64_t *created) {
+                          int64_t *created, char **native) {
   const pail_backend_ops *ops = &h->backend->ops;
   char *name = str_printf("%supload", id);
   pail_read_options options = PAIL_READ_OPTIONS_INIT;
@@ -111,12 +113,33 @@ static void manifest_read(const storage_handle *h, const char *id, char **key,
   json_t *root = ok ? json_loadb(text, length, 0, NULL) : NULL;
   free(text);
   const char *target = json_string_value(json_object_get(root, "key"));
+  const char *upload = json_string_value(json_object_get(root, "native"));
   json_t *when = json_object_get(root, "created");
   if (target != NULL)
     *key = strdup(target);
+  if (upload != NULL && native != NULL)
+    *native = strdup(upload);
   if (json_is_integer(when))
     *created = (int64_t)json_integer_value(when);
   json_decref(root);
+}
+
+/* Drops from report the backend's own leftover of the provider's upload
+ * native of key: a native gateway upload is reported once, as the gateway
+ * upload, whose removal abandons the provider's upload too. */
+static void report_drop_native(pail_cleanup_report *report, const char *key,
+                               const char *native) {
+  for (size_t i = 0; i < report->count; i++) {
+    pail_leftover *l = &report->leftovers[i];
+    if (l->kind == PAIL_LEFTOVER_GATEWAY_UPLOAD || l->id == NULL ||
+        l->key == NULL || strcmp(l->id, native) != 0 ||
+        strcmp(l->key, key) != 0)
+      continue;
+    leftover_clear(l);
+    memmove(l, l + 1, (report->count - i - 1) * sizeof *l);
+    report->count--;
+    return;
+  }
 }
 
 /* Adds to report the leftover of one staged upload's entries. */
@@ -124,27 +147,40 @@ static pail_status staged_add(const storage_handle *h,
                               const pail_object_info *entries, size_t count,
                               size_t id_length, pail_cleanup_report *report,
                               pail_error **err) {
+  char *native = NULL, *key = NULL;
+  char *id = strndup(entries[0].key, id_length);
+  if (id == NULL)
+    return error_no_memory(err);
+  int64_t started = INT64_MIN;
+  for (size_t i = 0; i < count; i++) {
+    int64_t t = entries[i].last_modified;
+    if (t != INT64_MIN && (started == INT64_MIN || t < started))
+      started = t; /* when the manifest cannot say */
+  }
+  manifest_read(h, id, &key, &started, &native);
+  if (native != NULL && key != NULL)
+    report_drop_native(report, key, native);
   pail_leftover *grown =
       realloc(report->leftovers, (report->count + 1) * sizeof *grown);
-  if (grown == NULL)
+  if (grown == NULL) {
+    free(id);
+    free(key);
+    free(native);
     return error_no_memory(err);
+  }
   report->leftovers = grown;
-  pail_leftover *l = &grown[report->count];
+  pail_leftover *l = &grown[report->count++];
   memset(l, 0, sizeof *l);
   l->kind = PAIL_LEFTOVER_GATEWAY_UPLOAD;
-  l->id = strndup(entries[0].key, id_length);
-  if (l->id == NULL)
-    return error_no_memory(err);
-  report->count++;
-  l->size_known = 1;
-  l->started = INT64_MIN;
-  for (size_t i = 0; i < count; i++) {
+  l->id = id;
+  l->key = key;
+  l->started = started;
+  /* A native upload's parts are the provider's: its objects here are
+   * only their records. */
+  l->size_known = native == NULL;
+  for (size_t i = 0; l->size_known && i < count; i++)
     l->size += entries[i].size;
-    int64_t t = entries[i].last_modified;
-    if (t != INT64_MIN && (l->started == INT64_MIN || t < l->started))
-      l->started = t; /* when the manifest cannot say */
-  }
-  manifest_read(h, l->id, &l->key, &l->started);
+  free(native);
   return PAIL_OK;
 }
 
@@ -226,12 +262,26 @@ static pail_status staged_uploads_list(const storage_handle *h,
   return status;
 }
 
-/* Removes a staged upload: its parts, then its manifest, so that an
- * interrupted removal still leaves a leftover that names its key. */
+/* Removes a staged upload: the provider's upload when it is native, its
+ * parts (or their records), then its manifest, so that an interrupted
+ * removal still leaves a leftover that names its key (and the provider's
+ * upload). */
 static pail_status staged_upload_remove(const storage_handle *h, const char *id,
                                         pail_error **err) {
+  const pail_backend_ops *ops = &h->backend->ops;
+  char *key = NULL, *native = NULL;
+  int64_t created = INT64_MIN;
+  manifest_read(h, id, &key, &created, &native);
+  pail_status status = PAIL_OK;
+  if (key != NULL && native != NULL && ops->upload_abort != NULL)
+    status = error_redact(err, h->config,
+                          ops->upload_abort(h->instance, key, native, err));
+  free(key);
+  free(native);
+  if (status != PAIL_OK)
+    return status;
   pail_list_page all;
-  pail_status status = staged_list(h, id, &all, err);
+  status = staged_list(h, id, &all, err);
   for (size_t pass = 0; pass < 2 && status == PAIL_OK; pass++)
     for (size_t i = 0; i < all.count && status == PAIL_OK; i++) {
       const char *name = all.entries[i].key + strlen(id);

@@ -26,6 +26,8 @@
 #define OPS_END(member)                                                        \
   (offsetof(pail_backend_ops, member) + sizeof(((pail_backend_ops *)0)->member))
 static size_t ops_size(uint32_t minor) {
+  if (minor >= 18)
+    return OPS_END(upload_part_copy);
   if (minor >= 17)
     return OPS_END(read_file);
   if (minor >= 14)

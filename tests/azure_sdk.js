@@ -4,6 +4,9 @@
 // and out cannot pass). Driven by tests/azure_lib.sh's azure_sdk:
 //   props KEY            the blob's properties as JSON
 //   blocks KEY           {"committed": N, "uncommitted": M}
+//   block-ids KEY        {"committed": [ID...], "uncommitted": [ID...]},
+//                        each ID as the service gives it (base64)
+//   sizes PREFIX         {NAME: SIZE...} of the blobs under PREFIX
 //   download KEY FILE    the blob's bytes into FILE
 //   exists KEY           prints true or false
 //   count PREFIX         how many blobs a flat listing under PREFIX holds
@@ -33,6 +36,21 @@ async function main() {
     console.log(JSON.stringify({
       committed: (list.committedBlocks || []).length,
       uncommitted: (list.uncommittedBlocks || []).length}));
+    break;
+  }
+  case "block-ids": {
+    const list = await client.getBlockList("all");
+    const ids = (blocks) => (blocks || []).map((b) => b.name);
+    console.log(JSON.stringify({
+      committed: ids(list.committedBlocks),
+      uncommitted: ids(list.uncommittedBlocks)}));
+    break;
+  }
+  case "sizes": {
+    const sizes = {};
+    for await (const item of container.listBlobsFlat({prefix: key}))
+      sizes[item.name] = item.properties.contentLength;
+    console.log(JSON.stringify(sizes));
     break;
   }
   case "download":

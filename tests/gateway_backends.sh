@@ -3,7 +3,9 @@
 # workspace holds an fs primary, an s3 storage on moto_server and an
 # azure_blob storage on Azurite; boto3 (tests/gateway_boto3.py) runs its
 # whole suite against each through `pail serve --s3-listen`, with keys from
-# `pail credentials`: the same S3 answers whatever the backend. moto's
+# `pail credentials`: the same S3 answers whatever the backend. Then
+# tests/gateway_native.py shows, from behind two gateways, that multipart
+# uploads are the providers' own, and `pail cleanup` removes one left open. moto's
 # signature checks are off for this test: it refuses percent-encoded paths
 # when checking (its own bug, tests/s3_lib.sh), and what is under test is
 # the gateway's checking of its clients, not pail's signing (tested by
@@ -53,20 +55,58 @@ serve_mint EXPIRED --expires 1
 sleep 2
 
 for bucket in moto azure; do
-  GATEWAY_ENDPOINT=$ENDPOINT GATEWAY_BUCKET=$bucket \
-    GATEWAY_KEY_ID=$ALL_KEY_ID GATEWAY_SECRET=$ALL_SECRET \
-    GATEWAY_RO_KEY_ID=$RO_KEY_ID GATEWAY_RO_SECRET=$RO_SECRET \
-    GATEWAY_SCOPED_KEY_ID=$SCOPED_KEY_ID GATEWAY_SCOPED_SECRET=$SCOPED_SECRET \
-    GATEWAY_EXPIRED_KEY_ID=$EXPIRED_KEY_ID GATEWAY_EXPIRED_SECRET=$EXPIRED_SECRET \
-    python3 "$top_srcdir/tests/gateway_boto3.py" >"$SCRATCH/boto3.log" 2>&1
-  status=$?
-  sed "s/^/  boto3 ($bucket): /" "$SCRATCH/boto3.log"
-  if [ $status -eq 0 ]; then
-    pass "boto3 against the gateway in front of $bucket"
-  else
-    fail "boto3 against the gateway in front of $bucket (exit $status)"
-  fi
+  serve_checks "boto3 ($bucket)" "boto3 against the gateway in front of $bucket" \
+    env GATEWAY_ENDPOINT="$ENDPOINT" GATEWAY_BUCKET="$bucket" \
+    GATEWAY_KEY_ID="$ALL_KEY_ID" GATEWAY_SECRET="$ALL_SECRET" \
+    GATEWAY_RO_KEY_ID="$RO_KEY_ID" GATEWAY_RO_SECRET="$RO_SECRET" \
+    GATEWAY_SCOPED_KEY_ID="$SCOPED_KEY_ID" GATEWAY_SCOPED_SECRET="$SCOPED_SECRET" \
+    GATEWAY_EXPIRED_KEY_ID="$EXPIRED_KEY_ID" GATEWAY_EXPIRED_SECRET="$EXPIRED_SECRET" \
+    python3 "$top_srcdir/tests/gateway_boto3.py"
 done
+
+# Multipart uploads are the provider's own (the backends' upload
+# operations, ABI 1.18): moto's multipart uploads, Azure's blocks,
+# whichever of two gateways gets each request; what each side holds is
+# checked from the other (tests/gateway_native.py).
+serve_second_start
+check "a second gateway starts" test -n "$SERVE2_S3_ENDPOINT"
+serve_checks "native (moto)" "multipart uploads through two gateways are moto's own" \
+  env GATEWAY_ENDPOINT="$ENDPOINT" GATEWAY2_ENDPOINT="$SERVE2_S3_ENDPOINT" \
+  GATEWAY_BUCKET=moto GATEWAY_KEY_ID="$ALL_KEY_ID" GATEWAY_SECRET="$ALL_SECRET" \
+  NATIVE=s3 MOTO_ENDPOINT="http://127.0.0.1:$S3_PORT" MOTO_BUCKET="$S3_BUCKET" \
+  MOTO_KEY_ID="$S3_ACCESS_KEY" MOTO_SECRET="$S3_SECRET_KEY" \
+  MOTO_REGION="$S3_REGION" python3 "$top_srcdir/tests/gateway_native.py"
+cp "$SCRATCH/checks.log" "$SCRATCH/native-moto.log"
+serve_checks "native (azure)" "multipart uploads through two gateways are Azure blocks" \
+  env GATEWAY_ENDPOINT="$ENDPOINT" GATEWAY2_ENDPOINT="$SERVE2_S3_ENDPOINT" \
+  GATEWAY_BUCKET=azure GATEWAY_KEY_ID="$ALL_KEY_ID" GATEWAY_SECRET="$ALL_SECRET" \
+  NATIVE=azure NODE_PATH="$AZURE_TOOLS" AZURE_URL="$AZURE_URL" \
+  AZURE_ACCOUNT="$AZURE_ACCOUNT" AZURE_KEY="$AZURE_KEY" \
+  AZURE_CONTAINER="$AZURE_CONTAINER" python3 "$top_srcdir/tests/gateway_native.py"
+cp "$SCRATCH/checks.log" "$SCRATCH/native-azure.log"
+serve_second_stop
+
+# The upload left open in each is one leftover for pail cleanup, the
+# gateway's (not also moto's multipart upload under it), and removing it
+# abandons the provider's upload too (Azure's blocks stay uncommitted,
+# as Azure keeps them).
+for storage in moto azure; do
+  LEFT_ID=$(sed -n 's/^left \([0-9a-f]*\) .*/\1/p' "$SCRATCH/native-$storage.log")
+  check "an upload is left open in $storage" test -n "$LEFT_ID"
+  run_pail cleanup "$storage" --older-than 0 --dry-run
+  expect_status 0 "pail cleanup $storage --dry-run"
+  check "the upload left in $storage is listed as the gateway's" \
+    grep -q "would-remove.*gateway-upload.*native/left.bin.*$LEFT_ID" "$OUT"
+  check "... and not again as the provider's" \
+    sh -c "! grep -q 'multipart-upload.*native/left.bin' '$OUT'"
+  run_pail cleanup "$storage" --older-than 0
+  expect_status 0 "pail cleanup $storage --older-than 0"
+  check "the upload left in $storage is removed" \
+    grep -q "removed.*gateway-upload.*native/left.bin.*$LEFT_ID" "$OUT"
+done
+left=$(s3_aws s3api list-multipart-uploads --bucket "$S3_BUCKET" \
+  --prefix native/left.bin --query 'length(Uploads || `[]`)' --output text)
+check "... with moto's upload ($left left)" test "$left" = 0
 
 # The bytes are the storage's: read back past the gateway.
 run_pail cat s3://azure/range.bin

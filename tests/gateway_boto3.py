@@ -16,32 +16,14 @@ failure. Every object's bytes are compared with what was written.
 
 import hashlib
 import os
-import sys
 
 import boto3
-import botocore
 from botocore.config import Config
+
+from gateway_checks import check, error_code, expect_error, fail, finish, ok
 
 ENDPOINT = os.environ["GATEWAY_ENDPOINT"]
 BUCKET = os.environ["GATEWAY_BUCKET"]
-FAILURES = 0
-
-
-def ok(name):
-    print("ok: " + name, flush=True)
-
-
-def fail(name):
-    global FAILURES
-    FAILURES += 1
-    print("FAIL: " + name, flush=True)
-
-
-def check(name, condition):
-    if condition:
-        ok(name)
-    else:
-        fail(name)
 
 
 def client(key_id, secret, **config):
@@ -57,23 +39,6 @@ def client(key_id, secret, **config):
             **config,
         ),
     )
-
-
-def error_code(call):
-    """The S3 error code call raises, or None when it succeeds."""
-    try:
-        call()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
-
-
-def expect_error(name, code, call):
-    got = error_code(call)
-    if got == code:
-        ok("%s: %s" % (name, code))
-    else:
-        fail("%s: wanted %s, got %s" % (name, code, got))
 
 
 s3 = client(os.environ["GATEWAY_KEY_ID"], os.environ["GATEWAY_SECRET"])
@@ -639,5 +604,4 @@ expect_error("not stored after refusals", "NoSuchKey",
 expect_error("not stored after refusals (ro)", "NoSuchKey",
              lambda: s3.get_object(Bucket=BUCKET, Key="ro/x"))
 
-print("%d failures" % FAILURES)
-sys.exit(1 if FAILURES else 0)
+finish()

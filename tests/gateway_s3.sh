@@ -16,8 +16,7 @@ if [ -z "${GATEWAY_JS_MODULES:-}" ]; then
 fi
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/serve_lib.sh"
-SERVE2_PGID=
-trap 'serve_stop; [ -z "$SERVE2_PGID" ] || group_stop "$SERVE2_PGID"; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+trap 'serve_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
 if ! python3 -c 'import boto3' 2>/dev/null || ! command -v aws >/dev/null; then
   echo "SKIP: boto3 and the aws CLI are needed (pip install boto3 awscli)"
@@ -56,20 +55,14 @@ run_pail credentials --expires 999999
 expect_status 2 "pail credentials --expires past 7 days"
 
 sleep 2 # the key minted with --expires 1 is now expired
-GATEWAY_ENDPOINT=$ENDPOINT GATEWAY_BUCKET=_default_ \
-  GATEWAY_KEY_ID=$ALL_KEY_ID GATEWAY_SECRET=$ALL_SECRET \
-  GATEWAY_RO_KEY_ID=$RO_KEY_ID GATEWAY_RO_SECRET=$RO_SECRET \
-  GATEWAY_SCOPED_KEY_ID=$SCOPED_KEY_ID GATEWAY_SCOPED_SECRET=$SCOPED_SECRET \
-  GATEWAY_EXPIRED_KEY_ID=$EXPIRED_KEY_ID GATEWAY_EXPIRED_SECRET=$EXPIRED_SECRET \
-  GATEWAY_MANY_PREFIX=many/ GATEWAY_MANY_COUNT=$MANY \
-  python3 "$top_srcdir/tests/gateway_boto3.py" >"$SCRATCH/boto3.log" 2>&1
-status=$?
-sed 's/^/  boto3: /' "$SCRATCH/boto3.log"
-if [ $status -eq 0 ]; then
-  pass "boto3 against the gateway"
-else
-  fail "boto3 against the gateway (exit $status)"
-fi
+serve_checks boto3 "boto3 against the gateway" \
+  env GATEWAY_ENDPOINT="$ENDPOINT" GATEWAY_BUCKET=_default_ \
+  GATEWAY_KEY_ID="$ALL_KEY_ID" GATEWAY_SECRET="$ALL_SECRET" \
+  GATEWAY_RO_KEY_ID="$RO_KEY_ID" GATEWAY_RO_SECRET="$RO_SECRET" \
+  GATEWAY_SCOPED_KEY_ID="$SCOPED_KEY_ID" GATEWAY_SCOPED_SECRET="$SCOPED_SECRET" \
+  GATEWAY_EXPIRED_KEY_ID="$EXPIRED_KEY_ID" GATEWAY_EXPIRED_SECRET="$EXPIRED_SECRET" \
+  GATEWAY_MANY_PREFIX=many/ GATEWAY_MANY_COUNT="$MANY" \
+  python3 "$top_srcdir/tests/gateway_boto3.py"
 
 staged() {
   find "$PAIL_HOME/.pail_uploads" -type f 2>/dev/null | wc -l
@@ -208,18 +201,9 @@ fi
 
 # Two gateways on the same settings: one upload's parts reach both, and
 # the second completes it. Nothing of an upload is in either process.
-spawn_server "$SCRATCH/serve2.log" "$PAIL" serve --listen 127.0.0.1:0 --json \
-  --s3-listen 127.0.0.1:0
-SERVE2_PGID=$SPAWNED_PID
-tries=0
-ENDPOINT2=
-while [ -z "$ENDPOINT2" ] && [ $tries -lt 300 ] && process_running "$SERVE2_PGID"; do
-  sleep 0.1
-  ENDPOINT2=$(sed -n 's/.*"s3_endpoint":"\([^"]*\)".*/\1/p' "$SCRATCH/serve2.log" | head -n 1)
-  tries=$((tries + 1))
-done
+serve_second_start
+ENDPOINT2=$SERVE2_S3_ENDPOINT
 check "a second gateway starts" test -n "$ENDPOINT2"
-wait_listening "$SERVE2_PGID" "${ENDPOINT2##*:}" 10
 python3 - "$ENDPOINT" "$ENDPOINT2" "$ALL_KEY_ID" "$ALL_SECRET" >"$SCRATCH/two" 2>&1 <<'EOF'
 import os, sys, boto3
 from botocore.config import Config
@@ -247,8 +231,7 @@ EOF
 check "parts sent to two gateways are listed by either" grep -q '^parts \[1, 2, 3\]$' "$SCRATCH/two"
 check "... and completed by the second" grep -q '^same True$' "$SCRATCH/two"
 sed 's/^/  two gateways: /' "$SCRATCH/two"
-group_stop "$SERVE2_PGID"
-SERVE2_PGID=
+serve_second_stop
 
 # An upload begun and left (Create and one part): hidden from pail ls,
 # kept by pail cleanup while recent, removed with --older-than 0.

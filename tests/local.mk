@@ -32,7 +32,8 @@ SCRIPT_TESTS += tests/concurrency.sh
 # of clients is a CLIENT_TESTS suite: see Makefile.am).
 SCRIPT_TESTS += tests/gateway_backends.sh tests/gateway_smoke.sh
 CLIENT_TESTS += tests/gateway_s3.sh
-EXTRA_DIST += tests/gateway_boto3.py tests/gateway_js.mjs
+EXTRA_DIST += tests/gateway_boto3.py tests/gateway_js.mjs tests/gateway_native.py \
+	tests/gateway_checks.py
 
 # moto's ListMultipartUploads with real initiation times (tests/s3_faults.sh).
 EXTRA_DIST += tests/moto_fix/sitecustomize.py

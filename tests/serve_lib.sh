@@ -6,10 +6,23 @@
 #                             sets SERVE_URL (http://127.0.0.1:PORT/),
 #                             SERVE_PORT, SERVE_PGID, and SERVE_TOKEN when
 #                             the server made the token itself
-#        serve_stop           stops it (also on exit, with whatever the
-#                             test's own trap runs: call it there)
-#        serve_s3_endpoint    prints the S3 gateway's endpoint (serve_start
-#                             --s3-listen ...), empty when there is none
+#        serve_stop           stops it, and the second gateway (also on
+#                             exit, with whatever the test's own trap runs:
+#                             call it there)
+#        serve_s3_endpoint [LOG] prints the S3 gateway's endpoint
+#                             (serve_start --s3-listen ...; from LOG, else
+#                             the server's), empty when there is none
+#        serve_second_start ARGS... a second `pail serve --s3-listen` with
+#                             ARGS, on the same settings (gateways that
+#                             share uploads); sets SERVE2_S3_ENDPOINT
+#                             (empty when it did not start) and SERVE2_PGID
+#        serve_second_stop    stops it
+#        serve_checks LABEL WHAT COMMAND...
+#                             runs a client's checks (COMMAND, such as
+#                             `env VAR=... python3 SCRIPT`), shows what it
+#                             printed with LABEL before each line, and
+#                             passes or fails WHAT by its exit status; the
+#                             output stays in $SCRATCH/checks.log
 #        serve_mint VAR ARGS... mints gateway keys with pail credentials
 #                             ARGS (checked to exit 0 and to hold only the
 #                             id, the secret and the expiry); sets
@@ -19,17 +32,23 @@
 # server prints it, so there is no race for the port.
 
 SERVE_PGID=
+SERVE2_PGID=
 SERVE_LOG=$SCRATCH/serve.log
 
 serve_stop() {
+  serve_second_stop
   [ -n "$SERVE_PGID" ] || return 0
   group_stop "$SERVE_PGID"
   SERVE_PGID=
-  # Under --enable-sanitizers the server reports memory errors and leaks
-  # in its log (at exit, for leaks): they fail the test.
-  if grep -q 'Sanitizer' "$SERVE_LOG"; then
+  serve_sanitizer_check "$SERVE_LOG"
+}
+
+# Under --enable-sanitizers a server reports memory errors and leaks in its
+# log (at exit, for leaks): they fail the test.
+serve_sanitizer_check() {
+  if grep -q 'Sanitizer' "$1"; then
     fail "pail serve's sanitizer report:"
-    sed 's/^/  | /' "$SERVE_LOG" >&2
+    sed 's/^/  | /' "$1" >&2
   fi
 }
 
@@ -58,7 +77,44 @@ serve_start() {
 }
 
 serve_s3_endpoint() {
-  sed -n 's/.*"s3_endpoint":"\([^"]*\)".*/\1/p' "$SERVE_LOG" | head -n 1
+  sed -n 's/.*"s3_endpoint":"\([^"]*\)".*/\1/p' "${1:-$SERVE_LOG}" | head -n 1
+}
+
+serve_second_start() {
+  spawn_server "$SCRATCH/serve2.log" "$PAIL" serve --listen 127.0.0.1:0 \
+    --json --s3-listen 127.0.0.1:0 "$@"
+  SERVE2_PGID=$SPAWNED_PID
+  serve_tries=0
+  SERVE2_S3_ENDPOINT=
+  while [ -z "$SERVE2_S3_ENDPOINT" ] && [ "$serve_tries" -lt 300 ] &&
+    process_running "$SERVE2_PGID"; do
+    sleep 0.1
+    SERVE2_S3_ENDPOINT=$(serve_s3_endpoint "$SCRATCH/serve2.log")
+    serve_tries=$((serve_tries + 1))
+  done
+  [ -n "$SERVE2_S3_ENDPOINT" ] || return 1
+  wait_listening "$SERVE2_PGID" "${SERVE2_S3_ENDPOINT##*:}" 10
+}
+
+serve_second_stop() {
+  [ -n "$SERVE2_PGID" ] || return 0
+  group_stop "$SERVE2_PGID"
+  SERVE2_PGID=
+  serve_sanitizer_check "$SCRATCH/serve2.log"
+}
+
+serve_checks() {
+  serve_checks_label=$1
+  serve_checks_what=$2
+  shift 2
+  "$@" >"$SCRATCH/checks.log" 2>&1
+  serve_checks_status=$?
+  sed "s/^/  $serve_checks_label: /" "$SCRATCH/checks.log"
+  if [ "$serve_checks_status" -eq 0 ]; then
+    pass "$serve_checks_what"
+  else
+    fail "$serve_checks_what (exit $serve_checks_status)"
+  fi
 }
 
 serve_mint() {

@@ -26,7 +26,7 @@
                  "offset of " #type "." #member " changed")
 
 /* pail_backend_ops */
-LAYOUT_SIZE(pail_backend_ops, 208);
+LAYOUT_SIZE(pail_backend_ops, 248);
 LAYOUT_AT(pail_backend_ops, abi_version, 0);
 LAYOUT_AT(pail_backend_ops, struct_size, 4);
 LAYOUT_AT(pail_backend_ops, name, 8);
@@ -54,6 +54,11 @@ LAYOUT_AT(pail_backend_ops, connection_describe, 176);
 LAYOUT_AT(pail_backend_ops, leftovers_list, 184);
 LAYOUT_AT(pail_backend_ops, leftover_remove, 192);
 LAYOUT_AT(pail_backend_ops, read_file, 200);
+LAYOUT_AT(pail_backend_ops, upload_create, 208);
+LAYOUT_AT(pail_backend_ops, upload_part, 216);
+LAYOUT_AT(pail_backend_ops, upload_complete, 224);
+LAYOUT_AT(pail_backend_ops, upload_abort, 232);
+LAYOUT_AT(pail_backend_ops, upload_part_copy, 240);
 
 /* pail_core_services */
 LAYOUT_SIZE(pail_core_services, 536);
@@ -290,6 +295,11 @@ LAYOUT_AT(pail_sign_options, header_count, 40);
 LAYOUT_AT(pail_sign_options, query, 48);
 LAYOUT_AT(pail_sign_options, query_count, 56);
 
+/* pail_upload_part */
+LAYOUT_SIZE(pail_upload_part, 16);
+LAYOUT_AT(pail_upload_part, number, 0);
+LAYOUT_AT(pail_upload_part, etag, 8);
+
 /* pail_leftover */
 LAYOUT_SIZE(pail_leftover, 64);
 LAYOUT_AT(pail_leftover, kind, 0);
@@ -502,6 +512,31 @@ START_TEST(ops_table_of_1_16_has_no_read_file) {
 }
 END_TEST
 
+/* The upload operations (ABI 1.18) are read only from a table of that
+ * minor: a 1.14 table registers with them NULL (its gateway uploads are
+ * staged), and a table saying 1.18 must be long enough to hold them. */
+START_TEST(upload_operations_are_read_only_from_a_1_18_table) {
+  pail_backend_ops ops = {PAIL_BACKEND_OPS_INIT("before18"), .open = quiet_open,
+                          .close = quiet_close};
+  ops.abi_version = PAIL_ABI_VERSION_MAKE(1, 14);
+  ops.struct_size =
+      offsetof(pail_backend_ops, leftover_remove) + sizeof(void (*)(void));
+  ck_assert_int_eq(pail_backend_register(&ops, NULL), PAIL_OK);
+  const backend *b = NULL;
+  pail_error *err = NULL;
+  ck_assert_int_eq(backend_get("before18", &b, &err), PAIL_OK);
+  ck_assert_ptr_null(b->ops.upload_create);
+  ck_assert_ptr_null(b->ops.upload_abort);
+
+  ops.name = "short18";
+  ops.abi_version = PAIL_ABI_VERSION_MAKE(1, 18);
+  ck_assert_int_eq(pail_backend_register(&ops, &err),
+                   PAIL_ERR_INVALID_ARGUMENT);
+  ck_assert_contains(pail_error_message(err), "ABI 1.18");
+  pail_error_free(err);
+}
+END_TEST
+
 START_TEST(field_table_declaring_a_core_field_is_refused) {
   static const char *const core_fields[] = {"maxAttempts", "retryTimeLimit",
                                             "streamBufferSize", "tlsVerify",
@@ -686,6 +721,7 @@ int main(void) {
   tcase_add_test(tc, plugin_built_for_abi_1_0_loads_and_works);
   tcase_add_test(tc, ops_table_smaller_than_its_own_minor_is_refused);
   tcase_add_test(tc, ops_table_of_1_16_has_no_read_file);
+  tcase_add_test(tc, upload_operations_are_read_only_from_a_1_18_table);
   tcase_add_test(tc, field_table_declaring_a_core_field_is_refused);
   tcase_add_test(tc, request_init_clears_only_the_frozen_request);
   tcase_add_test(tc, request_set_url_keeps_the_http_view_in_step);

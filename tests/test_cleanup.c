@@ -1,11 +1,10 @@
 /*
  * test_cleanup.c: pail_cleanup (core/cleanup.c) with the fs backend's
  * temporary files (backends/fs/fs_cleanup.c), a backend without the
- * operations (mem), and the S3 gateway's staged uploads on both.
+ * operations (mem), the S3 gateway's staged uploads on both, and its native
+ * uploads on an in-process backend that takes them (ABI 1.18).
  */
-#include <config.h>
-
-#include <pail/pail.h>
+#include "internal.h"
 
 #include "testutil.h"
 
@@ -305,6 +304,131 @@ START_TEST(staged_upload_is_a_leftover_on_every_backend) {
 }
 END_TEST
 
+/* "nativemem": the mem backend with a provider's multipart upload of its
+ * own (leftovers_list lists NATIVE_ID for t/x) and the upload operations,
+ * which record what they are asked. */
+#define NATIVE_ID "provider-upload-1"
+static pail_backend_ops native_mem;
+static int native_aborts, native_leftover_removals;
+
+static pail_status native_leftovers_list(void *instance,
+                                         pail_leftover **leftovers,
+                                         size_t *count, char **note,
+                                         pail_error **err) {
+  (void)instance, (void)note, (void)err;
+  *leftovers = calloc(1, sizeof **leftovers);
+  ck_assert_ptr_nonnull(*leftovers);
+  (*leftovers)[0].kind = PAIL_LEFTOVER_MULTIPART_UPLOAD;
+  (*leftovers)[0].key = strdup("t/x");
+  (*leftovers)[0].id = strdup(NATIVE_ID);
+  (*leftovers)[0].started = INT64_MIN;
+  *count = 1;
+  return PAIL_OK;
+}
+
+static pail_status native_leftover_remove(void *instance,
+                                          const pail_leftover *leftover,
+                                          int force, pail_error **err) {
+  (void)instance, (void)leftover, (void)force, (void)err;
+  native_leftover_removals++;
+  return PAIL_OK;
+}
+
+static pail_status native_upload_abort(void *instance, const char *key,
+                                       const char *upload_id,
+                                       pail_error **err) {
+  (void)instance, (void)err;
+  ck_assert_str_eq(key, "t/x");
+  ck_assert_str_eq(upload_id, NATIVE_ID);
+  native_aborts++;
+  return PAIL_OK;
+}
+
+static pail_status native_upload_create(void *instance, const char *key,
+                                        const pail_write_options *options,
+                                        char **upload_id, pail_error **err) {
+  (void)instance, (void)key, (void)options, (void)upload_id;
+  return pail_error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL, "unused");
+}
+
+static pail_status native_upload_part(void *instance, const char *key,
+                                      const char *upload_id, uint32_t number,
+                                      int fd, uint64_t offset, uint64_t length,
+                                      char **etag, pail_error **err) {
+  (void)instance, (void)key, (void)upload_id, (void)number, (void)fd;
+  (void)offset, (void)length, (void)etag;
+  return pail_error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL, "unused");
+}
+
+static pail_status native_upload_complete(void *instance, const char *key,
+                                          const char *upload_id,
+                                          const pail_write_options *options,
+                                          const pail_upload_part *parts,
+                                          size_t count, pail_object_info *info,
+                                          pail_error **err) {
+  (void)instance, (void)key, (void)upload_id, (void)options, (void)parts;
+  (void)count;
+  (void)info;
+  return pail_error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL, "unused");
+}
+
+/* A gateway upload whose parts are the provider's is one leftover, the
+ * gateway's (its size unknown: the storage holds only records), and
+ * removing it abandons the provider's upload with the staged objects. */
+START_TEST(native_gateway_upload_is_one_leftover_that_aborts_the_provider) {
+  const backend *mem = NULL;
+  ck_assert_int_eq(backend_get("mem", &mem, NULL), PAIL_OK);
+  native_mem = mem->ops;
+  native_mem.name = "nativemem";
+  native_mem.leftovers_list = native_leftovers_list;
+  native_mem.leftover_remove = native_leftover_remove;
+  native_mem.upload_create = native_upload_create;
+  native_mem.upload_part = native_upload_part;
+  native_mem.upload_complete = native_upload_complete;
+  native_mem.upload_abort = native_upload_abort;
+  ck_assert_int_eq(pail_backend_register(&native_mem, NULL), PAIL_OK);
+  pail_workspace *w = NULL;
+  ck_assert_int_eq(
+      pail_workspace_open_json("{\"storage\": {\"type\": \"nativemem\"}}", NULL,
+                               &w, NULL),
+      PAIL_OK);
+  const char *manifest =
+      "{\"key\":\"t/x\",\"native\":\"" NATIVE_ID "\",\"created\":1}";
+  const char *record = "{\"size\":6,\"etag\":\"e\",\"native_etag\":\"n\"}";
+  pail_pointer upload = {.key = ".pail_uploads/00ff/upload"};
+  pail_pointer part = {.key = ".pail_uploads/00ff/part-00001"};
+  ck_assert_int_eq(
+      pail_write(w, &upload, manifest, strlen(manifest), NULL, NULL), PAIL_OK);
+  ck_assert_int_eq(pail_write(w, &part, record, strlen(record), NULL, NULL),
+                   PAIL_OK);
+
+  pail_cleanup_options options = PAIL_CLEANUP_OPTIONS_INIT;
+  options.older_than = 0;
+  options.dry_run = 1;
+  pail_cleanup_report report;
+  ck_assert_int_eq(pail_cleanup(w, NULL, &options, &report, NULL), PAIL_OK);
+  ck_assert_uint_eq(report.count, 1);
+  ck_assert_int_eq(report.leftovers[0].kind, PAIL_LEFTOVER_GATEWAY_UPLOAD);
+  ck_assert_str_eq(report.leftovers[0].key, "t/x");
+  ck_assert_int_eq(report.leftovers[0].size_known, 0);
+  ck_assert_int_eq(report.leftovers[0].started, 1);
+  pail_cleanup_report_clear(&report);
+  ck_assert_int_eq(native_aborts, 0);
+
+  options.dry_run = 0;
+  ck_assert_int_eq(pail_cleanup(w, NULL, &options, &report, NULL), PAIL_OK);
+  ck_assert_uint_eq(report.count, 1);
+  ck_assert_int_eq(report.leftovers[0].outcome, PAIL_LEFTOVER_REMOVED);
+  pail_cleanup_report_clear(&report);
+  ck_assert_int_eq(native_aborts, 1);
+  ck_assert_int_eq(native_leftover_removals, 0);
+  pail_object_info info;
+  ck_assert_int_eq(pail_stat(w, &upload, &info, NULL), PAIL_ERR_NOT_FOUND);
+  ck_assert_int_eq(pail_stat(w, &part, &info, NULL), PAIL_ERR_NOT_FOUND);
+  pail_workspace_close(w);
+}
+END_TEST
+
 START_TEST(bad_arguments_are_refused) {
   pail_cleanup_report report;
   pail_error *err = NULL;
@@ -332,6 +456,8 @@ int main(void) {
   tcase_add_test(tc, access_rules_need_delete_and_hide_what_cannot_be_listed);
   tcase_add_test(tc, backend_without_cleanup_answers_with_a_note);
   tcase_add_test(tc, staged_upload_is_a_leftover_on_every_backend);
+  tcase_add_test(
+      tc, native_gateway_upload_is_one_leftover_that_aborts_the_provider);
   tcase_add_test(tc, bad_arguments_are_refused);
   suite_add_tcase(s, tc);
   return test_run_suite(s);

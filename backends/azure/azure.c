@@ -704,6 +704,10 @@ static const pail_backend_ops azure_ops = {
     .connection_describe = azure_connection_describe,
     .leftovers_list = azure_leftovers_list,
     .leftover_remove = azure_leftover_remove,
+    .upload_create = azure_upload_create,
+    .upload_part = azure_upload_part,
+    .upload_complete = azure_upload_complete,
+    .upload_abort = azure_upload_abort,
 };
 
 /* Needs core ABI 1.16: resumable_stream_open (1.16), request_set_url,

@@ -163,6 +163,22 @@ pail_status azure_write_commit(void *stream, pail_object_info *info,
 void azure_write_abort(void *stream);
 pail_status azure_write_stream_file(void *stream, int fd, uint64_t offset,
                                     uint64_t length, pail_error **err);
+/* The ABI 1.18 upload operations (azure_write.c), for the S3 gateway's
+ * multipart uploads: parts as blocks, Complete as Put Block List. */
+pail_status azure_upload_create(void *instance, const char *key,
+                                const pail_write_options *options,
+                                char **upload_id, pail_error **err);
+pail_status azure_upload_part(void *instance, const char *key,
+                              const char *upload_id, uint32_t number, int fd,
+                              uint64_t offset, uint64_t length, char **etag,
+                              pail_error **err);
+pail_status azure_upload_complete(void *instance, const char *key,
+                                  const char *upload_id,
+                                  const pail_write_options *options,
+                                  const pail_upload_part *parts, size_t count,
+                                  pail_object_info *info, pail_error **err);
+pail_status azure_upload_abort(void *instance, const char *key,
+                               const char *upload_id, pail_error **err);
 pail_status azure_delete_objects(void *instance, const char *const *keys,
                                  size_t count, pail_status *results,
                                  pail_error **errors, pail_error **err);

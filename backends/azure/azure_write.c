@@ -145,22 +145,20 @@ static pail_status blob_put_send(azure_write *w, pail_request *r,
   return status;
 }
 
-/* Put Block List: commits blocks 1..n in order, with the blob's headers. */
-static pail_status commit_blocks(void *context, int blocks,
-                                 pail_object_info *info, pail_error **err) {
-  azure_write *w = context;
-  size_t size = 128 + (size_t)blocks * 64;
+/* Put Block List: commits the blocks of ids (each its base64 ID, of
+ * fewer than 48 characters), in order, with the blob's headers. */
+static pail_status block_list_put(azure_write *w, const char *const *ids,
+                                  size_t count, pail_object_info *info,
+                                  pail_error **err) {
+  size_t size = 128 + count * 64;
   char *body = malloc(size);
   if (body == NULL)
     return azure_no_memory(err);
   size_t used = (size_t)snprintf(
       body, size, "<?xml version=\"1.0\" encoding=\"utf-8\"?><BlockList>");
-  for (int n = 1; n <= blocks; n++) {
-    char id[48];
-    block_id(w, n, id);
-    used +=
-        (size_t)snprintf(body + used, size - used, "<Latest>%s</Latest>", id);
-  }
+  for (size_t i = 0; i < count; i++)
+    used += (size_t)snprintf(body + used, size - used, "<Latest>%s</Latest>",
+                             ids[i]);
   used += (size_t)snprintf(body + used, size - used, "</BlockList>");
   pail_request r;
   pail_status status = azure_core->request_init(
@@ -172,6 +170,24 @@ static pail_status commit_blocks(void *context, int blocks,
   }
   status = blob_put_send(w, &r, status, info, err);
   free(body);
+  return status;
+}
+
+/* The part writer's completion: blocks 1..n of this upload. */
+static pail_status commit_blocks(void *context, int blocks,
+                                 pail_object_info *info, pail_error **err) {
+  azure_write *w = context;
+  char(*ids)[48] = calloc(blocks > 0 ? (size_t)blocks : 1, sizeof *ids);
+  const char **list = calloc(blocks > 0 ? (size_t)blocks : 1, sizeof *list);
+  pail_status status = ids && list ? PAIL_OK : azure_no_memory(err);
+  for (int n = 1; status == PAIL_OK && n <= blocks; n++) {
+    block_id(w, n, ids[n - 1]);
+    list[n - 1] = ids[n - 1];
+  }
+  if (status == PAIL_OK)
+    status = block_list_put(w, list, (size_t)blocks, info, err);
+  free(list);
+  free(ids);
   return status;
 }
 
@@ -261,4 +277,124 @@ void azure_write_abort(void *stream) {
     return;
   azure_core->part_writer_abort(w->writer);
   write_free(w);
+}
+
+/* ------------------------------------------- uploads made part by part
+ * The ABI 1.18 operations: the S3 gateway's multipart uploads as blocks.
+ * An upload is a random tag of UPLOAD_TAG_LENGTH hex digits and nothing
+ * more: the service has no upload to begin, list or abort, only a blob's
+ * uncommitted blocks. Each part is a block whose ID holds the upload's tag,
+ * a random tag of the attempt and the part's number (so a part sent again
+ * is another block, and the one Complete names is the one its record
+ * describes), of the length the writer's IDs have: a blob's block IDs must
+ * all be of one length. Put Block List commits the parts listed and
+ * discards every other uncommitted block of the blob, another upload's to
+ * the same key included (docs/gateway.md). */
+
+#define UPLOAD_TAG_LENGTH 8
+
+/* Whether id is an upload tag (UPLOAD_TAG_LENGTH lowercase hex digits). */
+static bool upload_tag_valid(const char *id) {
+  return strlen(id) == UPLOAD_TAG_LENGTH &&
+         strspn(id, "0123456789abcdef") == UPLOAD_TAG_LENGTH;
+}
+
+static pail_status upload_tag_refused(const char *key, const char *upload_id,
+                                      pail_error **err) {
+  return azure_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                               "azure_blob: %s: \"%.64s\" is not an upload of "
+                               "this backend",
+                               key, upload_id);
+}
+
+pail_status azure_upload_create(void *instance, const char *key,
+                                const pail_write_options *options,
+                                char **upload_id, pail_error **err) {
+  (void)key;
+  azure_write w = {.az = instance};
+  pail_status status = check_options(options, err);
+  if (status != PAIL_OK)
+    return status;
+  make_tag(&w);
+  *upload_id = strndup(w.tag, UPLOAD_TAG_LENGTH);
+  return *upload_id ? PAIL_OK : azure_no_memory(err);
+}
+
+pail_status azure_upload_part(void *instance, const char *key,
+                              const char *upload_id, uint32_t number, int fd,
+                              uint64_t offset, uint64_t length, char **etag,
+                              pail_error **err) {
+  if (!upload_tag_valid(upload_id))
+    return upload_tag_refused(key, upload_id, err);
+  azure_write w = {.az = instance, .key = (char *)key};
+  make_tag(&w); /* the attempt's, after the upload's */
+  memmove(w.tag + UPLOAD_TAG_LENGTH, w.tag, UPLOAD_TAG_LENGTH);
+  memcpy(w.tag, upload_id, UPLOAD_TAG_LENGTH);
+  pail_http_body_file file;
+  pail_part part;
+  pail_http_response response = {0};
+  char *what =
+      backend_file_part(&part, &file, key, "block", number, fd, offset, length);
+  pail_status status =
+      what ? block_start(&w, &part, err) : azure_no_memory(err);
+  if (status == PAIL_OK)
+    status = azure_exchange(w.az, &part.request, what, &response, err);
+  if (status == PAIL_OK) {
+    char id[48];
+    block_id(&w, part.number, id);
+    *etag = strdup(id);
+    if (*etag == NULL)
+      status = azure_no_memory(err);
+  }
+  azure_core->http_response_clear(&response);
+  azure_core->request_free(&part.request);
+  free(what);
+  return status;
+}
+
+/* Whether etag is the base64 ID of a block of upload upload_id. */
+static bool upload_block_valid(const char *upload_id, const char *etag) {
+  unsigned char raw[48];
+  size_t n = 0;
+  size_t length = strlen(etag);
+  return length < 48 &&
+         azure_core->base64_decode(etag, length, raw, &n) == PAIL_OK &&
+         n >= 5 + UPLOAD_TAG_LENGTH && memcmp(raw, "pail-", 5) == 0 &&
+         memcmp(raw + 5, upload_id, UPLOAD_TAG_LENGTH) == 0;
+}
+
+pail_status azure_upload_complete(void *instance, const char *key,
+                                  const char *upload_id,
+                                  const pail_write_options *options,
+                                  const pail_upload_part *parts, size_t count,
+                                  pail_object_info *info, pail_error **err) {
+  if (!upload_tag_valid(upload_id))
+    return upload_tag_refused(key, upload_id, err);
+  for (size_t i = 0; i < count; i++)
+    if (!upload_block_valid(upload_id, parts[i].etag))
+      return azure_core->error_set(
+          err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+          "azure_blob: %s: part %u is not named by a block of upload %s", key,
+          (unsigned)parts[i].number, upload_id);
+  const char **ids = calloc(count ? count : 1, sizeof *ids);
+  if (ids == NULL)
+    return azure_no_memory(err);
+  for (size_t i = 0; i < count; i++)
+    ids[i] = parts[i].etag;
+  azure_write w = {.az = instance, .key = (char *)key, .options = options};
+  pail_status status = check_options(options, err);
+  if (status == PAIL_OK)
+    status = block_list_put(&w, ids, count, info, err);
+  free(ids);
+  return status;
+}
+
+pail_status azure_upload_abort(void *instance, const char *key,
+                               const char *upload_id, pail_error **err) {
+  (void)instance;
+  /* Nothing to send: the Blob API cannot discard uncommitted blocks. The
+   * service discards them at the blob's next commit or after a week, and
+   * nothing will commit these (their upload is gone from the gateway). */
+  return upload_tag_valid(upload_id) ? PAIL_OK
+                                     : upload_tag_refused(key, upload_id, err);
 }

@@ -737,6 +737,11 @@ static const pail_backend_ops s3_ops = {
     .connection_describe = s3_connection_describe,
     .leftovers_list = s3_leftovers_list,
     .leftover_remove = s3_leftover_remove,
+    .upload_create = s3_upload_create,
+    .upload_part = s3_upload_part,
+    .upload_complete = s3_upload_complete,
+    .upload_abort = s3_upload_abandon,
+    .upload_part_copy = s3_upload_part_copy,
 };
 
 /* Needs core ABI 1.16: resumable_stream_open (1.16), status_category

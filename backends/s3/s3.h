@@ -160,6 +160,10 @@ pail_status s3_delete_read_result(const s3_instance *s3,
 pail_status s3_stat_object(s3_instance *s3, const char *key,
                            pail_object_info *out, pail_error **err);
 
+/* The x-amz-copy-source value of key in the storage's bucket; NULL when
+ * out of memory. */
+char *s3_copy_source(const s3_instance *s3, const char *key);
+
 /* CopyObject from source (the x-amz-copy-source value) to dst_key; with
  * replace, options' headers replace the source's. */
 pail_status s3_copy_object(s3_instance *s3, const char *source,
@@ -173,6 +177,30 @@ pail_status s3_copy_by_parts(s3_instance *s3, const char *source, uint64_t size,
                              const char *dst_key,
                              const pail_write_options *options,
                              pail_error **err);
+
+/* The ABI 1.18 upload operations, for the S3 gateway's multipart uploads:
+ * CreateMultipartUpload, UploadPart from a file range and
+ * UploadPartCopy and CompleteMultipartUpload (s3_write.c), and
+ * AbortMultipartUpload where an
+ * upload already gone is success (s3_uploads.c). */
+pail_status s3_upload_create(void *instance, const char *key,
+                             const pail_write_options *options,
+                             char **upload_id, pail_error **err);
+pail_status s3_upload_part(void *instance, const char *key,
+                           const char *upload_id, uint32_t number, int fd,
+                           uint64_t offset, uint64_t length, char **etag,
+                           pail_error **err);
+pail_status s3_upload_part_copy(void *instance, const char *key,
+                                const char *upload_id, uint32_t number,
+                                const char *src_key, uint64_t offset,
+                                uint64_t length, char **etag, pail_error **err);
+pail_status s3_upload_complete(void *instance, const char *key,
+                               const char *upload_id,
+                               const pail_write_options *options,
+                               const pail_upload_part *parts, size_t count,
+                               pail_object_info *info, pail_error **err);
+pail_status s3_upload_abandon(void *instance, const char *key,
+                              const char *upload_id, pail_error **err);
 
 /* -------------------------------------------------------- s3_uploads.c */
 

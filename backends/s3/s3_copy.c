@@ -10,20 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+char *s3_copy_source(const s3_instance *s3, const char *key) {
+  char *encoded = s3_core->uri_encode(key, 1);
+  char *source = NULL;
+  if (encoded == NULL || asprintf(&source, "/%s/%s", s3->bucket, encoded) < 0)
+    source = NULL;
+  free(encoded);
+  return source;
+}
+
 pail_status s3_copy(void *instance, const char *src_key, const char *dst_key,
                     const pail_write_options *options, pail_error **err) {
   s3_instance *s3 = instance;
   pail_object_info source_info = {0};
   pail_status status = s3_stat_object(s3, src_key, &source_info, err);
-  char *encoded = status == PAIL_OK ? s3_core->uri_encode(src_key, 1) : NULL;
-  char *source = NULL;
-  if (status == PAIL_OK &&
-      (encoded == NULL ||
-       asprintf(&source, "/%s/%s", s3->bucket, encoded) < 0)) {
-    source = NULL;
+  char *source = status == PAIL_OK ? s3_copy_source(s3, src_key) : NULL;
+  if (status == PAIL_OK && source == NULL)
     status = s3_no_memory(err);
-  }
-  free(encoded);
   /* Options the caller gives replace the source's; what it leaves out is
    * carried over from the source, as a copy should. */
   bool replace = options->content_type != NULL ||

@@ -149,6 +149,19 @@ pail_status s3_upload_abort(const s3_instance *s3, const char *key,
   return status;
 }
 
+pail_status s3_upload_abandon(void *instance, const char *key,
+                              const char *upload_id, pail_error **err) {
+  pail_error *failure = NULL;
+  pail_status status = s3_upload_abort(instance, key, upload_id, &failure);
+  /* NoSuchUpload: completed or aborted already. */
+  if (status == PAIL_ERR_NOT_FOUND)
+    status = PAIL_OK;
+  else if (status != PAIL_OK && err != NULL && *err == NULL)
+    *err = failure, failure = NULL;
+  s3_core->error_free(failure);
+  return status;
+}
+
 /* ------------------------------------------------------ pail cleanup */
 
 pail_status s3_leftovers_list(void *instance, pail_leftover **leftovers,
@@ -197,15 +210,7 @@ pail_status s3_leftover_remove(void *instance, const pail_leftover *leftover,
     return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                               "s3: \"%s\" is not a multipart upload",
                               leftover->id);
-  pail_error *failure = NULL;
-  pail_status status =
-      s3_upload_abort(instance, leftover->key, leftover->id, &failure);
-  /* NoSuchUpload: completed or aborted meanwhile, which is what cleanup
-   * wants. AbortMultipartUpload never touches a completed object. */
-  if (status == PAIL_ERR_NOT_FOUND)
-    status = PAIL_OK;
-  else if (status != PAIL_OK && err != NULL && *err == NULL)
-    *err = failure, failure = NULL;
-  s3_core->error_free(failure);
-  return status;
+  /* Gone (completed or aborted meanwhile) is what cleanup wants, and
+   * AbortMultipartUpload never touches a completed object. */
+  return s3_upload_abandon(instance, leftover->key, leftover->id, err);
 }

@@ -261,37 +261,48 @@ static pail_status part_start(void *context, pail_part *part,
   return status;
 }
 
+/* The ETag of a stored part (*etag malloc'ed), or the answer's error. */
+static pail_status part_etag(const s3_write *w, int number,
+                             const pail_http_response *response,
+                             const char *what, char **etag, pail_error **err) {
+  if (response->status < 200 || response->status > 299)
+    return s3_response_error(w->s3, response, what, err);
+  const char *header = s3_core->http_header(response, "etag");
+  /* UploadPartCopy gives the ETag in a CopyPartResult body instead. */
+  *etag =
+      header != NULL ? strdup(header) : backend_xml_body_text(response, "ETag");
+  if (*etag == NULL && header != NULL)
+    return s3_no_memory(err);
+  if (*etag == NULL)
+    return s3_core->error_set(err, PAIL_ERR_IO, response->status, NULL, NULL,
+                              "s3: %s: part %d was stored without an ETag",
+                              w->key, number);
+  return PAIL_OK;
+}
+
+/* Records the ETag of part number, taking it over. */
+static pail_status part_record(s3_write *w, int number, char *etag,
+                               pail_error **err) {
+  done_part *grown = realloc(w->done, (w->done_count + 1) * sizeof *grown);
+  if (grown == NULL) {
+    free(etag);
+    return s3_no_memory(err);
+  }
+  w->done = grown;
+  w->done[w->done_count].number = number;
+  w->done[w->done_count].etag = etag;
+  w->done_count++;
+  return PAIL_OK;
+}
+
 /* Records a stored part's ETag, or returns its error. */
 static pail_status part_finish(void *context, const pail_part *part,
                                const pail_http_response *response,
                                const char *what, pail_error **err) {
   s3_write *w = context;
-  if (response->status < 200 || response->status > 299)
-    return s3_response_error(w->s3, response, what, err);
-  const char *etag = s3_core->http_header(response, "etag");
-  /* UploadPartCopy gives the ETag in a CopyPartResult body instead. */
-  char *body_etag = NULL;
-  if (etag == NULL)
-    etag = body_etag = backend_xml_body_text(response, "ETag");
-  if (etag == NULL)
-    return s3_core->error_set(err, PAIL_ERR_IO, response->status, NULL, NULL,
-                              "s3: %s: part %d was stored without an ETag",
-                              w->key, part->number);
-  pail_status status = PAIL_OK;
-  done_part *grown = realloc(w->done, (w->done_count + 1) * sizeof *grown);
-  char *copy = strdup(etag);
-  if (grown != NULL)
-    w->done = grown;
-  if (grown == NULL || copy == NULL) {
-    free(copy);
-    status = s3_no_memory(err);
-  } else {
-    w->done[w->done_count].number = part->number;
-    w->done[w->done_count].etag = copy;
-    w->done_count++;
-  }
-  free(body_etag);
-  return status;
+  char *etag = NULL;
+  pail_status status = part_etag(w, part->number, response, what, &etag, err);
+  return status == PAIL_OK ? part_record(w, part->number, etag, err) : status;
 }
 
 static int compare_parts(const void *a, const void *b) {
@@ -538,5 +549,126 @@ pail_status s3_copy_object(s3_instance *s3, const char *source,
   s3_core->http_response_clear(&response);
   s3_core->request_free(&r);
   write_free(w);
+  return status;
+}
+
+/* ------------------------------------------- uploads made part by part
+ * The ABI 1.18 operations: the S3 gateway's multipart uploads, whose
+ * Create, parts and Complete may each reach another process. Each call
+ * rebuilds the writer's state it needs (the object's headers, the upload
+ * ID, the parts' ETags) and reuses the writer's requests. */
+
+pail_status s3_upload_create(void *instance, const char *key,
+                             const pail_write_options *options,
+                             char **upload_id, pail_error **err) {
+  s3_write *w = NULL;
+  pail_status status = write_new(instance, key, options, &w, err);
+  if (status == PAIL_OK)
+    status = multipart_begin(w, w->s3->part_size, err);
+  if (status == PAIL_OK) {
+    *upload_id = w->upload_id;
+    w->upload_id = NULL;
+  }
+  if (w != NULL)
+    write_free(w);
+  return status;
+}
+
+/* The state of an upload begun elsewhere, for one call; NULL when out of
+ * memory. */
+static s3_write *write_resume(s3_instance *s3, const char *key,
+                              const char *upload_id) {
+  s3_write *w = calloc(1, sizeof *w);
+  if (w == NULL)
+    return NULL;
+  w->s3 = s3;
+  w->key = strdup(key);
+  w->upload_id = strdup(upload_id);
+  if (w->key == NULL || w->upload_id == NULL) {
+    write_free(w);
+    return NULL;
+  }
+  return w;
+}
+
+pail_status s3_upload_part(void *instance, const char *key,
+                           const char *upload_id, uint32_t number, int fd,
+                           uint64_t offset, uint64_t length, char **etag,
+                           pail_error **err) {
+  s3_write *w = write_resume(instance, key, upload_id);
+  if (w == NULL)
+    return s3_no_memory(err);
+  pail_http_body_file file;
+  pail_part part;
+  pail_http_response response = {0};
+  char *what =
+      backend_file_part(&part, &file, key, "part", number, fd, offset, length);
+  /* part_start reads only the part's number and body. */
+  pail_status status = what ? part_start(w, &part, err) : s3_no_memory(err);
+  if (status == PAIL_OK)
+    status = s3_core->http_exchange(w->s3->cfg, &part.request.http, S3_MAX_BODY,
+                                    &response, err);
+  if (status == PAIL_OK)
+    status = part_etag(w, (int)number, &response, what, etag, err);
+  s3_core->http_response_clear(&response);
+  s3_core->request_free(&part.request);
+  write_free(w);
+  free(what);
+  return status;
+}
+
+/* UploadPartCopy (a service without it, GCS's XML API, refuses). */
+pail_status s3_upload_part_copy(void *instance, const char *key,
+                                const char *upload_id, uint32_t number,
+                                const char *src_key, uint64_t offset,
+                                uint64_t length, char **etag,
+                                pail_error **err) {
+  s3_instance *s3 = instance;
+  if (!s3->part_copy)
+    return s3_core->error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                              "s3: %s has no UploadPartCopy", s3->provider);
+  s3_write *w = write_resume(s3, key, upload_id);
+  char *source = s3_copy_source(s3, src_key);
+  char *what = backend_part_name(key, "part", number);
+  pail_part part = {
+      .number = (int)number, .copy_offset = offset, .copy_length = length};
+  pail_http_response response = {0};
+  pail_status status = w && source && what ? PAIL_OK : s3_no_memory(err);
+  if (status == PAIL_OK) {
+    w->copy_source = source;
+    /* part_start reads only the part's number and source range. */
+    status = part_start(w, &part, err);
+  }
+  /* s3_exchange: a copy may fail in a 200 answer's <Error>. */
+  if (status == PAIL_OK)
+    status = s3_exchange(s3, &part.request, what, &response, err);
+  if (status == PAIL_OK)
+    status = part_etag(w, (int)number, &response, what, etag, err);
+  s3_core->http_response_clear(&response);
+  s3_core->request_free(&part.request);
+  if (w != NULL)
+    write_free(w);
+  free(source);
+  free(what);
+  return status;
+}
+
+pail_status s3_upload_complete(void *instance, const char *key,
+                               const char *upload_id,
+                               const pail_write_options *options,
+                               const pail_upload_part *parts, size_t count,
+                               pail_object_info *info, pail_error **err) {
+  (void)options; /* CreateMultipartUpload took them */
+  s3_write *w = write_resume(instance, key, upload_id);
+  pail_status status = w ? PAIL_OK : s3_no_memory(err);
+  for (size_t i = 0; status == PAIL_OK && i < count; i++) {
+    char *etag = strdup(parts[i].etag);
+    status = etag ? part_record(w, (int)parts[i].number, etag, err)
+                  : s3_no_memory(err);
+  }
+  if (status == PAIL_OK)
+    status = multipart_complete(w, (int)count, info, err);
+  if (w != NULL)
+    write_free(w);
   return status;
 }

@@ -528,6 +528,8 @@ static pail_status body_sink(void *context, const void *data, size_t length,
   pail_gateway_exchange *x = context;
   if (x->body == BODY_OBJECT)
     return pail_writer_write(x->writer, data, length, err);
+  if (x->body == BODY_SPOOL)
+    return gateway_spool_write(x->spool, data, length, err);
   if (x->xml.length + length > GATEWAY_XML_MAX)
     return pail_error_set(err, PAIL_ERR_INVALID_ARGUMENT, 400, "MalformedXML",
                           NULL, "the XML body is larger than %u bytes",
@@ -635,6 +637,7 @@ void pail_gateway_end(pail_gateway_exchange *x) {
     return;
   if (x->writer != NULL)
     pail_writer_abort(x->writer);
+  gateway_spool_free(x->spool);
   pail_reader_close(x->reader);
   gateway_payload_free(x->payload);
   pail_error_free(x->failure);

@@ -36,8 +36,12 @@ typedef struct gateway_header {
 typedef enum body_kind {
   BODY_NONE,   /* no body expected: what arrives is dropped */
   BODY_OBJECT, /* PutObject: decoded and written */
-  BODY_XML     /* DeleteObjects and the like: decoded and kept (bounded) */
+  BODY_XML,    /* DeleteObjects and the like: decoded and kept (bounded) */
+  BODY_SPOOL   /* a part for a backend's native upload: decoded and spooled */
 } body_kind;
+
+/* spool.c: a part's body in an unlinked temporary file. */
+typedef struct gateway_spool gateway_spool;
 
 struct pail_gateway_exchange {
   pail_gateway *gateway;
@@ -60,6 +64,7 @@ struct pail_gateway_exchange {
   gateway_payload *payload;
   strbuf xml; /* BODY_XML, up to GATEWAY_XML_MAX bytes */
   pail_writer *writer;
+  gateway_spool *spool; /* BODY_SPOOL */
   pail_pointer *target; /* the object written */
   pail_write_options write_options;
   pail_metadata_entry *metadata;
@@ -153,9 +158,10 @@ PAIL_HIDDEN void gateway_delete_request_clear(gateway_delete_request *r);
 #define GATEWAY_PART_NUMBER_MAX 10000
 /* A part as CompleteMultipartUpload names it. */
 typedef struct gateway_listed_part {
-  unsigned number; /* 1 to GATEWAY_PART_NUMBER_MAX */
-  char *etag;      /* as the client wrote it, quoted or not */
-  uint64_t size;   /* filled once the part is found */
+  unsigned number;   /* 1 to GATEWAY_PART_NUMBER_MAX */
+  char *etag;        /* as the client wrote it, quoted or not */
+  uint64_t size;     /* filled once the part is found */
+  char *native_etag; /* the backend's, for a native upload (ABI 1.18) */
 } gateway_listed_part;
 typedef struct gateway_complete_request {
   gateway_listed_part *parts; /* in the body's order */
@@ -219,6 +225,22 @@ PAIL_HIDDEN pail_pointer *gateway_copy_source(pail_gateway_exchange *x,
 PAIL_HIDDEN bool gateway_copy_source_judge(pail_gateway_exchange *x,
                                            const pail_pointer *src,
                                            pail_object_info *info);
+
+/* ---------------------------------------------------------- spool.c */
+
+/* Opens an empty spool in $TMPDIR (else /tmp): a file without a name,
+ * gone when the spool is freed, that takes at most limit bytes. */
+PAIL_HIDDEN pail_status gateway_spool_open(uint64_t limit, gateway_spool **out,
+                                           pail_error **err);
+/* Appends bytes: S3's EntityTooLarge past the limit, PAIL_ERR_IO when the
+ * disk refuses them. */
+PAIL_HIDDEN pail_status gateway_spool_write(gateway_spool *s, const void *data,
+                                            size_t length, pail_error **err);
+PAIL_HIDDEN int gateway_spool_fd(const gateway_spool *s);
+PAIL_HIDDEN uint64_t gateway_spool_length(const gateway_spool *s);
+/* The MD5 of what was written, in hex (S3's ETag of a part); once. */
+PAIL_HIDDEN void gateway_spool_md5_hex(gateway_spool *s, char out[33]);
+PAIL_HIDDEN void gateway_spool_free(gateway_spool *s);
 
 /* ------------------------------------------------------ multipart.c */
 

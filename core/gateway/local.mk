@@ -15,4 +15,5 @@ core_libpail_core_la_SOURCES += \
 	core/gateway/bucket.c \
 	core/gateway/object.c \
 	core/gateway/xml_in.c \
-	core/gateway/multipart.c
+	core/gateway/multipart.c \
+	core/gateway/spool.c

@@ -6,7 +6,17 @@
  * are objects in the target's storage, under RESERVED_UPLOADS_PREFIX
  * "<id>/" ("upload", "part-00001", ...), so that the parts of one upload may
  * reach any gateway that shares the workspace and Complete any other.
- * Complete streams the parts once into the target through one pail_writer.
+ *
+ * Two mechanisms behind the same requests, chosen at Create and written in
+ * the manifest:
+ * - native, when the storage's backend has the upload operations (ABI
+ *   1.18: S3's multipart uploads, Azure's blocks): the manifest holds the
+ *   provider's upload id, each part goes to the provider (from a spool
+ *   file, once its payload checked out) and "part-NNNNN" is only its
+ *   record (size, ETag, the provider's ETag), and Complete hands the
+ *   provider the list: no byte is copied again;
+ * - staged, otherwise: "part-NNNNN" holds the part's bytes, and Complete
+ *   streams the parts once into the target through one pail_writer.
  *
  * The caller's view judges the TARGET key (its scope and the user's rules);
  * the staged objects are read and written through the gateway's own root
@@ -22,13 +32,15 @@
 
 #define UPLOAD_ID_BYTES 16
 #define UPLOAD_ID_LENGTH (2 * UPLOAD_ID_BYTES)
-#define PART_SIZE_MIN (5u * 1024 * 1024) /* S3's, for all but the last */
+#define PART_SIZE_MIN (5u * 1024 * 1024)  /* S3's, for all but the last */
+#define PART_SIZE_MAX ((uint64_t)5 << 30) /* S3's */
 #define LIST_MAX 1000
 #define COPY_BUFFER_SIZE (1u << 20)
 
 /* An upload as its manifest describes it. */
 typedef struct upload {
   char *key;
+  char *native; /* the backend's upload id; NULL: staged */
   char *content_type;
   char *content_disposition;
   pail_metadata_entry *metadata;
@@ -38,6 +50,7 @@ typedef struct upload {
 
 static void upload_clear(upload *u) {
   free(u->key);
+  free(u->native);
   free(u->content_type);
   free(u->content_disposition);
   for (size_t i = 0; i < u->metadata_count; i++) {
@@ -103,10 +116,12 @@ static bool target_allowed(pail_gateway_exchange *x, const pail_pointer *p,
 
 /* ----------------------------------------------------------- manifests */
 
-static char *manifest_text(const pail_gateway_exchange *x) {
+static char *manifest_text(const pail_gateway_exchange *x, const char *native) {
   json_t *root = json_object();
   json_t *metadata = json_object();
   json_object_set_new(root, "key", json_string(x->key));
+  if (native != NULL)
+    json_object_set_new(root, "native", json_string(native));
   const char *type = gateway_header_get(x, "content-type");
   const char *disposition = gateway_header_get(x, "content-disposition");
   if (type != NULL)
@@ -126,11 +141,13 @@ static char *manifest_text(const pail_gateway_exchange *x) {
 static bool manifest_parse(const char *text, size_t length, upload *u) {
   json_t *root = json_loadb(text, length, 0, NULL);
   const char *key = json_string_value(json_object_get(root, "key"));
+  const char *native = json_string_value(json_object_get(root, "native"));
   const char *type = json_string_value(json_object_get(root, "content_type"));
   const char *disposition =
       json_string_value(json_object_get(root, "content_disposition"));
   json_t *metadata = json_object_get(root, "metadata");
   bool ok = key != NULL && (u->key = strdup(key)) != NULL;
+  ok = ok && (native == NULL || (u->native = strdup(native)) != NULL);
   ok = ok && (type == NULL || (u->content_type = strdup(type)) != NULL);
   ok = ok && (disposition == NULL ||
               (u->content_disposition = strdup(disposition)) != NULL);
@@ -243,6 +260,185 @@ static pail_status staged_delete(pail_gateway_exchange *x, const char *id,
   return status;
 }
 
+/* ------------------------------------------------------ native uploads */
+
+/* The request's storage, as the gateway's own workspace opened it. */
+static pail_status upload_storage(pail_gateway_exchange *x, storage_handle *h,
+                                  pail_error **err) {
+  return workspace_storage(x->gateway->workspace, x->storage, h, err);
+}
+
+/* Whether h's backend takes multipart uploads natively (ABI 1.18). */
+static bool native_ops(const storage_handle *h) {
+  const pail_backend_ops *ops = &h->backend->ops;
+  return ops->upload_create != NULL && ops->upload_part != NULL &&
+         ops->upload_complete != NULL && ops->upload_abort != NULL;
+}
+
+/* The storage of a native upload, or an error when its backend no longer
+ * takes them (its plugin was replaced by an older one). */
+static pail_status native_storage(pail_gateway_exchange *x, storage_handle *h,
+                                  pail_error **err) {
+  pail_status status = upload_storage(x, h, err);
+  if (status == PAIL_OK && !native_ops(h))
+    status = pail_error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+                            "the %s backend no longer takes multipart "
+                            "uploads, and this upload was begun as one",
+                            h->backend->type);
+  return status;
+}
+
+/* A native part's record, the object "part-NNNNN": its size, its ETag
+ * (the MD5 of its bytes, as S3's parts have) and the backend's name for it,
+ * so that ListParts and Complete need not ask the provider. */
+typedef struct part_record {
+  uint64_t size;
+  char *etag;
+  char *native_etag;
+} part_record;
+
+static void part_record_clear(part_record *r) {
+  free(r->etag);
+  free(r->native_etag);
+  memset(r, 0, sizeof *r);
+}
+
+static char *part_record_text(uint64_t size, const char *etag,
+                              const char *native_etag) {
+  json_t *root = json_object();
+  json_object_set_new(root, "size", json_integer((json_int_t)size));
+  json_object_set_new(root, "etag", json_string(etag));
+  json_object_set_new(root, "native_etag", json_string(native_etag));
+  char *text = json_dumps(root, JSON_COMPACT);
+  json_decref(root);
+  return text;
+}
+
+/* Reads the record at key: PAIL_ERR_NOT_FOUND when there is none, or none
+ * this gateway wrote. */
+static pail_status part_record_read(pail_gateway_exchange *x, const char *key,
+                                    part_record *r, pail_error **err) {
+  memset(r, 0, sizeof *r);
+  pail_pointer p = {.storage = (char *)x->storage, .key = (char *)key};
+  void *data = NULL;
+  size_t length = 0;
+  pail_status status =
+      pail_read(x->gateway->workspace, &p, NULL, &data, &length, err);
+  if (status != PAIL_OK)
+    return status;
+  json_t *root = json_loadb(data, length, 0, NULL);
+  free(data);
+  json_t *size = json_object_get(root, "size");
+  const char *etag = json_string_value(json_object_get(root, "etag"));
+  const char *native = json_string_value(json_object_get(root, "native_etag"));
+  bool ok = json_is_integer(size) && json_integer_value(size) >= 0 &&
+            etag != NULL && native != NULL;
+  if (ok) {
+    r->size = (uint64_t)json_integer_value(size);
+    r->etag = strdup(etag);
+    r->native_etag = strdup(native);
+  }
+  json_decref(root);
+  if (!ok)
+    return PAIL_ERR_NOT_FOUND;
+  if (r->etag == NULL || r->native_etag == NULL) {
+    part_record_clear(r);
+    return error_no_memory(err);
+  }
+  return PAIL_OK;
+}
+
+/* Writes the record of part `number` of upload id, which the backend of h
+ * stored as native_etag (NULL: it did not say, an error). */
+static pail_status part_record_write(pail_gateway_exchange *x, const char *id,
+                                     const storage_handle *h, unsigned number,
+                                     uint64_t size, const char *etag,
+                                     const char *native_etag,
+                                     pail_error **err) {
+  if (native_etag == NULL)
+    return pail_error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                          "the %s backend stored part %u without naming it",
+                          h->backend->type, number);
+  char *text = part_record_text(size, etag, native_etag);
+  pail_pointer *p = part_pointer(x, id, number);
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  options.content_type = "application/json";
+  pail_status status = text == NULL || p == NULL
+                           ? error_no_memory(err)
+                           : pail_write(x->gateway->workspace, p, text,
+                                        strlen(text), &options, err);
+  pail_pointer_free(p);
+  free(text);
+  return status;
+}
+
+/* Has the backend copy `length` bytes from `offset` of src (in the
+ * request's storage) as part `number` of upload id, and records it;
+ * info receives the part's ETag (the provider's: S3's is the MD5 of the
+ * bytes copied, as for a part sent). */
+static pail_status native_part_copy(pail_gateway_exchange *x, const char *id,
+                                    const upload *u, unsigned number,
+                                    const pail_pointer *src, uint64_t offset,
+                                    uint64_t length, pail_object_info *info,
+                                    pail_error **err) {
+  storage_handle h;
+  char *native_etag = NULL;
+  pail_status status = native_storage(x, &h, err);
+  if (status == PAIL_OK)
+    status = error_redact(err, h.config,
+                          h.backend->ops.upload_part_copy(
+                              h.instance, u->key, u->native, number, src->key,
+                              offset, length, &native_etag, err));
+  if (status == PAIL_OK)
+    status = part_record_write(x, id, &h, number, length, native_etag,
+                               native_etag, err);
+  if (status == PAIL_OK) {
+    info->etag = native_etag;
+    info->last_modified = pail_time_now();
+    native_etag = NULL;
+  }
+  free(native_etag);
+  return status;
+}
+
+/* Sends the spooled part `number` of upload id (u: its manifest) to the
+ * backend, then writes its record; etag receives the part's ETag. Only
+ * called once the part's payload passed every check. */
+static pail_status native_part_store(pail_gateway_exchange *x, const char *id,
+                                     const upload *u, unsigned number,
+                                     gateway_spool *spool, char etag[33],
+                                     pail_error **err) {
+  gateway_spool_md5_hex(spool, etag);
+  uint64_t size = gateway_spool_length(spool);
+  storage_handle h;
+  char *native_etag = NULL;
+  pail_status status = native_storage(x, &h, err);
+  if (status == PAIL_OK)
+    status =
+        error_redact(err, h.config,
+                     h.backend->ops.upload_part(h.instance, u->key, u->native,
+                                                number, gateway_spool_fd(spool),
+                                                0, size, &native_etag, err));
+  if (status == PAIL_OK)
+    status = part_record_write(x, id, &h, number, size, etag, native_etag, err);
+  free(native_etag);
+  return status;
+}
+
+/* Abandons u's native upload, when it has one. */
+static pail_status native_abort(pail_gateway_exchange *x, const upload *u,
+                                pail_error **err) {
+  if (u->native == NULL)
+    return PAIL_OK;
+  storage_handle h;
+  pail_status status = native_storage(x, &h, err);
+  if (status == PAIL_OK)
+    status = error_redact(
+        err, h.config,
+        h.backend->ops.upload_abort(h.instance, u->key, u->native, err));
+  return status;
+}
+
 /* ------------------------------------------------------------- create */
 
 static void create_upload(pail_gateway_exchange *x, const pail_pointer *p) {
@@ -260,16 +456,50 @@ static void create_upload(pail_gateway_exchange *x, const pail_pointer *p) {
     return;
   }
   crypto_hex_encode(random, sizeof random, id);
-  char *text = manifest_text(x);
+  /* The provider's own upload first, when it has one: the manifest then
+   * names it, so any gateway sends the parts there. */
+  upload u = {0};
+  storage_handle h;
+  pail_status status = upload_storage(x, &h, &err);
+  if (status == PAIL_OK && native_ops(&h)) {
+    pail_write_options object = PAIL_WRITE_OPTIONS_INIT;
+    object.content_type = gateway_header_get(x, "content-type");
+    object.content_disposition = gateway_header_get(x, "content-disposition");
+    object.metadata = x->metadata;
+    object.metadata_count = x->metadata_count;
+    status = write_options_check(&h, &object, &err);
+    if (status == PAIL_OK)
+      status = error_redact(&err, h.config,
+                            h.backend->ops.upload_create(
+                                h.instance, x->key, &object, &u.native, &err));
+  }
+  if (status != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return;
+  }
+  char *text = manifest_text(x, u.native);
   pail_pointer *manifest = staged_pointer(x, id, "upload");
   pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
   options.content_type = "application/json";
-  pail_status status = text == NULL || manifest == NULL
-                           ? error_no_memory(&err)
-                           : pail_write(x->gateway->workspace, manifest, text,
-                                        strlen(text), &options, &err);
+  status = text == NULL || manifest == NULL
+               ? error_no_memory(&err)
+               : pail_write(x->gateway->workspace, manifest, text, strlen(text),
+                            &options, &err);
   free(text);
   pail_pointer_free(manifest);
+  if (status != PAIL_OK && u.native != NULL) {
+    /* No manifest names it: nobody could ever complete it. */
+    u.key = x->key;
+    pail_error *failure = NULL;
+    if (native_abort(x, &u, &failure) != PAIL_OK)
+      workspace_log(x->gateway->workspace, PAIL_LOG_WARNING,
+                    "gateway: %s: could not abandon the provider's upload "
+                    "(%s); pail cleanup will",
+                    x->key, pail_error_message(failure));
+    pail_error_free(failure);
+    u.key = NULL;
+  }
+  free(u.native);
   if (status != PAIL_OK) {
     gateway_answer_error(x, err);
     return;
@@ -294,6 +524,57 @@ unsigned gateway_part_number(const char *text) {
   unsigned long n = strtoul(text, &end, 10);
   return *end == '\0' && n >= 1 && n <= GATEWAY_PART_NUMBER_MAX ? (unsigned)n
                                                                 : 0;
+}
+
+/* A finish: a native part's body arrived and passed every check. The
+ * manifest is read again: an upload aborted meanwhile is NoSuchUpload. */
+static void native_part_finish(pail_gateway_exchange *x) {
+  const char *id = gateway_param_get(x, "uploadId");
+  unsigned number = gateway_part_number(gateway_param_get(x, "partNumber"));
+  upload u;
+  if (!manifest_load(x, id, &u))
+    return;
+  char etag[33];
+  pail_error *err = NULL;
+  pail_status status =
+      u.native != NULL
+          ? native_part_store(x, id, &u, number, x->spool, etag, &err)
+          : pail_error_set(&err, PAIL_ERR_CONFLICT, 0, NULL, NULL,
+                           "upload %s is staged now: its manifest was "
+                           "replaced while the part arrived",
+                           id);
+  upload_clear(&u);
+  if (status != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return;
+  }
+  char *quoted = gateway_etag_quoted(etag);
+  if (quoted != NULL && gateway_add_header(x, "ETag", quoted))
+    gateway_answer(x, 200, NULL);
+  else
+    gateway_answer_error(x, NULL);
+  free(quoted);
+}
+
+/* UploadPart of a native upload: the body goes to a spool, and to the
+ * backend from there once it has passed every check. */
+static void native_part(pail_gateway_exchange *x) {
+  pail_error *err = NULL;
+  if (gateway_body_size(x) > PART_SIZE_MAX) {
+    gateway_answer_code(x, 400, "EntityTooLarge",
+                        "Your proposed upload exceeds the maximum allowed "
+                        "object size.");
+    return;
+  }
+  pail_status status = gateway_spool_open(PART_SIZE_MAX, &x->spool, &err);
+  if (status == PAIL_OK)
+    status = gateway_payload_open(&x->auth, x->secret, &x->payload, &err);
+  if (status != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return;
+  }
+  x->body = BODY_SPOOL;
+  x->finish = native_part_finish;
 }
 
 static void upload_part(pail_gateway_exchange *x, const char *id,
@@ -326,8 +607,22 @@ static bool copy_range_parse(const char *text, pail_read_options *o) {
   return true;
 }
 
-/* Copies what reader gives into writer; buffer is COPY_BUFFER_SIZE. */
-static pail_status stream_into(pail_reader *reader, pail_writer *writer,
+/* Where stream_into puts bytes: a writer or a spool. */
+typedef pail_status (*byte_sink)(void *sink, const void *data, size_t length,
+                                 pail_error **err);
+
+static pail_status writer_sink(void *sink, const void *data, size_t length,
+                               pail_error **err) {
+  return pail_writer_write(sink, data, length, err);
+}
+
+static pail_status spool_sink(void *sink, const void *data, size_t length,
+                              pail_error **err) {
+  return gateway_spool_write(sink, data, length, err);
+}
+
+/* Copies what reader gives into sink; buffer is COPY_BUFFER_SIZE. */
+static pail_status stream_into(pail_reader *reader, byte_sink put, void *sink,
                                char *buffer, uint64_t *copied,
                                pail_error **err) {
   for (;;) {
@@ -336,15 +631,68 @@ static pail_status stream_into(pail_reader *reader, pail_writer *writer,
         pail_reader_read(reader, buffer, COPY_BUFFER_SIZE, &got, err);
     if (status != PAIL_OK || got == 0)
       return status;
-    status = pail_writer_write(writer, buffer, got, err);
+    status = put(sink, buffer, got, err);
     if (status != PAIL_OK)
       return status;
     *copied += got;
   }
 }
 
+/* UploadPartCopy by the provider itself (upload_part_copy), when the
+ * upload is native, the source in the same storage and the backend copies
+ * parts; false, nothing answered, when not (or the source is empty, which
+ * a copy of a range cannot express): then the gateway reads the range. */
+static bool part_copy_by_provider(pail_gateway_exchange *x, const char *id,
+                                  const upload *u, unsigned number,
+                                  const pail_pointer *src,
+                                  const pail_read_options *range) {
+  storage_handle h;
+  bool same = src->storage == NULL
+                  ? x->storage == NULL
+                  : x->storage != NULL && strcmp(src->storage, x->storage) == 0;
+  if (u->native == NULL || !same || upload_storage(x, &h, NULL) != PAIL_OK ||
+      h.backend->ops.upload_part_copy == NULL)
+    return false;
+  /* The source is looked at through the view: the caller must may read
+   * it; and its size bounds the range. */
+  pail_object_info source = {0};
+  pail_error *err = NULL;
+  if (pail_stat(x->view, src, &source, &err) != PAIL_OK) {
+    gateway_answer_error(x, err);
+    return true;
+  }
+  uint64_t size = source.size;
+  pail_object_info_clear(&source);
+  uint64_t offset = range->offset;
+  uint64_t length = range->length == PAIL_READ_TO_END && offset <= size
+                        ? size - offset
+                        : range->length;
+  if (size == 0)
+    return false;
+  if (offset >= size || length > size - offset) {
+    gateway_answer_code(x, 416, "InvalidRange",
+                        "The requested range is not satisfiable");
+    return true;
+  }
+  if (length > PART_SIZE_MAX) {
+    gateway_answer_code(x, 400, "EntityTooLarge",
+                        "Your proposed upload exceeds the maximum allowed "
+                        "object size.");
+    return true;
+  }
+  pail_object_info info = {0};
+  if (native_part_copy(x, id, u, number, src, offset, length, &info, &err) !=
+      PAIL_OK)
+    gateway_answer_error(x, err);
+  else
+    gateway_answer_copy(x, "CopyPartResult", &info);
+  pail_object_info_clear(&info);
+  return true;
+}
+
 static void upload_part_copy(pail_gateway_exchange *x, const char *id,
-                             unsigned number, const char *source) {
+                             const upload *u, unsigned number,
+                             const char *source) {
   pail_pointer *src = gateway_copy_source(x, source);
   if (src == NULL)
     return;
@@ -366,8 +714,17 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
     return;
   }
   read.if_match = judged.etag; /* the version judged, when it was */
+  /* The provider's own copy, unless conditions were judged: its read
+   * could not be pinned to the version they held for. */
+  if (judged.etag == NULL &&
+      part_copy_by_provider(x, id, u, number, src, &read)) {
+    pail_object_info_clear(&judged);
+    pail_pointer_free(src);
+    return;
+  }
   pail_reader *reader = NULL;
   pail_writer *writer = NULL;
+  gateway_spool *spool = NULL;
   pail_pointer *part = part_pointer(x, id, number);
   char *buffer = malloc(COPY_BUFFER_SIZE);
   pail_error *err = NULL;
@@ -375,20 +732,38 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
   /* The source is read through the view: the caller must may read it. */
   if (status == PAIL_OK)
     status = pail_reader_open(x->view, src, &read, &reader, &err);
+  /* A read cuts a range at the end; S3 refuses a copy's. */
+  if (status == PAIL_OK && read.length != PAIL_READ_TO_END &&
+      read.length > pail_reader_info(reader)->size - read.offset)
+    status =
+        pail_error_set(&err, PAIL_ERR_INVALID_ARGUMENT, 416, "InvalidRange",
+                       NULL, "The requested range is not satisfiable");
   pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
-  if (status == PAIL_OK) {
+  /* A native upload's part is spooled, then stored as UploadPart's is;
+   * a staged one is written as its part object. */
+  if (status == PAIL_OK && u->native != NULL) {
+    status = gateway_spool_open(PART_SIZE_MAX, &spool, &err);
+  } else if (status == PAIL_OK) {
     options.size_hint = pail_reader_info(reader)->size;
     status =
         pail_writer_open(x->gateway->workspace, part, &options, &writer, &err);
   }
   uint64_t copied = 0;
   if (status == PAIL_OK)
-    status = stream_into(reader, writer, buffer, &copied, &err);
+    status =
+        spool ? stream_into(reader, spool_sink, spool, buffer, &copied, &err)
+              : stream_into(reader, writer_sink, writer, buffer, &copied, &err);
   pail_object_info info = {0};
-  if (status == PAIL_OK) {
+  char etag[33];
+  if (status == PAIL_OK && spool != NULL) {
+    status = native_part_store(x, id, u, number, spool, etag, &err);
+    info.etag = status == PAIL_OK ? strdup(etag) : NULL;
+    info.last_modified = pail_time_now();
+  } else if (status == PAIL_OK) {
     status = pail_writer_close(writer, &info, &err);
     writer = NULL;
   }
+  gateway_spool_free(spool);
   pail_writer_abort(writer);
   pail_reader_close(reader);
   pail_object_info_clear(&judged);
@@ -404,12 +779,39 @@ static void upload_part_copy(pail_gateway_exchange *x, const char *id,
 
 /* ------------------------------------------------------------ complete */
 
+/* The size and ETag of part `number` of upload id (u: its manifest): its
+ * record for a native upload (and the backend's name for it into
+ * *native_etag), else its staged object's. PAIL_ERR_NOT_FOUND when there
+ * is no such part. */
+static pail_status part_find(pail_gateway_exchange *x, const char *id,
+                             const upload *u, unsigned number,
+                             pail_object_info *info, char **native_etag,
+                             pail_error **err) {
+  pail_pointer *p = part_pointer(x, id, number);
+  if (p == NULL)
+    return error_no_memory(err);
+  pail_status status;
+  if (u->native != NULL) {
+    part_record record;
+    status = part_record_read(x, p->key, &record, err);
+    if (status == PAIL_OK) {
+      info->size = record.size;
+      info->etag = record.etag;
+      *native_etag = record.native_etag;
+    }
+  } else {
+    status = pail_stat(x->gateway->workspace, p, info, err);
+  }
+  pail_pointer_free(p);
+  return status;
+}
+
 /* S3's checks of the parts Complete lists: ascending, present with the
- * ETag given, all but the last at least 5 MiB. Fills their sizes and
- * *total; false when answered. */
+ * ETag given, all but the last at least 5 MiB. Fills their sizes (and
+ * native ETags) and *total; false when answered. */
 static bool parts_check(pail_gateway_exchange *x, const char *id,
-                        gateway_listed_part *parts, size_t count,
-                        uint64_t *total) {
+                        const upload *u, gateway_listed_part *parts,
+                        size_t count, uint64_t *total) {
   *total = 0;
   for (size_t i = 1; i < count; i++)
     if (parts[i].number <= parts[i - 1].number) {
@@ -420,12 +822,10 @@ static bool parts_check(pail_gateway_exchange *x, const char *id,
       return false;
     }
   for (size_t i = 0; i < count; i++) {
-    pail_pointer *p = part_pointer(x, id, parts[i].number);
     pail_object_info info = {0};
     pail_error *err = NULL;
-    pail_status status = p ? pail_stat(x->gateway->workspace, p, &info, &err)
-                           : error_no_memory(&err);
-    pail_pointer_free(p);
+    pail_status status = part_find(x, id, u, parts[i].number, &info,
+                                   &parts[i].native_etag, &err);
     if (status != PAIL_OK && status != PAIL_ERR_NOT_FOUND) {
       gateway_answer_error(x, err);
       return false;
@@ -480,7 +880,7 @@ static pail_status parts_join(pail_gateway_exchange *x, const char *id,
     status = p ? pail_reader_open(x->gateway->workspace, p, &read, &reader, err)
                : error_no_memory(err);
     if (status == PAIL_OK)
-      status = stream_into(reader, writer, buffer, &copied, err);
+      status = stream_into(reader, writer_sink, writer, buffer, &copied, err);
     /* A part replaced since it was checked is not the part listed. */
     if (status == PAIL_OK && copied != parts[i].size)
       status = pail_error_set(err, PAIL_ERR_CONFLICT, 400, "InvalidPart", NULL,
@@ -495,6 +895,48 @@ static pail_status parts_join(pail_gateway_exchange *x, const char *id,
     pail_writer_abort(writer);
   free(buffer);
   pail_pointer_free(target);
+  return status;
+}
+
+/* Has the backend make the object of a native upload from the parts
+ * checked: nothing is copied through the gateway. */
+static pail_status native_complete(pail_gateway_exchange *x, const upload *u,
+                                   const gateway_listed_part *parts,
+                                   size_t count, pail_error **err) {
+  storage_handle h;
+  pail_status status = native_storage(x, &h, err);
+  pail_upload_part *list = calloc(count ? count : 1, sizeof *list);
+  if (status == PAIL_OK && list == NULL)
+    status = error_no_memory(err);
+  for (size_t i = 0; status == PAIL_OK && i < count; i++) {
+    list[i].number = parts[i].number;
+    list[i].etag = parts[i].native_etag;
+  }
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  options.content_type = u->content_type;
+  options.content_disposition = u->content_disposition;
+  options.metadata = u->metadata;
+  options.metadata_count = u->metadata_count;
+  pail_object_info info = {0};
+  info.last_modified = INT64_MIN;
+  pail_error *failure = NULL;
+  if (status == PAIL_OK)
+    status = error_redact(
+        &failure, h.config,
+        h.backend->ops.upload_complete(h.instance, u->key, u->native, &options,
+                                       list, count, &info, &failure));
+  /* A part the provider no longer has (Azure discards a blob's
+   * uncommitted blocks when another upload of it commits) is S3's
+   * InvalidPart. */
+  if (status == PAIL_ERR_CONFLICT)
+    pail_error_set(err, status, 400, "InvalidPart", NULL,
+                   "a part listed is no longer in the storage: %s",
+                   pail_error_message(failure));
+  else if (failure != NULL && err != NULL && *err == NULL)
+    *err = failure, failure = NULL;
+  pail_error_free(failure);
+  pail_object_info_clear(&info);
+  free(list);
   return status;
 }
 
@@ -547,9 +989,11 @@ static void complete_finish(pail_gateway_exchange *x) {
     gateway_answer_code(x, 400, "MalformedXML",
                         "The XML you provided was not well-formed or did not "
                         "validate against our published schema");
-  } else if (parts_check(x, id, parts, count, &total)) {
+  } else if (parts_check(x, id, &u, parts, count, &total)) {
     pail_error *err = NULL;
-    pail_status status = parts_join(x, id, &u, parts, count, total, &err);
+    pail_status status = u.native != NULL
+                             ? native_complete(x, &u, parts, count, &err)
+                             : parts_join(x, id, &u, parts, count, total, &err);
     if (status == PAIL_OK && staged_delete(x, id, &err) != PAIL_OK) {
       /* The object is complete: what remains staged is cleanup's. */
       pail_error_free(err);
@@ -583,7 +1027,47 @@ static void part_etag_add(pail_gateway_exchange *x, const pail_object_info *e,
   pail_object_info_clear(&info);
 }
 
-static void list_parts(pail_gateway_exchange *x, const char *id) {
+/* One <Part> of ListParts, from its staged object e, or for a native
+ * upload its record at e->key; false (err set) when that cannot be read,
+ * true with nothing added when it is not a record. */
+static bool part_xml(pail_gateway_exchange *x, const upload *u, unsigned number,
+                     const pail_object_info *e, strbuf *b, pail_error **err) {
+  part_record record = {0};
+  uint64_t size = e->size;
+  if (u->native != NULL) {
+    pail_status status = part_record_read(x, e->key, &record, err);
+    if (status == PAIL_ERR_NOT_FOUND) { /* replaced or removed meanwhile */
+      pail_error_free(*err);
+      *err = NULL;
+      return true;
+    }
+    if (status != PAIL_OK)
+      return false;
+    size = record.size;
+  }
+  char text[32];
+  strbuf_add_string(b, "<Part>");
+  snprintf(text, sizeof text, "%u", number);
+  gateway_xml_element(b, "PartNumber", text);
+  gateway_xml_time(e->last_modified == INT64_MIN ? 0 : e->last_modified, text);
+  gateway_xml_element(b, "LastModified", text);
+  if (u->native != NULL) {
+    char *quoted = gateway_etag_quoted(record.etag);
+    if (quoted != NULL)
+      gateway_xml_element(b, "ETag", quoted);
+    free(quoted);
+  } else {
+    part_etag_add(x, e, b);
+  }
+  snprintf(text, sizeof text, "%" PRIu64, size);
+  gateway_xml_element(b, "Size", text);
+  strbuf_add_string(b, "</Part>");
+  part_record_clear(&record);
+  return true;
+}
+
+static void list_parts(pail_gateway_exchange *x, const char *id,
+                       const upload *u) {
   const char *max = gateway_param_get(x, "max-parts");
   const char *marker = gateway_param_get(x, "part-number-marker");
   size_t max_parts = LIST_MAX;
@@ -629,17 +1113,10 @@ static void list_parts(pail_gateway_exchange *x, const char *id) {
         truncated = true;
         break;
       }
-      char text[32];
-      strbuf_add_string(&items, "<Part>");
-      snprintf(text, sizeof text, "%u", number);
-      gateway_xml_element(&items, "PartNumber", text);
-      gateway_xml_time(e->last_modified == INT64_MIN ? 0 : e->last_modified,
-                       text);
-      gateway_xml_element(&items, "LastModified", text);
-      part_etag_add(x, e, &items);
-      snprintf(text, sizeof text, "%" PRIu64, e->size);
-      gateway_xml_element(&items, "Size", text);
-      strbuf_add_string(&items, "</Part>");
+      if (!part_xml(x, u, number, e, &items, &err)) {
+        status = pail_error_category(err);
+        break;
+      }
       listed++;
       last = number;
     }
@@ -924,31 +1401,36 @@ void gateway_multipart_request(pail_gateway_exchange *x,
   upload u;
   if (!manifest_load(x, id, &u))
     return;
-  upload_clear(&u);
   const char *source = gateway_header_get(x, "x-amz-copy-source");
   pail_error *err = NULL;
   if (put && source != NULL) {
-    upload_part_copy(x, id, number, source);
+    upload_part_copy(x, id, &u, number, source);
+  } else if (put && u.native != NULL) {
+    native_part(x);
   } else if (put) {
     upload_part(x, id, number);
   } else if (gateway_method_is(x, "POST")) {
     if (gateway_payload_open(&x->auth, x->secret, &x->payload, &err) !=
         PAIL_OK) {
       gateway_answer_error(x, err);
-      return;
+    } else {
+      x->body = BODY_XML;
+      x->finish = complete_finish;
     }
-    x->body = BODY_XML;
-    x->finish = complete_finish;
   } else if (gateway_method_is(x, "DELETE")) {
-    if (staged_delete(x, id, &err) == PAIL_OK)
+    /* The provider's upload first: while it stands, the manifest that
+     * names it stays for a retry or for pail cleanup. */
+    if (native_abort(x, &u, &err) == PAIL_OK &&
+        staged_delete(x, id, &err) == PAIL_OK)
       gateway_answer(x, 204, NULL);
     else
       gateway_answer_error(x, err);
   } else if (gateway_method_is(x, "GET")) {
-    list_parts(x, id);
+    list_parts(x, id, &u);
   } else {
     gateway_answer_code(x, 405, "MethodNotAllowed",
                         "The specified method is not allowed against this "
                         "resource.");
   }
+  upload_clear(&u);
 }

@@ -94,8 +94,10 @@ bool gateway_delete_request_parse(const char *xml, size_t length,
 }
 
 void gateway_complete_request_clear(gateway_complete_request *r) {
-  for (size_t i = 0; r->parts && i < r->count; i++)
+  for (size_t i = 0; r->parts && i < r->count; i++) {
     free(r->parts[i].etag);
+    free(r->parts[i].native_etag);
+  }
   free(r->parts);
   memset(r, 0, sizeof *r);
 }

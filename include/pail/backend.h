@@ -74,7 +74,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 17
+#define PAIL_BACKEND_ABI_MINOR 18
 /* PAIL_ABI_VERSION_MAKE, PAIL_ABI_MAJOR_OF and PAIL_ABI_MINOR_OF are in
  * pail.h, which users share: pail_backend_info reports an ABI version. */
 #define PAIL_BACKEND_ABI_VERSION                                               \
@@ -156,6 +156,13 @@ typedef struct pail_backend_list_request {
   const char *page_token; /* NULL for the first page */
   size_t max_keys;        /* >= 1; the core substitutes the default for 0 */
 } pail_backend_list_request;
+
+/* ABI 1.18: one part of a multipart upload as upload_complete takes it.
+ * Frozen for ABI 1.x: the core hands backends arrays of it. */
+typedef struct pail_upload_part {
+  uint32_t number;  /* 1 to 10,000 */
+  const char *etag; /* what upload_part set for it */
+} pail_upload_part;
 
 /* What a backend implements. Declare it with PAIL_BACKEND_OPS_INIT, which
  * fills abi_version, struct_size and name from this header:
@@ -308,6 +315,58 @@ typedef struct pail_backend_ops {
    * stream is not such a range. May be NULL: no stream of the backend is. */
   pail_status (*read_file)(void *stream, int *fd, uint64_t *offset,
                            uint64_t *length, pail_error **err);
+
+  /* ABI 1.18. Multipart uploads whose parts arrive one at a time, from any
+   * process, in the provider's own mechanism (S3's multipart uploads, Azure's
+   * blocks): the S3 gateway's (docs/gateway.md), which keeps the upload's
+   * state in the storage, so one call may come from one process and the
+   * next from another. All four or none; NULL: the gateway stages the
+   * parts as objects in the storage and joins them itself.
+   *
+   * upload_create begins an upload of key with the content type,
+   * disposition and metadata of options (checked by the core as for a
+   * write; if_none_match is not asked for) and sets *upload_id (malloc'ed,
+   * printable ASCII, at most 1,024 bytes). Nothing is visible under key. */
+  pail_status (*upload_create)(void *instance, const char *key,
+                               const pail_write_options *options,
+                               char **upload_id, pail_error **err);
+  /* Stores part `number` (1 to 10,000) of the upload: `length` bytes of
+   * the regular file fd from offset, which stay unchanged during the call
+   * (send them as a PAIL_HTTP_BODY_FILE body, so a retry reads them
+   * again). A part sent again replaces the earlier one. *etag (malloc'ed)
+   * is what upload_complete needs to name this part: the provider's ETag,
+   * a block ID. */
+  pail_status (*upload_part)(void *instance, const char *key,
+                             const char *upload_id, uint32_t number, int fd,
+                             uint64_t offset, uint64_t length, char **etag,
+                             pail_error **err);
+  /* Makes the object of key from the parts listed, in ascending order of
+   * their numbers, each with the etag upload_part set, and sets info's
+   * etag as stat will then show it (info may be NULL). options are those
+   * upload_create was given (for a provider that takes the object's
+   * headers at the end, as Azure's Put Block List). A listed part the
+   * provider no longer has is PAIL_ERR_CONFLICT. A failure leaves the
+   * previous object, or none. */
+  pail_status (*upload_complete)(void *instance, const char *key,
+                                 const char *upload_id,
+                                 const pail_write_options *options,
+                                 const pail_upload_part *parts, size_t count,
+                                 pail_object_info *info, pail_error **err);
+  /* Abandons the upload: none of its parts will be part of an object. An
+   * upload already gone (completed or aborted) is success. */
+  pail_status (*upload_abort)(void *instance, const char *key,
+                              const char *upload_id, pail_error **err);
+  /* Optional, even with the four above: stores part `number` of the upload
+   * as `length` bytes (at least 1) from `offset` of the object src_key of
+   * the same storage, copied by the provider (S3's UploadPartCopy), so
+   * that nothing passes through the process; *etag as upload_part's. The
+   * core has checked the range against the source's size. NULL: the
+   * gateway reads the range and sends it with upload_part. */
+  pail_status (*upload_part_copy)(void *instance, const char *key,
+                                  const char *upload_id, uint32_t number,
+                                  const char *src_key, uint64_t offset,
+                                  uint64_t length, char **etag,
+                                  pail_error **err);
 } pail_backend_ops;
 
 /* The first members of a pail_backend_ops, as designated initialisers (after
