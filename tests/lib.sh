@@ -41,6 +41,36 @@ CHECKS=0
 # now_ms: milliseconds since the epoch.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# sanitizer_preload WHAT: for a libpail built with --enable-sanitizers
+# (SAN_CFLAGS), which an interpreter that loads it (WHAT: Python, node) was
+# not built with, sets SANITIZER_PRELOAD to the sanitizer's runtime, for
+# LD_PRELOAD, and PAIL_TEST_SANITIZER to its name ("asan", "tsan"), with
+# leak checking off (the interpreter's own allocations live to exit);
+# both empty otherwise. Fails the test when the runtime is not found.
+sanitizer_preload() {
+  SANITIZER_PRELOAD=
+  case ${SAN_CFLAGS:-} in
+  *-fsanitize=thread*) PAIL_TEST_SANITIZER=tsan ;;
+  *-fsanitize=address*) PAIL_TEST_SANITIZER=asan ;;
+  *) PAIL_TEST_SANITIZER= ;;
+  esac
+  export PAIL_TEST_SANITIZER
+  [ -n "$PAIL_TEST_SANITIZER" ] || return 0
+  for sanitizer_file in "libclang_rt.$PAIL_TEST_SANITIZER-$(uname -m).so" \
+    "lib$PAIL_TEST_SANITIZER.so"; do
+    sanitizer_path=$(${CC:-cc} -print-file-name="$sanitizer_file" 2>/dev/null)
+    case $sanitizer_path in /*)
+      [ -f "$sanitizer_path" ] && SANITIZER_PRELOAD=$sanitizer_path && break ;;
+    esac
+  done
+  if [ -z "$SANITIZER_PRELOAD" ]; then
+    fail "no $PAIL_TEST_SANITIZER runtime found for the sanitized libpail"
+    finish
+  fi
+  echo "NOTE: sanitized libpail: $1 runs with $SANITIZER_PRELOAD preloaded"
+  export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+}
+
 # free_port: a loopback port nobody listens on right now. Another process
 # may take it before the server binds it: callers try again.
 free_port() {

@@ -58,30 +58,7 @@ export PYTHONDONTWRITEBYTECODE=1
 export PAIL_TEST_S3_SETTINGS="$S3_SETTINGS" PAIL_TEST_AZURE_SETTINGS="$AZURE_SETTINGS"
 export PAIL_TEST_S3_BUCKET="$S3_BUCKET"
 export PAIL_TEST_REQUIRE_SERVERS=1
-# A sanitized libpail (./configure --enable-sanitizers) needs its runtime
-# loaded first, which the interpreter was not built with: preloaded, and
-# without leak checking (the interpreter's own allocations live to exit).
-SANITIZER_PRELOAD=
-case ${SAN_CFLAGS:-} in
-*-fsanitize=thread*) sanitizer_runtime=tsan ;;
-*-fsanitize=address*) sanitizer_runtime=asan ;;
-*) sanitizer_runtime= ;;
-esac
-if [ -n "$sanitizer_runtime" ]; then
-  for sanitizer_file in "libclang_rt.$sanitizer_runtime-$(uname -m).so" "lib$sanitizer_runtime.so"; do
-    sanitizer_path=$(${CC:-cc} -print-file-name="$sanitizer_file" 2>/dev/null)
-    case $sanitizer_path in /*) [ -f "$sanitizer_path" ] && SANITIZER_PRELOAD=$sanitizer_path && break ;; esac
-  done
-  if [ -z "$SANITIZER_PRELOAD" ]; then
-    fail "no $sanitizer_runtime runtime found for the sanitized libpail"
-    finish
-  fi
-  echo "NOTE: sanitized libpail: Python runs with $SANITIZER_PRELOAD preloaded"
-  export ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-  # The sanitizer's shadow memory and quarantine make RSS no measure of
-  # the stream's: the memory bound is checked in unsanitized builds only.
-  export PAIL_TEST_SANITIZER=$sanitizer_runtime
-fi
+sanitizer_preload Python
 started=$(now_ms)
 if (cd "$SCRATCH" && ${SANITIZER_PRELOAD:+env LD_PRELOAD="$SANITIZER_PRELOAD"} "$PYTEST_PYTHON" -m pytest -q -p no:cacheprovider \
   -o console_output_style=classic "$top_srcdir/bindings/python/tests"); then

@@ -29,10 +29,8 @@ EXTRA_DIST += bindings/node/pail_node.c
 endif
 EXTRA_DIST += $(NODE_SOURCES) $(NODE_TESTS)
 
-# The package against the build tree's libpail, on fs, moto and Azurite.
-# Among CLIENT_TESTS, which `make check-sanitized` leaves out: node cannot
-# load an ASan-instrumented addon without the sanitizer runtime preloaded
-# ahead of V8, and the libpail calls it makes run under ASan in
-# tests/python_binding.sh.
-CLIENT_TESTS += tests/node_binding.sh
+# The package against the build tree's libpail, on fs, moto and Azurite;
+# in a sanitized build, node runs with the sanitizer's runtime preloaded
+# (tests/lib.sh, sanitizer_preload), so the addon runs under ASan too.
+SCRIPT_TESTS += tests/node_binding.sh
 AM_TESTS_ENVIRONMENT += NODE='$(NODE)'; export NODE;
