@@ -394,24 +394,39 @@ static void call_complete(napi_env env, napi_status work_status, void *data) {
   call_free(env, c);
 }
 
-/* Queues c, returning its promise; frees c and throws when it cannot. */
-static napi_value call_start(napi_env env, call *c, const char *name) {
+/* Queues c with complete as its completion, returning its promise. When
+ * it cannot: undo (when not NULL) releases what c holds beyond what
+ * call_free frees, c is freed, and an exception is thrown. */
+static napi_value call_queue(napi_env env, call *c, const char *name,
+                             napi_async_complete_callback complete,
+                             void (*undo)(call *c)) {
   napi_value promise, resource_name;
   if (napi_create_promise(env, &c->deferred, &promise) != napi_ok ||
       napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource_name) !=
           napi_ok ||
-      napi_create_async_work(env, NULL, resource_name, call_execute,
-                             call_complete, c, &c->work) != napi_ok ||
+      napi_create_async_work(env, NULL, resource_name, call_execute, complete,
+                             c, &c->work) != napi_ok ||
       napi_queue_async_work(env, c->work) != napi_ok) {
-    if (c->reader != NULL)
-      c->reader->busy = 0;
-    if (c->writer != NULL)
-      c->writer->busy = 0;
+    if (undo != NULL)
+      undo(c);
     call_free(env, c);
     napi_throw_error(env, NULL, "cannot queue the call");
     return NULL;
   }
   return promise;
+}
+
+/* A call that could not be queued leaves its reader or writer free. */
+static void call_unbusy(call *c) {
+  if (c->reader != NULL)
+    c->reader->busy = 0;
+  if (c->writer != NULL)
+    c->writer->busy = 0;
+}
+
+/* Queues c, completed by call_complete (above). */
+static napi_value call_start(napi_env env, call *c, const char *name) {
+  return call_queue(env, c, name, call_complete, call_unbusy);
 }
 
 /* A call on the workspace in args[0]; NULL (with an exception pending)
@@ -931,7 +946,6 @@ static void reader_open_complete(napi_env env, napi_status work_status,
 static napi_value op_reader_open(napi_env env, napi_callback_info info) {
   ARGS(4);
   double offset = 0, length = -1;
-  napi_value promise, resource_name;
   call *c = workspace_call(env, args[0], reader_open_execute, NULL);
   if (c == NULL)
     return NULL;
@@ -950,18 +964,8 @@ static napi_value op_reader_open(napi_env env, napi_callback_info info) {
   c->read.offset = offset > 0 ? (uint64_t)offset : 0;
   c->read.length = length < 0 ? PAIL_READ_TO_END : (uint64_t)length;
   c->read.large = 1;
-  if (napi_create_promise(env, &c->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "pail.readerOpen", NAPI_AUTO_LENGTH,
-                              &resource_name) != napi_ok ||
-      napi_create_async_work(env, NULL, resource_name, call_execute,
-                             reader_open_complete, c, &c->work) != napi_ok ||
-      napi_queue_async_work(env, c->work) != napi_ok) {
-    reader_open_free(c);
-    call_free(env, c);
-    napi_throw_error(env, NULL, "cannot queue the call");
-    return NULL;
-  }
-  return promise;
+  return call_queue(env, c, "pail.readerOpen", reader_open_complete,
+                    reader_open_free);
 }
 
 /* The reader in value, free for a call; throws otherwise. */
@@ -1106,7 +1110,6 @@ static void writer_open_complete(napi_env env, napi_status work_status,
  * Nothing is visible under the key until writerClose succeeds. */
 static napi_value op_writer_open(napi_env env, napi_callback_info info) {
   ARGS(3);
-  napi_value promise, resource_name;
   call *c = workspace_call(env, args[0], writer_open_execute, NULL);
   if (c == NULL)
     return NULL;
@@ -1115,17 +1118,7 @@ static napi_value op_writer_open(napi_env env, napi_callback_info info) {
     call_free(env, c);
     return NULL;
   }
-  if (napi_create_promise(env, &c->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "pail.writerOpen", NAPI_AUTO_LENGTH,
-                              &resource_name) != napi_ok ||
-      napi_create_async_work(env, NULL, resource_name, call_execute,
-                             writer_open_complete, c, &c->work) != napi_ok ||
-      napi_queue_async_work(env, c->work) != napi_ok) {
-    call_free(env, c);
-    napi_throw_error(env, NULL, "cannot queue the call");
-    return NULL;
-  }
-  return promise;
+  return call_queue(env, c, "pail.writerOpen", writer_open_complete, NULL);
 }
 
 static node_writer *get_writer(napi_env env, napi_value value) {
