@@ -29,25 +29,8 @@ if [ -z "$PYTEST_PYTHON" ]; then
   exit 77
 fi
 
-. "${top_srcdir:?}/tests/lib.sh"
-. "$top_srcdir/tests/s3_lib.sh"
-. "$top_srcdir/tests/azure_lib.sh"
-# Both servers stop on exit (each library's trap replaced the other's).
-trap 's3_stop; azure_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
-
-run_pail --config "$S3_SETTINGS" mb
-expect_status 0 "the bucket on moto"
-run_pail --config "$AZURE_SETTINGS" mb
-expect_status 0 "the container on Azurite"
-# moto cannot check the signature of a listing with a prefix (its '/' is
-# sent as %2F; tests/s3_lib.sh, moto_refuses): where it refuses them, the
-# suite runs with moto's signature checking off. The binding signs nothing
-# itself; the signing of such requests is s3_cli.sh's and test_s3's.
-s3_probe_listings
-if [ "$MOTO_REFUSES_LISTINGS" = yes ]; then
-  echo "NOTE: pytest runs with moto's signature checking off"
-  s3_signature_checks off
-fi
+BINDING_SUITE="pytest"
+. "${top_srcdir:?}/tests/binding_lib.sh"
 
 # The package from the source tree, libpail from the build tree (which
 # finds the build tree's plugins by itself); nothing written into the
