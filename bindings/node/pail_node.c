@@ -597,16 +597,24 @@ static napi_status read_result(napi_env env, call *c, napi_value *out) {
   return status;
 }
 
-/* read(handle, pointer): a promise of the whole object as a Buffer. */
-static napi_value op_read(napi_env env, napi_callback_info info) {
-  ARGS(2);
-  call *c = workspace_call(env, args[0], read_execute, read_result);
-  if (c == NULL)
-    return NULL;
-  if (!parse_pointer(env, c->owner, args[1], 0, &c->pointer)) {
+/* A call on the workspace in args[0] about the pointer in args[1]; NULL
+ * (with an exception pending) when either is not one. */
+static call *pointer_call(napi_env env, napi_value *args,
+                          call_execute_fn execute, call_result_fn result) {
+  call *c = workspace_call(env, args[0], execute, result);
+  if (c != NULL && !parse_pointer(env, c->owner, args[1], 0, &c->pointer)) {
     call_free(env, c);
     return NULL;
   }
+  return c;
+}
+
+/* read(handle, pointer): a promise of the whole object as a Buffer. */
+static napi_value op_read(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  call *c = pointer_call(env, args, read_execute, read_result);
+  if (c == NULL)
+    return NULL;
   return call_start(env, c, "pail.read");
 }
 
@@ -621,13 +629,9 @@ static napi_status info_result(napi_env env, call *c, napi_value *out) {
 
 static napi_value op_stat(napi_env env, napi_callback_info info) {
   ARGS(2);
-  call *c = workspace_call(env, args[0], stat_execute, info_result);
+  call *c = pointer_call(env, args, stat_execute, info_result);
   if (c == NULL)
     return NULL;
-  if (!parse_pointer(env, c->owner, args[1], 0, &c->pointer)) {
-    call_free(env, c);
-    return NULL;
-  }
   return call_start(env, c, "pail.stat");
 }
 
@@ -637,13 +641,9 @@ static void delete_execute(call *c) {
 
 static napi_value op_delete(napi_env env, napi_callback_info info) {
   ARGS(2);
-  call *c = workspace_call(env, args[0], delete_execute, NULL);
+  call *c = pointer_call(env, args, delete_execute, NULL);
   if (c == NULL)
     return NULL;
-  if (!parse_pointer(env, c->owner, args[1], 0, &c->pointer)) {
-    call_free(env, c);
-    return NULL;
-  }
   return call_start(env, c, "pail.delete");
 }
 
@@ -660,11 +660,10 @@ static napi_status pointer2_result(napi_env env, call *c, napi_value *out) {
  * pointer (JSON text). */
 static napi_value op_copy(napi_env env, napi_callback_info info) {
   ARGS(3);
-  call *c = workspace_call(env, args[0], copy_execute, pointer2_result);
+  call *c = pointer_call(env, args, copy_execute, pointer2_result);
   if (c == NULL)
     return NULL;
-  if (!parse_pointer(env, c->owner, args[1], 0, &c->pointer) ||
-      !parse_pointer(env, c->owner, args[2], 0, &c->pointer2)) {
+  if (!parse_pointer(env, c->owner, args[2], 0, &c->pointer2)) {
     call_free(env, c);
     return NULL;
   }
@@ -736,11 +735,10 @@ static napi_status pointer_result(napi_env env, call *c, napi_value *out) {
  * text) once the whole Buffer is stored. */
 static napi_value op_write(napi_env env, napi_callback_info info) {
   ARGS(4);
-  call *c = workspace_call(env, args[0], write_execute, pointer_result);
+  call *c = pointer_call(env, args, write_execute, pointer_result);
   if (c == NULL)
     return NULL;
-  if (!parse_pointer(env, c->owner, args[1], 0, &c->pointer) ||
-      !get_bytes(env, args[2], &c->data, &c->length) ||
+  if (!get_bytes(env, args[2], &c->data, &c->length) ||
       !get_write_options(env, c, args[3]) || !call_keep(env, c, 0, args[2])) {
     c->data = NULL; /* the Buffer's, not ours */
     call_free(env, c);
@@ -827,11 +825,10 @@ static napi_status sign_result(napi_env env, call *c, napi_value *out) {
 static napi_value op_sign(napi_env env, napi_callback_info info) {
   ARGS(4);
   double expires = 0;
-  call *c = workspace_call(env, args[0], sign_execute, sign_result);
+  call *c = pointer_call(env, args, sign_execute, sign_result);
   if (c == NULL)
     return NULL;
-  if (!parse_pointer(env, c->owner, args[1], 0, &c->pointer) ||
-      !get_number(env, args[2], &expires) ||
+  if (!get_number(env, args[2], &expires) ||
       !get_string(env, args[3], "method must be a string", &c->strings[0])) {
     call_free(env, c);
     return NULL;
@@ -946,11 +943,10 @@ static void reader_open_complete(napi_env env, napi_status work_status,
 static napi_value op_reader_open(napi_env env, napi_callback_info info) {
   ARGS(4);
   double offset = 0, length = -1;
-  call *c = workspace_call(env, args[0], reader_open_execute, NULL);
+  call *c = pointer_call(env, args, reader_open_execute, NULL);
   if (c == NULL)
     return NULL;
-  if (!parse_pointer(env, c->owner, args[1], 0, &c->pointer) ||
-      !get_number(env, args[2], &offset) ||
+  if (!get_number(env, args[2], &offset) ||
       !get_number(env, args[3], &length)) {
     call_free(env, c);
     return NULL;
@@ -1110,11 +1106,10 @@ static void writer_open_complete(napi_env env, napi_status work_status,
  * Nothing is visible under the key until writerClose succeeds. */
 static napi_value op_writer_open(napi_env env, napi_callback_info info) {
   ARGS(3);
-  call *c = workspace_call(env, args[0], writer_open_execute, NULL);
+  call *c = pointer_call(env, args, writer_open_execute, NULL);
   if (c == NULL)
     return NULL;
-  if (!parse_pointer(env, c->owner, args[1], 0, &c->pointer) ||
-      !get_write_options(env, c, args[2])) {
+  if (!get_write_options(env, c, args[2])) {
     call_free(env, c);
     return NULL;
   }
