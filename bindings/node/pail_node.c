@@ -964,6 +964,30 @@ static napi_value op_reader_open(napi_env env, napi_callback_info info) {
                     reader_open_free);
 }
 
+/* A call on the reader or writer handle in args[0] with the bytes of the
+ * Buffer in args[1] in c->data and c->length, both kept alive until it
+ * settles (the bytes are the Buffer's, read or filled on the pool); NULL,
+ * with an exception pending, when args[1] holds no bytes or memory runs
+ * out. */
+static call *bytes_call(napi_env env, napi_value *args, call_execute_fn execute,
+                        call_result_fn result) {
+  void *data;
+  size_t length;
+  if (!get_bytes(env, args[1], &data, &length))
+    return NULL;
+  call *c = call_new(execute, result);
+  if (c == NULL || !call_keep(env, c, 0, args[0]) ||
+      !call_keep(env, c, 1, args[1])) {
+    if (c != NULL)
+      call_free(env, c);
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  c->data = data;
+  c->length = length;
+  return c;
+}
+
 /* The reader in value, free for a call; throws otherwise. */
 static node_reader *get_reader(napi_env env, napi_value value) {
   node_reader *nr;
@@ -1009,21 +1033,11 @@ static napi_status length_result(napi_env env, call *c, napi_value *out) {
 static napi_value op_reader_read(napi_env env, napi_callback_info info) {
   ARGS(2);
   node_reader *nr = get_reader(env, args[0]);
-  call *c;
-  void *data;
-  size_t length;
-  if (nr == NULL || !get_bytes(env, args[1], &data, &length))
+  call *c =
+      nr ? bytes_call(env, args, reader_read_execute, length_result) : NULL;
+  if (c == NULL)
     return NULL;
-  c = call_new(reader_read_execute, length_result);
-  if (c == NULL || !call_keep(env, c, 0, args[0]) ||
-      !call_keep(env, c, 1, args[1])) {
-    if (c != NULL)
-      call_free(env, c);
-    napi_throw_error(env, NULL, "out of memory");
-    return NULL;
-  }
-  c->data = data;
-  c->read.length = length;
+  c->read.length = c->length; /* the room; length counts what came */
   c->reader = nr;
   nr->busy = 1;
   return call_start(env, c, "pail.readerRead");
@@ -1141,21 +1155,9 @@ static void writer_write_execute(call *c) {
 static napi_value op_writer_write(napi_env env, napi_callback_info info) {
   ARGS(2);
   node_writer *nw = get_writer(env, args[0]);
-  call *c;
-  void *data;
-  size_t length;
-  if (nw == NULL || !get_bytes(env, args[1], &data, &length))
+  call *c = nw ? bytes_call(env, args, writer_write_execute, NULL) : NULL;
+  if (c == NULL)
     return NULL;
-  c = call_new(writer_write_execute, NULL);
-  if (c == NULL || !call_keep(env, c, 0, args[0]) ||
-      !call_keep(env, c, 1, args[1])) {
-    if (c != NULL)
-      call_free(env, c);
-    napi_throw_error(env, NULL, "out of memory");
-    return NULL;
-  }
-  c->data = data;
-  c->length = length;
   c->writer = nw;
   nw->busy = 1;
   return call_start(env, c, "pail.writerWrite");
