@@ -801,6 +801,12 @@ START_TEST(signature_version_2_header_refused_query_checked) {
             "Signature=c2ln%2BbmF0dXJl");
   assert_refused(&f, SECRET, "AccessDenied", 403);
   fake_free(&f);
+  /* An empty key id is no key id (a fuzzer found it claimed). */
+  fake_init(&f, "GET", "h", "/b/k",
+            "AWSAccessKeyId=&Expires=1795601000&"
+            "Signature=aaaaaaaaaaaaaaaaaaaaaaaaaaa%3D");
+  assert_refused(&f, SECRET, "AccessDenied", 403);
+  fake_free(&f);
 }
 END_TEST
 

@@ -461,8 +461,8 @@ static pail_status presigned_v2_parse(const query_scan *scan, gateway_auth *out,
   for (size_t i = 0; i < V2_PARAMETER_COUNT; i++)
     values[i] = value_decode(scan->v2_value[i], scan->v2_length[i]);
   pail_status status = PAIL_OK;
-  if (values[V2_KEY_ID] == NULL || values[V2_SIGNATURE] == NULL ||
-      values[V2_EXPIRES] == NULL)
+  if (values[V2_KEY_ID] == NULL || values[V2_KEY_ID][0] == '\0' ||
+      values[V2_SIGNATURE] == NULL || values[V2_EXPIRES] == NULL)
     status = gateway_error(err, code,
                            "Query-string authentication requires the "
                            "Signature, Expires and AWSAccessKeyId parameters");
