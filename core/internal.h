@@ -675,6 +675,24 @@ PAIL_HIDDEN bool writer_takes_files(const pail_writer *w);
 PAIL_HIDDEN pail_status writer_write_file(pail_writer *w, int fd,
                                           uint64_t offset, uint64_t length,
                                           pail_error **err);
+/* Logs through the sink of a storage's settings, naming the storage (the
+ * core services' log). */
+PAIL_HIDDEN void config_log(const pail_config *cfg, pail_log_level level,
+                            const char *format, ...) PAIL_PRINTF(3, 4);
+/* credentials.c: the core services' credentials_* (include/pail/backend.h,
+ * ABI 1.19). */
+PAIL_HIDDEN pail_status credentials_cache_new(const pail_config *cfg,
+                                              pail_credentials_fetch fetch,
+                                              void *context,
+                                              pail_credentials_cache **out,
+                                              pail_error **err);
+PAIL_HIDDEN pail_status credentials_get(pail_credentials_cache *cache,
+                                        pail_backend_credentials *out,
+                                        pail_error **err);
+PAIL_HIDDEN void credentials_invalidate(pail_credentials_cache *cache,
+                                        const pail_backend_credentials *token);
+PAIL_HIDDEN void credentials_clear(pail_backend_credentials *c);
+PAIL_HIDDEN void credentials_cache_free(pail_credentials_cache *cache);
 /* Logs through the workspace's sink. */
 PAIL_HIDDEN void workspace_log(pail_workspace *workspace, pail_log_level level,
                                const char *format, ...) PAIL_PRINTF(3, 4);

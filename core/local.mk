@@ -17,6 +17,7 @@ core_libpail_core_la_SOURCES = \
 	core/strings.c \
 	core/text.c \
 	core/clock.c \
+	core/credentials.c \
 	core/delegate.c \
 	core/pointer.c \
 	core/permissions.c \

@@ -49,10 +49,8 @@ static char *config_json(const pail_config *cfg, const char *field) {
   return value ? json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 }
 
-static void core_log(const pail_config *cfg, pail_log_level level,
-                     const char *format, ...) PAIL_PRINTF(3, 4);
-static void core_log(const pail_config *cfg, pail_log_level level,
-                     const char *format, ...) {
+void config_log(const pail_config *cfg, pail_log_level level,
+                const char *format, ...) {
   if (cfg == NULL || cfg->log == NULL || level > cfg->log_level)
     return;
   char *message = NULL;
@@ -79,7 +77,7 @@ const pail_core_services core_services = {
     .abi_version = PAIL_BACKEND_ABI_VERSION,
     .struct_size = sizeof(pail_core_services),
     .error_set = pail_error_set,
-    .log = core_log,
+    .log = config_log,
     .now = core_now,
     .config_storage_name = config_storage_name,
     .config_string = config_string,
@@ -144,6 +142,11 @@ const pail_core_services core_services = {
     .hex_decode = str_hex_decode,
     .uri_decode = str_uri_decode,
     .resumable_stream_open = resumable_stream_open,
+    .credentials_cache_new = credentials_cache_new,
+    .credentials_get = credentials_get,
+    .credentials_invalidate = credentials_invalidate,
+    .credentials_clear = credentials_clear,
+    .credentials_cache_free = credentials_cache_free,
 };
 
 const pail_core_services *pail_core_services_get(void) {

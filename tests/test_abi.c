@@ -61,7 +61,7 @@ LAYOUT_AT(pail_backend_ops, upload_abort, 232);
 LAYOUT_AT(pail_backend_ops, upload_part_copy, 240);
 
 /* pail_core_services */
-LAYOUT_SIZE(pail_core_services, 536);
+LAYOUT_SIZE(pail_core_services, 576);
 LAYOUT_AT(pail_core_services, abi_version, 0);
 LAYOUT_AT(pail_core_services, struct_size, 4);
 LAYOUT_AT(pail_core_services, error_set, 8);
@@ -130,6 +130,11 @@ LAYOUT_AT(pail_core_services, status_category, 504);
 LAYOUT_AT(pail_core_services, hex_decode, 512);
 LAYOUT_AT(pail_core_services, uri_decode, 520);
 LAYOUT_AT(pail_core_services, resumable_stream_open, 528);
+LAYOUT_AT(pail_core_services, credentials_cache_new, 536);
+LAYOUT_AT(pail_core_services, credentials_get, 544);
+LAYOUT_AT(pail_core_services, credentials_invalidate, 552);
+LAYOUT_AT(pail_core_services, credentials_clear, 560);
+LAYOUT_AT(pail_core_services, credentials_cache_free, 568);
 
 /* pail_backend_field */
 LAYOUT_SIZE(pail_backend_field, 32);

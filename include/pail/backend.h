@@ -74,7 +74,7 @@ extern "C" {
 #endif
 
 #define PAIL_BACKEND_ABI_MAJOR 1
-#define PAIL_BACKEND_ABI_MINOR 18
+#define PAIL_BACKEND_ABI_MINOR 19
 /* PAIL_ABI_VERSION_MAKE, PAIL_ABI_MAJOR_OF and PAIL_ABI_MINOR_OF are in
  * pail.h, which users share: pail_backend_info reports an ABI version. */
 #define PAIL_BACKEND_ABI_VERSION                                               \
@@ -468,6 +468,30 @@ typedef struct pail_sigv4_key {
    * it a second time. Non-zero for the latter. */
   int normalize_path;
 } pail_sigv4_key;
+
+/* ABI 1.19: credentials a backend obtained from a provider (an STS role, a
+ * metadata server, a token endpoint), which expire. Strings are malloc'ed;
+ * credentials_clear wipes and frees them. */
+typedef struct pail_backend_credentials {
+  char *access_key_id;     /* AWS keys; NULL for a bearer token */
+  char *secret_access_key; /* AWS keys */
+  char *token;             /* a session token, or a bearer token */
+  int64_t expires;         /* seconds since the epoch; 0: never */
+  /* Where they came from, for messages and `pail config check` ("web
+   * identity (AWS_WEB_IDENTITY_TOKEN_FILE)"); never a secret. */
+  char *source;
+} pail_backend_credentials;
+
+/* Obtains fresh credentials for a credentials cache: fills out (zeroed by
+ * the caller) or sets *err. Called on whichever thread needs them, never
+ * twice at once for one cache, and never with the cache's lock held. */
+typedef pail_status (*pail_credentials_fetch)(void *context,
+                                              pail_backend_credentials *out,
+                                              pail_error **err);
+
+/* One storage's current credentials and their refreshing
+ * (credentials_cache_new). */
+typedef struct pail_credentials_cache pail_credentials_cache;
 
 /* ABI 1.4: a streamed GET of one object that resumes where its body broke
  * (core_services.resumable_open). The backend speaks its protocol through two
@@ -996,6 +1020,35 @@ typedef struct pail_core_services {
       const pail_config *cfg, const pail_resumable_source *source,
       const pail_read_options *options, void (*context_free)(void *context),
       pail_object_info *info, pail_resumable_reader **reader, pail_error **err);
+
+  /* ------------------------- ABI 1.19: credentials that expire, refreshed */
+
+  /* A cache over fetch(context), which it calls when first asked and again
+   * before the credentials expire: from 5 minutes before (or half their
+   * lifetime, when shorter), one thread refreshes while the others go on
+   * with the old ones; a refresh that fails then is logged as a warning and
+   * the old credentials kept (retried after 10 s), until the last minute
+   * (or tenth of the lifetime) before they expire, from which they are never
+   * handed out: callers wait for one refresh, whose failure each of them
+   * gets. Credentials with expires 0 are fetched once. The context stays
+   * the caller's. *out NULL and PAIL_ERR_INTERNAL when out of memory. */
+  pail_status (*credentials_cache_new)(const pail_config *cfg,
+                                       pail_credentials_fetch fetch,
+                                       void *context,
+                                       pail_credentials_cache **out,
+                                       pail_error **err);
+  /* A copy of the current credentials, refreshed first when due (see
+   * above), for the caller to clear. Safe from any thread. */
+  pail_status (*credentials_get)(pail_credentials_cache *cache,
+                                 pail_backend_credentials *out,
+                                 pail_error **err);
+  /* Drops the cached credentials when they are still those of `token`
+   * (a copy from credentials_get), so that the next get fetches: for a
+   * provider that refused them before they said they expire. */
+  void (*credentials_invalidate)(pail_credentials_cache *cache,
+                                 const pail_backend_credentials *token);
+  void (*credentials_clear)(pail_backend_credentials *c);
+  void (*credentials_cache_free)(pail_credentials_cache *cache);
 } pail_core_services;
 
 /* True when the core provides the service `field` (appended in a later
@@ -1011,7 +1064,8 @@ typedef struct pail_core_services {
   (offsetof(pail_core_services, field) +                                       \
    sizeof(((pail_core_services *)0)->field))
 #define PAIL_CORE_SERVICES_SIZE(minor)                                         \
-  ((minor) >= 16   ? PAIL_CORE_SERVICES_END_(resumable_stream_open)            \
+  ((minor) >= 19   ? PAIL_CORE_SERVICES_END_(credentials_cache_free)           \
+   : (minor) >= 16 ? PAIL_CORE_SERVICES_END_(resumable_stream_open)            \
    : (minor) >= 15 ? PAIL_CORE_SERVICES_END_(uri_decode)                       \
    : (minor) >= 12 ? PAIL_CORE_SERVICES_END_(part_writer_abort)                \
    : (minor) >= 11 ? PAIL_CORE_SERVICES_END_(request_free)                     \
