@@ -5,9 +5,13 @@
 
 #include "common.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Credential files are small; anything larger is not one. */
+#define MAX_SLURP ((size_t)1 << 20)
 
 bool backend_query_add(const pail_core_services *core, char **query,
                        const char *name, const char *value) {
@@ -49,4 +53,40 @@ char *backend_file_part(pail_part *part, pail_http_body_file *file,
   part->body_length = (size_t)length;
   part->body_flags = PAIL_HTTP_BODY_FILE;
   return backend_part_name(key, word, number);
+}
+
+pail_status backend_file_slurp(const pail_core_services *core,
+                               const char *backend, const char *label,
+                               const char *path, char **text, size_t *length,
+                               pail_error **err) {
+  *text = NULL;
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    int e = errno;
+    return core->error_set(err,
+                           e == ENOENT   ? PAIL_ERR_NOT_FOUND
+                           : e == EACCES ? PAIL_ERR_ACCESS_DENIED
+                                         : PAIL_ERR_IO,
+                           0, NULL, NULL, "%s: cannot read %s%s%s: %s", backend,
+                           label ? label : "", label ? " " : "", path,
+                           strerror(e));
+  }
+  char *buffer = malloc(MAX_SLURP + 1);
+  size_t n = buffer ? fread(buffer, 1, MAX_SLURP + 1, f) : 0;
+  bool failed = buffer ? ferror(f) != 0 : false;
+  fclose(f);
+  if (buffer == NULL)
+    return core->error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                           "out of memory");
+  if (failed || n > MAX_SLURP) {
+    free(buffer);
+    return core->error_set(
+        err, failed ? PAIL_ERR_IO : PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+        "%s: %s%s%s is %s", backend, label ? label : "", label ? " " : "", path,
+        failed ? "unreadable" : "larger than 1 MiB");
+  }
+  buffer[n] = '\0';
+  *text = buffer;
+  *length = n;
+  return PAIL_OK;
 }

@@ -34,4 +34,15 @@ char *backend_file_part(pail_part *part, pail_http_body_file *file,
                         const char *key, const char *word, uint32_t number,
                         int fd, uint64_t offset, uint64_t length);
 
+/* Reads a small local file a credential source names (a key file, a web
+ * identity token) into *text, malloc'ed and NUL-ended, its length in
+ * *length. Messages start with "BACKEND: " and name the file, with label
+ * before the path when not NULL ("the token file"): PAIL_ERR_NOT_FOUND when
+ * it does not exist, PAIL_ERR_ACCESS_DENIED when it may not be read,
+ * PAIL_ERR_INVALID_ARGUMENT when it is larger than 1 MiB. */
+pail_status backend_file_slurp(const pail_core_services *core,
+                               const char *backend, const char *label,
+                               const char *path, char **text, size_t *length,
+                               pail_error **err);
+
 #endif /* PAIL_BACKENDS_COMMON_H */

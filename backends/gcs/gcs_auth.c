@@ -24,9 +24,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* Credentials files are small; anything larger is not one. */
-#define MAX_KEY_FILE ((size_t)1 << 20)
-
 void gcs_account_clear(gcs_account *account) {
   free(account->client_email);
   free(account->private_key_id);
@@ -189,43 +186,12 @@ pail_status gcs_account_parse(const char *text, size_t length,
   return status;
 }
 
-/* Reads a credentials file. PAIL_ERR_NOT_FOUND when it does not exist. */
-static pail_status read_file(const char *label, const char *path, char **text,
-                             size_t *length, pail_error **err) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    int e = errno;
-    return gcs_core->error_set(err,
-                               e == ENOENT   ? PAIL_ERR_NOT_FOUND
-                               : e == EACCES ? PAIL_ERR_ACCESS_DENIED
-                                             : PAIL_ERR_IO,
-                               0, NULL, NULL, "gcs: cannot read %s%s%s: %s",
-                               label ? label : "", label ? " " : "", path,
-                               strerror(e));
-  }
-  char *buffer = malloc(MAX_KEY_FILE + 1);
-  size_t n = buffer ? fread(buffer, 1, MAX_KEY_FILE + 1, f) : 0;
-  bool failed = buffer ? ferror(f) != 0 : false;
-  fclose(f);
-  if (buffer == NULL)
-    return gcs_no_memory(err);
-  if (failed || n > MAX_KEY_FILE) {
-    free(buffer);
-    return gcs_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                               "gcs: %s is %s", path,
-                               failed ? "unreadable" : "larger than 1 MiB");
-  }
-  buffer[n] = '\0';
-  *text = buffer;
-  *length = n;
-  return PAIL_OK;
-}
-
 static pail_status parse_file(const char *path, const char *label,
                               gcs_account *account, pail_error **err) {
   char *text = NULL, *source = NULL;
   size_t length = 0;
-  pail_status status = read_file(label, path, &text, &length, err);
+  pail_status status =
+      backend_file_slurp(gcs_core, "gcs", label, path, &text, &length, err);
   if (status != PAIL_OK)
     return status;
   if (asprintf(&source, "%s%s%s%s", label ? label : "", label ? " (" : "", path,

@@ -9,7 +9,7 @@
 # everything (AM_CFLAGS), so the same objects serve both.
 S3_SOURCES = backends/s3/s3.h backends/s3/s3.c backends/xml.h backends/xml.c \
 	backends/common.h backends/common.c backends/s3/s3_credentials.c \
-	backends/s3/s3_list.c backends/s3/s3_read.c backends/s3/s3_write.c \
+	backends/s3/s3_sources.c backends/s3/s3_list.c backends/s3/s3_read.c backends/s3/s3_write.c \
 	backends/s3/s3_copy.c backends/s3/s3_delete.c backends/s3/s3_uploads.c
 noinst_LTLIBRARIES += backends/s3/libs3.la
 backends_s3_libs3_la_SOURCES = $(S3_SOURCES)
@@ -30,7 +30,10 @@ tests_test_s3_LDADD = $(UNIT_LDADD)
 
 # The CLI against moto_server (tests/s3_lib.sh starts it).
 SCRIPT_TESTS += tests/s3_cli.sh tests/s3_faults.sh tests/s3_soak.sh \
-	tests/settings_s3.sh tests/cleanup_s3.sh
+	tests/settings_s3.sh tests/cleanup_s3.sh tests/s3_identity.sh
+# Temporary credentials (issue 19): STS roles on moto, and a web identity
+# provider in front of it.
+EXTRA_DIST += tests/sts_fixture.py
 dist_check_SCRIPTS += tests/s3_lib.sh
 
 # libFuzzer targets for what the backend parses from servers

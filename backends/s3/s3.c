@@ -45,6 +45,22 @@ char *s3_url(const s3_instance *s3, const char *key, const char *query) {
 
 /* ----------------------------------------------------------- requests */
 
+pail_status s3_key_get(const s3_instance *s3, pail_sigv4_key *key,
+                       pail_backend_credentials *hold, pail_error **err) {
+  memset(hold, 0, sizeof *hold);
+  if (s3->credentials.source == NULL)
+    return s3_core->error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
+                              "s3: anonymous access has no key");
+  pail_status status = s3_source_get(s3->credentials.source, hold, err);
+  *key = (pail_sigv4_key){.access_key_id = hold->access_key_id,
+                          .secret_access_key = hold->secret_access_key,
+                          .session_token = hold->token,
+                          .region = s3->region,
+                          .service = "s3",
+                          .normalize_path = 0};
+  return status;
+}
+
 pail_status s3_request_sign(const s3_instance *s3, pail_request *r,
                             pail_error **err) {
   if (!s3->credentials.anonymous) {
@@ -74,9 +90,14 @@ pail_status s3_request_sign(const s3_instance *s3, pail_request *r,
     }
     char **added = NULL;
     size_t added_count = 0;
-    pail_status status = s3_core->sigv4_sign(
-        &s3->key, r->http.method, r->url, (const char *const *)r->headers,
-        r->header_count, hash, s3_core->now(NULL), &added, &added_count, err);
+    pail_sigv4_key key;
+    pail_backend_credentials hold;
+    pail_status status = s3_key_get(s3, &key, &hold, err);
+    if (status == PAIL_OK)
+      status = s3_core->sigv4_sign(
+          &key, r->http.method, r->url, (const char *const *)r->headers,
+          r->header_count, hash, s3_core->now(NULL), &added, &added_count, err);
+    s3_core->credentials_clear(&hold);
     for (size_t i = 0; i < added_count && status == PAIL_OK; i++)
       status = s3_core->request_header(r, err, "%s", added[i]);
     s3_core->strings_free(added, added_count);
@@ -471,9 +492,14 @@ static pail_status s3_sign(void *instance, const char *key,
   free(query);
   if (target == NULL)
     return s3_no_memory(err);
-  pail_status status = s3_core->sigv4_presign(
-      &s3->key, options->method, target, options->headers,
-      options->header_count, options->at, options->expires, url, err);
+  pail_sigv4_key signing;
+  pail_backend_credentials hold;
+  pail_status status = s3_key_get(s3, &signing, &hold, err);
+  if (status == PAIL_OK)
+    status = s3_core->sigv4_presign(&signing, options->method, target,
+                                    options->headers, options->header_count,
+                                    options->at, options->expires, url, err);
+  s3_core->credentials_clear(&hold);
   free(target);
   return status;
 }
@@ -485,6 +511,12 @@ static pail_status s3_connection_describe(void *instance, char **json,
                                           pail_error **err) {
   const s3_instance *s3 = instance;
   const s3_credentials *c = &s3->credentials;
+  pail_backend_credentials keys = {0};
+  if (!c->anonymous) {
+    pail_status status = s3_source_get(c->source, &keys, err);
+    if (status != PAIL_OK)
+      return status;
+  }
   json_t *o = json_pack(
       "{s:s, s:s, s:b, s:b, s:s, s:s, s:b}", "protocol", "s3", "bucket",
       s3->bucket, "use_ssl", s3->use_ssl, "path_style", s3->path_style,
@@ -494,12 +526,15 @@ static pail_status s3_connection_describe(void *instance, char **json,
   if (o != NULL && !s3->aws)
     json_object_set_new(o, "endpoint", json_string(s3->endpoint));
   if (o != NULL && !c->anonymous) {
-    json_object_set_new(o, "access_key_id", json_string(c->access_key_id));
+    json_object_set_new(o, "access_key_id", json_string(keys.access_key_id));
     json_object_set_new(o, "secret_access_key",
-                        json_string(c->secret_access_key));
-    if (c->session_token != NULL)
-      json_object_set_new(o, "session_token", json_string(c->session_token));
+                        json_string(keys.secret_access_key));
+    if (keys.token != NULL)
+      json_object_set_new(o, "session_token", json_string(keys.token));
+    if (keys.expires != 0)
+      json_object_set_new(o, "expires", json_integer(keys.expires));
   }
+  s3_core->credentials_clear(&keys);
   *json = o ? json_dumps(o, JSON_COMPACT) : NULL;
   json_decref(o);
   return *json ? PAIL_OK : s3_no_memory(err);
@@ -521,6 +556,12 @@ static const pail_backend_field s3_fields[] = {
     {"accessKey", PAIL_FIELD_STRING, 0, 0, "access key id"},
     {"secretKey", PAIL_FIELD_STRING, 0, 1, "secret access key"},
     {"token", PAIL_FIELD_STRING, 0, 1, "session token"},
+    {"roleArn", PAIL_FIELD_STRING, 0, 0,
+     "an IAM role to assume (STS AssumeRole) with the credentials found"},
+    {"externalId", PAIL_FIELD_STRING, 0, 1,
+     "the ExternalId the role's trust policy asks for"},
+    {"roleSessionName", PAIL_FIELD_STRING, 0, 0,
+     "the assumed role's session name (default: pail-<time>)"},
     {"profile", PAIL_FIELD_STRING, 0, 0,
      "profile of ~/.aws/credentials and ~/.aws/config (default: "
      "AWS_PROFILE, else default)"},
@@ -693,18 +734,14 @@ static pail_status s3_open(const pail_config *cfg, void **instance,
   s3->copy_cutoff = (uint64_t)copy_cutoff;
   s3->read_retries = 5;
   s3->sign_payload = s3_core->config_bool(cfg, "signPayload", !s3->use_ssl);
-  s3->key.access_key_id = s3->credentials.access_key_id;
-  s3->key.secret_access_key = s3->credentials.secret_access_key;
-  s3->key.session_token = s3->credentials.session_token;
-  s3->key.region = s3->region;
-  s3->key.service = "s3";
-  s3->key.normalize_path = 0;
   s3_core->log(cfg, PAIL_LOG_DEBUG,
                "s3: bucket %s at %s (%s style, region %s, credentials from "
                "%s)",
                s3->bucket, s3->base_url,
                s3->path_style ? "path" : "virtual-hosted", s3->region,
-               s3->credentials.source);
+               s3->credentials.source
+                   ? s3_source_describe(s3->credentials.source)
+                   : "nowhere: anonymous (settings)");
   *instance = s3;
   return PAIL_OK;
 }

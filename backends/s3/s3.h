@@ -29,12 +29,48 @@
 
 extern const pail_core_services *s3_core;
 
-/* Credentials as resolved when the storage opened; immutable after. */
+/* Where a storage's credentials come from (s3_sources.c), each source
+ * behind the core's credentials cache. */
+typedef enum s3_source_kind {
+  S3_SOURCE_FIXED,        /* keys from the settings, environment or profile */
+  S3_SOURCE_WEB_IDENTITY, /* STS AssumeRoleWithWebIdentity, a token file */
+  S3_SOURCE_ASSUME_ROLE,  /* STS AssumeRole, signed with a base source */
+  S3_SOURCE_PROCESS       /* a profile's credential_process */
+} s3_source_kind;
+typedef struct s3_source s3_source;
+
+/* What s3_source_new builds a source from; strings are copied. */
+typedef struct s3_source_options {
+  s3_source_kind kind;
+  const char *describe; /* for messages: "profile \"ci\"", ... */
+  /* FIXED */
+  const char *access_key_id, *secret_access_key, *session_token;
+  /* WEB_IDENTITY and ASSUME_ROLE */
+  const char *role_arn, *session_name, *external_id;
+  const char *region;     /* of the STS endpoint */
+  int64_t duration;       /* DurationSeconds; 0: STS's default */
+  const char *token_file; /* WEB_IDENTITY */
+  s3_source *base;        /* ASSUME_ROLE: taken over on success */
+  const char *command;    /* PROCESS */
+} s3_source_options;
+
+pail_status s3_source_new(const pail_config *cfg,
+                          const s3_source_options *options, s3_source **out,
+                          pail_error **err);
+void s3_source_free(s3_source *s);
+const char *s3_source_describe(const s3_source *s);
+s3_source_kind s3_source_kind_of(const s3_source *s);
+/* The source's current credentials (fetched or refreshed when due), for
+ * the caller to clear with credentials_clear. */
+pail_status s3_source_get(s3_source *s, pail_backend_credentials *out,
+                          pail_error **err);
+/* After S3 refused c (ExpiredToken): the next get fetches. */
+void s3_source_invalidate(s3_source *s, const pail_backend_credentials *c);
+
+/* Credentials as resolved when the storage opened: a source (whose
+ * credentials may change as they are refreshed), or anonymous access. */
 typedef struct s3_credentials {
-  char *access_key_id;
-  char *secret_access_key;
-  char *session_token;
-  char *source; /* where they came from, for messages: "settings", ... */
+  s3_source *source; /* NULL when anonymous */
   bool anonymous;
 } s3_credentials;
 
@@ -50,7 +86,6 @@ typedef struct s3_instance {
   bool sign_payload; /* hash bodies instead of UNSIGNED-PAYLOAD */
   char *base_url;    /* "https://host[:port]/bucket" or "https://bucket.host" */
   s3_credentials credentials;
-  pail_sigv4_key key;
   size_t part_size;     /* multipart part size and single-PUT threshold */
   uint64_t copy_cutoff; /* larger server-side copies go by parts */
   size_t concurrency;   /* parts in flight per upload */
@@ -107,6 +142,12 @@ pail_status s3_info_from_headers(const pail_http_response *response,
                                  pail_error **err);
 
 pail_status s3_no_memory(pail_error **err);
+
+/* The SigV4 key of the storage's current credentials, whose strings point
+ * into *hold (clear it with credentials_clear once signed). Anonymous
+ * storages have none: PAIL_ERR_INTERNAL. */
+pail_status s3_key_get(const s3_instance *s3, pail_sigv4_key *key,
+                       pail_backend_credentials *hold, pail_error **err);
 
 /* -------------------------------------------------- s3_credentials.c */
 

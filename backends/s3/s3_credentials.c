@@ -5,9 +5,10 @@
  * Anonymous access is used only when the settings ask for it, never as a
  * fallback: a typo in a key name must not turn into unsigned requests.
  *
- * Not (yet) supported sources: SSO, credential_process, web identity, ECS
- * and EC2 instance metadata; the error when nothing is found says what was
- * tried.
+ * Roles (a web identity, a profile's role_arn, the settings' roleArn) and
+ * credential_process give credentials that expire: s3_sources.c fetches
+ * and refreshes them. Not (yet) supported sources: SSO, ECS and EC2
+ * instance metadata; the error when nothing is found says what was tried.
  */
 #include "s3.h"
 
@@ -18,16 +19,7 @@
 #include <string.h>
 
 void s3_credentials_clear(s3_credentials *c) {
-  free(c->access_key_id);
-  if (c->secret_access_key != NULL) {
-    /* Do not leave the secret in freed memory. */
-    volatile char *p = c->secret_access_key;
-    while (*p)
-      *p++ = 0;
-    free(c->secret_access_key);
-  }
-  free(c->session_token);
-  free(c->source);
+  s3_source_free(c->source);
   memset(c, 0, sizeof *c);
 }
 
@@ -252,9 +244,200 @@ static pail_status base_url_build(s3_instance *s3, pail_error **err) {
   return PAIL_OK;
 }
 
-/* The credentials: anonymous or keys from the settings, then the
- * environment, then the profile; none is access denied, naming each place
- * tried. */
+/* Source chains longer than this are a loop in the profiles. */
+#define MAX_PROFILE_DEPTH 8
+
+static pail_status fixed_source(const s3_instance *s3, const char *describe,
+                                const char *access, const char *secret,
+                                const char *token, s3_source **out,
+                                pail_error **err) {
+  s3_source_options o = {.kind = S3_SOURCE_FIXED,
+                         .describe = describe,
+                         .access_key_id = access,
+                         .secret_access_key = secret,
+                         .session_token = token && *token ? token : NULL};
+  return s3_source_new(s3->cfg, &o, out, err);
+}
+
+/* The credentials of a profile, as the AWS CLI reads them: role_arn (with
+ * web_identity_token_file, source_profile or credential_source), then its
+ * keys, then credential_process. PAIL_ERR_NOT_FOUND when it has none (the
+ * caller says what was tried); other errors are the profile's. With
+ * top-level false (a source_profile), a role is assumed only when the
+ * profile names another source than itself. */
+static pail_status profile_source(const s3_instance *s3,
+                                  const aws_profile *profile, const char *name,
+                                  int depth, s3_source **out,
+                                  pail_error **err) {
+  const char *credentials_path = profile->credentials_path;
+  const char *config_path = profile->config_path;
+#define VALUE(field)                                                           \
+  profile_value(name, credentials_path, config_path, field, true)
+  char *role_arn = VALUE("role_arn");
+  char *token_file = VALUE("web_identity_token_file");
+  char *source_profile = VALUE("source_profile");
+  char *credential_source = VALUE("credential_source");
+  char *session_name = VALUE("role_session_name");
+  char *external_id = VALUE("external_id");
+  char *access = VALUE("aws_access_key_id");
+  char *secret = VALUE("aws_secret_access_key");
+  char *token = VALUE("aws_session_token");
+  char *process = VALUE("credential_process");
+  char *duration_text = VALUE("duration_seconds");
+#undef VALUE
+  char *describe = NULL;
+  pail_status status = PAIL_OK;
+  bool self_source = source_profile && strcmp(source_profile, name) == 0;
+  if (depth > MAX_PROFILE_DEPTH) {
+    status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: profile \"%s\": its source_profile "
+                                "chain is longer than %d profiles (a loop?)",
+                                name, MAX_PROFILE_DEPTH);
+  } else if (role_arn && *role_arn && !self_source) {
+    s3_source_options o = {
+        .role_arn = role_arn,
+        .session_name = session_name,
+        .external_id = external_id,
+        .region = s3->region,
+        .duration = duration_text ? strtoll(duration_text, NULL, 10) : 0};
+    if (token_file && *token_file) {
+      o.kind = S3_SOURCE_WEB_IDENTITY;
+      o.token_file = token_file;
+      if (asprintf(&describe, "profile \"%s\" (web identity, role_arn %s)",
+                   name, role_arn) < 0)
+        describe = NULL;
+    } else if (source_profile && *source_profile) {
+      o.kind = S3_SOURCE_ASSUME_ROLE;
+      status =
+          profile_source(s3, profile, source_profile, depth + 1, &o.base, err);
+      if (status == PAIL_ERR_NOT_FOUND)
+        status = s3_core->error_set(
+            err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+            "s3: profile \"%s\": its source_profile \"%s\" has no "
+            "credentials",
+            name, source_profile);
+      if (asprintf(&describe,
+                   "profile \"%s\" (role_arn %s from profile "
+                   "\"%s\")",
+                   name, role_arn, source_profile) < 0)
+        describe = NULL;
+    } else if (credential_source &&
+               strcmp(credential_source, "Environment") == 0) {
+      o.kind = S3_SOURCE_ASSUME_ROLE;
+      if (getenv("AWS_ACCESS_KEY_ID") && getenv("AWS_SECRET_ACCESS_KEY"))
+        status = fixed_source(s3, "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+                              getenv("AWS_ACCESS_KEY_ID"),
+                              getenv("AWS_SECRET_ACCESS_KEY"),
+                              getenv("AWS_SESSION_TOKEN"), &o.base, err);
+      else
+        status = s3_core->error_set(
+            err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+            "s3: profile \"%s\": credential_source Environment, but "
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set",
+            name);
+      if (asprintf(&describe,
+                   "profile \"%s\" (role_arn %s from the "
+                   "environment)",
+                   name, role_arn) < 0)
+        describe = NULL;
+    } else {
+      status = s3_core->error_set(
+          err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+          "s3: profile \"%s\" has role_arn but %s%s%s", name,
+          credential_source ? "credential_source "
+                            : "no source_profile, "
+                              "web_identity_token_file "
+                              "or credential_source",
+          credential_source ? credential_source : "",
+          credential_source ? ", which pail does not take yet (Environment "
+                              "only)"
+                            : "");
+    }
+    if (status == PAIL_OK && describe == NULL)
+      status = s3_no_memory(err);
+    if (status == PAIL_OK) {
+      o.describe = describe;
+      status = s3_source_new(s3->cfg, &o, out, err);
+    }
+    if (status != PAIL_OK)
+      s3_source_free(o.base);
+  } else if (access && *access && secret && *secret) {
+    if (asprintf(&describe, "profile \"%s\"", name) < 0)
+      describe = NULL;
+    status = describe
+                 ? fixed_source(s3, describe, access, secret, token, out, err)
+                 : s3_no_memory(err);
+  } else if (process && *process) {
+    if (asprintf(&describe, "profile \"%s\" (credential_process)", name) < 0)
+      describe = NULL;
+    s3_source_options o = {
+        .kind = S3_SOURCE_PROCESS, .describe = describe, .command = process};
+    status =
+        describe ? s3_source_new(s3->cfg, &o, out, err) : s3_no_memory(err);
+  } else {
+    status = PAIL_ERR_NOT_FOUND;
+  }
+  free(describe);
+  free(role_arn);
+  free(token_file);
+  free(source_profile);
+  free(credential_source);
+  free(session_name);
+  free(external_id);
+  free(access);
+  if (secret != NULL) {
+    memset(secret, 0, strlen(secret));
+    free(secret);
+  }
+  free(token);
+  free(process);
+  free(duration_text);
+  return status;
+}
+
+/* The chain below the settings' own keys: the environment's keys, a
+ * profile's role, a web identity from the environment, then the profile's
+ * keys or credential_process, as the AWS CLI orders them. */
+static pail_status chain_source(const s3_instance *s3,
+                                const aws_profile *profile, s3_source **out,
+                                pail_error **err) {
+  if (env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY"))
+    return fixed_source(s3, "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+                        env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
+                        env("AWS_SESSION_TOKEN"), out, err);
+  char *role = profile_value(profile->name, profile->credentials_path,
+                             profile->config_path, "role_arn", true);
+  bool profile_role = role != NULL && *role != '\0';
+  free(role);
+  if (!profile_role && env("AWS_WEB_IDENTITY_TOKEN_FILE") &&
+      env("AWS_ROLE_ARN")) {
+    s3_source_options o = {
+        .kind = S3_SOURCE_WEB_IDENTITY,
+        .describe = "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)",
+        .role_arn = env("AWS_ROLE_ARN"),
+        .session_name = env("AWS_ROLE_SESSION_NAME"),
+        .token_file = env("AWS_WEB_IDENTITY_TOKEN_FILE"),
+        .region = s3->region};
+    return s3_source_new(s3->cfg, &o, out, err);
+  }
+  pail_status status = profile_source(s3, profile, profile->name, 0, out, err);
+  if (status == PAIL_ERR_NOT_FOUND)
+    status = s3_core->error_set(
+        err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+        "s3: no credentials for bucket \"%s\"; tried: accessKey/secretKey "
+        "in the settings, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+        "AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN, profile \"%s\" in %s and "
+        "%s (role_arn, keys, credential_process). Set one of them, or "
+        "\"anonymous\": true for a public bucket",
+        s3->bucket, profile->name,
+        profile->credentials_path ? profile->credentials_path
+                                  : "~/.aws/credentials",
+        profile->config_path ? profile->config_path : "~/.aws/config");
+  return status;
+}
+
+/* The credentials: anonymous, keys from the settings, else the chain;
+ * then the settings' roleArn, assumed with them. */
 static pail_status resolve_credentials(s3_instance *s3,
                                        const aws_profile *profile,
                                        pail_error **err) {
@@ -264,59 +447,49 @@ static pail_status resolve_credentials(s3_instance *s3,
   const char *access = s3_core->config_string(cfg, "accessKey");
   const char *secret = s3_core->config_string(cfg, "secretKey");
   const char *token = s3_core->config_string(cfg, "token");
+  const char *role_arn = s3_core->config_string(cfg, "roleArn");
   if (s3_core->config_bool(cfg, "anonymous", 0)) {
-    if ((access && *access) || (secret && *secret))
-      status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                                  "s3: \"anonymous\" is true but keys are "
-                                  "given too: choose one");
+    if ((access && *access) || (secret && *secret) || (role_arn && *role_arn))
+      return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: \"anonymous\" is true but %s given "
+                                "too: choose one",
+                                role_arn && *role_arn ? "roleArn is"
+                                                      : "keys are");
     c->anonymous = true;
-    c->source = strdup("anonymous (settings)");
-  } else if ((access && *access) || (secret && *secret)) {
+    return PAIL_OK;
+  }
+  if ((access && *access) || (secret && *secret)) {
     if (!(access && *access) || !(secret && *secret))
-      status =
-          s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                             "s3: the settings give %s without %s",
-                             access && *access ? "accessKey" : "secretKey",
-                             access && *access ? "secretKey" : "accessKey");
-    c->access_key_id = strdup(access ? access : "");
-    c->secret_access_key = strdup(secret ? secret : "");
-    c->session_token = token && *token ? strdup(token) : NULL;
-    c->source = strdup("the settings");
-  } else if (env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY")) {
-    c->access_key_id = strdup(env("AWS_ACCESS_KEY_ID"));
-    c->secret_access_key = strdup(env("AWS_SECRET_ACCESS_KEY"));
-    c->session_token =
-        env("AWS_SESSION_TOKEN") ? strdup(env("AWS_SESSION_TOKEN")) : NULL;
-    c->source = strdup("AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+      return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: the settings give %s without %s",
+                                access && *access ? "accessKey" : "secretKey",
+                                access && *access ? "secretKey" : "accessKey");
+    status = fixed_source(s3, "the settings", access, secret, token, &c->source,
+                          err);
   } else {
-    const char *credentials_path = profile->credentials_path;
-    const char *config_path = profile->config_path;
-    c->access_key_id = profile_value(profile->name, credentials_path,
-                                     config_path, "aws_access_key_id", true);
-    c->secret_access_key =
-        profile_value(profile->name, credentials_path, config_path,
-                      "aws_secret_access_key", true);
-    c->session_token = profile_value(profile->name, credentials_path,
-                                     config_path, "aws_session_token", true);
-    if (c->access_key_id && c->secret_access_key) {
-      if (asprintf(&c->source, "profile \"%s\"", profile->name) < 0)
-        c->source = NULL;
-    } else {
-      status = s3_core->error_set(
-          err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-          "s3: no credentials for bucket \"%s\"; tried: accessKey/secretKey "
-          "in the settings, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile "
-          "\"%s\" in %s and %s. Set one of them, or \"anonymous\": true for "
-          "a public bucket",
-          s3->bucket, profile->name,
-          credentials_path ? credentials_path : "~/.aws/credentials",
-          config_path ? config_path : "~/.aws/config");
+    status = chain_source(s3, profile, &c->source, err);
+  }
+  if (status == PAIL_OK && role_arn && *role_arn) {
+    char *describe = NULL;
+    if (asprintf(&describe, "roleArn %s in the settings, assumed with %s",
+                 role_arn, s3_source_describe(c->source)) < 0)
+      describe = NULL;
+    s3_source_options o = {
+        .kind = S3_SOURCE_ASSUME_ROLE,
+        .describe = describe,
+        .role_arn = role_arn,
+        .session_name = s3_core->config_string(cfg, "roleSessionName"),
+        .external_id = s3_core->config_string(cfg, "externalId"),
+        .region = s3->region,
+        .base = c->source};
+    status =
+        describe ? s3_source_new(cfg, &o, &c->source, err) : s3_no_memory(err);
+    free(describe);
+    if (status != PAIL_OK) {
+      s3_source_free(o.base);
+      c->source = NULL;
     }
   }
-  if (status == PAIL_OK &&
-      (c->source == NULL ||
-       (!c->anonymous && (!c->access_key_id || !c->secret_access_key))))
-    status = s3_no_memory(err);
   return status;
 }
 

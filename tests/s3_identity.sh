@@ -1,0 +1,253 @@
+#!/bin/sh
+# s3_identity.sh: S3 credentials that expire (issue 19), against moto with
+# signature checks on: moto's STS issues real temporary keys, which its S3
+# accepts only with their session token and only as far as the role's
+# policy allows. Two roles: "writer" may do anything, "reader" may only
+# read; a write refused proves the role's keys were used, not the user's.
+# Covered: the settings' roleArn, a profile's role_arn + source_profile
+# (chained twice, and a loop), a web identity from AWS_WEB_IDENTITY_TOKEN_FILE
+# through tests/sts_fixture.py (which checks the token and gets moto's keys),
+# a transfer that outlives 20-second credentials, credential_process, and
+# each failure named with its source and without the token.
+. "${top_srcdir:?}/tests/lib.sh"
+. "$top_srcdir/tests/s3_lib.sh"
+
+if ! python3 -c 'import boto3' 2>/dev/null; then
+  echo "SKIP: boto3 is needed for the STS fixture"
+  exit 77
+fi
+
+ACCOUNT=123456789012
+WRITER=arn:aws:iam::$ACCOUNT:role/writer
+READER=arn:aws:iam::$ACCOUNT:role/reader
+
+# iam PARAMETERS: one IAM query action signed with the user's key.
+iam() {
+  curl -sS --fail --max-time 30 --aws-sigv4 "aws:amz:$S3_REGION:iam" \
+    --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    -H 'Content-Type: application/x-www-form-urlencoded' \
+    --data "$1&Version=2010-05-08" "$S3_URL/" >/dev/null
+}
+urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+TRUST=$(urlencode '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}')
+ALL=$(urlencode '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}')
+READ=$(urlencode '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*"}]}')
+check "IAM role writer" iam "Action=CreateRole&RoleName=writer&AssumeRolePolicyDocument=$TRUST"
+check "... its policy" iam "Action=PutRolePolicy&RoleName=writer&PolicyName=all&PolicyDocument=$ALL"
+check "IAM role reader" iam "Action=CreateRole&RoleName=reader&AssumeRolePolicyDocument=$TRUST"
+check "... its policy" iam "Action=PutRolePolicy&RoleName=reader&PolicyName=read&PolicyDocument=$READ"
+
+# settings FILE [EXTRA]: the bucket on moto without keys, EXTRA (JSON
+# members) added.
+settings() {
+  cat >"$1" <<EOF
+{ "storage": { "type": "s3", "bucket": "$S3_BUCKET", "region": "$S3_REGION",
+               "endPoint": "127.0.0.1:$S3_PORT", "useSSL": false,
+               "pathStyle": true${2:+, $2} } }
+EOF
+}
+export AWS_ENDPOINT_URL_STS=$S3_URL
+# with FILE COMMAND...: COMMAND with PAIL_CONFIG=FILE.
+with() {
+  with_saved=$PAIL_CONFIG
+  export PAIL_CONFIG="$1"
+  shift
+  "$@"
+  export PAIL_CONFIG="$with_saved"
+}
+
+export PAIL_CONFIG="$S3_SETTINGS"
+run_pail mb
+expect_status 0 "create the bucket with the user's keys"
+head -c 100000 /dev/urandom >"$SCRATCH/blob"
+
+# --------------------------------------------------- the settings' roleArn
+settings "$SCRATCH/writer.json" "\"accessKey\": \"$S3_ACCESS_KEY\", \"secretKey\": \"$S3_SECRET_KEY\", \"roleArn\": \"$WRITER\", \"roleSessionName\": \"ci-writer\""
+settings "$SCRATCH/reader.json" "\"accessKey\": \"$S3_ACCESS_KEY\", \"secretKey\": \"$S3_SECRET_KEY\", \"roleArn\": \"$READER\""
+export PAIL_CONFIG="$SCRATCH/writer.json"
+run_pail -vv put "$SCRATCH/blob" role/blob
+expect_status 0 "roleArn writer: put"
+expect_stderr "credentials from roleArn $WRITER in the settings, assumed with the settings" \
+  "pail -vv names the source"
+export PAIL_CONFIG="$SCRATCH/reader.json"
+run_pail cat role/blob
+expect_status 0 "roleArn reader: read"
+check "... the same bytes" cmp -s "$OUT" "$SCRATCH/blob"
+run_pail put "$SCRATCH/blob" role/refused
+check "roleArn reader: a write is refused (the role's keys sign)" test "$STATUS" -ne 0
+expect_stderr 'AccessDenied|denied' "... as access denied"
+
+# ------------------------------------------- profiles: role_arn, chains
+cat >"$AWS_SHARED_CREDENTIALS_FILE" <<EOF
+[base]
+aws_access_key_id = $S3_ACCESS_KEY
+aws_secret_access_key = $S3_SECRET_KEY
+EOF
+cat >"$AWS_CONFIG_FILE" <<EOF
+[profile writer]
+role_arn = $WRITER
+source_profile = base
+[profile reader-via-writer]
+role_arn = $READER
+source_profile = writer
+[profile loop1]
+role_arn = $WRITER
+source_profile = loop2
+[profile loop2]
+role_arn = $WRITER
+source_profile = loop1
+[profile dangling]
+role_arn = $WRITER
+[profile proc]
+credential_process = sh "$SCRATCH/process.sh" ok
+[profile proc-fails]
+credential_process = sh "$SCRATCH/process.sh" fail
+EOF
+settings "$SCRATCH/profile.json" '"profile": "writer"'
+export PAIL_CONFIG="$SCRATCH/profile.json"
+run_pail put "$SCRATCH/blob" profile/blob
+expect_status 0 "profile role_arn + source_profile: put"
+settings "$SCRATCH/chain.json" '"profile": "reader-via-writer"'
+export PAIL_CONFIG="$SCRATCH/chain.json"
+run_pail cat profile/blob
+expect_status 0 "a role assumed with a role's keys: read"
+check "... the same bytes" cmp -s "$OUT" "$SCRATCH/blob"
+run_pail put "$SCRATCH/blob" profile/refused
+check "... and its write refused" test "$STATUS" -ne 0
+settings "$SCRATCH/loop.json" '"profile": "loop1"'
+with "$SCRATCH/loop.json" run_pail ls
+check "a source_profile loop is refused" test "$STATUS" -ne 0
+expect_stderr 'source_profile chain is longer than 8 profiles' "... and named"
+settings "$SCRATCH/dangling.json" '"profile": "dangling"'
+with "$SCRATCH/dangling.json" run_pail ls
+check "role_arn without a source is refused" test "$STATUS" -ne 0
+expect_stderr 'profile "dangling" has role_arn but no source_profile' "... and named"
+
+# ------------------------------------------------------ credential_process
+# It prints temporary keys from moto's STS, with their expiry (the role's
+# ARN encoded: moto checks the signature of the form it decoded).
+cat >"$SCRATCH/process.sh" <<EOF
+[ "\$1" = ok ] || { echo "no credentials for you" >&2; exit 3; }
+curl -sS --fail --aws-sigv4 "aws:amz:$S3_REGION:sts" \
+  --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+  -H 'Content-Type: application/x-www-form-urlencoded' \
+  --data "Action=AssumeRole&Version=2011-06-15&RoleArn=$(urlencode "$WRITER")&RoleSessionName=proc" \
+  "$S3_URL/" >"$SCRATCH/process.xml" || exit 4
+field() { sed -n "s|.*<\$1>\\([^<]*\\)</\$1>.*|\\1|p" "$SCRATCH/process.xml"; }
+printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "%s", "SessionToken": "%s", "Expiration": "%s"}\n' \
+  "\$(field AccessKeyId)" "\$(field SecretAccessKey)" "\$(field SessionToken)" \
+  "\$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)"
+EOF
+settings "$SCRATCH/proc.json" '"profile": "proc"'
+with "$SCRATCH/proc.json" run_pail put "$SCRATCH/blob" process/blob
+expect_status 0 "credential_process: put with its temporary keys"
+check "... which were temporary (ASIA)" grep -q '<AccessKeyId>ASIA' "$SCRATCH/process.xml"
+settings "$SCRATCH/proc-fails.json" '"profile": "proc-fails"'
+with "$SCRATCH/proc-fails.json" run_pail ls
+check "a failing credential_process is refused" test "$STATUS" -ne 0
+expect_stderr 'profile "proc-fails" \(credential_process\): credential_process "sh" exited with status 3' \
+  "... naming the profile and the status"
+
+# ------------------------------------------------------------ web identity
+mkdir -p "$SCRATCH/sts"
+printf 'token-one\n' >"$SCRATCH/sts/token"
+STS_PID=
+# sts_start LIFETIME: the fixture, its port in STS_PORT.
+sts_start() {
+  rm -f "$SCRATCH/sts/in" "$SCRATCH/sts/port" "$SCRATCH/sts/calls" "$SCRATCH/sts/mode"
+  mkfifo "$SCRATCH/sts/in"
+  python3 "$top_srcdir/tests/sts_fixture.py" --moto "$S3_URL" \
+    --key "$S3_ACCESS_KEY" --secret "$S3_SECRET_KEY" \
+    --token-file "$SCRATCH/sts/token" --state "$SCRATCH/sts" \
+    --lifetime "$1" <"$SCRATCH/sts/in" >"$SCRATCH/sts/port" \
+    2>>"$SCRATCH/sts/log" &
+  STS_PID=$!
+  exec 8>"$SCRATCH/sts/in"
+  tries=0
+  until [ -s "$SCRATCH/sts/port" ]; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 100 ] && kill -0 "$STS_PID" 2>/dev/null || {
+      fail "the STS fixture does not start: $(cat "$SCRATCH/sts/log")"
+      finish
+    }
+    sleep 0.1
+  done
+  STS_PORT=$(head -n 1 "$SCRATCH/sts/port")
+}
+sts_stop() {
+  exec 8>&-
+  [ -z "$STS_PID" ] || wait "$STS_PID" 2>/dev/null
+  STS_PID=
+}
+calls() { cat "$SCRATCH/sts/calls" 2>/dev/null || echo 0; }
+trap 'sts_stop; s3_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+
+sts_start 3600
+: >"$AWS_CONFIG_FILE"
+: >"$AWS_SHARED_CREDENTIALS_FILE"
+settings "$SCRATCH/bare.json"
+export PAIL_CONFIG="$SCRATCH/bare.json"
+cp "$SCRATCH/sts/token" "$SCRATCH/token"
+# web ROLE ARGS...: run_pail with a web identity for ROLE, from the fixture.
+web() {
+  web_role=$1
+  shift
+  export AWS_ENDPOINT_URL_STS=http://127.0.0.1:$STS_PORT \
+    AWS_WEB_IDENTITY_TOKEN_FILE=$SCRATCH/token AWS_ROLE_ARN=$web_role \
+    AWS_ROLE_SESSION_NAME=ci
+  run_pail "$@"
+  unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN AWS_ROLE_SESSION_NAME
+  export AWS_ENDPOINT_URL_STS=$S3_URL
+}
+web "$WRITER" put "$SCRATCH/blob" web/blob
+expect_status 0 "web identity: put"
+check "... one STS call" test "$(calls)" -eq 1
+web "$READER" put "$SCRATCH/blob" web/refused
+check "web identity as reader: a write is refused" test "$STATUS" -ne 0
+# The token rotates: pail reads the file again at each refresh.
+printf 'token-two' >"$SCRATCH/sts/token"
+web "$WRITER" cat web/blob
+check "a token the provider no longer takes is refused" test "$STATUS" -ne 0
+expect_stderr 'web identity \(AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN\): STS AssumeRoleWithWebIdentity refused \(HTTP 400\): The token is not valid' \
+  "... naming the source and STS's message"
+check "... without the token" sh -c "! grep -q 'token-one' '$ERR'"
+printf 'token-two' >"$SCRATCH/token"
+web "$WRITER" cat web/blob
+expect_status 0 "the rotated token file is read again"
+chmod 000 "$SCRATCH/token"
+if [ "$(id -u)" -ne 0 ]; then
+  web "$WRITER" ls
+  expect_stderr 'cannot read the web identity token file' "an unreadable token file is named"
+fi
+chmod 600 "$SCRATCH/token"
+rm -f "$SCRATCH/token"
+web "$WRITER" ls
+check "a missing token file is refused" test "$STATUS" -ne 0
+expect_stderr "cannot read the web identity token file $SCRATCH/token" "... and named"
+printf 'token-two' >"$SCRATCH/token"
+echo garbage >"$SCRATCH/sts/mode"
+web "$WRITER" ls
+check "an STS answer that is not XML is refused" test "$STATUS" -ne 0
+expect_stderr 'answered without credentials' "... and said so"
+echo down >"$SCRATCH/sts/mode"
+web "$WRITER" ls
+check "STS down is refused" test "$STATUS" -ne 0
+expect_stderr 'HTTP 503' "... with its status"
+sts_stop
+
+# Credentials of 20 s, and an upload whose first part goes out at once
+# (more than a part is there) and the rest 25 s later: the second part and
+# the completion are signed with refreshed keys.
+sts_start 20
+printf 'token-two' >"$SCRATCH/sts/token"
+settings "$SCRATCH/parts.json" '"partSize": 5242880'
+head -c 6000000 /dev/urandom >"$SCRATCH/big"
+mkfifo "$SCRATCH/slow"
+(head -c 5500000 "$SCRATCH/big"; sleep 25; tail -c +5500001 "$SCRATCH/big") >"$SCRATCH/slow" &
+with "$SCRATCH/parts.json" web "$WRITER" put - web/slow <"$SCRATCH/slow"
+expect_status 0 "an upload that outlives its credentials"
+check "... refreshed them (STS calls: $(calls))" test "$(calls)" -ge 2
+with "$SCRATCH/parts.json" web "$WRITER" cat web/slow
+check "... and stored the bytes" cmp -s "$OUT" "$SCRATCH/big"
+sts_stop
+finish
