@@ -15,6 +15,12 @@ export HOME="$SCRATCH/home"
 export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share"
 export PAIL_HOME="$SCRATCH/store"
 unset PAIL_CONFIG PAIL_PLUGIN_PATH PAIL_USER PAIL_WORKSPACE_KEY XDG_CONFIG_DIRS
+# No test may reach a cloud metadata address (169.254.169.254): the AWS
+# credential chain's last source stays off unless a test points it at a
+# fixture on loopback.
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_EC2_METADATA_SERVICE_ENDPOINT AWS_CONTAINER_CREDENTIALS_FULL_URI \
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
 mkdir -p "$HOME"
 
 # Under `make check-valgrind` every pail run goes through valgrind

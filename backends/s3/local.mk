@@ -33,7 +33,7 @@ SCRIPT_TESTS += tests/s3_cli.sh tests/s3_faults.sh tests/s3_soak.sh \
 	tests/settings_s3.sh tests/cleanup_s3.sh tests/s3_identity.sh
 # Temporary credentials (issue 19): STS roles on moto, and a web identity
 # provider in front of it.
-EXTRA_DIST += tests/sts_fixture.py
+EXTRA_DIST += tests/identity_fixture.py
 dist_check_SCRIPTS += tests/s3_lib.sh
 
 # libFuzzer targets for what the backend parses from servers

@@ -35,7 +35,9 @@ typedef enum s3_source_kind {
   S3_SOURCE_FIXED,        /* keys from the settings, environment or profile */
   S3_SOURCE_WEB_IDENTITY, /* STS AssumeRoleWithWebIdentity, a token file */
   S3_SOURCE_ASSUME_ROLE,  /* STS AssumeRole, signed with a base source */
-  S3_SOURCE_PROCESS       /* a profile's credential_process */
+  S3_SOURCE_PROCESS,      /* a profile's credential_process */
+  S3_SOURCE_CONTAINER,    /* ECS / EKS Pod Identity container credentials */
+  S3_SOURCE_IMDS          /* EC2 instance metadata, IMDSv2 only */
 } s3_source_kind;
 typedef struct s3_source s3_source;
 
@@ -52,6 +54,10 @@ typedef struct s3_source_options {
   const char *token_file; /* WEB_IDENTITY */
   s3_source *base;        /* ASSUME_ROLE: taken over on success */
   const char *command;    /* PROCESS */
+  /* CONTAINER: the credentials URL, and the Authorization header's value
+   * or a file holding it (read at each fetch); IMDS: the endpoint
+   * ("http://169.254.169.254"). */
+  const char *url, *authorization, *authorization_file;
 } s3_source_options;
 
 pail_status s3_source_new(const pail_config *cfg,

@@ -5,10 +5,11 @@
  * Anonymous access is used only when the settings ask for it, never as a
  * fallback: a typo in a key name must not turn into unsigned requests.
  *
- * Roles (a web identity, a profile's role_arn, the settings' roleArn) and
- * credential_process give credentials that expire: s3_sources.c fetches
- * and refreshes them. Not (yet) supported sources: SSO, ECS and EC2
- * instance metadata; the error when nothing is found says what was tried.
+ * Roles (a web identity, a profile's role_arn, the settings' roleArn),
+ * credential_process, container credentials and EC2 instance metadata give
+ * credentials that expire: s3_sources.c fetches and refreshes them. Not
+ * (yet) supported: SSO profiles (refused, with a workaround); the error
+ * when nothing is found says what was tried.
  */
 #include "s3.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void s3_credentials_clear(s3_credentials *c) {
   s3_source_free(c->source);
@@ -284,6 +286,9 @@ static pail_status profile_source(const s3_instance *s3,
   char *token = VALUE("aws_session_token");
   char *process = VALUE("credential_process");
   char *duration_text = VALUE("duration_seconds");
+  char *sso = VALUE("sso_session");
+  if (sso == NULL)
+    sso = VALUE("sso_start_url");
 #undef VALUE
   char *describe = NULL;
   pail_status status = PAIL_OK;
@@ -374,6 +379,14 @@ static pail_status profile_source(const s3_instance *s3,
         .kind = S3_SOURCE_PROCESS, .describe = describe, .command = process};
     status =
         describe ? s3_source_new(s3->cfg, &o, out, err) : s3_no_memory(err);
+  } else if (sso != NULL) {
+    status = s3_core->error_set(
+        err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
+        "s3: profile \"%s\" signs in with SSO, which pail does not read "
+        "yet; give it `credential_process = aws configure "
+        "export-credentials --profile %s --format process` in another "
+        "profile and use that one",
+        name, name);
   } else {
     status = PAIL_ERR_NOT_FOUND;
   }
@@ -392,6 +405,125 @@ static pail_status profile_source(const s3_instance *s3,
   free(token);
   free(process);
   free(duration_text);
+  free(sso);
+  return status;
+}
+
+static bool env_true(const char *name) {
+  const char *value = env(name);
+  return value != NULL && strcasecmp(value, "true") == 0;
+}
+
+/* Whether a container credentials URL may be used, as the SDKs decide:
+ * HTTPS anywhere; HTTP only to loopback or to the addresses ECS and EKS
+ * Pod Identity serve on. */
+static bool container_host_allowed(const char *url) {
+  if (strncmp(url, "https://", 8) == 0)
+    return true;
+  if (strncmp(url, "http://", 7) != 0)
+    return false;
+  const char *host = url + 7;
+  size_t n;
+  if (*host == '[') {
+    n = strcspn(host, "]");
+    if (host[n] != ']')
+      return false;
+    n++;
+  } else {
+    n = strcspn(host, ":/?#");
+  }
+  static const char *const allowed[] = {"localhost", "[::1]", "169.254.170.2",
+                                        "169.254.170.23", "[fd00:ec2::23]"};
+  for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++)
+    if (strlen(allowed[i]) == n && strncasecmp(host, allowed[i], n) == 0)
+      return true;
+  /* 127.0.0.0/8 */
+  unsigned a, b, c, d;
+  char end;
+  char *text = strndup(host, n);
+  bool loopback = text &&
+                  sscanf(text, "%u.%u.%u.%u%c", &a, &b, &c, &d, &end) == 4 &&
+                  a == 127 && b < 256 && c < 256 && d < 256;
+  free(text);
+  return loopback;
+}
+
+/* ECS task roles and EKS Pod Identity: AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
+ * (on 169.254.170.2) or _FULL_URI, with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+ * or _TOKEN. PAIL_ERR_NOT_FOUND when neither URI is set. */
+static pail_status container_source(const s3_instance *s3, s3_source **out,
+                                    pail_error **err) {
+  const char *relative = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  char *url = NULL;
+  const char *variable = relative ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+                                  : "AWS_CONTAINER_CREDENTIALS_FULL_URI";
+  if (relative != NULL) {
+    if (*relative != '/' ||
+        asprintf(&url, "http://169.254.170.2%s", relative) < 0)
+      return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: %s must be a path starting with /",
+                                variable);
+  } else if (full != NULL) {
+    if (!container_host_allowed(full))
+      return s3_core->error_set(
+          err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+          "s3: %s must be an https:// URL, or http:// to loopback, "
+          "169.254.170.2, 169.254.170.23 or [fd00:ec2::23], as the AWS SDKs "
+          "require; not \"%.200s\"",
+          variable, full);
+    if ((url = strdup(full)) == NULL)
+      return s3_no_memory(err);
+  } else {
+    return PAIL_ERR_NOT_FOUND;
+  }
+  char *describe = NULL;
+  if (asprintf(&describe, "container credentials (%s)", variable) < 0)
+    describe = NULL;
+  s3_source_options o = {
+      .kind = S3_SOURCE_CONTAINER,
+      .describe = describe,
+      .url = url,
+      .authorization_file = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"),
+      .authorization = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+                           ? NULL
+                           : env("AWS_CONTAINER_AUTHORIZATION_TOKEN")};
+  pail_status status =
+      describe ? s3_source_new(s3->cfg, &o, out, err) : s3_no_memory(err);
+  free(describe);
+  free(url);
+  return status;
+}
+
+/* EC2 instance metadata: AWS_EC2_METADATA_SERVICE_ENDPOINT, else the IPv4
+ * or (AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6) IPv6 address. */
+static pail_status imds_source(const s3_instance *s3, s3_source **out,
+                               pail_error **err) {
+  const char *endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+  const char *mode = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
+  if (endpoint == NULL)
+    endpoint = mode && strcasecmp(mode, "IPv6") == 0 ? "http://[fd00:ec2::254]"
+                                                     : "http://169.254.169.254";
+  if (strncmp(endpoint, "http://", 7) != 0 &&
+      strncmp(endpoint, "https://", 8) != 0)
+    return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                              "s3: AWS_EC2_METADATA_SERVICE_ENDPOINT must be "
+                              "an http:// or https:// URL");
+  size_t n = strlen(endpoint);
+  char *url = strndup(endpoint, endpoint[n - 1] == '/' ? n - 1 : n);
+  char *describe = NULL;
+  if (url != NULL &&
+      asprintf(&describe,
+               "the EC2 instance metadata at %s (nothing in the settings, "
+               "AWS_* variables or profile files)",
+               url) < 0)
+    describe = NULL;
+  s3_source_options o = {
+      .kind = S3_SOURCE_IMDS, .describe = describe, .url = url};
+  pail_status status =
+      describe ? s3_source_new(s3->cfg, &o, out, err) : s3_no_memory(err);
+  free(describe);
+  free(url);
   return status;
 }
 
@@ -422,12 +554,18 @@ static pail_status chain_source(const s3_instance *s3,
   }
   pail_status status = profile_source(s3, profile, profile->name, 0, out, err);
   if (status == PAIL_ERR_NOT_FOUND)
+    status = container_source(s3, out, err);
+  if (status == PAIL_ERR_NOT_FOUND && !env_true("AWS_EC2_METADATA_DISABLED"))
+    status = imds_source(s3, out, err);
+  if (status == PAIL_ERR_NOT_FOUND)
     status = s3_core->error_set(
         err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
         "s3: no credentials for bucket \"%s\"; tried: accessKey/secretKey "
         "in the settings, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
         "AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN, profile \"%s\" in %s and "
-        "%s (role_arn, keys, credential_process). Set one of them, or "
+        "%s (role_arn, keys, credential_process), "
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI/_RELATIVE_URI (not set), the EC2 "
+        "instance metadata (AWS_EC2_METADATA_DISABLED). Set one of them, or "
         "\"anonymous\": true for a public bucket",
         s3->bucket, profile->name,
         profile->credentials_path ? profile->credentials_path

@@ -38,6 +38,8 @@ struct s3_source {
   int64_t duration; /* DurationSeconds; 0: STS's default */
   s3_source *base;  /* S3_SOURCE_ASSUME_ROLE: whose keys sign */
   char *command;    /* S3_SOURCE_PROCESS */
+  char *url;        /* S3_SOURCE_CONTAINER, S3_SOURCE_IMDS */
+  char *authorization, *authorization_file; /* S3_SOURCE_CONTAINER */
   pail_credentials_cache *cache;
 };
 
@@ -59,6 +61,12 @@ void s3_source_free(s3_source *s) {
   free(s->sts_url);
   free(s->sts_region);
   free(s->command);
+  free(s->url);
+  if (s->authorization != NULL) {
+    memset(s->authorization, 0, strlen(s->authorization));
+    free(s->authorization);
+  }
+  free(s->authorization_file);
   free(s);
 }
 
@@ -498,6 +506,190 @@ static pail_status process_fetch(s3_source *s, pail_backend_credentials *out,
   return status;
 }
 
+/* ------------------------------------------ container and instance */
+
+/* {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}, as the
+ * container endpoints and IMDS answer (IMDS adds "Code": "Success"). */
+static pail_status metadata_credentials(const s3_source *s, const char *what,
+                                        const pail_http_response *response,
+                                        pail_backend_credentials *out,
+                                        pail_error **err) {
+  json_t *root = response->body ? json_loadb(response->body,
+                                             response->body_length, 0, NULL)
+                                : NULL;
+  json_t *code = json_object_get(root, "Code");
+  json_t *expiration = json_object_get(root, "Expiration");
+  const char *why = NULL;
+  if (!json_is_object(root))
+    why = "is not a JSON object";
+  else if (code != NULL && !(json_is_string(code) &&
+                             strcmp(json_string_value(code), "Success") == 0))
+    why = "has a Code other than Success";
+  if (why == NULL) {
+    out->access_key_id = json_member(root, "AccessKeyId");
+    out->secret_access_key = json_member(root, "SecretAccessKey");
+    out->token = json_member(root, "Token");
+    if (!out->access_key_id || !out->secret_access_key || !out->token)
+      why = "lacks AccessKeyId, SecretAccessKey or Token";
+    else if (!json_is_string(expiration) ||
+             s3_core->time_parse(json_string_value(expiration), &out->expires,
+                                 NULL) != PAIL_OK)
+      why = "has no Expiration time";
+  }
+  json_decref(root);
+  pail_status status = PAIL_OK;
+  if (why != NULL)
+    status =
+        s3_core->error_set(err, PAIL_ERR_IO, response->status, NULL, NULL,
+                           "s3: %s: the %s answer %s", s->describe, what, why);
+  else if ((out->source = strdup(s->describe)) == NULL)
+    status = s3_no_memory(err);
+  if (status != PAIL_OK)
+    s3_core->credentials_clear(out);
+  return status;
+}
+
+/* One GET or PUT to a metadata or container endpoint; a status other than
+ * 200 is an error naming what was asked. */
+static pail_status metadata_call(const s3_source *s, const char *method,
+                                 const char *path, const char *header,
+                                 uint32_t flags, const char *what,
+                                 pail_http_response *response,
+                                 pail_error **err) {
+  char *url = NULL;
+  if (asprintf(&url, "%s%s", s->url, path) < 0)
+    url = NULL;
+  pail_request r;
+  pail_status status = s3_core->request_init(&r, method, url, err);
+  if (status == PAIL_OK && header != NULL)
+    status = s3_core->request_header(&r, err, "%s", header);
+  r.http.flags = flags;
+  if (status == PAIL_OK)
+    status =
+        s3_core->http_exchange(s->cfg, &r.http, STS_MAX_BODY, response, err);
+  else
+    memset(response, 0, sizeof *response);
+  if (status == PAIL_OK && response->status != 200) {
+    status = s3_core->error_set(
+        err,
+        response->status == 404 ? PAIL_ERR_NOT_FOUND
+                                : s3_core->status_category(response->status),
+        response->status, NULL, NULL, "s3: %s: %s: HTTP %d", s->describe, what,
+        response->status);
+    s3_core->http_response_clear(response);
+  } else if (status != PAIL_OK && err != NULL && *err != NULL) {
+    pail_error *cause = *err;
+    *err = NULL;
+    status = s3_core->error_set(err, s3_core->error_category(cause), 0, NULL,
+                                NULL, "s3: %s: %s: %s", s->describe, what,
+                                s3_core->error_message(cause));
+    s3_core->error_free(cause);
+  }
+  s3_core->request_free(&r);
+  return status;
+}
+
+static pail_status container_fetch(s3_source *s, pail_backend_credentials *out,
+                                   pail_error **err) {
+  char *token = NULL;
+  size_t length = 0;
+  pail_status status = PAIL_OK;
+  if (s->authorization_file != NULL) {
+    status = backend_file_slurp(s3_core, "s3", "the authorization token file",
+                                s->authorization_file, &token, &length, err);
+    while (status == PAIL_OK && length > 0 &&
+           (token[length - 1] == '\n' || token[length - 1] == '\r'))
+      token[--length] = '\0';
+  } else if (s->authorization != NULL &&
+             (token = strdup(s->authorization)) == NULL) {
+    status = s3_no_memory(err);
+  }
+  if (status == PAIL_OK && token != NULL && strpbrk(token, "\r\n") != NULL)
+    status = s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                                "s3: %s: the authorization token holds a line "
+                                "break",
+                                s->describe);
+  char *header = NULL;
+  if (status == PAIL_OK && token != NULL &&
+      asprintf(&header, "Authorization: %s", token) < 0)
+    status = s3_no_memory(err);
+  pail_http_response response = {0};
+  if (status == PAIL_OK)
+    status = metadata_call(s, "GET", "", header, 0, "the credentials request",
+                           &response, err);
+  if (status == PAIL_OK)
+    status =
+        metadata_credentials(s, "container credentials", &response, out, err);
+  s3_core->http_response_clear(&response);
+  if (header != NULL) {
+    memset(header, 0, strlen(header));
+    free(header);
+  }
+  if (token != NULL) {
+    memset(token, 0, strlen(token));
+    free(token);
+  }
+  return status;
+}
+
+/* IMDSv2: a session token (PUT), the instance's role, its credentials.
+ * Never IMDSv1: a refused token is an error. */
+static pail_status imds_fetch(s3_source *s, pail_backend_credentials *out,
+                              pail_error **err) {
+  pail_http_response response = {0};
+  pail_status status = metadata_call(
+      s, "PUT", "/latest/api/token",
+      "X-aws-ec2-metadata-token-ttl-seconds: 21600", PAIL_HTTP_METADATA,
+      "the IMDSv2 session token (IMDSv1 is never used)", &response, err);
+  char *header = NULL;
+  if (status == PAIL_OK &&
+      (response.body_length == 0 || response.body_length > 4096 ||
+       memchr(response.body, '\n', response.body_length) != NULL ||
+       asprintf(&header, "X-aws-ec2-metadata-token: %.*s",
+                (int)response.body_length, (const char *)response.body) < 0))
+    status = s3_core->error_set(err, PAIL_ERR_IO, 200, NULL, NULL,
+                                "s3: %s: the IMDSv2 session token is not one "
+                                "line",
+                                s->describe);
+  s3_core->http_response_clear(&response);
+  char *role = NULL;
+  if (status == PAIL_OK)
+    status = metadata_call(
+        s, "GET", "/latest/meta-data/iam/security-credentials/", header,
+        PAIL_HTTP_METADATA, "the instance's IAM role (is one attached?)",
+        &response, err);
+  if (status == PAIL_OK) {
+    size_t n = strcspn(response.body ? response.body : "", "\r\n");
+    if (n > response.body_length)
+      n = response.body_length;
+    role = n > 0 && n < 256 ? strndup(response.body, n) : NULL;
+    if (role == NULL || strchr(role, '/') != NULL || strchr(role, '?'))
+      status = s3_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 200, NULL, NULL,
+                                  "s3: %s: no IAM role is attached to this "
+                                  "instance",
+                                  s->describe);
+  }
+  s3_core->http_response_clear(&response);
+  char *path = NULL;
+  if (status == PAIL_OK &&
+      asprintf(&path, "/latest/meta-data/iam/security-credentials/%s", role) <
+          0)
+    status = s3_no_memory(err);
+  if (status == PAIL_OK)
+    status = metadata_call(s, "GET", path, header, PAIL_HTTP_METADATA,
+                           "the role's credentials", &response, err);
+  if (status == PAIL_OK)
+    status = metadata_credentials(s, "instance metadata", &response, out, err);
+  s3_core->http_response_clear(&response);
+  free(path);
+  free(role);
+  if (header != NULL) {
+    memset(header, 0, strlen(header));
+    free(header);
+  }
+  return status;
+}
+
 /* ------------------------------------------------------------ sources */
 
 static pail_status fixed_fetch(s3_source *s, pail_backend_credentials *out,
@@ -526,6 +718,10 @@ static pail_status source_fetch(void *context, pail_backend_credentials *out,
     return assume_role_fetch(s, out, err);
   case S3_SOURCE_PROCESS:
     return process_fetch(s, out, err);
+  case S3_SOURCE_CONTAINER:
+    return container_fetch(s, out, err);
+  case S3_SOURCE_IMDS:
+    return imds_fetch(s, out, err);
   }
   return s3_core->error_set(err, PAIL_ERR_INTERNAL, 0, NULL, NULL,
                             "s3: unknown credential source");
@@ -606,6 +802,14 @@ pail_status s3_source_new(const pail_config *cfg,
   case S3_SOURCE_PROCESS:
     s->command = dup_or_null(options->command);
     ok = ok && s->command;
+    break;
+  case S3_SOURCE_CONTAINER:
+  case S3_SOURCE_IMDS:
+    s->url = dup_or_null(options->url);
+    s->authorization = dup_or_null(options->authorization);
+    s->authorization_file = dup_or_null(options->authorization_file);
+    ok = ok && s->url && (s->authorization || !options->authorization) &&
+         (s->authorization_file || !options->authorization_file);
     break;
   }
   if (status == PAIL_OK && !ok)

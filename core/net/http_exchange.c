@@ -137,7 +137,7 @@ static bool curl_result_is_transient(CURLcode result) {
 bool transfer_should_retry(const transfer *t, int64_t *delay_ms) {
   *delay_ms = 0;
   uint32_t flags = request_flags(t);
-  if ((flags & PAIL_HTTP_NO_RETRY) ||
+  if ((flags & (PAIL_HTTP_NO_RETRY | PAIL_HTTP_METADATA)) ||
       (!retry_method_is_idempotent(t->request->method) &&
        !(flags & PAIL_HTTP_IDEMPOTENT)) ||
       t->out_of_memory || t->over_limit || t->file_error != 0)

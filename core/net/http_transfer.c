@@ -228,7 +228,9 @@ uint32_t request_flags(const transfer *t) {
     return 0;
   /* The body's file fields are there from ABI 1.7 on. */
   if (PAIL_ABI_MINOR_OF(abi) < 7)
-    return t->request->flags & ~PAIL_HTTP_BODY_FILE;
+    return t->request->flags & ~(PAIL_HTTP_BODY_FILE | PAIL_HTTP_METADATA);
+  if (PAIL_ABI_MINOR_OF(abi) < 19)
+    return t->request->flags & ~PAIL_HTTP_METADATA;
   return t->request->flags;
 }
 
@@ -363,6 +365,10 @@ static int on_file_seek(void *user, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
+/* A metadata endpoint (PAIL_HTTP_METADATA) answers at once or not at all:
+ * a machine without one must not wait for it. */
+#define METADATA_TIMEOUT_MS 1000L
+
 /* Sets every option of easy for t's request, from a clean handle. */
 pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
   const pail_http_request *rq = t->request;
@@ -372,6 +378,11 @@ pail_status transfer_attach(transfer *t, CURL *easy, pail_error **err) {
   curl_easy_reset(easy);
   CURLcode rc = curl_easy_setopt(easy, CURLOPT_URL, rq->url);
   pool_setup_easy(easy);
+  if (request_flags(t) & PAIL_HTTP_METADATA) {
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, METADATA_TIMEOUT_MS);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, METADATA_TIMEOUT_MS);
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+  }
   curl_easy_setopt(easy, CURLOPT_PRIVATE, (void *)t);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);

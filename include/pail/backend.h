@@ -434,6 +434,11 @@ static inline void pail_request_body(pail_request *r, const void *body,
 #define PAIL_HTTP_NO_RETRY (1u << 1)
 /* ABI 1.7: body is a pail_http_body_file. */
 #define PAIL_HTTP_BODY_FILE (1u << 2)
+/* ABI 1.19: a request to a metadata endpoint (EC2 and Azure instance
+ * metadata, ECS container credentials, the GCE metadata server): 1 s to
+ * connect and answer in all, never retried, never through a proxy, so a
+ * machine without one fails fast. */
+#define PAIL_HTTP_METADATA (1u << 3)
 
 /* Frozen for ABI 1.x, as pail_http_response: backends allocate responses
  * (the core fills them) and index the core's arrays of headers. */
