@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 bool backend_query_add(const pail_core_services *core, char **query,
                        const char *name, const char *value) {
@@ -49,4 +50,31 @@ char *backend_file_part(pail_part *part, pail_http_body_file *file,
   part->body_length = (size_t)length;
   part->body_flags = PAIL_HTTP_BODY_FILE;
   return backend_part_name(key, word, number);
+}
+
+void backend_unique_tag(const pail_core_services *core, const void *address,
+                        char *out, size_t hex_digits) {
+  static unsigned counter;
+  /* Zeroed first: the padding is hashed too, and an initializer leaves it
+   * undefined. */
+  struct {
+    int64_t seconds;
+    int32_t nsec;
+    pid_t pid;
+    const void *address;
+    unsigned count;
+  } seed;
+  memset(&seed, 0, sizeof seed);
+  seed.seconds = core->now(&seed.nsec);
+  seed.pid = getpid();
+  seed.address = address;
+  seed.count = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+  unsigned char digest[32];
+  char hex[65];
+  core->sha256(&seed, sizeof seed, digest);
+  core->hex_encode(digest, sizeof digest, hex);
+  if (hex_digits > 64)
+    hex_digits = 64;
+  memcpy(out, hex, hex_digits);
+  out[hex_digits] = '\0';
 }

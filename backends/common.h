@@ -34,4 +34,11 @@ char *backend_file_part(pail_part *part, pail_http_body_file *file,
                         const char *key, const char *word, uint32_t number,
                         int fd, uint64_t offset, uint64_t length);
 
+/* Writes into out (hex_digits + 1 bytes, hex_digits at most 64) a tag
+ * unlikely to be any other's: the hex of a SHA-256 of the time, the
+ * process, address (the caller's object) and a counter. For names a
+ * backend makes up (an upload's), not for secrets. */
+void backend_unique_tag(const pail_core_services *core, const void *address,
+                        char *out, size_t hex_digits);
+
 #endif /* PAIL_BACKENDS_COMMON_H */
