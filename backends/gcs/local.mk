@@ -5,6 +5,7 @@
 GCS_SOURCES = backends/gcs/gcs.h backends/gcs/gcs.c backends/gcs/gcs_auth.c \
 	backends/gcs/gcs_sign.c backends/gcs/gcs_list.c backends/gcs/gcs_read.c \
 	backends/gcs/gcs_write.c backends/gcs/gcs_copy.c backends/gcs/gcs_relay.c \
+	backends/gcs/gcs_uploads.c \
 	backends/common.h backends/common.c common/strbuf.h common/strbuf.c
 
 # The plugin's code, compiled once into a convenience library (hidden
