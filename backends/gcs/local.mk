@@ -33,6 +33,8 @@ tests_test_gcs_LDADD = backends/gcs/libgcs.la $(UNIT_LDADD) $(JANSSON_LIBS) $(CR
 
 # The CLI against tests/gcs_fixture.py, a strict local JSON API server.
 SCRIPT_TESTS += tests/gcs_cli.sh tests/gcs_hmac.sh tests/cleanup_gcs.sh
+# The S3 gateway in front of it: multipart uploads composed (gcs_uploads.c).
+SCRIPT_TESTS += tests/gateway_gcs.sh
 dist_check_SCRIPTS += tests/gcs_lib.sh
 EXTRA_DIST += tests/gcs_fixture.py
 
