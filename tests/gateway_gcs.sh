@@ -7,6 +7,8 @@
 # (32 at a time, in a tree beyond), none left after Complete or Abort.
 # pail cleanup then removes an upload left open (once, as the gateway's)
 # and the parts of one whose gateway records are gone (as the backend's).
+# A storage of HMAC keys alone hands the uploads to the XML API's multipart
+# uploads (the s3 backend).
 . "${top_srcdir:?}/tests/lib.sh"
 . "$top_srcdir/tests/gcs_lib.sh"
 . "$top_srcdir/tests/serve_lib.sh"
@@ -26,7 +28,10 @@ cat >"$SCRATCH/workspace.json" <<JSON
   "secondary_storage": {
     "gcs": { "type": "gcs", "bucket": "$GCS_BUCKET",
              "endpoint": "127.0.0.1:$GCS_PORT", "useSSL": false,
-             "serviceAccountKey": "$GCS_KEY_FILE" } } }
+             "serviceAccountKey": "$GCS_KEY_FILE" },
+    "hmac": { "type": "gcs", "bucket": "$GCS_BUCKET",
+              "endpoint": "127.0.0.1:$GCS_PORT", "useSSL": false,
+              "accessKey": "$GCS_HMAC_ID", "secretKey": "$GCS_HMAC_SECRET" } } }
 JSON
 mkdir -p "$SCRATCH/fs"
 export PAIL_CONFIG="$SCRATCH/workspace.json"
@@ -114,6 +119,35 @@ check "they are the backend's multipart-upload of their key" \
 witness=$(gcs_fixture GET "/_fixture/count?bucket=$GCS_BUCKET&prefix=.pail_uploads/")
 check "... and gone ($witness)" test "$witness" = '{"count": 0}'
 check "the committed object stays" test "$(gcs_object orphan/seed.txt size)" = 5
+
+# With HMAC keys alone the storage speaks the XML API through the s3
+# backend: the gateway's uploads are the XML API's multipart uploads.
+before=$(gcs_stat xml_multipart_started)
+python3 - "$ENDPOINT" "$ALL_KEY_ID" "$ALL_SECRET" >"$SCRATCH/hmac" <<'EOF'
+import os
+import sys
+import boto3
+from botocore.config import Config
+s3 = boto3.client("s3", endpoint_url=sys.argv[1], aws_access_key_id=sys.argv[2],
+                  aws_secret_access_key=sys.argv[3], region_name="us-east-1",
+                  config=Config(s3={"addressing_style": "path"}))
+key = "xml/joined.bin"
+u = s3.create_multipart_upload(Bucket="hmac", Key=key,
+                               Metadata={"via": "xml"})["UploadId"]
+parts = {2: os.urandom(1000), 1: os.urandom(5 << 20)}
+etags = {n: s3.upload_part(Bucket="hmac", Key=key, UploadId=u, PartNumber=n,
+                           Body=body)["ETag"] for n, body in parts.items()}
+s3.complete_multipart_upload(Bucket="hmac", Key=key, UploadId=u,
+                             MultipartUpload={"Parts": [
+                                 {"PartNumber": n, "ETag": etags[n]}
+                                 for n in (1, 2)]})
+got = s3.get_object(Bucket="hmac", Key=key)
+print(got["Body"].read() == parts[1] + parts[2], got["Metadata"])
+EOF
+check "HMAC keys alone: a multipart upload through the gateway ($(cat "$SCRATCH/hmac"))" \
+  test "$(cat "$SCRATCH/hmac")" = "True {'via': 'xml'}"
+check "... is the XML API's multipart upload" \
+  test "$(delta xml_multipart_started "$before")" = 1
 
 serve_stop
 finish
