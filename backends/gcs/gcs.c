@@ -612,8 +612,9 @@ static pail_status gcs_connection_describe(void *instance, char **json,
 /* pail cleanup (ABI 1.14). The JSON API's resumable upload sessions
  * cannot be listed: GCS offers no call for that, and a killed writer took
  * its session URI with it. They hold no object and GCS ends them a week
- * after they began. Through the XML API (HMAC keys alone) writes are S3
- * multipart uploads, which the s3 backend lists and aborts. */
+ * after they began. What it lists are the part objects of the S3 gateway's
+ * uploads (gcs_uploads.c). Through the XML API (HMAC keys alone) writes are
+ * S3 multipart uploads, which the s3 backend lists and aborts. */
 #define GCS_SESSIONS_NOTE                                                      \
   "GCS ends an unfinished resumable upload session by itself, a week after "   \
   "it began; sessions cannot be listed, so pail cannot end them sooner"
