@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Credential files are small; anything larger is not one. */
 #define MAX_SLURP ((size_t)1 << 20)
@@ -89,4 +90,31 @@ pail_status backend_file_slurp(const pail_core_services *core,
   *text = buffer;
   *length = n;
   return PAIL_OK;
+}
+
+void backend_unique_tag(const pail_core_services *core, const void *address,
+                        char *out, size_t hex_digits) {
+  static unsigned counter;
+  /* Zeroed first: the padding is hashed too, and an initializer leaves it
+   * undefined. */
+  struct {
+    int64_t seconds;
+    int32_t nsec;
+    pid_t pid;
+    const void *address;
+    unsigned count;
+  } seed;
+  memset(&seed, 0, sizeof seed);
+  seed.seconds = core->now(&seed.nsec);
+  seed.pid = getpid();
+  seed.address = address;
+  seed.count = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+  unsigned char digest[32];
+  char hex[65];
+  core->sha256(&seed, sizeof seed, digest);
+  core->hex_encode(digest, sizeof digest, hex);
+  if (hex_digits > 64)
+    hex_digits = 64;
+  memcpy(out, hex, hex_digits);
+  out[hex_digits] = '\0';
 }

@@ -45,4 +45,11 @@ pail_status backend_file_slurp(const pail_core_services *core,
                                const char *path, char **text, size_t *length,
                                pail_error **err);
 
+/* Writes into out (hex_digits + 1 bytes, hex_digits at most 64) a tag
+ * unlikely to be any other's: the hex of a SHA-256 of the time, the
+ * process, address (the caller's object) and a counter. For names a
+ * backend makes up (an upload's), not for secrets. */
+void backend_unique_tag(const pail_core_services *core, const void *address,
+                        char *out, size_t hex_digits);
+
 #endif /* PAIL_BACKENDS_COMMON_H */

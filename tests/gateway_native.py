@@ -6,19 +6,26 @@ Run by tests/gateway_backends.sh with two gateways over one workspace
 (GATEWAY_KEY_ID, GATEWAY_SECRET), the bucket (a storage of the workspace:
 GATEWAY_BUCKET) and, to look behind the gateway, the storage itself:
 NATIVE=s3 with MOTO_ENDPOINT, MOTO_BUCKET, MOTO_KEY_ID, MOTO_SECRET,
-MOTO_REGION (moto_server), or NATIVE=azure with what tests/azure_sdk.js
+MOTO_REGION (moto_server), NATIVE=azure with what tests/azure_sdk.js
 needs (NODE_PATH, AZURE_URL, AZURE_ACCOUNT, AZURE_KEY, AZURE_CONTAINER) to
-read Azurite's uncommitted blocks.
+read Azurite's uncommitted blocks, or NATIVE=gcs with GCS_URL, GCS_BUCKET
+and the authorized_user that tests/gcs_fixture.py accepts (GCS_USER_CLIENT,
+GCS_USER_SECRET, GCS_USER_REFRESH) to use its JSON API.
 
 Checks: while an upload is open its parts are in the provider's upload
 (S3: ListMultipartUploads and ListParts straight against moto; Azure: the
-blob's uncommitted blocks, by the Azure SDK) and the gateway keeps only
+blob's uncommitted blocks, by the Azure SDK; GCS: the parts' hidden
+objects, by the JSON API) and the gateway keeps only
 small records under .pail_uploads/<id>/; parts sent out of order, one
 replaced, one copied (UploadPartCopy), one refused for a bad Content-MD5
 (nothing stored); Complete on the other gateway; the bytes by hash;
 Complete's ETag equal to HEAD's, GET's and LIST's, through the gateway and
 straight from the storage; Abort leaves no object and no record, and in
-S3 no upload (Azure cannot discard blocks before the blob's next commit).
+S3 no upload, in GCS no part (Azure cannot discard blocks before the
+blob's next commit). GCS alone: the object is a composite of its parts,
+none of them left; the fixture refuses a compose as GCS does (33 sources,
+a missing source); 33 parts compose in a tree with the upload's metadata;
+a part's object gone is InvalidPart at Complete.
 
 Prints "ok: ..." per check and "FAIL: ..." per failure (as
 tests/gateway_checks.py does); exits 1 on any failure. Prints "left
@@ -35,7 +42,7 @@ import subprocess
 import boto3
 from botocore.config import Config
 
-from gateway_checks import check, expect_error, finish
+from gateway_checks import check, error_code, expect_error, finish
 
 MIB = 1024 * 1024
 BUCKET = os.environ["GATEWAY_BUCKET"]
@@ -84,6 +91,83 @@ if NATIVE == "s3":
 
     def store_etag(key):
         return store.head_object(Bucket=STORE_BUCKET, Key=key)["ETag"]
+elif NATIVE == "gcs":
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    GCS_URL = os.environ["GCS_URL"]
+    GCS_BUCKET = os.environ["GCS_BUCKET"]
+    GCS_PARTS = ".pail_uploads/gcs-"
+
+    def gcs_token():
+        """A token of the fixture's authorized_user (its refresh grant)."""
+        form = urllib.parse.urlencode({
+            "grant_type": "refresh_token",
+            "client_id": os.environ["GCS_USER_CLIENT"],
+            "client_secret": os.environ["GCS_USER_SECRET"],
+            "refresh_token": os.environ["GCS_USER_REFRESH"]}).encode()
+        with urllib.request.urlopen(urllib.request.Request(
+                GCS_URL + "/token", data=form, headers={
+                    "Content-Type": "application/x-www-form-urlencoded"})) \
+                as answer:
+            return json.load(answer)["access_token"]
+
+    GCS_TOKEN = gcs_token()
+
+    def gcs(method, path, body=None, **query):
+        """The JSON API straight: (status, answer as JSON or None)."""
+        url = "%s/storage/v1/b/%s%s" % (GCS_URL, GCS_BUCKET, path)
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        request = urllib.request.Request(
+            url, method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": "Bearer " + GCS_TOKEN,
+                     "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request) as answer:
+                text = answer.read()
+                return answer.status, json.loads(text) if text else None
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    def gcs_name(name):
+        return urllib.parse.quote(name, safe="")
+
+    def gcs_objects(prefix):
+        """The bucket's object resources under prefix."""
+        items, token = [], None
+        while True:
+            query = {"prefix": prefix}
+            if token:
+                query["pageToken"] = token
+            status, page = gcs("GET", "/o", **query)
+            items += page.get("items", [])
+            token = page.get("nextPageToken")
+            if not token:
+                return items
+
+    def native_uploads(key):
+        """GCS has no uploads: the parts of each upload of key are hidden
+        objects .pail_uploads/gcs-<tag>-pNNNNN (their metadata names the
+        key)."""
+        found = {}
+        for o in gcs_objects(GCS_PARTS):
+            tag, _, rest = o["name"][len(GCS_PARTS):].partition("-")
+            if (o.get("metadata") or {}).get("pail-upload-key") == key \
+                    and rest.startswith("p"):
+                found.setdefault(tag, []).append(int(rest[1:]))
+        return {tag: sorted(numbers) for tag, numbers in found.items()}
+
+    def staged(upload_id):
+        prefix = ".pail_uploads/%s/" % upload_id
+        return {o["name"][len(prefix):]: int(o["size"])
+                for o in gcs_objects(prefix)}
+
+    def store_etag(key):
+        """pail's ETag of a GCS object is its generation."""
+        return '"%s"' % gcs("GET", "/o/" + gcs_name(key))[1]["generation"]
 else:
     def azure_sdk(*args):
         """tests/azure_sdk.js (the Azure SDK for JavaScript) on Azurite,
@@ -226,7 +310,7 @@ one.upload_part(Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=1,
 check("an upload to abort is open in the provider",
       len(native_uploads(key)) == 1)
 two.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=upload_id)
-if NATIVE == "s3":
+if NATIVE in ("s3", "gcs"):
     check("abort leaves no upload in the provider", native_uploads(key) == {})
 else:  # Azure cannot discard blocks: they stay uncommitted, never a blob
     check("abort commits nothing", len(native_uploads(key)) == 1)
@@ -256,6 +340,96 @@ if NATIVE == "azure":
     check("... which left the first's object", one.get_object(
         Bucket=BUCKET, Key=key)["Body"].read() == b"first")
     one.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=second)
+
+if NATIVE == "gcs":
+    # Complete is GCS's compose of the parts' objects, which are gone
+    # after it: the object is a composite (no MD5, its parts counted).
+    resource = gcs("GET", "/o/" + gcs_name("native/joined.bin"))[1]
+    check("the object is composed of its 3 parts (%s)" % resource,
+          resource.get("componentCount") == 3 and "md5Hash" not in resource)
+    check("no part's object is left in the bucket",
+          gcs_objects(GCS_PARTS) == [])
+
+    # The fixture refuses what GCS refuses, so that the backend is held
+    # to it: more than 32 sources, a source that is not there.
+    one.put_object(Bucket=BUCKET, Key="native/one", Body=b"x")
+    generation = gcs("GET", "/o/" + gcs_name("native/one"))[1]["generation"]
+    status, answer = gcs("POST", "/o/" + gcs_name("native/many") + "/compose",
+                         {"sourceObjects": [{"name": "native/one"}] * 33,
+                          "destination": {"contentType": "text/plain"}})
+    check("GCS composes at most 32 sources (%s)" % status, status == 400)
+    status, answer = gcs("POST", "/o/" + gcs_name("native/many") + "/compose",
+                         {"sourceObjects": [{"name": "native/none"}]})
+    check("a missing source is 404 (%s)" % status, status == 404)
+    status, answer = gcs("POST", "/o/" + gcs_name("native/many") + "/compose",
+                         {"sourceObjects": [{"name": "native/one",
+                                             "generation": "1"}]})
+    check("... and one not at its generation (%s)" % status, status == 404)
+    status, answer = gcs("POST", "/o/" + gcs_name("native/many") + "/compose",
+                         {"sourceObjects": [{"name": "native/one",
+                                             "generation": generation}] * 32,
+                          "destination": {"contentType": "text/plain",
+                                          "metadata": {"a": "b"}}},
+                         ifGenerationMatch="0")
+    check("32 sources compose, with the destination's resource (%s)"
+          % answer, status == 200 and answer["size"] == "32" and
+          answer["componentCount"] == 32 and
+          answer["contentType"] == "text/plain" and
+          answer["metadata"] == {"a": "b"})
+    status, answer = gcs("POST", "/o/" + gcs_name("native/many") + "/compose",
+                         {"sourceObjects": [{"name": "native/one"}]},
+                         ifGenerationMatch="0")
+    check("a create-only compose onto an object is 412 (%s)" % status,
+          status == 412)
+
+    # More than 32 parts: composed in a tree, 32 at a time.
+    key = "native/tree.bin"
+    upload_id = one.create_multipart_upload(
+        Bucket=BUCKET, Key=key, ContentDisposition="attachment",
+        Metadata={"tree": "yes"})["UploadId"]
+    count = 33
+    pieces = {n: os.urandom(5 * MIB if n < count else 11)
+              for n in range(1, count + 1)}
+    etags = {}
+    for n in sorted(pieces, reverse=True):  # last first
+        etags[n] = (one if n % 2 else two).upload_part(
+            Bucket=BUCKET, Key=key, UploadId=upload_id, PartNumber=n,
+            Body=pieces[n])["ETag"]
+    # A part whose object vanished (behind the gateway's back) fails
+    # Complete as S3 says, and leaves the upload to complete again.
+    lost = "%s%s-p00007" % (GCS_PARTS, list(native_uploads(key))[0])
+    gcs("DELETE", "/o/" + gcs_name(lost))
+    expect_error("complete with a part's object gone", "InvalidPart",
+                 lambda: two.complete_multipart_upload(
+                     Bucket=BUCKET, Key=key, UploadId=upload_id,
+                     MultipartUpload={"Parts": [
+                         {"PartNumber": n, "ETag": etags[n]}
+                         for n in sorted(pieces)]}))
+    check("... and makes no object", error_code(
+        lambda: one.head_object(Bucket=BUCKET, Key=key)) in ("404",
+                                                             "NoSuchKey"))
+    etags[7] = one.upload_part(Bucket=BUCKET, Key=key, UploadId=upload_id,
+                               PartNumber=7, Body=pieces[7])["ETag"]
+    done = two.complete_multipart_upload(
+        Bucket=BUCKET, Key=key, UploadId=upload_id, MultipartUpload={
+            "Parts": [{"PartNumber": n, "ETag": etags[n]}
+                      for n in sorted(pieces)]})
+    got = one.get_object(Bucket=BUCKET, Key=key)
+    check("33 parts composed in a tree: the bytes in order",
+          hashlib.sha256(got["Body"].read()).digest() == hashlib.sha256(
+              b"".join(pieces[n] for n in sorted(pieces))).digest())
+    check("... with the upload's disposition and metadata",
+          got["ContentDisposition"] == "attachment" and
+          got["Metadata"] == {"tree": "yes"})
+    resource = gcs("GET", "/o/" + gcs_name(key))[1]
+    check("... of 33 components (%s)" % resource.get("componentCount"),
+          resource.get("componentCount") == 33)
+    check("... whose ETag HEAD shows too",
+          done["ETag"] == one.head_object(Bucket=BUCKET, Key=key)["ETag"]
+          == store_etag(key))
+    check("... and nothing of it stays hidden in the bucket (%s)"
+          % [o["name"] for o in gcs_objects(".pail_uploads/")],
+          gcs_objects(".pail_uploads/") == [])
 
 # Left open, for the shell's pail cleanup.
 key = "native/left.bin"

@@ -18,7 +18,10 @@ documents it, and refuses what the real service refuses:
   of 256 KiB, none leaving a gap, an overlap with what the session holds
   ignored, 308 with Range, status queries with
   "bytes */*", cancel with DELETE -> 499), rewrite (at most --rewrite-chunk
-  bytes a call, so copies loop on rewriteToken); ifGenerationMatch
+  bytes a call, so copies loop on rewriteToken), compose (1 to 32
+  sources, each at a generation or under ifGenerationMatch; a missing one
+  404; the destination resource's type, disposition and metadata; no
+  md5Hash, a componentCount); ifGenerationMatch
   everywhere; crc32c and md5Hash reported, and an X-Goog-Hash crc32c sent
   with an upload checked (400 when it differs). Errors in Google's JSON
   shape: {"error": {"code", "message", "errors": [{"reason", ...}]}}.
@@ -124,7 +127,8 @@ stats = {"tokens_issued": 0, "token_refusals": 0, "unauthorized": 0,
          "media_gets": 0, "ranged_gets": 0, "signed_requests": 0,
          "signature_refusals": 0, "list_calls": 0, "overlaps": 0,
          "xml_requests": 0, "xml_signature_refusals": 0,
-         "xml_multipart_started": 0, "xml_deletes": 0, "xml_copies": 0}
+         "xml_multipart_started": 0, "xml_deletes": 0, "xml_copies": 0,
+         "compose_calls": 0}
 generation_counter = [int(time.time() * 1000000)]
 
 
@@ -210,6 +214,8 @@ def resource(obj):
     }
     if obj["md5Hash"]:
         r["md5Hash"] = obj["md5Hash"]
+    if obj.get("componentCount"):
+        r["componentCount"] = obj["componentCount"]
     if obj["contentDisposition"] is not None:
         r["contentDisposition"] = obj["contentDisposition"]
     if obj["metadata"]:
@@ -524,6 +530,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.get(bucket, objects, name, query)
             if self.command == "DELETE":
                 return self.delete(objects, name, query)
+        if len(parts) == 5 and parts[2] == "o" and parts[4] == "compose" \
+                and self.command == "POST":
+            return self.compose(bucket, urllib.parse.unquote(parts[3]), query)
         if len(parts) == 9 and parts[2] == "o" and parts[4] == "rewriteTo" \
                 and parts[5] == "b" and parts[7] == "o" and \
                 self.command == "POST":
@@ -901,6 +910,94 @@ class Handler(http.server.BaseHTTPRequestHandler):
         obj = self.store(dst_bucket, dst, source["data"], copied, query)
         answer["resource"] = resource(obj)
         self.reply(200, answer)
+
+    # ------------------------------------------------------------ compose
+
+    def compose(self, bucket, dst, query):
+        """objects.compose as GCS documents it: 1 to 32 sourceObjects of
+        the bucket, each {name, generation?, objectPreconditions?:
+        {ifGenerationMatch}} (a generation and an ifGenerationMatch that
+        differ are refused; a source that is not there, or not at that
+        generation, is 404; a failed precondition 412); the destination's
+        resource gives the new object's contentType, contentDisposition and
+        metadata; ifGenerationMatch applies to the destination. The object
+        made has no md5Hash, a crc32c, and a componentCount: the sum of its
+        sources' (1 for an object that is not composite)."""
+        count("compose_calls")
+        try:
+            request = json.loads(self.body() or b"{}")
+        except ValueError:
+            raise Refusal(400, "parseError", "Parse Error")
+        if not isinstance(request, dict):
+            raise Refusal(400, "parseError", "Parse Error")
+        sources = request.get("sourceObjects")
+        if not sources:
+            raise Refusal(400, "required", "Required: sourceObjects")
+        if not isinstance(sources, list):
+            raise Refusal(400, "invalid", "Invalid value for sourceObjects")
+        if len(sources) > 32:
+            raise Refusal(400, "invalid", "The number of source components "
+                          "provided (%d) exceeds the maximum (32)" %
+                          len(sources))
+        destination = request.get("destination") or {}
+        if not isinstance(destination, dict):
+            raise Refusal(400, "invalid", "Invalid value for destination")
+        if destination.get("name") not in (None, dst):
+            raise Refusal(400, "invalid", "The destination's name differs "
+                          "from the object named in the path")
+
+        def number(value, what):
+            if value is None:
+                return None
+            text = str(value)
+            if isinstance(value, bool) or not text.isdigit():
+                raise Refusal(400, "invalid", "Invalid value for %s: %s" %
+                              (what, text))
+            return int(text)
+
+        with lock:
+            objects = buckets[bucket]
+            data, components = [], 0
+            for source in sources:
+                if not isinstance(source, dict) or not source.get("name"):
+                    raise Refusal(400, "required",
+                                  "Required: sourceObjects.name")
+                name = source["name"]
+                generation = number(source.get("generation"),
+                                    "sourceObjects.generation")
+                conditions = source.get("objectPreconditions") or {}
+                match = number(conditions.get("ifGenerationMatch"),
+                               "sourceObjects.objectPreconditions."
+                               "ifGenerationMatch")
+                if generation is not None and match is not None and \
+                        generation != match:
+                    raise Refusal(400, "invalid", "Source object %s: the "
+                                  "generation and ifGenerationMatch differ"
+                                  % name)
+                obj = objects.get(name)
+                if obj is None or (generation is not None and
+                                   obj["generation"] != generation):
+                    raise Refusal(404, "notFound", "Object %s (generation: "
+                                  "%s) not found." % (name, generation or ""))
+                if match is not None and obj["generation"] != match:
+                    raise Refusal(412, "conditionNotMet",
+                                  "At least one of the pre-conditions you "
+                                  "specified did not hold.")
+                data.append(obj["data"])
+                components += obj.get("componentCount") or 1
+            check_generation(objects.get(dst), query)
+            meta = {"contentType": destination.get("contentType"),
+                    "contentDisposition":
+                        destination.get("contentDisposition"),
+                    "metadata": destination.get("metadata")}
+            obj = make_object(bucket, dst, b"".join(data), meta)
+            # A composite has no MD5; the XML API's ETag is not one either.
+            obj["md5Hash"] = None
+            obj["componentCount"] = components
+            obj["etag"] = hashlib.md5(
+                str(obj["generation"]).encode()).hexdigest()
+            objects[dst] = obj
+        self.reply(200, resource(obj))
 
     # ----------------------------------------------- XML API, HMAC keys
 

@@ -1108,6 +1108,233 @@ START_TEST(crc32c_is_encoded_as_gcs_does) {
 }
 END_TEST
 
+/* ===================================================== gateway uploads */
+
+/* A bucket of the fake exchange: name -> {"generation": "N", "parts":
+ * [part numbers, in the order the object holds them]}. Compose checks
+ * what GCS checks (1 to 32 sources, each there at its generation) and
+ * concatenates; list gives every name under ".pail_uploads/"; delete
+ * removes. */
+static json_t *fake_bucket;
+static int compose_calls, compose_most, next_generation;
+
+static char *url_decoded(const char *from, const char *to) {
+  char *out = calloc(1, (size_t)(to - from) + 1);
+  size_t n = 0;
+  for (const char *c = from; c < to; c++) {
+    unsigned value;
+    if (*c == '%' && to - c >= 3 && sscanf(c + 1, "%2x", &value) == 1) {
+      out[n++] = (char)value;
+      c += 2;
+    } else {
+      out[n++] = *c;
+    }
+  }
+  return out;
+}
+
+static void answer_json(pail_http_response *out, int status, json_t *body) {
+  out->status = status;
+  out->body = json_dumps(body, JSON_COMPACT);
+  out->body_length = strlen(out->body);
+  json_decref(body);
+}
+
+static void answer_object(pail_http_response *out, const char *name) {
+  json_t *o = json_object_get(fake_bucket, name);
+  answer_json(out, 200,
+              json_pack("{s:s, s:s, s:s}", "name", name, "generation",
+                        json_string_value(json_object_get(o, "generation")),
+                        "size", "1"));
+}
+
+static pail_status compose_exchange(const pail_config *cfg,
+                                    const pail_http_request *request,
+                                    size_t max_body, pail_http_response *out,
+                                    pail_error **err) {
+  if (strstr(request->url, "/token") != NULL)
+    return fake_exchange(cfg, request, max_body, out, err);
+  memset(out, 0, sizeof *out);
+  const char *path = strstr(request->url, "/storage/v1/b/data/o");
+  ck_assert_ptr_nonnull(path);
+  path += strlen("/storage/v1/b/data/o");
+  const char *compose = strstr(path, "/compose");
+  if (strcmp(request->method, "POST") == 0 && compose != NULL) {
+    compose_calls++;
+    char *destination = url_decoded(path + 1, compose);
+    json_t *body = json_loadb(request->body, request->body_length, 0, NULL);
+    json_t *sources = json_object_get(body, "sourceObjects");
+    size_t count = json_array_size(sources);
+    if (count > (size_t)compose_most)
+      compose_most = (int)count;
+    ck_assert_uint_ge(count, 1);
+    ck_assert_uint_le(count, 32);
+    json_t *parts = json_array();
+    size_t i;
+    json_t *source;
+    json_array_foreach(sources, i, source) {
+      json_t *o = json_object_get(
+          fake_bucket, json_string_value(json_object_get(source, "name")));
+      if (o == NULL ||
+          strcmp(json_string_value(json_object_get(o, "generation")),
+                 json_string_value(json_object_get(source, "generation"))) !=
+              0) {
+        answer_json(out, 404,
+                    json_pack("{s:{s:i, s:s, s:[{s:s}]}}", "error", "code", 404,
+                              "message", "No such object", "errors", "reason",
+                              "notFound"));
+        json_decref(parts);
+        json_decref(body);
+        free(destination);
+        return PAIL_OK;
+      }
+      json_array_extend(parts, json_object_get(o, "parts"));
+    }
+    char generation[32];
+    snprintf(generation, sizeof generation, "%d", ++next_generation);
+    json_object_set_new(fake_bucket, destination,
+                        json_pack("{s:s, s:o, s:O}", "generation", generation,
+                                  "parts", parts, "destination",
+                                  json_object_get(body, "destination")));
+    answer_object(out, destination);
+    json_decref(body);
+    free(destination);
+    return PAIL_OK;
+  }
+  if (strcmp(request->method, "GET") == 0 && path[0] == '?') {
+    json_t *items = json_array();
+    const char *name;
+    json_t *o;
+    json_object_foreach(fake_bucket, name, o) {
+      if (strncmp(name, ".pail_uploads/", 14) == 0)
+        json_array_append_new(
+            items,
+            json_pack("{s:s, s:s, s:s}", "name", name, "generation",
+                      json_string_value(json_object_get(o, "generation")),
+                      "size", "1"));
+    }
+    answer_json(out, 200, json_pack("{s:o}", "items", items));
+    return PAIL_OK;
+  }
+  if (strcmp(request->method, "DELETE") == 0 && path[0] == '/') {
+    char *name = url_decoded(path + 1, path + strlen(path));
+    ck_assert_int_eq(json_object_del(fake_bucket, name), 0);
+    free(name);
+    out->status = 204;
+    return PAIL_OK;
+  }
+  ck_abort_msg("unexpected request %s %s", request->method, request->url);
+  return PAIL_ERR_INTERNAL;
+}
+
+/* A fake instance whose bucket holds parts 1 to count of upload tag. */
+static gcs_instance *compose_instance(const char *tag, size_t count,
+                                      pail_upload_part *parts,
+                                      char (*etags)[16]) {
+  gcs_instance *gcs = fake_instance();
+  fake_services.http_exchange = compose_exchange;
+  fake_bucket = json_object();
+  compose_calls = compose_most = 0;
+  next_generation = 1000000;
+  for (size_t n = 1; n <= count; n++) {
+    char name[64];
+    snprintf(name, sizeof name, ".pail_uploads/gcs-%s-p%05zu", tag, n);
+    snprintf(etags[n - 1], sizeof etags[n - 1], "%zu", 500 + n);
+    json_object_set_new(
+        fake_bucket, name,
+        json_pack("{s:s, s:[i]}", "generation", etags[n - 1], "parts", (int)n));
+    parts[n - 1].number = (uint32_t)n;
+    parts[n - 1].etag = etags[n - 1];
+  }
+  return gcs;
+}
+
+START_TEST(ten_thousand_parts_compose_in_a_tree_of_thirty_twos) {
+  enum { COUNT = 10000 };
+  static pail_upload_part parts[COUNT];
+  static char etags[COUNT][16];
+  const char *tag = "0123456789abcdef";
+  gcs_instance *gcs = compose_instance(tag, COUNT, parts, etags);
+  pail_metadata_entry meta = {.name = "kind", .value = "tree"};
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  options.content_disposition = "attachment";
+  options.metadata = &meta;
+  options.metadata_count = 1;
+  pail_object_info info = {0};
+  pail_error *err = NULL;
+  ck_assert_int_eq(gcs_upload_complete(gcs, "big.bin", tag, &options, parts,
+                                       COUNT, &info, &err),
+                   PAIL_OK);
+  /* 313 intermediates of 32 (the last of 16), then 10, then the target. */
+  ck_assert_int_eq(compose_calls, 313 + 10 + 1);
+  ck_assert_int_eq(compose_most, 32);
+  json_t *made = json_object_get(fake_bucket, "big.bin");
+  ck_assert_ptr_nonnull(made);
+  json_t *order = json_object_get(made, "parts");
+  ck_assert_uint_eq(json_array_size(order), COUNT);
+  for (size_t i = 0; i < COUNT; i++)
+    ck_assert_int_eq(json_integer_value(json_array_get(order, i)), (int)i + 1);
+  ck_assert_str_eq(info.etag,
+                   json_string_value(json_object_get(made, "generation")));
+  /* The target's resource is the upload's, its type GCS's default. */
+  json_t *destination = json_object_get(made, "destination");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(destination, "contentDisposition")),
+      "attachment");
+  ck_assert_str_eq(
+      json_string_value(json_object_get(destination, "contentType")),
+      "application/octet-stream");
+  ck_assert_str_eq(json_string_value(json_object_get(
+                       json_object_get(destination, "metadata"), "kind")),
+                   "tree");
+  /* Parts and intermediates are all deleted: only the target stays. */
+  ck_assert_uint_eq(json_object_size(fake_bucket), 1);
+  gcs_core->object_info_clear(&info);
+  json_decref(fake_bucket);
+  fake_instance_free(gcs);
+}
+END_TEST
+
+START_TEST(a_part_gone_or_replaced_is_a_conflict_and_keeps_the_parts) {
+  enum { COUNT = 40 };
+  pail_upload_part parts[COUNT];
+  char etags[COUNT][16];
+  const char *tag = "00000000000000ff";
+  gcs_instance *gcs = compose_instance(tag, COUNT, parts, etags);
+  pail_write_options options = PAIL_WRITE_OPTIONS_INIT;
+  /* Part 35 was sent again: its record names a generation gone. */
+  snprintf(etags[34], sizeof etags[34], "%d", 7);
+  pail_error *err = NULL;
+  ck_assert_int_eq(
+      gcs_upload_complete(gcs, "k", tag, &options, parts, COUNT, NULL, &err),
+      PAIL_ERR_CONFLICT);
+  ck_assert_int_eq(pail_error_http_status(err), 404);
+  ck_assert_str_eq(pail_error_provider_code(err), "notFound");
+  pail_error_free(err);
+  err = NULL;
+  ck_assert_ptr_null(json_object_get(fake_bucket, "k"));
+  ck_assert_uint_ge(json_object_size(fake_bucket), COUNT);
+  /* Ids and part names the backend never made are refused unsent. */
+  int calls = compose_calls;
+  ck_assert_int_eq(
+      gcs_upload_complete(gcs, "k", "../x", &options, parts, COUNT, NULL, &err),
+      PAIL_ERR_INVALID_ARGUMENT);
+  pail_error_free(err);
+  err = NULL;
+  snprintf(etags[34], sizeof etags[34], "%s", "W/\"x\"");
+  ck_assert_int_eq(
+      gcs_upload_complete(gcs, "k", tag, &options, parts, COUNT, NULL, &err),
+      PAIL_ERR_INVALID_ARGUMENT);
+  pail_error_free(err);
+  ck_assert_int_eq(compose_calls, calls);
+  /* Abort deletes them all. */
+  ck_assert_int_eq(gcs_upload_abort(gcs, "k", tag, NULL), PAIL_OK);
+  ck_assert_uint_eq(json_object_size(fake_bucket), 0);
+  json_decref(fake_bucket);
+  fake_instance_free(gcs);
+}
+END_TEST
+
 int main(void) {
   Suite *suite = suite_create("gcs");
   TCase *tc = tcase_create("gcs");
@@ -1132,6 +1359,8 @@ int main(void) {
   tcase_add_test(tc, google_error_bodies_map_to_categories);
   tcase_add_test(tc, listing_pages_are_parsed_filtered_and_sorted);
   tcase_add_test(tc, crc32c_is_encoded_as_gcs_does);
+  tcase_add_test(tc, ten_thousand_parts_compose_in_a_tree_of_thirty_twos);
+  tcase_add_test(tc, a_part_gone_or_replaced_is_a_conflict_and_keeps_the_parts);
   suite_add_tcase(suite, tc);
   return test_run_suite(suite);
 }

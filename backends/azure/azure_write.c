@@ -48,26 +48,9 @@ static pail_status check_options(const pail_write_options *options,
   return status;
 }
 
-/* A tag unlikely to be any other upload's: a hash of the time, the
- * process, the stream's address and a counter. The seed is zeroed first:
- * its padding is hashed too, and an initializer leaves it undefined. */
+/* A tag unlikely to be any other upload's (backend_unique_tag). */
 static void make_tag(azure_write *w) {
-  static unsigned counter;
-  struct {
-    int64_t seconds;
-    int32_t nsec;
-    pid_t pid;
-    void *address;
-    unsigned count;
-  } seed;
-  memset(&seed, 0, sizeof seed);
-  seed.seconds = azure_core->now(&seed.nsec);
-  seed.pid = getpid();
-  seed.address = (void *)w;
-  seed.count = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
-  unsigned char digest[32];
-  azure_core->sha256(&seed, sizeof seed, digest);
-  azure_core->hex_encode(digest, 8, w->tag);
+  backend_unique_tag(azure_core, w, w->tag, sizeof w->tag - 1);
 }
 
 /* The base64 ID of block `number` (all of one upload's IDs have one

@@ -173,6 +173,14 @@ static char *printable(const char *s, size_t n) {
 pail_status gcs_response_error(const gcs_instance *gcs,
                                const pail_http_response *response,
                                const char *what, pail_error **err) {
+  return gcs_response_error_as(gcs, response, what,
+                               gcs_status_category(response->status), err);
+}
+
+pail_status gcs_response_error_as(const gcs_instance *gcs,
+                                  const pail_http_response *response,
+                                  const char *what, pail_status category,
+                                  pail_error **err) {
   (void)gcs;
   json_t *root = gcs_json_body(response);
   json_t *error = root ? json_object_get(root, "error") : NULL;
@@ -192,7 +200,6 @@ pail_status gcs_response_error(const gcs_instance *gcs,
     reason = json_string_value(error);
     message = json_string_value(json_object_get(root, "error_description"));
   }
-  pail_status category = gcs_status_category(response->status);
   char *shown = message ? printable(message, 300) : NULL;
   char *code = reason ? printable(reason, 64) : NULL;
   /* The status, code and request id travel in the error's own fields
@@ -364,9 +371,8 @@ static pail_status gcs_stat(void *instance, const char *key,
   return gcs_stat_object(instance, key, out, NULL, NULL, NULL, err);
 }
 
-/* DELETE of key, of one generation when generation is not NULL. */
-static pail_status delete_object(gcs_instance *gcs, const char *key,
-                                 const char *generation, pail_error **err) {
+pail_status gcs_delete_object(gcs_instance *gcs, const char *key,
+                              const char *generation, pail_error **err) {
   char *query = strdup("");
   if (query != NULL && generation != NULL &&
       !backend_query_add(gcs_core, &query, "generation", generation))
@@ -391,13 +397,13 @@ static pail_status gcs_delete(void *instance, const char *key,
   gcs_instance *gcs = instance;
   if (gcs->relay != NULL)
     return gcs->relay->ops->delete_object(gcs->relay->instance, key, err);
-  return delete_object(instance, key, NULL, err);
+  return gcs_delete_object(instance, key, NULL, err);
 }
 
 void gcs_delete_generation(gcs_instance *gcs, const char *key,
                            const char *generation) {
   pail_error *failure = NULL;
-  if (delete_object(gcs, key, generation, &failure) != PAIL_OK)
+  if (gcs_delete_object(gcs, key, generation, &failure) != PAIL_OK)
     gcs_core->log(gcs->cfg, PAIL_LOG_WARNING,
                   "gcs: %s: could not delete generation %s after a failed "
                   "check: %s",
@@ -606,8 +612,9 @@ static pail_status gcs_connection_describe(void *instance, char **json,
 /* pail cleanup (ABI 1.14). The JSON API's resumable upload sessions
  * cannot be listed: GCS offers no call for that, and a killed writer took
  * its session URI with it. They hold no object and GCS ends them a week
- * after they began. Through the XML API (HMAC keys alone) writes are S3
- * multipart uploads, which the s3 backend lists and aborts. */
+ * after they began. What it lists are the part objects of the S3 gateway's
+ * uploads (gcs_uploads.c). Through the XML API (HMAC keys alone) writes are
+ * S3 multipart uploads, which the s3 backend lists and aborts. */
 #define GCS_SESSIONS_NOTE                                                      \
   "GCS ends an unfinished resumable upload session by itself, a week after "   \
   "it began; sessions cannot be listed, so pail cannot end them sooner"
@@ -621,7 +628,10 @@ static pail_status gcs_leftovers_list(void *instance, pail_leftover **leftovers,
     return relay->ops->leftovers_list(relay->instance, leftovers, count, note,
                                       err);
   *note = strdup(GCS_SESSIONS_NOTE);
-  return *note ? PAIL_OK : gcs_no_memory(err);
+  if (*note == NULL)
+    return gcs_no_memory(err);
+  /* The parts of the S3 gateway's uploads, composed at Complete. */
+  return gcs_upload_leftovers(gcs, leftovers, count, err);
 }
 
 static pail_status gcs_leftover_remove(void *instance,
@@ -631,9 +641,9 @@ static pail_status gcs_leftover_remove(void *instance,
   const pail_delegate *relay = gcs->relay;
   if (relay != NULL && relay->ops->leftover_remove != NULL)
     return relay->ops->leftover_remove(relay->instance, leftover, force, err);
-  return gcs_core->error_set(err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
-                             "gcs: \"%s\" is no leftover of this backend",
-                             leftover->id);
+  /* No part of an upload shows whether its upload is still running: the
+   * core's age limit is all that keeps a running one. */
+  return gcs_upload_leftover_remove(gcs, leftover, err);
 }
 
 /* ------------------------------------------------------------ settings */
@@ -852,6 +862,10 @@ static const pail_backend_ops gcs_ops = {
     .connection_describe = gcs_connection_describe,
     .leftovers_list = gcs_leftovers_list,
     .leftover_remove = gcs_leftover_remove,
+    .upload_create = gcs_upload_create,
+    .upload_part = gcs_upload_part,
+    .upload_complete = gcs_upload_complete,
+    .upload_abort = gcs_upload_abort,
 };
 
 /* Needs core ABI 1.16: resumable_stream_open (1.16), status_category (1.15),

@@ -111,6 +111,12 @@ pail_status gcs_exchange(gcs_instance *gcs, pail_request *r, const char *what,
 pail_status gcs_response_error(const gcs_instance *gcs,
                                const pail_http_response *response,
                                const char *what, pail_error **err);
+/* The same, in the category given rather than the status's (a 404 that
+ * means something else than a missing object). */
+pail_status gcs_response_error_as(const gcs_instance *gcs,
+                                  const pail_http_response *response,
+                                  const char *what, pail_status category,
+                                  pail_error **err);
 /* The error for a 404 that is the bucket's (not the object's): "gcs: bucket
  * "b" does not exist", category not found, GCS's reason kept as the code. */
 pail_status gcs_bucket_missing(const gcs_instance *gcs,
@@ -144,6 +150,10 @@ pail_status gcs_stat_object(gcs_instance *gcs, const char *key,
 bool gcs_crc32c_decode(const char *text, uint32_t *out);
 /* Encodes a CRC-32C as GCS does into out (at least 9 bytes). */
 void gcs_crc32c_encode(uint32_t crc, char out[9]);
+
+/* DELETE of key, of one generation when generation is not NULL. */
+pail_status gcs_delete_object(gcs_instance *gcs, const char *key,
+                              const char *generation, pail_error **err);
 
 /* Deletes one generation of key (0: the live one), for cleaning up after a
  * failed verification. Best effort; logs a failure. */
@@ -278,5 +288,34 @@ pail_status gcs_write_metadata(const char *key,
 
 pail_status gcs_copy(void *instance, const char *src_key, const char *dst_key,
                      const pail_write_options *options, pail_error **err);
+
+/* ---------------------------------------------------- gcs_uploads.c */
+
+/* The S3 gateway's multipart uploads (ABI 1.18): parts as hidden objects,
+ * composed at Complete. */
+pail_status gcs_upload_create(void *instance, const char *key,
+                              const pail_write_options *options,
+                              char **upload_id, pail_error **err);
+pail_status gcs_upload_part(void *instance, const char *key,
+                            const char *upload_id, uint32_t number, int fd,
+                            uint64_t offset, uint64_t length, char **etag,
+                            pail_error **err);
+pail_status gcs_upload_complete(void *instance, const char *key,
+                                const char *upload_id,
+                                const pail_write_options *options,
+                                const pail_upload_part *parts, size_t count,
+                                pail_object_info *info, pail_error **err);
+pail_status gcs_upload_abort(void *instance, const char *key,
+                             const char *upload_id, pail_error **err);
+/* Whether id is an upload tag of upload_create (16 lowercase hex). */
+bool gcs_upload_tag_valid(const char *id);
+/* pail cleanup: appends to *leftovers (*count of them) each upload whose
+ * parts are in the bucket (kind multipart-upload, id its tag, key its
+ * target), and removes one. */
+pail_status gcs_upload_leftovers(gcs_instance *gcs, pail_leftover **leftovers,
+                                 size_t *count, pail_error **err);
+pail_status gcs_upload_leftover_remove(gcs_instance *gcs,
+                                       const pail_leftover *leftover,
+                                       pail_error **err);
 
 #endif /* PAIL_BACKEND_GCS_H */

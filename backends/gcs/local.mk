@@ -5,6 +5,7 @@
 GCS_SOURCES = backends/gcs/gcs.h backends/gcs/gcs.c backends/gcs/gcs_auth.c \
 	backends/gcs/gcs_sign.c backends/gcs/gcs_list.c backends/gcs/gcs_read.c \
 	backends/gcs/gcs_write.c backends/gcs/gcs_copy.c backends/gcs/gcs_relay.c \
+	backends/gcs/gcs_uploads.c \
 	backends/common.h backends/common.c common/strbuf.h common/strbuf.c
 
 # The plugin's code, compiled once into a convenience library (hidden
@@ -32,6 +33,8 @@ tests_test_gcs_LDADD = backends/gcs/libgcs.la $(UNIT_LDADD) $(JANSSON_LIBS) $(CR
 
 # The CLI against tests/gcs_fixture.py, a strict local JSON API server.
 SCRIPT_TESTS += tests/gcs_cli.sh tests/gcs_hmac.sh tests/cleanup_gcs.sh
+# The S3 gateway in front of it: multipart uploads composed (gcs_uploads.c).
+SCRIPT_TESTS += tests/gateway_gcs.sh
 dist_check_SCRIPTS += tests/gcs_lib.sh
 EXTRA_DIST += tests/gcs_fixture.py
 

@@ -318,10 +318,11 @@ typedef struct pail_backend_ops {
 
   /* ABI 1.18. Multipart uploads whose parts arrive one at a time, from any
    * process, in the provider's own mechanism (S3's multipart uploads, Azure's
-   * blocks): the S3 gateway's (docs/gateway.md), which keeps the upload's
-   * state in the storage, so one call may come from one process and the
-   * next from another. All four or none; NULL: the gateway stages the
-   * parts as objects in the storage and joins them itself.
+   * blocks, GCS's composition of part objects): the S3 gateway's
+   * (docs/gateway.md), which keeps the upload's state in the storage, so one
+   * call may come from one process and the next from another. All four or none;
+   * NULL: the gateway stages the parts as objects in the storage and joins them
+   * itself.
    *
    * upload_create begins an upload of key with the content type,
    * disposition and metadata of options (checked by the core as for a
@@ -335,7 +336,7 @@ typedef struct pail_backend_ops {
    * (send them as a PAIL_HTTP_BODY_FILE body, so a retry reads them
    * again). A part sent again replaces the earlier one. *etag (malloc'ed)
    * is what upload_complete needs to name this part: the provider's ETag,
-   * a block ID. */
+   * a block ID, a generation. */
   pail_status (*upload_part)(void *instance, const char *key,
                              const char *upload_id, uint32_t number, int fd,
                              uint64_t offset, uint64_t length, char **etag,

@@ -645,7 +645,9 @@ PAIL_EXPORT pail_status pail_grant_verify(pail_workspace *workspace,
 typedef enum pail_leftover_kind {
   PAIL_LEFTOVER_TEMPORARY_FILE = 1,    /* fs: a write's temporary file */
   PAIL_LEFTOVER_MULTIPART_UPLOAD = 2,  /* S3, GCS's XML API: an upload never
-                                          completed nor aborted */
+                                          completed nor aborted; GCS: the
+                                          part objects of an S3 gateway
+                                          upload (id: its tag) */
   PAIL_LEFTOVER_UNCOMMITTED_BLOB = 3,  /* Azure: blocks never committed */
   PAIL_LEFTOVER_RESUMABLE_SESSION = 4, /* GCS: a resumable upload session */
   PAIL_LEFTOVER_GATEWAY_UPLOAD = 5     /* any backend: a multipart upload the
