@@ -58,6 +58,10 @@ typedef struct s3_source_options {
    * or a file holding it (read at each fetch); IMDS: the endpoint
    * ("http://169.254.169.254"). */
   const char *url, *authorization, *authorization_file;
+  /* IMDS: what to say, access denied, when no metadata answers at all
+   * ("no credentials for bucket ...; tried: ..."): the chain's last
+   * source found nothing either. */
+  const char *unfound;
 } s3_source_options;
 
 pail_status s3_source_new(const pail_config *cfg,

@@ -497,8 +497,8 @@ static pail_status container_source(const s3_instance *s3, s3_source **out,
 
 /* EC2 instance metadata: AWS_EC2_METADATA_SERVICE_ENDPOINT, else the IPv4
  * or (AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6) IPv6 address. */
-static pail_status imds_source(const s3_instance *s3, s3_source **out,
-                               pail_error **err) {
+static pail_status imds_source(const s3_instance *s3, const char *unfound,
+                               s3_source **out, pail_error **err) {
   const char *endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
   const char *mode = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
   if (endpoint == NULL)
@@ -518,8 +518,10 @@ static pail_status imds_source(const s3_instance *s3, s3_source **out,
                "AWS_* variables or profile files)",
                url) < 0)
     describe = NULL;
-  s3_source_options o = {
-      .kind = S3_SOURCE_IMDS, .describe = describe, .url = url};
+  s3_source_options o = {.kind = S3_SOURCE_IMDS,
+                         .describe = describe,
+                         .url = url,
+                         .unfound = unfound};
   pail_status status =
       describe ? s3_source_new(s3->cfg, &o, out, err) : s3_no_memory(err);
   free(describe);
@@ -555,22 +557,31 @@ static pail_status chain_source(const s3_instance *s3,
   pail_status status = profile_source(s3, profile, profile->name, 0, out, err);
   if (status == PAIL_ERR_NOT_FOUND)
     status = container_source(s3, out, err);
-  if (status == PAIL_ERR_NOT_FOUND && !env_true("AWS_EC2_METADATA_DISABLED"))
-    status = imds_source(s3, out, err);
-  if (status == PAIL_ERR_NOT_FOUND)
-    status = s3_core->error_set(
-        err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-        "s3: no credentials for bucket \"%s\"; tried: accessKey/secretKey "
-        "in the settings, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
-        "AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN, profile \"%s\" in %s and "
-        "%s (role_arn, keys, credential_process), "
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI/_RELATIVE_URI (not set), the EC2 "
-        "instance metadata (AWS_EC2_METADATA_DISABLED). Set one of them, or "
-        "\"anonymous\": true for a public bucket",
-        s3->bucket, profile->name,
-        profile->credentials_path ? profile->credentials_path
-                                  : "~/.aws/credentials",
-        profile->config_path ? profile->config_path : "~/.aws/config");
+  if (status != PAIL_ERR_NOT_FOUND)
+    return status;
+  char *unfound = NULL;
+  if (asprintf(&unfound,
+               "no credentials for bucket \"%s\"; tried: accessKey/secretKey "
+               "in the settings, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+               "AWS_WEB_IDENTITY_TOKEN_FILE/AWS_ROLE_ARN, profile \"%s\" in "
+               "%s and %s (role_arn, keys, credential_process), "
+               "AWS_CONTAINER_CREDENTIALS_FULL_URI/_RELATIVE_URI, the EC2 "
+               "instance metadata%s. Set one of them, or \"anonymous\": true "
+               "for a public bucket",
+               s3->bucket, profile->name,
+               profile->credentials_path ? profile->credentials_path
+                                         : "~/.aws/credentials",
+               profile->config_path ? profile->config_path : "~/.aws/config",
+               env_true("AWS_EC2_METADATA_DISABLED")
+                   ? " (off: AWS_EC2_METADATA_DISABLED)"
+                   : "") < 0)
+    return s3_no_memory(err);
+  if (env_true("AWS_EC2_METADATA_DISABLED"))
+    status = s3_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+                                "s3: %s", unfound);
+  else
+    status = imds_source(s3, unfound, out, err);
+  free(unfound);
   return status;
 }
 

@@ -40,6 +40,7 @@ struct s3_source {
   char *command;    /* S3_SOURCE_PROCESS */
   char *url;        /* S3_SOURCE_CONTAINER, S3_SOURCE_IMDS */
   char *authorization, *authorization_file; /* S3_SOURCE_CONTAINER */
+  char *unfound;                            /* S3_SOURCE_IMDS */
   pail_credentials_cache *cache;
 };
 
@@ -67,6 +68,7 @@ void s3_source_free(s3_source *s) {
     free(s->authorization);
   }
   free(s->authorization_file);
+  free(s->unfound);
   free(s);
 }
 
@@ -577,6 +579,17 @@ static pail_status metadata_call(const s3_source *s, const char *method,
         response->status, NULL, NULL, "s3: %s: %s: HTTP %d", s->describe, what,
         response->status);
     s3_core->http_response_clear(response);
+  } else if (status != PAIL_OK && err != NULL && *err != NULL &&
+             s->unfound != NULL) {
+    /* No metadata answered at all: the chain found nothing anywhere. */
+    pail_error *cause = *err;
+    *err = NULL;
+    status =
+        s3_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
+                           "s3: %s, and no EC2 instance metadata "
+                           "answered at %s (%s)",
+                           s->unfound, s->url, s3_core->error_message(cause));
+    s3_core->error_free(cause);
   } else if (status != PAIL_OK && err != NULL && *err != NULL) {
     pail_error *cause = *err;
     *err = NULL;
@@ -808,8 +821,10 @@ pail_status s3_source_new(const pail_config *cfg,
     s->url = dup_or_null(options->url);
     s->authorization = dup_or_null(options->authorization);
     s->authorization_file = dup_or_null(options->authorization_file);
+    s->unfound = dup_or_null(options->unfound);
     ok = ok && s->url && (s->authorization || !options->authorization) &&
-         (s->authorization_file || !options->authorization_file);
+         (s->authorization_file || !options->authorization_file) &&
+         (s->unfound || !options->unfound);
     break;
   }
   if (status == PAIL_OK && !ok)
