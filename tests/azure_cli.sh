@@ -470,15 +470,7 @@ done
 # refused by default, accepted when the CA is given by the caBundle setting,
 # CURL_CA_BUNDLE or SSL_CERT_FILE.
 TLS=$SCRATCH/tls
-mkdir -p "$TLS"
-if ! { openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
-  -subj "/CN=pail test CA" -keyout "$TLS/ca.key" -out "$TLS/ca.pem" &&
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-    -keyout "$TLS/server.key" -out "$TLS/server.csr" &&
-  printf 'subjectAltName=IP:127.0.0.1\n' >"$TLS/ext" &&
-  openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" \
-    -CAkey "$TLS/ca.key" -CAcreateserial -days 2 -extfile "$TLS/ext" \
-    -out "$TLS/server.pem"; } >"$TLS/openssl.log" 2>&1; then
+if ! make_tls "$TLS"; then
   fail "openssl cannot make the test certificates: $(cat "$TLS/openssl.log")"
   finish
 fi

@@ -21,6 +21,12 @@ unset PAIL_CONFIG PAIL_PLUGIN_PATH PAIL_USER PAIL_WORKSPACE_KEY XDG_CONFIG_DIRS
 export AWS_EC2_METADATA_DISABLED=true
 unset AWS_EC2_METADATA_SERVICE_ENDPOINT AWS_CONTAINER_CREDENTIALS_FULL_URI \
   AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
+# Azure's chain ends with a managed identity too, which has no switch: its
+# instance metadata host points at a closed loopback port, and no App
+# Service identity or Entra ID variable of the machine leaks in.
+export AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:1
+unset IDENTITY_ENDPOINT IDENTITY_HEADER AZURE_TENANT_ID AZURE_CLIENT_ID \
+  AZURE_CLIENT_SECRET AZURE_FEDERATED_TOKEN_FILE AZURE_AUTHORITY_HOST
 mkdir -p "$HOME"
 
 # Under `make check-valgrind` every pail run goes through valgrind
@@ -171,6 +177,60 @@ time.sleep(120)' "$2" >"$SCRATCH/fifo" &
   FEED_PID=$!
   "$1" put - "$3" <"$SCRATCH/fifo" >/dev/null 2>"$SCRATCH/put.err" &
   PUT_PID=$!
+}
+
+# make_tls DIR: a private CA (DIR/ca.pem) and a certificate it signed for
+# 127.0.0.1 (DIR/server.pem, DIR/server.key), for servers on loopback over
+# HTTPS; openssl's output in DIR/openssl.log. Fails when openssl does.
+make_tls() {
+  mkdir -p "$1"
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+      -subj "/CN=pail test CA" -keyout "$1/ca.key" -out "$1/ca.pem" &&
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$1/server.key" -out "$1/server.csr" &&
+      printf 'subjectAltName=IP:127.0.0.1\n' >"$1/ext" &&
+      openssl x509 -req -in "$1/server.csr" -CA "$1/ca.pem" \
+        -CAkey "$1/ca.key" -CAcreateserial -days 2 -extfile "$1/ext" \
+        -out "$1/server.pem"
+  } >"$1/openssl.log" 2>&1
+}
+
+# fixture_start DIR COMMAND...: starts COMMAND, a fixture that prints its
+# port on its first line and serves until its standard input closes, with
+# its state in DIR (DIR/port, DIR/log, its pids). Sets FIXTURE_PORT; fails
+# (after saying why) when it does not start within 10 s.
+fixture_start() {
+  fixture_dir=$1
+  shift
+  mkdir -p "$fixture_dir"
+  rm -f "$fixture_dir/in" "$fixture_dir/port"
+  mkfifo "$fixture_dir/in"
+  "$@" <"$fixture_dir/in" >"$fixture_dir/port" 2>>"$fixture_dir/log" &
+  echo $! >"$fixture_dir/pid"
+  # The fifo's one writer: the fixture's standard input closes with it.
+  sleep 100000 >"$fixture_dir/in" &
+  echo $! >"$fixture_dir/holder"
+  fixture_tries=0
+  until [ -s "$fixture_dir/port" ]; do
+    fixture_tries=$((fixture_tries + 1))
+    if [ "$fixture_tries" -gt 100 ] || ! kill -0 "$(cat "$fixture_dir/pid")" 2>/dev/null; then
+      echo "fixture $1 did not start:" >&2
+      sed 's/^/  | /' "$fixture_dir/log" >&2
+      fixture_stop "$fixture_dir"
+      return 1
+    fi
+    sleep 0.1
+  done
+  FIXTURE_PORT=$(head -n 1 "$fixture_dir/port")
+}
+
+# fixture_stop DIR: closes the standard input of DIR's fixture and waits
+# for it. Safe to call twice.
+fixture_stop() {
+  [ -f "$1/holder" ] && kill "$(cat "$1/holder")" 2>/dev/null
+  [ -f "$1/pid" ] && wait "$(cat "$1/pid")" 2>/dev/null
+  rm -f "$1/holder" "$1/pid"
 }
 
 # fail MESSAGE: records a failed check and goes on.

@@ -603,12 +603,35 @@ START_TEST(a_sas_token_without_sig_is_refused) {
 }
 END_TEST
 
+/* Opens a storage, then reaches it (pail_workspace_probe_storage). */
+static pail_status probe_azure(const char *json, char **message) {
+  pail_workspace *ws = NULL;
+  pail_error *err = NULL;
+  pail_status status = pail_workspace_open_json(json, NULL, &ws, &err);
+  if (status == PAIL_OK)
+    status = pail_workspace_probe_storage(ws, NULL, &err);
+  *message = err ? strdup(pail_error_message(err)) : NULL;
+  pail_error_free(err);
+  pail_workspace_close(ws);
+  return status;
+}
+
+/* Nothing but a managed identity to try, and no instance metadata (a
+ * closed loopback port): the storage opens, and reaching it is access
+ * denied, naming every source tried. */
 START_TEST(no_credentials_names_every_source_tried) {
   char *message = NULL;
+  setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:1", 1);
   ck_assert_int_eq(open_azure("{\"storage\": {" LOCAL ", \"accountName\": "
                               "\"acct\", \"containerName\": \"data\"}}",
-                              &message),
+                              NULL),
+                   PAIL_OK);
+  ck_assert_int_eq(probe_azure("{\"storage\": {" LOCAL ", \"accountName\": "
+                               "\"acct\", \"containerName\": \"data\"}}",
+                               &message),
                    PAIL_ERR_ACCESS_DENIED);
+  ck_assert_contains(message, "no managed identity answered at "
+                              "http://127.0.0.1:1/metadata/identity");
   static const char *const sources[] = {"accessKey",
                                         "sasToken",
                                         "connectionString",

@@ -68,6 +68,14 @@ pail_status azure_request_sign(const azure_instance *az, pail_request *r,
                  az->sas) < 0)
       return azure_no_memory(err);
     return azure_core->request_set_url(r, url, err);
+  } else if (az->entra != NULL) {
+    pail_backend_credentials token;
+    status = azure_entra_token(az, &token, err);
+    if (status == PAIL_OK)
+      status = azure_core->request_header(r, err, "Authorization: Bearer %s",
+                                          token.token);
+    azure_core->credentials_clear(&token);
+    return status;
   }
   return PAIL_OK;
 }
@@ -444,7 +452,8 @@ static pail_status azure_sign(void *instance, const char *key,
     return azure_core->error_set(
         err, PAIL_ERR_UNSUPPORTED, 0, NULL, NULL,
         "azure_blob: a service SAS is signed with the account key, and "
-        "this storage has only a SAS token (%s)",
+        "this storage has none (its credential: %s); a user delegation SAS "
+        "for Entra ID credentials is not supported yet",
         az->source);
   /* A service SAS signs no request headers: refusing them is better than
    * a URL that does not hold what the caller asked for. */
@@ -544,6 +553,17 @@ static const pail_backend_field azure_fields[] = {
      "a SAS token for the container or account, instead of a key"},
     {"connectionString", PAIL_FIELD_STRING, 0, 1,
      "an Azure Storage connection string (account, key or SAS, endpoint)"},
+    {"tenantId", PAIL_FIELD_STRING, 0, 0,
+     "Microsoft Entra ID tenant, with clientId and clientSecret or "
+     "federatedTokenFile"},
+    {"clientId", PAIL_FIELD_STRING, 0, 0, "Entra ID application (client) id"},
+    {"clientSecret", PAIL_FIELD_STRING, 0, 1, "Entra ID client secret"},
+    {"federatedTokenFile", PAIL_FIELD_STRING, 0, 0,
+     "a file holding a federated token (workload identity), read again at "
+     "each refresh"},
+    {"authorityHost", PAIL_FIELD_STRING, 0, 0,
+     "the Entra ID login host (default: AZURE_AUTHORITY_HOST, else "
+     "https://login.microsoftonline.com)"},
     {"useSSL", PAIL_FIELD_BOOL, 0, 0, "HTTPS (default true)"},
     {"endpoint", PAIL_FIELD_STRING, 0, 0,
      "host[:port] of the Blob service (empty: <account>.blob.core."
@@ -571,6 +591,7 @@ static void azure_close(void *instance) {
       *p++ = 0;
     free(az->sas);
   }
+  azure_entra_free(az->entra);
   free(az->source);
   volatile unsigned char *k = az->key;
   for (size_t i = 0; i < sizeof az->key; i++)

@@ -31,6 +31,9 @@
 
 extern const pail_core_services *azure_core;
 
+/* A Microsoft Entra ID token source (azure_entra.c). */
+typedef struct azure_entra azure_entra;
+
 /* One configured storage. Immutable after open, hence thread-safe. */
 typedef struct azure_instance {
   const pail_config *cfg;
@@ -42,11 +45,29 @@ typedef struct azure_instance {
   unsigned char key[64]; /* the decoded account key */
   size_t key_length;     /* 0: no key */
   char *sas;             /* a SAS token (query, no '?'), or NULL */
+  azure_entra *entra;    /* bearer tokens from Entra ID, or NULL */
   char *source;          /* where the credential came from, for messages */
   size_t block_size;     /* block size and single Put Blob threshold */
   size_t concurrency;    /* blocks in flight per upload, deletes at once */
   int read_retries;      /* resumptions of a broken GET */
 } azure_instance;
+
+/* ---------------------------------------------------- azure_entra.c */
+
+/* Entra ID as the storage's credential: from the settings' tenantId,
+ * clientId and clientSecret or federatedTokenFile (settings_only), else
+ * from the environment (client secret, workload identity) or a managed
+ * identity, which is always there to try. Sets az->entra.
+ * PAIL_ERR_NOT_FOUND (no error) when settings_only and the settings have
+ * none of those fields. */
+pail_status azure_entra_resolve(azure_instance *az, bool settings_only,
+                                pail_error **err);
+/* The current bearer token (out->token), refreshed when due; clear it
+ * with credentials_clear. */
+pail_status azure_entra_token(const azure_instance *az,
+                              pail_backend_credentials *out, pail_error **err);
+const char *azure_entra_describe(const azure_entra *e);
+void azure_entra_free(azure_entra *e);
 
 /* ---------------------------------------------------------- azure.c */
 

@@ -4,8 +4,10 @@
  * (accessKey, sasToken, connectionString), then AZURE_STORAGE_CONNECTION_
  * STRING, then AZURE_STORAGE_ACCOUNT[_NAME] with AZURE_STORAGE_KEY /
  * AZURE_STORAGE_ACCESS_KEY or AZURE_STORAGE_SAS_TOKEN. Anonymous access is
- * never a fallback. Not supported: Azure AD (OAuth) tokens and managed
- * identities; the error when nothing is found says what was tried.
+ * never a fallback. Then Microsoft Entra ID (azure_entra.c): the settings'
+ * tenantId/clientId/clientSecret come right after the settings' own
+ * credentials; the environment's client secret or workload identity, and
+ * last a managed identity, after the AZURE_STORAGE_* variables.
  */
 #include "azure.h"
 
@@ -365,6 +367,9 @@ static pail_status resolve_credential(azure_instance *az, const char *key,
   } else if (nonempty(cs->sas) != NULL) {
     source = cs_what;
     status = take_sas(az, cs->sas, source, err);
+  } else if ((status = azure_entra_resolve(az, true, err)) !=
+             PAIL_ERR_NOT_FOUND) {
+    source = status == PAIL_OK ? azure_entra_describe(az->entra) : NULL;
   } else if (env("AZURE_STORAGE_KEY") != NULL) {
     source = "AZURE_STORAGE_KEY";
     status = take_key(az, env(source), source, err);
@@ -375,13 +380,10 @@ static pail_status resolve_credential(azure_instance *az, const char *key,
     source = "AZURE_STORAGE_SAS_TOKEN";
     status = take_sas(az, env(source), source, err);
   } else {
-    return azure_core->error_set(
-        err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-        "azure_blob: no credentials for container \"%s\" of account \"%s\"; "
-        "tried: accessKey, sasToken and connectionString in the settings, "
-        "AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_KEY, "
-        "AZURE_STORAGE_ACCESS_KEY, AZURE_STORAGE_SAS_TOKEN. Set one of them",
-        az->container, az->account);
+    /* Then Entra ID from the environment, and a managed identity last:
+     * always there to try, as DefaultAzureCredential does. */
+    status = azure_entra_resolve(az, false, err);
+    source = status == PAIL_OK ? azure_entra_describe(az->entra) : NULL;
   }
   if (status == PAIL_OK && (az->source = strdup(source)) == NULL)
     status = azure_no_memory(err);

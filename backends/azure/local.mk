@@ -4,6 +4,7 @@
 
 AZURE_SOURCES = backends/azure/azure.h backends/azure/azure.c \
 	backends/azure/azure_auth.c backends/azure/azure_credentials.c \
+	backends/azure/azure_entra.c \
 	backends/xml.h backends/xml.c backends/common.h backends/common.c \
 	backends/azure/azure_list.c backends/azure/azure_read.c \
 	backends/azure/azure_write.c backends/azure/azure_copy.c \
@@ -34,6 +35,10 @@ tests_test_azure_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/backends/azure \
 tests_test_azure_LDADD = backends/azure/libazure.la $(UNIT_LDADD) $(XML_LIBS)
 
 SCRIPT_TESTS += tests/azure_cli.sh tests/azure_faults.sh tests/cleanup_azure.sh
+# Entra ID bearer tokens (issue 19): Azurite with --oauth basic, and the
+# token endpoints in front of it.
+SCRIPT_TESTS += tests/azure_identity.sh
+EXTRA_DIST += tests/entra_fixture.py
 dist_check_SCRIPTS += tests/azure_lib.sh
 
 FUZZ_TARGETS += tests/fuzz/fuzz_azure_list tests/fuzz/fuzz_azure_error \
