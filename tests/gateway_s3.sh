@@ -4,17 +4,17 @@
 # round trips with bytes compared, odd keys, ranges, conditionals,
 # listings with folders and paging past 1,000 keys, copies, deletes,
 # presigned URLs, multipart uploads, and every refusal with S3's code and
-# nothing stored), the aws CLI (64 MiB in parts), pail as a worker, two
-# gateways sharing one upload, `pail cleanup` of an upload left behind, and
-# curl for what no SDK sends (no signature at all, a request signed 20
-# minutes ago). Keys come from `pail credentials`; the storage's
-# own settings hold no credential at all, and the keys never reach it.
-# The JavaScript clients live under the user's cache
-# (scripts/install-deps.sh); lib.sh moves HOME, so they are looked for first.
-if [ -z "${GATEWAY_JS_MODULES:-}" ]; then
-  GATEWAY_JS_MODULES=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/pail/gateway-js/node_modules
-fi
-. "${top_srcdir:?}/tests/lib.sh"
+# nothing stored), the aws CLI (64 MiB in parts, and a listing of 1,003
+# keys), the rounds of the aws CLI, rclone, s3cmd and the AWS SDK for
+# JavaScript (tests/gateway_clients.sh; with nodejs-polars) over HTTP and
+# again over HTTPS, pail as a worker, two gateways sharing one upload,
+# `pail cleanup` of an upload left behind, and curl for what no SDK sends
+# (no signature at all, a request signed 20 minutes ago). Keys come from
+# `pail credentials`; the storage's own settings hold no credential at
+# all, and the keys never reach it. tests/gateway_backends.sh runs boto3
+# and the same rounds against moto and Azurite storages.
+. "${top_srcdir:?}/tests/gateway_clients.sh"
+. "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/serve_lib.sh"
 trap 'serve_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 
@@ -70,7 +70,7 @@ staged() {
 check "Complete and Abort leave nothing staged" test "$(staged)" -eq 0
 
 # The aws CLI: uploads of 64 MiB (in parts of its default 8 MiB),
-# downloads, listings.
+# downloads, listings (past 1,000 keys: two pages).
 export AWS_ACCESS_KEY_ID=$ALL_KEY_ID AWS_SECRET_ACCESS_KEY=$ALL_SECRET
 export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=$SCRATCH/aws-config
 unset AWS_SESSION_TOKEN AWS_PROFILE
@@ -87,6 +87,18 @@ check "aws s3 ls" grep -q ' 67108864 big$' "$SCRATCH/ls"
 check "aws s3 rm" aws --endpoint-url "$ENDPOINT" s3 rm --quiet \
   s3://_default_/cli/big
 check "removed" test ! -e "$PAIL_HOME/cli/big"
+aws --endpoint-url "$ENDPOINT" s3 ls s3://_default_/many/ >"$SCRATCH/ls" 2>&1
+check "aws s3 ls of $MANY keys, in pages of 1,000" \
+  sh -c "test \$(grep -c ' 0 k0[0-9]*\$' '$SCRATCH/ls') -eq $MANY && grep -q ' 0 k01002\$' '$SCRATCH/ls'"
+
+# The aws CLI, rclone, s3cmd, the JavaScript SDK and nodejs-polars (with
+# the storage_options of `pail settings polars --gateway`).
+run_pail settings polars --gateway "$ENDPOINT"
+expect_status 0 "pail settings polars --gateway"
+cp "$OUT" "$SCRATCH/polars.json"
+GATEWAY_CLIENTS_STORED=$PAIL_HOME GATEWAY_CLIENTS_POLARS=$SCRATCH/polars.json
+gateway_clients fs "$ENDPOINT" _default_ "$ALL_KEY_ID" "$ALL_SECRET"
+GATEWAY_CLIENTS_POLARS=
 
 # pail settings --gateway: a data tool pointed at the gateway with keys
 # minted for the storage alone, none of the storage's own.
@@ -135,69 +147,6 @@ run_pail --config "$SCRATCH/worker.json" put "$SCRATCH/w.bin" s3:///worker/ro.bi
 expect_status 1 "a read-only worker cannot put"
 expect_stderr 'access denied' "... and is told access is denied"
 check "... nothing stored" test ! -e "$PAIL_HOME/worker/ro.bin"
-
-# The AWS SDK for JavaScript (lib-storage's Upload in parts) and
-# nodejs-polars (Parquet written and read with the storage_options of `pail
-# settings polars --gateway`), with node's test runner.
-run_pail settings polars --gateway "$ENDPOINT"
-expect_status 0 "pail settings polars --gateway"
-cp "$OUT" "$SCRATCH/polars.json"
-if [ -d "$GATEWAY_JS_MODULES/nodejs-polars" ] && command -v node >/dev/null; then
-  GATEWAY_ENDPOINT=$ENDPOINT GATEWAY_KEY_ID=$ALL_KEY_ID \
-    GATEWAY_SECRET=$ALL_SECRET GATEWAY_POLARS=$SCRATCH/polars.json \
-    GATEWAY_JS_MODULES=$GATEWAY_JS_MODULES \
-    node --test "$top_srcdir/tests/gateway_js.mjs" >"$SCRATCH/js.log" 2>&1
-  status=$?
-  grep -E '^(not )?ok |^# (pass|fail)' "$SCRATCH/js.log" | sed 's/^/  js: /'
-  if [ $status -eq 0 ]; then
-    pass "the JavaScript SDK and nodejs-polars against the gateway"
-  else
-    sed 's/^/  js: /' "$SCRATCH/js.log" | tail -40
-    fail "the JavaScript SDK and nodejs-polars against the gateway"
-  fi
-else
-  fail "the gateway's JavaScript clients are not installed in $GATEWAY_JS_MODULES (scripts/install-deps.sh installs them)"
-fi
-
-# rclone and s3cmd, each configured by hand as a user would.
-if command -v rclone >/dev/null; then
-  (
-    unset AWS_CA_BUNDLE
-    export RCLONE_CONFIG_GW_TYPE=s3 RCLONE_CONFIG_GW_PROVIDER=Other \
-      RCLONE_CONFIG_GW_ACCESS_KEY_ID=$ALL_KEY_ID \
-      RCLONE_CONFIG_GW_SECRET_ACCESS_KEY=$ALL_SECRET \
-      RCLONE_CONFIG_GW_ENDPOINT=$ENDPOINT RCLONE_CONFIG_GW_REGION=us-east-1 \
-      RCLONE_CONFIG_GW_FORCE_PATH_STYLE=true RCLONE_CONFIG=$SCRATCH/rclone.conf
-    rclone -q copyto "$SCRATCH/w.bin" gw:_default_/rclone/w.bin &&
-      rclone -q cat gw:_default_/rclone/w.bin >"$SCRATCH/rclone.back" &&
-      rclone -q ls gw:_default_/rclone/ >"$SCRATCH/rclone.ls" &&
-      rclone -q delete gw:_default_/rclone/
-  ) 2>"$SCRATCH/rclone.err"
-  check "rclone copies, reads, lists and deletes through the gateway" \
-    cmp -s "$SCRATCH/w.bin" "$SCRATCH/rclone.back"
-  check "... its listing" grep -q ' 12000000 w.bin$' "$SCRATCH/rclone.ls"
-  check "... and its delete" test ! -e "$PAIL_HOME/rclone/w.bin"
-else
-  fail "rclone is not installed (scripts/install-deps.sh installs it)"
-fi
-if command -v s3cmd >/dev/null; then
-  cat >"$SCRATCH/s3cfg" <<EOF
-[default]
-access_key = $ALL_KEY_ID
-secret_key = $ALL_SECRET
-host_base = ${ENDPOINT#http://}
-host_bucket = ${ENDPOINT#http://}
-use_https = False
-signature_v2 = False
-EOF
-  check "s3cmd put" s3cmd -q -c "$SCRATCH/s3cfg" put "$SCRATCH/w.bin" s3://_default_/s3cmd/w.bin
-  check "s3cmd get" s3cmd -q -c "$SCRATCH/s3cfg" get --force s3://_default_/s3cmd/w.bin "$SCRATCH/s3cmd.back"
-  check "... the same bytes" cmp -s "$SCRATCH/w.bin" "$SCRATCH/s3cmd.back"
-  s3cmd -c "$SCRATCH/s3cfg" ls s3://_default_/s3cmd/ >"$SCRATCH/s3cmd.ls" 2>&1
-  check "s3cmd ls" grep -q 's3://_default_/s3cmd/w.bin' "$SCRATCH/s3cmd.ls"
-else
-  fail "s3cmd is not installed (scripts/install-deps.sh installs it)"
-fi
 
 # Two gateways on the same settings: one upload's parts reach both, and
 # the second completes it. Nothing of an upload is in either process.
@@ -339,9 +288,8 @@ EOF
 check "boto3 over HTTPS sends a trailer-checked body" \
   grep -q '^payload STREAMING-UNSIGNED-PAYLOAD-TRAILER$' "$SCRATCH/tls.log"
 check "... stored whole" grep -q '^same True$' "$SCRATCH/tls.log"
-check "aws s3 cp over HTTPS" aws --endpoint-url "$ENDPOINT" \
-  --ca-bundle "$SCRATCH/tls.crt" s3 cp --quiet "$SCRATCH/w.bin" s3://_default_/tls/cli
-check "... the same bytes" cmp -s "$SCRATCH/w.bin" "$PAIL_HOME/tls/cli"
+gateway_clients "fs https" "$ENDPOINT" _default_ "$ALL_KEY_ID" "$ALL_SECRET" \
+  "$SCRATCH/tls.crt"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http${ENDPOINT#https}/" || true)
 check "plain HTTP is not served on the TLS port ($code)" test "$code" != 200
 

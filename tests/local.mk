@@ -33,7 +33,7 @@ SCRIPT_TESTS += tests/concurrency.sh
 SCRIPT_TESTS += tests/gateway_backends.sh tests/gateway_smoke.sh
 CLIENT_TESTS += tests/gateway_s3.sh
 EXTRA_DIST += tests/gateway_boto3.py tests/gateway_js.mjs tests/gateway_native.py \
-	tests/gateway_checks.py
+	tests/gateway_checks.py tests/gateway_clients.sh
 
 # moto's ListMultipartUploads with real initiation times (tests/s3_faults.sh).
 EXTRA_DIST += tests/moto_fix/sitecustomize.py

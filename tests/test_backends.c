@@ -1381,6 +1381,34 @@ START_TEST(fs_etag_is_quoted_md5_and_follows_outside_changes) {
 }
 END_TEST
 
+/* A listing hashes nothing, but carries the etag a write cached (the S3
+ * gateway's ListObjects, which s3cmd reads md5s from), and none once the
+ * file changed behind pail's back. */
+START_TEST(fs_listing_carries_the_cached_etag_only) {
+  env_open(BACKEND_FS);
+  put_string("l/doc.txt", "hello");
+  pail_list_options options = PAIL_LIST_OPTIONS_INIT;
+  pail_list_page page = {0};
+  EXPECT(PAIL_OK, pail_list(t.ws, PTR("l/"), &options, &page, &err));
+  ck_assert_uint_eq(page.count, 1);
+  ck_assert_ptr_nonnull(page.entries[0].etag);
+  ck_assert_str_eq(page.entries[0].etag,
+                   "\"5d41402abc4b2a76b9719d911017c592\"");
+  pail_list_page_clear(&page);
+
+  char *path = root_file("l/doc.txt");
+  struct timespec pause = {0, 20 * 1000 * 1000};
+  nanosleep(&pause, NULL);
+  test_write_file(path, "changed!");
+  free(path);
+  EXPECT(PAIL_OK, pail_list(t.ws, PTR("l/"), &options, &page, &err));
+  ck_assert_uint_eq(page.count, 1);
+  ck_assert_ptr_null(page.entries[0].etag);
+  pail_list_page_clear(&page);
+  env_close();
+}
+END_TEST
+
 START_TEST(fs_content_type_is_guessed_from_the_extension) {
   env_open(BACKEND_FS);
   static const struct {
@@ -1735,6 +1763,7 @@ static Suite *backends_suite(void) {
   tcase_add_test(fs, fs_symlinks_under_the_root_are_never_followed);
   tcase_add_test(fs, fs_object_and_folder_cannot_share_a_name);
   tcase_add_test(fs, fs_etag_is_quoted_md5_and_follows_outside_changes);
+  tcase_add_test(fs, fs_listing_carries_the_cached_etag_only);
   tcase_add_test(fs, fs_content_type_is_guessed_from_the_extension);
   tcase_add_test(fs, fs_missing_root_asks_for_pail_mb);
   tcase_add_test(fs, fs_root_that_is_a_file_is_refused);

@@ -169,10 +169,11 @@ static pail_status key_append(list_context *ctx, const char *text,
   return PAIL_OK;
 }
 
-/* Adds ctx->key to the page, or, when the page is full, notes that more
- * remains and ends the walk. */
+/* Adds ctx->key to the page (a folder when st is NULL; etag, when not
+ * empty, the file's), or, when the page is full, notes that more remains
+ * and ends the walk. */
 static pail_status emit(list_context *ctx, const struct stat *st,
-                        pail_error **err) {
+                        const char *etag, pail_error **err) {
   pail_list_page *page = ctx->page;
   if (page->count == ctx->max_keys) {
     ctx->done = true;
@@ -205,8 +206,23 @@ static pail_status emit(list_context *ctx, const struct stat *st,
     info->size = (uint64_t)st->st_size;
     info->last_modified = st->st_mtim.tv_sec;
     info->last_modified_nsec = (int32_t)st->st_mtim.tv_nsec;
+    if (etag[0] && (info->etag = strdup(etag)) == NULL)
+      return fs_no_memory(err);
   }
   return PAIL_OK;
+}
+
+/* The etag cached on file name of dirfd for st (fs_etag.c), else "": a
+ * listing hashes nothing, but S3 clients want the ETag a write left. */
+static void cached_etag(int dirfd, const char *name, const struct stat *st,
+                        char etag[FS_ETAG_SIZE]) {
+  etag[0] = '\0';
+  int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  if (!fs_etag_cache_get(fd, st, etag))
+    etag[0] = '\0';
+  close(fd);
 }
 
 /* True when a key that starts with ctx->key may still belong on the page:
@@ -233,7 +249,9 @@ static pail_status list_entry(list_context *ctx, int dirfd,
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
         !S_ISREG(st.st_mode))
       return PAIL_OK; /* gone or replaced since the directory was read */
-    return emit(ctx, &st, err);
+    char etag[FS_ETAG_SIZE];
+    cached_etag(dirfd, name, &st, etag);
+    return emit(ctx, &st, etag, err);
   }
   size_t name_length = strlen(entry->sort_name) - 1;
   char *name =
@@ -245,7 +263,7 @@ static pail_status list_entry(list_context *ctx, int dirfd,
     if (after &&
         fs_core->key_check(ctx->key, ctx->key_length - 1, NULL) == PAIL_OK &&
         dir_has_object(dirfd, name))
-      status = emit(ctx, NULL, err);
+      status = emit(ctx, NULL, "", err);
   } else if (subtree_after_token(ctx)) {
     int fd = openat(dirfd, name, FS_DIR_OPEN_FLAGS);
     if (fd >= 0) /* else gone, or replaced by a link: not listed */

@@ -197,6 +197,12 @@ PAIL_HIDDEN size_t gateway_fold_length(const char *key, const char *prefix,
 /* --------------------------------------------------------- object.c */
 
 PAIL_HIDDEN void gateway_object_request(pail_gateway_exchange *x);
+/* The first of params that names one of S3's object subresources (acl,
+ * tagging, versionId, ...), none of which the gateway implements, or NULL:
+ * such a request is answered NotImplemented, never taken for GetObject,
+ * PutObject or DeleteObject. */
+PAIL_HIDDEN const char *gateway_object_subresource(const gateway_param *params,
+                                                   size_t count);
 /* The x-amz-meta-* headers of the request (during begin) as x->metadata;
  * false when out of memory. */
 PAIL_HIDDEN bool gateway_collect_metadata(pail_gateway_exchange *x);

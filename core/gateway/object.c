@@ -502,9 +502,33 @@ void gateway_answer_copy(pail_gateway_exchange *x, const char *root,
 
 /* ------------------------------------------------------------ routing */
 
+/* S3's subresources of an object, of which the gateway implements none: a
+ * request naming one is not the object's own GET, PUT or DELETE (taken
+ * for it, PutObjectTagging would replace the object with its XML body and
+ * DeleteObjectTagging would delete it). */
+static const char *const object_subresources[] = {
+    "acl",    "attributes", "legal-hold", "restore",  "retention",
+    "select", "tagging",    "torrent",    "versionId"};
+
+const char *gateway_object_subresource(const gateway_param *params,
+                                       size_t count) {
+  for (size_t i = 0; i < count; i++)
+    for (size_t j = 0;
+         j < sizeof object_subresources / sizeof *object_subresources; j++)
+      if (strcmp(params[i].name, object_subresources[j]) == 0)
+        return object_subresources[j];
+  return NULL;
+}
+
 void gateway_object_request(pail_gateway_exchange *x) {
   if (key_is_reserved(x->key)) {
     gateway_answer_code(x, 403, "AccessDenied", GATEWAY_RESERVED_MESSAGE);
+    return;
+  }
+  if (gateway_object_subresource(x->params, x->param_count) != NULL) {
+    gateway_answer_code(x, 501, "NotImplemented",
+                        "This object subresource is not implemented by the "
+                        "gateway.");
     return;
   }
   pail_pointer *p = gateway_pointer(x, NULL);
