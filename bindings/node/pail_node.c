@@ -750,6 +750,60 @@ static napi_value op_write(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/* --------------------------------------------------------- local files */
+
+static void upload_execute(call *c) {
+  c->status = pail_upload(c->owner->workspace, c->pointer, c->strings[2],
+                          &c->write, &c->error);
+}
+
+/* upload(handle, localPath, pointer, options): a promise of the pointer
+ * (JSON text) once the local file is stored; a failure stores nothing. */
+static napi_value op_upload(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  /* pointer_call takes the pointer in args[1]: the path is args[1] here. */
+  napi_value swapped[2] = {args[0], args[2]};
+  call *c = pointer_call(env, swapped, upload_execute, pointer_result);
+  if (c == NULL)
+    return NULL;
+  if (!get_string(env, args[1], "localPath must be a string", &c->strings[2]) ||
+      !get_write_options(env, c, args[3])) {
+    call_free(env, c);
+    return NULL;
+  }
+  if (c->strings[2] == NULL) {
+    call_free(env, c);
+    napi_throw_type_error(env, NULL, "a local path is needed");
+    return NULL;
+  }
+  return call_start(env, c, "pail.upload");
+}
+
+static void download_execute(call *c) {
+  c->status = pail_download(c->owner->workspace, c->pointer, c->strings[0],
+                            &c->read, &c->error);
+}
+
+/* download(handle, pointer, localPath): a promise settled once the local
+ * file holds the whole object; on failure no file appears and an existing
+ * one is untouched. */
+static napi_value op_download(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  call *c = pointer_call(env, args, download_execute, NULL);
+  if (c == NULL)
+    return NULL;
+  if (!get_string(env, args[2], "localPath must be a string", &c->strings[0])) {
+    call_free(env, c);
+    return NULL;
+  }
+  if (c->strings[0] == NULL) {
+    call_free(env, c);
+    napi_throw_type_error(env, NULL, "a local path is needed");
+    return NULL;
+  }
+  return call_start(env, c, "pail.download");
+}
+
 /* ------------------------------------------------------------ listings */
 
 static void list_execute(call *c) {
@@ -1224,6 +1278,8 @@ static napi_value module_init(napi_env env, napi_value exports) {
       {"delete", op_delete},
       {"copy", op_copy},
       {"write", op_write},
+      {"upload", op_upload},
+      {"download", op_download},
       {"list", op_list},
       {"sign", op_sign},
       {"settings", op_settings},
