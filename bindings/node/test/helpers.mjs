@@ -51,3 +51,33 @@ export async function streamHash(stream) {
   }
   return { hash: hash.digest('hex'), length };
 }
+
+// runPython(script, ...args): runs python3 (with boto3, as the Python
+// suite has) on script, asynchronously, and gives what it printed as JSON:
+// another S3 client's view of moto and of the gateway.
+export async function runPython(script, ...args) {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { stdout } = await promisify(execFile)(process.env.PYTHON3 || 'python3',
+    ['-c', script, ...args], { timeout: 60000 });
+  return JSON.parse(stdout);
+}
+
+// The settings document of moto's storage, as the driver wrote it.
+export async function s3Settings() {
+  const { readFile } = await import('node:fs/promises');
+  return JSON.parse(await readFile(process.env.PAIL_TEST_S3_SETTINGS, 'utf8')).storage;
+}
+
+// The multipart uploads in progress on moto under prefix, by boto3.
+export async function multipartUploads(prefix) {
+  const storage = await s3Settings();
+  return runPython(`
+import json, sys, boto3
+s = json.loads(sys.argv[1])
+client = boto3.client("s3", endpoint_url="http://" + s["endPoint"], region_name=s["region"],
+                      aws_access_key_id=s["accessKey"], aws_secret_access_key=s["secretKey"])
+got = client.list_multipart_uploads(Bucket=s["bucket"], Prefix=sys.argv[2])
+print(json.dumps([u["Key"] for u in got.get("Uploads", [])]))
+`, JSON.stringify(storage), prefix);
+}
