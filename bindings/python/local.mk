@@ -13,7 +13,8 @@ PYTHON_TESTS = bindings/python/tests/conftest.py \
 	bindings/python/tests/test_errors.py \
 	bindings/python/tests/test_threads.py \
 	bindings/python/tests/test_windmill.py \
-	bindings/python/tests/test_gateway.py
+	bindings/python/tests/test_gateway.py \
+	bindings/python/tests/test_logging.py
 
 if HAVE_PYTHON
 pkgpython_PYTHON = $(PYTHON_SOURCES)
