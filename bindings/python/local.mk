@@ -14,7 +14,8 @@ PYTHON_TESTS = bindings/python/tests/conftest.py \
 	bindings/python/tests/test_threads.py \
 	bindings/python/tests/test_windmill.py \
 	bindings/python/tests/test_gateway.py \
-	bindings/python/tests/test_logging.py
+	bindings/python/tests/test_logging.py \
+	bindings/python/tests/test_gil.py
 
 if HAVE_PYTHON
 pkgpython_PYTHON = $(PYTHON_SOURCES)
