@@ -4,12 +4,11 @@
 // workspace reaches moto through a TCP relay in this very process: an
 // abort that blocked the event loop could not be relayed at all.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { MiB, multipartUploads, pail, s3Settings, testData, uniquePrefix } from './helpers.mjs';
+import { MiB, multipartUploads, pail, s3Settings, startRelay, testData, uniquePrefix } from './helpers.mjs';
 
 function collectGarbage() {
   if (typeof globalThis.Bun !== 'undefined') return globalThis.Bun.gc(true);
@@ -18,34 +17,6 @@ function collectGarbage() {
     globalThis.gc = vm.runInNewContext('gc');
   }
   return globalThis.gc();
-}
-
-// A relay to host:port on the event loop; requests lists the request
-// lines it relayed (a chunk from the client that starts with a method).
-async function startRelay(host, port) {
-  const sockets = new Set();
-  const relay = { requests: [] };
-  relay.count = (method, part = '') => relay.requests.filter(
-    (line) => line.startsWith(`${method} `) && line.includes(part)).length;
-  relay.server = net.createServer((client) => {
-    const upstream = net.connect(port, host);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => { client.destroy(); upstream.destroy(); });
-    }
-    client.on('data', (chunk) => {
-      const head = chunk.subarray(0, 512).toString('latin1');
-      if (/^(GET|HEAD|PUT|POST|DELETE) /.test(head)) relay.requests.push(head.split('\r\n')[0]);
-    });
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
-  relay.close = () => {
-    for (const socket of sockets) socket.destroy();
-    return new Promise((resolve) => relay.server.close(resolve));
-  };
-  return relay;
 }
 
 const required = !!process.env.PAIL_TEST_REQUIRE_SERVERS;
