@@ -248,7 +248,10 @@ class Workspace:
         self._storage_name = storage
         options = _lib.new_options(_lib.Options)
         options.username = _encode(user, "user")
-        options.log = _LOG_CALLBACK
+        # Held by the instance too: the C workspace may log until it is
+        # freed, which at exit can come after the module's globals are.
+        self._log_callback = _LOG_CALLBACK
+        options.log = self._log_callback
         options.log_level = _c_log_level()
         handle = ctypes.c_void_p()
         err = new_error()
