@@ -33,6 +33,15 @@ PAIL_BENCH = E["BENCH_PAIL_BENCH"]
 MIB = 1 << 20
 GIB = 1 << 30
 
+# Without servers (bench/run --bindings) their settings name nothing
+# reachable, and only the bindings' scenario runs.
+SERVERS = E.get("BENCH_SERVERS", "1") == "1"
+if not SERVERS:
+    for name in ("NGINX_PORT", "S3_PORT", "GCS_PORT"):
+        E.setdefault(name, "1")
+    for name in ("S3_BUCKET", "S3_REGION", "S3_ACCESS_KEY", "S3_SECRET_KEY",
+                 "GCS_BUCKET", "GCS_KEY_FILE"):
+        E.setdefault(name, "none")
 NGINX = "127.0.0.1:%s" % E["NGINX_PORT"]
 MOTO = "127.0.0.1:%s" % E["S3_PORT"]
 BUCKET = E["S3_BUCKET"]
@@ -493,6 +502,99 @@ def fs_store():
     remove(dl)
 
 
+# The bindings' streaming loops: every block read into the process and
+# counted, as a step that streams an object does; the count is written to
+# the file in argv so that the run can be checked.
+PYTHON_STREAM = r"""
+import sys
+import pail
+buffer = bytearray(1 << 20)
+count = 0
+with pail.Workspace() as ws, ws.open(sys.argv[1]) as f:
+    while len(sys.argv) < 4:  # a third argument: start and open only
+        got = f.readinto(buffer)
+        if not got:
+            break
+        count += got
+open(sys.argv[2], "w").write(str(count))
+"""
+NODE_STREAM = r"""
+const fs = require('node:fs');
+const pail = require(process.env.BENCH_NODE_PACKAGE);
+(async () => {
+  const ws = new pail.Workspace();
+  let count = 0;
+  const stream = ws.createReadStream(process.argv[1]);
+  if (process.argv.length < 4) {
+    for await (const chunk of stream) count += chunk.length;
+  } else { // a third argument: start and open only
+    await new Promise((resolve, reject) => stream.once('open', resolve).once('error', reject));
+    stream.destroy();
+  }
+  ws.close();
+  fs.writeFileSync(process.argv[2], String(count));
+})().catch((error) => { console.error(error); process.exit(1); });
+"""
+
+
+def bindings():
+    """One object on an fs storage streamed through the Python package (a
+    read loop over open()) and the Node package (for await over
+    createReadStream), beside `pail get` of the same pointer to standard
+    output: issue 18's CPU target is each binding within 1.3x pail's.
+    Each binding's run also counts its interpreter's start; "python-open"
+    and "node-open" start, open the stream and stop, so that the streaming
+    itself is the difference."""
+    if ONLY and not any("bindings-get".startswith(o) or o.startswith(
+            "bindings") for o in ONLY):
+        return
+    size = SIZE
+    root = os.path.join(WORK, "fs-root")
+    os.makedirs(os.path.join(root, "bind"), exist_ok=True)
+    settings = write_json("fs-bind.json", {"storage": {"type": "fs",
+                                                       "root_path": root}})
+    make_object(os.path.join(root, "bind", "object.bin"), size)
+    pointer = "s3:///bind/object.bin"
+    counted = os.path.join(WORK, "bindings.count")
+    build, srcdir = E["top_builddir"], E["top_srcdir"]
+    python_env = pail_env(settings)
+    python_env.update(PYTHONPATH=os.path.join(srcdir, "bindings", "python"),
+                      PAIL_LIBRARY=os.path.join(build, ".libs", "libpail.so"),
+                      PYTHONDONTWRITEBYTECODE="1")
+    tools = [("pail", [PAIL, "-q", "get", pointer, "-"], pail_env(settings)),
+             ("python", [sys.executable, "-c", PYTHON_STREAM, pointer,
+                         counted], python_env),
+             ("python-open", [sys.executable, "-c", PYTHON_STREAM, pointer,
+                              counted, "open"], python_env)]
+    addon = os.path.join(build, "bindings", "node", ".libs", "pail_node.so")
+    node = shutil.which("node")
+    if node and os.path.exists(addon):
+        node_env = pail_env(settings)
+        node_env.update(PAIL_NODE_ADDON=addon, BENCH_NODE_PACKAGE=os.path.join(
+            srcdir, "bindings", "node"))
+        tools.append(("node", [node, "-e", NODE_STREAM, pointer, counted],
+                      node_env))
+        tools.append(("node-open", [node, "-e", NODE_STREAM, pointer, counted,
+                                    "open"], node_env))
+    else:
+        results["notes"].append("bindings: node or the addon (%s) is missing:"
+                                " the Node package is left out" % addon)
+
+    def verify(tool):
+        if tool == "pail" or tool.endswith("-open"):
+            return None  # its exit status says it all
+        try:
+            with open(counted) as f:
+                got = int(f.read())
+        except (OSError, ValueError):
+            return "%s wrote no count" % tool
+        return None if got == size else "%s read %d bytes, not %d" % (
+            tool, got, size)
+    run_scenario("bindings-get", "an fs object streamed through each binding",
+                 size, tools, verify, prepare=lambda tool: remove(counted))
+    remove(counted)
+
+
 def small_ops(where):
     """COUNT x 4 KiB written then read back by pail_bench (one process, one
     workspace: sequential, and on 4 threads) and by rclone (copy up, copy
@@ -934,6 +1036,18 @@ def targets():
     def wall(scenario, tool):
         return by.get(scenario, {}).get(tool, {}).get("wall")
 
+    for tool, label in (("python", "Python read loop"),
+                        ("node", "Node stream")):
+        r = ratio(cpu("bindings-get", tool), cpu("bindings-get", "pail"))
+        if r is not None:
+            rows.append(("%s CPU vs pail get (fs, same object)" % label,
+                         "<= 1.3", r, r <= 1.3))
+        start = cpu("bindings-get", tool + "-open")
+        if r is not None and start is not None:
+            r = ratio(cpu("bindings-get", tool) - start,
+                      cpu("bindings-get", "pail"))
+            rows.append(("... less the interpreter's start and open "
+                         "(%s-open)" % tool, "-", r, None))
     if "fast-get" in by:
         r = ratio(cpu("fast-get", "pail"), cpu("fast-get", "curl"))
         rows.append(("download CPU vs curl (nginx)", "<= 1.2", r,
@@ -1152,10 +1266,14 @@ def report():
 
 
 def main():
+    if not SERVERS:
+        bindings()
+        return 1 if report() else 0
     fast_server()
     moto()
     azure_and_gcs()
     fs_store()
+    bindings()
     small_ops("moto")
     small_ops("nginx")
     signing()

@@ -65,6 +65,15 @@ function writeOptions(options, sizeHint) {
   return { contentType, contentDisposition, metadata: flat, noClobber: !!noClobber, sizeHint };
 }
 
+// A local path as fs takes it: a string, a Buffer or a file: URL.
+function localFilePath(localPath) {
+  if (typeof localPath === 'string') return localPath;
+  if (Buffer.isBuffer(localPath)) return localPath.toString('utf8');
+  if (localPath instanceof URL) return require('node:url').fileURLToPath(localPath);
+  throw new TypeError(`a local path is a string, a Buffer or a file: URL, not ${
+    localPath === null ? 'null' : typeof localPath}`);
+}
+
 function asBuffer(data) {
   if (Buffer.isBuffer(data)) return data;
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
@@ -305,6 +314,24 @@ class Workspace {
     const sink = this.createWriteStream(pointer, options);
     await pipeline(data, sink);
     return sink.pointer;
+  }
+
+  /**
+   * Streams the local file at localPath to the object and returns its
+   * pointer; options as write()'s. A failure stores nothing.
+   */
+  async upload(localPath, pointer, options = {}) {
+    const text = await native.upload(this._use(), localFilePath(localPath),
+      pointerText(pointer), writeOptions(options, 0));
+    return JSON.parse(text);
+  }
+
+  /**
+   * Streams the object to the local file at localPath, which appears
+   * complete or not at all (an existing file stays as it was on failure).
+   */
+  async download(pointer, localPath) {
+    await native.download(this._use(), pointerText(pointer), localFilePath(localPath));
   }
 
   /** size, lastModified (a Date or null), etag, contentType, contentDisposition, metadata, isFolder, pointer. */

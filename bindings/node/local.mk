@@ -9,7 +9,10 @@ NODE_TESTS = bindings/node/test/helpers.mjs \
 	bindings/node/test/roundtrip.test.mjs \
 	bindings/node/test/errors.test.mjs \
 	bindings/node/test/concurrency.test.mjs \
-	bindings/node/test/windmill.test.mjs
+	bindings/node/test/windmill.test.mjs \
+	bindings/node/test/files.test.mjs \
+	bindings/node/test/finalize.test.mjs \
+	bindings/node/test/gateway.test.mjs
 
 if HAVE_NODE_API
 # A libtool module: pail_node.so, whose napi_* symbols the runtime that

@@ -7,16 +7,20 @@
  * opening a workspace (a local settings file) and parsing pointers run on
  * the JavaScript thread.
  *
- * Lifetimes: everything here is created and freed on the JavaScript thread.
- * A workspace is freed once its handle is closed (or collected) and the
- * last call, reader and writer using it is done, so closing never pulls a
+ * Lifetimes: everything here is created on the JavaScript thread. A
+ * workspace is freed once its handle is closed (or collected) and the last
+ * call, reader and writer using it is done, so closing never pulls a
  * workspace from under a running transfer. A call on a reader or writer
  * keeps its handle and the Buffer it reads into or writes from alive until
- * the call completes.
+ * the call completes. A reader or writer collected unclosed is closed (the
+ * writer aborted, which on S3 is a request) on a thread of its own, not in
+ * its finalizer on the JavaScript thread: that thread then releases the
+ * workspace, hence the workspace's lock.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <pail/pail.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,7 @@
 /* ------------------------------------------------------------ handles */
 
 typedef struct node_workspace {
+  pthread_mutex_t lock;      /* guards uses, closed, finalized, workspace */
   pail_workspace *workspace; /* NULL once closed */
   char *storage;             /* the storage of bare keys; NULL: the primary */
   unsigned uses;             /* calls, readers and writers using it */
@@ -45,25 +50,105 @@ typedef struct node_writer {
   int busy;
 } node_writer;
 
-/* The C workspace is closed once the handle is closed and nothing uses
- * it; the struct is freed once, besides, the handle is collected (its
- * finalizer still reads it). */
-static void workspace_settle(node_workspace *nw) {
-  if (nw->uses > 0)
-    return;
-  if (nw->closed && nw->workspace != NULL) {
-    pail_workspace_close(nw->workspace);
-    nw->workspace = NULL;
+/* Adds uses (+1, -1 or 0) and marks the workspace closed and its handle
+ * finalized as asked, under its lock. Then the C workspace is closed once
+ * the handle is closed and nothing uses it; the struct is freed once,
+ * besides, the handle is collected (its finalizer still reads it). Any
+ * thread may release a use: the last one does the closing. */
+static void workspace_update(node_workspace *nw, int uses, int close,
+                             int finalize) {
+  pail_workspace *to_close = NULL;
+  int to_free = 0;
+  pthread_mutex_lock(&nw->lock);
+  nw->uses += (unsigned)uses;
+  if (close)
+    nw->closed = 1;
+  if (finalize)
+    nw->finalized = 1;
+  if (nw->uses == 0) {
+    if (nw->closed) {
+      to_close = nw->workspace;
+      nw->workspace = NULL;
+    }
+    to_free = nw->finalized;
   }
-  if (nw->finalized) {
+  pthread_mutex_unlock(&nw->lock);
+  if (to_close != NULL)
+    pail_workspace_close(to_close);
+  if (to_free) {
+    pthread_mutex_destroy(&nw->lock);
     free(nw->storage);
     free(nw);
   }
 }
 
 static void workspace_release(node_workspace *nw) {
-  nw->uses--;
-  workspace_settle(nw);
+  workspace_update(nw, -1, 0, 0);
+}
+
+/* ------------------------------------------- closing off the JS thread */
+
+/* Readers and writers collected unclosed are closed on threads of their
+ * own (background_start), counted here so that the environment's teardown
+ * waits for them: an exit would otherwise cut an abort short and leave an
+ * S3 multipart upload behind. Once teardown began, finalizers close inline
+ * (nothing is left to block). */
+static pthread_mutex_t background_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t background_idle = PTHREAD_COND_INITIALIZER;
+static unsigned background_count;
+static int background_closed;
+
+typedef struct background {
+  void (*run)(void *data);
+  void *data;
+} background;
+
+static void *background_main(void *arg) {
+  background job = *(background *)arg;
+  free(arg);
+  job.run(job.data);
+  pthread_mutex_lock(&background_lock);
+  if (--background_count == 0)
+    pthread_cond_broadcast(&background_idle);
+  pthread_mutex_unlock(&background_lock);
+  return NULL;
+}
+
+/* Runs run(data) on a detached thread; 0 when it cannot (teardown began,
+ * or no thread), and then the caller runs it itself. */
+static int background_start(void (*run)(void *data), void *data) {
+  pthread_attr_t attr;
+  pthread_t thread;
+  background *job;
+  int started = 0;
+  pthread_mutex_lock(&background_lock);
+  if (background_closed || (job = malloc(sizeof(*job))) == NULL) {
+    pthread_mutex_unlock(&background_lock);
+    return 0;
+  }
+  job->run = run;
+  job->data = data;
+  if (pthread_attr_init(&attr) == 0) {
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    started = pthread_create(&thread, &attr, background_main, job) == 0;
+    pthread_attr_destroy(&attr);
+  }
+  if (started)
+    background_count++;
+  else
+    free(job);
+  pthread_mutex_unlock(&background_lock);
+  return started;
+}
+
+/* The environment's cleanup hook: waits for the closings under way. */
+static void background_drain(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&background_lock);
+  background_closed = 1;
+  while (background_count > 0)
+    pthread_cond_wait(&background_idle, &background_lock);
+  pthread_mutex_unlock(&background_lock);
 }
 
 /* ---------------------------------------------------------- arguments */
@@ -448,7 +533,7 @@ static call *workspace_call(napi_env env, napi_value handle,
     return NULL;
   }
   c->owner = nw;
-  nw->uses++;
+  workspace_update(nw, 1, 0, 0);
   return c;
 }
 
@@ -468,10 +553,7 @@ static int call_keep(napi_env env, call *c, size_t slot, napi_value value) {
 /* ---------------------------------------------------------- workspaces */
 
 static void workspace_finalize(napi_env env, void *data, void *hint) {
-  node_workspace *nw = data;
-  nw->closed = 1;
-  nw->finalized = 1;
-  workspace_settle(nw);
+  workspace_update(data, 0, 1, 1);
 }
 
 /* open(config, isJson, user, storage): a workspace handle. config null
@@ -497,7 +579,8 @@ static napi_value open_workspace(napi_env env, napi_callback_info info) {
     goto done;
   }
   nw = calloc(1, sizeof(*nw));
-  if (nw == NULL) {
+  if (nw == NULL || pthread_mutex_init(&nw->lock, NULL) != 0) {
+    free(nw);
     napi_throw_error(env, NULL, "out of memory");
     goto done;
   }
@@ -510,6 +593,7 @@ static napi_value open_workspace(napi_env env, napi_callback_info info) {
     status = pail_workspace_open(config, &options, &nw->workspace, &err);
   if (status != PAIL_OK) {
     napi_throw(env, make_error(env, err, status));
+    pthread_mutex_destroy(&nw->lock);
     free(nw);
     goto done;
   }
@@ -536,8 +620,7 @@ static napi_value close_workspace(napi_env env, napi_callback_info info) {
   if (!get_external(env, args[0], "a workspace handle was expected",
                     (void **)&nw))
     return NULL;
-  nw->closed = 1;
-  workspace_settle(nw);
+  workspace_update(nw, 0, 1, 0);
   return NULL;
 }
 
@@ -750,6 +833,60 @@ static napi_value op_write(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/* --------------------------------------------------------- local files */
+
+static void upload_execute(call *c) {
+  c->status = pail_upload(c->owner->workspace, c->pointer, c->strings[2],
+                          &c->write, &c->error);
+}
+
+/* upload(handle, localPath, pointer, options): a promise of the pointer
+ * (JSON text) once the local file is stored; a failure stores nothing. */
+static napi_value op_upload(napi_env env, napi_callback_info info) {
+  ARGS(4);
+  /* pointer_call takes the pointer in args[1]: the path is args[1] here. */
+  napi_value swapped[2] = {args[0], args[2]};
+  call *c = pointer_call(env, swapped, upload_execute, pointer_result);
+  if (c == NULL)
+    return NULL;
+  if (!get_string(env, args[1], "localPath must be a string", &c->strings[2]) ||
+      !get_write_options(env, c, args[3])) {
+    call_free(env, c);
+    return NULL;
+  }
+  if (c->strings[2] == NULL) {
+    call_free(env, c);
+    napi_throw_type_error(env, NULL, "a local path is needed");
+    return NULL;
+  }
+  return call_start(env, c, "pail.upload");
+}
+
+static void download_execute(call *c) {
+  c->status = pail_download(c->owner->workspace, c->pointer, c->strings[0],
+                            &c->read, &c->error);
+}
+
+/* download(handle, pointer, localPath): a promise settled once the local
+ * file holds the whole object; on failure no file appears and an existing
+ * one is untouched. */
+static napi_value op_download(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  call *c = pointer_call(env, args, download_execute, NULL);
+  if (c == NULL)
+    return NULL;
+  if (!get_string(env, args[2], "localPath must be a string", &c->strings[0])) {
+    call_free(env, c);
+    return NULL;
+  }
+  if (c->strings[0] == NULL) {
+    call_free(env, c);
+    napi_throw_type_error(env, NULL, "a local path is needed");
+    return NULL;
+  }
+  return call_start(env, c, "pail.download");
+}
+
 /* ------------------------------------------------------------ listings */
 
 static void list_execute(call *c) {
@@ -873,16 +1010,23 @@ static napi_value op_settings(napi_env env, napi_callback_info info) {
 
 /* ------------------------------------------------------------ readers */
 
-static void reader_finalize(napi_env env, void *data, void *hint) {
+static void reader_free(void *data) {
   node_reader *nr = data;
-  /* Collected unclosed (a stream dropped without destroy): no call runs on
-   * it (each keeps the handle alive), so it is closed here. */
   if (nr->reader != NULL)
     pail_reader_close(nr->reader);
   pail_object_info_clear(&nr->info);
   if (nr->owner != NULL)
     workspace_release(nr->owner);
   free(nr);
+}
+
+static void reader_finalize(napi_env env, void *data, void *hint) {
+  node_reader *nr = data;
+  /* Collected unclosed (a stream dropped without destroy): no call runs on
+   * it (each keeps the handle alive), so it is closed here, off the
+   * JavaScript thread when it is still open. */
+  if (nr->reader == NULL || !background_start(reader_free, nr))
+    reader_free(nr);
 }
 
 static void reader_open_execute(call *c) {
@@ -1071,15 +1215,23 @@ static napi_value op_reader_close(napi_env env, napi_callback_info info) {
 
 /* ------------------------------------------------------------ writers */
 
-static void writer_finalize(napi_env env, void *data, void *hint) {
+static void writer_free(void *data) {
   node_writer *nw = data;
-  /* Collected unclosed: what it wrote is discarded, never committed. */
   if (nw->writer != NULL)
     pail_writer_abort(nw->writer);
   pail_pointer_free(nw->pointer);
   if (nw->owner != NULL)
     workspace_release(nw->owner);
   free(nw);
+}
+
+static void writer_finalize(napi_env env, void *data, void *hint) {
+  node_writer *nw = data;
+  /* Collected unclosed: what it wrote is discarded, never committed. The
+   * abort (on S3, a request ending the multipart upload) runs on a thread
+   * of its own: a finalizer runs on the JavaScript thread. */
+  if (nw->writer == NULL || !background_start(writer_free, nw))
+    writer_free(nw);
 }
 
 static void writer_open_execute(call *c) {
@@ -1211,6 +1363,9 @@ static napi_value op_writer_abort(napi_env env, napi_callback_info info) {
 /* ------------------------------------------------------------- module */
 
 static napi_value module_init(napi_env env, napi_value exports) {
+  /* Registered after the runtime's own hooks, so it runs before them: the
+   * finalizers the teardown runs afterwards close inline. */
+  napi_add_env_cleanup_hook(env, background_drain, NULL);
   static const struct {
     const char *name;
     napi_callback function;
@@ -1224,6 +1379,8 @@ static napi_value module_init(napi_env env, napi_value exports) {
       {"delete", op_delete},
       {"copy", op_copy},
       {"write", op_write},
+      {"upload", op_upload},
+      {"download", op_download},
       {"list", op_list},
       {"sign", op_sign},
       {"settings", op_settings},

@@ -5,6 +5,7 @@
 // test data and hashes.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { connect, createServer } from 'node:net';
 
 export const pail = createRequire(import.meta.url)('../index.js');
 export const MiB = 1 << 20;
@@ -50,4 +51,66 @@ export async function streamHash(stream) {
     length += chunk.length;
   }
   return { hash: hash.digest('hex'), length };
+}
+
+// runPython(script, ...args): runs python3 (with boto3, as the Python
+// suite has) on script, asynchronously, and gives what it printed as JSON:
+// another S3 client's view of moto and of the gateway.
+export async function runPython(script, ...args) {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { stdout } = await promisify(execFile)(process.env.PYTHON3 || 'python3',
+    ['-c', script, ...args], { timeout: 60000 });
+  return JSON.parse(stdout);
+}
+
+// The settings document of moto's storage, as the driver wrote it.
+export async function s3Settings() {
+  const { readFile } = await import('node:fs/promises');
+  return JSON.parse(await readFile(process.env.PAIL_TEST_S3_SETTINGS, 'utf8')).storage;
+}
+
+// The multipart uploads in progress on moto under prefix, by boto3.
+export async function multipartUploads(prefix) {
+  const storage = await s3Settings();
+  return runPython(`
+import json, sys, boto3
+s = json.loads(sys.argv[1])
+client = boto3.client("s3", endpoint_url="http://" + s["endPoint"], region_name=s["region"],
+                      aws_access_key_id=s["accessKey"], aws_secret_access_key=s["secretKey"])
+got = client.list_multipart_uploads(Bucket=s["bucket"], Prefix=sys.argv[2])
+print(json.dumps([u["Key"] for u in got.get("Uploads", [])]))
+`, JSON.stringify(storage), prefix);
+}
+
+// startRelay(host, port): a TCP relay to host:port on this event loop.
+// requests lists the heads (up to 512 bytes) of the requests it relayed
+// (a chunk from the client that starts with a method), count(method,
+// part) how many of them start with method and hold part, and received
+// the bytes the server sent back.
+export async function startRelay(host, port) {
+  const sockets = new Set();
+  const relay = { requests: [], received: 0 };
+  relay.count = (method, part = '') => relay.requests.filter(
+    (head) => head.startsWith(`${method} `) && head.includes(part)).length;
+  relay.server = createServer((client) => {
+    const upstream = connect(port, host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => { client.destroy(); upstream.destroy(); });
+    }
+    client.on('data', (chunk) => {
+      const head = chunk.subarray(0, 512).toString('latin1');
+      if (/^(GET|HEAD|PUT|POST|DELETE) /.test(head)) relay.requests.push(head);
+    });
+    upstream.on('data', (chunk) => { relay.received += chunk.length; });
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
+  relay.close = () => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => relay.server.close(resolve));
+  };
+  return relay;
 }

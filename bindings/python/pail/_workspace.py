@@ -5,6 +5,7 @@ import ctypes
 import datetime
 import io
 import json
+import logging
 import os
 import threading
 
@@ -21,6 +22,34 @@ BLOCK_SIZE = 1 << 20
 
 _INT64_MIN = -(2**63)
 _TOOLS = ("duckdb", "polars", "boto3")
+
+
+# libpail's log lines go to the logging module, logger "pail", by level.
+logger = logging.getLogger("pail")
+_LEVELS = (logging.ERROR, logging.WARNING, logging.INFO, logging.DEBUG)
+
+
+def _log_line(user_data, level, message):
+    """pail_log_fn: called from any thread using a workspace, the library's
+    own included; ctypes takes the GIL for it. Never raises into C."""
+    try:
+        logger.log(_LEVELS[level] if 0 <= level < len(_LEVELS) else logging.ERROR,
+                   "%s", message.decode("utf-8", "replace") if message else "")
+    except Exception:  # a handler's failure must not reach libpail
+        pass
+
+
+# One callback for every workspace, alive as long as the module.
+_LOG_CALLBACK = _lib.LOG_FN(_log_line)
+
+
+def _c_log_level():
+    """The most detailed pail_log_level the "pail" logger takes now: lines
+    it would drop are not even produced."""
+    for c_level in (3, 2, 1):
+        if logger.isEnabledFor(_LEVELS[c_level]):
+            return c_level
+    return 0
 
 
 def _encode(text, what):
@@ -219,7 +248,11 @@ class Workspace:
         self._storage_name = storage
         options = _lib.new_options(_lib.Options)
         options.username = _encode(user, "user")
-        options.log_level = 1  # PAIL_LOG_WARNING, with no sink: discarded
+        # Held by the instance too: the C workspace may log until it is
+        # freed, which at exit can come after the module's globals are.
+        self._log_callback = _LOG_CALLBACK
+        options.log = self._log_callback
+        options.log_level = _c_log_level()
         handle = ctypes.c_void_p()
         err = new_error()
         if isinstance(config, dict):
