@@ -8,7 +8,7 @@
 # AZURE_FEDERATED_TOKEN_FILE, App Service's managed identity
 # (IDENTITY_ENDPOINT, IDENTITY_HEADER) and the instance metadata's; each
 # failure named with its source, never with the secret; an upload that
-# outlives 30-second tokens.
+# outlives 12-second tokens.
 if [ -z "${AZURE_TOOLS:-}" ]; then
   AZURE_TOOLS=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/pail/azurite/node_modules
 fi
@@ -139,18 +139,18 @@ expect_stderr 'access denied: azure_blob: no credentials for container .*, and n
   "... as no credentials anywhere, listing every source"
 fixture_stop "$ENTRA"
 
-# Tokens of 30 s, and an upload of 40 s whose stream brings a block every
-# second: Azurite refuses an expired token, so the later blocks and the
-# commit succeed only with refreshed ones. (A block is signed when it is
-# queued and sent when the writer next runs: a stream that stalls longer
-# than a token's last 3 s between the two would send an expired one; see
-# docs/azure.md.)
-entra_start 30
+# Tokens of 12 s, and an upload of 16 s whose stream brings a block every
+# half second: Azurite refuses an expired token, so the later blocks and
+# the commit succeed only with refreshed ones. (A block is signed when it
+# is queued and sent when the writer next runs: a stream that stalls
+# longer than a token's last tenth of its life between the two would send
+# an expired one; see docs/azure.md.)
+entra_start 12
 settings "$SCRATCH/blocks.json" "\"tenantId\": \"$TENANT\", \"clientId\": \"$CLIENT\", \"clientSecret\": \"$SECRET\", \"authorityHost\": \"$ENTRA_URL\", \"blockSize\": 1048576"
-head -c 41943040 /dev/urandom >"$SCRATCH/big"
+head -c 33554432 /dev/urandom >"$SCRATCH/big"
 mkfifo "$SCRATCH/slow"
-(i=0; while [ $i -lt 40 ]; do
-  dd if="$SCRATCH/big" bs=1048576 skip=$i count=1 2>/dev/null; sleep 1; i=$((i + 1))
+(i=0; while [ $i -lt 32 ]; do
+  dd if="$SCRATCH/big" bs=1048576 skip=$i count=1 2>/dev/null; sleep 0.5; i=$((i + 1))
 done) >"$SCRATCH/slow" &
 run_pail --config "$SCRATCH/blocks.json" put - entra/slow <"$SCRATCH/slow"
 expect_status 0 "an upload that outlives its token"
