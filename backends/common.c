@@ -92,6 +92,31 @@ pail_status backend_file_slurp(const pail_core_services *core,
   return PAIL_OK;
 }
 
+pail_status backend_token_file(const pail_core_services *core,
+                               const char *backend, const char *label,
+                               const char *path, char **token,
+                               pail_error **err) {
+  size_t length = 0;
+  pail_status status =
+      backend_file_slurp(core, backend, label, path, token, &length, err);
+  if (status != PAIL_OK)
+    return status;
+  char *t = *token;
+  while (length > 0 && strchr(" \t\r\n", t[length - 1]) != NULL)
+    t[--length] = '\0';
+  const char *why = length == 0                  ? "holds no token"
+                    : strlen(t) != length        ? "holds a NUL byte"
+                    : strpbrk(t, "\r\n") != NULL ? "holds more than one line"
+                                                 : NULL;
+  if (why == NULL)
+    return PAIL_OK;
+  memset(t, 0, length);
+  free(t);
+  *token = NULL;
+  return core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
+                         "%s: %s %s %s", backend, label, path, why);
+}
+
 void backend_unique_tag(const pail_core_services *core, const void *address,
                         char *out, size_t hex_digits) {
   static unsigned counter;

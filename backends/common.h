@@ -45,6 +45,16 @@ pail_status backend_file_slurp(const pail_core_services *core,
                                const char *path, char **text, size_t *length,
                                pail_error **err);
 
+/* Reads a token a file holds (a web identity token, a federated token, an
+ * authorization token), as backend_file_slurp, without its trailing
+ * blanks and line breaks, into *token (malloc'ed; wipe it after use).
+ * PAIL_ERR_INVALID_ARGUMENT, naming the file but never quoting it, when
+ * it holds no token, a NUL byte or more than one line. */
+pail_status backend_token_file(const pail_core_services *core,
+                               const char *backend, const char *label,
+                               const char *path, char **token,
+                               pail_error **err);
+
 /* Writes into out (hex_digits + 1 bytes, hex_digits at most 64) a tag
  * unlikely to be any other's: the hex of a SHA-256 of the time, the
  * process, address (the caller's object) and a counter. For names a

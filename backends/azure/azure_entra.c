@@ -205,23 +205,11 @@ static pail_status token_call(const azure_entra *e, const char *method,
 static pail_status client_fetch(azure_entra *e, pail_backend_credentials *out,
                                 pail_error **err) {
   char *assertion = NULL;
-  size_t length = 0;
   pail_status status = PAIL_OK;
-  if (e->kind == ENTRA_WORKLOAD) {
+  if (e->kind == ENTRA_WORKLOAD)
     status =
-        backend_file_slurp(azure_core, "azure_blob", "the federated token file",
-                           e->token_file, &assertion, &length, err);
-    while (status == PAIL_OK && length > 0 &&
-           (assertion[length - 1] == '\n' || assertion[length - 1] == '\r' ||
-            assertion[length - 1] == ' '))
-      assertion[--length] = '\0';
-    if (status == PAIL_OK && length == 0)
-      status =
-          azure_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                                "azure_blob: the federated token file "
-                                "%s holds no token",
-                                e->token_file);
-  }
+        backend_token_file(azure_core, "azure_blob", "the federated token file",
+                           e->token_file, &assertion, err);
   char *body = strdup("grant_type=client_credentials");
   if (status == PAIL_OK &&
       (body == NULL ||

@@ -251,23 +251,11 @@ static pail_status web_identity_fetch(s3_source *s,
                                       pail_backend_credentials *out,
                                       pail_error **err) {
   char *token = NULL;
-  size_t length = 0;
-  pail_status status = backend_file_slurp(s3_core, "s3",
-                                          "the web identity "
-                                          "token file",
-                                          s->token_file, &token, &length, err);
+  pail_status status = backend_token_file(
+      s3_core, "s3", "the web identity token file", s->token_file, &token, err);
   if (status != PAIL_OK)
     return status;
-  while (length > 0 && (token[length - 1] == '\n' ||
-                        token[length - 1] == '\r' || token[length - 1] == ' '))
-    token[--length] = '\0';
-  if (length == 0 || strlen(token) != length) {
-    free(token);
-    return s3_core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
-                              "s3: the web identity token file %s holds no "
-                              "token",
-                              s->token_file);
-  }
+  size_t length = strlen(token);
   char *query = role_query(s, "AssumeRoleWithWebIdentity");
   if (query == NULL ||
       !backend_query_add(s3_core, &query, "WebIdentityToken", token))
@@ -605,14 +593,10 @@ static pail_status metadata_call(const s3_source *s, const char *method,
 static pail_status container_fetch(s3_source *s, pail_backend_credentials *out,
                                    pail_error **err) {
   char *token = NULL;
-  size_t length = 0;
   pail_status status = PAIL_OK;
   if (s->authorization_file != NULL) {
-    status = backend_file_slurp(s3_core, "s3", "the authorization token file",
-                                s->authorization_file, &token, &length, err);
-    while (status == PAIL_OK && length > 0 &&
-           (token[length - 1] == '\n' || token[length - 1] == '\r'))
-      token[--length] = '\0';
+    status = backend_token_file(s3_core, "s3", "the authorization token file",
+                                s->authorization_file, &token, err);
   } else if (s->authorization != NULL &&
              (token = strdup(s->authorization)) == NULL) {
     status = s3_no_memory(err);
