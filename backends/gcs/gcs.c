@@ -60,17 +60,15 @@ static void request_unauthorize(pail_request *r) {
 }
 
 /* Adds "Authorization: Bearer <token>" (a fresh token when the cached one
- * is near its end) in place of any earlier one; *generation receives the
- * token's, for invalidation. */
-static pail_status authorize(gcs_instance *gcs, pail_request *r,
-                             unsigned *generation, pail_error **err) {
-  char *token = NULL;
+ * is near its end) in place of any earlier one; *token receives it, for
+ * invalidation (wipe it after). */
+static pail_status authorize(gcs_instance *gcs, pail_request *r, char **token,
+                             pail_error **err) {
   request_unauthorize(r);
-  pail_status status = gcs_token_get(gcs, &token, generation, err);
+  pail_status status = gcs_token_get(gcs, token, err);
   if (status == PAIL_OK)
     status =
-        gcs_core->request_header(r, err, "Authorization: Bearer %s", token);
-  free(token);
+        gcs_core->request_header(r, err, "Authorization: Bearer %s", *token);
   return status;
 }
 
@@ -85,19 +83,22 @@ pail_status gcs_exchange(gcs_instance *gcs, pail_request *r, const char *what,
                          const int *accept, pail_http_response *out,
                          pail_error **err) {
   for (int attempt = 0;; attempt++) {
-    unsigned generation = 0;
-    pail_status status = authorize(gcs, r, &generation, err);
+    char *token = NULL;
+    pail_status status = authorize(gcs, r, &token, err);
     if (status == PAIL_OK)
       status =
           gcs_core->http_exchange(gcs->cfg, &r->http, GCS_MAX_BODY, out, err);
-    if (status != PAIL_OK)
-      return status;
     /* A token can stop working before the expiry it came with (revoked,
      * a clock ahead of ours): one more try with a new one. */
-    if (out->status == 401 && attempt == 0) {
+    bool refused = status == PAIL_OK && out->status == 401 && attempt == 0;
+    if (refused)
+      gcs_token_invalidate(gcs, token);
+    gcs_wipe(token);
+    if (status != PAIL_OK)
+      return status;
+    if (refused) {
       gcs_core->log(gcs->cfg, PAIL_LOG_INFO,
                     "gcs: the access token was refused; getting a new one");
-      gcs_token_invalidate(gcs, generation);
       gcs_core->http_response_clear(out);
       continue;
     }
@@ -744,8 +745,7 @@ static void gcs_close(void *instance) {
   free(gcs->hmac_access_id);
   gcs_wipe(gcs->hmac_secret);
   free(gcs->project);
-  gcs_wipe(gcs->token);
-  pthread_mutex_destroy(&gcs->token_lock);
+  gcs_core->credentials_cache_free(gcs->tokens);
   free(gcs);
 }
 
@@ -754,7 +754,6 @@ static pail_status gcs_open(const pail_config *cfg, void **instance,
   gcs_instance *gcs = calloc(1, sizeof *gcs);
   if (gcs == NULL)
     return gcs_no_memory(err);
-  pthread_mutex_init(&gcs->token_lock, NULL);
   gcs->cfg = cfg;
   gcs->retries = 5;
   gcs->bucket = strdup(gcs_core->config_string(cfg, "bucket"));
@@ -806,6 +805,8 @@ static pail_status gcs_open(const pail_config *cfg, void **instance,
   gcs->chunk_size = (size_t)chunk;
   if (status == PAIL_OK)
     status = gcs_resolve_account(gcs, err);
+  if (status == PAIL_OK && gcs->has_account)
+    status = gcs_tokens_open(gcs, err);
   /* HMAC keys alone reach nothing through the JSON API: the XML API
    * serves them, through the s3 backend (gcs_relay.c). */
   if (status == PAIL_OK && !gcs->has_account && has_access)

@@ -54,8 +54,8 @@ typedef struct gcs_account {
   char *path;   /* the key's file, NULL when the settings hold the key */
 } gcs_account;
 
-/* One configured storage. Everything but the token cache is immutable after
- * open; the cache has its own lock. */
+/* One configured storage. Immutable after open (the token cache is the
+ * core's, thread-safe). */
 typedef struct gcs_instance {
   const pail_config *cfg;
   char *bucket;
@@ -76,11 +76,9 @@ typedef struct gcs_instance {
   char *project;     /* for mb: setting "project", else the key's */
   size_t chunk_size; /* resumable chunk size and simple-upload limit */
   int retries;       /* resumptions of a broken download or chunk */
-
-  pthread_mutex_t token_lock;
-  char *token;               /* the current access token, or NULL */
-  int64_t token_expires;     /* when it stops being used (before real expiry) */
-  unsigned token_generation; /* bumped at each refresh */
+  /* The account's access tokens (the core's credentials cache), when
+   * there is an account. */
+  pail_credentials_cache *tokens;
 } gcs_instance;
 
 /* ------------------------------------------------------------ gcs.c */
@@ -181,14 +179,14 @@ void gcs_account_clear(gcs_account *account);
 pail_status gcs_jwt_build(const gcs_account *account, int64_t now, char **jwt,
                           pail_error **err);
 
-/* A valid access token (malloc'ed copy) and the generation of the cache it
- * came from; refreshes first when the cached one is missing or near its
- * end. Thread-safe. */
-pail_status gcs_token_get(gcs_instance *gcs, char **token, unsigned *generation,
-                          pail_error **err);
-/* Drops the cached token if it is still the one of `generation` (a 401
- * said it no longer works). */
-void gcs_token_invalidate(gcs_instance *gcs, unsigned generation);
+/* Creates gcs->tokens, the cache of the account's access tokens. */
+pail_status gcs_tokens_open(gcs_instance *gcs, pail_error **err);
+/* A valid access token (malloc'ed copy; wipe it after use), refreshed
+ * first when due. Thread-safe. */
+pail_status gcs_token_get(gcs_instance *gcs, char **token, pail_error **err);
+/* Drops the cached token if it is still `token` (a 401 said it no longer
+ * works), so that the next gcs_token_get fetches. */
+void gcs_token_invalidate(gcs_instance *gcs, const char *token);
 
 /* Parses a token endpoint's answer ({"access_token", "expires_in",
  * "token_type"}): *token (malloc'ed) and *expires_in seconds. */

@@ -13,8 +13,9 @@
  * anywhere, and a silent fallback to a machine's identity would hide a
  * missing setting.
  *
- * Tokens are cached per storage and refreshed before they expire, under a
- * lock, so that threads sharing a storage share one token and one refresh.
+ * Tokens are kept in the core's credentials cache (ABI 1.19), refreshed
+ * before they expire, so that threads sharing a storage share one token
+ * and one refresh.
  */
 #include "gcs.h"
 
@@ -440,47 +441,51 @@ static pail_status token_fetch(gcs_instance *gcs, char **token,
   return status;
 }
 
-pail_status gcs_token_get(gcs_instance *gcs, char **token, unsigned *generation,
-                          pail_error **err) {
+/* The core's credentials cache fetches through this: one token request,
+ * the token and its expiry (the cache refreshes it before then). */
+static pail_status token_refresh(void *context, pail_backend_credentials *out,
+                                 pail_error **err) {
+  gcs_instance *gcs = context;
+  int64_t expires_in = 0;
+  pail_status status = token_fetch(gcs, &out->token, &expires_in, err);
+  if (status != PAIL_OK)
+    return status;
+  out->expires = gcs_core->now(NULL) + expires_in;
+  if ((out->source = strdup(gcs->account.source)) == NULL) {
+    gcs_core->credentials_clear(out);
+    return gcs_no_memory(err);
+  }
+  gcs_core->log(gcs->cfg, PAIL_LOG_DEBUG,
+                "gcs: new access token from %s, valid for %lld s",
+                gcs->account.token_uri, (long long)expires_in);
+  return PAIL_OK;
+}
+
+pail_status gcs_tokens_open(gcs_instance *gcs, pail_error **err) {
+  return gcs_core->credentials_cache_new(gcs->cfg, token_refresh, gcs,
+                                         &gcs->tokens, err);
+}
+
+pail_status gcs_token_get(gcs_instance *gcs, char **token, pail_error **err) {
   *token = NULL;
   if (!gcs->has_account)
     return gcs_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
                                "gcs: bucket \"%s\": no OAuth2 credentials for "
                                "the JSON API: %s",
                                gcs->bucket, gcs->missing_account);
-  pthread_mutex_lock(&gcs->token_lock);
-  pail_status status = PAIL_OK;
-  int64_t now = gcs_core->now(NULL);
-  if (gcs->token == NULL || now >= gcs->token_expires) {
-    char *fresh = NULL;
-    int64_t expires_in = 0;
-    status = token_fetch(gcs, &fresh, &expires_in, err);
-    if (status == PAIL_OK) {
-      gcs_wipe(gcs->token);
-      gcs->token = fresh;
-      /* Refresh ahead of the end: 5 minutes early, or at half its life for
-       * a short-lived token, so that no request goes out with a token that
-       * expires on the way. */
-      int64_t margin = expires_in / 2 < 300 ? expires_in / 2 : 300;
-      gcs->token_expires = gcs_core->now(NULL) + expires_in - margin;
-      gcs->token_generation++;
-      gcs_core->log(gcs->cfg, PAIL_LOG_DEBUG,
-                    "gcs: new access token from %s, valid for %lld s",
-                    gcs->account.token_uri, (long long)expires_in);
-    }
+  pail_backend_credentials c;
+  pail_status status = gcs_core->credentials_get(gcs->tokens, &c, err);
+  if (status == PAIL_OK) {
+    *token = c.token;
+    c.token = NULL;
   }
-  if (status == PAIL_OK && (*token = strdup(gcs->token)) == NULL)
-    status = gcs_no_memory(err);
-  *generation = gcs->token_generation;
-  pthread_mutex_unlock(&gcs->token_lock);
+  gcs_core->credentials_clear(&c);
   return status;
 }
 
-void gcs_token_invalidate(gcs_instance *gcs, unsigned generation) {
-  pthread_mutex_lock(&gcs->token_lock);
-  if (gcs->token_generation == generation) {
-    gcs_wipe(gcs->token);
-    gcs->token = NULL;
-  }
-  pthread_mutex_unlock(&gcs->token_lock);
+void gcs_token_invalidate(gcs_instance *gcs, const char *token) {
+  if (gcs->tokens == NULL || token == NULL)
+    return;
+  pail_backend_credentials c = {.token = (char *)token};
+  gcs_core->credentials_invalidate(gcs->tokens, &c);
 }

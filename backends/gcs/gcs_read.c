@@ -20,7 +20,7 @@ typedef struct gcs_read {
   char *key;
   char *generation; /* the version being read */
   pail_request request;
-  unsigned token_generation;     /* of the token the request carries */
+  char *token;                   /* the token the request carries */
   pail_resumable_reader *reader; /* NULL when there is nothing to read */
 } gcs_read;
 
@@ -44,13 +44,13 @@ static pail_status build_request(void *context, const char *range,
   free(query);
   if (status == PAIL_OK && range != NULL)
     status = gcs_core->request_header(&rd->request, err, "Range: %s", range);
-  char *token = NULL;
+  gcs_wipe(rd->token);
+  rd->token = NULL;
   if (status == PAIL_OK)
-    status = gcs_token_get(gcs, &token, &rd->token_generation, err);
+    status = gcs_token_get(gcs, &rd->token, err);
   if (status == PAIL_OK)
     status = gcs_core->request_header(&rd->request, err,
-                                      "Authorization: Bearer %s", token);
-  free(token);
+                                      "Authorization: Bearer %s", rd->token);
   return status;
 }
 
@@ -63,7 +63,7 @@ static pail_status check_head(void *context, const pail_http_response *head,
   if (head->status >= 200 && head->status <= 299)
     return PAIL_OK;
   if (head->status == 401) { /* an expired token: once more with a new one */
-    gcs_token_invalidate(rd->gcs, rd->token_generation);
+    gcs_token_invalidate(rd->gcs, rd->token);
     *again = 1;
   }
   if (head->status == 412)
@@ -87,6 +87,7 @@ void gcs_read_close(void *stream) {
   gcs_core->request_free(&rd->request);
   free(rd->key);
   free(rd->generation);
+  gcs_wipe(rd->token);
   free(rd);
 }
 
