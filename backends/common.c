@@ -6,6 +6,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,28 @@ pail_status backend_token_file(const pail_core_services *core,
   *token = NULL;
   return core->error_set(err, PAIL_ERR_INVALID_ARGUMENT, 0, NULL, NULL,
                          "%s: %s %s %s", backend, label, path, why);
+}
+
+pail_status backend_error_wrap(const pail_core_services *core, pail_error **err,
+                               pail_status category, const char *format, ...) {
+  pail_error *cause = err != NULL ? *err : NULL;
+  if (cause == NULL)
+    return category != PAIL_OK ? category : PAIL_ERR_INTERNAL;
+  if (category == PAIL_OK)
+    category = core->error_category(cause);
+  char *prefix = NULL;
+  va_list args;
+  va_start(args, format);
+  if (vasprintf(&prefix, format, args) < 0)
+    prefix = NULL;
+  va_end(args);
+  *err = NULL;
+  pail_status status =
+      core->error_set(err, category, 0, NULL, NULL, "%s: %s",
+                      prefix ? prefix : "", core->error_message(cause));
+  free(prefix);
+  core->error_free(cause);
+  return status;
 }
 
 void backend_unique_tag(const pail_core_services *core, const void *address,

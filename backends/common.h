@@ -55,6 +55,15 @@ pail_status backend_token_file(const pail_core_services *core,
                                const char *path, char **token,
                                pail_error **err);
 
+/* Replaces *err (when set) with an error whose message is the formatted
+ * prefix, ": ", then the old message, of `category`, or of the old error's
+ * when category is PAIL_OK; the old error is freed. Returns the category.
+ * For a failure deep in a request that the caller can name better ("s3:
+ * container credentials: the credentials request: <what curl said>"). */
+pail_status backend_error_wrap(const pail_core_services *core, pail_error **err,
+                               pail_status category, const char *format, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Writes into out (hex_digits + 1 bytes, hex_digits at most 64) a tag
  * unlikely to be any other's: the hex of a SHA-256 of the time, the
  * process, address (the caller's object) and a counter. For names a

@@ -260,7 +260,7 @@ expect_stderr 'no EC2 instance metadata answered at .*timed out' "... as none th
 rm -f "$SCRATCH/sts/mode"
 imds "http://127.0.0.1:$(free_port)" ls
 check "no metadata endpoint at all fails" test "$STATUS" -ne 0
-expect_stderr "access denied: s3: no credentials for bucket .*, and no EC2 instance metadata answered at http://127.0.0.1:[0-9]* \\(.*(Couldn't connect|refused)" \
+expect_stderr "access denied: s3: no credentials for bucket .*, and no EC2 instance metadata answered at http://127.0.0.1:[0-9]*: .*(Couldn't connect|refused)" \
   "... as no credentials anywhere, listing every source"
 run_pail ls
 expect_stderr 'access denied: .*s3: no credentials for bucket .*the EC2 instance metadata \(off: AWS_EC2_METADATA_DISABLED\)' \

@@ -181,20 +181,14 @@ static pail_status token_call(const azure_entra *e, const char *method,
     status = entra_error(e, &response, err);
   else if (status == PAIL_OK)
     status = entra_token(e, &response, out, err);
-  else if (err != NULL && *err != NULL) {
-    pail_error *cause = *err;
-    *err = NULL;
-    if (e->unfound != NULL)
-      status = azure_core->error_set(
-          err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-          "azure_blob: %s, and no managed identity answered at %s (%s)",
-          e->unfound, e->endpoint, azure_core->error_message(cause));
-    else
-      status = azure_core->error_set(
-          err, azure_core->error_category(cause), 0, NULL, NULL,
-          "azure_blob: %s: %s", e->describe, azure_core->error_message(cause));
-    azure_core->error_free(cause);
-  }
+  else if (e->unfound != NULL) /* the chain found nothing anywhere */
+    status = backend_error_wrap(azure_core, err, PAIL_ERR_ACCESS_DENIED,
+                                "azure_blob: %s, and no managed identity "
+                                "answered at %s",
+                                e->unfound, e->endpoint);
+  else
+    status = backend_error_wrap(azure_core, err, PAIL_OK, "azure_blob: %s",
+                                e->describe);
   azure_core->http_response_clear(&response);
   azure_core->request_free(&r);
   return status;

@@ -567,24 +567,15 @@ static pail_status metadata_call(const s3_source *s, const char *method,
         response->status, NULL, NULL, "s3: %s: %s: HTTP %d", s->describe, what,
         response->status);
     s3_core->http_response_clear(response);
-  } else if (status != PAIL_OK && err != NULL && *err != NULL &&
-             s->unfound != NULL) {
+  } else if (status != PAIL_OK && s->unfound != NULL) {
     /* No metadata answered at all: the chain found nothing anywhere. */
-    pail_error *cause = *err;
-    *err = NULL;
-    status =
-        s3_core->error_set(err, PAIL_ERR_ACCESS_DENIED, 0, NULL, NULL,
-                           "s3: %s, and no EC2 instance metadata "
-                           "answered at %s (%s)",
-                           s->unfound, s->url, s3_core->error_message(cause));
-    s3_core->error_free(cause);
-  } else if (status != PAIL_OK && err != NULL && *err != NULL) {
-    pail_error *cause = *err;
-    *err = NULL;
-    status = s3_core->error_set(err, s3_core->error_category(cause), 0, NULL,
-                                NULL, "s3: %s: %s: %s", s->describe, what,
-                                s3_core->error_message(cause));
-    s3_core->error_free(cause);
+    status = backend_error_wrap(s3_core, err, PAIL_ERR_ACCESS_DENIED,
+                                "s3: %s, and no EC2 instance metadata "
+                                "answered at %s",
+                                s->unfound, s->url);
+  } else if (status != PAIL_OK) {
+    status = backend_error_wrap(s3_core, err, PAIL_OK, "s3: %s: %s",
+                                s->describe, what);
   }
   s3_core->request_free(&r);
   return status;
