@@ -118,6 +118,31 @@ pail_status backend_token_file(const pail_core_services *core,
                          "%s: %s %s %s", backend, label, path, why);
 }
 
+pail_status backend_form_exchange(const pail_core_services *core,
+                                  const pail_config *cfg, const char *method,
+                                  const char *url, const char *header,
+                                  const char *form, uint32_t flags,
+                                  size_t max_body, pail_http_response *response,
+                                  pail_error **err) {
+  memset(response, 0, sizeof *response);
+  const char *headers[2];
+  size_t count = 0;
+  if (form != NULL)
+    headers[count++] = "Content-Type: application/x-www-form-urlencoded";
+  if (header != NULL)
+    headers[count++] = header;
+  pail_http_request request = {
+      .method = method,
+      .url = url,
+      .headers = headers,
+      .header_count = count,
+      .body = form,
+      .body_length = form ? strlen(form) : 0,
+      .flags = flags | (form != NULL ? PAIL_HTTP_IDEMPOTENT : 0),
+  };
+  return core->http_exchange(cfg, &request, max_body, response, err);
+}
+
 pail_status backend_error_wrap(const pail_core_services *core, pail_error **err,
                                pail_status category, const char *format, ...) {
   pail_error *cause = err != NULL ? *err : NULL;

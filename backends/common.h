@@ -55,6 +55,20 @@ pail_status backend_token_file(const pail_core_services *core,
                                const char *path, char **token,
                                pail_error **err);
 
+/* One exchange with a credential endpoint (a token endpoint, instance
+ * metadata, container credentials): method on url, with an optional
+ * header line and an optional form body (sent as
+ * application/x-www-form-urlencoded and, being a token request, replayed
+ * harmlessly), flags added (PAIL_HTTP_METADATA). *response is zeroed
+ * first; clear it on success and failure alike. A status other than 2xx
+ * is a success here, left to the caller's protocol. */
+pail_status backend_form_exchange(const pail_core_services *core,
+                                  const pail_config *cfg, const char *method,
+                                  const char *url, const char *header,
+                                  const char *form, uint32_t flags,
+                                  size_t max_body, pail_http_response *response,
+                                  pail_error **err);
+
 /* Replaces *err (when set) with an error whose message is the formatted
  * prefix, ": ", then the old message, of `category`, or of the old error's
  * when category is PAIL_OK; the old error is freed. Returns the category.

@@ -157,26 +157,16 @@ static pail_status entra_token(const azure_entra *e,
 }
 
 /* One token request: POST form (body not NULL) or GET, with an optional
- * header line. */
+ * header line. Takes url over. */
 static pail_status token_call(const azure_entra *e, const char *method,
                               char *url, const char *body, const char *header,
                               uint32_t flags, pail_backend_credentials *out,
                               pail_error **err) {
-  pail_request r;
   pail_http_response response = {0};
-  pail_status status = azure_core->request_init(&r, method, url, err);
-  if (status == PAIL_OK && body != NULL)
-    status = azure_core->request_header(
-        &r, err, "Content-Type: application/x-www-form-urlencoded");
-  if (status == PAIL_OK && header != NULL)
-    status = azure_core->request_header(&r, err, "%s", header);
-  if (status == PAIL_OK && body != NULL)
-    pail_request_body(&r, body, strlen(body));
-  /* A token request is replayed harmlessly. */
-  r.http.flags = flags | (body != NULL ? PAIL_HTTP_IDEMPOTENT : 0);
-  if (status == PAIL_OK)
-    status = azure_core->http_exchange(e->cfg, &r.http, ENTRA_MAX_BODY,
-                                       &response, err);
+  pail_status status =
+      url ? backend_form_exchange(azure_core, e->cfg, method, url, header, body,
+                                  flags, ENTRA_MAX_BODY, &response, err)
+          : azure_no_memory(err);
   if (status == PAIL_OK && response.status != 200)
     status = entra_error(e, &response, err);
   else if (status == PAIL_OK)
@@ -190,7 +180,7 @@ static pail_status token_call(const azure_entra *e, const char *method,
     status = backend_error_wrap(azure_core, err, PAIL_OK, "azure_blob: %s",
                                 e->describe);
   azure_core->http_response_clear(&response);
-  azure_core->request_free(&r);
+  free(url);
   return status;
 }
 

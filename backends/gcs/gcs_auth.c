@@ -394,21 +394,9 @@ static pail_status token_fetch(gcs_instance *gcs, char **token,
     return status;
   if (body == NULL)
     return gcs_no_memory(err);
-  static const char *const headers[] = {
-      "Content-Type: application/x-www-form-urlencoded"};
-  pail_http_request request = {
-      .method = "POST",
-      .url = account->token_uri,
-      .headers = headers,
-      .header_count = 1,
-      .body = body,
-      .body_length = strlen(body),
-      /* Asking again for a token is harmless. */
-      .flags = PAIL_HTTP_IDEMPOTENT,
-  };
-  pail_http_response response = {0};
-  status =
-      gcs_core->http_exchange(gcs->cfg, &request, GCS_MAX_BODY, &response, err);
+  pail_http_response response;
+  status = backend_form_exchange(gcs_core, gcs->cfg, "POST", account->token_uri,
+                                 NULL, body, 0, GCS_MAX_BODY, &response, err);
   if (status == PAIL_OK && (response.status < 200 || response.status > 299)) {
     char *what = NULL;
     if (asprintf(&what, "the token endpoint refused the credentials from %s",

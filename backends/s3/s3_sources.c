@@ -549,16 +549,11 @@ static pail_status metadata_call(const s3_source *s, const char *method,
   char *url = NULL;
   if (asprintf(&url, "%s%s", s->url, path) < 0)
     url = NULL;
-  pail_request r;
-  pail_status status = s3_core->request_init(&r, method, url, err);
-  if (status == PAIL_OK && header != NULL)
-    status = s3_core->request_header(&r, err, "%s", header);
-  r.http.flags = flags;
-  if (status == PAIL_OK)
-    status =
-        s3_core->http_exchange(s->cfg, &r.http, STS_MAX_BODY, response, err);
-  else
-    memset(response, 0, sizeof *response);
+  memset(response, 0, sizeof *response);
+  pail_status status =
+      url ? backend_form_exchange(s3_core, s->cfg, method, url, header, NULL,
+                                  flags, STS_MAX_BODY, response, err)
+          : s3_no_memory(err);
   if (status == PAIL_OK && response->status != 200) {
     status = s3_core->error_set(
         err,
@@ -577,7 +572,7 @@ static pail_status metadata_call(const s3_source *s, const char *method,
     status = backend_error_wrap(s3_core, err, PAIL_OK, "s3: %s: %s",
                                 s->describe, what);
   }
-  s3_core->request_free(&r);
+  free(url);
   return status;
 }
 
