@@ -53,20 +53,12 @@ done
 serve_start --s3-listen 127.0.0.1:0 || exit 1
 ENDPOINT=$(serve_s3_endpoint)
 
-serve_mint ALL
-serve_mint RO --allow read,list
-serve_mint SCOPED --prefix a/
-serve_mint EXPIRED --expires 1
+serve_mint_suite
 sleep 2
 
 for bucket in moto azure; do
-  serve_checks "boto3 ($bucket)" "boto3 against the gateway in front of $bucket" \
-    env GATEWAY_ENDPOINT="$ENDPOINT" GATEWAY_BUCKET="$bucket" \
-    GATEWAY_KEY_ID="$ALL_KEY_ID" GATEWAY_SECRET="$ALL_SECRET" \
-    GATEWAY_RO_KEY_ID="$RO_KEY_ID" GATEWAY_RO_SECRET="$RO_SECRET" \
-    GATEWAY_SCOPED_KEY_ID="$SCOPED_KEY_ID" GATEWAY_SCOPED_SECRET="$SCOPED_SECRET" \
-    GATEWAY_EXPIRED_KEY_ID="$EXPIRED_KEY_ID" GATEWAY_EXPIRED_SECRET="$EXPIRED_SECRET" \
-    python3 "$top_srcdir/tests/gateway_boto3.py"
+  serve_boto3 "boto3 ($bucket)" "boto3 against the gateway in front of $bucket" \
+    "$bucket"
   GATEWAY_CLIENTS_ETAG_NOT_MD5=$([ "$bucket" = azure ] && echo yes)
   gateway_clients "$bucket" "$ENDPOINT" "$bucket" "$ALL_KEY_ID" "$ALL_SECRET"
 done

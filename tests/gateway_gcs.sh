@@ -41,10 +41,7 @@ expect_status 0 "mb gcs"
 serve_start --s3-listen 127.0.0.1:0 || exit 1
 ENDPOINT=$(serve_s3_endpoint)
 
-serve_mint ALL
-serve_mint RO --allow read,list
-serve_mint SCOPED --prefix a/
-serve_mint EXPIRED --expires 1
+serve_mint_suite
 sleep 2
 
 # boto3's whole suite; under the sanitizers (make check-sanitized,
@@ -55,13 +52,7 @@ sleep 2
 if [ "${PAIL_CLIENT_TESTS:-yes}" = no ]; then
   echo "NOTE: PAIL_CLIENT_TESTS=no: boto3's whole suite against gcs is left out"
 else
-  serve_checks "boto3 (gcs)" "boto3 against the gateway in front of gcs" \
-    env GATEWAY_ENDPOINT="$ENDPOINT" GATEWAY_BUCKET=gcs \
-    GATEWAY_KEY_ID="$ALL_KEY_ID" GATEWAY_SECRET="$ALL_SECRET" \
-    GATEWAY_RO_KEY_ID="$RO_KEY_ID" GATEWAY_RO_SECRET="$RO_SECRET" \
-    GATEWAY_SCOPED_KEY_ID="$SCOPED_KEY_ID" GATEWAY_SCOPED_SECRET="$SCOPED_SECRET" \
-    GATEWAY_EXPIRED_KEY_ID="$EXPIRED_KEY_ID" GATEWAY_EXPIRED_SECRET="$EXPIRED_SECRET" \
-    python3 "$top_srcdir/tests/gateway_boto3.py"
+  serve_boto3 "boto3 (gcs)" "boto3 against the gateway in front of gcs" gcs
 fi
 
 before=$(gcs_stat compose_calls)

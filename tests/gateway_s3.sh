@@ -36,10 +36,7 @@ serve_start --s3-listen 127.0.0.1:0 || exit 1
 ENDPOINT=$(serve_s3_endpoint)
 check "the gateway's endpoint is printed" test -n "$ENDPOINT"
 
-serve_mint ALL
-serve_mint RO --allow read,list
-serve_mint SCOPED --prefix a/
-serve_mint EXPIRED --expires 1
+serve_mint_suite
 
 # A key's id and secret are all a client holds: no session token.
 run_pail credentials --env --allow read
@@ -55,14 +52,8 @@ run_pail credentials --expires 999999
 expect_status 2 "pail credentials --expires past 7 days"
 
 sleep 2 # the key minted with --expires 1 is now expired
-serve_checks boto3 "boto3 against the gateway" \
-  env GATEWAY_ENDPOINT="$ENDPOINT" GATEWAY_BUCKET=_default_ \
-  GATEWAY_KEY_ID="$ALL_KEY_ID" GATEWAY_SECRET="$ALL_SECRET" \
-  GATEWAY_RO_KEY_ID="$RO_KEY_ID" GATEWAY_RO_SECRET="$RO_SECRET" \
-  GATEWAY_SCOPED_KEY_ID="$SCOPED_KEY_ID" GATEWAY_SCOPED_SECRET="$SCOPED_SECRET" \
-  GATEWAY_EXPIRED_KEY_ID="$EXPIRED_KEY_ID" GATEWAY_EXPIRED_SECRET="$EXPIRED_SECRET" \
-  GATEWAY_MANY_PREFIX=many/ GATEWAY_MANY_COUNT="$MANY" \
-  python3 "$top_srcdir/tests/gateway_boto3.py"
+serve_boto3 boto3 "boto3 against the gateway" _default_ \
+  GATEWAY_MANY_PREFIX=many/ GATEWAY_MANY_COUNT="$MANY"
 
 staged() {
   find "$PAIL_HOME/.pail_uploads" -type f 2>/dev/null | wc -l

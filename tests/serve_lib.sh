@@ -27,6 +27,12 @@
 #                             ARGS (checked to exit 0 and to hold only the
 #                             id, the secret and the expiry); sets
 #                             VAR_KEY_ID and VAR_SECRET
+#        serve_mint_suite     the four keys boto3's suite takes: ALL, RO
+#                             (read,list), SCOPED (a/), EXPIRED (1 s)
+#        serve_boto3 LABEL WHAT BUCKET [VAR=VALUE...]
+#                             boto3's whole suite (tests/gateway_boto3.py)
+#                             against BUCKET at $ENDPOINT with those keys
+#                             (serve_checks), VARs added to its environment
 # The server runs in a process group of its own (spawn_server), its output
 # in $SCRATCH/serve.log. Port 0: the system picks a free port and the
 # server prints it, so there is no race for the port.
@@ -115,6 +121,25 @@ serve_checks() {
   else
     fail "$serve_checks_what (exit $serve_checks_status)"
   fi
+}
+
+serve_mint_suite() {
+  serve_mint ALL
+  serve_mint RO --allow read,list
+  serve_mint SCOPED --prefix a/
+  serve_mint EXPIRED --expires 1
+}
+
+serve_boto3() {
+  serve_boto3_label=$1 serve_boto3_what=$2 serve_boto3_bucket=$3
+  shift 3
+  serve_checks "$serve_boto3_label" "$serve_boto3_what" \
+    env GATEWAY_ENDPOINT="$ENDPOINT" GATEWAY_BUCKET="$serve_boto3_bucket" \
+    GATEWAY_KEY_ID="$ALL_KEY_ID" GATEWAY_SECRET="$ALL_SECRET" \
+    GATEWAY_RO_KEY_ID="$RO_KEY_ID" GATEWAY_RO_SECRET="$RO_SECRET" \
+    GATEWAY_SCOPED_KEY_ID="$SCOPED_KEY_ID" GATEWAY_SCOPED_SECRET="$SCOPED_SECRET" \
+    GATEWAY_EXPIRED_KEY_ID="$EXPIRED_KEY_ID" GATEWAY_EXPIRED_SECRET="$EXPIRED_SECRET" \
+    "$@" python3 "$top_srcdir/tests/gateway_boto3.py"
 }
 
 serve_mint() {
