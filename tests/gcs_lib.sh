@@ -45,23 +45,11 @@ GCS_USER_CLIENT=764086051850-fixture.apps.googleusercontent.com
 GCS_USER_SECRET=ClientSecretNeverPrinted
 GCS_USER_REFRESH=1//RefreshTokenNeverPrinted
 GCS_DIR=$SCRATCH/gcs
-GCS_LOG=$GCS_DIR/fixture.log
-GCS_PID=
+GCS_LOG=$GCS_DIR/log # fixture_start's (lib.sh)
 mkdir -p "$GCS_DIR"
 
 # gcs_stop: closes the fixture's standard input (it exits then) and waits.
-gcs_stop() {
-  [ -n "$GCS_PID" ] || return 0
-  exec 9>&-
-  gcs_tries=0
-  while kill -0 "$GCS_PID" 2>/dev/null && [ "$gcs_tries" -lt 50 ]; do
-    sleep 0.1
-    gcs_tries=$((gcs_tries + 1))
-  done
-  kill "$GCS_PID" 2>/dev/null
-  wait "$GCS_PID" 2>/dev/null
-  GCS_PID=
-}
+gcs_stop() { fixture_stop "$GCS_DIR"; }
 trap 'gcs_stop; chmod -R u+w "$SCRATCH" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -144,29 +132,16 @@ else
   echo "NOTE: no C compiler for the fixture's CRC-32C; big objects will be slow"
 fi
 
-# gcs_start ARGS...: starts the fixture with extra ARGS; its standard input
-# is a FIFO this shell holds open on descriptor 9.
+# gcs_start ARGS...: starts the fixture with extra ARGS (fixture_start,
+# lib.sh).
 gcs_start() {
-  rm -f "$GCS_DIR/in" "$GCS_DIR/port"
-  mkfifo "$GCS_DIR/in"
   # shellcheck disable=SC2086
-  python3 "$top_srcdir/tests/gcs_fixture.py" --public-key "$GCS_PUB_PEM" \
-    --client-email "$GCS_EMAIL" --hmac "$GCS_HMAC_ID:$GCS_HMAC_SECRET" \
+  fixture_start "$GCS_DIR" python3 "$top_srcdir/tests/gcs_fixture.py" \
+    --public-key "$GCS_PUB_PEM" --client-email "$GCS_EMAIL" \
+    --hmac "$GCS_HMAC_ID:$GCS_HMAC_SECRET" \
     --refresh-token "$GCS_USER_CLIENT:$GCS_USER_SECRET:$GCS_USER_REFRESH" \
-    $GCS_CRC_ARGS "$@" <"$GCS_DIR/in" >"$GCS_DIR/port" 2>"$GCS_LOG" &
-  GCS_PID=$!
-  exec 9>"$GCS_DIR/in"
-  gcs_tries=0
-  until [ -s "$GCS_DIR/port" ]; do
-    gcs_tries=$((gcs_tries + 1))
-    if [ "$gcs_tries" -gt 100 ] || ! kill -0 "$GCS_PID" 2>/dev/null; then
-      echo "the GCS fixture did not start:" >&2
-      sed 's/^/  | /' "$GCS_LOG" >&2
-      exit 99
-    fi
-    sleep 0.1
-  done
-  GCS_PORT=$(head -n 1 "$GCS_DIR/port")
+    $GCS_CRC_ARGS "$@" || exit 99
+  GCS_PORT=$FIXTURE_PORT
   GCS_URL=http://127.0.0.1:$GCS_PORT
 }
 

@@ -225,11 +225,23 @@ fixture_start() {
   FIXTURE_PORT=$(head -n 1 "$fixture_dir/port")
 }
 
-# fixture_stop DIR: closes the standard input of DIR's fixture and waits
-# for it. Safe to call twice.
+# fixture_stop DIR: closes the standard input of DIR's fixture (it exits
+# then) and waits for it, 5 s at most before a SIGTERM. Safe to call twice.
 fixture_stop() {
-  [ -f "$1/holder" ] && kill "$(cat "$1/holder")" 2>/dev/null
-  [ -f "$1/pid" ] && wait "$(cat "$1/pid")" 2>/dev/null
+  [ -f "$1/pid" ] || return 0
+  fixture_pid=$(cat "$1/pid")
+  fixture_holder=$(cat "$1/holder" 2>/dev/null)
+  if [ -n "$fixture_holder" ]; then
+    kill "$fixture_holder" 2>/dev/null
+    wait "$fixture_holder" 2>/dev/null
+  fi
+  fixture_tries=0
+  while kill -0 "$fixture_pid" 2>/dev/null && [ "$fixture_tries" -lt 50 ]; do
+    sleep 0.1
+    fixture_tries=$((fixture_tries + 1))
+  done
+  kill "$fixture_pid" 2>/dev/null
+  wait "$fixture_pid" 2>/dev/null
   rm -f "$1/holder" "$1/pid"
 }
 
